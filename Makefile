@@ -1,0 +1,23 @@
+# The two commands of the public contract (see README.md):
+#   make run   set everything up, start the whole system in the foreground (Ctrl-C stops it)
+#   make test  the same set-up, then the whole test suite against the real RabbitMQ
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: run test setup bench clean-venv
+
+run: setup
+	@$(PY) -m clusterctl run
+
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+setup:
+	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash deploy/setup.sh
+
+bench: setup
+	@$(PY) -m bench
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""clusterctl: the operator's command line (run, broker-check, smtp-sink)."""

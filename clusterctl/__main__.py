@@ -1,0 +1,42 @@
+"""clusterctl - the operator's command line. ``python -m clusterctl --help``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # printed at every start
+
+from .runner import SetupError, check_broker, run
+from .settings import Settings, SettingsError
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="clusterctl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="set up and run the whole system in the foreground (make run)")
+    check = commands.add_parser("broker-check", help="is the RabbitMQ management API usable?")
+    check.add_argument("--quiet", action="store_true")
+    commands.add_parser("smtp-sink", help="local SMTP server writing .eml files", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+
+    if args.command == "smtp-sink":
+        from .smtp_sink import main as sink_main
+        return sink_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        settings = Settings.from_env()
+        if args.command == "broker-check":
+            version = check_broker(settings)
+            if not args.quiet:
+                print(f"RabbitMQ {version} management API ok at {settings.broker.management_url}")
+            return 0
+        return run(settings)
+    except (SettingsError, SetupError) as exc:
+        print(f"clusterctl: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""``var/credentials.json`` (DESIGN 3.2): generated at first run with random secrets, reused after.
+
+Extensions to the v1 layout (documented in the README): ``services`` holds the AMQP user the
+services themselves connect as; each province entry may carry a prefixed ``amqp_username`` when
+AMQP_USER_PREFIX is set (tests), though its key stays the province code.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+SERVICES_USER = "cluster-planning-services"
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
+                       user_prefix: str = "") -> dict:
+    """Load the file, add an entry for anything new (a province, a cluster), never rotate."""
+    creds = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    before = json.dumps(creds, sort_keys=True)
+    creds["amqp_url"] = amqp_url
+    creds.setdefault("provinces", {})
+    creds.setdefault("osm", {})
+    creds.setdefault("admin", {"api_key": _secret()})
+    creds.setdefault("services", {"amqp_username": user_prefix + SERVICES_USER,
+                                  "amqp_password": _secret()})
+    for cluster in clusters:
+        creds["osm"].setdefault(cluster["code"], {"api_key": _secret()})
+        for province in cluster["provinces"]:
+            creds["provinces"].setdefault(province["code"], {
+                "amqp_username": user_prefix + province["code"],
+                "amqp_password": _secret(), "api_key": _secret()})
+    if json.dumps(creds, sort_keys=True) != before:
+        write_private(path, json.dumps(creds, ensure_ascii=False, indent=2) + "\n")
+    return creds
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write atomically, readable by the owner only (it holds secrets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,25 @@
+"""Reading the reference data and the sample plan shipped in data/."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from services.plans.domain import parse_reference_csv
+
+from .settings import REPO_ROOT
+
+REFERENCE_EFFECTIVE_FROM = "2017-11-17"  # Royal Gazette announcement (data/reference/README.md)
+REFERENCE_SOURCE = ("Announcement of the committee on integrated provincial and cluster "
+                    "administration, Royal Gazette 17 Nov 2017 (data/reference)")
+SAMPLE_PLAN = REPO_ROOT / "data" / "seed" / "plan-northeast-lower-2-2566-2570.json"
+
+
+def load_clusters(csv_path: Path) -> list[dict]:
+    return parse_reference_csv(csv_path.read_text("utf-8"), REFERENCE_SOURCE,
+                               REFERENCE_EFFECTIVE_FROM).clusters
+
+
+def load_sample_plan(path: Path = SAMPLE_PLAN) -> dict:
+    """The plan document without its leading comment keys (``_note``)."""
+    document = json.loads(path.read_text("utf-8"))
+    return {k: v for k, v in document.items() if not k.startswith("_")}

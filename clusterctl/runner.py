@@ -1,0 +1,349 @@
+"""``clusterctl run`` (what ``make run`` starts): check, provision, start, seed, supervise, stop.
+
+Each service runs as its own ``nameko run`` process; the SMTP sink in another. The children are
+put in their own sessions (so Ctrl-C reaches only us and we stop them in order) and are told by
+the kernel to exit if we die, so nothing is left behind either way.
+"""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+import yaml
+
+from .broker import BrokerError, Management, provision
+from .credentials import ensure_credentials, write_private
+from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
+                        load_sample_plan)
+from .settings import REPO_ROOT, Settings, redact
+
+SERVICE_CLASSES = {
+    "plans": "services.plans.service:PlansService",
+    "reporting": "services.reporting.service:ReportingService",
+    "assets": "services.assets.service:AssetsService",
+    "notify": "services.notify.service:NotifyService",
+    "gateway": "services.gateway.service:GatewayService",
+}
+BACKENDS = ("plans", "reporting", "assets", "notify")
+START_TIMEOUT_S = 90
+PR_SET_PDEATHSIG = 1
+
+
+class SetupError(RuntimeError):
+    """Something the operator must fix; printed as one line."""
+
+
+def say(message: str) -> None:
+    print(f"clusterctl: {message}", flush=True)
+
+
+# ---- checks before anything starts ---------------------------------------------------------
+
+def check_data_dir(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise SetupError(f"data directory {data_dir} is not writable ({exc.strerror}); "
+                         "fix its permissions or set DATA_DIR to a writable directory") from None
+
+
+def check_port_free(host: str, port: int, variable: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise SetupError(f"port {port} on {host} is already in use; stop the program using it "
+                             f"(ss -ltnp 'sport = :{port}') or set {variable} to a free port") from None
+
+
+def check_mongo(url: str) -> None:
+    from pymongo import MongoClient
+    from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
+    try:
+        client = MongoClient(url, serverSelectionTimeoutMS=3000, connectTimeoutMS=3000)
+    except (InvalidURI, ConfigurationError, ValueError) as exc:
+        raise SetupError(f"MONGO_URL {redact(url)!r} is not a valid mongodb:// URL: {exc}") from None
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise SetupError(f"MongoDB at MONGO_URL {redact(url)!r} is not reachable "
+                         f"({str(exc).split(',')[0]}); start it or unset MONGO_URL to use the "
+                         "embedded SQLite store") from None
+    finally:
+        client.close()
+
+
+def check_broker(settings: Settings) -> str:
+    try:
+        return Management(settings.broker).check()
+    except BrokerError as exc:
+        raise SetupError(str(exc)) from None
+
+
+def lock_data_dir(data_dir: Path):
+    """One ``make run`` per data directory: a second would fight over ports and files."""
+    handle = open(data_dir / "run.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        raise SetupError(f"another 'make run' is using {data_dir} (pid {handle.read().strip() or '?'}); "
+                         "stop it first, or set DATA_DIR to another directory") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+# ---- configuration of the service processes -------------------------------------------------
+
+def service_config(settings: Settings, creds: dict, service: str) -> dict:
+    svc = creds["services"]
+    config = {
+        "AMQP_URI": settings.broker.amqp_uri(settings.vhost, svc["amqp_username"],
+                                             svc["amqp_password"]),
+        "STORE_URL": settings.store_url(service),
+        "serializer": "json",
+        "max_workers": 10,
+        "AMQP_USER_PREFIX": settings.user_prefix,
+        "PUBLIC_URL": settings.public_url,
+        "SMTP_HOST": settings.smtp_host,
+        "SMTP_PORT": settings.smtp_port,
+        "CREDENTIALS_PATH": str(settings.credentials_path),
+        "LOGGING": {
+            "version": 1, "disable_existing_loggers": False,
+            "formatters": {"plain": {"format": f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"}},
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+            "root": {"level": "INFO", "handlers": ["console"]},
+        },
+    }
+    if service == "gateway":
+        config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
+    return config
+
+
+def write_service_configs(settings: Settings, creds: dict) -> dict[str, Path]:
+    paths = {}
+    for service in SERVICE_CLASSES:
+        path = settings.data_dir / "run" / f"{service}.yaml"
+        write_private(path, yaml.safe_dump(service_config(settings, creds, service),
+                                           allow_unicode=True, sort_keys=False))
+        paths[service] = path
+    return paths
+
+
+# ---- processes ----------------------------------------------------------------------------
+
+def _child_setup() -> None:
+    os.setsid()
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Supervisor:
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.argv: dict[str, list[str]] = {}
+
+    def start(self, name: str, argv: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, cwd=REPO_ROOT, env=env,
+                                            preexec_fn=_child_setup)
+        self.argv[name] = argv
+        log.close()
+
+    def restart(self, name: str) -> None:
+        self.start(name, self.argv[name])
+
+    def exited(self) -> dict[str, int]:
+        return {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+
+    def log_tail(self, name: str, lines: int = 15) -> str:
+        try:
+            text = (self.log_dir / f"{name}.log").read_text("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop_all(self, timeout: float = 20) -> None:
+        # The gateway first (no new requests), the sink last (mail in flight gets delivered).
+        order = [n for n in ("gateway", "plans", "reporting", "assets", "notify", "smtp-sink")
+                 if n in self.procs]
+        for name in order:
+            self._signal(name, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name in order:
+            proc = self.procs[name]
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{name} did not stop in {timeout:.0f} s; killing it")
+                self._signal(name, signal.SIGKILL)
+                proc.wait(5)
+        self.procs.clear()
+
+    def _signal(self, name: str, sig: int) -> None:
+        proc = self.procs[name]
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, sig)  # the whole group: nothing the child started survives
+            except ProcessLookupError:
+                pass
+
+
+def nameko_argv(config: Path, service: str) -> list[str]:
+    return [sys.executable, "-m", "nameko", "run", "--config", str(config), SERVICE_CLASSES[service]]
+
+
+# ---- start-up -----------------------------------------------------------------------------
+
+class Stop(Exception):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise Stop()
+
+
+def wait_for(condition, what: str, supervisor: Supervisor, timeout: float = START_TIMEOUT_S):
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        dead = supervisor.exited()
+        if dead:
+            name, code = next(iter(dead.items()))
+            raise SetupError(f"{name} exited with status {code} while starting; its log "
+                             f"({supervisor.log_dir / (name + '.log')}) ends with:\n"
+                             f"{supervisor.log_tail(name)}")
+        try:
+            result = condition()
+            if result:
+                return result
+        except Exception as exc:  # not up yet
+            last_error = exc
+        time.sleep(0.3)
+    raise SetupError(f"timed out after {timeout:.0f} s waiting for {what}"
+                     + (f" (last error: {last_error})" if last_error else ""))
+
+
+def rpc_config(settings: Settings, creds: dict) -> dict:
+    svc = creds["services"]
+    return {"AMQP_URI": settings.broker.amqp_uri(settings.vhost, svc["amqp_username"],
+                                                 svc["amqp_password"])}
+
+
+def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy(rpc_config(settings, creds), timeout=30) as rpc:
+        wait_for(lambda: all(getattr(rpc, s).health() == "ok" for s in BACKENDS),
+                 "the services to answer", supervisor)
+        loaded = rpc.plans.load_reference(settings.reference_csv.read_text("utf-8"),
+                                          REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
+        say(f"reference data {loaded['version_id']}: {loaded['clusters']} clusters, "
+            f"{loaded['provinces']} provinces ({'loaded' if loaded['created'] else 'already loaded'})")
+        if settings.seed_sample_plan:
+            plan = load_sample_plan()
+            saved = rpc.plans.save_plan(plan)
+            say(f"plan {saved['id']} v{saved['version']} "
+                f"({'seeded' if saved['changed'] else 'already there'})")
+            # Ready means ready: reporting knows the plan before anyone can report against it.
+            wait_for(lambda: rpc.reporting.indicator_results(plan["id"], f"FY{plan['start_fy']}-Q1"),
+                     "reporting to learn the seeded plan", supervisor)
+
+
+def run(settings: Settings) -> int:
+    check_data_dir(settings.data_dir)
+    lock = lock_data_dir(settings.data_dir)
+    check_port_free(settings.gateway_host, settings.gateway_port, "GATEWAY_PORT")
+    if settings.run_smtp_sink:
+        check_port_free(settings.smtp_host, settings.smtp_port, "SMTP_PORT")
+    if settings.mongo_url:
+        check_mongo(settings.mongo_url)
+    version = check_broker(settings)
+    clusters = load_clusters(settings.reference_csv)
+    creds = ensure_credentials(settings.credentials_path,
+                               settings.broker.public_amqp_url(settings.vhost), clusters,
+                               settings.user_prefix)
+    try:
+        provision(settings.broker, settings.vhost, creds)
+    except BrokerError as exc:
+        raise SetupError(str(exc)) from None
+    say(f"RabbitMQ {version}: vhost {settings.vhost!r} provisioned "
+        f"({len(creds['provinces'])} province users)")
+    configs = write_service_configs(settings, creds)
+    supervisor = Supervisor(settings.data_dir / "logs")
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if settings.run_smtp_sink:
+            supervisor.start("smtp-sink", [sys.executable, "-m", "clusterctl", "smtp-sink",
+                                           "--dir", str(settings.mail_dir), "--host",
+                                           settings.smtp_host, "--port", str(settings.smtp_port)])
+        for service in BACKENDS:
+            supervisor.start(service, nameko_argv(configs[service], service))
+        seed(settings, creds, supervisor)
+        supervisor.start("gateway", nameko_argv(configs["gateway"], "gateway"))
+        health_url = f"http://{settings.gateway_host}:{settings.gateway_port}/health"
+        wait_for(lambda: requests.get(health_url, timeout=5).status_code == 200,
+                 f"{health_url} to answer ok", supervisor)
+        print_banner(settings)
+        return watch(supervisor)
+    except Stop:
+        say("stopping (Ctrl-C)")
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
+        supervisor.stop_all()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        lock.close()
+        say("stopped; nothing left running")
+
+
+def watch(supervisor: Supervisor) -> int:
+    """Until Ctrl-C: a service that dies is restarted (at most 3 times in 5 minutes)."""
+    restarts: list[float] = []
+    while True:
+        time.sleep(1)
+        for name, code in supervisor.exited().items():
+            restarts = [t for t in restarts if t > time.monotonic() - 300] + [time.monotonic()]
+            if len(restarts) > 3:
+                say(f"{name} keeps exiting (status {code}); stopping everything. Its log ends with:\n"
+                    + supervisor.log_tail(name))
+                return 1
+            say(f"{name} exited with status {code}; restarting it (log: "
+                f"{supervisor.log_dir / (name + '.log')})")
+            supervisor.restart(name)
+
+
+def print_banner(settings: Settings) -> None:
+    base = f"http://{settings.gateway_host}:{settings.gateway_port}"
+    say("ready.")
+    print(f"""
+  Gateway        {base}  (health: {base}/health, API: {base}/openapi.json)
+  Credentials    {settings.credentials_path}  (API keys, province AMQP users)
+  Province AMQP  {settings.broker.public_amqp_url(settings.vhost)}  exchange 'reports'
+  Mail           {settings.mail_dir if settings.run_smtp_sink else f'SMTP {settings.smtp_host}:{settings.smtp_port}'}
+  Store          {'MongoDB (MONGO_URL)' if settings.mongo_url else f'SQLite files in {settings.data_dir}'}
+  Logs           {settings.data_dir / 'logs'}
+
+  Ctrl-C stops everything.
+""", flush=True)

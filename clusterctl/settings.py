@@ -1,0 +1,127 @@
+"""Every setting of a local run, read once from the environment (README "Configuration")."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+SERVICES = ("plans", "reporting", "assets", "notify", "gateway")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Broker:
+    """A RabbitMQ broker reached with administrator credentials."""
+    host: str
+    port: int
+    username: str
+    password: str
+    management_url: str  # http://host:15672, no credentials
+
+    @classmethod
+    def from_url(cls, amqp_url: str, management_url: str | None = None) -> "Broker":
+        parts = urlsplit(amqp_url)
+        if parts.scheme not in ("amqp", "pyamqp") or not parts.hostname:
+            raise SettingsError(
+                f"AMQP_URL {redact(amqp_url)!r} is not an amqp://user:password@host:port/ URL")
+        try:
+            port = parts.port or 5672
+        except ValueError:
+            raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} has an invalid port") from None
+        mgmt = management_url or f"http://{parts.hostname}:15672"
+        return cls(parts.hostname, port, unquote(parts.username or "guest"),
+                   unquote(parts.password or "guest"), mgmt.rstrip("/"))
+
+    def amqp_uri(self, vhost: str, username: str | None = None, password: str | None = None) -> str:
+        user = quote(username or self.username, safe="")
+        pw = quote(password or self.password, safe="")
+        return f"amqp://{user}:{pw}@{self.host}:{self.port}/{quote(vhost, safe='')}"
+
+    def public_amqp_url(self, vhost: str) -> str:
+        """The URL handed to provinces: no credentials (DESIGN 3.2)."""
+        return f"amqp://{self.host}:{self.port}/{quote(vhost, safe='')}"
+
+
+def broker_endpoints(amqp_url: str) -> tuple[str, int, str]:
+    broker = Broker.from_url(amqp_url, os.environ.get("RABBIT_MANAGEMENT_URL"))
+    return broker.host, broker.port, broker.management_url
+
+
+def redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    broker: Broker
+    vhost: str
+    data_dir: Path
+    mongo_url: str | None
+    gateway_host: str
+    gateway_port: int
+    smtp_host: str
+    smtp_port: int
+    run_smtp_sink: bool
+    public_url: str
+    user_prefix: str
+    seed_sample_plan: bool
+    reference_csv: Path
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> "Settings":
+        broker = Broker.from_url(env.get("AMQP_URL") or DEFAULT_AMQP_URL,
+                                 env.get("RABBIT_MANAGEMENT_URL"))
+        gateway_port = _port(env, "GATEWAY_PORT", 8000)
+        smtp_host = env.get("SMTP_HOST") or ""
+        return cls(
+            broker=broker,
+            vhost=env.get("AMQP_VHOST") or "cluster-planning",
+            data_dir=Path(env.get("DATA_DIR") or "var").resolve(),
+            mongo_url=env.get("MONGO_URL") or None,
+            gateway_host=env.get("GATEWAY_HOST") or "127.0.0.1",
+            gateway_port=gateway_port,
+            smtp_host=smtp_host or "127.0.0.1",
+            smtp_port=_port(env, "SMTP_PORT", 8025),
+            run_smtp_sink=not smtp_host,
+            public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
+            user_prefix=env.get("AMQP_USER_PREFIX") or "",
+            seed_sample_plan=(env.get("SEED_SAMPLE_PLAN", "1") not in ("0", "false", "no")),
+            reference_csv=Path(env.get("REFERENCE_CSV")
+                               or REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"),
+        )
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.data_dir / "credentials.json"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    def store_url(self, service: str) -> str:
+        """Where a service keeps its data: its own Mongo database, or its own SQLite file."""
+        if self.mongo_url:
+            return self.mongo_url
+        return f"sqlite:///{self.data_dir / (service + '.sqlite3')}"
+
+
+def _port(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise SettingsError(f"{name}={raw} is out of range 1-65535")
+    return port

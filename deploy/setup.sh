@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Set-up shared by `make run` and `make test`, idempotent and quick when nothing changed:
+#   1. a virtualenv with the pinned dependencies (re-installed when pyproject.toml changes);
+#   2. a reachable RabbitMQ with the management plugin: AMQP_URL if set; else the local broker,
+#      started if installed, installed with apt when we are root on Debian/Ubuntu.
+# Anything it cannot fix ends in one line saying what to do, and a non-zero exit.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+fail() { echo "setup: $*" >&2; exit 1; }
+note() { echo "setup: $*" >&2; }
+is_root() { [ "$(id -u)" = 0 ]; }
+have_apt() { command -v apt-get >/dev/null 2>&1; }
+
+# ---- 1. Python and the virtualenv ---------------------------------------------------------
+command -v "$PYTHON" >/dev/null 2>&1 || fail "$PYTHON not found; install Python 3.11+ (apt-get install python3 python3-venv)"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || fail "Python 3.11+ is needed, $PYTHON is $("$PYTHON" -V 2>&1); set PYTHON=python3.11 or newer"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
+    rm -rf "$VENV"
+    if is_root && have_apt; then
+      note "installing python3-venv with apt"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv) >/dev/null 2>&1 \
+        || fail "could not apt-get install python3-venv; install it and retry"
+      "$PYTHON" -m venv "$VENV" || fail "could not create the virtualenv $VENV"
+    else
+      fail "'$PYTHON -m venv' failed; install python3-venv (sudo apt-get install python3-venv) and retry"
+    fi
+  fi
+fi
+stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  note "installing dependencies into $VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]" >"$VENV/pip.log" 2>&1 \
+    || fail "pip install failed; see $VENV/pip.log"
+  rm -f "$VENV"/.installed-* && touch "$stamp"
+fi
+
+# ---- 2. RabbitMQ --------------------------------------------------------------------------
+AMQP_URL_EFFECTIVE=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}
+read -r AMQP_HOST AMQP_PORT MGMT_URL < <("$VENV/bin/python" - "$AMQP_URL_EFFECTIVE" <<'PY'
+import sys
+from clusterctl.settings import broker_endpoints
+print(*broker_endpoints(sys.argv[1]))
+PY
+) || fail "AMQP_URL is not a valid amqp:// URL: ${AMQP_URL:-}"
+
+port_open() { "$VENV/bin/python" -c "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 2).close()" "$1" "$2" >/dev/null 2>&1; }
+wait_port() { for _ in $(seq 1 "${3:-60}"); do port_open "$1" "$2" && return 0; sleep 1; done; return 1; }
+mgmt_ok() { "$VENV/bin/python" -m clusterctl broker-check --quiet >/dev/null 2>&1; }
+
+is_local() { case "$AMQP_HOST" in 127.*|localhost|::1) return 0;; *) return 1;; esac; }
+
+if ! port_open "$AMQP_HOST" "$AMQP_PORT"; then
+  if [ -n "${AMQP_URL:-}" ] && ! is_local; then
+    fail "RabbitMQ at $AMQP_HOST:$AMQP_PORT (from AMQP_URL) is not reachable; check the URL and that the broker runs"
+  fi
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    if is_root && have_apt; then
+      note "RabbitMQ not installed: installing rabbitmq-server with apt (one-time, a minute or two)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server) >/tmp/cluster-planning-apt.log 2>&1 \
+        || fail "apt-get install rabbitmq-server failed (see /tmp/cluster-planning-apt.log); install it yourself or set AMQP_URL"
+    else
+      fail "no RabbitMQ at $AMQP_HOST:$AMQP_PORT and none installed; run 'sudo apt-get install rabbitmq-server' or set AMQP_URL=amqp://user:password@host:5672/"
+    fi
+  fi
+  if is_root; then
+    note "starting the local rabbitmq-server"
+    rabbitmq-server -detached >/dev/null 2>&1 || service rabbitmq-server start >/dev/null 2>&1 || true
+  else
+    fail "rabbitmq-server is installed but not running; start it (sudo systemctl start rabbitmq-server) or set AMQP_URL"
+  fi
+  wait_port "$AMQP_HOST" "$AMQP_PORT" 90 || fail "rabbitmq-server did not start listening on $AMQP_PORT within 90 s; see /var/log/rabbitmq/"
+fi
+
+# The management plugin: provisioning (vhost, users, permissions, policies) and the nameko test
+# fixtures use its HTTP API.
+if ! mgmt_ok; then
+  if is_local && command -v rabbitmq-plugins >/dev/null 2>&1 && is_root; then
+    note "enabling the RabbitMQ management plugin"
+    rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 \
+      || fail "could not enable the management plugin; run 'rabbitmq-plugins enable rabbitmq_management'"
+    for _ in $(seq 1 60); do mgmt_ok && break; sleep 1; done
+  fi
+  mgmt_ok || fail "$("$VENV/bin/python" -m clusterctl broker-check 2>&1 | tail -n 1)"
+fi
+exit 0

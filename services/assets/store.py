@@ -1,0 +1,138 @@
+"""Assets store: the interface (domain verbs) and its SQLite and MongoDB adapters."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from pymongo.errors import DuplicateKeyError
+
+from services.infra.mongo import open_database
+from services.infra.outbox import OUTBOX_SQL, MongoOutbox, SqliteOutbox
+from services.infra.sqlite import SqliteDatabase, dumps, loads, sqlite_path
+
+
+class DuplicateAsset(Exception):
+    pass
+
+
+class AssetsStore(ABC):
+    @abstractmethod
+    def save_projects(self, plan_id: str, version: int, projects: list[dict]) -> None:
+        """Keep the projects of a plan version (newer versions replace older ones)."""
+
+    @abstractmethod
+    def projects(self) -> dict[str, dict]:
+        """Every known project by code."""
+
+    @abstractmethod
+    def register(self, asset: dict, events) -> None:
+        """Keep a new asset with its events; DuplicateAsset if the code is taken."""
+
+    @abstractmethod
+    def get(self, code: str) -> dict | None: ...
+
+    @abstractmethod
+    def list(self, project: str | None = None) -> list[dict]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+SCHEMA = OUTBOX_SQL + """
+CREATE TABLE IF NOT EXISTS plan_projects (
+    plan_id TEXT PRIMARY KEY, version INTEGER NOT NULL, projects TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS assets (
+    code TEXT PRIMARY KEY, project TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS assets_by_project ON assets (project);
+"""
+
+
+class SqliteAssetsStore(SqliteOutbox, AssetsStore):
+    def __init__(self, path):
+        self.db = SqliteDatabase(path, SCHEMA)
+
+    def save_projects(self, plan_id, version, projects):
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO plan_projects VALUES (?, ?, ?) ON CONFLICT(plan_id) DO UPDATE"
+                         " SET version = excluded.version, projects = excluded.projects"
+                         " WHERE excluded.version >= plan_projects.version",
+                         (plan_id, version, dumps(projects)))
+
+    def projects(self):
+        out = {}
+        for row in self.db.query("SELECT projects FROM plan_projects ORDER BY plan_id"):
+            out.update({p["code"]: p for p in loads(row["projects"])})
+        return out
+
+    def register(self, asset, events):
+        with self.db.transaction() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO assets VALUES (?, ?, ?, ?)",
+                               (asset["code"], asset["project"], asset["version"], dumps(asset)))
+            if cur.rowcount != 1:
+                raise DuplicateAsset(f"asset code {asset['code']} is already registered")
+            self._add_events(conn, events)
+
+    def get(self, code):
+        rows = self.db.query("SELECT document FROM assets WHERE code = ?", (code,))
+        return loads(rows[0]["document"]) if rows else None
+
+    def list(self, project=None):
+        if project:
+            rows = self.db.query("SELECT document FROM assets WHERE project = ? ORDER BY code",
+                                 (project,))
+        else:
+            rows = self.db.query("SELECT document FROM assets ORDER BY code")
+        return [loads(r["document"]) for r in rows]
+
+    def close(self):
+        self.db.close()
+
+
+class MongoAssetsStore(MongoOutbox, AssetsStore):
+    def __init__(self, db):
+        self.db = db
+        db.assets.create_index("project")
+        self._ensure_outbox_indexes()
+
+    def save_projects(self, plan_id, version, projects):
+        result = self.db.plan_projects.update_one(
+            {"_id": plan_id, "version": {"$lte": version}},
+            {"$set": {"version": version, "projects": projects}})
+        if not result.matched_count:
+            try:
+                self.db.plan_projects.insert_one({"_id": plan_id, "version": version,
+                                                  "projects": projects})
+            except DuplicateKeyError:
+                pass
+
+    def projects(self):
+        out = {}
+        for doc in self.db.plan_projects.find().sort("_id", 1):
+            out.update({p["code"]: p for p in doc["projects"]})
+        return out
+
+    def register(self, asset, events):
+        try:
+            self.db.assets.insert_one({"_id": asset["code"], "project": asset["project"],
+                                       "version": asset["version"], "document": asset})
+        except DuplicateKeyError:
+            raise DuplicateAsset(f"asset code {asset['code']} is already registered") from None
+        self._add_events(events)
+
+    def get(self, code):
+        doc = self.db.assets.find_one({"_id": code})
+        return doc["document"] if doc else None
+
+    def list(self, project=None):
+        query = {"project": project} if project else {}
+        return [d["document"] for d in self.db.assets.find(query).sort("_id", 1)]
+
+    def close(self):
+        self.db.client.close()
+
+
+def open_store(url: str) -> AssetsStore:
+    if url.startswith("sqlite:"):
+        return SqliteAssetsStore(sqlite_path(url))
+    return MongoAssetsStore(open_database(url, "assets"))

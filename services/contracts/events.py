@@ -1,0 +1,51 @@
+"""Payloads of the facts services publish to each other (exchange ``<source>.events``).
+
+Every event carries ``event_id``: consumers de-duplicate on it (delivery is at-least-once).
+Versioning: add optional fields freely; a breaking change gets a new event type.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields
+
+from .plans import PlanSchema
+
+
+class _Event(Schema):
+    class Meta:
+        unknown = EXCLUDE  # newer producers may add fields
+
+    event_id = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class PlanPublished(_Event):
+    plan = fields.Nested(PlanSchema, required=True)
+
+
+class ReportRejected(_Event):
+    rejection_id = fields.String(required=True)
+    province = fields.String(required=True, allow_none=True)  # the sender, as authenticated
+    sender = fields.String(required=True)
+    report_event_id = fields.String(allow_none=True, load_default=None)
+    kind = fields.String(allow_none=True, load_default=None)
+    reason = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class IndicatorOffTarget(_Event):
+    plan_id = fields.String(required=True)
+    cluster = fields.String(required=True)
+    indicator = fields.String(required=True)
+    indicator_name_th = fields.String(required=True)
+    indicator_name_en = fields.String(required=True)
+    unit = fields.String(required=True)
+    period = fields.String(required=True)
+    value = fields.Float(required=True)
+    target = fields.Float(required=True)
+    direction = fields.String(required=True)
+    achievement_pct = fields.Float(allow_none=True, load_default=None)
+    reported = fields.Integer(required=True)
+    expected = fields.Integer(required=True)
+    responsible_agency = fields.String(allow_none=True, load_default=None)
+    province = fields.String(required=True)  # whose report moved the value
+    report_event_id = fields.String(required=True)

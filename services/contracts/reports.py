@@ -1,0 +1,98 @@
+"""Province intake (DESIGN 3.3): the bodies provinces publish on the ``reports`` exchange."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from .periods import PeriodError, parse_period
+
+REPORTS_EXCHANGE = "reports"
+REPORT_KINDS = ("indicator", "project")
+ROUTING_KEY = re.compile(r"^report\.(?P<province>[^.]+)\.(?P<kind>[^.]+)$")
+PROVINCE_CODE = re.compile(r"^TH-\d{2}$")
+
+PROCUREMENT_STAGES = (
+    "not_started",       # ยังไม่เริ่ม
+    "preparing_tor",     # จัดทำ TOR / ร่างขอบเขตงาน
+    "procurement",       # อยู่ระหว่างจัดซื้อจัดจ้าง
+    "contract_signed",   # ลงนามสัญญาแล้ว
+    "in_progress",       # อยู่ระหว่างดำเนินการ / ส่งมอบงาน
+    "inspection",        # ตรวจรับ
+    "completed",         # แล้วเสร็จ
+    "cancelled",         # ยกเลิก
+)
+
+
+def routing_key(province: str, kind: str) -> str:
+    return f"report.{province}.{kind}"
+
+
+class StrictNumber(fields.Float):
+    """A JSON number: not a string, not a boolean, not NaN/Infinity."""
+    default_error_messages = {"invalid": "must be a number (not a string or boolean)"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class PeriodCode(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parse_period(code)
+        except PeriodError as exc:
+            raise ValidationError(str(exc)) from None
+        return code
+
+
+class _ReportBase(Schema):
+    class Meta:
+        unknown = RAISE
+
+    event_id = fields.UUID(required=True)
+    province = fields.String(required=True)
+    reported_at = fields.AwareDateTime(required=True, format="iso")
+
+    @validates("province")
+    def _province_code(self, value, **_):
+        if not PROVINCE_CODE.match(value):
+            raise ValidationError("must be an ISO 3166-2 province code such as TH-34")
+
+
+class IndicatorReportSchema(_ReportBase):
+    indicator = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    period = PeriodCode(required=True)
+    # Required but nullable: null retracts this province's value for the period.
+    value = StrictNumber(required=True, allow_none=True, allow_nan=False)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class ProjectReportSchema(_ReportBase):
+    project = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    as_of = fields.Date(required=True)
+    physical_progress_pct = StrictNumber(required=True, allow_nan=False,
+                                         validate=validate.Range(min=0, max=100))
+    disbursed_thb = StrictNumber(required=True, allow_nan=False, validate=validate.Range(min=0))
+    procurement_stage = fields.String(required=True, validate=validate.OneOf(PROCUREMENT_STAGES))
+    problems = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
+    solutions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
+
+
+REPORT_SCHEMAS = {"indicator": IndicatorReportSchema, "project": ProjectReportSchema}
+
+
+def describe_errors(messages, prefix: str = "") -> str:
+    """Flatten marshmallow's error dict into ``field: message; other: message``."""
+    if isinstance(messages, dict):
+        parts = []
+        for key, value in sorted(messages.items(), key=lambda kv: str(kv[0])):
+            name = f"{prefix}.{key}" if prefix else str(key)
+            parts.append(describe_errors(value, name))
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        texts = [m if isinstance(m, str) else describe_errors(m, prefix) for m in messages]
+        return f"{prefix}: {' '.join(texts)}" if prefix else " ".join(texts)
+    return f"{prefix}: {messages}" if prefix else str(messages)

@@ -1,0 +1,114 @@
+"""The whole AMQP topology, in one place: who publishes what, and which queue consumes it.
+
+Declared in full at start-up by every service and by ``clusterctl`` before anything is published,
+so no event can be routed nowhere (NOTES-nameko: "unroutable events vanish"). Every consumed
+queue is a quorum queue; the broker policy below bounds redeliveries and parks what keeps failing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kombu import Exchange, Queue
+
+from .reports import REPORTS_EXCHANGE
+
+# Facts the services publish: (source service, event type). Exchange: "<source>.events" (nameko's).
+PLAN_PUBLISHED = ("plans", "plan_published")
+REPORT_REJECTED = ("reporting", "report_rejected")
+INDICATOR_OFF_TARGET = ("reporting", "indicator_off_target")
+
+INTAKE_QUEUE_NAME = "reporting.intake"
+PARKED_EXCHANGE_NAME = "parked"
+PARKED_QUEUE_NAME = "parked"
+DELIVERY_LIMIT = 5
+QUORUM = {"x-queue-type": "quorum"}
+
+
+@dataclass(frozen=True)
+class Subscription:
+    consumer: str
+    source: str
+    event_type: str
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.consumer}.on.{self.source}.{self.event_type}"
+
+
+SUBSCRIPTIONS = (
+    Subscription("reporting", *PLAN_PUBLISHED),
+    Subscription("notify", *PLAN_PUBLISHED),
+    Subscription("notify", *REPORT_REJECTED),
+    Subscription("notify", *INDICATOR_OFF_TARGET),
+    Subscription("assets", *PLAN_PUBLISHED),
+)
+
+EVENT_SOURCES = ("plans", "reporting", "assets", "notify")
+
+
+def events_exchange(source: str) -> Exchange:
+    # Same name, type and durability nameko's EventDispatcher declares.
+    return Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
+
+
+def reports_exchange() -> Exchange:
+    return Exchange(REPORTS_EXCHANGE, type="topic", durable=True)
+
+
+def parked_exchange() -> Exchange:
+    return Exchange(PARKED_EXCHANGE_NAME, type="fanout", durable=True)
+
+
+def quorum_queue(name: str, exchange: Exchange, routing_key: str) -> Queue:
+    return Queue(name, exchange=exchange, routing_key=routing_key, durable=True,
+                 auto_delete=False, exclusive=False, queue_arguments=dict(QUORUM))
+
+
+def subscription_queue(sub: Subscription) -> Queue:
+    return quorum_queue(sub.queue_name, events_exchange(sub.source), sub.event_type)
+
+
+def intake_queue() -> Queue:
+    return quorum_queue(INTAKE_QUEUE_NAME, reports_exchange(), "report.#")
+
+
+def parked_queue() -> Queue:
+    return quorum_queue(PARKED_QUEUE_NAME, parked_exchange(), "")
+
+
+def find_subscription(consumer: str, source: str, event_type: str) -> Subscription:
+    for sub in SUBSCRIPTIONS:
+        if (sub.consumer, sub.source, sub.event_type) == (consumer, source, event_type):
+            return sub
+    raise LookupError(
+        f"{consumer} handles {source}.{event_type} but services/contracts/topology.py "
+        "does not list that subscription; add it to SUBSCRIPTIONS")
+
+
+def all_queues() -> list[Queue]:
+    return [intake_queue(), parked_queue(), *(subscription_queue(s) for s in SUBSCRIPTIONS)]
+
+
+def declare_topology(connection) -> None:
+    """Declare every exchange, queue and binding (idempotent) on a kombu connection."""
+    channel = connection.channel()
+    try:
+        for source in EVENT_SOURCES:
+            events_exchange(source)(channel).declare()
+        reports_exchange()(channel).declare()
+        parked_exchange()(channel).declare()
+        for queue in all_queues():
+            queue(channel).declare()
+    finally:
+        channel.close()
+
+
+def retry_policy() -> dict:
+    """Broker policy (apply-to queues): bounded redelivery, then dead-letter to ``parked``."""
+    return {
+        "pattern": r"^(plans|reporting|assets|notify)\.",
+        "apply-to": "queues",
+        "priority": 0,
+        "definition": {"delivery-limit": DELIVERY_LIMIT,
+                       "dead-letter-exchange": PARKED_EXCHANGE_NAME},
+    }

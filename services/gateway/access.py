@@ -1,0 +1,49 @@
+"""Who may see what (DESIGN 3.4): an OSM key sees its cluster, a province key its own province,
+the admin key everything. Pure functions over the principal and the data."""
+from __future__ import annotations
+
+from .auth import AuthError, Principal
+
+
+def forbidden(message: str) -> AuthError:
+    return AuthError(403, "forbidden", message)
+
+
+def can_see_plan(principal: Principal, plan: dict) -> bool:
+    if principal.role == "admin":
+        return True
+    if principal.role == "osm":
+        return plan["cluster"] == principal.scope
+    return principal.scope in plan.get("provinces", [])
+
+
+def visible_plans(principal: Principal, plans: list[dict]) -> list[dict]:
+    return [p for p in plans if can_see_plan(principal, p)]
+
+
+def results_for(principal: Principal, results: dict) -> dict:
+    """A province sees the cluster value but only its own province's figure."""
+    if principal.role != "province":
+        return results
+    own = principal.scope
+    return {**results, "results": [
+        {**r, "provinces": {k: v for k, v in r["provinces"].items() if k == own}}
+        for r in results["results"]]}
+
+
+def rejection_provinces(principal: Principal, requested: str | None,
+                        clusters: list[dict]) -> list[str] | None:
+    """Which provinces' rejections to list; None means all (admin without a filter)."""
+    if principal.role == "admin":
+        return [requested] if requested else None
+    if principal.role == "province":
+        if requested and requested != principal.scope:
+            raise forbidden(f"a {principal.scope} key sees only {principal.scope}'s rejections")
+        return [principal.scope]
+    cluster = next((c for c in clusters if c["code"] == principal.scope), None)
+    members = [p["code"] for p in cluster["provinces"]] if cluster else []
+    if requested:
+        if requested not in members:
+            raise forbidden(f"{requested} is not in cluster {principal.scope}")
+        return [requested]
+    return members

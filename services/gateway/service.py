@@ -1,0 +1,153 @@
+"""gateway: the HTTP API (DESIGN 3.4) in front of the services (entrypoints only)."""
+from __future__ import annotations
+
+import json
+import logging
+from functools import wraps
+
+import eventlet
+from nameko.exceptions import RemoteError
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from services.contracts.periods import PeriodError, parse_period
+
+from . import access
+from .auth import ApiKeys, AuthError
+from .openapi import openapi_document
+
+log = logging.getLogger(__name__)
+RPC_TIMEOUT_S = 10
+HEALTH_TIMEOUT_S = 3
+SERVICES = ("plans", "reporting", "assets", "notify")
+# RemoteError types that are the caller's mistake, and how they answer.
+CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid_plan"),
+                 "AssetError": (400, "invalid_asset"), "DuplicateAsset": (409, "conflict"),
+                 "ConcurrentUpdate": (409, "conflict")}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def json_response(body, status: int = 200, headers=None) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers,
+                    content_type="application/json; charset=utf-8")
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    return json_response({"error": {"code": code, "message": message}}, status)
+
+
+def endpoint(handler):
+    """Every answer is JSON, errors included, with a message a person can act on."""
+    @wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return handler(self, request, *args, **kwargs)
+        except (AuthError, ApiError) as exc:
+            return error_response(exc.status, exc.code, exc.message)
+        except RemoteError as exc:
+            status, code = CLIENT_ERRORS.get(exc.exc_type, (502, "service_error"))
+            if status == 502:
+                log.error("%s failed in a service: %s", request.path, exc)
+                return error_response(502, code, "a service failed to answer; see its log")
+            return error_response(status, code, exc.value)
+        except eventlet.Timeout:
+            return error_response(504, "timeout", "a service did not answer in time")
+    return wrapper
+
+
+def call(proxy, method: str, *args, timeout: float = RPC_TIMEOUT_S):
+    """RPC with a deadline (service-to-service RPC has none of its own: nameko #360)."""
+    reply = getattr(proxy, method).call_async(*args)
+    with eventlet.Timeout(timeout):
+        return reply.result()
+
+
+class GatewayService:
+    name = "gateway"
+
+    keys = ApiKeys()
+    plans = RpcProxy("plans")
+    reporting = RpcProxy("reporting")
+    assets = RpcProxy("assets")
+    notify = RpcProxy("notify")
+
+    @http("GET", "/health")
+    def health(self, request):
+        replies = {name: getattr(self, name).health.call_async() for name in SERVICES}
+        statuses = {}
+        for name, reply in replies.items():
+            try:
+                with eventlet.Timeout(HEALTH_TIMEOUT_S):
+                    statuses[name] = reply.result()
+            except (Exception, eventlet.Timeout):
+                statuses[name] = "unavailable"
+        ok = all(s == "ok" for s in statuses.values())
+        return json_response({"status": "ok" if ok else "degraded", "services": statuses},
+                             200 if ok else 503)
+
+    @http("GET", "/openapi.json")
+    def openapi(self, request):
+        return json_response(openapi_document())
+
+    @http("GET", "/api/clusters")
+    @endpoint
+    def clusters(self, request):
+        self._principal(request)
+        reference = call(self.plans, "list_clusters")
+        headers = {}
+        if reference["version"]:
+            headers["X-Reference-Version"] = reference["version"]["version_id"]
+        return json_response(reference["clusters"], headers=headers)
+
+    @http("GET", "/api/plans")
+    @endpoint
+    def list_plans(self, request):
+        principal = self._principal(request)
+        return json_response(access.visible_plans(principal, call(self.plans, "list_plans")))
+
+    @http("GET", "/api/plans/<string:plan_id>")
+    @endpoint
+    def get_plan(self, request, plan_id):
+        return json_response(self._visible_plan(request, plan_id)[1])
+
+    @http("GET", "/api/plans/<string:plan_id>/indicator-results")
+    @endpoint
+    def indicator_results(self, request, plan_id):
+        principal, _ = self._visible_plan(request, plan_id)
+        period = request.args.get("period")
+        if not period:
+            raise ApiError(400, "bad_request", "query parameter 'period' is required, "
+                                               "e.g. ?period=FY2567-Q2")
+        try:
+            parse_period(period)
+        except PeriodError as exc:
+            raise ApiError(400, "bad_request", str(exc)) from None
+        results = call(self.reporting, "indicator_results", plan_id, period)
+        return json_response(access.results_for(principal, results))
+
+    @http("GET", "/api/rejections")
+    @endpoint
+    def rejections(self, request):
+        principal = self._principal(request)
+        requested = request.args.get("province") or None
+        clusters = call(self.plans, "list_clusters")["clusters"] if principal.role == "osm" else []
+        provinces = access.rejection_provinces(principal, requested, clusters)
+        return json_response(call(self.reporting, "list_rejections", provinces))
+
+    def _principal(self, request):
+        return self.keys.authenticate(request.headers.get("Authorization"))
+
+    def _visible_plan(self, request, plan_id):
+        principal = self._principal(request)
+        plan = call(self.plans, "get_plan", plan_id)
+        if plan is None:
+            raise ApiError(404, "not_found", f"no plan {plan_id!r}")
+        if not access.can_see_plan(principal, plan):
+            raise access.forbidden(f"{principal} may not see plan {plan_id}")
+        return principal, plan

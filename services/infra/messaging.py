@@ -1,0 +1,107 @@
+"""nameko extensions that keep the messaging rules of DESIGN 2 (see NOTES-nameko.md for why).
+
+- ``raw_consumer``: the handler gets the raw bytes and AMQP properties, so a body nobody can
+  decode still reaches our code and becomes a stored rejection instead of vanishing.
+- ``on_event``: an event handler on the quorum queue named in contracts/topology.py, requeued on
+  error; the broker's delivery-limit policy parks it after a bounded number of tries.
+- ``Topology``: declares the whole topology when the service starts.
+- ``dispatcher()``: events published with ``mandatory=True``, so "routed nowhere" is an error.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+from kombu import Connection
+from nameko.events import EventDispatcher, EventHandler
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer, QueueConsumer
+
+from services.contracts import topology
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    body: bytes
+    routing_key: str
+    user_id: str | None
+    message_id: str | None
+    content_type: str | None
+    redelivered: bool
+
+
+class _RawQueueConsumer(QueueConsumer):
+    """A QueueConsumer whose kombu consumers skip decoding (``on_message`` instead of callbacks)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(queues=[provider.queue],
+                                    on_message=partial(self._on_raw_message, provider))
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+    def _on_raw_message(self, provider, message):
+        self.handle_message(provider, message.body, message)
+
+
+class RawConsumer(Consumer):
+    queue_consumer = _RawQueueConsumer()
+
+    def __init__(self, queue, **kwargs):
+        # Requeue on error: a crash (not a bad report) is retried up to the delivery limit.
+        super().__init__(queue, requeue_on_error=True, **kwargs)
+
+    def handle_message(self, body, message):
+        props = message.properties
+        raw = RawMessage(
+            body=body if isinstance(body, bytes) else str(body).encode("utf-8"),
+            routing_key=message.delivery_info.get("routing_key", ""),
+            user_id=props.get("user_id"),
+            message_id=props.get("message_id"),
+            content_type=props.get("content_type"),
+            redelivered=bool(message.delivery_info.get("redelivered")),
+        )
+        handle_result = partial(self.handle_result, message)
+        try:
+            self.container.spawn_worker(self, (raw,), {}, context_data={},
+                                        handle_result=handle_result)
+        except Exception:  # container being killed: leave it for the next consumer
+            self.queue_consumer.requeue_message(message)
+
+
+raw_consumer = RawConsumer.decorator
+
+
+class ReliableEventHandler(EventHandler):
+    def __init__(self, source_service, event_type, **kwargs):
+        kwargs.setdefault("requeue_on_error", True)
+        super().__init__(source_service, event_type, **kwargs)
+
+    def setup(self):
+        sub = topology.find_subscription(self.container.service_name, self.source_service,
+                                         self.event_type)
+        self.queue = topology.subscription_queue(sub)
+        Consumer.setup(self)  # skip EventHandler.setup: it would declare a classic queue
+
+
+on_event = ReliableEventHandler.decorator
+
+
+def dispatcher() -> EventDispatcher:
+    return EventDispatcher(mandatory=True)
+
+
+class Topology(DependencyProvider):
+    """Declares every exchange, queue and binding before the service consumes or publishes."""
+
+    def setup(self):
+        with Connection(self.container.config["AMQP_URI"]) as conn:
+            conn.ensure_connection(max_retries=3)
+            topology.declare_topology(conn)
+
+    def get_dependency(self, worker_ctx):
+        return None

@@ -1,0 +1,76 @@
+"""The embedded store's plumbing: one durable SQLite file per service (WAL, fsync on commit)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:////abs/path.sqlite3`` or ``sqlite:///rel/path`` -> a Path."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise ValueError(f"not a sqlite:///path URL: {url!r}")
+    return Path(url[len(prefix):])
+
+
+class SqliteDatabase:
+    """A connection with transactions that cannot interleave across green threads.
+
+    One connection per process: SQLite calls never yield to the eventlet hub, and the lock makes
+    a transaction that spans several statements atomic for every other green thread too.
+    """
+
+    def __init__(self, path: Path | str, schema: str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(self.path), isolation_level=None,
+                                     check_same_thread=False, timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")  # a committed report survives power loss
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn.executescript(schema)
+
+    @contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def query(self, sql: str, params=()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def loads(text):
+    return None if text is None else json.loads(text)

@@ -1,0 +1,109 @@
+"""Notify: who is told what, and the words (pure; rendering uses the templates beside this file)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.contracts.periods import english_date, parse_period, thai_date
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+MAIL_NAMESPACE = uuid.UUID("7d8f2b1e-2a4c-4c1d-8f0e-6b5a4c3d2e1f")
+TEMPLATES = Path(__file__).parent / "templates"
+
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                   autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name_th: str
+    name_en: str
+    language: str = "th"
+
+
+@dataclass(frozen=True)
+class Mail:
+    mail_id: str       # stable for (event, template, recipient): the exactly-once key
+    event_id: str
+    template: str
+    to: str
+    subject: str
+    text: str
+    html: str
+
+    @property
+    def message_id(self) -> str:
+        # Stable too: a resend after a crash carries the same Message-ID, so it can be recognised.
+        return f"<{self.mail_id}@cluster-planning>"
+
+
+def mail_id(event_id: str, template: str, email: str) -> str:
+    return str(uuid.uuid5(MAIL_NAMESPACE, f"{event_id}|{template}|{email.lower()}"))
+
+
+def _people(agencies: list[dict]) -> list[Recipient]:
+    seen, out = set(), []
+    for agency in agencies:
+        for email in agency.get("emails", []):
+            if email.lower() not in seen:
+                seen.add(email.lower())
+                out.append(Recipient(email, agency["name_th"], agency["name_en"],
+                                     agency.get("language", "th")))
+    return out
+
+
+def osm_of(directory: dict, cluster: str | None) -> list[dict]:
+    return [a for a in directory["agencies"].values()
+            if "osm" in a.get("roles", []) and cluster and a.get("cluster") == cluster]
+
+
+def recipients_for_rejection(event: dict, directory: dict) -> list[Recipient]:
+    """The sending province's focal contact; its cluster's OSM when it has none on file."""
+    province = event.get("province")
+    focal = [a for a in directory["agencies"].values()
+             if a.get("province") == province and "focal_point" in a.get("roles", [])]
+    return _people(focal or osm_of(directory, directory["province_cluster"].get(province)))
+
+
+def recipients_for_off_target(event: dict, directory: dict) -> list[Recipient]:
+    """The indicator's responsible agency and the cluster's OSM."""
+    responsible = directory["agencies"].get(event.get("responsible_agency") or "")
+    return _people(([responsible] if responsible else []) + osm_of(directory, event["cluster"]))
+
+
+def _when(iso: str) -> dict:
+    moment = datetime.fromisoformat(iso).astimezone(BANGKOK)
+    return {"th": f"{thai_date(moment.date())} เวลา {moment:%H:%M} น.",
+            "en": f"{english_date(moment.date())}, {moment:%H:%M} (Bangkok time)"}
+
+
+def _number(value) -> str:
+    return "-" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def render(template: str, event: dict, recipient: Recipient, public_url: str) -> Mail:
+    """Subject, plain text and HTML of one e-mail, in Thai then English."""
+    context = {"event": event, "recipient": recipient, "public_url": public_url,
+               "number": _number}
+    if template == "report_rejected":
+        context["received"] = _when(event["received_at"])
+        subject = (f"[รายงานถูกปฏิเสธ / Report rejected] {event.get('province') or event['sender']}: "
+                   f"{event['reason'][:80]}")
+    elif template == "indicator_off_target":
+        period = parse_period(event["period"])
+        context["period"] = {"th": period.label_th, "en": period.label_en}
+        subject = (f"[ตัวชี้วัดต่ำกว่าเป้าหมาย / Indicator off target] {event['indicator']} "
+                   f"{event['period']}: {_number(event['value'])} / {_number(event['target'])}")
+    else:
+        raise ValueError(f"unknown template {template!r}")
+    text = _env.get_template(f"{template}.txt.j2").render(**context)
+    html = _env.get_template(f"{template}.html.j2").render(**context)
+    return Mail(mail_id(event["event_id"], template, recipient.email), event["event_id"],
+                template, recipient.email, subject, text, html)

@@ -1,0 +1,65 @@
+"""SMTP delivery with bounded, jittered retries.
+
+Guarantee: a mail is queued once per (event, template, recipient); it is handed to SMTP until the
+server accepts it, so a crash after the server accepted and before we recorded it can send it
+again - with the same Message-ID, which mail clients and archives use to spot the duplicate.
+"""
+from __future__ import annotations
+
+import random
+import smtplib
+import socket
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+MAX_ATTEMPTS = 8
+BASE_DELAY_S = 2.0
+MAX_DELAY_S = 600.0
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+class TransientFailure(Exception):
+    pass
+
+
+def build_message(mail: dict, sender: str, now: datetime) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = mail["to_addr"]
+    msg["Subject"] = mail["subject"]
+    msg["Message-ID"] = mail["message_id"]
+    msg["Date"] = format_datetime(now)
+    msg["Content-Language"] = "th, en"
+    msg.set_content(mail["text"], charset="utf-8")
+    msg.add_alternative(mail["html"], subtype="html", charset="utf-8")
+    return msg
+
+
+def send(mail: dict, host: str, port: int, sender: str, now: datetime, timeout: float = 15) -> None:
+    """Hand one mail to SMTP; raises TransientFailure or PermanentFailure."""
+    message = build_message(mail, sender, now)
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            smtp.send_message(message)
+    except smtplib.SMTPResponseException as exc:
+        text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+        if 500 <= exc.smtp_code < 600:
+            raise PermanentFailure(text) from None
+        raise TransientFailure(text) from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if all(500 <= c < 600 for c in codes):
+            raise PermanentFailure(f"recipient refused: {exc.recipients}") from None
+        raise TransientFailure(f"recipient refused for now: {exc.recipients}") from None
+    except (OSError, socket.timeout, smtplib.SMTPException) as exc:
+        raise TransientFailure(f"{type(exc).__name__}: {exc}") from None
+
+
+def next_attempt(now: datetime, attempts: int, rng: random.Random = random) -> datetime:
+    """Exponential backoff with full jitter."""
+    ceiling = min(MAX_DELAY_S, BASE_DELAY_S * 2 ** max(0, attempts - 1))
+    return now + timedelta(seconds=rng.uniform(ceiling / 2, ceiling))

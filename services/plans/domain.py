@@ -1,0 +1,138 @@
+"""Plans: pure rules (no I/O) for reference data and cluster development plans."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from marshmallow import ValidationError
+
+from services.contracts.plans import PlanSchema
+from services.contracts.reports import PROVINCE_CODE, describe_errors
+from services.contracts.topology import PLAN_PUBLISHED
+
+REFERENCE_COLUMNS = ("cluster_code", "cluster_name_th", "cluster_name_en", "region",
+                     "province_code", "province_name_th", "province_name_en",
+                     "membership_confidence")
+EVENT_NAMESPACE = uuid.UUID("5b0c7a52-3c1e-4c53-9a55-4d0f8d1b2e61")
+
+
+class PlanError(ValueError):
+    """Input a person must fix; the message says what and where."""
+
+
+@dataclass
+class ReferenceVersion:
+    version_id: str
+    effective_from: str  # ISO date
+    source: str
+    clusters: list[dict] = field(default_factory=list)
+
+    def cluster(self, code: str) -> dict | None:
+        return next((c for c in self.clusters if c["code"] == code), None)
+
+
+def parse_reference_csv(text: str, source: str, effective_from: str) -> ReferenceVersion:
+    """Clusters and their member provinces from the reference CSV (see data/reference/)."""
+    try:
+        date.fromisoformat(effective_from)
+    except ValueError:
+        raise PlanError(f"effective_from {effective_from!r} is not a date (YYYY-MM-DD)") from None
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REFERENCE_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise PlanError(f"{source}: missing column(s) {', '.join(missing)}; "
+                        f"expected {', '.join(REFERENCE_COLUMNS)}")
+    clusters: dict[str, dict] = {}
+    seen: dict[str, int] = {}
+    errors = []
+    for line, row in enumerate(reader, start=2):
+        code = (row["province_code"] or "").strip()
+        cluster_code = (row["cluster_code"] or "").strip()
+        if not PROVINCE_CODE.match(code):
+            errors.append(f"line {line}: province_code {code!r} is not like TH-34")
+            continue
+        if not cluster_code:
+            errors.append(f"line {line}: cluster_code is empty")
+            continue
+        if code in seen:
+            errors.append(f"line {line}: province {code} is already in a cluster (line {seen[code]})")
+            continue
+        seen[code] = line
+        cluster = clusters.setdefault(cluster_code, {
+            "code": cluster_code, "name_th": row["cluster_name_th"].strip(),
+            "name_en": row["cluster_name_en"].strip(), "region": row["region"].strip(),
+            "provinces": []})
+        cluster["provinces"].append({
+            "code": code, "name_th": row["province_name_th"].strip(),
+            "name_en": row["province_name_en"].strip(),
+            "membership_confidence": row["membership_confidence"].strip()})
+    if errors:
+        raise PlanError(f"{source}: " + "; ".join(errors[:20])
+                        + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""))
+    if not clusters:
+        raise PlanError(f"{source}: no rows")
+    checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return ReferenceVersion(f"{effective_from}-{checksum}", effective_from, source,
+                            list(clusters.values()))
+
+
+def prepare_plan(raw: dict, reference: ReferenceVersion) -> dict:
+    """Validate a plan document against the schema and the reference data in force."""
+    raw = dict(raw)
+    cluster = reference.cluster(raw.get("cluster", "")) if isinstance(raw.get("cluster"), str) else None
+    if cluster and not raw.get("provinces"):
+        raw["provinces"] = [p["code"] for p in cluster["provinces"]]
+    raw.setdefault("reference_version", reference.version_id)
+    try:
+        plan = PlanSchema().load(raw)
+    except ValidationError as exc:
+        raise PlanError(f"plan {raw.get('id', '?')}: {describe_errors(exc.messages)}") from None
+    if cluster is None:
+        raise PlanError(f"plan {plan['id']}: unknown cluster {plan['cluster']!r}; known: "
+                        + ", ".join(c["code"] for c in reference.clusters))
+    members = {p["code"] for p in cluster["provinces"]}
+    outside = sorted(set(plan["provinces"]) - members)
+    if outside:
+        raise PlanError(f"plan {plan['id']}: provinces {', '.join(outside)} are not members of "
+                        f"cluster {plan['cluster']} in reference version {reference.version_id}")
+    indicator_codes = {i["code"] for issue in plan["issues"] for i in issue["indicators"]}
+    issue_numbers = {issue["number"] for issue in plan["issues"]}
+    for project in plan["projects"]:
+        where = f"plan {plan['id']}, project {project['code']}"
+        if project["issue"] not in issue_numbers:
+            raise PlanError(f"{where}: development issue {project['issue']} does not exist")
+        unknown = sorted(set(project["indicators"]) - indicator_codes)
+        if unknown:
+            raise PlanError(f"{where}: unknown indicators {', '.join(unknown)}")
+        stray = sorted(set(project["provinces"]) - set(plan["provinces"]))
+        if stray:
+            raise PlanError(f"{where}: provinces {', '.join(stray)} are not in the plan")
+        if not plan["start_fy"] <= project["fiscal_year"] <= plan["end_fy"]:
+            raise PlanError(f"{where}: fiscal year {project['fiscal_year']} is outside the plan")
+    return plan
+
+
+def plan_published_event(plan: dict, now: datetime | None = None) -> tuple[str, dict]:
+    """The full snapshot; its id is derived from (plan, version) so re-publishing is idempotent."""
+    event_id = str(uuid.uuid5(EVENT_NAMESPACE, f"plan_published:{plan['id']}:{plan['version']}"))
+    occurred = (now or datetime.now(timezone.utc)).isoformat()
+    return PLAN_PUBLISHED[1], {"event_id": event_id, "occurred_at": occurred, "plan": plan}
+
+
+def plan_summary(plan: dict) -> dict:
+    return {k: plan[k] for k in ("id", "cluster", "title_th", "title_en", "start_fy", "end_fy",
+                                 "status", "version", "sample", "provinces")}
+
+
+def next_version(current: dict | None) -> int:
+    return current["version"] + 1 if current else 1
+
+
+def same_content(a: dict, b: dict) -> bool:
+    """Equal but for the version number: saving it again changes nothing."""
+    return {k: v for k, v in a.items() if k != "version"} == \
+        {k: v for k, v in b.items() if k != "version"}

@@ -1,0 +1,266 @@
+"""Reporting: pure rules for the province intake and the cluster views (no I/O).
+
+Intake decisions follow DESIGN 3.3: a message is either an accepted report or a rejection with a
+reason a province officer can act on. Nothing here touches the broker or a database.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from statistics import fmean
+
+from marshmallow import ValidationError
+
+from services.contracts.periods import PeriodError, parse_period
+from services.contracts.plans import iter_indicators
+from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
+                                        ROUTING_KEY, describe_errors)
+from services.contracts.topology import INDICATOR_OFF_TARGET, REPORT_REJECTED
+
+EVENT_NAMESPACE = uuid.UUID("0f6a1f8e-8f5e-4a53-9d43-7d0b8a3c2b10")
+JSON_TYPES = ("application/json", "text/json")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who published a message, as the broker authenticated it."""
+    username: str | None
+    province: str | None  # the province code, when the user is a province
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reason: str
+    report_event_id: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidReport:
+    kind: str            # indicator | project
+    report: dict         # the body, as loaded by its schema
+    plan_id: str
+    subject: str         # indicator or project code
+    period: str          # "" for project reports
+    reported_at_key: str  # UTC, fixed width: sorts as time does
+
+
+def identify_sender(user_id: str | None, routing_key: str, user_prefix: str = "") -> Sender:
+    """The broker validates ``user_id`` against the connection's user (NOTES-nameko), and topic
+    permissions pin a province user to ``report.<its code>.*``; either identifies a province."""
+    if user_id:
+        code = user_id[len(user_prefix):] if user_id.startswith(user_prefix) else None
+        return Sender(user_id, code if code and PROVINCE_CODE.match(code) else None)
+    match = ROUTING_KEY.match(routing_key or "")
+    code = match.group("province") if match else None
+    return Sender(None, code if code and PROVINCE_CODE.match(code) else None)
+
+
+def rejection_id(sender: Sender, body: bytes) -> str:
+    """Same sender and same bytes -> same rejection: a redelivery is not a second rejection."""
+    digest = hashlib.sha256(body).hexdigest()
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"rejection:{sender.username}:{sender.province}:{digest}"))
+
+
+def utc_key(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def check_envelope(sender: Sender, routing_key: str, content_type: str | None) -> Rejection | str:
+    """The routing key and properties; returns the report kind, or why the message is refused."""
+    if sender.username is None:
+        return Rejection("message has no user_id property: set user_id to your AMQP username "
+                         "(DESIGN 3.3) so the broker can vouch for the sender")
+    if sender.province is None:
+        return Rejection(f"AMQP user {sender.username!r} is not a province user; only provinces "
+                         "publish reports")
+    match = ROUTING_KEY.match(routing_key or "")
+    if not match:
+        return Rejection(f"routing key {routing_key!r} is not report.<province>.<kind>")
+    if match.group("province") != sender.province:
+        return Rejection(f"routing key {routing_key!r} names {match.group('province')} but the "
+                         f"sender is {sender.province}")
+    kind = match.group("kind")
+    if kind not in REPORT_KINDS:
+        return Rejection(f"routing key kind {kind!r} is unknown; use "
+                         + " or ".join(REPORT_KINDS))
+    if content_type and content_type.split(";")[0].strip().lower() not in JSON_TYPES:
+        return Rejection(f"content_type {content_type!r} is not application/json", kind=kind)
+    return kind
+
+
+def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -> Rejection | dict:
+    """Decode and schema-check a body; never raises on bad input."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejection(f"body is not UTF-8 (byte {exc.start}); send UTF-8 JSON", kind=kind)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Rejection(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                         kind=kind)
+    if not isinstance(data, dict):
+        return Rejection(f"body must be a JSON object, got {type(data).__name__}", kind=kind)
+    event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
+    try:
+        report = REPORT_SCHEMAS[kind]().load(data)
+    except ValidationError as exc:
+        return Rejection(f"{kind} report does not match the schema: {describe_errors(exc.messages)}",
+                         event_id, kind)
+    report["event_id"] = str(report["event_id"])
+    if report["province"] != sender.province:
+        return Rejection(f"body names province {report['province']} but the sender is "
+                         f"{sender.province}; a province reports only for itself",
+                         report["event_id"], kind)
+    if message_id and message_id != report["event_id"]:
+        return Rejection(f"message_id {message_id!r} differs from the body's event_id "
+                         f"{report['event_id']}; set message_id to the event_id", report["event_id"], kind)
+    return report
+
+
+def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidReport:
+    """Which plan the report belongs to, or why it names something no plan has."""
+    province, event_id = report["province"], report["event_id"]
+    mine = [p for p in plans if province in p["provinces"] and p["status"] != "archived"]
+    if not mine:
+        return Rejection(f"no plan covers province {province}", event_id, kind)
+    reported_at = utc_key(report["reported_at"])
+    if kind == "project":
+        for plan in mine:
+            project = next((p for p in plan["projects"] if p["code"] == report["project"]), None)
+            if project is None:
+                continue
+            if project["provinces"] and province not in project["provinces"]:
+                return Rejection(f"project {report['project']} does not run in {province} "
+                                 f"(it runs in {', '.join(project['provinces'])})", event_id, kind)
+            return ValidReport(kind, report, plan["id"], report["project"], "", reported_at)
+        return Rejection(f"unknown project {report['project']!r} for {province}", event_id, kind)
+    period = parse_period(report["period"])  # the schema has checked it parses
+    for plan in mine:
+        indicator = next((i for _, i in iter_indicators(plan) if i["code"] == report["indicator"]), None)
+        if indicator is None:
+            continue
+        if not plan["start_fy"] <= period.fiscal_year <= plan["end_fy"]:
+            continue
+        if period.kind != indicator["frequency"]:
+            return Rejection(
+                f"indicator {indicator['code']} is reported {indicator['frequency']}, so period "
+                f"{report['period']} ({period.kind}) is not one of its periods "
+                f"(e.g. {example_period(indicator['frequency'], period.fiscal_year)})", event_id, kind)
+        return ValidReport(kind, report, plan["id"], indicator["code"], period.code, reported_at)
+    known = any(i["code"] == report["indicator"] for p in mine for _, i in iter_indicators(p))
+    if known:
+        spans = ", ".join(f"FY{p['start_fy']}-FY{p['end_fy']}" for p in mine)
+        return Rejection(f"period {report['period']} is outside the plan ({spans})", event_id, kind)
+    return Rejection(f"unknown indicator {report['indicator']!r} for {province}", event_id, kind)
+
+
+def example_period(frequency: str, fiscal_year: int) -> str:
+    return {"yearly": f"FY{fiscal_year}", "quarterly": f"FY{fiscal_year}-Q1",
+            "monthly": f"{fiscal_year - 544}-10"}[frequency]
+
+
+def aggregate(values: dict[str, float], how: str) -> float | None:
+    """The cluster value from the provinces' current values (None when there are none)."""
+    if not values:
+        return None
+    numbers = list(values.values())
+    return {"sum": sum, "mean": fmean, "min": min, "max": max}[how](numbers)
+
+
+def status_of(value: float | None, target: float | None, direction: str) -> str:
+    if value is None:
+        return "no_data"
+    if target is None:
+        return "no_target"
+    met = value >= target if direction == "increase" else value <= target
+    return "achieved" if met else "not_achieved"
+
+
+def achievement_pct(value: float | None, target: float | None, direction: str) -> float | None:
+    """Share of the target reached: value/target for increase, target/value for decrease."""
+    if value is None or target is None:
+        return None
+    if direction == "increase":
+        return round(value / target * 100, 2) if target else None
+    return round(target / value * 100, 2) if value > 0 else None
+
+
+def find_indicator(plan: dict, code: str) -> dict | None:
+    return next((i for _, i in iter_indicators(plan) if i["code"] == code), None)
+
+
+def target_for(indicator: dict, period_code: str) -> float | None:
+    """The fiscal year's cluster target for the period (DESIGN 3.4)."""
+    try:
+        fiscal_year = parse_period(period_code).fiscal_year
+    except PeriodError:
+        return None
+    return indicator.get("targets", {}).get(f"FY{fiscal_year}")
+
+
+def expected_provinces(plan: dict, indicator: dict) -> int:
+    return len(indicator.get("provinces") or plan["provinces"])
+
+
+def indicator_view(plan: dict, indicator: dict, values: dict[str, float]) -> dict:
+    value = aggregate(values, indicator["aggregation"])
+    return {"value": value, "provinces": dict(sorted(values.items())), "reported": len(values)}
+
+
+def indicator_result(plan: dict, indicator: dict, period: str, view: dict | None) -> dict:
+    view = view or {"value": None, "provinces": {}, "reported": 0}
+    target = target_for(indicator, period)
+    return {
+        "indicator": indicator["code"],
+        "name_th": indicator["name_th"],
+        "name_en": indicator["name_en"],
+        "unit": indicator["unit"],
+        "aggregation": indicator["aggregation"],
+        "direction": indicator["direction"],
+        "target": target,
+        "value": view["value"],
+        "provinces": view["provinces"],
+        "reported": view["reported"],
+        "expected": expected_provinces(plan, indicator),
+        "status": status_of(view["value"], target, indicator["direction"]),
+        "achievement_pct": achievement_pct(view["value"], target, indicator["direction"]),
+    }
+
+
+def off_target_event(plan: dict, indicator: dict, period: str, view: dict, report: dict,
+                     now: datetime) -> tuple[str, dict] | None:
+    """The fact that a report left the cluster value off its target, or None."""
+    result = indicator_result(plan, indicator, period, view)
+    if result["status"] != "not_achieved":
+        return None
+    return INDICATOR_OFF_TARGET[1], {
+        "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['event_id']}")),
+        "occurred_at": now.isoformat(),
+        "plan_id": plan["id"], "cluster": plan["cluster"],
+        "indicator": indicator["code"], "indicator_name_th": indicator["name_th"],
+        "indicator_name_en": indicator["name_en"], "unit": indicator["unit"],
+        "period": period, "value": result["value"], "target": result["target"],
+        "direction": indicator["direction"], "achievement_pct": result["achievement_pct"],
+        "reported": result["reported"], "expected": result["expected"],
+        "responsible_agency": indicator.get("responsible_agency"),
+        "province": report["province"], "report_event_id": report["event_id"],
+    }
+
+
+def rejected_event(rejection: dict) -> tuple[str, dict]:
+    return REPORT_REJECTED[1], {
+        "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"rejected:{rejection['rejection_id']}")),
+        "occurred_at": rejection["received_at"],
+        "rejection_id": rejection["rejection_id"],
+        "province": rejection["province"],
+        "sender": rejection["sender"],
+        "report_event_id": rejection["event_id"],
+        "kind": rejection["kind"],
+        "reason": rejection["reason"],
+        "received_at": rejection["received_at"],
+    }

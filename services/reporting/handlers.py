@@ -1,0 +1,104 @@
+"""Reporting's use cases: each takes the store and plain data, and is called by an entrypoint."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from marshmallow import ValidationError
+
+from services.contracts.events import PlanPublished
+from services.contracts.periods import PeriodError, parse_period
+from services.contracts.reports import describe_errors
+from services.infra.messaging import RawMessage
+
+from . import domain
+
+log = logging.getLogger(__name__)
+
+
+def handle_intake(store, message: RawMessage, user_prefix: str = "",
+                  now: datetime | None = None) -> str:
+    """Accept or reject one province message; returns "accepted", "duplicate" or "rejected"."""
+    now = now or datetime.now(timezone.utc)
+    sender = domain.identify_sender(message.user_id, message.routing_key, user_prefix)
+    kind = domain.check_envelope(sender, message.routing_key, message.content_type)
+    outcome = kind if isinstance(kind, domain.Rejection) else \
+        domain.parse_body(message.body, kind, sender, message.message_id)
+    if isinstance(outcome, dict):
+        outcome = domain.match_plan(kind, outcome, store.plans())
+    if isinstance(outcome, domain.Rejection):
+        reject(store, sender, message, outcome, now)
+        return "rejected"
+    return accept(store, sender, outcome, now)
+
+
+def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.Rejection,
+           now: datetime) -> None:
+    record = {
+        "rejection_id": domain.rejection_id(sender, message.body),
+        "province": sender.province,
+        "sender": sender.username or f"(no user_id; routing key {message.routing_key})",
+        "event_id": rejection.report_event_id,
+        "kind": rejection.kind,
+        "reason": rejection.reason,
+        "received_at": now.isoformat(),
+        "routing_key": message.routing_key,
+        "raw_body": message.body,
+    }
+    if store.record_rejection(record, [domain.rejected_event(record)]):
+        log.info("rejected a report from %s: %s", record["sender"], rejection.reason)
+
+
+def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetime) -> str:
+    report = valid.report
+    body = {**report, "reported_at": report["reported_at"].isoformat()}
+    if valid.kind == "project":
+        body["as_of"] = report["as_of"].isoformat()
+    with store.atomic():
+        recorded = store.record_report(valid.kind, valid.plan_id, valid.subject, valid.period,
+                                       report["province"], report["event_id"],
+                                       valid.reported_at_key, body, sender.username)
+        if valid.kind == "indicator":
+            # Recomputed even for a duplicate: repairs a view a crash left behind (MongoDB).
+            plan = store.get_plan(valid.plan_id)
+            indicator = domain.find_indicator(plan, valid.subject)
+            view = domain.indicator_view(plan, indicator,
+                                         store.current_values(valid.plan_id, valid.subject,
+                                                              valid.period))
+            events = []
+            if recorded.current:
+                event = domain.off_target_event(plan, indicator, valid.period, view, body, now)
+                if event:
+                    events.append(event)
+            store.save_indicator_view(valid.plan_id, valid.subject, valid.period, view, events)
+    return "accepted" if recorded.new else "duplicate"
+
+
+def handle_plan_published(store, payload: dict) -> bool:
+    try:
+        event = PlanPublished().load(payload)
+    except ValidationError as exc:
+        # Our own producer sent it: a bug, not bad input. Raise so it is retried, then parked.
+        raise ValueError(f"plan_published event is invalid: {describe_errors(exc.messages)}") from None
+    stored = store.save_plan(event["plan"])
+    log.info("plan %s v%s %s", event["plan"]["id"], event["plan"]["version"],
+             "learned" if stored else "already known")
+    return stored
+
+
+class QueryError(ValueError):
+    """A query a person must correct (unknown plan, bad period)."""
+
+
+def indicator_results(store, plan_id: str, period: str) -> dict:
+    plan = store.get_plan(plan_id)
+    if plan is None:
+        raise QueryError(f"plan {plan_id!r} is unknown to reporting")
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        raise QueryError(str(exc)) from None
+    views = store.indicator_views(plan_id, period)
+    results = [domain.indicator_result(plan, indicator, period, views.get(indicator["code"]))
+               for _, indicator in domain.iter_indicators(plan)]
+    return {"plan_id": plan_id, "period": period, "results": results}

@@ -1,0 +1,54 @@
+"""reporting: the province intake, the event store and the cluster views (entrypoints only)."""
+from __future__ import annotations
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.contracts import topology
+from services.infra.messaging import RawMessage, Topology, dispatcher, on_event, raw_consumer
+from services.infra.outbox import relay
+from services.infra.storage import Storage
+
+from . import handlers
+from .store import open_store
+
+
+class ReportingService:
+    name = "reporting"
+
+    amqp_topology = Topology()  # declares every queue before anything is consumed or published
+    store = Storage(open_store)
+    config = Config()
+    dispatch = dispatcher()
+
+    @raw_consumer(topology.intake_queue())
+    def intake(self, message: RawMessage):
+        handlers.handle_intake(self.store, message,
+                               self.config.get("AMQP_USER_PREFIX", ""))
+        relay(self.store, self.dispatch)
+
+    @on_event(*topology.PLAN_PUBLISHED)
+    def on_plan_published(self, payload):
+        handlers.handle_plan_published(self.store, payload)
+
+    @rpc
+    def health(self):
+        self.store.count_reports()
+        return "ok"
+
+    @rpc
+    def indicator_results(self, plan_id, period):
+        return handlers.indicator_results(self.store, plan_id, period)
+
+    @rpc
+    def project_progress(self, plan_id):
+        return self.store.project_progress(plan_id)
+
+    @rpc
+    def list_rejections(self, provinces=None, limit=500):
+        return self.store.rejections(provinces, limit)
+
+    @timer(interval=2, eager=True)
+    def relay_outbox(self):
+        relay(self.store, self.dispatch)

@@ -1,0 +1,337 @@
+"""Reporting store: the interface (domain verbs) and its SQLite and MongoDB adapters.
+
+Three kinds of data: the plans learned from plan events; the event store (every accepted report
+as received) with each key's current report by the precedence rule; and the views built from it.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from services.infra.mongo import open_database
+from services.infra.outbox import OUTBOX_SQL, MongoOutbox, SqliteOutbox, now_iso
+from services.infra.sqlite import SqliteDatabase, dumps, loads, sqlite_path
+
+
+@dataclass(frozen=True)
+class Recorded:
+    new: bool       # False: this event_id was already stored (a redelivery or a resend)
+    current: bool   # this report is now the one in force for its key
+
+
+class ReportingStore(ABC):
+    @abstractmethod
+    def atomic(self):
+        """A context in which the verbs below commit together (SQLite) or are each idempotent
+        and safely repeatable on redelivery (MongoDB)."""
+
+    # plans learned from plan_published events
+    @abstractmethod
+    def save_plan(self, plan: dict) -> bool:
+        """Keep the snapshot unless a newer version is kept already; True when stored."""
+
+    @abstractmethod
+    def plans(self) -> list[dict]: ...
+
+    @abstractmethod
+    def get_plan(self, plan_id: str) -> dict | None: ...
+
+    # intake
+    @abstractmethod
+    def record_report(self, kind: str, plan_id: str, subject: str, period: str, province: str,
+                      event_id: str, reported_at_key: str, body: dict, sender: str) -> Recorded:
+        """Keep an accepted report; make it current for (kind, plan, subject, period, province)
+        if it is later (reported_at, then event_id) than the current one."""
+
+    @abstractmethod
+    def current_values(self, plan_id: str, indicator: str, period: str) -> dict[str, float]:
+        """Each province's value in force (retracted ones left out)."""
+
+    @abstractmethod
+    def save_indicator_view(self, plan_id: str, indicator: str, period: str, view: dict,
+                            events) -> None: ...
+
+    @abstractmethod
+    def indicator_views(self, plan_id: str, period: str) -> dict[str, dict]: ...
+
+    @abstractmethod
+    def project_progress(self, plan_id: str) -> list[dict]:
+        """Each (project, province)'s report in force."""
+
+    @abstractmethod
+    def record_rejection(self, rejection: dict, events) -> bool:
+        """Keep a rejection (idempotent on rejection_id); True when new."""
+
+    @abstractmethod
+    def rejections(self, provinces: list[str] | None = None, limit: int = 500) -> list[dict]:
+        """Newest first; ``provinces`` None means all (including unknown senders)."""
+
+    @abstractmethod
+    def count_reports(self) -> int: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+SCHEMA = OUTBOX_SQL + """
+CREATE TABLE IF NOT EXISTS plans (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (          -- the event store: every accepted report
+    event_id    TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    plan_id     TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    province    TEXT NOT NULL,
+    reported_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    sender      TEXT NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS current_reports (  -- the report in force per key
+    kind TEXT NOT NULL, plan_id TEXT NOT NULL, subject TEXT NOT NULL, period TEXT NOT NULL,
+    province TEXT NOT NULL, reported_at TEXT NOT NULL, event_id TEXT NOT NULL,
+    value REAL, body TEXT NOT NULL,
+    PRIMARY KEY (kind, plan_id, subject, period, province)
+);
+CREATE TABLE IF NOT EXISTS indicator_views (
+    plan_id TEXT NOT NULL, indicator TEXT NOT NULL, period TEXT NOT NULL,
+    view TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (plan_id, period, indicator)
+);
+CREATE TABLE IF NOT EXISTS rejections (
+    rejection_id TEXT PRIMARY KEY,
+    province     TEXT,
+    sender       TEXT NOT NULL,
+    event_id     TEXT,
+    kind         TEXT,
+    reason       TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    routing_key  TEXT NOT NULL,
+    raw_body     BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
+"""
+
+
+def _value_of(kind: str, body: dict):
+    return body.get("value") if kind == "indicator" else body.get("physical_progress_pct")
+
+
+def _rejection_row(row) -> dict:
+    out = dict(row)
+    raw = out.pop("raw_body")
+    out["raw_body"] = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return out
+
+
+class SqliteReportingStore(SqliteOutbox, ReportingStore):
+    def __init__(self, path):
+        self.db = SqliteDatabase(path, SCHEMA)
+
+    def atomic(self):
+        return self.db.transaction()
+
+    def save_plan(self, plan):
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO plans VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                " version = excluded.version, document = excluded.document"
+                " WHERE excluded.version > plans.version",
+                (plan["id"], plan["version"], dumps(plan)))
+            return cur.rowcount == 1
+
+    def plans(self):
+        return [loads(r["document"]) for r in self.db.query("SELECT document FROM plans ORDER BY id")]
+
+    def get_plan(self, plan_id):
+        rows = self.db.query("SELECT document FROM plans WHERE id = ?", (plan_id,))
+        return loads(rows[0]["document"]) if rows else None
+
+    def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
+                      body, sender):
+        with self.db.transaction() as conn:
+            new = conn.execute(
+                "INSERT OR IGNORE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (event_id, kind, plan_id, subject, period, province, reported_at_key, now_iso(),
+                 sender, dumps(body))).rowcount == 1
+            conn.execute(
+                "INSERT INTO current_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (kind, plan_id, subject, period, province) DO UPDATE SET"
+                " reported_at = excluded.reported_at, event_id = excluded.event_id,"
+                " value = excluded.value, body = excluded.body"
+                " WHERE (excluded.reported_at, excluded.event_id)"
+                "     > (current_reports.reported_at, current_reports.event_id)",
+                (kind, plan_id, subject, period, province, reported_at_key, event_id,
+                 _value_of(kind, body), dumps(body)))
+            row = conn.execute(
+                "SELECT event_id FROM current_reports WHERE kind = ? AND plan_id = ?"
+                " AND subject = ? AND period = ? AND province = ?",
+                (kind, plan_id, subject, period, province)).fetchone()
+            return Recorded(new, row["event_id"] == event_id)
+
+    def current_values(self, plan_id, indicator, period):
+        rows = self.db.query(
+            "SELECT province, value FROM current_reports WHERE kind = 'indicator'"
+            " AND plan_id = ? AND subject = ? AND period = ? AND value IS NOT NULL",
+            (plan_id, indicator, period))
+        return {r["province"]: r["value"] for r in rows}
+
+    def save_indicator_view(self, plan_id, indicator, period, view, events):
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO indicator_views VALUES (?, ?, ?, ?, ?) ON CONFLICT"
+                " (plan_id, period, indicator) DO UPDATE SET view = excluded.view,"
+                " updated_at = excluded.updated_at",
+                (plan_id, indicator, period, dumps(view), now_iso()))
+            self._add_events(conn, events)
+
+    def indicator_views(self, plan_id, period):
+        rows = self.db.query("SELECT indicator, view FROM indicator_views"
+                             " WHERE plan_id = ? AND period = ?", (plan_id, period))
+        return {r["indicator"]: loads(r["view"]) for r in rows}
+
+    def project_progress(self, plan_id):
+        rows = self.db.query("SELECT body FROM current_reports WHERE kind = 'project'"
+                             " AND plan_id = ? ORDER BY subject, province", (plan_id,))
+        return [loads(r["body"]) for r in rows]
+
+    def record_rejection(self, rejection, events):
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rejection["rejection_id"], rejection["province"], rejection["sender"],
+                 rejection["event_id"], rejection["kind"], rejection["reason"],
+                 rejection["received_at"], rejection["routing_key"], rejection["raw_body"]))
+            if cur.rowcount == 1:
+                self._add_events(conn, events)
+            return cur.rowcount == 1
+
+    def rejections(self, provinces=None, limit=500):
+        if provinces is None:
+            rows = self.db.query("SELECT * FROM rejections ORDER BY received_at DESC, rejection_id"
+                                 " LIMIT ?", (limit,))
+        else:
+            marks = ",".join("?" * len(provinces))
+            rows = self.db.query(f"SELECT * FROM rejections WHERE province IN ({marks})"
+                                 " ORDER BY received_at DESC, rejection_id LIMIT ?",
+                                 (*provinces, limit))
+        return [_rejection_row(r) for r in rows]
+
+    def count_reports(self):
+        return self.db.query("SELECT count(*) AS n FROM reports")[0]["n"]
+
+    def close(self):
+        self.db.close()
+
+
+class MongoReportingStore(MongoOutbox, ReportingStore):
+    def __init__(self, db):
+        self.db = db
+        db.reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING)])
+        db.current_reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING),
+                                         ("subject", ASCENDING), ("period", ASCENDING)])
+        db.rejections.create_index([("province", ASCENDING), ("received_at", DESCENDING)])
+        self._ensure_outbox_indexes()
+
+    def atomic(self):
+        return nullcontext()
+
+    def save_plan(self, plan):
+        result = self.db.plans.update_one(
+            {"_id": plan["id"], "version": {"$lt": plan["version"]}},
+            {"$set": {"version": plan["version"], "document": plan}})
+        if result.matched_count:
+            return True
+        try:
+            self.db.plans.insert_one({"_id": plan["id"], "version": plan["version"], "document": plan})
+            return True
+        except DuplicateKeyError:
+            return False  # a newer (or the same) version is kept already
+
+    def plans(self):
+        return [d["document"] for d in self.db.plans.find().sort("_id", 1)]
+
+    def get_plan(self, plan_id):
+        doc = self.db.plans.find_one({"_id": plan_id})
+        return doc["document"] if doc else None
+
+    def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
+                      body, sender):
+        try:
+            self.db.reports.insert_one({
+                "_id": event_id, "kind": kind, "plan_id": plan_id, "subject": subject,
+                "period": period, "province": province, "reported_at": reported_at_key,
+                "received_at": now_iso(), "sender": sender, "body": body})
+            new = True
+        except DuplicateKeyError:
+            new = False
+        key = f"{kind}|{plan_id}|{subject}|{period}|{province}"
+        doc = {"kind": kind, "plan_id": plan_id, "subject": subject, "period": period,
+               "province": province, "reported_at": reported_at_key, "event_id": event_id,
+               "value": _value_of(kind, body), "body": body}
+        # Guarded update: only a later (reported_at, event_id) replaces the current report.
+        later = {"$or": [{"reported_at": {"$lt": reported_at_key}},
+                         {"reported_at": reported_at_key, "event_id": {"$lt": event_id}}]}
+        if not self.db.current_reports.update_one({"_id": key, **later}, {"$set": doc}).matched_count:
+            try:
+                self.db.current_reports.insert_one({"_id": key, **doc})
+            except DuplicateKeyError:
+                pass  # the current report is later than this one
+        current = self.db.current_reports.find_one({"_id": key}, {"event_id": 1})
+        return Recorded(new, current["event_id"] == event_id)
+
+    def current_values(self, plan_id, indicator, period):
+        cursor = self.db.current_reports.find(
+            {"kind": "indicator", "plan_id": plan_id, "subject": indicator, "period": period,
+             "value": {"$ne": None}}, {"province": 1, "value": 1})
+        return {d["province"]: d["value"] for d in cursor}
+
+    def save_indicator_view(self, plan_id, indicator, period, view, events):
+        self._add_events(events)
+        self.db.indicator_views.update_one(
+            {"_id": f"{plan_id}|{period}|{indicator}"},
+            {"$set": {"plan_id": plan_id, "period": period, "indicator": indicator, "view": view,
+                      "updated_at": now_iso()}}, upsert=True)
+
+    def indicator_views(self, plan_id, period):
+        cursor = self.db.indicator_views.find({"plan_id": plan_id, "period": period})
+        return {d["indicator"]: d["view"] for d in cursor}
+
+    def project_progress(self, plan_id):
+        cursor = self.db.current_reports.find({"kind": "project", "plan_id": plan_id}).sort(
+            [("subject", 1), ("province", 1)])
+        return [d["body"] for d in cursor]
+
+    def record_rejection(self, rejection, events):
+        doc = dict(rejection)
+        doc["_id"] = doc.pop("rejection_id")
+        self._add_events(events)  # same event_id on a retry: no duplicate
+        try:
+            self.db.rejections.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def rejections(self, provinces=None, limit=500):
+        query = {} if provinces is None else {"province": {"$in": list(provinces)}}
+        cursor = self.db.rejections.find(query).sort(
+            [("received_at", DESCENDING), ("_id", ASCENDING)]).limit(limit)
+        return [_rejection_row({"rejection_id": d.pop("_id"), **d}) for d in cursor]
+
+    def count_reports(self):
+        return self.db.reports.count_documents({})
+
+    def close(self):
+        self.db.client.close()
+
+
+def open_store(url: str) -> ReportingStore:
+    if url.startswith("sqlite:"):
+        return SqliteReportingStore(sqlite_path(url))
+    return MongoReportingStore(open_database(url, "reporting"))
