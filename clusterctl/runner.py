@@ -86,8 +86,21 @@ def check_mongo(url: str) -> None:
 
 
 def check_broker(settings: Settings) -> str:
+    """AMQP reachable with the administrator's login, and the management API usable."""
+    from kombu import Connection
+    broker = settings.broker
     try:
-        return Management(settings.broker).check()
+        with Connection(broker.amqp_uri(""), connect_timeout=5) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:
+        refused = "ACCESS_REFUSED" in str(exc) or "403" in str(exc)
+        raise SetupError(
+            f"RabbitMQ at {broker.host}:{broker.port} refused user {broker.username!r}; fix the "
+            "credentials in AMQP_URL" if refused else
+            f"RabbitMQ at {broker.host}:{broker.port} is not reachable ({exc}); start it, fix "
+            "AMQP_URL, or unset AMQP_URL to use the local broker") from None
+    try:
+        return Management(broker).check()
     except BrokerError as exc:
         raise SetupError(str(exc)) from None
 

@@ -81,12 +81,16 @@ class Settings:
         broker = Broker.from_url(env.get("AMQP_URL") or DEFAULT_AMQP_URL,
                                  env.get("RABBIT_MANAGEMENT_URL"))
         gateway_port = _port(env, "GATEWAY_PORT", 8000)
+        mongo_url = env.get("MONGO_URL") or None
+        if mongo_url and not mongo_url.startswith(("mongodb://", "mongodb+srv://")):
+            raise SettingsError(f"MONGO_URL {redact(mongo_url)!r} is not a mongodb:// URL "
+                                "(e.g. mongodb://host1,host2,host3/?replicaSet=rs0)")
         smtp_host = env.get("SMTP_HOST") or ""
         return cls(
             broker=broker,
             vhost=env.get("AMQP_VHOST") or "cluster-planning",
             data_dir=Path(env.get("DATA_DIR") or "var").resolve(),
-            mongo_url=env.get("MONGO_URL") or None,
+            mongo_url=mongo_url,
             gateway_host=env.get("GATEWAY_HOST") or "127.0.0.1",
             gateway_port=gateway_port,
             smtp_host=smtp_host or "127.0.0.1",

@@ -57,8 +57,8 @@ mgmt_ok() { "$VENV/bin/python" -m clusterctl broker-check --quiet >/dev/null 2>&
 is_local() { case "$AMQP_HOST" in 127.*|localhost|::1) return 0;; *) return 1;; esac; }
 
 if ! port_open "$AMQP_HOST" "$AMQP_PORT"; then
-  if [ -n "${AMQP_URL:-}" ] && ! is_local; then
-    fail "RabbitMQ at $AMQP_HOST:$AMQP_PORT (from AMQP_URL) is not reachable; check the URL and that the broker runs"
+  if [ -n "${AMQP_URL:-}" ]; then  # an explicit broker is used as it is, never installed or started
+    fail "RabbitMQ at $AMQP_HOST:$AMQP_PORT (from AMQP_URL) is not reachable; check the URL and that the broker runs, or unset AMQP_URL to use a local one"
   fi
   if ! command -v rabbitmq-server >/dev/null 2>&1; then
     if is_root && have_apt; then
@@ -81,7 +81,7 @@ fi
 # The management plugin: provisioning (vhost, users, permissions, policies) and the nameko test
 # fixtures use its HTTP API.
 if ! mgmt_ok; then
-  if is_local && command -v rabbitmq-plugins >/dev/null 2>&1 && is_root; then
+  if [ -z "${AMQP_URL:-}" ] && command -v rabbitmq-plugins >/dev/null 2>&1 && is_root; then
     note "enabling the RabbitMQ management plugin"
     rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 \
       || fail "could not enable the management plugin; run 'rabbitmq-plugins enable rabbitmq_management'"

@@ -160,6 +160,10 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
                 "INSERT OR IGNORE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (event_id, kind, plan_id, subject, period, province, reported_at_key, now_iso(),
                  sender, dumps(body))).rowcount == 1
+            if not new:  # a repeated event_id: only what was first received under it counts
+                kept = conn.execute("SELECT reported_at, body FROM reports WHERE event_id = ?",
+                                    (event_id,)).fetchone()
+                reported_at_key, body = kept["reported_at"], loads(kept["body"])
             conn.execute(
                 "INSERT INTO current_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (kind, plan_id, subject, period, province) DO UPDATE SET"
@@ -270,7 +274,11 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
                 "received_at": now_iso(), "sender": sender, "body": body})
             new = True
         except DuplicateKeyError:
+            # A repeated event_id: only what was first received under it counts. Re-applying it
+            # below repairs a current report that a crash left unwritten.
             new = False
+            kept = self.db.reports.find_one({"_id": event_id})
+            reported_at_key, body = kept["reported_at"], kept["body"]
         key = f"{kind}|{plan_id}|{subject}|{period}|{province}"
         doc = {"kind": kind, "plan_id": plan_id, "subject": subject, "period": period,
                "province": province, "reported_at": reported_at_key, "event_id": event_id,

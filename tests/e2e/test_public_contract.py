@@ -1,0 +1,228 @@
+"""DESIGN 3.2-3.4 checked from outside: plain pika for the province side, HTTP for the rest."""
+import email
+import json
+import uuid
+from email import policy
+
+import pika
+import pytest
+
+from tests.support.system import Province, wait_until
+
+from .conftest import PLAN
+
+LOWER_NE2 = {"TH-34", "TH-33", "TH-35", "TH-37"}
+
+
+@pytest.fixture
+def province(system, request):
+    opened = {}
+
+    def open_(code):
+        opened[code] = opened.get(code) or Province(system.credentials(), code)
+        return opened[code]
+    yield open_
+    for p in opened.values():
+        p.close()
+
+
+def results(system, period, indicator):
+    body = system.get(f"/api/plans/{PLAN}/indicator-results", system.key(), period=period).json()
+    return next(r for r in body["results"] if r["indicator"] == indicator)
+
+
+def wait_result(system, period, indicator, check, what):
+    return wait_until(lambda: check(r := results(system, period, indicator)) and r,
+                      timeout=15, what=what)
+
+
+def test_health_reports_every_service(system):
+    response = system.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "services": {
+        "plans": "ok", "reporting": "ok", "assets": "ok", "notify": "ok"}}
+
+
+def test_credentials_file_has_every_province_and_no_secret_in_the_url(system):
+    creds = system.credentials()
+    assert "@" not in creds["amqp_url"] and creds["amqp_url"].endswith(system.vhost)
+    assert len(creds["provinces"]) == 76
+    assert LOWER_NE2 <= set(creds["provinces"])
+    assert all(e["amqp_password"] and e["api_key"] for e in creds["provinces"].values())
+    assert len(creds["osm"]) == 18 and creds["admin"]["api_key"]
+
+
+def test_clusters_are_the_reference_data(system):
+    clusters = system.get("/api/clusters", system.key()).json()
+    assert len(clusters) == 18
+    assert sum(len(c["provinces"]) for c in clusters) == 76
+    ne2 = next(c for c in clusters if c["code"] == "northeast-lower-2")
+    assert {p["code"] for p in ne2["provinces"]} == LOWER_NE2
+    ubon = next(p for p in ne2["provinces"] if p["code"] == "TH-34")
+    assert (ubon["name_th"], ubon["name_en"]) == ("อุบลราชธานี", "Ubon Ratchathani")
+
+
+def test_the_seeded_plan_is_listed_and_complete(system):
+    plans = system.get("/api/plans", system.key("osm", "northeast-lower-2")).json()
+    assert [p["id"] for p in plans] == [PLAN]
+    assert {k: plans[0][k] for k in ("cluster", "start_fy", "end_fy", "status")} == {
+        "cluster": "northeast-lower-2", "start_fy": 2566, "end_fy": 2570, "status": "published"}
+    plan = system.get(f"/api/plans/{PLAN}", system.key()).json()
+    assert set(plan["provinces"]) == LOWER_NE2
+    assert [i["number"] for i in plan["issues"]] == [1, 2, 3, 4, 5]
+    for issue in plan["issues"]:
+        assert issue["title_th"] and issue["title_en"] and issue["indicators"]
+        for ind in issue["indicators"]:
+            assert set(ind["targets"]) == {f"FY{y}" for y in range(2566, 2571)}
+            assert ind["direction"] in ("increase", "decrease")
+            assert ind["aggregation"] in ("sum", "mean", "min", "max")
+            assert ind["sample"] is True  # invented figures are marked as such
+    assert plan["projects"]
+
+
+def test_a_report_appears_in_the_cluster_view_within_seconds(system, province):
+    province("TH-34").report("NE2-1.1", "FY2567-Q2", 50000, "2024-04-10T09:30:00+07:00")
+    province("TH-33").report("NE2-1.1", "FY2567-Q2", 40000, "2024-04-11T09:30:00+07:00")
+    result = wait_result(system, "FY2567-Q2", "NE2-1.1", lambda r: r["reported"] == 2,
+                         "both reports in indicator-results")
+    assert result["provinces"] == {"TH-33": 40000.0, "TH-34": 50000.0}
+    assert result["value"] == 90000.0  # aggregation: sum
+    assert (result["expected"], result["target"]) == (4, 180000.0)
+    assert result["status"] == "not_achieved" and result["achievement_pct"] == 50.0
+
+
+def test_latest_reported_at_wins_whatever_the_arrival_order(system, province):
+    th35 = province("TH-35")
+    th35.report("NE2-3.1", "FY2568-Q1", 70.0, "2024-12-20T10:00:00+07:00")   # the later one first
+    th35.report("NE2-3.1", "FY2568-Q1", 40.0, "2024-12-10T10:00:00+07:00")   # an older correction
+    marker = th35.report("NE2-3.1", "FY2568-Q2", 1.0, "2025-03-01T10:00:00+07:00")
+    wait_result(system, "FY2568-Q2", "NE2-3.1", lambda r: r["reported"] == 1, f"marker {marker}")
+    assert results(system, "FY2568-Q1", "NE2-3.1")["provinces"] == {"TH-35": 70.0}
+
+
+def test_equal_reported_at_greater_event_id_wins_and_repeats_are_ignored(system, province):
+    th37 = province("TH-37")
+    low, high = sorted(str(uuid.uuid4()) for _ in range(2))
+    th37.report("NE2-2.1", "FY2568-Q3", 300, "2025-05-01T08:00:00+07:00", event_id=high)
+    th37.report("NE2-2.1", "FY2568-Q3", 100, "2025-05-01T08:00:00+07:00", event_id=low)
+    th37.report("NE2-2.1", "FY2568-Q3", 999, "2026-01-01T08:00:00+07:00", event_id=high)  # repeat
+    marker = th37.report("NE2-2.1", "FY2568-Q4", 1, "2025-08-01T08:00:00+07:00")
+    wait_result(system, "FY2568-Q4", "NE2-2.1", lambda r: r["reported"] == 1, f"marker {marker}")
+    assert results(system, "FY2568-Q3", "NE2-2.1")["provinces"] == {"TH-37": 300.0}
+
+
+def test_null_value_retracts_and_mean_follows(system, province):
+    province("TH-34").report("NE2-4.1", "FY2568-Q1", 8.0, "2025-11-01T09:00:00+07:00")
+    province("TH-33").report("NE2-4.1", "FY2568-Q1", 6.0, "2025-11-01T09:00:00+07:00")
+    result = wait_result(system, "FY2568-Q1", "NE2-4.1", lambda r: r["reported"] == 2, "two values")
+    assert result["value"] == 7.0 and result["status"] == "achieved"  # decrease: 7.0 <= 7.0
+    province("TH-34").report("NE2-4.1", "FY2568-Q1", None, "2025-11-02T09:00:00+07:00")
+    result = wait_result(system, "FY2568-Q1", "NE2-4.1", lambda r: r["reported"] == 1, "retraction")
+    assert result["provinces"] == {"TH-33": 6.0} and result["value"] == 6.0
+
+
+BAD_REPORTS = {
+    "malformed": (b'{"event_id": "oops", ', "malformed JSON"),
+    "schema": (None, "does not match the schema"),
+    "unknown_indicator": (None, "unknown indicator"),
+    "other_province": (None, "sender is TH-35"),
+}
+
+
+def test_bad_reports_are_rejected_listed_mailed_and_do_not_block(system, province):
+    th35 = province("TH-35")
+    schema_id, unknown_id, other_id = (str(uuid.uuid4()) for _ in range(3))
+    th35.publish(b'{"event_id": "oops", ')
+    th35.publish({"event_id": schema_id, "province": "TH-35", "indicator": "NE2-1.1",
+                  "period": "FY2567-Q3", "value": "a lot", "reported_at": "2024-07-01T00:00:00+07:00"})
+    th35.publish({"event_id": unknown_id, "province": "TH-35", "indicator": "NO-SUCH",
+                  "period": "FY2567-Q3", "value": 1, "reported_at": "2024-07-01T00:00:00+07:00"})
+    th35.publish({"event_id": other_id, "province": "TH-34", "indicator": "NE2-1.1",
+                  "period": "FY2567-Q3", "value": 1, "reported_at": "2024-07-01T00:00:00+07:00"})
+    good = th35.report("NE2-1.1", "FY2567-Q3", 12345, "2024-07-02T00:00:00+07:00")
+    wait_result(system, "FY2567-Q3", "NE2-1.1", lambda r: r["provinces"].get("TH-35") == 12345,
+                f"the good report {good} behind the bad ones")
+
+    listed = wait_until(lambda: len(r := system.get("/api/rejections", system.key(),
+                                                    province="TH-35").json()) >= 4 and r,
+                        what="four rejections for TH-35")
+    reasons = {r["event_id"]: r["reason"] for r in listed}
+    assert any("malformed JSON" in r["reason"] and r["event_id"] is None for r in listed)
+    assert "value" in reasons[schema_id] and "number" in reasons[schema_id]
+    assert "unknown indicator" in reasons[unknown_id]
+    assert "TH-34" in reasons[other_id] and "TH-35" in reasons[other_id]
+    assert all(r["province"] == "TH-35" and r["received_at"] for r in listed)
+    assert good not in reasons
+
+    def mailed_to_focal():
+        found = []
+        for path in system.mails():
+            msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if msg["To"] == "strategy@yasothon.example":
+                found.append(msg.get_body(("plain",)).get_content())
+        return len(found) >= 4 and found
+    texts = wait_until(mailed_to_focal, what="rejection mails to TH-35's focal contact")
+    assert any(unknown_id in t and "เหตุผล" in t and "Reason" in t for t in texts)
+
+
+def test_a_province_cannot_publish_another_provinces_routing_key(system, province):
+    th34 = province("TH-34")
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+        th34.publish({"event_id": str(uuid.uuid4())}, routing_key="report.TH-33.indicator")
+    assert refused.value.reply_code == 403
+
+
+def test_a_province_cannot_forge_user_id(system, province):
+    th34 = province("TH-34")
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+        th34.publish({"event_id": str(uuid.uuid4())}, user_id=f"{system.prefix}TH-33")
+    assert refused.value.reply_code == 406
+
+
+def test_off_target_report_mails_the_responsible_agency(system, province):
+    province("TH-33").report("NE2-5.1", "FY2567-Q4", 40, "2024-10-01T09:00:00+07:00")
+
+    def mail_to_environment_office():
+        for path in system.mails():
+            msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if msg["To"] == "environment@ubon.example" and "NE2-5.1 FY2567-Q4" in msg["Subject"]:
+                return msg
+    msg = wait_until(mail_to_environment_office, what="off-target mail")
+    text = msg.get_body(("plain",)).get_content()
+    assert "ไตรมาสที่ 4 ปีงบประมาณ พ.ศ. 2567" in text and "Q4 of fiscal year 2024" in text
+
+
+def test_auth_and_scopes(system):
+    assert system.get("/api/clusters").status_code == 401
+    assert system.get("/api/clusters").json()["error"]["code"] == "unauthenticated"
+    assert system.get("/api/clusters", "not-a-key").status_code == 401
+    th34 = system.key("province", "TH-34")
+    assert system.get("/api/rejections", th34, province="TH-33").status_code == 403
+    assert system.get("/api/rejections", th34).status_code == 200
+    other_osm = system.key("osm", "south-andaman")
+    assert system.get(f"/api/plans/{PLAN}", other_osm).status_code == 403
+    assert system.get("/api/plans", other_osm).json() == []
+    assert system.get("/api/rejections", other_osm, province="TH-34").status_code == 403
+    assert system.get(f"/api/plans/{PLAN}", th34).status_code == 200
+    assert system.get("/api/plans/no-such-plan", system.key()).status_code == 404
+    bad = system.get(f"/api/plans/{PLAN}/indicator-results", system.key(), period="Q2-2567")
+    assert bad.status_code == 400 and "FY2567-Q2" in bad.json()["error"]["message"]
+
+
+def test_a_province_sees_only_its_own_figure(system, province):
+    province("TH-34").report("NE2-1.1", "FY2570-Q1", 10, "2026-10-05T09:00:00+07:00")
+    province("TH-33").report("NE2-1.1", "FY2570-Q1", 20, "2026-10-05T09:00:00+07:00")
+    wait_result(system, "FY2570-Q1", "NE2-1.1", lambda r: r["reported"] == 2, "two values")
+    body = system.get(f"/api/plans/{PLAN}/indicator-results", system.key("province", "TH-34"),
+                      period="FY2570-Q1").json()
+    mine = next(r for r in body["results"] if r["indicator"] == "NE2-1.1")
+    assert mine["provinces"] == {"TH-34": 10.0} and mine["value"] == 30.0
+
+
+def test_openapi_documents_the_api(system):
+    doc = system.get("/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    for path in ("/health", "/api/clusters", "/api/plans", "/api/plans/{plan_id}",
+                 "/api/plans/{plan_id}/indicator-results", "/api/rejections"):
+        assert path in doc["paths"]
+    json.dumps(doc)

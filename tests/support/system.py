@@ -1,0 +1,164 @@
+"""Helpers to run the whole system as `make run` does, and to act on it as outsiders would."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pika
+import requests
+
+from clusterctl.broker import Management
+from clusterctl.settings import DEFAULT_AMQP_URL, REPO_ROOT, Broker
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def admin_broker() -> Broker:
+    return Broker.from_url(os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL,
+                           os.environ.get("RABBIT_MANAGEMENT_URL"))
+
+
+def wait_until(condition, timeout: float = 20, interval: float = 0.2, what: str = "condition"):
+    """Poll ``condition`` until it returns something truthy; fail with ``what`` after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+            if result:
+                return result
+        except Exception as exc:  # not yet
+            last = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f": {last}" if last else ""))
+
+
+class RunningSystem:
+    """`python -m clusterctl run` in a private data dir, vhost, user prefix and ports."""
+
+    def __init__(self, data_dir: Path, tag: str | None = None):
+        self.data_dir = data_dir
+        self.tag = tag or uuid.uuid4().hex[:8]
+        self.vhost = f"test-e2e-{self.tag}"
+        self.prefix = f"t{self.tag}-"
+        self.port = free_port()
+        self.smtp_port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.output = data_dir / "clusterctl.out"
+
+    @property
+    def env(self) -> dict:
+        return dict(os.environ, DATA_DIR=str(self.data_dir), AMQP_VHOST=self.vhost,
+                    AMQP_USER_PREFIX=self.prefix, GATEWAY_PORT=str(self.port),
+                    SMTP_PORT=str(self.smtp_port), PYTHONUNBUFFERED="1")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        out = open(self.output, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "clusterctl", "run"], cwd=REPO_ROOT,
+                                     env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        out.close()
+        wait_until(self._ready, timeout=timeout, interval=0.5, what="the system to be ready")
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"clusterctl exited {self.proc.returncode}:\n{self.output.read_text()}")
+        return requests.get(f"{self.base}/health", timeout=3).status_code == 200
+
+    def stop(self, timeout: float = 60) -> int:
+        """Ctrl-C, as a person would; returns the exit status."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
+
+    def leftover_processes(self) -> list[str]:
+        """Processes still running whose command line names this system's data dir."""
+        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        return [line for line in out.splitlines() if str(self.data_dir) in line
+                and "ps -eo" not in line]
+
+    def credentials(self) -> dict:
+        return json.loads((self.data_dir / "credentials.json").read_text("utf-8"))
+
+    def key(self, role: str = "admin", scope: str | None = None) -> str:
+        creds = self.credentials()
+        if role == "admin":
+            return creds["admin"]["api_key"]
+        if role == "osm":
+            return creds["osm"][scope]["api_key"]
+        return creds["provinces"][scope]["api_key"]
+
+    def get(self, path: str, key: str | None = None, **params):
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return requests.get(f"{self.base}{path}", headers=headers, params=params, timeout=15)
+
+    def mails(self) -> list[Path]:
+        return sorted((self.data_dir / "mail").glob("*.eml"))
+
+    def cleanup_broker(self) -> None:
+        api = Management(admin_broker())
+        api.delete_vhost(self.vhost)
+        creds_path = self.data_dir / "credentials.json"
+        if creds_path.exists():
+            creds = self.credentials()
+            for entry in creds["provinces"].values():
+                api.delete_user(entry["amqp_username"])
+            api.delete_user(creds["services"]["amqp_username"])
+
+
+class Province:
+    """A province's own system publishing with plain pika, following DESIGN 3.3 only."""
+
+    def __init__(self, credentials: dict, code: str):
+        entry = credentials["provinces"][code]
+        self.code = code
+        self.username = entry["amqp_username"]
+        params = pika.URLParameters(credentials["amqp_url"])
+        params.credentials = pika.PlainCredentials(entry["amqp_username"], entry["amqp_password"])
+        self.connection = pika.BlockingConnection(params)
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+
+    def publish(self, body, kind: str = "indicator", routing_key: str | None = None,
+                event_id: str | None = None, **props) -> None:
+        raw = body if isinstance(body, (bytes, str)) else json.dumps(body, ensure_ascii=False)
+        properties = dict(user_id=self.username, content_type="application/json",
+                          delivery_mode=2)
+        if event_id:
+            properties["message_id"] = event_id
+        properties.update(props)
+        self.channel.basic_publish("reports", routing_key or f"report.{self.code}.{kind}",
+                                   raw.encode("utf-8") if isinstance(raw, str) else raw,
+                                   pika.BasicProperties(**properties), mandatory=True)
+
+    def report(self, indicator: str, period: str, value, reported_at: str, **extra) -> str:
+        event_id = extra.pop("event_id", None) or str(uuid.uuid4())
+        body = {"event_id": event_id, "province": self.code, "indicator": indicator,
+                "period": period, "value": value, "reported_at": reported_at, **extra}
+        self.publish(body, event_id=event_id)
+        return event_id
+
+    def close(self) -> None:
+        if self.connection.is_open:
+            self.connection.close()
