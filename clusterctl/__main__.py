@@ -36,6 +36,9 @@ def main(argv=None) -> int:
     except (SettingsError, SetupError) as exc:
         print(f"clusterctl: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before anything was started
+        print("clusterctl: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -231,14 +232,25 @@ class Stop(Exception):
     pass
 
 
+# Ctrl-C / SIGTERM only set this flag; the loops below check it. (Raising from a signal handler
+# can land inside subprocess internals and leave a lock held, hanging the shutdown.)
+stop_requested = threading.Event()
+
+
 def _on_signal(signum, frame):
-    raise Stop()
+    stop_requested.set()
+
+
+def check_stop() -> None:
+    if stop_requested.is_set():
+        raise Stop()
 
 
 def wait_for(condition, what: str, supervisor: Supervisor, timeout: float = START_TIMEOUT_S):
     deadline = time.monotonic() + timeout
     last_error = None
     while time.monotonic() < deadline:
+        check_stop()
         dead = supervisor.exited()
         if dead:
             name, code = next(iter(dead.items()))
@@ -251,7 +263,7 @@ def wait_for(condition, what: str, supervisor: Supervisor, timeout: float = STAR
                 return result
         except Exception as exc:  # not up yet
             last_error = exc
-        time.sleep(0.3)
+        stop_requested.wait(0.3)
     raise SetupError(f"timed out after {timeout:.0f} s waiting for {what}"
                      + (f" (last error: {last_error})" if last_error else ""))
 
@@ -312,6 +324,7 @@ def run(settings: Settings) -> int:
         for service in BACKENDS:
             supervisor.start(service, nameko_argv(configs[service], service))
         seed(settings, creds, supervisor)
+        check_stop()
         supervisor.start("gateway", nameko_argv(configs["gateway"], "gateway"))
         health_url = f"http://{settings.gateway_host}:{settings.gateway_port}/health"
         wait_for(lambda: requests.get(health_url, timeout=5).status_code == 200,
@@ -322,11 +335,9 @@ def run(settings: Settings) -> int:
         say("stopping (Ctrl-C)")
         return 0
     finally:
+        supervisor.stop_all()  # a second Ctrl-C only sets the flag again: the stop completes
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
-        supervisor.stop_all()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
         lock.close()
         say("stopped; nothing left running")
 
@@ -334,8 +345,7 @@ def run(settings: Settings) -> int:
 def watch(supervisor: Supervisor) -> int:
     """Until Ctrl-C: a service that dies is restarted (at most 3 times in 5 minutes)."""
     restarts: list[float] = []
-    while True:
-        time.sleep(1)
+    while not stop_requested.wait(1):
         for name, code in supervisor.exited().items():
             restarts = [t for t in restarts if t > time.monotonic() - 300] + [time.monotonic()]
             if len(restarts) > 3:
@@ -345,6 +355,7 @@ def watch(supervisor: Supervisor) -> int:
             say(f"{name} exited with status {code}; restarting it (log: "
                 f"{supervisor.log_dir / (name + '.log')})")
             supervisor.restart(name)
+    raise Stop()
 
 
 def print_banner(settings: Settings) -> None:

@@ -1,0 +1,93 @@
+"""notify over the real broker and a real SMTP server; bounded retries that park poison."""
+import email
+import subprocess
+import sys
+import uuid
+from email import policy
+
+import pytest
+from kombu import Connection, Exchange, Producer
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from clusterctl.settings import REPO_ROOT
+from services.contracts.topology import parked_queue
+from services.notify.service import NotifyService
+from services.plans.service import PlansService
+from services.reporting.service import ReportingService
+from tests.support.system import free_port, wait_until
+
+from .test_reporting_service import provinces_of, report, seed
+
+
+@pytest.fixture
+def smtp_sink(tmp_path):
+    port, mail_dir = free_port(), tmp_path / "mail"
+    proc = subprocess.Popen([sys.executable, "-m", "clusterctl", "smtp-sink", "--dir",
+                             str(mail_dir), "--port", str(port)], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert b"listening" in proc.stdout.readline()
+    yield port, mail_dir
+    proc.terminate()
+    proc.wait(10)
+
+
+def read_mails(mail_dir):
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted(mail_dir.glob("*.eml"))]
+
+
+def test_rejection_and_off_target_reach_the_right_mailboxes_once(
+        container_factory, config_for, provinces, rabbit_config, smtp_sink):
+    port, mail_dir = smtp_sink
+    for cls, name in ((PlansService, "plans"), (ReportingService, "reporting"),
+                      (NotifyService, "notify")):
+        container_factory(cls, config_for(name, SMTP_HOST="127.0.0.1", SMTP_PORT=port)).start()
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        bad = str(uuid.uuid4())
+        body = {"event_id": bad, "province": "TH-33", "indicator": "NE2-1.1",
+                "period": "FY2599-Q1", "value": 1, "reported_at": "2024-01-01T00:00:00+07:00"}
+        provinces.publish("TH-33", body)
+        provinces.publish("TH-33", body)  # the same bytes again: one rejection, one mail
+        report(provinces, "TH-34", "NE2-3.1", "FY2567-Q1", 40.0, "2024-01-02T00:00:00+07:00")
+
+        mails = wait_until(lambda: len(m := read_mails(mail_dir)) >= 3 and m, timeout=20,
+                           what="a rejection mail and two off-target mails")
+        wait_until(lambda: all(m["status"] == "sent" for m in rpc.notify.list_mails()),
+                   what="all mails recorded as sent")
+        assert len(rpc.reporting.list_rejections(["TH-33"])) == 1
+    by_to = {}
+    for msg in mails:
+        by_to.setdefault(msg["To"], []).append(msg)
+    assert len(by_to["strategy@sisaket.example"]) == 1
+    rejection = by_to["strategy@sisaket.example"][0]
+    assert "FY2599-Q1" in rejection.get_body(("plain",)).get_content()
+    assert "รายงานถูกปฏิเสธ" in rejection["Subject"]
+    assert rejection.get_body(("html",)).get_content().count(bad) == 2  # Thai and English parts
+    assert {"tourism@ubon.example", "osm@northeast-lower-2.example"} <= set(by_to)
+    assert len({m["Message-ID"] for m in mails}) == len(mails)
+
+
+def test_a_poison_event_is_parked_after_the_delivery_limit_and_others_flow(
+        container_factory, config_for, provinces, rabbit_config):
+    container_factory(PlansService, config_for("plans")).start()
+    container_factory(ReportingService, config_for("reporting")).start()
+    with Connection(rabbit_config["AMQP_URI"]) as conn:
+        producer = Producer(conn.channel())
+        producer.publish({"event_id": "poison", "plan": {"id": "broken"}},
+                         exchange=Exchange("plans.events", type="topic"),
+                         routing_key="plan_published", serializer="json")
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)  # a good plan_published behind the poison one is processed
+        report(provinces, "TH-34", "NE2-1.1", "FY2567-Q1", 5, "2024-01-02T00:00:00+07:00")
+        wait_until(lambda: provinces_of(rpc, "FY2567-Q1", "NE2-1.1")["reported"] == 1,
+                   what="a report accepted while the poison is retried")
+    with Connection(rabbit_config["AMQP_URI"]) as conn:
+        parked = conn.SimpleQueue(parked_queue())
+        message = parked.get(timeout=30)
+        death = message.headers["x-death"][0]
+        assert death["queue"] == "reporting.on.plans.plan_published"
+        assert death["reason"] == "delivery_limit"
+        assert message.payload["event_id"] == "poison"
+        message.ack()
+        parked.close()
