@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup bench clean-venv
+.PHONY: run test setup clean-venv
 
 run: setup
 	@$(PY) -m clusterctl run
@@ -15,9 +15,6 @@ test: setup
 
 setup:
 	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash deploy/setup.sh
-
-bench: setup
-	@$(PY) -m bench
 
 clean-venv:
 	rm -rf $(VENV)

@@ -88,7 +88,7 @@ class Settings:
         smtp_host = env.get("SMTP_HOST") or ""
         return cls(
             broker=broker,
-            vhost=env.get("AMQP_VHOST") or "cluster-planning",
+            vhost=env.get("AMQP_VHOST") or _url_vhost(env.get("AMQP_URL")) or "cluster-planning",
             data_dir=Path(env.get("DATA_DIR") or "var").resolve(),
             mongo_url=mongo_url,
             gateway_host=env.get("GATEWAY_HOST") or "127.0.0.1",
@@ -116,6 +116,12 @@ class Settings:
         if self.mongo_url:
             return self.mongo_url
         return f"sqlite:///{self.data_dir / (service + '.sqlite3')}"
+
+
+def _url_vhost(amqp_url: str | None) -> str | None:
+    """A vhost named in AMQP_URL's path is used; the default vhost "/" never is (not ours)."""
+    path = unquote(urlsplit(amqp_url).path[1:]) if amqp_url else ""
+    return path if path and path != "/" else None
 
 
 def _port(env, name: str, default: int) -> int:
