@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import logging
 import os
 import signal
 import socket
@@ -277,6 +278,7 @@ def rpc_config(settings: Settings, creds: dict) -> dict:
 def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    logging.getLogger("amqp").setLevel(logging.ERROR)  # its channel-closing chatter is noise here
     with ClusterRpcProxy(rpc_config(settings, creds), timeout=30) as rpc:
         wait_for(lambda: all(getattr(rpc, s).health() == "ok" for s in BACKENDS),
                  "the services to answer", supervisor)
