@@ -164,8 +164,11 @@ def write_service_configs(settings: Settings, creds: dict) -> dict[str, Path]:
 
 def _child_setup() -> None:
     os.setsid()
+    # If the runner dies without stopping us (kill -9), the kernel kills us too. SIGKILL, not
+    # SIGTERM: nameko's graceful stop can hang once the broker connection is gone, and every
+    # handler is idempotent, so an unacked message is simply redelivered.
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class Supervisor:

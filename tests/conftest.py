@@ -1,6 +1,10 @@
 """Root of the test suite. nameko's fixtures need eventlet's monkey patching before anything
 else is imported (NOTES-nameko: plain pytest hangs at the first container test otherwise)."""
-import eventlet
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # eventlet's deprecation notice, printed at every import
+    import eventlet
 
 eventlet.monkey_patch()
 

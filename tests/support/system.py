@@ -94,9 +94,15 @@ class RunningSystem:
 
     def leftover_processes(self) -> list[str]:
         """Processes still running whose command line names this system's data dir."""
-        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-        return [line for line in out.splitlines() if str(self.data_dir) in line
-                and "ps -eo" not in line]
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                args = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:  # exited meanwhile
+                continue
+            if str(self.data_dir) in args:
+                found.append(f"{cmdline.parent.name} {args}")
+        return found
 
     def credentials(self) -> dict:
         return json.loads((self.data_dir / "credentials.json").read_text("utf-8"))
