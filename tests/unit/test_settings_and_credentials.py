@@ -1,0 +1,74 @@
+"""The local run layout: settings from the environment and credentials.json (DESIGN 3.2)."""
+import json
+import stat
+
+import pytest
+
+from clusterctl.credentials import ensure_credentials
+from clusterctl.reference import load_clusters
+from clusterctl.settings import Settings, SettingsError
+
+CLUSTERS = [{"code": "northeast-lower-2", "provinces": [{"code": c} for c in
+                                                      ("TH-34", "TH-33", "TH-35", "TH-37")]}]
+
+
+def test_defaults_match_the_contract():
+    settings = Settings.from_env({})
+    assert (settings.gateway_host, settings.gateway_port) == ("127.0.0.1", 8000)
+    assert settings.broker.public_amqp_url(settings.vhost) == "amqp://127.0.0.1:5672/cluster-planning"
+    assert settings.data_dir.name == "var" and settings.run_smtp_sink
+    assert settings.store_url("plans").endswith("/var/plans.sqlite3")
+
+
+def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
+    assert Settings.from_env({"AMQP_URL": "amqp://a:b@h:5672/osm"}).vhost == "osm"
+    assert Settings.from_env({"AMQP_URL": "amqp://a:b@h:5672/%2F"}).vhost == "cluster-planning"
+    assert Settings.from_env({"AMQP_URL": "amqp://a:b@h/", "AMQP_VHOST": "x"}).vhost == "x"
+
+
+@pytest.mark.parametrize("env, words", [
+    ({"AMQP_URL": "http://h/"}, "amqp://"),
+    ({"AMQP_URL": "amqp://h:notaport/"}, "port"),
+    ({"GATEWAY_PORT": "80a"}, "GATEWAY_PORT"),
+    ({"SMTP_PORT": "70000"}, "SMTP_PORT"),
+    ({"MONGO_URL": "localhost:27017"}, "MONGO_URL"),
+])
+def test_bad_settings_say_which_and_how(env, words):
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(env)
+    assert words in str(error.value)
+
+
+def test_secrets_never_appear_in_setting_errors():
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"AMQP_URL": "amqp://admin:s3cret@h:bad/"})
+    assert "s3cret" not in str(error.value)
+
+
+def test_credentials_are_generated_once_and_reused(tmp_path):
+    path = tmp_path / "credentials.json"
+    first = ensure_credentials(path, "amqp://127.0.0.1:5672/v", CLUSTERS)
+    assert set(first["provinces"]) == {"TH-34", "TH-33", "TH-35", "TH-37"}
+    assert first["provinces"]["TH-34"]["amqp_username"] == "TH-34"
+    assert "@" not in first["amqp_url"]
+    assert len({e["amqp_password"] for e in first["provinces"].values()}) == 4  # all different
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ensure_credentials(path, "amqp://127.0.0.1:5672/v", CLUSTERS) == first
+    assert json.loads(path.read_text()) == first
+
+
+def test_a_new_cluster_gets_entries_and_nothing_is_rotated(tmp_path):
+    path = tmp_path / "credentials.json"
+    first = ensure_credentials(path, "amqp://h/v", CLUSTERS)
+    more = CLUSTERS + [{"code": "south-border", "provinces": [{"code": "TH-96"}]}]
+    second = ensure_credentials(path, "amqp://h/v", more)
+    assert second["provinces"]["TH-34"] == first["provinces"]["TH-34"]
+    assert "TH-96" in second["provinces"] and "south-border" in second["osm"]
+
+
+def test_every_province_of_the_reference_data_gets_credentials(tmp_path):
+    from clusterctl.settings import REPO_ROOT
+    clusters = load_clusters(REPO_ROOT / "data" / "reference" / "provincial-clusters.csv")
+    creds = ensure_credentials(tmp_path / "c.json", "amqp://h/v", clusters, user_prefix="t-")
+    assert len(creds["provinces"]) == 76 and len(creds["osm"]) == 18
+    assert creds["provinces"]["TH-34"]["amqp_username"] == "t-TH-34"
