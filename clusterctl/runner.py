@@ -20,6 +20,7 @@ from pathlib import Path
 
 import requests
 import yaml
+from nameko.exceptions import RemoteError
 
 from .broker import BrokerError, Management, provision
 from .credentials import ensure_credentials, write_private
@@ -85,6 +86,16 @@ def check_mongo(url: str) -> None:
                          "embedded SQLite store") from None
     finally:
         client.close()
+
+
+def read_clusters(settings: Settings) -> list[dict]:
+    try:
+        return load_clusters(settings.reference_csv)
+    except OSError as exc:
+        raise SetupError(f"reference data {settings.reference_csv} cannot be read "
+                         f"({exc.strerror}); fix REFERENCE_CSV") from None
+    except ValueError as exc:  # PlanError: says which line is wrong
+        raise SetupError(f"reference data is invalid: {exc}") from None
 
 
 def check_broker(settings: Settings) -> str:
@@ -201,20 +212,21 @@ class Supervisor:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop_all(self, timeout: float = 20) -> None:
-        # The gateway first (no new requests), the sink last (mail in flight gets delivered).
-        order = [n for n in ("gateway", "plans", "reporting", "assets", "notify", "smtp-sink")
-                 if n in self.procs]
-        for name in order:
-            self._signal(name, signal.SIGTERM)
+        """SIGTERM in stages - the gateway (no new requests), then the services, the SMTP sink
+        last (mail in flight is delivered) - and SIGKILL whatever outlives ``timeout``."""
+        stages = [["gateway"], ["plans", "reporting", "assets", "notify"], ["smtp-sink"]]
         deadline = time.monotonic() + timeout
-        for name in order:
-            proc = self.procs[name]
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                say(f"{name} did not stop in {timeout:.0f} s; killing it")
-                self._signal(name, signal.SIGKILL)
-                proc.wait(5)
+        for stage in stages:
+            names = [n for n in stage if n in self.procs]
+            for name in names:
+                self._signal(name, signal.SIGTERM)
+            for name in names:
+                try:
+                    self.procs[name].wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    say(f"{name} did not stop in {timeout:.0f} s; killing it")
+                    self._signal(name, signal.SIGKILL)
+                    self.procs[name].wait()
         self.procs.clear()
 
     def _signal(self, name: str, sig: int) -> None:
@@ -294,9 +306,12 @@ def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
             saved = rpc.plans.save_plan(plan)
             say(f"plan {saved['id']} v{saved['version']} "
                 f"({'seeded' if saved['changed'] else 'already there'})")
-            # Ready means ready: reporting knows the plan before anyone can report against it.
+            # Ready means ready: reporting knows the plan before anyone can report against it,
+            # and notify knows whom to tell about it.
             wait_for(lambda: rpc.reporting.indicator_results(plan["id"], f"FY{plan['start_fy']}-Q1"),
                      "reporting to learn the seeded plan", supervisor)
+            wait_for(lambda: set(plan["provinces"]) <= set(rpc.notify.directory_provinces()),
+                     "notify to learn the seeded plan's contacts", supervisor)
 
 
 def run(settings: Settings) -> int:
@@ -308,10 +323,14 @@ def run(settings: Settings) -> int:
     if settings.mongo_url:
         check_mongo(settings.mongo_url)
     version = check_broker(settings)
-    clusters = load_clusters(settings.reference_csv)
-    creds = ensure_credentials(settings.credentials_path,
-                               settings.broker.public_amqp_url(settings.vhost), clusters,
-                               settings.user_prefix)
+    clusters = read_clusters(settings)
+    try:
+        creds = ensure_credentials(settings.credentials_path,
+                                   settings.broker.public_amqp_url(settings.vhost), clusters,
+                                   settings.user_prefix)
+    except ValueError as exc:  # JSONDecodeError included
+        raise SetupError(f"{settings.credentials_path} is not valid JSON ({exc}); restore it from "
+                         "a backup, or move it away to generate new credentials") from None
     try:
         provision(settings.broker, settings.vhost, creds)
     except BrokerError as exc:
@@ -328,7 +347,10 @@ def run(settings: Settings) -> int:
                                            settings.smtp_host, "--port", str(settings.smtp_port)])
         for service in BACKENDS:
             supervisor.start(service, nameko_argv(configs[service], service))
-        seed(settings, creds, supervisor)
+        try:
+            seed(settings, creds, supervisor)
+        except RemoteError as exc:
+            raise SetupError(f"seeding failed in the {exc.exc_type} check: {exc.value}") from None
         check_stop()
         supervisor.start("gateway", nameko_argv(configs["gateway"], "gateway"))
         health_url = f"http://{settings.gateway_host}:{settings.gateway_port}/health"

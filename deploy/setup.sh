@@ -45,10 +45,13 @@ fi
 AMQP_URL_EFFECTIVE=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}
 read -r AMQP_HOST AMQP_PORT MGMT_URL < <("$VENV/bin/python" - "$AMQP_URL_EFFECTIVE" <<'PY'
 import sys
-from clusterctl.settings import broker_endpoints
-print(*broker_endpoints(sys.argv[1]))
+from clusterctl.settings import SettingsError, broker_endpoints
+try:
+    print(*broker_endpoints(sys.argv[1]))
+except SettingsError as exc:
+    sys.exit(f"setup: {exc}")
 PY
-) || fail "AMQP_URL is not a valid amqp:// URL: ${AMQP_URL:-}"
+) || exit 1
 
 port_open() { "$VENV/bin/python" -c "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 2).close()" "$1" "$2" >/dev/null 2>&1; }
 wait_port() { for _ in $(seq 1 "${3:-60}"); do port_open "$1" "$2" && return 0; sleep 1; done; return 1; }

@@ -53,7 +53,11 @@ class KeyTable:
         self._table: dict[bytes, Principal] = {}
 
     def _refresh(self):
-        stat = os.stat(self.path)
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            raise AuthError(503, "credentials_unavailable",
+                            f"the key file {self.path.name} cannot be read; ask the operator") from None
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             self._table = principals_from_credentials(json.loads(self.path.read_text("utf-8")))

@@ -58,6 +58,9 @@ def endpoint(handler):
             return error_response(status, code, exc.value)
         except eventlet.Timeout:
             return error_response(504, "timeout", "a service did not answer in time")
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            return error_response(500, "internal", "the gateway failed; see its log")
     return wrapper
 
 
@@ -79,14 +82,19 @@ class GatewayService:
 
     @http("GET", "/health")
     def health(self, request):
-        replies = {name: getattr(self, name).health.call_async() for name in SERVICES}
-        statuses = {}
+        replies, statuses = {}, {}
+        for name in SERVICES:
+            try:
+                replies[name] = getattr(self, name).health.call_async()
+            except Exception:  # e.g. no queue for it: the service never started
+                statuses[name] = "unavailable"
         for name, reply in replies.items():
             try:
                 with eventlet.Timeout(HEALTH_TIMEOUT_S):
                     statuses[name] = reply.result()
             except (Exception, eventlet.Timeout):
                 statuses[name] = "unavailable"
+        statuses = {name: statuses[name] for name in SERVICES}
         ok = all(s == "ok" for s in statuses.values())
         return json_response({"status": "ok" if ok else "degraded", "services": statuses},
                              200 if ok else 503)
@@ -139,6 +147,13 @@ class GatewayService:
         clusters = call(self.plans, "list_clusters")["clusters"] if principal.role == "osm" else []
         provinces = access.rejection_provinces(principal, requested, clusters)
         return json_response(call(self.reporting, "list_rejections", provinces))
+
+    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:anything>")
+    @endpoint
+    def unknown(self, request, anything):
+        self._principal(request)
+        raise ApiError(404, "not_found", f"no such endpoint: {request.method} /api/{anything} "
+                                         "(see /openapi.json)")
 
     def _principal(self, request):
         return self.keys.authenticate(request.headers.get("Authorization"))

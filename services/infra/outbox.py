@@ -5,6 +5,7 @@ not be able to diverge"). Consumers de-duplicate on ``event_id``, so relaying tw
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 
 from nameko.amqp.publish import UndeliverableMessage
@@ -32,24 +33,48 @@ def now_iso() -> str:
 
 
 def relay(store, dispatch, limit: int = 500) -> int:
-    """Publish pending events in creation order; returns how many the broker confirmed."""
-    sent = 0
-    for event_type, payload in store.pending_events(limit):
+    """Publish pending events in creation order; returns how many the broker confirmed.
+
+    One relay at a time per store: a caller that finds one running asks it to make one more
+    pass instead of publishing the same rows a second time.
+    """
+    gate = store.__dict__.setdefault("_relay_gate", {"lock": threading.Lock(), "again": False})
+    if not gate["lock"].acquire(blocking=False):
+        gate["again"] = True
+        return 0
+    try:
+        sent = 0
+        while True:
+            gate["again"] = False
+            batch = store.pending_events(limit)
+            published, broker_down = _publish(store, dispatch, batch)
+            sent += published
+            more = gate["again"] or len(batch) == limit
+            if broker_down or not published or not more:
+                return sent
+    finally:
+        gate["lock"].release()
+
+
+def _publish(store, dispatch, batch) -> tuple[int, bool]:
+    published = 0
+    for event_type, payload in batch:
         try:
             dispatch(event_type, payload)
         except UndeliverableMessage:
-            # No queue bound yet (should not happen: topology is declared at start-up).
+            # Bound to no queue (should not happen: the topology is declared at start-up). Kept,
+            # visible with its error, and it does not hold up the events behind it.
             log.error("event %s %s routed to no queue; kept in the outbox", event_type,
                       payload.get("event_id"))
-            store.note_publish_failure(payload["event_id"], "unroutable")
-            break
-        except Exception as exc:  # broker unavailable: keep it, retry on the next tick
+            store.note_publish_failure(payload["event_id"], "unroutable: no queue bound")
+            continue
+        except Exception as exc:  # broker unavailable: keep it, retry on the next pass
             log.warning("publishing %s failed (%s); kept in the outbox", event_type, exc)
             store.note_publish_failure(payload["event_id"], str(exc))
-            break
+            return published, True
         store.mark_published(payload["event_id"])
-        sent += 1
-    return sent
+        published += 1
+    return published, False
 
 
 class SqliteOutbox:

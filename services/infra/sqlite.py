@@ -55,7 +55,12 @@ class SqliteDatabase:
                 self._conn.execute("ROLLBACK")
                 raise
             else:
-                self._conn.execute("COMMIT")
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error:  # disk full, I/O error: never leave the transaction open
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
             finally:
                 self._depth = 0
 

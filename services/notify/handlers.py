@@ -52,7 +52,9 @@ def deliver_due(store, host: str, port: int, from_addr: str, now: datetime | Non
         except sender.PermanentFailure as exc:
             log.error("mail %s to %s failed for good: %s", mail["mail_id"], mail["to_addr"], exc)
             store.mark_failed(mail["mail_id"], str(exc))
-        except sender.TransientFailure as exc:
+        except Exception as exc:  # transient, or unexpected: retried, but only so many times
+            log.warning("mail %s to %s not sent (attempt %d): %s", mail["mail_id"],
+                        mail["to_addr"], mail["attempts"], exc)
             if mail["attempts"] >= sender.MAX_ATTEMPTS:
                 store.mark_failed(mail["mail_id"], f"gave up after {mail['attempts']} attempts: {exc}")
             else:

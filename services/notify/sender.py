@@ -30,7 +30,7 @@ def build_message(mail: dict, sender: str, now: datetime) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = mail["to_addr"]
-    msg["Subject"] = mail["subject"]
+    msg["Subject"] = " ".join(mail["subject"].split())  # no CR/LF from report text in a header
     msg["Message-ID"] = mail["message_id"]
     msg["Date"] = format_datetime(now)
     msg["Content-Language"] = "th, en"
@@ -41,7 +41,10 @@ def build_message(mail: dict, sender: str, now: datetime) -> EmailMessage:
 
 def send(mail: dict, host: str, port: int, sender: str, now: datetime, timeout: float = 15) -> None:
     """Hand one mail to SMTP; raises TransientFailure or PermanentFailure."""
-    message = build_message(mail, sender, now)
+    try:
+        message = build_message(mail, sender, now)
+    except (ValueError, TypeError) as exc:  # an address or header no retry will make valid
+        raise PermanentFailure(f"cannot build the message: {exc}") from None
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             smtp.send_message(message)

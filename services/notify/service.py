@@ -49,6 +49,11 @@ class NotifyService:
         return "ok"
 
     @rpc
+    def directory_provinces(self):
+        """Provinces whose contacts notify knows (from the plans it has learned)."""
+        return sorted(self.store.directory()["province_cluster"])
+
+    @rpc
     def list_mails(self, status=None, limit=500):
         return [{k: v for k, v in m.items() if k not in ("text", "html")}
                 for m in self.store.mails(status, limit)]
