@@ -96,15 +96,15 @@ class MongoAssetsStore(MongoOutbox, AssetsStore):
         self._ensure_outbox_indexes()
 
     def save_projects(self, plan_id, version, projects):
-        result = self.db.plan_projects.update_one(
-            {"_id": plan_id, "version": {"$lte": version}},
-            {"$set": {"version": version, "projects": projects}})
-        if not result.matched_count:
+        guard = {"_id": plan_id, "version": {"$lte": version}}
+        update = {"$set": {"version": version, "projects": projects}}
+        if not self.db.plan_projects.update_one(guard, update).matched_count:
             try:
                 self.db.plan_projects.insert_one({"_id": plan_id, "version": version,
                                                   "projects": projects})
             except DuplicateKeyError:
-                pass
+                # a newer version is kept, or an older one was inserted concurrently: decide again
+                self.db.plan_projects.update_one(guard, update)
 
     def projects(self):
         out = {}

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 BE_OFFSET = 543
+MIN_FY, MAX_FY = 2500, 2800  # C.E. 1957-2257: anything else is a typo, not a period
 
 THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
                "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
 THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
                      "ต.ค.", "พ.ย.", "ธ.ค.")
 
-_YEAR = re.compile(r"^FY(\d{4})$")
-_QUARTER = re.compile(r"^FY(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^FY(\d{4})\Z", re.ASCII)
+_QUARTER = re.compile(r"^FY(\d{4})-Q([1-4])\Z", re.ASCII)
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z", re.ASCII)
 
 KINDS = ("yearly", "quarterly", "monthly")
 
@@ -69,16 +70,23 @@ def _month_end(year: int, month: int) -> date:
     return first_next - timedelta(days=1)
 
 
+def _plausible_fiscal_year(fy: int, code: str) -> int:
+    if not MIN_FY <= fy <= MAX_FY:
+        raise PeriodError(f"period {code!r}: fiscal years are B.E. years "
+                          f"between {MIN_FY} and {MAX_FY} (FY2567 = Oct 2023 - Sep 2024)")
+    return fy
+
+
 def parse_period(code: str) -> Period:
     """Parse a period code; raises PeriodError saying what a valid code looks like."""
     if not isinstance(code, str):
         raise PeriodError("period must be a string such as FY2567, FY2567-Q2 or 2024-01")
     if m := _YEAR.match(code):
-        fy = int(m.group(1))
+        fy = _plausible_fiscal_year(int(m.group(1)), code)
         start, end = fiscal_year_bounds(fy)
         return Period(start, end, "yearly", code, fy)
     if m := _QUARTER.match(code):
-        fy, q = int(m.group(1)), int(m.group(2))
+        fy, q = _plausible_fiscal_year(int(m.group(1)), code), int(m.group(2))
         fy_start, _ = fiscal_year_bounds(fy)
         month0 = fy_start.month - 1 + 3 * (q - 1)  # 0-based months from January of fy_start.year
         year, month = fy_start.year + month0 // 12, month0 % 12 + 1
@@ -89,15 +97,14 @@ def parse_period(code: str) -> Period:
         year, month = int(m.group(1)), int(m.group(2))
         if year > 2400:
             raise PeriodError(f"month {code!r} looks like a B.E. year; months use C.E. years (2024-01)")
+        if not MIN_FY - BE_OFFSET <= year <= MAX_FY - BE_OFFSET:
+            raise PeriodError(f"month {code!r} is not a plausible year")
         start = date(year, month, 1)
         return Period(start, _month_end(year, month), "monthly", code, fiscal_year_of(start))
     raise PeriodError(
         f"period {code!r} is not a period code: use FY2567 (fiscal year, B.E.), "
         "FY2567-Q2 (fiscal quarter) or 2024-01 (calendar month, C.E.)")
 
-
-def period_kind_for_frequency(frequency: str) -> str:
-    return {"yearly": "yearly", "quarterly": "quarterly", "monthly": "monthly"}[frequency]
 
 
 def thai_date(day: date) -> str:

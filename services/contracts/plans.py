@@ -13,7 +13,7 @@ PLAN_STATUSES = ("draft", "published", "archived")
 AGENCY_KINDS = ("provincial_office", "central_regional_office", "local_administration", "osm",
                 "other")
 AGENCY_ROLES = ("focal_point", "implementing", "receiving", "responsible", "osm")
-FY_KEY = re.compile(r"^FY(\d{4})$")
+FY_KEY = re.compile(r"^FY(\d{4})\Z", re.ASCII)
 BE_YEAR = validate.Range(min=2500, max=2700, error="must be a B.E. year such as 2567")
 
 

@@ -10,7 +10,7 @@ from .periods import PeriodError, parse_period
 REPORTS_EXCHANGE = "reports"
 REPORT_KINDS = ("indicator", "project")
 ROUTING_KEY = re.compile(r"^report\.(?P<province>[^.]+)\.(?P<kind>[^.]+)$")
-PROVINCE_CODE = re.compile(r"^TH-\d{2}$")
+PROVINCE_CODE = re.compile(r"^TH-\d{2}\Z", re.ASCII)
 
 PROCUREMENT_STAGES = (
     "not_started",       # ยังไม่เริ่ม
@@ -56,6 +56,12 @@ class _ReportBase(Schema):
     province = fields.String(required=True)
     reported_at = fields.AwareDateTime(required=True, format="iso")
 
+    @validates("reported_at")
+    def _plausible_time(self, value, **_):
+        # Far-off years break the ordering key and are always typos.
+        if not 2000 <= value.year <= 2200:
+            raise ValidationError("must be a time between the years 2000 and 2200 (C.E.)")
+
     @validates("province")
     def _province_code(self, value, **_):
         if not PROVINCE_CODE.match(value):
@@ -77,6 +83,11 @@ class ProjectReportSchema(_ReportBase):
                                          validate=validate.Range(min=0, max=100))
     disbursed_thb = StrictNumber(required=True, allow_nan=False, validate=validate.Range(min=0))
     procurement_stage = fields.String(required=True, validate=validate.OneOf(PROCUREMENT_STAGES))
+    @validates("as_of")
+    def _plausible_date(self, value, **_):
+        if not 2000 <= value.year <= 2200:
+            raise ValidationError("must be a date between the years 2000 and 2200 (C.E.)")
+
     problems = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
     solutions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
 

@@ -15,8 +15,11 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 MAIL_NAMESPACE = uuid.UUID("7d8f2b1e-2a4c-4c1d-8f0e-6b5a4c3d2e1f")
 TEMPLATES = Path(__file__).parent / "templates"
 
+# Templates are named *.html.j2: "html.j2" must be listed, or nothing in the HTML part is
+# escaped (a rejection reason quotes field names from a province's body).
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                   autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+                   autoescape=select_autoescape(enabled_extensions=("html", "html.j2"),
+                                                default=False),
                    trim_blocks=True, lstrip_blocks=True)
 
 

@@ -160,13 +160,14 @@ class MongoNotifyStore(NotifyStore):
 
     def save_directory(self, plan_id, version, cluster, provinces, agencies):
         doc = {"id": plan_id, "cluster": cluster, "provinces": provinces, "agencies": agencies}
-        result = self.db.directory.update_one({"_id": plan_id, "version": {"$lte": version}},
-                                              {"$set": {"version": version, "document": doc}})
-        if not result.matched_count:
+        guard = {"_id": plan_id, "version": {"$lte": version}}
+        update = {"$set": {"version": version, "document": doc}}
+        if not self.db.directory.update_one(guard, update).matched_count:
             try:
                 self.db.directory.insert_one({"_id": plan_id, "version": version, "document": doc})
             except DuplicateKeyError:
-                pass  # a newer version is kept
+                # a newer version is kept, or an older one was inserted concurrently: decide again
+                self.db.directory.update_one(guard, update)
 
     def directory(self):
         return _directory([d["document"] for d in self.db.directory.find().sort("_id", 1)])

@@ -116,10 +116,18 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
         return Rejection(f"body names province {report['province']} but the sender is "
                          f"{sender.province}; a province reports only for itself",
                          report["event_id"], kind)
-    if message_id and message_id != report["event_id"]:
+    if message_id and not _same_uuid(message_id, report["event_id"]):
         return Rejection(f"message_id {message_id!r} differs from the body's event_id "
                          f"{report['event_id']}; set message_id to the event_id", report["event_id"], kind)
     return report
+
+
+def _same_uuid(text: str, event_id: str) -> bool:
+    """``message_id`` names the event_id in any UUID spelling (case, braces, no hyphens)."""
+    try:
+        return uuid.UUID(text) == uuid.UUID(event_id)
+    except ValueError:
+        return False
 
 
 def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidReport:

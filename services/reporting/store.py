@@ -123,6 +123,10 @@ def _value_of(kind: str, body: dict):
     return body.get("value") if kind == "indicator" else body.get("physical_progress_pct")
 
 
+def _key_of(report) -> tuple:
+    return tuple(report[k] for k in ("kind", "plan_id", "subject", "period", "province"))
+
+
 def _rejection_row(row) -> dict:
     out = dict(row)
     raw = out.pop("raw_body")
@@ -161,8 +165,10 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
                 (event_id, kind, plan_id, subject, period, province, reported_at_key, now_iso(),
                  sender, dumps(body))).rowcount == 1
             if not new:  # a repeated event_id: only what was first received under it counts
-                kept = conn.execute("SELECT reported_at, body FROM reports WHERE event_id = ?",
+                kept = conn.execute("SELECT * FROM reports WHERE event_id = ?",
                                     (event_id,)).fetchone()
+                if _key_of(kept) != (kind, plan_id, subject, period, province):
+                    return Recorded(False, False)  # reused for another report: no effect at all
                 reported_at_key, body = kept["reported_at"], loads(kept["body"])
             conn.execute(
                 "INSERT INTO current_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -247,16 +253,17 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
         return nullcontext()
 
     def save_plan(self, plan):
-        result = self.db.plans.update_one(
-            {"_id": plan["id"], "version": {"$lt": plan["version"]}},
-            {"$set": {"version": plan["version"], "document": plan}})
-        if result.matched_count:
+        older = {"_id": plan["id"], "version": {"$lt": plan["version"]}}
+        update = {"$set": {"version": plan["version"], "document": plan}}
+        if self.db.plans.update_one(older, update).matched_count:
             return True
         try:
             self.db.plans.insert_one({"_id": plan["id"], "version": plan["version"], "document": plan})
             return True
         except DuplicateKeyError:
-            return False  # a newer (or the same) version is kept already
+            # A newer (or the same) version is kept already - or a concurrent delivery of an
+            # older one was inserted since the update above: the guarded update decides again.
+            return self.db.plans.update_one(older, update).matched_count == 1
 
     def plans(self):
         return [d["document"] for d in self.db.plans.find().sort("_id", 1)]
@@ -278,6 +285,8 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
             # below repairs a current report that a crash left unwritten.
             new = False
             kept = self.db.reports.find_one({"_id": event_id})
+            if _key_of(kept) != (kind, plan_id, subject, period, province):
+                return Recorded(False, False)  # reused for another report: no effect at all
             reported_at_key, body = kept["reported_at"], kept["body"]
         key = f"{kind}|{plan_id}|{subject}|{period}|{province}"
         doc = {"kind": kind, "plan_id": plan_id, "subject": subject, "period": period,
@@ -290,7 +299,9 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
             try:
                 self.db.current_reports.insert_one({"_id": key, **doc})
             except DuplicateKeyError:
-                pass  # the current report is later than this one
+                # The key exists: its report is later than this one, or a concurrent worker
+                # inserted an earlier one since the update above - the guarded update decides.
+                self.db.current_reports.update_one({"_id": key, **later}, {"$set": doc})
         current = self.db.current_reports.find_one({"_id": key}, {"event_id": 1})
         return Recorded(new, current["event_id"] == event_id)
 

@@ -1,0 +1,187 @@
+"""Contract of the notify store (services/notify/store.py), run on every backend."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.notify.domain import Mail
+from services.notify.store import MAIL_FIELDS
+
+T0 = datetime(2024, 4, 10, 2, 30, tzinfo=timezone.utc)
+LEASE = 120
+
+
+@pytest.fixture
+def store(backend):
+    return backend.open("notify")
+
+
+def mail(n: int, to="strategy@sisaket.example", event_id="evt-1") -> Mail:
+    return Mail(f"mail-{n}", event_id, "report_rejected", to, f"[รายงานถูกปฏิเสธ] {n}",
+                f"เรียน ผู้รับ {n}", f"<p>เรียน ผู้รับ {n}</p>")
+
+
+def agency(code, province, roles, emails):
+    return {"code": code, "name_th": f"หน่วยงาน {code}", "name_en": code, "province": province,
+            "kind": "provincial_office", "emails": emails, "roles": roles, "language": "th"}
+
+
+def ids(rows):
+    return [r["mail_id"] for r in rows]
+
+
+# --- directory ---------------------------------------------------------------------------------
+
+def test_the_directory_knows_agencies_and_which_cluster_each_province_is_in(store):
+    assert store.directory() == {"agencies": {}, "province_cluster": {}}
+    store.save_directory("ne2", 1, "northeast-lower-2", ["TH-34", "TH-33"],
+                         [agency("th-33-strategy", "TH-33", ["focal_point"], ["a@x.example"])])
+    store.save_directory("ne1", 1, "northeast-lower-1", ["TH-30"],
+                         [agency("osm-ne1", "TH-30", ["osm"], ["osm@ne1.example"])])
+    directory = store.directory()
+    assert directory["province_cluster"] == {"TH-34": "northeast-lower-2",
+                                             "TH-33": "northeast-lower-2",
+                                             "TH-30": "northeast-lower-1"}
+    assert directory["agencies"]["th-33-strategy"] == {
+        **agency("th-33-strategy", "TH-33", ["focal_point"], ["a@x.example"]),
+        "cluster": "northeast-lower-2"}
+    assert directory["agencies"]["osm-ne1"]["cluster"] == "northeast-lower-1"
+
+
+def test_a_newer_plan_version_replaces_its_directory_and_an_older_one_does_not(store):
+    store.save_directory("ne2", 2, "northeast-lower-2", ["TH-34"],
+                         [agency("a", "TH-34", ["focal_point"], ["new@x.example"])])
+    store.save_directory("ne2", 1, "northeast-lower-2", ["TH-34", "TH-33"],
+                         [agency("a", "TH-34", ["focal_point"], ["old@x.example"])])
+    assert store.directory()["agencies"]["a"]["emails"] == ["new@x.example"]
+    assert set(store.directory()["province_cluster"]) == {"TH-34"}
+    store.save_directory("ne2", 3, "northeast-lower-2", ["TH-34"],
+                         [agency("b", "TH-34", ["osm"], ["osm@x.example"])])
+    assert list(store.directory()["agencies"]) == ["b"]
+
+
+def test_a_newer_directory_is_not_lost_to_a_concurrent_older_one(store, backend):
+    other = backend.open("notify")  # another worker on the same database
+    backend.before_next_insert(store, "directory", lambda: other.save_directory(
+        "ne2", 1, "northeast-lower-2", ["TH-34"], [agency("a", "TH-34", ["osm"], ["old@x.example"])]))
+    store.save_directory("ne2", 2, "northeast-lower-2", ["TH-34"],
+                         [agency("a", "TH-34", ["osm"], ["new@x.example"])])
+    assert store.directory()["agencies"]["a"]["emails"] == ["new@x.example"]
+
+
+# --- the mail queue ----------------------------------------------------------------------------
+
+def test_enqueue_is_idempotent_by_mail_id(store):
+    assert store.enqueue([mail(1), mail(2)], T0) == 2
+    assert store.enqueue([mail(2), mail(3)], T0) == 1
+    assert store.enqueue([mail(1)], T0 + timedelta(hours=1)) == 0
+    assert sorted(ids(store.mails())) == ["mail-1", "mail-2", "mail-3"]
+
+
+def test_a_queued_mail_is_pending_with_everything_needed_to_send_it(store):
+    store.enqueue([mail(1)], T0)
+    [row] = store.mails()
+    assert set(row) == set(MAIL_FIELDS)
+    assert row["status"] == "pending" and row["attempts"] == 0 and row["sent_at"] is None
+    assert (row["to_addr"], row["subject"], row["text"], row["html"]) == (
+        "strategy@sisaket.example", "[รายงานถูกปฏิเสธ] 1", "เรียน ผู้รับ 1", "<p>เรียน ผู้รับ 1</p>")
+    assert row["message_id"] == "<mail-1@cluster-planning>" and row["event_id"] == "evt-1"
+    assert row["template"] == "report_rejected"
+
+
+def test_a_due_mail_is_claimed_with_a_lease(store):
+    store.enqueue([mail(1)], T0)
+    [claimed] = store.claim_due(T0, LEASE)
+    assert set(claimed) == set(MAIL_FIELDS)
+    assert claimed["mail_id"] == "mail-1" and claimed["attempts"] == 1
+    assert claimed["to_addr"] == "strategy@sisaket.example"
+    assert claimed["message_id"] == "<mail-1@cluster-planning>"
+
+
+def test_a_claimed_mail_is_not_claimed_again_until_its_lease_ends(store):
+    store.enqueue([mail(1)], T0)
+    assert ids(store.claim_due(T0, LEASE)) == ["mail-1"]
+    assert store.claim_due(T0, LEASE) == []
+    assert store.claim_due(T0 + timedelta(seconds=LEASE - 1), LEASE) == []
+    again = store.claim_due(T0 + timedelta(seconds=LEASE), LEASE)  # the sender died: lease over
+    assert ids(again) == ["mail-1"] and again[0]["attempts"] == 2
+
+
+def test_a_mail_queued_later_is_not_due_before(store):
+    store.enqueue([mail(1)], T0 + timedelta(minutes=5))
+    assert store.claim_due(T0, LEASE) == []
+    assert ids(store.claim_due(T0 + timedelta(minutes=5), LEASE)) == ["mail-1"]
+
+
+def test_claims_respect_the_limit_and_two_senders_get_different_mails(store):
+    store.enqueue([mail(1), mail(2), mail(3)], T0)
+    first = store.claim_due(T0, LEASE, limit=2)
+    second = store.claim_due(T0, LEASE, limit=2)
+    assert len(first) == 2 and len(second) == 1
+    assert sorted(ids(first + second)) == ["mail-1", "mail-2", "mail-3"]
+
+
+def test_the_longest_waiting_mail_is_claimed_first(store):
+    store.enqueue([mail(1)], T0 + timedelta(seconds=30))
+    store.enqueue([mail(2)], T0)
+    store.enqueue([mail(3)], T0 + timedelta(seconds=10))
+    assert ids(store.claim_due(T0 + timedelta(minutes=1), LEASE, limit=2)) == ["mail-2", "mail-3"]
+
+
+def test_a_retried_mail_waits_until_its_next_attempt(store):
+    store.enqueue([mail(1)], T0)
+    store.claim_due(T0, LEASE)
+    retry_at = T0 + timedelta(seconds=8)
+    store.retry_later("mail-1", retry_at, "SMTP 451: try again later")
+    assert store.claim_due(retry_at - timedelta(seconds=1), LEASE) == []
+    [row] = store.mails("pending")
+    assert row["last_error"] == "SMTP 451: try again later" and row["attempts"] == 1
+    again = store.claim_due(retry_at, LEASE)
+    assert ids(again) == ["mail-1"] and again[0]["attempts"] == 2
+
+
+def test_a_sent_mail_is_never_claimed_again(store):
+    store.enqueue([mail(1)], T0)
+    store.claim_due(T0, LEASE)
+    store.retry_later("mail-1", T0, "timeout")
+    store.claim_due(T0, LEASE)
+    store.mark_sent("mail-1", T0 + timedelta(seconds=1))
+    assert store.claim_due(T0 + timedelta(days=1), LEASE) == []
+    [row] = store.mails("sent")
+    assert row["sent_at"] and row["last_error"] is None and row["attempts"] == 2
+    assert store.mails("pending") == []
+
+
+def test_a_failed_mail_keeps_its_reason_and_is_never_claimed_again(store):
+    store.enqueue([mail(1), mail(2)], T0)
+    store.claim_due(T0, LEASE)
+    store.mark_failed("mail-1", "SMTP 550: no such mailbox")
+    assert ids(store.claim_due(T0 + timedelta(days=1), LEASE)) == ["mail-2"]
+    [row] = store.mails("failed")
+    assert row["mail_id"] == "mail-1" and row["last_error"] == "SMTP 550: no such mailbox"
+
+
+def test_mails_are_listed_newest_first_and_by_status(store):
+    store.enqueue([mail(1)], T0)
+    store.enqueue([mail(2)], T0 + timedelta(minutes=1))
+    store.enqueue([mail(3)], T0 + timedelta(minutes=2))
+    store.claim_due(T0 + timedelta(minutes=3), LEASE)
+    store.mark_sent("mail-2", T0 + timedelta(minutes=3))
+    assert ids(store.mails()) == ["mail-3", "mail-2", "mail-1"]
+    assert ids(store.mails(limit=2)) == ["mail-3", "mail-2"]
+    assert ids(store.mails("pending")) == ["mail-3", "mail-1"]
+    assert ids(store.mails("sent")) == ["mail-2"]
+
+
+# --- durability --------------------------------------------------------------------------------
+
+def test_everything_survives_a_restart(store, backend):
+    store.save_directory("ne2", 1, "northeast-lower-2", ["TH-34"],
+                         [agency("a", "TH-34", ["focal_point"], ["a@x.example"])])
+    store.enqueue([mail(1), mail(2)], T0)
+    store.claim_due(T0, LEASE, limit=1)
+    store.mark_sent("mail-1", T0)
+    store = backend.reopen(store)
+    assert store.directory()["province_cluster"] == {"TH-34": "northeast-lower-2"}
+    assert ids(store.mails("sent")) == ["mail-1"]
+    assert store.enqueue([mail(1)], T0) == 0  # still known: not queued (or sent) twice
+    assert ids(store.claim_due(T0, LEASE)) == ["mail-2"]

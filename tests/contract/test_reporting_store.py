@@ -1,0 +1,345 @@
+"""Contract of the reporting store (services/reporting/store.py), run on every backend."""
+import pytest
+
+from services.reporting.store import Recorded
+
+PLAN_ID = "northeast-lower-2-2566-2570"
+EARLY = "2024-04-10T02:30:00.000000Z"
+LATE = "2024-04-10T02:30:00.000001Z"
+EVENT_A = "11111111-1111-4111-8111-111111111111"
+EVENT_B = "22222222-2222-4222-8222-222222222222"
+EVENT_C = "33333333-3333-4333-8333-333333333333"
+
+
+@pytest.fixture
+def store(backend):
+    return backend.open("reporting")
+
+
+def plan(version=1, **changes):
+    doc = {"id": PLAN_ID, "cluster": "northeast-lower-2", "version": version, "status": "published",
+           "title_th": "แผนพัฒนากลุ่มจังหวัด", "provinces": ["TH-34", "TH-33", "TH-35", "TH-37"],
+           "start_fy": 2566, "end_fy": 2570, "issues": [], "projects": []}
+    doc.update(changes)
+    return doc
+
+
+def report(store, event_id, value, reported_at=EARLY, province="TH-34", indicator="NE2-1.1",
+           period="FY2567-Q2", plan_id=PLAN_ID) -> Recorded:
+    body = {"event_id": event_id, "province": province, "indicator": indicator, "period": period,
+            "value": value, "reported_at": reported_at, "note": "ทดสอบ"}
+    return store.record_report("indicator", plan_id, indicator, period, province, event_id,
+                               reported_at, body, province)
+
+
+def progress(store, event_id, pct, reported_at=EARLY, province="TH-34", project="NE2-67-001"):
+    body = {"event_id": event_id, "province": province, "project": project, "as_of": "2024-03-31",
+            "physical_progress_pct": pct, "disbursed_thb": 1000.0,
+            "procurement_stage": "in_progress", "reported_at": reported_at,
+            "problems": "ฝนตกหนัก"}
+    return store.record_report("project", PLAN_ID, project, "", province, event_id, reported_at,
+                               body, province)
+
+
+def values(store, indicator="NE2-1.1", period="FY2567-Q2", plan_id=PLAN_ID):
+    return store.current_values(plan_id, indicator, period)
+
+
+def rejection(rejection_id, province="TH-34", received_at="2024-04-10T02:30:00+00:00", **changes):
+    record = {"rejection_id": rejection_id, "province": province, "sender": province or "guest",
+              "event_id": EVENT_A, "kind": "indicator", "reason": "unknown indicator 'X' for TH-34",
+              "received_at": received_at, "routing_key": f"report.{province}.indicator",
+              "raw_body": '{"indicator": "X", "note": "ไทย"}'.encode("utf-8")}
+    record.update(changes)
+    return record
+
+
+def rejected_event(rejection_id):
+    return ("report_rejected", {"event_id": f"evt-{rejection_id}", "rejection_id": rejection_id})
+
+
+# --- plans learned from plan events ------------------------------------------------------------
+
+def test_a_plan_is_kept_and_a_newer_version_replaces_it(store):
+    assert store.get_plan(PLAN_ID) is None and store.plans() == []
+    assert store.save_plan(plan(1)) is True
+    assert store.get_plan(PLAN_ID) == plan(1)
+    assert store.save_plan(plan(2, title_th="ฉบับทบทวน")) is True
+    assert store.get_plan(PLAN_ID)["title_th"] == "ฉบับทบทวน"
+
+
+def test_an_old_or_repeated_plan_version_changes_nothing(store):
+    store.save_plan(plan(2, title_th="ฉบับที่ 2"))
+    assert store.save_plan(plan(2, title_th="ซ้ำ")) is False
+    assert store.save_plan(plan(1, title_th="เก่า")) is False
+    assert store.get_plan(PLAN_ID)["title_th"] == "ฉบับที่ 2"
+
+
+def test_plans_are_listed_by_id(store):
+    store.save_plan(plan(1, id="zz-plan"))
+    store.save_plan(plan(1, id="aa-plan"))
+    assert [p["id"] for p in store.plans()] == ["aa-plan", "zz-plan"]
+
+
+# --- precedence --------------------------------------------------------------------------------
+
+def test_a_first_report_is_new_and_current(store):
+    assert report(store, EVENT_A, 3.5) == Recorded(new=True, current=True)
+    assert values(store) == {"TH-34": 3.5}
+
+
+@pytest.mark.parametrize("arrival", ["in_order", "late_report_first"])
+def test_the_later_reported_at_wins_whatever_the_arrival_order(store, arrival):
+    # EVENT_A carries the greater event_id on the earlier report, so only time can decide.
+    earlier, later = (EVENT_C, 1.0, EARLY), (EVENT_A, 2.0, LATE)
+    first, second = (earlier, later) if arrival == "in_order" else (later, earlier)
+    assert report(store, first[0], first[1], first[2]).current is True
+    outcome = report(store, second[0], second[1], second[2])
+    assert outcome == Recorded(new=True, current=second is later)
+    assert values(store) == {"TH-34": 2.0}
+
+
+@pytest.mark.parametrize("arrival", ["smaller_id_first", "greater_id_first"])
+def test_at_equal_reported_at_the_greater_event_id_wins(store, arrival):
+    order = [(EVENT_A, 1.0), (EVENT_B, 2.0)]
+    if arrival == "greater_id_first":
+        order.reverse()
+    for event_id, value in order:
+        report(store, event_id, value, EARLY)
+    assert values(store) == {"TH-34": 2.0}
+
+
+def test_a_repeated_event_id_has_no_further_effect(store):
+    assert report(store, EVENT_A, 1.0) == Recorded(True, True)
+    assert report(store, EVENT_A, 1.0) == Recorded(new=False, current=True)
+    # even when the resend carries other content and a later time
+    assert report(store, EVENT_A, 99.0, LATE) == Recorded(new=False, current=True)
+    assert values(store) == {"TH-34": 1.0}
+    assert store.count_reports() == 1
+
+
+def test_an_event_id_reused_for_another_report_changes_nothing(store):
+    report(store, EVENT_A, 1.0, EARLY, province="TH-33")
+    report(store, EVENT_B, 7.0, EARLY, province="TH-34")
+    # the same event_id again, for another province, indicator or period: ignored everywhere
+    assert report(store, EVENT_A, 5.0, LATE, province="TH-34") == Recorded(False, False)
+    assert report(store, EVENT_A, 5.0, LATE, period="FY2567-Q3") == Recorded(False, False)
+    assert progress(store, EVENT_A, 50.0, LATE) == Recorded(False, False)
+    assert values(store) == {"TH-33": 1.0, "TH-34": 7.0}
+    assert values(store, period="FY2567-Q3") == {}
+    assert store.project_progress(PLAN_ID) == []
+
+
+def test_a_repeat_of_a_superseded_report_does_not_bring_it_back(store):
+    report(store, EVENT_A, 1.0, EARLY)
+    report(store, EVENT_B, 2.0, LATE)
+    assert report(store, EVENT_A, 1.0, EARLY) == Recorded(new=False, current=False)
+    assert values(store) == {"TH-34": 2.0}
+
+
+def test_a_null_value_retracts_the_province(store):
+    report(store, EVENT_A, 1.0, EARLY, province="TH-34")
+    report(store, EVENT_B, 5.0, EARLY, province="TH-33")
+    assert report(store, EVENT_C, None, LATE, province="TH-34") == Recorded(True, True)
+    assert values(store) == {"TH-33": 5.0}
+
+
+def test_an_older_retraction_does_not_remove_a_newer_value(store):
+    report(store, EVENT_A, 1.0, LATE)
+    assert report(store, EVENT_B, None, EARLY) == Recorded(True, False)
+    assert values(store) == {"TH-34": 1.0}
+
+
+def test_a_value_reported_after_a_retraction_counts_again(store):
+    report(store, EVENT_A, None, EARLY)
+    assert values(store) == {}
+    report(store, EVENT_B, 4.0, LATE)
+    assert values(store) == {"TH-34": 4.0}
+
+
+def test_current_values_belong_to_one_plan_indicator_and_period(store):
+    report(store, EVENT_A, 1.0)
+    report(store, EVENT_B, 2.0, period="FY2567-Q3")
+    report(store, EVENT_C, 3.0, indicator="NE2-2.1")
+    report(store, "44444444-4444-4444-8444-444444444444", 4.0, plan_id="other-plan")
+    report(store, "55555555-5555-4555-8555-555555555555", 5.0, province="TH-37")
+    assert values(store) == {"TH-34": 1.0, "TH-37": 5.0}
+    assert values(store, period="FY2567-Q3") == {"TH-34": 2.0}
+    assert values(store, indicator="NE2-2.1") == {"TH-34": 3.0}
+    assert values(store, plan_id="other-plan") == {"TH-34": 4.0}
+    assert values(store, period="FY2567-Q4") == {}
+
+
+def test_reports_are_counted_once_each(store):
+    assert store.count_reports() == 0
+    report(store, EVENT_A, 1.0)
+    report(store, EVENT_B, 2.0, LATE)
+    report(store, EVENT_B, 2.0, LATE)
+    progress(store, EVENT_C, 10.0)
+    assert store.count_reports() == 3
+
+
+# Two workers on one database (nameko runs several at once): the Mongo adapter updates-or-inserts,
+# and another worker may create the same key in between. The later report must still win.
+
+def test_a_later_report_is_not_lost_to_a_concurrent_earlier_one(store, backend):
+    other = backend.open("reporting")
+    backend.before_next_insert(store, "current_reports",
+                               lambda: report(other, EVENT_C, 1.0, EARLY))
+    assert report(store, EVENT_A, 2.0, LATE) == Recorded(new=True, current=True)
+    assert values(store) == {"TH-34": 2.0}
+
+
+def test_an_earlier_report_does_not_displace_a_concurrent_later_one(store, backend):
+    other = backend.open("reporting")
+    backend.before_next_insert(store, "current_reports",
+                               lambda: report(other, EVENT_C, 2.0, LATE))
+    assert report(store, EVENT_A, 1.0, EARLY) == Recorded(new=True, current=False)
+    assert values(store) == {"TH-34": 2.0}
+
+
+def test_a_newer_plan_is_not_lost_to_a_concurrent_older_one(store, backend):
+    other = backend.open("reporting")
+    backend.before_next_insert(store, "plans", lambda: other.save_plan(plan(1, title_th="เก่า")))
+    assert store.save_plan(plan(2, title_th="ใหม่")) is True
+    assert store.get_plan(PLAN_ID)["title_th"] == "ใหม่"
+
+
+def test_an_older_plan_does_not_displace_a_concurrent_newer_one(store, backend):
+    other = backend.open("reporting")
+    backend.before_next_insert(store, "plans", lambda: other.save_plan(plan(2, title_th="ใหม่")))
+    assert store.save_plan(plan(1, title_th="เก่า")) is False
+    assert store.get_plan(PLAN_ID)["title_th"] == "ใหม่"
+
+
+# --- project progress --------------------------------------------------------------------------
+
+def test_project_progress_keeps_the_latest_report_per_project_and_province(store):
+    progress(store, EVENT_A, 40.0, LATE, province="TH-37")
+    progress(store, EVENT_B, 30.0, LATE, province="TH-34")
+    progress(store, EVENT_C, 10.0, EARLY, province="TH-34")   # older: arrives late, ignored
+    progress(store, "44444444-4444-4444-8444-444444444444", 5.0, project="NE2-67-000")
+    rows = store.project_progress(PLAN_ID)
+    assert [(r["project"], r["province"], r["physical_progress_pct"]) for r in rows] == [
+        ("NE2-67-000", "TH-34", 5.0), ("NE2-67-001", "TH-34", 30.0), ("NE2-67-001", "TH-37", 40.0)]
+    assert rows[1]["problems"] == "ฝนตกหนัก" and rows[1]["event_id"] == EVENT_B
+    assert store.project_progress("other-plan") == []
+
+
+def test_project_reports_are_not_indicator_values(store):
+    progress(store, EVENT_A, 40.0)
+    assert store.current_values(PLAN_ID, "NE2-67-001", "") == {}
+
+
+# --- views -------------------------------------------------------------------------------------
+
+def test_an_indicator_view_is_kept_per_plan_period_and_indicator(store):
+    view = {"value": 7.0, "provinces": {"TH-34": 3.0, "TH-33": 4.0}, "reported": 2}
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", view, [])
+    store.save_indicator_view(PLAN_ID, "NE2-2.1", "FY2567-Q2", {**view, "value": 1.0}, [])
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q3", {**view, "value": 2.0}, [])
+    store.save_indicator_view("other-plan", "NE2-1.1", "FY2567-Q2", {**view, "value": 3.0}, [])
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {
+        "NE2-1.1": view, "NE2-2.1": {**view, "value": 1.0}}
+    assert store.indicator_views(PLAN_ID, "FY2567-Q4") == {}
+
+
+def test_a_new_view_replaces_the_old_one(store):
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 1.0}, [])
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": None, "provinces": {}}, [])
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {
+        "NE2-1.1": {"value": None, "provinces": {}}}
+
+
+def test_a_view_saved_with_an_event_queues_it(store):
+    event = ("indicator_off_target", {"event_id": "off-1", "value": 7.0, "indicator": "NE2-1.1"})
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 7.0}, [event])
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 7.0}, [event])  # redelivery
+    assert store.pending_events() == [event]
+
+
+def test_verbs_compose_inside_atomic(store):
+    with store.atomic():
+        report(store, EVENT_A, 3.0)
+        store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2",
+                                  {"value": 3.0, "provinces": values(store), "reported": 1},
+                                  [("indicator_off_target", {"event_id": "off-1"})])
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2")["NE2-1.1"]["provinces"] == {"TH-34": 3.0}
+    assert [p["event_id"] for _, p in store.pending_events()] == ["off-1"]
+
+
+def test_a_failure_inside_atomic_leaves_nothing_behind(store, backend):
+    if backend.name != "sqlite":
+        pytest.skip("MongoDB has no transaction here: its verbs are idempotent and repeated on "
+                    "redelivery instead")
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            report(store, EVENT_A, 3.0)
+            store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 3.0},
+                                      [("indicator_off_target", {"event_id": "off-1"})])
+            raise RuntimeError("crash before the message is acked")
+    assert values(store) == {} and store.count_reports() == 0
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {} and store.pending_events() == []
+    assert report(store, EVENT_A, 3.0) == Recorded(True, True)  # the redelivery is new
+
+
+# --- rejections --------------------------------------------------------------------------------
+
+def test_a_rejection_is_kept_once_by_rejection_id(store):
+    assert store.record_rejection(rejection("r-1"), [rejected_event("r-1")]) is True
+    assert store.record_rejection(rejection("r-1", reason="again"), [rejected_event("r-1")]) is False
+    rows = store.rejections()
+    assert len(rows) == 1
+    assert rows[0]["reason"] == "unknown indicator 'X' for TH-34"
+    assert [p["event_id"] for _, p in store.pending_events()] == ["evt-r-1"]
+
+
+def test_a_rejection_keeps_what_the_province_needs_to_fix_it(store):
+    store.record_rejection(rejection("r-1"), [])
+    row = store.rejections(["TH-34"])[0]
+    assert set(row) == {"rejection_id", "province", "sender", "event_id", "kind", "reason",
+                        "received_at", "routing_key", "raw_body"}
+    assert row["rejection_id"] == "r-1" and row["event_id"] == EVENT_A
+    assert row["province"] == "TH-34" and row["sender"] == "TH-34" and row["kind"] == "indicator"
+    assert row["received_at"] == "2024-04-10T02:30:00+00:00"
+    assert row["routing_key"] == "report.TH-34.indicator"
+    assert row["raw_body"] == '{"indicator": "X", "note": "ไทย"}'
+
+
+def test_a_raw_body_that_is_not_utf8_is_still_listed(store):
+    store.record_rejection(rejection("r-1", raw_body=b'{"note": "\xe0\xb8"}', event_id=None), [])
+    row = store.rejections()[0]
+    assert row["raw_body"].startswith('{"note": "') and row["event_id"] is None
+
+
+def test_rejections_are_newest_first_and_filtered_by_province(store):
+    store.record_rejection(rejection("r-1", "TH-34", "2024-04-10T01:00:00+00:00"), [])
+    store.record_rejection(rejection("r-2", "TH-33", "2024-04-10T03:00:00+00:00"), [])
+    store.record_rejection(rejection("r-3", "TH-34", "2024-04-10T02:00:00+00:00"), [])
+    store.record_rejection(rejection("r-4", None, "2024-04-10T04:00:00+00:00", sender="guest"), [])
+    assert [r["rejection_id"] for r in store.rejections()] == ["r-4", "r-2", "r-3", "r-1"]
+    assert [r["rejection_id"] for r in store.rejections(["TH-34"])] == ["r-3", "r-1"]
+    assert [r["rejection_id"] for r in store.rejections(["TH-34", "TH-33"])] == ["r-2", "r-3", "r-1"]
+    assert store.rejections(["TH-37"]) == [] and store.rejections([]) == []
+    assert [r["rejection_id"] for r in store.rejections(limit=2)] == ["r-4", "r-2"]
+
+
+# --- durability --------------------------------------------------------------------------------
+
+def test_everything_survives_a_restart(store, backend):
+    store.save_plan(plan(3))
+    report(store, EVENT_A, 1.0, EARLY)
+    report(store, EVENT_B, 2.0, LATE)
+    progress(store, EVENT_C, 50.0)
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 2.0},
+                              [("indicator_off_target", {"event_id": "off-1"})])
+    store.record_rejection(rejection("r-1"), [rejected_event("r-1")])
+    store = backend.reopen(store)
+    assert store.get_plan(PLAN_ID)["version"] == 3
+    assert values(store) == {"TH-34": 2.0} and store.count_reports() == 3
+    assert [r["physical_progress_pct"] for r in store.project_progress(PLAN_ID)] == [50.0]
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {"NE2-1.1": {"value": 2.0}}
+    assert [r["rejection_id"] for r in store.rejections(["TH-34"])] == ["r-1"]
+    assert {p["event_id"] for _, p in store.pending_events()} == {"off-1", "evt-r-1"}
+    # and precedence still holds against what was stored before the restart
+    assert report(store, EVENT_A, 1.0, EARLY) == Recorded(False, False)
