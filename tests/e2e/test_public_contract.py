@@ -226,3 +226,34 @@ def test_openapi_documents_the_api(system):
                  "/api/plans/{plan_id}/indicator-results", "/api/rejections"):
         assert path in doc["paths"]
     json.dumps(doc)
+
+
+def test_unknown_endpoints_answer_json(system):
+    response = system.get("/api/no-such-thing", system.key())
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert system.get("/api/no-such-thing").status_code == 401
+
+
+def service_pid(system, service):
+    return next(int(line.split()[0]) for line in system.leftover_processes()
+                if f"run/{service}.yaml" in line)
+
+
+def test_health_names_a_service_that_does_not_answer_and_a_dead_one_comes_back(system):
+    import os
+    import signal
+
+    pid = service_pid(system, "notify")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        response = system.get("/health")
+        assert response.status_code == 503
+        assert response.json()["services"]["notify"] == "unavailable"
+        assert response.json()["services"]["plans"] == "ok"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: service_pid(system, "notify") != pid, timeout=20,
+               what="the runner to restart notify")
+    wait_until(lambda: system.get("/health").status_code == 200, timeout=60,
+               what="health to be ok again")
