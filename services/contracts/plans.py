@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from marshmallow import (RAISE, Schema, ValidationError, fields, validate, validates,
-                         validates_schema)
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 DIRECTIONS = ("increase", "decrease")
-AGGREGATIONS = ("sum", "mean", "min", "max")
+AGGREGATIONS = ("sum", "mean", "min", "max")  # DESIGN 3.4; a mean with a weight is weighted
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 PLAN_STATUSES = ("draft", "published", "archived")
+PROJECT_STATUSES = ("active", "cancelled")
 AGENCY_KINDS = ("provincial_office", "central_regional_office", "local_administration", "osm",
                 "other")
 AGENCY_ROLES = ("focal_point", "implementing", "receiving", "responsible", "osm")
+BUDGET_CATEGORIES = ("investment", "operating")
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 FY_KEY = re.compile(r"^FY(\d{4})\Z", re.ASCII)
+FY_QUARTER_KEY = re.compile(r"^FY(\d{4})-Q[1-4]\Z", re.ASCII)
 BE_YEAR = validate.Range(min=2500, max=2700, error="must be a B.E. year such as 2567")
+NON_NEGATIVE = validate.Range(min=0, error="must not be negative")
 
 
 class _Strict(Schema):
@@ -23,9 +28,39 @@ class _Strict(Schema):
         ordered = True
 
 
+def _amounts(key_pattern=None, **kwargs):
+    keys = fields.String(validate=validate.Regexp(key_pattern)) if key_pattern else fields.String()
+    return fields.Dict(keys=keys, values=fields.Float(allow_nan=False), **kwargs)
+
+
+class IsoDate(fields.String):
+    """A date kept as its ISO text (2024-03-31), so plans stay plain JSON."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError("must be a date as YYYY-MM-DD (C.E.)") from None
+        return text
+
+
+class StatementSchema(_Strict):
+    """One sentence in Thai and English: an objective or a development approach."""
+    th = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(load_default="")
+
+
 class BaselineSchema(_Strict):
     value = fields.Float(required=True, allow_nan=False)
     fiscal_year = fields.Integer(required=True, validate=BE_YEAR)
+
+
+class DataSourceSchema(_Strict):
+    """Where an indicator's value comes from, and how it is measured."""
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    agency = fields.String(allow_none=True, load_default=None)
+    method = fields.String(load_default="")
 
 
 class IndicatorSchema(_Strict):
@@ -35,12 +70,23 @@ class IndicatorSchema(_Strict):
     unit = fields.String(required=True)
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
     aggregation = fields.String(required=True, validate=validate.OneOf(AGGREGATIONS))
+    weight = fields.String(allow_none=True, load_default=None,
+                           metadata={"description": "with mean: weigh provinces by this named "
+                                                    "plan weight (a weighted mean)"})
     frequency = fields.String(required=True, validate=validate.OneOf(FREQUENCIES))
+    cumulative = fields.Boolean(load_default=False,
+                                metadata={"description": "values are year-to-date totals"})
     baseline = fields.Nested(BaselineSchema, allow_none=True, load_default=None)
-    targets = fields.Dict(keys=fields.String(validate=validate.Regexp(FY_KEY)),
-                          values=fields.Float(allow_nan=False), load_default=dict)
+    targets = _amounts(FY_KEY, load_default=dict,
+                       metadata={"description": "cluster target per fiscal year, e.g. FY2567"})
+    quarterly_targets = _amounts(FY_QUARTER_KEY, load_default=dict,
+                                 metadata={"description": "optional, e.g. FY2567-Q2"})
+    province_targets = fields.Dict(keys=fields.String(), values=_amounts(FY_KEY), load_default=dict,
+                                   metadata={"description": "optional, {province: {FY2567: x}}"})
+    provinces = fields.List(fields.String(), load_default=list,
+                            metadata={"description": "who reports it; empty: every plan province"})
     responsible_agency = fields.String(allow_none=True, load_default=None)
-    data_source = fields.String(allow_none=True, load_default=None)
+    data_source = fields.Nested(DataSourceSchema, allow_none=True, load_default=None)
     sample = fields.Boolean(load_default=False)
 
 
@@ -48,7 +94,24 @@ class IssueSchema(_Strict):
     number = fields.Integer(required=True, validate=validate.Range(min=1))
     title_th = fields.String(required=True)
     title_en = fields.String(required=True)
+    objectives = fields.List(fields.Nested(StatementSchema), load_default=list)
+    approaches = fields.List(fields.Nested(StatementSchema), load_default=list,
+                             metadata={"description": "development approaches (แนวทางการพัฒนา)"})
     indicators = fields.List(fields.Nested(IndicatorSchema), load_default=list)
+
+
+class OutputSchema(_Strict):
+    description_th = fields.String(required=True)
+    description_en = fields.String(load_default="")
+    quantity = fields.Float(allow_none=True, load_default=None, validate=NON_NEGATIVE)
+    unit = fields.String(load_default="")
+
+
+class StrategyLinkSchema(_Strict):
+    """eMENSCR levels: national strategy (Z), master plan (Y), sub-plan (X)."""
+    national_strategy = fields.String(allow_none=True, load_default=None)
+    master_plan = fields.String(allow_none=True, load_default=None)
+    sub_plan = fields.String(allow_none=True, load_default=None)
 
 
 class ProjectSchema(_Strict):
@@ -60,7 +123,20 @@ class ProjectSchema(_Strict):
     indicators = fields.List(fields.String(), load_default=list)
     implementing_agency = fields.String(allow_none=True, load_default=None)
     provinces = fields.List(fields.String(), load_default=list)
-    budget_thb = fields.Float(required=True, validate=validate.Range(min=0))
+    budget_thb = fields.Float(required=True, validate=NON_NEGATIVE,
+                              metadata={"description": "total; equals the categories when given"})
+    budget_by_category = fields.Dict(keys=fields.String(validate=validate.OneOf(BUDGET_CATEGORIES)),
+                                     values=fields.Float(validate=NON_NEGATIVE), load_default=dict)
+    planned_disbursement = fields.Dict(keys=fields.String(validate=validate.OneOf(QUARTERS)),
+                                       values=fields.Float(validate=NON_NEGATIVE), load_default=dict,
+                                       metadata={"description": "THB per fiscal quarter, Q1-Q4"})
+    start_date = IsoDate(allow_none=True, load_default=None)
+    end_date = IsoDate(allow_none=True, load_default=None)
+    outputs = fields.List(fields.Nested(OutputSchema), load_default=list)
+    strategy = fields.Nested(StrategyLinkSchema, allow_none=True, load_default=None)
+    sdgs = fields.List(fields.Integer(validate=validate.Range(
+        min=1, max=17, error="must be an SDG number between 1 and 17")), load_default=list)
+    status = fields.String(load_default="active", validate=validate.OneOf(PROJECT_STATUSES))
     sample = fields.Boolean(load_default=False)
 
 
@@ -76,6 +152,14 @@ class AgencySchema(_Strict):
     sample = fields.Boolean(load_default=False)
 
 
+class RevisionSchema(_Strict):
+    version = fields.Integer(required=True)
+    at = fields.String(required=True)
+    by = fields.String(required=True)
+    reason = fields.String(required=True)
+    approved_by = fields.String(allow_none=True, load_default=None)
+
+
 class PlanSchema(_Strict):
     id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{2,80}$"))
     cluster = fields.String(required=True)
@@ -89,7 +173,11 @@ class PlanSchema(_Strict):
     provinces = fields.List(fields.String(), required=True)
     reference_version = fields.String(allow_none=True, load_default=None)
     version = fields.Integer(load_default=1)
+    revision = fields.Nested(RevisionSchema, allow_none=True, load_default=None,
+                             metadata={"description": "why this version exists (after publishing)"})
     sample = fields.Boolean(load_default=False)
+    weights = fields.Dict(keys=fields.String(), values=_amounts(), load_default=dict,
+                          metadata={"description": "named province weights for weighted means"})
     issues = fields.List(fields.Nested(IssueSchema), load_default=list)
     projects = fields.List(fields.Nested(ProjectSchema), load_default=list)
     agencies = fields.List(fields.Nested(AgencySchema), load_default=list)
@@ -98,36 +186,6 @@ class PlanSchema(_Strict):
     def _provinces(self, value, **_):
         if not value:
             raise ValidationError("a plan covers at least one province")
-
-    @validates_schema
-    def _consistent(self, data, **_):
-        errors = {}
-        if data["end_fy"] < data["start_fy"]:
-            errors["end_fy"] = ["must not be before start_fy"]
-        codes = [i["code"] for issue in data.get("issues", []) for i in issue["indicators"]]
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            errors["issues"] = [f"indicator codes repeat: {', '.join(dupes)}"]
-        projects = [p["code"] for p in data.get("projects", [])]
-        dupes = sorted({c for c in projects if projects.count(c) > 1})
-        if dupes:
-            errors["projects"] = [f"project codes repeat: {', '.join(dupes)}"]
-        agencies = {a["code"] for a in data.get("agencies", [])}
-        missing = sorted({i["responsible_agency"] for issue in data.get("issues", [])
-                          for i in issue["indicators"]
-                          if i.get("responsible_agency") and i["responsible_agency"] not in agencies})
-        if missing:
-            errors["agencies"] = [f"responsible agencies not in the plan's agencies: {', '.join(missing)}"]
-        for issue in data.get("issues", []):
-            for ind in issue["indicators"]:
-                for fy_key in ind["targets"]:
-                    fy = int(fy_key[2:])
-                    if not data["start_fy"] <= fy <= data["end_fy"]:
-                        errors.setdefault("targets", []).append(
-                            f"{ind['code']}: target {fy_key} is outside the plan's years "
-                            f"FY{data['start_fy']}-FY{data['end_fy']}")
-        if errors:
-            raise ValidationError(errors)
 
 
 def iter_indicators(plan: dict):

@@ -14,6 +14,8 @@ from services.contracts.plans import PlanSchema
 from services.contracts.reports import PROVINCE_CODE, describe_errors
 from services.contracts.topology import PLAN_PUBLISHED
 
+from .validation import plan_problems
+
 REFERENCE_COLUMNS = ("cluster_code", "cluster_name_th", "cluster_name_en", "region",
                      "province_code", "province_name_th", "province_name_en",
                      "membership_confidence")
@@ -21,7 +23,19 @@ EVENT_NAMESPACE = uuid.UUID("5b0c7a52-3c1e-4c53-9a55-4d0f8d1b2e61")
 
 
 class PlanError(ValueError):
-    """Input a person must fix; the message says what and where."""
+    """Input a person must fix; the message says what and where.
+
+    ``problems`` lists every ``(where, what)`` found, so an editor or a workbook import can point
+    at each one.
+    """
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None):
+        self.problems = problems or []
+        if self.problems:
+            message = f"{message}: " + "; ".join(f"{where}: {what}" for where, what in self.problems[:30])
+            if len(self.problems) > 30:
+                message += f" (and {len(self.problems) - 30} more)"
+        super().__init__(message)
 
 
 @dataclass
@@ -81,38 +95,20 @@ def parse_reference_csv(text: str, source: str, effective_from: str) -> Referenc
 
 
 def prepare_plan(raw: dict, reference: ReferenceVersion) -> dict:
-    """Validate a plan document against the schema and the reference data in force."""
+    """Validate a plan document against the schema, the plan rules and the reference data;
+    raises PlanError listing every problem found."""
     raw = dict(raw)
-    cluster = reference.cluster(raw.get("cluster", "")) if isinstance(raw.get("cluster"), str) else None
+    cluster = reference.cluster(raw["cluster"]) if isinstance(raw.get("cluster"), str) else None
     if cluster and not raw.get("provinces"):
         raw["provinces"] = [p["code"] for p in cluster["provinces"]]
     raw.setdefault("reference_version", reference.version_id)
     try:
         plan = PlanSchema().load(raw)
     except ValidationError as exc:
-        raise PlanError(f"plan {raw.get('id', '?')}: {describe_errors(exc.messages)}") from None
-    if cluster is None:
-        raise PlanError(f"plan {plan['id']}: unknown cluster {plan['cluster']!r}; known: "
-                        + ", ".join(c["code"] for c in reference.clusters))
-    members = {p["code"] for p in cluster["provinces"]}
-    outside = sorted(set(plan["provinces"]) - members)
-    if outside:
-        raise PlanError(f"plan {plan['id']}: provinces {', '.join(outside)} are not members of "
-                        f"cluster {plan['cluster']} in reference version {reference.version_id}")
-    indicator_codes = {i["code"] for issue in plan["issues"] for i in issue["indicators"]}
-    issue_numbers = {issue["number"] for issue in plan["issues"]}
-    for project in plan["projects"]:
-        where = f"plan {plan['id']}, project {project['code']}"
-        if project["issue"] not in issue_numbers:
-            raise PlanError(f"{where}: development issue {project['issue']} does not exist")
-        unknown = sorted(set(project["indicators"]) - indicator_codes)
-        if unknown:
-            raise PlanError(f"{where}: unknown indicators {', '.join(unknown)}")
-        stray = sorted(set(project["provinces"]) - set(plan["provinces"]))
-        if stray:
-            raise PlanError(f"{where}: provinces {', '.join(stray)} are not in the plan")
-        if not plan["start_fy"] <= project["fiscal_year"] <= plan["end_fy"]:
-            raise PlanError(f"{where}: fiscal year {project['fiscal_year']} is outside the plan")
+        raise PlanError(f"plan {raw.get('id', '?')}", [("plan", describe_errors(exc.messages))]) from None
+    problems = plan_problems(plan, cluster, [c["code"] for c in reference.clusters])
+    if problems:
+        raise PlanError(f"plan {plan['id']}", problems)
     return plan
 
 

@@ -172,10 +172,20 @@ def example_period(frequency: str, fiscal_year: int) -> str:
             "monthly": f"{fiscal_year - 544}-10"}[frequency]
 
 
-def aggregate(values: dict[str, float], how: str) -> float | None:
-    """The cluster value from the provinces' current values (None when there are none)."""
+def aggregate(values: dict[str, float], how: str, weights: dict[str, float] | None = None
+              ) -> float | None:
+    """The cluster value from the provinces' current values (None when there are none).
+
+    A ``mean`` with ``weights`` (the plan's named weight) is a weighted mean; provinces that
+    have not reported carry no weight.
+    """
     if not values:
         return None
+    if how == "mean" and weights:
+        total = sum(weights.get(p, 0.0) for p in values)
+        if not total:
+            return None
+        return sum(v * weights.get(p, 0.0) for p, v in values.items()) / total
     numbers = list(values.values())
     return {"sum": sum, "mean": fmean, "min": min, "max": max}[how](numbers)
 
@@ -203,12 +213,14 @@ def find_indicator(plan: dict, code: str) -> dict | None:
 
 
 def target_for(indicator: dict, period_code: str) -> float | None:
-    """The fiscal year's cluster target for the period (DESIGN 3.4)."""
+    """The cluster target for the period: the quarter's when the plan sets one, else the
+    fiscal year's (DESIGN 3.4)."""
     try:
         fiscal_year = parse_period(period_code).fiscal_year
     except PeriodError:
         return None
-    return indicator.get("targets", {}).get(f"FY{fiscal_year}")
+    quarterly = indicator.get("quarterly_targets", {}).get(period_code)
+    return quarterly if quarterly is not None else indicator.get("targets", {}).get(f"FY{fiscal_year}")
 
 
 def expected_provinces(plan: dict, indicator: dict) -> int:
@@ -216,7 +228,8 @@ def expected_provinces(plan: dict, indicator: dict) -> int:
 
 
 def indicator_view(plan: dict, indicator: dict, values: dict[str, float]) -> dict:
-    value = aggregate(values, indicator["aggregation"])
+    weights = plan.get("weights", {}).get(indicator.get("weight") or "")
+    value = aggregate(values, indicator["aggregation"], weights)
     return {"value": value, "provinces": dict(sorted(values.items())), "reported": len(values)}
 
 
