@@ -303,15 +303,25 @@ def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
             f"{loaded['provinces']} provinces ({'loaded' if loaded['created'] else 'already loaded'})")
         if settings.seed_sample_plan:
             plan = load_sample_plan()
-            saved = rpc.plans.save_plan(plan)
-            say(f"plan {saved['id']} v{saved['version']} "
-                f"({'seeded' if saved['changed'] else 'already there'})")
+            say(f"plan {plan['id']}: {ensure_plan(rpc, plan)}")
             # Ready means ready: reporting knows the plan before anyone can report against it,
             # and notify knows whom to tell about it.
             wait_for(lambda: rpc.reporting.indicator_results(plan["id"], f"FY{plan['start_fy']}-Q1"),
                      "reporting to learn the seeded plan", supervisor)
             wait_for(lambda: set(plan["provinces"]) <= set(rpc.notify.directory_provinces()),
                      "notify to learn the seeded plan's contacts", supervisor)
+
+
+def ensure_plan(rpc, document: dict) -> str:
+    """Create and publish ``document`` unless a plan with its id exists (then leave it alone:
+    once seeded, a plan belongs to its OSM)."""
+    existing = rpc.plans.get_plan(document["id"])
+    if existing is not None:
+        return f"already there (v{existing['version']}, {existing['status']})"
+    rpc.plans.create_plan(document)
+    published = rpc.plans.publish_plan(document["id"], "clusterctl seed",
+                                       "sample data, not approved by any committee")
+    return f"seeded and published (v{published['version']})"
 
 
 def run(settings: Settings) -> int:

@@ -49,3 +49,22 @@ class IndicatorOffTarget(_Event):
     responsible_agency = fields.String(allow_none=True, load_default=None)
     province = fields.String(required=True)  # whose report moved the value
     report_event_id = fields.String(required=True)
+
+
+class _PlanChange(_Event):
+    plan_id = fields.String(required=True)
+    cluster = fields.String(required=True)
+    version = fields.Integer(required=True)
+    revision = fields.Dict(required=True)  # version, at, by, reason, approved_by
+
+
+class TargetRevised(_PlanChange):
+    indicator = fields.Dict(required=True)  # code, names, unit, direction, responsible_agency
+    before = fields.Dict(required=True)     # targets, quarterly_targets, province_targets
+    after = fields.Dict(required=True)
+
+
+class ProjectChange(_PlanChange):
+    """project_registered, project_changed (with changed_fields) and project_cancelled."""
+    project = fields.Dict(required=True)
+    changed_fields = fields.List(fields.String(), load_default=list)

@@ -13,7 +13,11 @@ from kombu import Exchange, Queue
 from .reports import REPORTS_EXCHANGE
 
 # Facts the services publish: (source service, event type). Exchange: "<source>.events" (nameko's).
-PLAN_PUBLISHED = ("plans", "plan_published")
+PLAN_PUBLISHED = ("plans", "plan_published")          # the full snapshot, at every version
+TARGET_REVISED = ("plans", "target_revised")          # an indicator's targets changed
+PROJECT_REGISTERED = ("plans", "project_registered")  # a project added by a revision
+PROJECT_CHANGED = ("plans", "project_changed")
+PROJECT_CANCELLED = ("plans", "project_cancelled")
 REPORT_REJECTED = ("reporting", "report_rejected")
 INDICATOR_OFF_TARGET = ("reporting", "indicator_off_target")
 
@@ -40,6 +44,10 @@ SUBSCRIPTIONS = (
     Subscription("notify", *PLAN_PUBLISHED),
     Subscription("notify", *REPORT_REJECTED),
     Subscription("notify", *INDICATOR_OFF_TARGET),
+    Subscription("notify", *TARGET_REVISED),
+    Subscription("notify", *PROJECT_REGISTERED),
+    Subscription("notify", *PROJECT_CHANGED),
+    Subscription("notify", *PROJECT_CANCELLED),
     Subscription("assets", *PLAN_PUBLISHED),
 )
 

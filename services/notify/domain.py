@@ -81,6 +81,25 @@ def recipients_for_off_target(event: dict, directory: dict) -> list[Recipient]:
     return _people(([responsible] if responsible else []) + osm_of(directory, event["cluster"]))
 
 
+def recipients_for_target_revision(event: dict, directory: dict) -> list[Recipient]:
+    """The indicator's responsible agency and the cluster's OSM."""
+    responsible = directory["agencies"].get(event["indicator"].get("responsible_agency") or "")
+    return _people(([responsible] if responsible else []) + osm_of(directory, event["cluster"]))
+
+
+def recipients_for_project_change(event: dict, directory: dict) -> list[Recipient]:
+    """The project's implementing agency and the cluster's OSM."""
+    implementing = directory["agencies"].get(event["project"].get("implementing_agency") or "")
+    return _people(([implementing] if implementing else []) + osm_of(directory, event["cluster"]))
+
+
+PROJECT_CHANGE_WORDS = {
+    "project_registered": ("โครงการใหม่ในแผน", "Project added to the plan"),
+    "project_changed": ("โครงการมีการเปลี่ยนแปลง", "Project changed"),
+    "project_cancelled": ("โครงการถูกยกเลิก", "Project cancelled"),
+}
+
+
 def _when(iso: str) -> dict:
     moment = datetime.fromisoformat(iso).astimezone(BANGKOK)
     return {"th": f"{thai_date(moment.date())} เวลา {moment:%H:%M} น.",
@@ -95,6 +114,7 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str) ->
     """Subject, plain text and HTML of one e-mail, in Thai then English."""
     context = {"event": event, "recipient": recipient, "public_url": public_url,
                "number": _number}
+    template_file = template
     if template == "report_rejected":
         context["received"] = _when(event["received_at"])
         subject = (f"[รายงานถูกปฏิเสธ / Report rejected] {event.get('province') or event['sender']}: "
@@ -104,9 +124,21 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str) ->
         context["period"] = {"th": period.label_th, "en": period.label_en}
         subject = (f"[ตัวชี้วัดต่ำกว่าเป้าหมาย / Indicator off target] {event['indicator']} "
                    f"{event['period']}: {_number(event['value'])} / {_number(event['target'])}")
+    elif template == "target_revised":
+        context["when"] = _when(event["revision"]["at"])
+        context["years"] = sorted(set(event["before"].get("targets", {}))
+                                  | set(event["after"].get("targets", {})))
+        subject = (f"[ปรับค่าเป้าหมาย / Target revised] {event['indicator']['code']} "
+                   f"({event['plan_id']} v{event['version']})")
+    elif template in PROJECT_CHANGE_WORDS:
+        context["when"] = _when(event["revision"]["at"])
+        context["words"] = PROJECT_CHANGE_WORDS[template]
+        subject = (f"[{PROJECT_CHANGE_WORDS[template][0]} / {PROJECT_CHANGE_WORDS[template][1]}] "
+                   f"{event['project']['code']} {event['project']['title_th']}")
+        template_file = "project_change"
     else:
         raise ValueError(f"unknown template {template!r}")
-    text = _env.get_template(f"{template}.txt.j2").render(**context)
-    html = _env.get_template(f"{template}.html.j2").render(**context)
+    text = _env.get_template(f"{template_file}.txt.j2").render(**context)
+    html = _env.get_template(f"{template_file}.html.j2").render(**context)
     return Mail(mail_id(event["event_id"], template, recipient.email), event["event_id"],
                 template, recipient.email, subject, text, html)

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 from marshmallow import ValidationError
 
-from services.contracts.events import IndicatorOffTarget, PlanPublished, ReportRejected
+from services.contracts.events import (IndicatorOffTarget, PlanPublished, ProjectChange,
+                                       ReportRejected, TargetRevised)
 from services.contracts.reports import describe_errors
 
 from . import domain, sender
@@ -16,6 +17,10 @@ log = logging.getLogger(__name__)
 ROUTES = {
     "report_rejected": (ReportRejected, domain.recipients_for_rejection),
     "indicator_off_target": (IndicatorOffTarget, domain.recipients_for_off_target),
+    "target_revised": (TargetRevised, domain.recipients_for_target_revision),
+    "project_registered": (ProjectChange, domain.recipients_for_project_change),
+    "project_changed": (ProjectChange, domain.recipients_for_project_change),
+    "project_cancelled": (ProjectChange, domain.recipients_for_project_change),
 }
 
 

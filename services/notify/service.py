@@ -36,6 +36,22 @@ class NotifyService:
     def on_indicator_off_target(self, payload):
         handlers.queue_mail(self.store, "indicator_off_target", payload, self._public_url)
 
+    @on_event(*topology.TARGET_REVISED)
+    def on_target_revised(self, payload):
+        handlers.queue_mail(self.store, "target_revised", payload, self._public_url)
+
+    @on_event(*topology.PROJECT_REGISTERED)
+    def on_project_registered(self, payload):
+        handlers.queue_mail(self.store, "project_registered", payload, self._public_url)
+
+    @on_event(*topology.PROJECT_CHANGED)
+    def on_project_changed(self, payload):
+        handlers.queue_mail(self.store, "project_changed", payload, self._public_url)
+
+    @on_event(*topology.PROJECT_CANCELLED)
+    def on_project_cancelled(self, payload):
+        handlers.queue_mail(self.store, "project_cancelled", payload, self._public_url)
+
     @timer(interval=1, eager=True)
     def deliver(self):
         config = self.config

@@ -38,6 +38,10 @@ class PlanError(ValueError):
         super().__init__(message)
 
 
+class UnknownPlan(LookupError):
+    pass
+
+
 @dataclass
 class ReferenceVersion:
     version_id: str
@@ -122,13 +126,3 @@ def plan_published_event(plan: dict, now: datetime | None = None) -> tuple[str, 
 def plan_summary(plan: dict) -> dict:
     return {k: plan[k] for k in ("id", "cluster", "title_th", "title_en", "start_fy", "end_fy",
                                  "status", "version", "sample", "provinces")}
-
-
-def next_version(current: dict | None) -> int:
-    return current["version"] + 1 if current else 1
-
-
-def same_content(a: dict, b: dict) -> bool:
-    """Equal but for the version number: saving it again changes nothing."""
-    return {k: v for k, v in a.items() if k != "version"} == \
-        {k: v for k, v in b.items() if k != "version"}

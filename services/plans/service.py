@@ -1,7 +1,7 @@
 """plans: reference data and cluster development plans (entrypoints only)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -10,7 +10,7 @@ from services.infra.messaging import Topology, dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
-from . import domain
+from . import domain, lifecycle
 from .store import open_store
 
 
@@ -53,22 +53,63 @@ class PlansService:
         return self.store.get_plan(plan_id)
 
     @rpc
-    def save_plan(self, document):
-        """Create or revise a plan; a revision bumps its version and republishes the snapshot."""
-        reference = self.store.reference_in_force(date.today().isoformat())
-        if reference is None:
-            raise domain.PlanError("no reference data loaded yet; load it first")
-        current = self.store.get_plan(document.get("id"))
-        if current:
-            document = dict(document, reference_version=document.get("reference_version")
-                            or current["reference_version"])
-        plan = domain.prepare_plan(dict(document, version=domain.next_version(current)), reference)
-        if current and domain.same_content(current, plan):
-            return {"id": current["id"], "version": current["version"], "changed": False}
-        self.store.put_plan(plan, current["version"] if current else None,
-                            [domain.plan_published_event(plan)])
+    def get_plan_version(self, plan_id, version):
+        return self.store.plan_version(plan_id, int(version))
+
+    @rpc
+    def plan_history(self, plan_id):
+        return self.store.plan_history(plan_id)
+
+    @rpc
+    def create_plan(self, document):
+        """A new plan, as a draft (version 1)."""
+        if self.store.get_plan(document.get("id")) is not None:
+            raise domain.PlanError(f"plan {document.get('id')} exists already; edit or revise it")
+        plan = lifecycle.create(document, self._reference())
+        self.store.put_plan(plan, None, [])
+        return domain.plan_summary(plan)
+
+    @rpc
+    def update_draft(self, plan_id, document):
+        current = self._current(plan_id)
+        plan = lifecycle.update_draft(current, document, self._reference(current))
+        self.store.put_plan(plan, current["version"], [])
+        return domain.plan_summary(plan)
+
+    @rpc
+    def publish_plan(self, plan_id, by, approved_by=None):
+        current = self._current(plan_id)
+        plan, events = lifecycle.publish(current, by, approved_by, datetime.now(timezone.utc))
+        self.store.put_plan(plan, current["version"], events)
         relay(self.store, self.dispatch)
-        return {"id": plan["id"], "version": plan["version"], "changed": True}
+        return domain.plan_summary(plan)
+
+    @rpc
+    def revise_plan(self, plan_id, document, reason, approved_by, by):
+        """The next version of a published plan; tells reporting, notify and assets."""
+        current = self._current(plan_id)
+        plan, events = lifecycle.revise(current, document, reason, approved_by, by,
+                                        self._reference(current), datetime.now(timezone.utc))
+        self.store.put_plan(plan, current["version"], events)
+        relay(self.store, self.dispatch)
+        return {**domain.plan_summary(plan), "events": [t for t, _ in events]}
+
+    def _current(self, plan_id):
+        plan = self.store.get_plan(plan_id)
+        if plan is None:
+            raise domain.UnknownPlan(f"no plan {plan_id!r}")
+        return plan
+
+    def _reference(self, plan=None):
+        """The reference data a plan was made under (a new plan: the version in force)."""
+        if plan and plan.get("reference_version"):
+            version = self.store.reference_version(plan["reference_version"])
+            if version is not None:
+                return version
+        version = self.store.reference_in_force(date.today().isoformat())
+        if version is None:
+            raise domain.PlanError("no reference data loaded yet; load it first")
+        return version
 
     @timer(interval=2, eager=True)
     def relay_outbox(self):

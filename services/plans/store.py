@@ -24,6 +24,9 @@ class PlansStore(ABC):
         """The version with the latest ``effective_from`` not after ``on_date`` (ISO date)."""
 
     @abstractmethod
+    def reference_version(self, version_id: str) -> ReferenceVersion | None: ...
+
+    @abstractmethod
     def reference_versions(self) -> list[dict]:
         """Every kept version's metadata, oldest first."""
 
@@ -36,7 +39,16 @@ class PlansStore(ABC):
     @abstractmethod
     def put_plan(self, plan: dict, expected_version: int | None, events) -> None:
         """Store ``plan`` if the stored version is still ``expected_version`` (None: new plan),
-        together with the events it causes; else raise ConcurrentUpdate."""
+        together with the events it causes, and keep it in the plan's history; else raise
+        ConcurrentUpdate."""
+
+    @abstractmethod
+    def plan_version(self, plan_id: str, version: int) -> dict | None:
+        """The plan as it was at ``version``."""
+
+    @abstractmethod
+    def plan_history(self, plan_id: str) -> list[dict]:
+        """Every kept version, oldest first: version, status, revision, saved_at."""
 
     @abstractmethod
     def add_events(self, events) -> None:
@@ -61,7 +73,19 @@ CREATE TABLE IF NOT EXISTS plans (
     version  INTEGER NOT NULL,
     document TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS plan_versions (   -- the full history: every version ever stored
+    id       TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    saved_at TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
 """
+
+
+def _history_entry(plan: dict, saved_at: str) -> dict:
+    return {"version": plan["version"], "status": plan["status"],
+            "revision": plan.get("revision"), "saved_at": saved_at}
 
 
 class SqlitePlansStore(SqliteOutbox, PlansStore):
@@ -80,6 +104,14 @@ class SqlitePlansStore(SqliteOutbox, PlansStore):
         rows = self.db.query(
             "SELECT * FROM reference_versions WHERE effective_from <= ?"
             " ORDER BY effective_from DESC, loaded_at DESC LIMIT 1", (on_date,))
+        if not rows:
+            return None
+        r = rows[0]
+        return ReferenceVersion(r["version_id"], r["effective_from"], r["source"],
+                                loads(r["clusters"]))
+
+    def reference_version(self, version_id):
+        rows = self.db.query("SELECT * FROM reference_versions WHERE version_id = ?", (version_id,))
         if not rows:
             return None
         r = rows[0]
@@ -109,7 +141,19 @@ class SqlitePlansStore(SqliteOutbox, PlansStore):
                                    (plan["version"], dumps(plan), plan["id"], expected_version))
             if cur.rowcount != 1:
                 raise ConcurrentUpdate(f"plan {plan['id']} changed meanwhile")
+            conn.execute("INSERT OR REPLACE INTO plan_versions VALUES (?, ?, ?, ?)",
+                         (plan["id"], plan["version"], now_iso(), dumps(plan)))
             self._add_events(conn, events)
+
+    def plan_version(self, plan_id, version):
+        rows = self.db.query("SELECT document FROM plan_versions WHERE id = ? AND version = ?",
+                             (plan_id, version))
+        return loads(rows[0]["document"]) if rows else None
+
+    def plan_history(self, plan_id):
+        rows = self.db.query("SELECT saved_at, document FROM plan_versions WHERE id = ?"
+                             " ORDER BY version", (plan_id,))
+        return [_history_entry(loads(r["document"]), r["saved_at"]) for r in rows]
 
     def add_events(self, events):
         with self.db.transaction() as conn:
@@ -123,6 +167,7 @@ class MongoPlansStore(MongoOutbox, PlansStore):
     def __init__(self, db):
         self.db = db
         self.db.reference_versions.create_index([("effective_from", -1), ("loaded_at", -1)])
+        self.db.plan_versions.create_index([("plan_id", 1), ("version", 1)])
         self._ensure_outbox_indexes()
 
     def save_reference(self, version):
@@ -140,6 +185,12 @@ class MongoPlansStore(MongoOutbox, PlansStore):
         doc = self.db.reference_versions.find_one(
             {"effective_from": {"$lte": on_date}},
             sort=[("effective_from", -1), ("loaded_at", -1)])
+        if not doc:
+            return None
+        return ReferenceVersion(doc["_id"], doc["effective_from"], doc["source"], doc["clusters"])
+
+    def reference_version(self, version_id):
+        doc = self.db.reference_versions.find_one({"_id": version_id})
         if not doc:
             return None
         return ReferenceVersion(doc["_id"], doc["effective_from"], doc["source"], doc["clusters"])
@@ -174,7 +225,19 @@ class MongoPlansStore(MongoOutbox, PlansStore):
                 {"$set": {"version": plan["version"], "document": plan}})
             if result.matched_count != 1:
                 raise ConcurrentUpdate(f"plan {plan['id']} changed meanwhile")
+        self.db.plan_versions.replace_one(
+            {"_id": f"{plan['id']}@{plan['version']}"},
+            {"plan_id": plan["id"], "version": plan["version"], "saved_at": now_iso(),
+             "document": plan}, upsert=True)
         self._add_events(events)
+
+    def plan_version(self, plan_id, version):
+        doc = self.db.plan_versions.find_one({"_id": f"{plan_id}@{version}"})
+        return doc["document"] if doc else None
+
+    def plan_history(self, plan_id):
+        cursor = self.db.plan_versions.find({"plan_id": plan_id}).sort("version", 1)
+        return [_history_entry(d["document"], d["saved_at"]) for d in cursor]
 
     def add_events(self, events):
         self._add_events(events)

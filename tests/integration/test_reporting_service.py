@@ -5,6 +5,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from clusterctl.reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, SAMPLE_PLAN,
                                   load_sample_plan)
+from clusterctl.runner import ensure_plan
 from clusterctl.settings import REPO_ROOT
 from services.plans.service import PlansService
 from services.reporting.service import ReportingService
@@ -24,7 +25,7 @@ def start(container_factory, config_for):
 def seed(rpc):
     csv = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     rpc.plans.load_reference(csv, REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
-    rpc.plans.save_plan(load_sample_plan(SAMPLE_PLAN))
+    ensure_plan(rpc, load_sample_plan(SAMPLE_PLAN))
     wait_until(lambda: rpc.reporting.indicator_results(PLAN, "FY2567-Q1"), what="plan learned")
 
 
