@@ -14,7 +14,16 @@ def can_see_plan(principal: Principal, plan: dict) -> bool:
         return True
     if principal.role == "osm":
         return plan["cluster"] == principal.scope
-    return principal.scope in plan.get("provinces", [])
+    # A draft is the OSM's work in progress: provinces see plans once published.
+    return principal.scope in plan.get("provinces", []) and plan.get("status") != "draft"
+
+
+def check_can_change_plan(principal: Principal, cluster: str) -> None:
+    """Only the cluster's OSM (or the admin) writes its plans (DESIGN 3.4)."""
+    if principal.role == "admin" or (principal.role == "osm" and principal.scope == cluster):
+        return
+    raise forbidden(f"{principal} may not change plans of cluster {cluster}; only its OSM "
+                    "or the admin may")
 
 
 def visible_plans(principal: Principal, plans: list[dict]) -> list[dict]:

@@ -23,6 +23,7 @@ HEALTH_TIMEOUT_S = 3
 SERVICES = ("plans", "reporting", "assets", "notify")
 # RemoteError types that are the caller's mistake, and how they answer.
 CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid_plan"),
+                 "LifecycleError": (409, "wrong_state"), "UnknownPlan": (404, "not_found"),
                  "AssetError": (400, "invalid_asset"), "DuplicateAsset": (409, "conflict"),
                  "ConcurrentUpdate": (409, "conflict")}
 
@@ -40,6 +41,20 @@ def json_response(body, status: int = 200, headers=None) -> Response:
 
 def error_response(status: int, code: str, message: str) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status)
+
+
+def json_body(request, default=None):
+    """The request's JSON body; a 400 that says what is wrong with it otherwise."""
+    raw = request.get_data()
+    if not raw and default is not None:
+        return default
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "bad_request", f"the body is not UTF-8 JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    return body
 
 
 def endpoint(handler):
@@ -122,7 +137,55 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>")
     @endpoint
     def get_plan(self, request, plan_id):
-        return json_response(self._visible_plan(request, plan_id)[1])
+        plan = self._visible_plan(request, plan_id)[1]
+        version = request.args.get("version")
+        if version is None:
+            return json_response(plan)
+        if not version.isdigit():
+            raise ApiError(400, "bad_request", f"version {version!r} is not a number")
+        old = call(self.plans, "get_plan_version", plan_id, int(version))
+        if old is None:
+            raise ApiError(404, "not_found", f"plan {plan_id} has no version {version}")
+        return json_response(old)
+
+    @http("GET", "/api/plans/<string:plan_id>/history")
+    @endpoint
+    def plan_history(self, request, plan_id):
+        self._visible_plan(request, plan_id)
+        return json_response(call(self.plans, "plan_history", plan_id))
+
+    @http("POST", "/api/plans")
+    @endpoint
+    def create_plan(self, request):
+        principal = self._principal(request)
+        document = json_body(request)
+        access.check_can_change_plan(principal, str(document.get("cluster")))
+        return json_response(call(self.plans, "create_plan", document), 201)
+
+    @http("PUT", "/api/plans/<string:plan_id>")
+    @endpoint
+    def update_draft(self, request, plan_id):
+        self._changeable_plan(request, plan_id)
+        return json_response(call(self.plans, "update_draft", plan_id, json_body(request)))
+
+    @http("POST", "/api/plans/<string:plan_id>/publish")
+    @endpoint
+    def publish_plan(self, request, plan_id):
+        principal, _ = self._changeable_plan(request, plan_id)
+        body = json_body(request, default={})
+        return json_response(call(self.plans, "publish_plan", plan_id, str(principal),
+                                  body.get("approved_by")))
+
+    @http("POST", "/api/plans/<string:plan_id>/revisions")
+    @endpoint
+    def revise_plan(self, request, plan_id):
+        principal, _ = self._changeable_plan(request, plan_id)
+        body = json_body(request)
+        if not isinstance(body.get("plan"), dict) or not isinstance(body.get("reason"), str):
+            raise ApiError(400, "bad_request", 'send {"plan": {…the whole revised plan…}, '
+                                               '"reason": "…", "approved_by": "…"}')
+        return json_response(call(self.plans, "revise_plan", plan_id, body["plan"],
+                                  body["reason"], body.get("approved_by"), str(principal)), 201)
 
     @http("GET", "/api/plans/<string:plan_id>/indicator-results")
     @endpoint
@@ -157,6 +220,11 @@ class GatewayService:
 
     def _principal(self, request):
         return self.keys.authenticate(request.headers.get("Authorization"))
+
+    def _changeable_plan(self, request, plan_id):
+        principal, plan = self._visible_plan(request, plan_id)
+        access.check_can_change_plan(principal, plan["cluster"])
+        return principal, plan
 
     def _visible_plan(self, request, plan_id):
         principal = self._principal(request)

@@ -1,0 +1,109 @@
+"""Step 2 through the HTTP API: drafts, publishing, revisions, history, and a revised target
+changing the status in indicator-results with no report sent again."""
+import copy
+import email
+from email import policy
+
+import requests
+
+from tests.support.system import Province, wait_until
+
+from .conftest import PLAN
+
+
+def send(system, method, path, key, body=None):
+    raw = {"data": body} if isinstance(body, bytes) else {"json": body}
+    return requests.request(method, f"{system.base}{path}", timeout=15,
+                            headers={"Authorization": f"Bearer {key}"}, **raw)
+
+
+def status_of(system, indicator, period):
+    body = system.get(f"/api/plans/{PLAN}/indicator-results", system.key(), period=period).json()
+    return next(r for r in body["results"] if r["indicator"] == indicator)
+
+
+def test_a_revised_target_changes_the_status_without_resending_reports(system):
+    osm = system.key("osm", "northeast-lower-2")
+    th34 = Province(system.credentials(), "TH-34")
+    th34.report("NE2-2.1", "FY2569-Q2", 2500, "2026-04-01T09:00:00+07:00")
+    th34.close()
+    before = wait_until(lambda: (r := status_of(system, "NE2-2.1", "FY2569-Q2"))["reported"] == 1 and r,
+                        what="the report")
+    assert (before["target"], before["status"]) == (2000.0, "achieved")
+
+    plan = system.get(f"/api/plans/{PLAN}", osm).json()
+    revised = copy.deepcopy(plan)
+    ind = next(i for issue in revised["issues"] for i in issue["indicators"] if i["code"] == "NE2-2.1")
+    ind["targets"]["FY2569"] = 3000.0
+    response = send(system, "POST", f"/api/plans/{PLAN}/revisions", osm,
+                    {"plan": revised, "reason": "ทบทวนค่าเป้าหมายตามมติคณะกรรมการ",
+                     "approved_by": "คณะกรรมการบริหารงานกลุ่มจังหวัด (ก.บ.ก.)"})
+    assert response.status_code == 201, response.text
+    assert response.json()["version"] == plan["version"] + 1
+    assert "target_revised" in response.json()["events"]
+
+    after = wait_until(lambda: (r := status_of(system, "NE2-2.1", "FY2569-Q2"))["target"] == 3000.0 and r,
+                       what="reporting to learn the revision")
+    assert after["status"] == "not_achieved" and after["provinces"] == {"TH-34": 2500.0}
+
+    history = system.get(f"/api/plans/{PLAN}/history", osm).json()
+    assert [h["version"] for h in history][-2:] == [plan["version"], plan["version"] + 1]
+    assert history[-1]["revision"]["reason"] == "ทบทวนค่าเป้าหมายตามมติคณะกรรมการ"
+    old = system.get(f"/api/plans/{PLAN}", osm, version=str(plan["version"])).json()
+    old_ind = next(i for issue in old["issues"] for i in issue["indicators"] if i["code"] == "NE2-2.1")
+    assert old_ind["targets"]["FY2569"] == 2000.0
+
+    def revision_mail():
+        for path in system.mails():
+            msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if msg["To"] == "commerce@ubon.example" and "NE2-2.1" in msg["Subject"] \
+                    and "Target revised" in msg["Subject"]:
+                return msg.get_body(("plain",)).get_content()
+    text = wait_until(revision_mail, what="the target-revised mail to the responsible agency")
+    assert "พ.ศ. 2569" in text and "3,000" in text and "2,000" in text
+
+
+def test_drafts_are_the_osms_until_published(system):
+    osm, admin = system.key("osm", "northeast-lower-2"), system.key()
+    th34 = system.key("province", "TH-34")
+    plan = system.get(f"/api/plans/{PLAN}", osm).json()
+    draft = {k: v for k, v in copy.deepcopy(plan).items()
+             if k not in ("version", "revision", "status", "reference_version")}
+    draft["id"] = "northeast-lower-2-2571-2575"
+    draft["title_en"] = "Next plan (draft)"
+    draft["start_fy"], draft["end_fy"] = 2571, 2575
+    for _, issue in enumerate(draft["issues"]):
+        for ind in issue["indicators"]:
+            ind["targets"] = {f"FY{y}": v for y, v in zip(range(2571, 2576), ind["targets"].values())}
+            ind["baseline"]["fiscal_year"] = 2570
+    for project in draft["projects"]:
+        project["fiscal_year"] += 5
+
+    assert send(system, "POST", "/api/plans", th34, draft).status_code == 403
+    assert send(system, "POST", "/api/plans", system.key("osm", "south-border"), draft).status_code == 403
+    created = send(system, "POST", "/api/plans", osm, draft)
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "draft"
+    assert send(system, "POST", "/api/plans", osm, draft).status_code == 400  # exists already
+
+    assert system.get(f"/api/plans/{draft['id']}", th34).status_code == 403
+    assert draft["id"] not in [p["id"] for p in system.get("/api/plans", th34).json()]
+
+    draft["title_en"] = "Next plan"
+    assert send(system, "PUT", f"/api/plans/{draft['id']}", osm, draft).status_code == 200
+    bad = copy.deepcopy(draft)
+    bad["issues"][0]["indicators"][0]["targets"]["FY2590"] = 1
+    refused = send(system, "PUT", f"/api/plans/{draft['id']}", osm, bad)
+    assert refused.status_code == 400
+    assert "FY2590 is outside the plan's years FY2571-FY2575" in refused.json()["error"]["message"]
+
+    published = send(system, "POST", f"/api/plans/{draft['id']}/publish", admin,
+                      {"approved_by": "ก.บ.ก."})
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    assert send(system, "PUT", f"/api/plans/{draft['id']}", osm, draft).status_code == 409
+    assert send(system, "POST", f"/api/plans/{draft['id']}/publish", osm).status_code == 409
+    assert system.get(f"/api/plans/{draft['id']}", th34).json()["title_en"] == "Next plan"
+    no_reason = send(system, "POST", f"/api/plans/{draft['id']}/revisions", osm,
+                     {"plan": draft, "reason": " "})
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["message"]
+    assert send(system, "POST", "/api/plans", osm, b"not json").status_code == 400
