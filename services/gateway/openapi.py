@@ -22,6 +22,14 @@ def _ok(schema, description: str, array: bool = False) -> dict:
             **AUTH_ERRORS}
 
 
+def _json(schema, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     spec = APISpec(
@@ -30,7 +38,8 @@ def openapi_document() -> dict:
         info={"description": "Public contract v1 (DESIGN 3.4). Every /api call needs "
                              "'Authorization: Bearer <api_key>' from var/credentials.json."})
     spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer"})
-    for name in ("Error", "Health", "Cluster", "PlanSummary", "IndicatorResults", "Rejection"):
+    for name in ("Error", "Health", "Cluster", "PlanSummary", "IndicatorResults", "Rejection",
+                 "HistoryEntry", "PublishRequest", "RevisionRequest"):
         spec.components.schema(name, schema=getattr(schemas, name))
     spec.components.schema("Plan", schema=PlanSchema)
     secured = [{"apiKey": []}]
@@ -44,15 +53,41 @@ def openapi_document() -> dict:
     spec.path("/api/clusters", operations={"get": {
         "summary": "The 18 provincial clusters and their provinces (reference data in force)",
         "security": secured, "responses": _ok("Cluster", "clusters", array=True)}})
-    spec.path("/api/plans", operations={"get": {
-        "summary": "Plans the key may see", "security": secured,
-        "responses": _ok("PlanSummary", "plans", array=True)}})
-    spec.path("/api/plans/{plan_id}", operations={"get": {
-        "summary": "A plan with its development issues, indicators, targets and projects",
+    spec.path("/api/plans", operations={
+        "get": {"summary": "Plans the key may see (drafts only to their OSM and the admin)",
+                "security": secured, "responses": _ok("PlanSummary", "plans", array=True)},
+        "post": {"summary": "Create a plan as a draft (the cluster's OSM or the admin)",
+                 "security": secured, "requestBody": _body("Plan"),
+                 "responses": {"201": _json("PlanSummary", "the new draft"), **AUTH_ERRORS,
+                               "400": _json("Error", "the plan breaks rules; every problem is named")}}})
+    spec.path("/api/plans/{plan_id}", operations={
+        "get": {"summary": "A plan with its development issues, indicators, targets and projects",
+                "security": secured,
+                "parameters": [plan_id, {"name": "version", "in": "query", "required": False,
+                                         "schema": {"type": "integer"},
+                                         "description": "an earlier version (see history)"}],
+                "responses": {**_ok("Plan", "the plan"), "404": _json("Error", "no such plan")}},
+        "put": {"summary": "Replace a draft (not a published plan: revise that)", "security": secured,
+                "parameters": [plan_id], "requestBody": _body("Plan"),
+                "responses": {"200": _json("PlanSummary", "the edited draft"), **AUTH_ERRORS,
+                              "400": _json("Error", "the plan breaks rules"),
+                              "409": _json("Error", "the plan is not a draft")}}})
+    spec.path("/api/plans/{plan_id}/publish", operations={"post": {
+        "summary": "Publish a draft: reporting starts accepting reports against it",
+        "security": secured, "parameters": [plan_id], "requestBody": _body("PublishRequest"),
+        "responses": {"200": _json("PlanSummary", "published"), **AUTH_ERRORS,
+                      "409": _json("Error", "not a draft")}}})
+    spec.path("/api/plans/{plan_id}/revisions", operations={"post": {
+        "summary": "Revise a published plan: a new version with a reason and the approving body; "
+                   "emits plan_published, target_revised, project_registered/changed/cancelled",
+        "security": secured, "parameters": [plan_id], "requestBody": _body("RevisionRequest"),
+        "responses": {"201": _json("PlanSummary", "the new version"), **AUTH_ERRORS,
+                      "400": _json("Error", "no reason, no change, a removed project, or a rule broken"),
+                      "409": _json("Error", "not published")}}})
+    spec.path("/api/plans/{plan_id}/history", operations={"get": {
+        "summary": "Every version of the plan, with who changed it, why and who approved",
         "security": secured, "parameters": [plan_id],
-        "responses": {**_ok("Plan", "the plan"),
-                      "404": {"description": "no such plan",
-                              "content": {"application/json": {"schema": "Error"}}}}}})
+        "responses": _ok("HistoryEntry", "versions, oldest first", array=True)}})
     spec.path("/api/plans/{plan_id}/indicator-results", operations={"get": {
         "summary": "Cluster value, per-province values, target and status of every indicator",
         "security": secured,

@@ -1,7 +1,7 @@
 """Response shapes of the HTTP API, for the OpenAPI document (requests are validated where used)."""
 from marshmallow import Schema, fields
 
-from services.contracts.plans import PlanSchema
+from services.contracts.plans import PlanSchema, RevisionSchema
 
 
 class ErrorBody(Schema):
@@ -48,6 +48,23 @@ class PlanSummary(Schema):
     provinces = fields.List(fields.String())
 
 
+class HistoryEntry(Schema):
+    version = fields.Integer()
+    status = fields.String()
+    revision = fields.Nested(RevisionSchema, allow_none=True)
+    saved_at = fields.String(metadata={"format": "date-time"})
+
+
+class PublishRequest(Schema):
+    approved_by = fields.String(allow_none=True)
+
+
+class RevisionRequest(Schema):
+    plan = fields.Dict(required=True, metadata={"description": "the whole revised plan document"})
+    reason = fields.String(required=True)
+    approved_by = fields.String(allow_none=True)
+
+
 class IndicatorResult(Schema):
     indicator = fields.String()
     name_th = fields.String()
@@ -83,4 +100,4 @@ class Rejection(Schema):
 
 
 __all__ = ["Error", "Health", "Cluster", "PlanSummary", "PlanSchema", "IndicatorResults",
-           "Rejection"]
+           "Rejection", "HistoryEntry", "PublishRequest", "RevisionRequest"]

@@ -125,6 +125,38 @@ def test_add_events_ignores_an_event_already_queued(store):
 
 # --- durability --------------------------------------------------------------------------------
 
+def test_a_reference_version_is_found_by_its_id(store):
+    store.save_reference(version("2017-11-17"))
+    store.save_reference(version("2024-10-01", "b"))
+    kept = store.reference_version("2017-11-17-a")
+    assert kept.source == "gazette a" and kept.clusters == CLUSTERS
+    assert store.reference_version("no-such-version") is None
+
+
+def test_every_stored_version_is_kept_in_the_history(store):
+    store.put_plan(plan(1), None, [])
+    revision = {"version": 2, "at": "2024-02-01T09:00:00+00:00", "by": "osm:x",
+                "reason": "มติ ก.บ.ก.", "approved_by": "ก.บ.ก."}
+    store.put_plan(plan(2, status="published", revision=revision), 1, [])
+    store.put_plan(plan(3, status="published", title_th="ฉบับทบทวน"), 2, [])
+    history = store.plan_history("northeast-lower-2-2566-2570")
+    assert [(h["version"], h["status"]) for h in history] == [
+        (1, "draft"), (2, "published"), (3, "published")]
+    assert history[1]["revision"] == revision and all(h["saved_at"] for h in history)
+    assert store.plan_version("northeast-lower-2-2566-2570", 2)["revision"] == revision
+    assert store.plan_version("northeast-lower-2-2566-2570", 3)["title_th"] == "ฉบับทบทวน"
+    assert store.plan_version("northeast-lower-2-2566-2570", 9) is None
+    assert store.plan_history("other-plan") == []
+
+
+def test_a_refused_update_leaves_no_trace_in_the_history(store):
+    store.put_plan(plan(1), None, [])
+    store.put_plan(plan(2), 1, [])
+    with pytest.raises(ConcurrentUpdate):
+        store.put_plan(plan(3, title_th="stale"), 1, [])
+    assert [h["version"] for h in store.plan_history("northeast-lower-2-2566-2570")] == [1, 2]
+
+
 def test_everything_survives_a_restart(store, backend):
     store.save_reference(version("2017-11-17"))
     store.put_plan(plan(1), None, [published(plan(1))])
