@@ -53,6 +53,20 @@ def openapi_document() -> dict:
     spec.path("/api/clusters", operations={"get": {
         "summary": "The 18 provincial clusters and their provinces (reference data in force)",
         "security": secured, "responses": _ok("Cluster", "clusters", array=True)}})
+    spec.path("/api/reference-data", operations={
+        "get": {"summary": "Loaded versions of the cluster membership (effective_from, source)",
+                "security": secured, "responses": _ok({"type": "object"}, "versions", array=True)},
+        "post": {"summary": "Load a new version from CSV (the admin); plans keep the version they "
+                            "were made under",
+                 "security": secured,
+                 "parameters": [{"name": "effective_from", "in": "query", "required": True,
+                                 "schema": {"type": "string", "format": "date"}},
+                                {"name": "source", "in": "query", "required": True,
+                                 "schema": {"type": "string"}}],
+                 "requestBody": {"required": True, "content": {"text/csv": {"schema": {
+                     "type": "string", "description": "columns as data/reference/provincial-clusters.csv"}}}},
+                 "responses": {"201": _json({"type": "object"}, "the version loaded"), **AUTH_ERRORS,
+                               "400": _json("Error", "the CSV is wrong; the lines are named")}}})
     spec.path("/api/plans", operations={
         "get": {"summary": "Plans the key may see (drafts only to their OSM and the admin)",
                 "security": secured, "responses": _ok("PlanSummary", "plans", array=True)},

@@ -128,6 +128,30 @@ class GatewayService:
             headers["X-Reference-Version"] = reference["version"]["version_id"]
         return json_response(reference["clusters"], headers=headers)
 
+    @http("GET", "/api/reference-data")
+    @endpoint
+    def reference_versions(self, request):
+        self._principal(request)
+        return json_response(call(self.plans, "reference_versions"))
+
+    @http("POST", "/api/reference-data")
+    @endpoint
+    def load_reference(self, request):
+        """A new version of the cluster membership, as the CSV of data/reference (admin only)."""
+        principal = self._principal(request)
+        if principal.role != "admin":
+            raise access.forbidden("only the admin loads reference data")
+        effective_from = request.args.get("effective_from")
+        source = request.args.get("source")
+        if not effective_from or not source:
+            raise ApiError(400, "bad_request", "query parameters effective_from (YYYY-MM-DD) and "
+                                               "source (the announcement it comes from) are required")
+        try:
+            text = request.get_data().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApiError(400, "bad_request", f"the CSV is not UTF-8 (byte {exc.start})") from None
+        return json_response(call(self.plans, "load_reference", text, source, effective_from), 201)
+
     @http("GET", "/api/plans")
     @endpoint
     def list_plans(self, request):

@@ -36,6 +36,10 @@ class PlansService:
                 "provinces": sum(len(c["provinces"]) for c in version.clusters)}
 
     @rpc
+    def reference_versions(self):
+        return self.store.reference_versions()
+
+    @rpc
     def list_clusters(self, on_date=None):
         version = self.store.reference_in_force(on_date or date.today().isoformat())
         if version is None:

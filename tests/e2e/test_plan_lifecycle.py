@@ -107,3 +107,32 @@ def test_drafts_are_the_osms_until_published(system):
                      {"plan": draft, "reason": " "})
     assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["message"]
     assert send(system, "POST", "/api/plans", osm, b"not json").status_code == 400
+
+
+def test_the_admin_loads_a_new_reference_version_and_bad_csv_is_named_by_line(system):
+    from clusterctl.settings import REPO_ROOT
+    admin, osm = system.key(), system.key("osm", "northeast-lower-2")
+    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
+    moved = text.replace("northeast-lower-1,กลุ่มจังหวัดภาคตะวันออกเฉียงเหนือตอนล่าง 1",
+                         "northeast-lower-1,กลุ่มจังหวัดภาคตะวันออกเฉียงเหนือตอนล่าง 1 (ฉบับทดสอบ)")
+    url = f"{system.base}/api/reference-data"
+    params = {"effective_from": "2026-01-01", "source": "ประกาศทดสอบ (test announcement)"}
+    headers = {"Content-Type": "text/csv; charset=utf-8"}
+    forbidden = requests.post(url, params=params, data=moved.encode(), timeout=15,
+                              headers={**headers, "Authorization": f"Bearer {osm}"})
+    assert forbidden.status_code == 403
+    bad = requests.post(url, params=params, data=(text + "x,y,z,w,TH-999,a,b,c\n").encode(),
+                        timeout=15, headers={**headers, "Authorization": f"Bearer {admin}"})
+    assert bad.status_code == 400 and "line 78" in bad.json()["error"]["message"]
+    loaded = requests.post(url, params=params, data=moved.encode(), timeout=15,
+                           headers={**headers, "Authorization": f"Bearer {admin}"})
+    assert loaded.status_code == 201 and loaded.json()["created"] is True
+    versions = system.get("/api/reference-data", admin).json()
+    assert [v["effective_from"] for v in versions] == ["2017-11-17", "2026-01-01"]
+    clusters = system.get("/api/clusters", admin)
+    assert clusters.headers["X-Reference-Version"] == loaded.json()["version_id"]
+    names = {c["code"]: c["name_th"] for c in clusters.json()}
+    assert names["northeast-lower-1"].endswith("(ฉบับทดสอบ)")
+    # the seeded plan keeps the membership it was made under
+    plan = system.get(f"/api/plans/{PLAN}", admin).json()
+    assert plan["reference_version"].startswith("2017-11-17")
