@@ -31,6 +31,11 @@ class AssetsService:
         return "ok"
 
     @rpc
+    def known_projects(self):
+        """Codes of the projects assets can be registered against (learned from the plans)."""
+        return sorted(self.store.projects())
+
+    @rpc
     def register_asset(self, document):
         asset = domain.new_asset(document, self.store.projects())
         self.store.register(asset, [])  # no consumer yet: events come with the transfer workflow

@@ -111,3 +111,22 @@ def test_event_ids_are_stable_per_version_and_subject(published, reference):
     _, first = revise(published, reference, change)
     _, again = revise(published, reference, change)
     assert [p["event_id"] for _, p in first] == [p["event_id"] for _, p in again]
+
+
+def test_every_revision_event_renders_a_thai_and_english_mail(published, reference):
+    from services.notify.domain import Recipient, render
+
+    def change(doc):
+        doc["issues"][1]["indicators"][0]["targets"]["FY2569"] = 3000.0
+        doc["projects"][0]["status"] = "cancelled"
+        doc["projects"][1]["budget_thb"] += 1000.0
+        doc["projects"][1]["budget_by_category"]["operating"] += 1000.0
+        doc["projects"].append({**doc["projects"][2], "code": "NE2-69-001", "fiscal_year": 2569})
+    _, events = revise(published, reference, change)
+    someone = Recipient("osm@northeast-lower-2.example", "สำนักงาน", "Office")
+    for kind, payload in events[1:]:
+        mail = render(kind, payload, someone, "http://127.0.0.1:8000")
+        assert "เรียน สำนักงาน" in mail.text and "Dear Office" in mail.text, kind
+        assert "มติ ก.บ.ก. ครั้งที่ 2/2567" in mail.text and "<html" in mail.html
+    target_mail = render("target_revised", events[1][1], someone, "http://x")
+    assert "พ.ศ. 2569" in target_mail.text and "3,000" in target_mail.text
