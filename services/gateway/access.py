@@ -49,10 +49,32 @@ def rejection_provinces(principal: Principal, requested: str | None,
         if requested and requested != principal.scope:
             raise forbidden(f"a {principal.scope} key sees only {principal.scope}'s rejections")
         return [principal.scope]
-    cluster = next((c for c in clusters if c["code"] == principal.scope), None)
-    members = [p["code"] for p in cluster["provinces"]] if cluster else []
+    members = cluster_provinces(principal.scope, clusters)
     if requested:
         if requested not in members:
             raise forbidden(f"{requested} is not in cluster {principal.scope}")
         return [requested]
     return members
+
+
+def agency_provinces(principal: Principal, clusters: list[dict]) -> list[str] | None:
+    """Whose agencies a key sees in the directory; None means all."""
+    if principal.role == "admin":
+        return None
+    if principal.role == "province":
+        return [principal.scope]
+    return cluster_provinces(principal.scope, clusters)
+
+
+def cluster_provinces(cluster_code: str, clusters: list[dict]) -> list[str]:
+    cluster = next((c for c in clusters if c["code"] == cluster_code), None)
+    return [p["code"] for p in cluster["provinces"]] if cluster else []
+
+
+def check_can_change_agency(principal: Principal, province: str | None, clusters: list[dict]) -> None:
+    if principal.role == "admin":
+        return
+    if principal.role == "osm" and province in cluster_provinces(principal.scope, clusters):
+        return
+    raise forbidden(f"{principal} may not change agencies of {province or 'no province'}; the OSM "
+                    "of the province's cluster or the admin may")

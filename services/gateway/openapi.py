@@ -53,6 +53,19 @@ def openapi_document() -> dict:
     spec.path("/api/clusters", operations={"get": {
         "summary": "The 18 provincial clusters and their provinces (reference data in force)",
         "security": secured, "responses": _ok("Cluster", "clusters", array=True)}})
+    spec.path("/api/agencies", operations={"get": {
+        "summary": "The agencies directory (a province key: its province; an OSM: its cluster)",
+        "security": secured,
+        "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                       for n in ("province", "role", "kind")],
+        "responses": _ok("Agency", "agencies", array=True)}})
+    spec.path("/api/agencies/{code}", operations={"put": {
+        "summary": "Add or change an agency (the OSM of its province's cluster, or the admin)",
+        "security": secured,
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": _body("Agency"),
+        "responses": {"200": _json("Agency", "the agency as kept"), **AUTH_ERRORS,
+                      "400": _json("Error", "what is wrong with it")}}})
     spec.path("/api/reference-data", operations={
         "get": {"summary": "Loaded versions of the cluster membership (effective_from, source)",
                 "security": secured, "responses": _ok({"type": "object"}, "versions", array=True)},

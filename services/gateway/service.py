@@ -128,6 +128,34 @@ class GatewayService:
             headers["X-Reference-Version"] = reference["version"]["version_id"]
         return json_response(reference["clusters"], headers=headers)
 
+    @http("GET", "/api/agencies")
+    @endpoint
+    def agencies(self, request):
+        principal = self._principal(request)
+        clusters = call(self.plans, "list_clusters")["clusters"]
+        visible = access.agency_provinces(principal, clusters)
+        province = request.args.get("province")
+        if province:
+            if visible is not None and province not in visible:
+                raise access.forbidden(f"{principal} does not see agencies of {province}")
+            visible = [province]
+        found = call(self.plans, "list_agencies", visible)
+        role, kind = request.args.get("role"), request.args.get("kind")
+        return json_response([a for a in found if (not role or role in a["roles"])
+                              and (not kind or a["kind"] == kind)])
+
+    @http("PUT", "/api/agencies/<string:code>")
+    @endpoint
+    def save_agency(self, request, code):
+        principal = self._principal(request)
+        body = json_body(request)
+        if body.get("code", code) != code:
+            raise ApiError(400, "bad_request", f"the body names agency {body.get('code')!r}, "
+                                               f"the URL {code!r}")
+        clusters = call(self.plans, "list_clusters")["clusters"]
+        access.check_can_change_agency(principal, body.get("province"), clusters)
+        return json_response(call(self.plans, "save_agency", {**body, "code": code}))
+
     @http("GET", "/api/reference-data")
     @endpoint
     def reference_versions(self, request):

@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 
 from marshmallow import ValidationError
 
-from services.contracts.plans import PlanSchema
+from services.contracts.plans import AgencySchema, PlanSchema
 from services.contracts.reports import PROVINCE_CODE, describe_errors
 from services.contracts.topology import PLAN_PUBLISHED
 
@@ -126,3 +126,16 @@ def plan_published_event(plan: dict, now: datetime | None = None) -> tuple[str, 
 def plan_summary(plan: dict) -> dict:
     return {k: plan[k] for k in ("id", "cluster", "title_th", "title_en", "start_fy", "end_fy",
                                  "status", "version", "sample", "provinces")}
+
+
+def prepare_agency(raw: dict, reference: ReferenceVersion) -> dict:
+    """An agencies-directory entry, checked against the schema and the provinces in force."""
+    try:
+        agency = AgencySchema().load(raw)
+    except ValidationError as exc:
+        raise PlanError(f"agency {raw.get('code', '?')}", [("agency", describe_errors(exc.messages))]) from None
+    provinces = {p["code"] for c in reference.clusters for p in c["provinces"]}
+    if agency["province"] and agency["province"] not in provinces:
+        raise PlanError(f"agency {agency['code']}", [("agency, province",
+                                                      f"{agency['province']} is not a province")])
+    return agency

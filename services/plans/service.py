@@ -71,6 +71,7 @@ class PlansService:
             raise domain.PlanError(f"plan {document.get('id')} exists already; edit or revise it")
         plan = lifecycle.create(document, self._reference())
         self.store.put_plan(plan, None, [])
+        self.store.save_agencies(plan["agencies"])
         return domain.plan_summary(plan)
 
     @rpc
@@ -78,6 +79,7 @@ class PlansService:
         current = self._current(plan_id)
         plan = lifecycle.update_draft(current, document, self._reference(current))
         self.store.put_plan(plan, current["version"], [])
+        self.store.save_agencies(plan["agencies"])
         return domain.plan_summary(plan)
 
     @rpc
@@ -95,8 +97,20 @@ class PlansService:
         plan, events = lifecycle.revise(current, document, reason, approved_by, by,
                                         self._reference(current), datetime.now(timezone.utc))
         self.store.put_plan(plan, current["version"], events)
+        self.store.save_agencies(plan["agencies"])
         relay(self.store, self.dispatch)
         return {**domain.plan_summary(plan), "events": [t for t, _ in events]}
+
+    @rpc
+    def list_agencies(self, provinces=None):
+        return self.store.agencies(provinces)
+
+    @rpc
+    def save_agency(self, document):
+        """Add or change one agency of the directory (plans add theirs when saved)."""
+        agency = domain.prepare_agency(document, self._reference())
+        self.store.save_agencies([agency])
+        return agency
 
     def _current(self, plan_id):
         plan = self.store.get_plan(plan_id)

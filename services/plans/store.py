@@ -57,6 +57,14 @@ class PlansStore(ABC):
     # outbox relay: pending_events(limit) / mark_published(event_id) / note_publish_failure(...)
 
     @abstractmethod
+    def save_agencies(self, agencies: list[dict]) -> None:
+        """Add or replace agencies in the directory, by code."""
+
+    @abstractmethod
+    def agencies(self, provinces: list[str] | None = None) -> list[dict]:
+        """The directory, by code; ``provinces`` None means all (agencies with no province too)."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
 
@@ -71,6 +79,11 @@ CREATE TABLE IF NOT EXISTS reference_versions (
 CREATE TABLE IF NOT EXISTS plans (
     id       TEXT PRIMARY KEY,
     version  INTEGER NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agencies (        -- the agencies directory
+    code     TEXT PRIMARY KEY,
+    province TEXT,
     document TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS plan_versions (   -- the full history: every version ever stored
@@ -159,6 +172,20 @@ class SqlitePlansStore(SqliteOutbox, PlansStore):
         with self.db.transaction() as conn:
             self._add_events(conn, events)
 
+    def save_agencies(self, agencies):
+        with self.db.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO agencies VALUES (?, ?, ?)",
+                             [(a["code"], a.get("province"), dumps(a)) for a in agencies])
+
+    def agencies(self, provinces=None):
+        if provinces is None:
+            rows = self.db.query("SELECT document FROM agencies ORDER BY code")
+        else:
+            marks = ",".join("?" * len(provinces))
+            rows = self.db.query(f"SELECT document FROM agencies WHERE province IN ({marks})"
+                                 " ORDER BY code", tuple(provinces))
+        return [loads(r["document"]) for r in rows]
+
     def close(self):
         self.db.close()
 
@@ -168,6 +195,7 @@ class MongoPlansStore(MongoOutbox, PlansStore):
         self.db = db
         self.db.reference_versions.create_index([("effective_from", -1), ("loaded_at", -1)])
         self.db.plan_versions.create_index([("plan_id", 1), ("version", 1)])
+        self.db.agencies.create_index("province")
         self._ensure_outbox_indexes()
 
     def save_reference(self, version):
@@ -241,6 +269,16 @@ class MongoPlansStore(MongoOutbox, PlansStore):
 
     def add_events(self, events):
         self._add_events(events)
+
+    def save_agencies(self, agencies):
+        for agency in agencies:
+            self.db.agencies.replace_one({"_id": agency["code"]},
+                                         {"province": agency.get("province"), "document": agency},
+                                         upsert=True)
+
+    def agencies(self, provinces=None):
+        query = {} if provinces is None else {"province": {"$in": list(provinces)}}
+        return [d["document"] for d in self.db.agencies.find(query).sort("_id", 1)]
 
     def close(self):
         self.db.client.close()

@@ -157,6 +157,21 @@ def test_a_refused_update_leaves_no_trace_in_the_history(store):
     assert [h["version"] for h in store.plan_history("northeast-lower-2-2566-2570")] == [1, 2]
 
 
+def agency(code, province, **changes):
+    return {"code": code, "name_th": f"หน่วยงาน {code}", "name_en": f"Agency {code}",
+            "province": province, "kind": "provincial_office", "emails": [f"{code}@x.example"],
+            "roles": ["focal_point"], "language": "th", "sample": False, **changes}
+
+
+def test_the_agencies_directory_is_kept_by_code_and_filtered_by_province(store):
+    store.save_agencies([agency("b", "TH-34"), agency("a", "TH-33"), agency("c", None)])
+    store.save_agencies([agency("b", "TH-34", name_th="สำนักงานใหม่")])  # replaces, by code
+    assert [a["code"] for a in store.agencies()] == ["a", "b", "c"]
+    assert [a["code"] for a in store.agencies(["TH-34"])] == ["b"]
+    assert store.agencies(["TH-34"])[0]["name_th"] == "สำนักงานใหม่"
+    assert store.agencies(["TH-99"]) == [] and store.agencies([]) == []
+
+
 def test_everything_survives_a_restart(store, backend):
     store.save_reference(version("2017-11-17"))
     store.put_plan(plan(1), None, [published(plan(1))])

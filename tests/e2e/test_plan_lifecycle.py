@@ -136,3 +136,31 @@ def test_the_admin_loads_a_new_reference_version_and_bad_csv_is_named_by_line(sy
     # the seeded plan keeps the membership it was made under
     plan = system.get(f"/api/plans/{PLAN}", admin).json()
     assert plan["reference_version"].startswith("2017-11-17")
+
+
+def test_the_agencies_directory_by_scope(system):
+    admin, osm = system.key(), system.key("osm", "northeast-lower-2")
+    th33 = system.key("province", "TH-33")
+    everyone = system.get("/api/agencies", admin).json()
+    assert {"osm-ne2", "ubon-agriculture", "sisaket-commerce"} <= {a["code"] for a in everyone}
+    mine = system.get("/api/agencies", th33).json()
+    assert mine and {a["province"] for a in mine} == {"TH-33"}
+    focal = system.get("/api/agencies", osm, role="focal_point").json()
+    assert {a["province"] for a in focal} == {"TH-34", "TH-33", "TH-35", "TH-37"}
+    assert system.get("/api/agencies", th33, province="TH-34").status_code == 403
+
+    lao = {"code": "warin-municipality", "name_th": "เทศบาลเมืองวารินชำราบ",
+           "name_en": "Warin Chamrap Town Municipality", "province": "TH-34",
+           "kind": "local_administration", "emails": ["saraban@warin.example"],
+           "roles": ["receiving"], "language": "th"}
+    assert send(system, "PUT", "/api/agencies/warin-municipality", th33, lao).status_code == 403
+    assert send(system, "PUT", "/api/agencies/warin-municipality",
+                system.key("osm", "south-border"), lao).status_code == 403
+    saved = send(system, "PUT", "/api/agencies/warin-municipality", osm, lao)
+    assert saved.status_code == 200 and saved.json()["name_th"] == "เทศบาลเมืองวารินชำราบ"
+    receiving = system.get("/api/agencies", osm, role="receiving", kind="local_administration").json()
+    assert [a["code"] for a in receiving] == ["warin-municipality"]
+    bad = send(system, "PUT", "/api/agencies/warin-municipality", osm,
+               {**lao, "emails": ["not-an-email"], "kind": "temple"})
+    assert bad.status_code == 400
+    assert "emails" in bad.json()["error"]["message"] and "kind" in bad.json()["error"]["message"]
