@@ -22,8 +22,10 @@ import io
 import math
 import posixpath
 import re
+import unicodedata
 import zipfile
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -172,10 +174,11 @@ PLAN_FIELDS = (
     _c("version", "ฉบับที่", INT, empty=1, note="set by the system"),
     _c("sample", "ข้อมูลตัวอย่าง", BOOL, note="TRUE for demonstration data"),
     _c("revision version", "การปรับปรุง ฉบับที่", INT,
-       note="set by the system; all revision rows empty: no revision"),
-    _c("revision at", "การปรับปรุง วันเวลา", TEXT, note="set by the system"),
-    _c("revision by", "การปรับปรุง โดย", TEXT, note="set by the system"),
-    _c("revision reason", "การปรับปรุง เหตุผล", TEXT, note="set by the system"),
+       note="set by the system; needed when any revision row is filled; all five revision "
+            "rows empty: no revision"),
+    _c("revision at", "การปรับปรุง วันเวลา", TEXT, empty="", note="set by the system"),
+    _c("revision by", "การปรับปรุง โดย", TEXT, empty="", note="set by the system"),
+    _c("revision reason", "การปรับปรุง เหตุผล", TEXT, empty="", note="set by the system"),
     _c("revision approved_by", "การปรับปรุง อนุมัติโดย", TEXT, note="set by the system"),
 )
 REVISION_FIELDS = ("version", "at", "by", "reason", "approved_by")
@@ -334,9 +337,9 @@ def _number_text(value) -> str:
 def _as_text(value) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value == datetime.combine(value.date(), datetime.min.time()) \
-            else value.isoformat()
+    if isinstance(value, datetime):  # an Excel date cell
+        midnight = value == datetime.combine(value.date(), datetime.min.time())
+        return value.date().isoformat() if midnight else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float)):
@@ -346,7 +349,7 @@ def _as_text(value) -> str:
 
 def _number(value) -> float:
     if isinstance(value, bool) or isinstance(value, (datetime, date)):
-        raise _Unreadable(f"{_shown(_as_text(value))} is not a number")
+        raise _Unreadable(f"{_display(value)} is not a number")
     if isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -357,8 +360,12 @@ def _number(value) -> float:
         except ValueError:
             raise _Unreadable(f"{_shown(text)} is not a number") from None
     if not math.isfinite(number):
-        raise _Unreadable(f"{_shown(_as_text(value))} is not a number")
+        raise _Unreadable(f"{_display(value)} is not a number")
     return number
+
+
+def _display(value) -> str:
+    return _shown(value.strip()) if isinstance(value, str) else _as_text(value)
 
 
 def _int(value) -> int:
@@ -373,9 +380,9 @@ def _int(value) -> int:
     try:
         number = _number(value)
     except _Unreadable:
-        raise _Unreadable(f"{_shown(_as_text(value).strip())} is not a whole number") from None
+        raise _Unreadable(f"{_display(value)} is not a whole number") from None
     if not number.is_integer():
-        raise _Unreadable(f"{_shown(_as_text(value).strip())} is not a whole number")
+        raise _Unreadable(f"{_display(value)} is not a whole number")
     return int(number)
 
 
@@ -385,13 +392,13 @@ def _bool(value) -> bool:
     word = _as_text(value).strip().lower()
     if word in BOOL_WORDS:
         return BOOL_WORDS[word]
-    raise _Unreadable(f"{_shown(_as_text(value).strip())} is not TRUE or FALSE")
+    raise _Unreadable(f"{_display(value)} is not TRUE or FALSE")
 
 
 def _choice(value, choices) -> str:
     word = _as_text(value).strip().lower()
     if word not in choices:
-        raise _Unreadable(f"{_shown(_as_text(value).strip())} is not one of {', '.join(choices)}")
+        raise _Unreadable(f"{_display(value)} is not one of {', '.join(choices)}")
     return word
 
 
@@ -447,7 +454,8 @@ def _parse(column: Column, value):
         if column.choices:
             bad = [item for item in items if item.lower() not in column.choices]
             if bad:
-                raise _Unreadable(f"{', '.join(map(_shown, bad))} not one of "
+                raise _Unreadable(f"{', '.join(map(_shown, bad))} "
+                                  f"{'is' if len(bad) == 1 else 'are'} not one of "
                                   f"{', '.join(column.choices)}")
             items = [item.lower() for item in items]
         return items
@@ -459,7 +467,8 @@ def _parse(column: Column, value):
             except _Unreadable:
                 bad.append(item)
         if bad:
-            raise _Unreadable(f"{', '.join(map(_shown, bad))} not a whole number")
+            raise _Unreadable(f"{', '.join(map(_shown, bad))} " + (
+                "is not a whole number" if len(bad) == 1 else "are not whole numbers"))
         return numbers
     raise AssertionError(kind)
 
@@ -493,6 +502,8 @@ class _Reader:
 
     def __init__(self):
         self.problems: list[CellProblem] = []
+        self.broken: set[str] = set()  # sheets missing or without a usable header: rows that
+        # refer to them are not checked against them (one problem, not one per row)
 
     def add(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(CellProblem(sheet, row, column, message))
@@ -503,6 +514,7 @@ class _Reader:
         if not grid.rows or grid.rows[0][0] != 1:
             self.add(grid.title, 1, None, "row 1 must hold the column headers "
                                           f"({', '.join(c.name for c in spec.columns)})")
+            self.broken.add(spec.key)
             return []
         header = grid.rows[0][1]
         fixed: dict[str, int] = {}
@@ -542,8 +554,8 @@ class _Reader:
             if column.name not in fixed:
                 self.add(grid.title, None, column.name, f"the column is missing "
                                                        f"(header '{column.header}')")
+                self.broken.add(spec.key)
         records = []
-        number = Column("", "", NUMBER)
         for row, cells in grid.rows[1:]:
             record = _Record(row)
             for column in spec.columns:
@@ -557,19 +569,11 @@ class _Reader:
                                   cells[index] if index < len(cells) else None)
                 if value is not _EMPTY:
                     record.extra[key] = value
-            known = set(fixed.values()) | {index for index, _ in extra.values()}
             for index, value in enumerate(cells):
-                if index not in known and index not in headless or _is_empty(value):
-                    continue
-                if index in headless:
+                if (index in headless or index >= len(header)) and not _is_empty(value):
                     self.add(grid.title, row, get_column_letter(index + 1),
                              f"{_shown(_as_text(value))} is in a column without a header")
-            for index in range(len(header), len(cells)):
-                if not _is_empty(cells[index]):
-                    self.add(grid.title, row, get_column_letter(index + 1),
-                             f"{_shown(_as_text(cells[index]))} is in a column without a header")
             records.append(record)
-        del number
         return records
 
     def cell(self, sheet: str, row: int, column: Column, value):
@@ -587,7 +591,7 @@ def _read(grids: list[_Grid], form: str) -> tuple[dict, Locations]:
     reader = _Reader()
     found: dict[str, _Grid] = {}
     for grid in grids:
-        key = english_name(grid.title.removesuffix(".csv")).lower()
+        key = english_name(re.sub(r"\.csv$", "", grid.title, flags=re.IGNORECASE)).lower()
         if key not in _BY_KEY:
             continue  # a sheet of the officer's own: ignored
         if key in found:
@@ -599,10 +603,13 @@ def _read(grids: list[_Grid], form: str) -> tuple[dict, Locations]:
         if sheet.key not in found:
             name = sheet.title if form == "sheet" else sheet.filename
             reader.add(name, None, None, f"the {form} is missing")
+            reader.broken.add(sheet.key)
     tables = {key: (grid.title, reader.table(grid, _BY_KEY[key])) for key, grid in found.items()}
     plan, locations = _assemble(tables, reader)
-    if reader.problems:
-        order = {grid.title: n for n, grid in enumerate(grids)}
+    if reader.problems:  # in the layout's order of sheets, then by row
+        order = {name: n for n, sheet in enumerate(SHEETS)
+                 for name in (sheet.title, sheet.filename)}
+        order.update({grid.title: order[_BY_KEY[key].title] for key, grid in found.items()})
         raise WorkbookError(sorted(reader.problems, key=lambda p: (
             order.get(p.sheet, -1), p.row or 0)))
     return plan, locations
@@ -668,11 +675,9 @@ def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -
     values: dict[str, object] = {}
     rows: dict[str, int] = {}
     for record in records:
-        name = record.get("field")
-        if name is _BAD or name is _EMPTY or name is None:
-            if record.get("value", _EMPTY) is not _EMPTY and name is _EMPTY:
-                pass  # "a value is required" was said about the field cell
-            continue
+        name = record.get("field", _EMPTY)
+        if name is _BAD or name is _EMPTY:
+            continue  # "a value is required" was said about the field cell
         name = english_name(name).lower()
         column = fields.get(name)
         if column is None:
@@ -685,9 +690,10 @@ def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -
         rows[name] = record.row
         values[name] = reader.cell(title, record.row, Column("value", "", column.kind,
                                    column.required, column.empty, column.choices),
-                                   record.get("value"))
+                                   None if record.get("value", _EMPTY) is _EMPTY
+                                   else record["value"])
         where(f"plan, {name}", title, record.row)
-    if records:
+    if "plan" not in reader.broken:
         for name, column in fields.items():
             if name not in rows:
                 reader.add(title, None, "field", f"no row for {name} (header "
@@ -710,8 +716,6 @@ def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -
             reader.add(title, rows["revision version"], "value",
                        "a revision needs its version number")
         plan["revision"] = {name: value(f"revision {name}") for name in REVISION_FIELDS}
-        for name in ("at", "by", "reason"):
-            plan["revision"][name] = plan["revision"][name] or ""
     else:
         plan["revision"] = None
     plan["sample"] = value("sample")
@@ -734,6 +738,8 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
         if number is _BAD or number is _EMPTY:
             return None
         if number not in by_number:
+            if "issues" in reader.broken:
+                return None
             reader.add(sheet, record.row, "issue", f"issue {number} is not on the "
                                                    f"{ISSUES.title} sheet")
             return None
@@ -793,8 +799,9 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
         code, province, period, value = (record.get_value(TARGETS.column(name)) for name in
                                          ("indicator", "province", "period", "value"))
         if code is not None and code not in by_code:
-            reader.add(title, record.row, "indicator", f"indicator {code} is not on the "
-                                                       f"{INDICATORS.title} sheet")
+            if "indicators" not in reader.broken:
+                reader.add(title, record.row, "indicator", f"indicator {code} is not on the "
+                                                           f"{INDICATORS.title} sheet")
             code = None
         if period is not None:
             quarter, year = _PERIOD_QUARTER.match(period), _PERIOD_YEAR.match(period)
@@ -860,8 +867,9 @@ def _assemble_projects(project_rows, output_rows, reader, where):
         if code is None:
             continue
         if code not in by_code:
-            reader.add(title, record.row, "project", f"project {code} is not on the "
-                                                     f"{PROJECTS.title} sheet")
+            if "projects" not in reader.broken:
+                reader.add(title, record.row, "project", f"project {code} is not on the "
+                                                         f"{PROJECTS.title} sheet")
             continue
         index, project = by_code[code]
         where(f"project {code}, outputs", title, record.row)
@@ -895,7 +903,7 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
     issue_rows, objective_rows, indicator_rows, target_rows = [], [], [], []
     years = set(range(plan["start_fy"], plan["end_fy"] + 1))
     for issue in issues:
-        for _, indicator in ((issue, i) for i in issue.get("indicators", [])):
+        for indicator in issue.get("indicators", []):
             years.update(int(key[2:]) for key in indicator.get("targets", {}))
     target_columns = [Column(f"targets FY{year}", f"ค่าเป้าหมาย ปีงบประมาณ {year}", NUMBER,
                              empty=ABSENT, width=14) for year in sorted(years)]
@@ -974,6 +982,11 @@ def _header(sheet: Sheet, column: Column) -> str:
     return column.header
 
 
+def _width(text: str) -> int:
+    """Characters that take room: Thai vowel and tone marks above or below take none."""
+    return sum(1 for ch in text if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+
+
 def _describe(column: Column) -> str:
     kind = TYPE_NAMES[column.kind]
     if column.choices:
@@ -1024,6 +1037,12 @@ def plan_to_xlsx(plan: dict) -> bytes:
             rule = DataValidation(type="list", formula1=f"'{titles['issues']}'!$A$2:$A$200",
                                   allow_blank=True, errorStyle="warning",
                                   error="not an issue number on the issues sheet")
+        elif column.name in ("indicator", "project"):
+            where = ("'" + titles['indicators'] + "'!$B$2:$B$500" if column.name == "indicator"
+                     else "'" + titles['projects'] + "'!$A$2:$A$500")
+            rule = DataValidation(type="list", formula1=where, allow_blank=True,
+                                  errorStyle="warning",
+                                  error=f"not a {column.name} code of this workbook")
         elif column.name in ("responsible_agency", "implementing_agency", "data_source agency"):
             rule = DataValidation(type="list", formula1=f"'{titles['agencies']}'!$A$2:$A$500",
                                   allow_blank=True, errorStyle="warning",
@@ -1047,7 +1066,7 @@ def plan_to_xlsx(plan: dict) -> bytes:
         else:
             return
         rule.showErrorMessage = True
-        rule.errorTitle = column.name
+        rule.errorTitle = column.name[:32]  # Excel's limit
         rule.add(ref)
         ws.add_data_validation(rule)
 
@@ -1058,12 +1077,12 @@ def plan_to_xlsx(plan: dict) -> bytes:
             cell = ws.cell(row=1, column=col, value=_header(sheet, column))
             cell.font, cell.fill, cell.alignment = bold, fill, wrap
             cell.comment = Comment(_describe(column), "cluster-planning", height=120, width=280)
-            widths.append(max(column.width, min(len(str(cell.value)) * 0.9, 40)))
+            widths.append(max(column.width, min(_width(cell.value) / 2.5, 30)))  # 3 lines
         for row_number, row in enumerate(rows, start=2):
             for col, value in enumerate(row, start=1):
                 put(ws, row_number, col, value)
                 if isinstance(value, str) and sheet is not PLAN:
-                    widths[col - 1] = max(widths[col - 1], min(len(value) * 1.1, 60))
+                    widths[col - 1] = max(widths[col - 1], min(_width(value) * 1.1 + 2, 60))
         for col, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(col)].width = round(width, 1)
         ws.freeze_panes = sheet.freeze
@@ -1086,7 +1105,9 @@ def plan_to_xlsx(plan: dict) -> bytes:
 
 
 def _zip_members(data: bytes, form: str) -> zipfile.ZipFile:
-    if not isinstance(data, (bytes, bytearray, memoryview)) or not bytes(data[:4]):
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"expected the file's bytes, got {type(data).__name__}")
+    if not data:
         raise WorkbookError([CellProblem("", None, None, "the upload is empty")])
     head = bytes(data[:8])
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -1123,7 +1144,8 @@ def xlsx_to_plan(data: bytes) -> tuple[dict, Locations]:
                                             if csvs else ""))])
     grids = []
     try:
-        workbook = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True,
+                                 keep_links=False)
         try:
             for ws in workbook.worksheets:
                 if not hasattr(ws, "iter_rows"):
@@ -1197,13 +1219,20 @@ def csv_to_plan(data: bytes) -> tuple[dict, Locations]:
             problems.append(CellProblem(name, None, None, "not UTF-8 text: in Excel save it as "
                                                           "'CSV UTF-8 (Comma delimited)'"))
             continue
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError) as exc:
+            problems.append(CellProblem(name, None, None, f"the file cannot be unpacked ({exc})"))
+            continue
         rows = []
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            cells = [_uncsv(cell) for cell in cells]
-            while cells and cells[-1] is None:
-                cells.pop()
-            if cells:
-                rows.append((number, cells))
+        try:
+            for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+                cells = [_uncsv(cell) for cell in cells]
+                while cells and cells[-1] is None:
+                    cells.pop()
+                if cells:
+                    rows.append((number, cells))
+        except csv.Error as exc:
+            problems.append(CellProblem(name, None, None, f"not a readable CSV file ({exc})"))
+            continue
         grids.append(_Grid(name, rows))
     try:
         result = _read(grids, "file")
@@ -1357,7 +1386,8 @@ def describe_template() -> str:
     """The sheets and columns as Markdown tables (docs/plan-workbook.md includes this text)."""
     out = []
     for sheet in SHEETS:
-        out.append(f"### {sheet.title} — file `{sheet.filename}`\n\n{sheet.note}.\n")
+        out.append(f"### {sheet.title} — file `{sheet.filename}`\n\n"
+                   f"{sheet.note[:1].upper()}{sheet.note[1:]}.\n")
         columns = PLAN_FIELDS if sheet is PLAN else sheet.columns
         if sheet is PLAN:
             out.append("Columns: `รายการ (field)` holds the field as `Thai label (name)`, "
@@ -1384,21 +1414,18 @@ def describe_template() -> str:
                 empty_text = "empty: empty text"
             else:
                 empty_text = f"empty: `{empty}`"
+            if "empty" in column.note:
+                empty_text = ""  # the note says what an empty cell means
             notes = "; ".join(part for part in (allowed, column.note, empty_text) if part)
             out.append(f"| {column.label} | `{column.name}` | {kind} | "
                        f"{'yes' if column.required else 'no'} | {notes} |")
         if sheet is INDICATORS:
-            out.append("| ค่าเป้าหมาย ปีงบประมาณ 2567 | `targets FY2567` | number | no | one column "
-                       "per fiscal year of the plan (more may be added); empty: no target |")
+            out.append("| ค่าเป้าหมาย ปีงบประมาณ 2567 | `targets FY2567` | number | no | one "
+                       "column per fiscal year of the plan (more may be added); empty: no "
+                       "target |")
         if sheet is WEIGHTS:
             out.append("| จังหวัด TH-34 | `TH-34` | number | no | one column per province, "
                        "headed by its code; empty: no value |")
         out.append("")
     return "\n".join(out)
 
-
-def _sheet_order() -> dict[str, int]:  # pragma: no cover - kept for callers that sort problems
-    return {sheet.title: n for n, sheet in enumerate(SHEETS)}
-
-
-_UNUSED: Callable | None = None
