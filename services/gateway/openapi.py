@@ -111,6 +111,25 @@ def openapi_document() -> dict:
         "responses": {"201": _json("PlanSummary", "the new version"), **AUTH_ERRORS,
                       "400": _json("Error", "no reason, no change, a removed project, or a rule broken"),
                       "409": _json("Error", "not published")}}})
+    fmt = {"name": "format", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": ["xlsx", "csv"], "default": "xlsx"}}
+    spec.path("/api/plans/{plan_id}/export", operations={"get": {
+        "summary": "The whole plan as an Excel workbook (Thai headers) or a zip of CSV files",
+        "security": secured, "parameters": [plan_id, fmt],
+        "responses": {"200": {"description": "the file (Content-Disposition: attachment)"},
+                      **AUTH_ERRORS}}})
+    spec.path("/api/plans/import", operations={"post": {
+        "summary": "Create (new id), edit (a draft) or revise (published: give reason and "
+                   "approved_by) a plan from a workbook; see docs/plan-workbook.md",
+        "security": secured,
+        "parameters": [fmt] + [{"name": n, "in": "query", "required": False,
+                                "schema": {"type": "string"}} for n in ("reason", "approved_by")],
+        "requestBody": {"required": True, "content": {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            "application/zip": {}}},
+        "responses": {"201": _json("PlanSummary", "applied"), **AUTH_ERRORS,
+                      "400": _json("Error", "nothing applied; error.problems lists every bad "
+                                            "cell as {sheet, row, column, message}")}}})
     spec.path("/api/plans/{plan_id}/history", operations={"get": {
         "summary": "Every version of the plan, with who changed it, why and who approved",
         "security": secured, "parameters": [plan_id],

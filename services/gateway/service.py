@@ -1,6 +1,7 @@
 """gateway: the HTTP API (DESIGN 3.4) in front of the services (entrypoints only)."""
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from functools import wraps
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 RPC_TIMEOUT_S = 10
 HEALTH_TIMEOUT_S = 3
 SERVICES = ("plans", "reporting", "assets", "notify")
+PLAN_FILE_FORMATS = ("xlsx", "csv")
 # RemoteError types that are the caller's mistake, and how they answer.
 CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid_plan"),
                  "LifecycleError": (409, "wrong_state"), "UnknownPlan": (404, "not_found"),
@@ -199,6 +201,41 @@ class GatewayService:
         if old is None:
             raise ApiError(404, "not_found", f"plan {plan_id} has no version {version}")
         return json_response(old)
+
+    @http("GET", "/api/plans/<string:plan_id>/export")
+    @endpoint
+    def export_plan(self, request, plan_id):
+        self._visible_plan(request, plan_id)
+        fmt = request.args.get("format", "xlsx")
+        if fmt not in PLAN_FILE_FORMATS:
+            raise ApiError(400, "bad_request", f"format must be one of {', '.join(PLAN_FILE_FORMATS)}")
+        exported = call(self.plans, "export_plan", plan_id, fmt)
+        return Response(base64.b64decode(exported["base64"]), content_type=exported["content_type"],
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{exported["filename"]}"'})
+
+    @http("POST", "/api/plans/import")
+    @endpoint
+    def import_plan(self, request):
+        """Create, edit or revise a plan from a workbook; every bad cell is named, nothing applied."""
+        principal = self._principal(request)
+        if principal.role not in ("admin", "osm"):
+            raise access.forbidden("only an OSM or the admin imports plans")
+        fmt = request.args.get("format", "xlsx")
+        if fmt not in PLAN_FILE_FORMATS:
+            raise ApiError(400, "bad_request", f"format must be one of {', '.join(PLAN_FILE_FORMATS)}")
+        data = request.get_data()
+        if not data:
+            raise ApiError(400, "bad_request", "send the workbook as the request body")
+        result = call(self.plans, "import_plan", base64.b64encode(data).decode("ascii"), fmt,
+                      str(principal), request.args.get("reason"), request.args.get("approved_by"),
+                      principal.scope if principal.role == "osm" else None, timeout=60)
+        if "forbidden" in result:
+            raise access.forbidden(result["forbidden"])
+        if "problems" in result:
+            return json_response({"error": {"code": "invalid_workbook", "message": result["message"],
+                                            "problems": result["problems"]}}, 400)
+        return json_response(result["plan"], 201)
 
     @http("GET", "/api/plans/<string:plan_id>/history")
     @endpoint

@@ -10,7 +10,7 @@ from services.infra.messaging import Topology, dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
-from . import domain, lifecycle
+from . import domain, files, lifecycle, workbook
 from .store import open_store
 
 
@@ -100,6 +100,39 @@ class PlansService:
         self.store.save_agencies(plan["agencies"])
         relay(self.store, self.dispatch)
         return {**domain.plan_summary(plan), "events": [t for t, _ in events]}
+
+    @rpc
+    def export_plan(self, plan_id, fmt):
+        """The whole plan as a workbook (``xlsx``) or a zip of CSV files (``csv``), base64."""
+        plan = self._current(plan_id)
+        return files.export(plan, fmt)
+
+    @rpc
+    def import_plan(self, encoded, fmt, by, reason=None, approved_by=None, only_cluster=None):
+        """Create, edit (a draft) or revise (a published plan) from an uploaded workbook.
+
+        Returns ``{"plan": summary}``, ``{"problems": [...]}`` naming every bad cell, or
+        ``{"forbidden": why}`` when the plan is of a cluster other than ``only_cluster``; in
+        the last two cases nothing was applied.
+        """
+        try:
+            document, locations = files.read(encoded, fmt)
+        except workbook.WorkbookError as exc:
+            return files.problems(exc)
+        if only_cluster and document.get("cluster") != only_cluster:
+            return {"forbidden": f"the workbook is a plan of cluster {document.get('cluster')}; "
+                                 f"this key may change only plans of {only_cluster}"}
+        current = self.store.get_plan(document.get("id"))
+        try:
+            if current is None:
+                result = self.create_plan(document)
+            elif current["status"] == "draft":
+                result = self.update_draft(current["id"], document)
+            else:
+                result = self.revise_plan(current["id"], document, reason or "", approved_by, by)
+        except domain.PlanError as exc:
+            return files.problems(workbook.located_error(exc, locations))
+        return {"plan": result}
 
     @rpc
     def list_agencies(self, provinces=None):

@@ -164,3 +164,54 @@ def test_the_agencies_directory_by_scope(system):
                {**lao, "emails": ["not-an-email"], "kind": "temple"})
     assert bad.status_code == 400
     assert "emails" in bad.json()["error"]["message"] and "kind" in bad.json()["error"]["message"]
+
+
+def test_a_plan_round_trips_through_excel_and_a_bad_workbook_changes_nothing(system):
+    import io
+
+    import openpyxl
+
+    osm = system.key("osm", "northeast-lower-2")
+    exported = requests.get(f"{system.base}/api/plans/{PLAN}/export", params={"format": "xlsx"},
+                            headers={"Authorization": f"Bearer {osm}"}, timeout=30)
+    assert exported.status_code == 200
+    assert exported.headers["Content-Disposition"].startswith("attachment; filename=")
+    book = openpyxl.load_workbook(io.BytesIO(exported.content))
+    assert any("ตัวชี้วัด" in name for name in book.sheetnames)
+
+    # a new draft from the same workbook, under another id
+    plan_sheet = next(book[n] for n in book.sheetnames if n.endswith("(plan)"))
+    for row in plan_sheet.iter_rows():
+        if row[0].value and "(id)" in str(row[0].value):
+            row[1].value = "northeast-lower-2-copy"
+    out = io.BytesIO()
+    book.save(out)
+
+    def upload(data, key=osm, **params):
+        return requests.post(f"{system.base}/api/plans/import", params={"format": "xlsx", **params},
+                             data=data, timeout=60, headers={"Authorization": f"Bearer {key}"})
+
+    assert upload(out.getvalue(), system.key("osm", "south-border")).status_code == 403
+    assert upload(out.getvalue(), system.key("province", "TH-34")).status_code == 403
+    created = upload(out.getvalue())
+    assert created.status_code == 201, created.text
+    assert (created.json()["id"], created.json()["status"]) == ("northeast-lower-2-copy", "draft")
+    copy_ = system.get("/api/plans/northeast-lower-2-copy", osm).json()
+    original = system.get(f"/api/plans/{PLAN}", osm).json()
+    assert copy_["issues"] == original["issues"] and copy_["projects"] == original["projects"]
+
+    # a broken workbook: every bad cell named, nothing applied
+    indicators = next(book[n] for n in book.sheetnames if n.endswith("(indicators)"))
+    header = [str(c.value) for c in next(indicators.iter_rows(max_row=1))]
+    direction = next(i for i, h in enumerate(header) if h.endswith("(direction)"))
+    indicators.cell(row=2, column=direction + 1, value="sideways")
+    indicators.cell(row=3, column=direction + 1, value="upwards")
+    out = io.BytesIO()
+    book.save(out)
+    refused = upload(out.getvalue())
+    assert refused.status_code == 400
+    problems = refused.json()["error"]["problems"]
+    assert {(p["row"], p["column"]) for p in problems if "sideways" in p["message"] or
+            "upwards" in p["message"]} == {(2, "direction"), (3, "direction")}
+    assert system.get("/api/plans/northeast-lower-2-copy", osm).json()["version"] == copy_["version"]
+    assert upload(b"not a workbook").status_code == 400
