@@ -46,8 +46,8 @@ def plan_problems(plan: dict, cluster: dict | None, known_clusters=()) -> list[t
         missing = sorted(provinces - set(by_province))
         if missing:
             add(f"weight {name}", f"no value for {', '.join(missing)}")
-        for code in sorted(set(by_province) - provinces):
-            add(f"weight {name}", f"{code} is not in the plan")
+        for code in sorted(set(by_province) - members):
+            add(f"weight {name}", f"{code} is not a province of cluster {plan['cluster']}")
         if any(v < 0 for v in by_province.values()):
             add(f"weight {name}", "weights must not be negative")
         if by_province and not any(by_province.values()):

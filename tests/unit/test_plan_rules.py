@@ -48,12 +48,12 @@ def test_a_weight_must_be_defined_and_goes_with_mean(reference, plan_doc):
     assert "needs aggregation mean, not sum" in found["indicator NE2-1.1, weight"]
 
 
-def test_a_weight_covers_every_province_and_no_other(reference, plan_doc):
+def test_a_weight_covers_every_province_and_only_the_clusters(reference, plan_doc):
     del plan_doc["weights"]["households"]["TH-37"]
     plan_doc["weights"]["households"]["TH-10"] = 5.0
     found = problems(plan_doc, reference)
     assert ("weight households", "no value for TH-37") in found
-    assert ("weight households", "TH-10 is not in the plan") in found
+    assert ("weight households", "TH-10 is not a province of cluster northeast-lower-2") in found
 
 
 def test_budget_categories_and_planned_disbursement_agree_with_the_budget(reference, plan_doc):
