@@ -316,9 +316,11 @@ def ensure_plan(rpc, document: dict) -> str:
     """Create and publish ``document`` unless a plan with its id exists (then leave it alone:
     once seeded, a plan belongs to its OSM)."""
     existing = rpc.plans.get_plan(document["id"])
-    if existing is not None:
+    if existing is not None and not (existing["status"] == "draft" and existing["sample"]):
         return f"already there (v{existing['version']}, {existing['status']})"
-    rpc.plans.create_plan(document)
+    if existing is None:
+        rpc.plans.create_plan(document)
+    # else: an earlier start created the sample but stopped before publishing it
     published = rpc.plans.publish_plan(document["id"], "clusterctl seed",
                                        "sample data, not approved by any committee")
     return f"seeded and published (v{published['version']})"

@@ -26,6 +26,7 @@ PLAN_FILE_FORMATS = ("xlsx", "csv")
 # RemoteError types that are the caller's mistake, and how they answer.
 CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid_plan"),
                  "LifecycleError": (409, "wrong_state"), "UnknownPlan": (404, "not_found"),
+                 "StaleVersion": (409, "stale_version"), "Forbidden": (403, "forbidden"),
                  "AssetError": (400, "invalid_asset"), "DuplicateAsset": (409, "conflict"),
                  "ConcurrentUpdate": (409, "conflict")}
 
@@ -156,7 +157,8 @@ class GatewayService:
                                                f"the URL {code!r}")
         clusters = call(self.plans, "list_clusters")["clusters"]
         access.check_can_change_agency(principal, body.get("province"), clusters)
-        return json_response(call(self.plans, "save_agency", {**body, "code": code}))
+        return json_response(call(self.plans, "save_agency", {**body, "code": code},
+                                  access.agency_provinces(principal, clusters)))
 
     @http("GET", "/api/reference-data")
     @endpoint
@@ -191,15 +193,15 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>")
     @endpoint
     def get_plan(self, request, plan_id):
-        plan = self._visible_plan(request, plan_id)[1]
+        principal, plan = self._visible_plan(request, plan_id)
         version = request.args.get("version")
         if version is None:
             return json_response(plan)
         if not version.isdigit():
             raise ApiError(400, "bad_request", f"version {version!r} is not a number")
         old = call(self.plans, "get_plan_version", plan_id, int(version))
-        if old is None:
-            raise ApiError(404, "not_found", f"plan {plan_id} has no version {version}")
+        if old is None or not access.can_see_plan(principal, old):
+            raise ApiError(404, "not_found", f"plan {plan_id} has no version {version} you may see")
         return json_response(old)
 
     @http("GET", "/api/plans/<string:plan_id>/export")
@@ -240,8 +242,11 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>/history")
     @endpoint
     def plan_history(self, request, plan_id):
-        self._visible_plan(request, plan_id)
-        return json_response(call(self.plans, "plan_history", plan_id))
+        principal, _ = self._visible_plan(request, plan_id)
+        history = call(self.plans, "plan_history", plan_id)
+        if principal.role == "province":  # drafts are the OSM's work in progress
+            history = [h for h in history if h["status"] != "draft"]
+        return json_response(history)
 
     @http("POST", "/api/plans")
     @endpoint

@@ -42,6 +42,10 @@ class UnknownPlan(LookupError):
     pass
 
 
+class Forbidden(PermissionError):
+    """The caller's scope does not cover this change."""
+
+
 @dataclass
 class ReferenceVersion:
     version_id: str
@@ -117,7 +121,10 @@ def prepare_plan(raw: dict, reference: ReferenceVersion) -> dict:
 
 
 def plan_published_event(plan: dict, now: datetime | None = None) -> tuple[str, dict]:
-    """The full snapshot; its id is derived from (plan, version) so re-publishing is idempotent."""
+    """The full snapshot; its id is derived from (plan, version) so re-publishing is idempotent.
+    A draft is never announced: reporting, notify and assets know only published plans."""
+    if plan["status"] == "draft":
+        raise ValueError(f"plan {plan['id']} is a draft; drafts are not published")
     event_id = str(uuid.uuid5(EVENT_NAMESPACE, f"plan_published:{plan['id']}:{plan['version']}"))
     occurred = (now or datetime.now(timezone.utc)).isoformat()
     return PLAN_PUBLISHED[1], {"event_id": event_id, "occurred_at": occurred, "plan": plan}

@@ -22,8 +22,18 @@ class LifecycleError(PlanError):
     """The plan is not in a state that allows this; nothing was changed."""
 
 
+class StaleVersion(PlanError):
+    """The document was read at an older version: someone changed the plan meanwhile."""
+
+
 def _content(document: dict, current: dict) -> dict:
-    """The editable part of ``document`` on top of what cannot change once a plan exists."""
+    """The editable part of ``document`` on top of what cannot change once a plan exists.
+
+    A document that says which version it was read at must be of the current one, so two
+    editors cannot silently overwrite each other (optimistic concurrency)."""
+    if document.get("version") not in (None, current["version"]):
+        raise StaleVersion(f"plan {current['id']} is at version {current['version']}, the document "
+                           f"was read at version {document['version']}; reload it and redo the change")
     if document.get("id", current["id"]) != current["id"]:
         raise PlanError(f"plan {current['id']}: the id cannot change (got {document['id']!r})")
     if document.get("cluster", current["cluster"]) != current["cluster"]:
@@ -33,8 +43,9 @@ def _content(document: dict, current: dict) -> dict:
 
 
 def create(document: dict, reference: ReferenceVersion) -> dict:
-    """A new plan starts as a draft at version 1."""
-    return prepare_plan({**document, "status": "draft", "version": 1, "revision": None}, reference)
+    """A new plan starts as a draft at version 1, under the reference data in force."""
+    return prepare_plan({**document, "status": "draft", "version": 1, "revision": None,
+                         "reference_version": reference.version_id}, reference)
 
 
 def update_draft(current: dict, document: dict, reference: ReferenceVersion) -> dict:
@@ -61,6 +72,9 @@ def revise(current: dict, document: dict, reason: str, approved_by: str | None, 
                              "plan is revised (edit a draft directly)")
     if not (reason or "").strip():
         raise PlanError(f"plan {current['id']}: a revision needs a reason")
+    if not (approved_by or "").strip():
+        raise PlanError(f"plan {current['id']}: a revision needs the body that approved it "
+                        "(approved_by, e.g. the cluster committee)")
     version = current["version"] + 1
     content = _content(document, current)
     plan = prepare_plan({**content, "version": version,
@@ -70,9 +84,48 @@ def revise(current: dict, document: dict, reason: str, approved_by: str | None, 
     if removed:
         raise PlanError(f"plan {current['id']}: projects {', '.join(removed)} cannot be removed "
                         "from a published plan; set their status to cancelled")
+    gone = sorted({i["code"] for _, i in iter_indicators(current)}
+                  - {i["code"] for _, i in iter_indicators(plan)})
+    if gone:
+        raise PlanError(f"plan {current['id']}: indicators {', '.join(gone)} cannot be removed from "
+                        "a published plan: provinces have reported against them")
     if same_content(current, plan):
         raise PlanError(f"plan {current['id']}: the revision changes nothing")
     return plan, [plan_published_event(plan, now), *change_events(current, plan, now)]
+
+
+def code_clashes(plan: dict, others: list[dict]) -> list[tuple[str, str]]:
+    """Indicator and project codes another published plan already uses for some of the same
+    provinces and years: a province's report must name one plan's indicator, never two."""
+    mine_ind = {i["code"] for _, i in iter_indicators(plan)}
+    mine_proj = {p["code"] for p in plan["projects"]}
+    problems = []
+    for other in others:
+        if other["id"] == plan["id"] or other["status"] == "draft":
+            continue
+        if not set(plan["provinces"]) & set(other["provinces"]):
+            continue
+        if plan["end_fy"] < other["start_fy"] or other["end_fy"] < plan["start_fy"]:
+            continue
+        for code in sorted(mine_ind & {i["code"] for _, i in iter_indicators(other)}):
+            problems.append((f"indicator {code}", f"plan {other['id']} uses this code for the same "
+                                                  "provinces and years; choose another"))
+        for code in sorted(mine_proj & {p["code"] for p in other["projects"]}):
+            problems.append((f"project {code}", f"plan {other['id']} uses this code for the same "
+                                                "provinces and years; choose another"))
+    return problems
+
+
+def agency_clashes(plan: dict, directory: list[dict], reference: ReferenceVersion
+                   ) -> list[tuple[str, str]]:
+    """Agency codes the directory already gives to an agency outside the plan's cluster."""
+    cluster = reference.cluster(plan["cluster"])
+    members = {p["code"] for p in cluster["provinces"]} if cluster else set()
+    kept = {a["code"]: a for a in directory}
+    return [(f"agency {a['code']}", f"the code belongs to an agency of {kept[a['code']]['province']}, "
+                                    f"outside cluster {plan['cluster']}; choose another")
+            for a in plan["agencies"]
+            if a["code"] in kept and kept[a["code"]]["province"] not in members]
 
 
 def same_content(a: dict, b: dict) -> bool:

@@ -71,7 +71,6 @@ class PlansService:
             raise domain.PlanError(f"plan {document.get('id')} exists already; edit or revise it")
         plan = lifecycle.create(document, self._reference())
         self.store.put_plan(plan, None, [])
-        self.store.save_agencies(plan["agencies"])
         return domain.plan_summary(plan)
 
     @rpc
@@ -79,14 +78,15 @@ class PlansService:
         current = self._current(plan_id)
         plan = lifecycle.update_draft(current, document, self._reference(current))
         self.store.put_plan(plan, current["version"], [])
-        self.store.save_agencies(plan["agencies"])
         return domain.plan_summary(plan)
 
     @rpc
     def publish_plan(self, plan_id, by, approved_by=None):
         current = self._current(plan_id)
         plan, events = lifecycle.publish(current, by, approved_by, datetime.now(timezone.utc))
+        self._check_codes(plan, self._reference(current))
         self.store.put_plan(plan, current["version"], events)
+        self.store.save_agencies(plan["agencies"])
         relay(self.store, self.dispatch)
         return domain.plan_summary(plan)
 
@@ -94,8 +94,10 @@ class PlansService:
     def revise_plan(self, plan_id, document, reason, approved_by, by):
         """The next version of a published plan; tells reporting, notify and assets."""
         current = self._current(plan_id)
-        plan, events = lifecycle.revise(current, document, reason, approved_by, by,
-                                        self._reference(current), datetime.now(timezone.utc))
+        reference = self._reference(current)
+        plan, events = lifecycle.revise(current, document, reason, approved_by, by, reference,
+                                        datetime.now(timezone.utc))
+        self._check_codes(plan, reference)
         self.store.put_plan(plan, current["version"], events)
         self.store.save_agencies(plan["agencies"])
         relay(self.store, self.dispatch)
@@ -139,11 +141,26 @@ class PlansService:
         return self.store.agencies(provinces)
 
     @rpc
-    def save_agency(self, document):
-        """Add or change one agency of the directory (plans add theirs when saved)."""
+    def save_agency(self, document, only_provinces=None):
+        """Add or change one agency of the directory (published plans add theirs). With
+        ``only_provinces``, both the agency as sent and as kept must be of those provinces."""
         agency = domain.prepare_agency(document, self._reference())
+        if only_provinces is not None:
+            kept = next((a for a in self.store.agencies() if a["code"] == agency["code"]), None)
+            for province in {agency["province"], kept["province"] if kept else agency["province"]}:
+                if province not in only_provinces:
+                    raise domain.Forbidden(f"agency {agency['code']} is of {province or 'no province'}"
+                                           ", outside this key's cluster")
         self.store.save_agencies([agency])
         return agency
+
+    def _check_codes(self, plan, reference):
+        """Before a plan goes out (publish, revise): codes that would clash with other published
+        plans or with another cluster's agencies. A draft may still share them (a copy to edit)."""
+        problems = lifecycle.code_clashes(plan, self.store.list_plans())
+        problems += lifecycle.agency_clashes(plan, self.store.agencies(), reference)
+        if problems:
+            raise domain.PlanError(f"plan {plan['id']}", problems)
 
     def _current(self, plan_id):
         plan = self.store.get_plan(plan_id)
@@ -169,4 +186,5 @@ class PlansService:
     @timer(interval=3600, eager=True)
     def republish_current_plans(self):
         # Repairs a crash between storing a plan and queueing its event (same event_id: no dupes).
-        self.store.add_events([domain.plan_published_event(p) for p in self.store.list_plans()])
+        self.store.add_events([domain.plan_published_event(p) for p in self.store.list_plans()
+                               if p["status"] != "draft"])

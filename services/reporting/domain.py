@@ -154,6 +154,9 @@ def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidR
             continue
         if not plan["start_fy"] <= period.fiscal_year <= plan["end_fy"]:
             continue
+        if indicator.get("provinces") and province not in indicator["provinces"]:
+            return Rejection(f"indicator {indicator['code']} is reported only by "
+                             f"{', '.join(indicator['provinces'])}, not {province}", event_id, kind)
         if period.kind != indicator["frequency"]:
             return Rejection(
                 f"indicator {indicator['code']} is reported {indicator['frequency']}, so period "
@@ -213,14 +216,12 @@ def find_indicator(plan: dict, code: str) -> dict | None:
 
 
 def target_for(indicator: dict, period_code: str) -> float | None:
-    """The cluster target for the period: the quarter's when the plan sets one, else the
-    fiscal year's (DESIGN 3.4)."""
+    """The fiscal year's cluster target for the period (DESIGN 3.4)."""
     try:
         fiscal_year = parse_period(period_code).fiscal_year
     except PeriodError:
         return None
-    quarterly = indicator.get("quarterly_targets", {}).get(period_code)
-    return quarterly if quarterly is not None else indicator.get("targets", {}).get(f"FY{fiscal_year}")
+    return indicator.get("targets", {}).get(f"FY{fiscal_year}")
 
 
 def expected_provinces(plan: dict, indicator: dict) -> int:
@@ -250,6 +251,8 @@ def indicator_result(plan: dict, indicator: dict, period: str, view: dict | None
         "expected": expected_provinces(plan, indicator),
         "status": status_of(view["value"], target, indicator["direction"]),
         "achievement_pct": achievement_pct(view["value"], target, indicator["direction"]),
+        "weight": indicator.get("weight"),  # a mean with a weight is a weighted mean
+        "quarter_target": indicator.get("quarterly_targets", {}).get(period),
     }
 
 

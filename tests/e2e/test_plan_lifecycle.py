@@ -215,3 +215,24 @@ def test_a_plan_round_trips_through_excel_and_a_bad_workbook_changes_nothing(sys
             "upwards" in p["message"]} == {(2, "direction"), (3, "direction")}
     assert system.get("/api/plans/northeast-lower-2-copy", osm).json()["version"] == copy_["version"]
     assert upload(b"not a workbook").status_code == 400
+
+
+def test_no_overwriting_others_and_no_taking_over_agencies(system):
+    osm = system.key("osm", "northeast-lower-2")
+    plan = system.get(f"/api/plans/{PLAN}", osm).json()
+    stale = {**copy.deepcopy(plan), "version": plan["version"] - 1, "title_en": "Stale edit"}
+    response = send(system, "POST", f"/api/plans/{PLAN}/revisions", osm,
+                    {"plan": stale, "reason": "r", "approved_by": "ก.บ.ก."})
+    assert response.status_code == 409 and response.json()["error"]["code"] == "stale_version"
+
+    south = system.key("osm", "south-border")
+    takeover = {"code": "osm-ne2", "name_th": "ยึด", "name_en": "Taken", "province": "TH-96",
+                "kind": "osm", "emails": ["x@south.example"], "roles": ["osm"]}
+    assert send(system, "PUT", "/api/agencies/osm-ne2", south, takeover).status_code == 403
+    kept = [a for a in system.get("/api/agencies", system.key()).json() if a["code"] == "osm-ne2"]
+    assert kept[0]["province"] == "TH-34"
+
+    history = system.get(f"/api/plans/{PLAN}/history", system.key("province", "TH-34")).json()
+    assert history and all(h["status"] != "draft" for h in history)
+    assert system.get(f"/api/plans/{PLAN}", system.key("province", "TH-34"),
+                      version="1").status_code == 404  # version 1 was the draft

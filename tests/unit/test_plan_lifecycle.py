@@ -130,3 +130,54 @@ def test_every_revision_event_renders_a_thai_and_english_mail(published, referen
         assert "มติ ก.บ.ก. ครั้งที่ 2/2567" in mail.text and "<html" in mail.html
     target_mail = render("target_revised", events[1][1], someone, "http://x")
     assert "พ.ศ. 2569" in target_mail.text and "3,000" in target_mail.text
+
+
+def test_a_document_read_at_an_older_version_is_refused(published, reference):
+    document = copy.deepcopy(published)
+    document["version"] = published["version"] - 1
+    document["title_en"] = "Someone else's edit"
+    with pytest.raises(lifecycle.StaleVersion, match="reload it"):
+        lifecycle.revise(published, document, "r", "ก.บ.ก.", "osm:x", reference, NOW)
+
+
+def test_a_revision_needs_its_approving_body_and_keeps_indicators(published, reference):
+    document = copy.deepcopy(published)
+    document["title_en"] = "Changed"
+    with pytest.raises(PlanError, match="approved_by"):
+        lifecycle.revise(published, document, "a reason", " ", "osm:x", reference, NOW)
+    document["issues"][4]["indicators"].pop()
+    for project in document["projects"]:
+        project["indicators"] = [c for c in project["indicators"] if c != "NE2-5.2"]
+    with pytest.raises(PlanError, match="indicators NE2-5.2 cannot be removed"):
+        lifecycle.revise(published, document, "a reason", "ก.บ.ก.", "osm:x", reference, NOW)
+
+
+def test_a_new_plan_is_made_under_the_reference_in_force(reference):
+    draft = lifecycle.create({**load_sample_plan(), "reference_version": "1999-01-01-old"}, reference)
+    assert draft["reference_version"] == reference.version_id
+
+
+def test_drafts_are_never_announced(reference):
+    from services.plans.domain import plan_published_event
+    with pytest.raises(ValueError, match="draft"):
+        plan_published_event(lifecycle.create(load_sample_plan(), reference))
+
+
+def test_codes_may_not_clash_with_another_published_plan_for_the_same_places_and_years(
+        published, reference):
+    copy_ = {**copy.deepcopy(published), "id": "northeast-lower-2-copy"}
+    clashes = dict(lifecycle.code_clashes(copy_, [published]))
+    assert "uses this code" in clashes["indicator NE2-1.1"]
+    assert "uses this code" in clashes["project NE2-67-001"]
+    later = {**copy_, "start_fy": 2571, "end_fy": 2575}
+    assert lifecycle.code_clashes(later, [published]) == []
+    assert lifecycle.code_clashes(copy_, [{**published, "status": "draft"}]) == []
+
+
+def test_an_agency_code_of_another_cluster_is_refused(published, reference):
+    directory = [{"code": "ubon-agriculture", "province": "TH-96"}]
+    assert lifecycle.agency_clashes(published, directory, reference) == [
+        ("agency ubon-agriculture", "the code belongs to an agency of TH-96, outside cluster "
+                                    "northeast-lower-2; choose another")]
+    assert lifecycle.agency_clashes(published, [{"code": "ubon-agriculture", "province": "TH-33"}],
+                                    reference) == []

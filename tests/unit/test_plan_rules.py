@@ -116,8 +116,26 @@ def test_the_sample_plan_aggregates_forest_cover_by_land_area(reference, plan_do
     assert view["value"] == pytest.approx(expected)
 
 
-def test_a_quarterly_target_wins_over_the_yearly_one(reference, plan_doc):
-    ind = indicator(plan_doc, "NE2-1.1")
+def test_the_target_is_the_fiscal_years_and_a_quarter_target_is_shown_beside_it(reference, plan_doc):
+    from services.reporting.domain import indicator_result
+    plan = prepare_plan(plan_doc, reference)
+    ind = indicator(plan, "NE2-1.1")
     ind["quarterly_targets"] = {"FY2567-Q2": 160000}
-    assert target_for(ind, "FY2567-Q2") == 160000
+    result = indicator_result(plan, ind, "FY2567-Q2", None)
+    assert (result["target"], result["quarter_target"]) == (180000.0, 160000)
     assert target_for(ind, "FY2567-Q3") == ind["targets"]["FY2567"]
+    assert indicator_result(plan, indicator(plan, "NE2-5.2"), "FY2567", None)["weight"] == "land_area"
+
+
+def test_a_province_outside_an_indicators_list_is_refused(reference, plan_doc):
+    import uuid
+    from datetime import datetime, timezone
+
+    from services.reporting.domain import Rejection, match_plan
+    plan = prepare_plan(plan_doc, reference)
+    report = {"event_id": str(uuid.uuid4()), "province": "TH-33", "indicator": "NE2-2.2",
+              "period": "FY2567-Q2", "value": 1.0,
+              "reported_at": datetime(2024, 4, 1, tzinfo=timezone.utc)}
+    outcome = match_plan("indicator", report, [plan])
+    assert isinstance(outcome, Rejection)
+    assert outcome.reason == "indicator NE2-2.2 is reported only by TH-34, not TH-33"
