@@ -7,7 +7,7 @@ import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # printed at every start
 
-from .runner import SetupError, check_broker, run
+from .runner import SetupError, check_broker, rebuild, run
 from .settings import Settings, SettingsError
 
 
@@ -18,6 +18,8 @@ def main(argv=None) -> int:
     check = commands.add_parser("broker-check", help="is the RabbitMQ management API usable?")
     check.add_argument("--quiet", action="store_true")
     commands.add_parser("smtp-sink", help="local SMTP server writing .eml files", add_help=False)
+    commands.add_parser("rebuild", help="rebuild every reporting view from the event store "
+                                        "(the system must be running: make run)")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "smtp-sink":
@@ -32,6 +34,8 @@ def main(argv=None) -> int:
             if not args.quiet:
                 print(f"RabbitMQ {version} management API ok at {settings.broker.management_url}")
             return 0
+        if args.command == "rebuild":
+            return rebuild(settings)
         return run(settings)
     except (SettingsError, SetupError) as exc:
         print(f"clusterctl: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import json
 import logging
 import os
 import signal
@@ -310,6 +311,26 @@ def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
                      "reporting to learn the seeded plan", supervisor)
             wait_for(lambda: set(plan["provinces"]) <= set(rpc.notify.directory_provinces()),
                      "notify to learn the seeded plan's contacts", supervisor)
+
+
+def rebuild(settings: Settings) -> int:
+    """``clusterctl rebuild``: ask the running reporting service to replay its event store."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    logging.getLogger("amqp").setLevel(logging.ERROR)
+    if not settings.credentials_path.exists():
+        raise SetupError(f"{settings.credentials_path} does not exist: start the system once "
+                         "with 'make run' (and keep it running)")
+    creds = json.loads(settings.credentials_path.read_text("utf-8"))
+    try:
+        with ClusterRpcProxy(rpc_config(settings, creds), timeout=600) as rpc:
+            result = rpc.reporting.rebuild()
+    except Exception as exc:  # not running, broker down: say so in one line
+        raise SetupError(f"could not reach the reporting service ({type(exc).__name__}: {exc}); "
+                         "is 'make run' running?") from None
+    say(f"rebuilt {result['indicator_views']} indicator views from {result['reports']} stored "
+        f"reports (views version {result['views_version']})")
+    return 0
 
 
 def ensure_plan(rpc, document: dict) -> str:

@@ -86,6 +86,46 @@ def handle_plan_published(store, payload: dict) -> bool:
     return stored
 
 
+# Bump when the code that builds views changes: every view is then rebuilt at start-up.
+VIEWS_VERSION = 1
+
+
+def rebuild(store) -> dict:
+    """Every view again from the event store alone (``clusterctl rebuild``).
+
+    The precedence rule makes the order of replay irrelevant, so the result is exactly what
+    live processing built - the property tests check that.
+    """
+    with store.atomic():
+        store.reset_views()
+        plans = {p["id"]: p for p in store.plans()}
+        keys, replayed = set(), 0
+        for report in store.stored_reports():
+            store.replay_report(report["kind"], report["plan_id"], report["subject"],
+                                report["period"], report["province"], report["event_id"],
+                                report["reported_at"], report["body"])
+            replayed += 1
+            if report["kind"] == "indicator":
+                keys.add((report["plan_id"], report["subject"], report["period"]))
+        for plan_id, code, period in sorted(keys):
+            plan = plans.get(plan_id)
+            indicator = domain.find_indicator(plan, code) if plan else None
+            if indicator is None:  # the plan or the indicator is gone: nothing to show
+                continue
+            view = domain.indicator_view(plan, indicator, store.current_values(plan_id, code, period))
+            store.save_indicator_view(plan_id, code, period, view, [])
+        store.set_meta("views_version", VIEWS_VERSION)
+    log.info("rebuilt %d indicator views from %d stored reports", len(keys), replayed)
+    return {"reports": replayed, "indicator_views": len(keys), "views_version": VIEWS_VERSION}
+
+
+def ensure_views_current(store) -> dict | None:
+    """Rebuild when the stored views were made by another version of the view code."""
+    if store.get_meta("views_version") == VIEWS_VERSION:
+        return None
+    return rebuild(store)
+
+
 class QueryError(ValueError):
     """A query a person must correct (unknown plan, bad period)."""
 

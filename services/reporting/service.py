@@ -49,6 +49,15 @@ class ReportingService:
     def list_rejections(self, provinces=None, limit=500):
         return self.store.rejections(provinces, limit)
 
+    @rpc
+    def rebuild(self):
+        """Every view again from the event store (clusterctl rebuild)."""
+        return handlers.rebuild(self.store)
+
+    @timer(interval=3600, eager=True)
+    def ensure_views_current(self):
+        handlers.ensure_views_current(self.store)
+
     @timer(interval=2, eager=True)
     def relay_outbox(self):
         relay(self.store, self.dispatch)

@@ -73,6 +73,27 @@ class ReportingStore(ABC):
     @abstractmethod
     def count_reports(self) -> int: ...
 
+    # rebuilding the views from the event store
+    @abstractmethod
+    def stored_reports(self) -> list[dict]:
+        """Every accepted report as received, in the order received."""
+
+    @abstractmethod
+    def reset_views(self) -> None:
+        """Forget the reports in force and the views (the event store stays)."""
+
+    @abstractmethod
+    def replay_report(self, kind: str, plan_id: str, subject: str, period: str, province: str,
+                      event_id: str, reported_at_key: str, body: dict) -> bool:
+        """Apply a stored report to the reports in force, as record_report does; True when it
+        is now the one in force for its key."""
+
+    @abstractmethod
+    def get_meta(self, key: str): ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value) -> None: ...
+
     @abstractmethod
     def close(self) -> None: ...
 
@@ -116,6 +137,7 @@ CREATE TABLE IF NOT EXISTS rejections (
     raw_body     BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -170,20 +192,49 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
                 if _key_of(kept) != (kind, plan_id, subject, period, province):
                     return Recorded(False, False)  # reused for another report: no effect at all
                 reported_at_key, body = kept["reported_at"], loads(kept["body"])
-            conn.execute(
-                "INSERT INTO current_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (kind, plan_id, subject, period, province) DO UPDATE SET"
-                " reported_at = excluded.reported_at, event_id = excluded.event_id,"
-                " value = excluded.value, body = excluded.body"
-                " WHERE (excluded.reported_at, excluded.event_id)"
-                "     > (current_reports.reported_at, current_reports.event_id)",
-                (kind, plan_id, subject, period, province, reported_at_key, event_id,
-                 _value_of(kind, body), dumps(body)))
-            row = conn.execute(
-                "SELECT event_id FROM current_reports WHERE kind = ? AND plan_id = ?"
-                " AND subject = ? AND period = ? AND province = ?",
-                (kind, plan_id, subject, period, province)).fetchone()
-            return Recorded(new, row["event_id"] == event_id)
+            return Recorded(new, self._apply(conn, kind, plan_id, subject, period, province,
+                                             event_id, reported_at_key, body))
+
+    @staticmethod
+    def _apply(conn, kind, plan_id, subject, period, province, event_id, reported_at_key, body):
+        """The precedence rule as one guarded upsert; True when this report is in force."""
+        conn.execute(
+            "INSERT INTO current_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (kind, plan_id, subject, period, province) DO UPDATE SET"
+            " reported_at = excluded.reported_at, event_id = excluded.event_id,"
+            " value = excluded.value, body = excluded.body"
+            " WHERE (excluded.reported_at, excluded.event_id)"
+            "     > (current_reports.reported_at, current_reports.event_id)",
+            (kind, plan_id, subject, period, province, reported_at_key, event_id,
+             _value_of(kind, body), dumps(body)))
+        row = conn.execute(
+            "SELECT event_id FROM current_reports WHERE kind = ? AND plan_id = ?"
+            " AND subject = ? AND period = ? AND province = ?",
+            (kind, plan_id, subject, period, province)).fetchone()
+        return row["event_id"] == event_id
+
+    def stored_reports(self):
+        rows = self.db.query("SELECT * FROM reports ORDER BY received_at, event_id")
+        return [{**dict(r), "body": loads(r["body"])} for r in rows]
+
+    def reset_views(self):
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM current_reports")
+            conn.execute("DELETE FROM indicator_views")
+
+    def replay_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
+                      body):
+        with self.db.transaction() as conn:
+            return self._apply(conn, kind, plan_id, subject, period, province, event_id,
+                               reported_at_key, body)
+
+    def get_meta(self, key):
+        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return loads(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key, value):
+        with self.db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
 
     def current_values(self, plan_id, indicator, period):
         rows = self.db.query(
@@ -288,6 +339,11 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
             if _key_of(kept) != (kind, plan_id, subject, period, province):
                 return Recorded(False, False)  # reused for another report: no effect at all
             reported_at_key, body = kept["reported_at"], kept["body"]
+        return Recorded(new, self._apply(kind, plan_id, subject, period, province, event_id,
+                                         reported_at_key, body))
+
+    def _apply(self, kind, plan_id, subject, period, province, event_id, reported_at_key, body):
+        """The precedence rule as a guarded update; True when this report is in force."""
         key = f"{kind}|{plan_id}|{subject}|{period}|{province}"
         doc = {"kind": kind, "plan_id": plan_id, "subject": subject, "period": period,
                "province": province, "reported_at": reported_at_key, "event_id": event_id,
@@ -303,7 +359,27 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
                 # inserted an earlier one since the update above - the guarded update decides.
                 self.db.current_reports.update_one({"_id": key, **later}, {"$set": doc})
         current = self.db.current_reports.find_one({"_id": key}, {"event_id": 1})
-        return Recorded(new, current["event_id"] == event_id)
+        return current["event_id"] == event_id
+
+    def stored_reports(self):
+        cursor = self.db.reports.find().sort([("received_at", ASCENDING), ("_id", ASCENDING)])
+        return [{**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]} for d in cursor]
+
+    def reset_views(self):
+        self.db.current_reports.delete_many({})
+        self.db.indicator_views.delete_many({})
+
+    def replay_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
+                      body):
+        return self._apply(kind, plan_id, subject, period, province, event_id, reported_at_key,
+                           body)
+
+    def get_meta(self, key):
+        doc = self.db.meta.find_one({"_id": key})
+        return doc["value"] if doc else None
+
+    def set_meta(self, key, value):
+        self.db.meta.replace_one({"_id": key}, {"value": value}, upsert=True)
 
     def current_values(self, plan_id, indicator, period):
         cursor = self.db.current_reports.find(

@@ -343,3 +343,25 @@ def test_everything_survives_a_restart(store, backend):
     assert {p["event_id"] for _, p in store.pending_events()} == {"off-1", "evt-r-1"}
     # and precedence still holds against what was stored before the restart
     assert report(store, EVENT_A, 1.0, EARLY) == Recorded(False, False)
+
+
+def test_the_event_store_replays_into_the_same_reports_in_force(store):
+    report(store, EVENT_A, 1.0, EARLY, province="TH-34")
+    report(store, EVENT_B, 2.0, LATE, province="TH-34")
+    report(store, EVENT_C, 5.0, EARLY, province="TH-33")
+    before = values(store)
+    stored = store.stored_reports()
+    assert [r["event_id"] for r in stored] == [EVENT_A, EVENT_B, EVENT_C]
+    store.reset_views()
+    assert values(store) == {} and store.count_reports() == 3
+    for r in reversed(stored):  # any order: the precedence rule decides
+        store.replay_report(r["kind"], r["plan_id"], r["subject"], r["period"], r["province"],
+                            r["event_id"], r["reported_at"], r["body"])
+    assert values(store) == before == {"TH-34": 2.0, "TH-33": 5.0}
+
+
+def test_meta_values_are_kept(store, backend):
+    assert store.get_meta("views_version") is None
+    store.set_meta("views_version", 3)
+    store.set_meta("views_version", 4)
+    assert backend.reopen(store).get_meta("views_version") == 4

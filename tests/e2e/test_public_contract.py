@@ -258,3 +258,17 @@ def test_health_names_a_service_that_does_not_answer_and_a_dead_one_comes_back(s
                what="the runner to restart notify")
     wait_until(lambda: system.get("/health").status_code == 200, timeout=60,
                what="health to be ok again")
+
+
+def test_clusterctl_rebuild_replays_the_event_store_into_the_same_views(system, province):
+    import subprocess
+    import sys
+
+    from clusterctl.settings import REPO_ROOT
+    province("TH-37").report("NE2-3.1", "FY2569-Q3", 66.0, "2026-07-05T09:00:00+07:00")
+    before = wait_result(system, "FY2569-Q3", "NE2-3.1", lambda r: r["reported"] == 1, "a report")
+    done = subprocess.run([sys.executable, "-m", "clusterctl", "rebuild"], cwd=REPO_ROOT,
+                          env=system.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "rebuilt" in done.stdout and "stored reports" in done.stdout
+    assert results(system, "FY2569-Q3", "NE2-3.1") == before
