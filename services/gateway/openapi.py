@@ -143,6 +143,10 @@ def openapi_document() -> dict:
         "responses": {**_ok("IndicatorResults", "results for the period"),
                       "400": {"description": "missing or invalid period",
                               "content": {"application/json": {"schema": "Error"}}}}}})
+    spec.path("/api/parked", operations={"get": {
+        "summary": "Messages a service could not process after the delivery limit (admin): "
+                   "queue, reason, deliveries, routing key, headers, body",
+        "security": secured, "responses": _ok({"type": "object"}, "parked messages", array=True)}})
     spec.path("/api/rejections", operations={"get": {
         "summary": "Rejected province reports, newest first", "security": secured,
         "parameters": [{"name": "province", "in": "query", "required": False,

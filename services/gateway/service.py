@@ -312,6 +312,15 @@ class GatewayService:
         raise ApiError(404, "not_found", f"no such endpoint: {request.method} /api/{anything} "
                                          "(see /openapi.json)")
 
+    @http("GET", "/api/parked")
+    @endpoint
+    def parked(self, request):
+        """Messages a service gave up on after the delivery limit, with where and why (admin)."""
+        principal = self._principal(request)
+        if principal.role != "admin":
+            raise access.forbidden("only the admin sees parked messages")
+        return json_response(call(self.reporting, "list_parked"))
+
     def _principal(self, request):
         return self.keys.authenticate(request.headers.get("Authorization"))
 

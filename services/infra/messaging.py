@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from kombu import Connection
@@ -31,6 +31,7 @@ class RawMessage:
     message_id: str | None
     content_type: str | None
     redelivered: bool
+    headers: dict = field(default_factory=dict)
 
 
 class _RawQueueConsumer(QueueConsumer):
@@ -64,6 +65,7 @@ class RawConsumer(Consumer):
             message_id=props.get("message_id"),
             content_type=props.get("content_type"),
             redelivered=bool(message.delivery_info.get("redelivered")),
+            headers=dict(message.headers or {}),
         )
         handle_result = partial(self.handle_result, message)
         try:

@@ -1,7 +1,9 @@
 """Reporting's use cases: each takes the store and plain data, and is called by an entrypoint."""
 from __future__ import annotations
 
+import hashlib
 import logging
+import uuid
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError
@@ -14,6 +16,7 @@ from services.infra.messaging import RawMessage
 from . import domain
 
 log = logging.getLogger(__name__)
+PARKED_NAMESPACE = uuid.UUID("9a7c1c52-6b7f-4f0c-8e0e-2d5b7c3e1a44")
 
 
 def handle_intake(store, message: RawMessage, user_prefix: str = "",
@@ -84,6 +87,40 @@ def handle_plan_published(store, payload: dict) -> bool:
     log.info("plan %s v%s %s", event["plan"]["id"], event["plan"]["version"],
              "learned" if stored else "already known")
     return stored
+
+
+def park(store, message: RawMessage, now: datetime | None = None) -> bool:
+    """Keep a message some service gave up on, with where and why, for an operator to see."""
+    deaths = message.headers.get("x-death") or [{}]
+    first = deaths[-1] if isinstance(deaths, list) and deaths else {}
+    queue = str(first.get("queue") or message.headers.get("x-first-death-queue") or "?")
+    reason = str(first.get("reason") or message.headers.get("x-first-death-reason") or "?")
+    digest = hashlib.sha256(message.body).hexdigest()
+    record = {
+        "parked_id": str(uuid.uuid5(PARKED_NAMESPACE, f"{queue}|{message.message_id}|{digest}")),
+        "queue": queue, "reason": reason,
+        "deliveries": int(first.get("count") or 0) or None,
+        "routing_key": message.routing_key,
+        "parked_at": (now or datetime.now(timezone.utc)).isoformat(),
+        "headers": _plain(message.headers), "body": message.body,
+    }
+    if store.park(record):
+        log.error("a message from %s was parked (%s); see GET /api/parked", queue, reason)
+        return True
+    return False
+
+
+def _plain(value):
+    """Headers as JSON-safe values (x-death holds datetimes and nested tables)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
 # Bump when the code that builds views changes: every view is then rebuilt at start-up.

@@ -1,6 +1,7 @@
 """reporting: the province intake, the event store and the cluster views (entrypoints only)."""
 from __future__ import annotations
 
+import eventlet
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -28,6 +29,16 @@ class ReportingService:
                                self.config.get("AMQP_USER_PREFIX", ""))
         relay(self.store, self.dispatch)
 
+    @raw_consumer(topology.parked_queue())
+    def keep_parked(self, message: RawMessage):
+        # Nothing bounds redelivery of this queue (it is where bounded retries end), so a
+        # failure here waits before it hands the message back instead of looping hot.
+        try:
+            handlers.park(self.store, message)
+        except Exception:
+            eventlet.sleep(5)
+            raise
+
     @on_event(*topology.PLAN_PUBLISHED)
     def on_plan_published(self, payload):
         handlers.handle_plan_published(self.store, payload)
@@ -48,6 +59,10 @@ class ReportingService:
     @rpc
     def list_rejections(self, provinces=None, limit=500):
         return self.store.rejections(provinces, limit)
+
+    @rpc
+    def list_parked(self, limit=500):
+        return self.store.parked(limit)
 
     @rpc
     def rebuild(self):

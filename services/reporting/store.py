@@ -73,6 +73,15 @@ class ReportingStore(ABC):
     @abstractmethod
     def count_reports(self) -> int: ...
 
+    # messages no service could process (dead-lettered after the delivery limit)
+    @abstractmethod
+    def park(self, parked: dict) -> bool:
+        """Keep a parked message (idempotent on parked_id); True when new."""
+
+    @abstractmethod
+    def parked(self, limit: int = 500) -> list[dict]:
+        """Newest first."""
+
     # rebuilding the views from the event store
     @abstractmethod
     def stored_reports(self) -> list[dict]:
@@ -138,6 +147,10 @@ CREATE TABLE IF NOT EXISTS rejections (
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS parked (
+    parked_id TEXT PRIMARY KEY, queue TEXT, reason TEXT, deliveries INTEGER,
+    routing_key TEXT, parked_at TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL
+);
 """
 
 
@@ -147,6 +160,11 @@ def _value_of(kind: str, body: dict):
 
 def _key_of(report) -> tuple:
     return tuple(report[k] for k in ("kind", "plan_id", "subject", "period", "province"))
+
+
+def _parked_row(row: dict) -> dict:
+    body = row.pop("body")
+    return {**row, "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body}
 
 
 def _rejection_row(row) -> dict:
@@ -227,6 +245,18 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
         with self.db.transaction() as conn:
             return self._apply(conn, kind, plan_id, subject, period, province, event_id,
                                reported_at_key, body)
+
+    def park(self, parked):
+        with self.db.transaction() as conn:
+            return conn.execute(
+                "INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (parked["parked_id"], parked["queue"], parked["reason"], parked["deliveries"],
+                 parked["routing_key"], parked["parked_at"], dumps(parked["headers"]),
+                 parked["body"])).rowcount == 1
+
+    def parked(self, limit=500):
+        rows = self.db.query("SELECT * FROM parked ORDER BY parked_at DESC LIMIT ?", (limit,))
+        return [_parked_row({**dict(r), "headers": loads(r["headers"])}) for r in rows]
 
     def get_meta(self, key):
         rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
@@ -373,6 +403,17 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
                       body):
         return self._apply(kind, plan_id, subject, period, province, event_id, reported_at_key,
                            body)
+
+    def park(self, parked):
+        try:
+            self.db.parked.insert_one({"_id": parked["parked_id"], **parked})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def parked(self, limit=500):
+        cursor = self.db.parked.find().sort("parked_at", DESCENDING).limit(limit)
+        return [_parked_row({k: v for k, v in d.items() if k != "_id"}) for d in cursor]
 
     def get_meta(self, key):
         doc = self.db.meta.find_one({"_id": key})

@@ -365,3 +365,18 @@ def test_meta_values_are_kept(store, backend):
     store.set_meta("views_version", 3)
     store.set_meta("views_version", 4)
     assert backend.reopen(store).get_meta("views_version") == 4
+
+
+def test_parked_messages_are_kept_once_with_their_body(store):
+    parked = {"parked_id": "p1", "queue": "notify.on.reporting.report_rejected",
+              "reason": "delivery_limit", "deliveries": 6, "routing_key": "report_rejected",
+              "parked_at": "2024-04-10T02:30:00+00:00", "headers": {"x-death": [{"count": 6}]},
+              "body": "{\"event_id\": \"ข้อความ\"}".encode("utf-8")}
+    assert store.park(parked) is True
+    assert store.park(parked) is False
+    store.park({**parked, "parked_id": "p2", "parked_at": "2024-04-11T00:00:00+00:00",
+                "body": b"\xff\xfe"})
+    kept = store.parked()
+    assert [p["parked_id"] for p in kept] == ["p2", "p1"]
+    assert kept[1]["body"] == "{\"event_id\": \"ข้อความ\"}" and kept[1]["deliveries"] == 6
+    assert kept[1]["headers"] == {"x-death": [{"count": 6}]}

@@ -272,3 +272,9 @@ def test_clusterctl_rebuild_replays_the_event_store_into_the_same_views(system, 
     assert done.returncode == 0, done.stderr
     assert "rebuilt" in done.stdout and "stored reports" in done.stdout
     assert results(system, "FY2569-Q3", "NE2-3.1") == before
+
+
+def test_parked_messages_are_shown_to_the_admin_only(system):
+    assert system.get("/api/parked", system.key("osm", "northeast-lower-2")).status_code == 403
+    response = system.get("/api/parked", system.key())
+    assert response.status_code == 200 and isinstance(response.json(), list)

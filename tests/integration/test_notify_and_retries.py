@@ -10,7 +10,6 @@ from kombu import Connection, Exchange, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from clusterctl.settings import REPO_ROOT
-from services.contracts.topology import parked_queue
 from services.notify.service import NotifyService
 from services.plans.service import PlansService
 from services.reporting.service import ReportingService
@@ -82,12 +81,9 @@ def test_a_poison_event_is_parked_after_the_delivery_limit_and_others_flow(
         report(provinces, "TH-34", "NE2-1.1", "FY2567-Q1", 5, "2024-01-02T00:00:00+07:00")
         wait_until(lambda: provinces_of(rpc, "FY2567-Q1", "NE2-1.1")["reported"] == 1,
                    what="a report accepted while the poison is retried")
-    with Connection(rabbit_config["AMQP_URI"]) as conn:
-        parked = conn.SimpleQueue(parked_queue())
-        message = parked.get(timeout=30)
-        death = message.headers["x-death"][0]
-        assert death["queue"] == "reporting.on.plans.plan_published"
-        assert death["reason"] == "delivery_limit"
-        assert message.payload["event_id"] == "poison"
-        message.ack()
-        parked.close()
+        parked = wait_until(lambda: rpc.reporting.list_parked(), timeout=30,
+                            what="the poison event in the parked-message store")
+    [kept] = parked
+    assert kept["queue"] == "reporting.on.plans.plan_published"
+    assert kept["reason"] == "delivery_limit" and kept["routing_key"] == "plan_published"
+    assert '"poison"' in kept["body"]
