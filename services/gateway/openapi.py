@@ -143,6 +143,23 @@ def openapi_document() -> dict:
         "responses": {**_ok("IndicatorResults", "results for the period"),
                       "400": {"description": "missing or invalid period",
                               "content": {"application/json": {"schema": "Error"}}}}}})
+    spec.path("/api/plans/{plan_id}/indicators/{code}/series", operations={"get": {
+        "summary": "One indicator across every period reported so far (time order), each with "
+                   "target, status and Thai/English period labels",
+        "security": secured,
+        "parameters": [plan_id, {"name": "code", "in": "path", "required": True,
+                                 "schema": {"type": "string"}}],
+        "responses": _ok({"type": "object"}, "the series")}})
+    spec.path("/api/plans/{plan_id}/problems", operations={"get": {
+        "summary": "Problems and obstacles reported with project progress, newest first",
+        "security": secured,
+        "parameters": [plan_id] + [{"name": n, "in": "query", "required": False,
+                                    "schema": {"type": "string"}, "description": d}
+                                   for n, d in (("issue", "development issue number"),
+                                                ("project", "project code"),
+                                                ("province", "e.g. TH-34"),
+                                                ("q", "text in problems or solutions"))],
+        "responses": _ok({"type": "object"}, "register entries", array=True)}})
     spec.path("/api/parked", operations={"get": {
         "summary": "Messages a service could not process after the delivery limit (admin): "
                    "queue, reason, deliveries, routing key, headers, body",

@@ -296,6 +296,31 @@ class GatewayService:
         results = call(self.reporting, "indicator_results", plan_id, period)
         return json_response(access.results_for(principal, results))
 
+    @http("GET", "/api/plans/<string:plan_id>/indicators/<string:code>/series")
+    @endpoint
+    def indicator_series(self, request, plan_id, code):
+        principal, _ = self._visible_plan(request, plan_id)
+        series = call(self.reporting, "indicator_series", plan_id, code)
+        series["series"] = access.results_for(principal, {"results": series["series"]})["results"]
+        return json_response(series)
+
+    @http("GET", "/api/plans/<string:plan_id>/problems")
+    @endpoint
+    def problems(self, request, plan_id):
+        """The problems-and-obstacles register; a province key sees its own province's."""
+        principal, _ = self._visible_plan(request, plan_id)
+        issue = request.args.get("issue")
+        if issue is not None and not issue.isdigit():
+            raise ApiError(400, "bad_request", f"issue {issue!r} is not a development issue number")
+        province = request.args.get("province")
+        if principal.role == "province":
+            if province and province != principal.scope:
+                raise access.forbidden(f"a {principal.scope} key sees only its own problems")
+            province = principal.scope
+        return json_response(call(self.reporting, "problems", plan_id,
+                                  int(issue) if issue else None, request.args.get("project"),
+                                  [province] if province else None, request.args.get("q")))
+
     @http("GET", "/api/rejections")
     @endpoint
     def rejections(self, request):

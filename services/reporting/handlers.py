@@ -168,9 +168,7 @@ class QueryError(ValueError):
 
 
 def indicator_results(store, plan_id: str, period: str) -> dict:
-    plan = store.get_plan(plan_id)
-    if plan is None:
-        raise QueryError(f"plan {plan_id!r} is unknown to reporting")
+    plan = _plan(store, plan_id)
     try:
         parse_period(period)
     except PeriodError as exc:
@@ -179,3 +177,55 @@ def indicator_results(store, plan_id: str, period: str) -> dict:
     results = [domain.indicator_result(plan, indicator, period, views.get(indicator["code"]))
                for _, indicator in domain.iter_indicators(plan)]
     return {"plan_id": plan_id, "period": period, "results": results}
+
+
+def indicator_series(store, plan_id: str, code: str) -> dict:
+    """One indicator across every period reported so far, in time order, each with its target
+    and status - the trend a committee looks at."""
+    plan = _plan(store, plan_id)
+    indicator = domain.find_indicator(plan, code)
+    if indicator is None:
+        raise QueryError(f"plan {plan_id} has no indicator {code!r}")
+    views = store.indicator_series(plan_id, code)
+    periods = sorted(views, key=lambda p: (parse_period(p).start, parse_period(p).end))
+    return {"plan_id": plan_id, "indicator": code, "frequency": indicator["frequency"],
+            "series": [{**domain.indicator_result(plan, indicator, p, views[p]), "period": p,
+                        "label_th": parse_period(p).label_th, "label_en": parse_period(p).label_en}
+                       for p in periods]}
+
+
+def problems_register(store, plan_id: str, issue: int | None = None, project: str | None = None,
+                      provinces: list[str] | None = None, text: str | None = None) -> list[dict]:
+    """Problems and obstacles agencies reported with their projects, past and present, newest
+    first; ``text`` matches problems or solutions (Thai is matched as written: no word breaks)."""
+    plan = _plan(store, plan_id)
+    projects = {p["code"]: p for p in plan["projects"]}
+    needle = (text or "").strip().casefold()
+    found = []
+    for report in store.project_reports(plan_id):
+        if not (report.get("problems") or report.get("solutions")):
+            continue
+        info = projects.get(report["project"], {})
+        if issue is not None and info.get("issue") != issue:
+            continue
+        if project and report["project"] != project:
+            continue
+        if provinces is not None and report["province"] not in provinces:
+            continue
+        if needle and needle not in f"{report.get('problems') or ''}\n{report.get('solutions') or ''}".casefold():
+            continue
+        found.append({"project": report["project"], "title_th": info.get("title_th"),
+                      "title_en": info.get("title_en"), "issue": info.get("issue"),
+                      "implementing_agency": info.get("implementing_agency"),
+                      "province": report["province"], "as_of": report["as_of"],
+                      "reported_at": report["reported_at"], "event_id": report["event_id"],
+                      "procurement_stage": report["procurement_stage"],
+                      "problems": report.get("problems"), "solutions": report.get("solutions")})
+    return sorted(found, key=lambda r: (r["reported_at"], r["event_id"]), reverse=True)
+
+
+def _plan(store, plan_id: str) -> dict:
+    plan = store.get_plan(plan_id)
+    if plan is None:
+        raise QueryError(f"plan {plan_id!r} is unknown to reporting")
+    return plan

@@ -61,6 +61,14 @@ class ReportingService:
         return self.store.rejections(provinces, limit)
 
     @rpc
+    def indicator_series(self, plan_id, indicator):
+        return handlers.indicator_series(self.store, plan_id, indicator)
+
+    @rpc
+    def problems(self, plan_id, issue=None, project=None, provinces=None, text=None):
+        return handlers.problems_register(self.store, plan_id, issue, project, provinces, text)
+
+    @rpc
     def list_parked(self, limit=500):
         return self.store.parked(limit)
 

@@ -63,6 +63,14 @@ class ReportingStore(ABC):
         """Each (project, province)'s report in force."""
 
     @abstractmethod
+    def project_reports(self, plan_id: str) -> list[dict]:
+        """Every accepted project report of the plan, past and present, oldest first."""
+
+    @abstractmethod
+    def indicator_series(self, plan_id: str, indicator: str) -> dict[str, dict]:
+        """The indicator's view in every period that has one, by period code."""
+
+    @abstractmethod
     def record_rejection(self, rejection: dict, events) -> bool:
         """Keep a rejection (idempotent on rejection_id); True when new."""
 
@@ -292,6 +300,16 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
                              " AND plan_id = ? ORDER BY subject, province", (plan_id,))
         return [loads(r["body"]) for r in rows]
 
+    def project_reports(self, plan_id):
+        rows = self.db.query("SELECT body FROM reports WHERE kind = 'project' AND plan_id = ?"
+                             " ORDER BY reported_at, event_id", (plan_id,))
+        return [loads(r["body"]) for r in rows]
+
+    def indicator_series(self, plan_id, indicator):
+        rows = self.db.query("SELECT period, view FROM indicator_views WHERE plan_id = ?"
+                             " AND indicator = ?", (plan_id, indicator))
+        return {r["period"]: loads(r["view"]) for r in rows}
+
     def record_rejection(self, rejection, events):
         with self.db.transaction() as conn:
             cur = conn.execute(
@@ -443,6 +461,15 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
         cursor = self.db.current_reports.find({"kind": "project", "plan_id": plan_id}).sort(
             [("subject", 1), ("province", 1)])
         return [d["body"] for d in cursor]
+
+    def project_reports(self, plan_id):
+        cursor = self.db.reports.find({"kind": "project", "plan_id": plan_id}).sort(
+            [("reported_at", ASCENDING), ("_id", ASCENDING)])
+        return [d["body"] for d in cursor]
+
+    def indicator_series(self, plan_id, indicator):
+        cursor = self.db.indicator_views.find({"plan_id": plan_id, "indicator": indicator})
+        return {d["period"]: d["view"] for d in cursor}
 
     def record_rejection(self, rejection, events):
         doc = dict(rejection)

@@ -380,3 +380,23 @@ def test_parked_messages_are_kept_once_with_their_body(store):
     assert [p["parked_id"] for p in kept] == ["p2", "p1"]
     assert kept[1]["body"] == "{\"event_id\": \"ข้อความ\"}" and kept[1]["deliveries"] == 6
     assert kept[1]["headers"] == {"x-death": [{"count": 6}]}
+
+
+def test_every_project_report_is_kept_for_the_problems_register(store):
+    progress(store, EVENT_B, 60.0, LATE)
+    progress(store, EVENT_A, 40.0, EARLY)            # superseded, but still history
+    progress(store, EVENT_C, 10.0, EARLY, province="TH-33")
+    history = store.project_reports(PLAN_ID)
+    assert history[-1]["event_id"] == EVENT_B  # oldest first, by reported_at
+    assert {r["event_id"] for r in history} == {EVENT_A, EVENT_B, EVENT_C}
+    assert all(r["problems"] == "ฝนตกหนัก" for r in history)
+    assert store.project_reports("other-plan") == []
+
+
+def test_an_indicators_views_are_listed_by_period(store):
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q1", {"value": 1.0}, [])
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 2.0}, [])
+    store.save_indicator_view(PLAN_ID, "NE2-2.1", "FY2567-Q2", {"value": 9.0}, [])
+    assert store.indicator_series(PLAN_ID, "NE2-1.1") == {"FY2567-Q1": {"value": 1.0},
+                                                           "FY2567-Q2": {"value": 2.0}}
+    assert store.indicator_series(PLAN_ID, "NE2-9.9") == {}

@@ -278,3 +278,40 @@ def test_parked_messages_are_shown_to_the_admin_only(system):
     assert system.get("/api/parked", system.key("osm", "northeast-lower-2")).status_code == 403
     response = system.get("/api/parked", system.key())
     assert response.status_code == 200 and isinstance(response.json(), list)
+
+
+def test_the_problems_register_is_searchable_in_thai_and_scoped(system, province):
+    th37 = province("TH-37")
+    for pct, when, problem in ((30, "2024-03-31", "ฝนตกหนัก ผู้รับจ้างเข้าพื้นที่ไม่ได้"),
+                               (55, "2024-06-30", "ราคาวัสดุก่อสร้างสูงขึ้น")):
+        event_id = str(uuid.uuid4())
+        th37.publish({"event_id": event_id, "province": "TH-37", "project": "NE2-67-002",
+                      "as_of": when, "physical_progress_pct": pct, "disbursed_thb": 1000.0 * pct,
+                      "procurement_stage": "in_progress", "problems": problem,
+                      "solutions": "ขยายเวลาสัญญา", "reported_at": f"{when}T17:00:00+07:00"},
+                     kind="project", event_id=event_id)
+    osm = system.key("osm", "northeast-lower-2")
+    found = wait_until(lambda: len(r := system.get(f"/api/plans/{PLAN}/problems", osm,
+                                                   project="NE2-67-002").json()) >= 2 and r,
+                       what="two problem entries")
+    assert [f["as_of"] for f in found][:2] == ["2024-06-30", "2024-03-31"]  # newest first
+    assert found[0]["issue"] == 3 and found[0]["title_th"].startswith("พัฒนาเส้นทางท่องเที่ยว")
+    rain = system.get(f"/api/plans/{PLAN}/problems", osm, q="ฝนตก").json()
+    assert [f["problems"] for f in rain] == ["ฝนตกหนัก ผู้รับจ้างเข้าพื้นที่ไม่ได้"]
+    assert system.get(f"/api/plans/{PLAN}/problems", osm, issue="1", q="ฝนตก").json() == []
+    th34 = system.key("province", "TH-34")
+    assert system.get(f"/api/plans/{PLAN}/problems", th34, province="TH-37").status_code == 403
+    assert all(f["province"] == "TH-34" for f in system.get(f"/api/plans/{PLAN}/problems", th34).json())
+
+
+def test_an_indicators_series_runs_in_time_order_with_thai_labels(system, province):
+    for period, value in (("FY2570-Q3", 30.0), ("FY2570-Q2", 20.0)):
+        province("TH-35").report("NE2-1.2", period, value, "2026-11-01T09:00:00+07:00")
+    body = wait_until(lambda: len((b := system.get(f"/api/plans/{PLAN}/indicators/NE2-1.2/series",
+                                                   system.key()).json())["series"]) >= 2 and b,
+                      what="two periods in the series")
+    periods = [s["period"] for s in body["series"]]
+    assert periods.index("FY2570-Q2") < periods.index("FY2570-Q3")
+    q2 = next(s for s in body["series"] if s["period"] == "FY2570-Q2")
+    assert q2["label_th"] == "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2570" and q2["target"] == 4700.0
+    assert system.get(f"/api/plans/{PLAN}/indicators/NO-SUCH/series", system.key()).status_code == 400
