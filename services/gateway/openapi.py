@@ -160,6 +160,24 @@ def openapi_document() -> dict:
                                                 ("province", "e.g. TH-34"),
                                                 ("q", "text in problems or solutions"))],
         "responses": _ok({"type": "object"}, "register entries", array=True)}})
+    spec.path("/api/plans/{plan_id}/projects/progress", operations={"get": {
+        "summary": "Each project: physical %, disbursed THB and % of budget, planned disbursement "
+                   "to date, the government's target for the quarter, procurement stage, "
+                   "behind-schedule flag with reasons, and the provinces' reports",
+        "security": secured, "parameters": [plan_id],
+        "responses": _ok({"type": "object"}, "progress")}})
+    spec.path("/api/disbursement-targets", operations={"get": {
+        "summary": "The government's cumulative disbursement targets by fiscal year and quarter",
+        "security": secured, "responses": _ok({"type": "object"}, "targets")}})
+    spec.path("/api/disbursement-targets/{fiscal_year}", operations={"put": {
+        "summary": "Set a fiscal year's targets (admin), e.g. {\"Q1\": 30, \"Q2\": 52, "
+                   "\"Q3\": 77, \"Q4\": 100} (% of budget, cumulative)",
+        "security": secured,
+        "parameters": [{"name": "fiscal_year", "in": "path", "required": True,
+                        "schema": {"type": "string", "example": "FY2567"}}],
+        "requestBody": _body({"type": "object"}),
+        "responses": {"200": _json({"type": "object"}, "every fiscal year's targets"),
+                      **AUTH_ERRORS, "400": _json("Error", "what is wrong with them")}}})
     spec.path("/api/parked", operations={"get": {
         "summary": "Messages a service could not process after the delivery limit (admin): "
                    "queue, reason, deliveries, routing key, headers, body",

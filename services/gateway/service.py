@@ -321,6 +321,31 @@ class GatewayService:
                                   int(issue) if issue else None, request.args.get("project"),
                                   [province] if province else None, request.args.get("q")))
 
+    @http("GET", "/api/plans/<string:plan_id>/projects/progress")
+    @endpoint
+    def project_progress(self, request, plan_id):
+        principal, _ = self._visible_plan(request, plan_id)
+        status = call(self.reporting, "project_status", plan_id)
+        if principal.role == "province":  # its own province's figures only
+            for row in status["projects"]:
+                row["provinces"] = {k: v for k, v in row["provinces"].items() if k == principal.scope}
+        return json_response(status)
+
+    @http("GET", "/api/disbursement-targets")
+    @endpoint
+    def disbursement_targets(self, request):
+        self._principal(request)
+        return json_response(call(self.reporting, "disbursement_targets"))
+
+    @http("PUT", "/api/disbursement-targets/<string:fiscal_year>")
+    @endpoint
+    def set_disbursement_targets(self, request, fiscal_year):
+        principal = self._principal(request)
+        if principal.role != "admin":
+            raise access.forbidden("only the admin sets the government's disbursement targets")
+        return json_response(call(self.reporting, "set_disbursement_targets", fiscal_year,
+                                  json_body(request)))
+
     @http("GET", "/api/rejections")
     @endpoint
     def rejections(self, request):

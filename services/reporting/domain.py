@@ -9,12 +9,12 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from statistics import fmean
 
 from marshmallow import ValidationError
 
-from services.contracts.periods import PeriodError, parse_period
+from services.contracts.periods import PeriodError, fiscal_year_of, parse_period
 from services.contracts.plans import iter_indicators
 from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
                                         ROUTING_KEY, describe_errors)
@@ -288,3 +288,71 @@ def rejected_event(rejection: dict) -> tuple[str, dict]:
         "reason": rejection["reason"],
         "received_at": rejection["received_at"],
     }
+
+
+# --- project progress -------------------------------------------------------------------------
+
+STAGE_ORDER = ("not_started", "preparing_tor", "procurement", "contract_signed", "in_progress",
+               "inspection", "completed", "cancelled")
+
+
+def fiscal_quarter_of(day: date) -> tuple[int, int]:
+    """(B.E. fiscal year, quarter 1-4) of a C.E. date: Oct-Dec is quarter 1."""
+    return fiscal_year_of(day), (day.month - 10) % 12 // 3 + 1
+
+
+def project_progress(plan: dict, in_force: list[dict], government_targets: dict) -> list[dict]:
+    """Each project of the plan with what its provinces reported: physical progress, money
+    disbursed against the budget, against its own planned quarterly disbursement and against
+    the government's disbursement target for that quarter of the fiscal year."""
+    by_project: dict[str, list[dict]] = {}
+    for report in in_force:
+        by_project.setdefault(report["project"], []).append(report)
+    return [_progress_of(project, by_project.get(project["code"], []),
+                         government_targets.get(f"FY{project['fiscal_year']}", {}))
+            for project in plan["projects"]]
+
+
+def _progress_of(project: dict, reports: list[dict], government: dict) -> dict:
+    budget = project["budget_thb"]
+    row = {"project": project["code"], "title_th": project["title_th"],
+           "title_en": project["title_en"], "fiscal_year": project["fiscal_year"],
+           "issue": project["issue"], "status": project["status"], "budget_thb": budget,
+           "provinces_reported": sorted(r["province"] for r in reports),
+           "provinces": {r["province"]: {k: r[k] for k in ("as_of", "physical_progress_pct",
+                                                          "disbursed_thb", "procurement_stage")}
+                         for r in reports}}
+    if not reports:
+        return {**row, "as_of": None, "quarter": None, "physical_progress_pct": None,
+                "disbursed_thb": None, "disbursement_pct": None, "planned_to_date_thb": None,
+                "planned_to_date_pct": None, "government_target_pct": None,
+                "procurement_stage": None, "behind_schedule": None, "behind_reasons": []}
+    as_of = max(date.fromisoformat(r["as_of"]) for r in reports)
+    fy, quarter = fiscal_quarter_of(as_of)
+    # Before the project's year nothing is due; after it, the whole year is.
+    quarter = 0 if fy < project["fiscal_year"] else 4 if fy > project["fiscal_year"] else quarter
+    disbursed = sum(r["disbursed_thb"] for r in reports)
+    planned = sum(project.get("planned_disbursement", {}).get(f"Q{q}", 0.0)
+                  for q in range(1, quarter + 1))
+    pct = lambda amount: round(amount / budget * 100, 2) if budget else None  # noqa: E731
+    government_pct = government.get(f"Q{quarter}") if quarter else None
+    reasons = []
+    if project.get("planned_disbursement") and quarter and disbursed + CENT < planned:
+        reasons.append("below_planned_disbursement")
+    if government_pct is not None and budget and disbursed / budget * 100 + 1e-9 < government_pct:
+        reasons.append("below_government_target")
+    if project["status"] == "cancelled":
+        reasons = []  # nothing more is due from a cancelled project
+    stages = [r["procurement_stage"] for r in reports]
+    return {**row, "as_of": as_of.isoformat(), "quarter": quarter or None,
+            "physical_progress_pct": round(fmean(r["physical_progress_pct"] for r in reports), 2),
+            "disbursed_thb": disbursed, "disbursement_pct": pct(disbursed),
+            "planned_to_date_thb": planned if quarter else 0.0,
+            "planned_to_date_pct": pct(planned) if quarter else 0.0,
+            "government_target_pct": government_pct,
+            "procurement_stage": min(stages, key=STAGE_ORDER.index),  # the least advanced
+            "behind_schedule": bool(reasons),
+            "behind_reasons": reasons}
+
+
+CENT = 0.005

@@ -69,6 +69,18 @@ class ReportingService:
         return handlers.problems_register(self.store, plan_id, issue, project, provinces, text)
 
     @rpc
+    def project_status(self, plan_id):
+        return handlers.project_status(self.store, plan_id)
+
+    @rpc
+    def disbursement_targets(self):
+        return self.store.get_meta(handlers.GOVERNMENT_TARGETS) or {}
+
+    @rpc
+    def set_disbursement_targets(self, fiscal_year, targets):
+        return handlers.set_disbursement_targets(self.store, fiscal_year, targets)
+
+    @rpc
     def list_parked(self, limit=500):
         return self.store.parked(limit)
 

@@ -5,6 +5,7 @@ import uuid
 from email import policy
 
 import pika
+import requests
 import pytest
 
 from tests.support.system import Province, wait_until
@@ -315,3 +316,30 @@ def test_an_indicators_series_runs_in_time_order_with_thai_labels(system, provin
     q2 = next(s for s in body["series"] if s["period"] == "FY2570-Q2")
     assert q2["label_th"] == "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2570" and q2["target"] == 4700.0
     assert system.get(f"/api/plans/{PLAN}/indicators/NO-SUCH/series", system.key()).status_code == 400
+
+
+def test_project_progress_against_the_governments_targets(system, province):
+    admin, osm = system.key(), system.key("osm", "northeast-lower-2")
+    url = "/api/disbursement-targets/FY2568"
+    put = lambda key, body: requests.put(f"{system.base}{url}", json=body, timeout=15,  # noqa: E731
+                                         headers={"Authorization": f"Bearer {key}"})
+    assert put(osm, {"Q1": 30, "Q2": 52, "Q3": 77, "Q4": 100}).status_code == 403
+    bad = put(admin, {"Q1": 60, "Q2": 52, "Q3": 177, "Q4": 100})
+    assert bad.status_code == 400 and "Q3 must be a percentage" in bad.json()["error"]["message"]
+    assert put(admin, {"Q1": 30, "Q2": 52, "Q3": 77, "Q4": 100}).status_code == 200
+
+    event_id = str(uuid.uuid4())
+    province("TH-34").publish({
+        "event_id": event_id, "province": "TH-34", "project": "NE2-68-001", "as_of": "2025-03-31",
+        "physical_progress_pct": 35.0, "disbursed_thb": 2_000_000.0,
+        "procurement_stage": "in_progress", "reported_at": "2025-04-02T10:00:00+07:00"},
+        kind="project", event_id=event_id)
+
+    def row():
+        body = system.get(f"/api/plans/{PLAN}/projects/progress", osm).json()
+        return next((r for r in body["projects"] if r["project"] == "NE2-68-001"
+                     and r["provinces_reported"]), None)
+    progress = wait_until(row, what="the project's progress")
+    # budget 10 M; planned Q1+Q2 = 4 M; government Q2 target 52 %
+    assert progress["disbursement_pct"] == 20.0 and progress["planned_to_date_pct"] == 40.0
+    assert progress["government_target_pct"] == 52.0 and progress["behind_schedule"] is True
