@@ -13,13 +13,10 @@ import mongomock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clusterctl.reference import load_sample_plan
-from clusterctl.settings import REPO_ROOT
 from services.infra.messaging import RawMessage
-from services.plans import lifecycle
-from services.plans.domain import parse_reference_csv
 from services.reporting import handlers
 from services.reporting.store import MongoReportingStore, SqliteReportingStore
+from tests.support.plans import published_sample_plan
 
 PROVINCES = ("TH-34", "TH-33", "TH-35", "TH-37")
 INDICATORS = {"NE2-1.1": ("FY2567-Q1", "FY2567-Q2"),   # sum, quarterly
@@ -29,15 +26,7 @@ INDICATORS = {"NE2-1.1": ("FY2567-Q1", "FY2567-Q2"),   # sum, quarterly
 BASE = datetime(2024, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=7)))
 
 
-def _published_plan():
-    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
-    reference = parse_reference_csv(text, "reference", "2017-11-17")
-    plan, _ = lifecycle.publish(lifecycle.create(load_sample_plan(), reference), "test", "test",
-                                datetime.now(timezone.utc))
-    return plan
-
-
-PLAN = _published_plan()
+PLAN = published_sample_plan()
 
 reports = st.builds(
     lambda province, indicator, period_index, value, hours: {

@@ -1,25 +1,17 @@
 """Project progress against budget, the project's own plan and the government's targets."""
 import copy
-from datetime import datetime, timezone
 
 import pytest
 
-from clusterctl.reference import load_sample_plan
-from clusterctl.settings import REPO_ROOT
-from services.plans import lifecycle
-from services.plans.domain import parse_reference_csv
 from services.reporting.domain import project_progress
+from tests.support.plans import published_sample_plan
 
 GOVERNMENT = {"FY2567": {"Q1": 30.0, "Q2": 52.0, "Q3": 77.0, "Q4": 100.0}}
 
 
 @pytest.fixture(scope="module")
 def plan():
-    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
-    reference = parse_reference_csv(text, "reference", "2017-11-17")
-    published, _ = lifecycle.publish(lifecycle.create(load_sample_plan(), reference), "t", "t",
-                                     datetime.now(timezone.utc))
-    return published
+    return published_sample_plan()
 
 
 def report(province, as_of, pct, disbursed, stage="in_progress", project="NE2-67-002"):
