@@ -166,6 +166,18 @@ def openapi_document() -> dict:
                    "behind-schedule flag with reasons, and the provinces' reports",
         "security": secured, "parameters": [plan_id],
         "responses": _ok({"type": "object"}, "progress")}})
+    spec.path("/api/plans/{plan_id}/completeness", operations={"get": {
+        "summary": "Per province: reports expected for the period, received, on time (by the due "
+                   "date: period end + due_days), late, missing, completeness and timeliness %",
+        "security": secured,
+        "parameters": [plan_id, {"name": "period", "in": "query", "required": True,
+                                 "schema": {"type": "string"}}],
+        "responses": _ok({"type": "object"}, "completeness")}})
+    spec.path("/api/reporting-schedule", operations={"put": {
+        "summary": "When reports are due: {\"due_days\": 15} days after a period ends (admin)",
+        "security": secured, "requestBody": _body({"type": "object"}),
+        "responses": {"200": _json({"type": "object"}, "the schedule"), **AUTH_ERRORS,
+                      "400": _json("Error", "not a number of days from 0 to 180")}}})
     spec.path("/api/disbursement-targets", operations={"get": {
         "summary": "The government's cumulative disbursement targets by fiscal year and quarter",
         "security": secured, "responses": _ok({"type": "object"}, "targets")}})

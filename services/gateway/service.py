@@ -331,6 +331,27 @@ class GatewayService:
                 row["provinces"] = {k: v for k, v in row["provinces"].items() if k == principal.scope}
         return json_response(status)
 
+    @http("GET", "/api/plans/<string:plan_id>/completeness")
+    @endpoint
+    def completeness(self, request, plan_id):
+        principal, _ = self._visible_plan(request, plan_id)
+        period = request.args.get("period")
+        if not period:
+            raise ApiError(400, "bad_request", "query parameter 'period' is required, e.g. FY2567-Q2")
+        result = call(self.reporting, "completeness", plan_id, period)
+        if principal.role == "province":
+            result["provinces"] = [r for r in result["provinces"] if r["province"] == principal.scope]
+        return json_response(result)
+
+    @http("PUT", "/api/reporting-schedule")
+    @endpoint
+    def set_due_days(self, request):
+        principal = self._principal(request)
+        if principal.role != "admin":
+            raise access.forbidden("only the admin sets when reports are due")
+        return json_response({"due_days": call(self.reporting, "set_due_days",
+                                                json_body(request).get("due_days"))})
+
     @http("GET", "/api/disbursement-targets")
     @endpoint
     def disbursement_targets(self, request):

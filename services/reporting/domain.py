@@ -9,7 +9,8 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from statistics import fmean
 
 from marshmallow import ValidationError
@@ -21,6 +22,7 @@ from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHE
 from services.contracts.topology import INDICATOR_OFF_TARGET, REPORT_REJECTED
 
 EVENT_NAMESPACE = uuid.UUID("0f6a1f8e-8f5e-4a53-9d43-7d0b8a3c2b10")
+BANGKOK = ZoneInfo("Asia/Bangkok")
 JSON_TYPES = ("application/json", "text/json")
 
 
@@ -356,3 +358,43 @@ def _progress_of(project: dict, reports: list[dict], government: dict) -> dict:
 
 
 CENT = 0.005
+
+
+# --- completeness and timeliness (DHIS2-style reporting rates) -----------------------------------
+
+DEFAULT_DUE_DAYS = 15  # a period's reports are due this many days after it ends
+
+
+def due_date(period_code: str, due_days: int) -> date:
+    return parse_period(period_code).end + timedelta(days=due_days)
+
+
+def completeness(plan: dict, period_code: str, first_received: dict, due_days: int,
+                 today: date) -> list[dict]:
+    """Per province: reports expected for the period (indicators of that frequency it reports),
+    received, on time (first received by the due date, Bangkok time), late, missing - and the
+    rates, never above 100 %."""
+    period = parse_period(period_code)
+    due = due_date(period_code, due_days)
+    rows = []
+    for province in plan["provinces"]:
+        expected = [i["code"] for _, i in iter_indicators(plan)
+                    if i["frequency"] == period.kind
+                    and (not i.get("provinces") or province in i["provinces"])]
+        received = {code: _bangkok_date(first_received[(province, code)]) for code in expected
+                    if (province, code) in first_received}
+        on_time = sorted(c for c, day in received.items() if day <= due)
+        late = sorted(c for c, day in received.items() if day > due)
+        missing = sorted(set(expected) - set(received))
+        rate = lambda n: round(n / len(expected) * 100, 2) if expected else None  # noqa: E731
+        rows.append({"province": province, "period": period_code, "due_date": due.isoformat(),
+                     "overdue": today > due and bool(missing),
+                     "expected": len(expected), "received": len(received),
+                     "on_time": len(on_time), "late": len(late), "missing": missing,
+                     "late_indicators": late, "completeness_pct": rate(len(received)),
+                     "timeliness_pct": rate(len(on_time))})
+    return rows
+
+
+def _bangkok_date(iso: str) -> date:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(BANGKOK).date()

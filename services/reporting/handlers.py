@@ -266,3 +266,25 @@ def project_status(store, plan_id: str) -> dict:
     targets = store.get_meta(GOVERNMENT_TARGETS) or {}
     return {"plan_id": plan_id, "government_targets": targets,
             "projects": domain.project_progress(plan, store.project_progress(plan_id), targets)}
+
+
+DUE_DAYS = "reporting_due_days"
+
+
+def completeness(store, plan_id: str, period: str, today=None) -> dict:
+    plan = _plan(store, plan_id)
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        raise QueryError(str(exc)) from None
+    due_days = store.get_meta(DUE_DAYS) or domain.DEFAULT_DUE_DAYS
+    today = today or datetime.now(domain.BANGKOK).date()
+    rows = domain.completeness(plan, period, store.first_received(plan_id, period), due_days, today)
+    return {"plan_id": plan_id, "period": period, "due_days": due_days, "provinces": rows}
+
+
+def set_due_days(store, days) -> int:
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 180:
+        raise QueryError("due_days must be a whole number of days from 0 to 180")
+    store.set_meta(DUE_DAYS, days)
+    return days

@@ -81,6 +81,14 @@ class ReportingService:
         return handlers.set_disbursement_targets(self.store, fiscal_year, targets)
 
     @rpc
+    def completeness(self, plan_id, period):
+        return handlers.completeness(self.store, plan_id, period)
+
+    @rpc
+    def set_due_days(self, days):
+        return handlers.set_due_days(self.store, days)
+
+    @rpc
     def list_parked(self, limit=500):
         return self.store.parked(limit)
 

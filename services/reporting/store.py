@@ -67,6 +67,10 @@ class ReportingStore(ABC):
         """Every accepted project report of the plan, past and present, oldest first."""
 
     @abstractmethod
+    def first_received(self, plan_id: str, period: str) -> dict[tuple[str, str], str]:
+        """When each (province, indicator) of the period was first reported (received_at)."""
+
+    @abstractmethod
     def indicator_series(self, plan_id: str, indicator: str) -> dict[str, dict]:
         """The indicator's view in every period that has one, by period code."""
 
@@ -305,6 +309,12 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
                              " ORDER BY reported_at, event_id", (plan_id,))
         return [loads(r["body"]) for r in rows]
 
+    def first_received(self, plan_id, period):
+        rows = self.db.query("SELECT province, subject, min(received_at) AS first FROM reports"
+                             " WHERE kind = 'indicator' AND plan_id = ? AND period = ?"
+                             " GROUP BY province, subject", (plan_id, period))
+        return {(r["province"], r["subject"]): r["first"] for r in rows}
+
     def indicator_series(self, plan_id, indicator):
         rows = self.db.query("SELECT period, view FROM indicator_views WHERE plan_id = ?"
                              " AND indicator = ?", (plan_id, indicator))
@@ -466,6 +476,15 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
         cursor = self.db.reports.find({"kind": "project", "plan_id": plan_id}).sort(
             [("reported_at", ASCENDING), ("_id", ASCENDING)])
         return [d["body"] for d in cursor]
+
+    def first_received(self, plan_id, period):
+        first = {}
+        for d in self.db.reports.find({"kind": "indicator", "plan_id": plan_id, "period": period},
+                                      {"province": 1, "subject": 1, "received_at": 1}):
+            key = (d["province"], d["subject"])
+            if key not in first or d["received_at"] < first[key]:
+                first[key] = d["received_at"]
+        return first
 
     def indicator_series(self, plan_id, indicator):
         cursor = self.db.indicator_views.find({"plan_id": plan_id, "indicator": indicator})

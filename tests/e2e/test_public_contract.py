@@ -343,3 +343,25 @@ def test_project_progress_against_the_governments_targets(system, province):
     # budget 10 M; planned Q1+Q2 = 4 M; government Q2 target 52 %
     assert progress["disbursement_pct"] == 20.0 and progress["planned_to_date_pct"] == 40.0
     assert progress["government_target_pct"] == 52.0 and progress["behind_schedule"] is True
+
+
+def test_completeness_counts_what_each_province_sent(system, province):
+    province("TH-35").report("NE2-4.1", "FY2569-Q4", 7.1, "2026-10-02T09:00:00+07:00")
+    osm = system.key("osm", "northeast-lower-2")
+
+    def th35():
+        body = system.get(f"/api/plans/{PLAN}/completeness", osm, period="FY2569-Q4").json()
+        return next(r for r in body["provinces"] if r["province"] == "TH-35" and r["received"])
+    r = wait_until(th35, what="TH-35's report counted")
+    assert r["expected"] == 8 and r["received"] == 1 and "NE2-4.1" not in r["missing"]
+    assert r["due_date"] == "2026-10-15" and 0 < r["completeness_pct"] <= 100
+    mine = system.get(f"/api/plans/{PLAN}/completeness", system.key("province", "TH-34"),
+                      period="FY2569-Q4").json()["provinces"]
+    assert [x["province"] for x in mine] == ["TH-34"]
+    assert requests.put(f"{system.base}/api/reporting-schedule", json={"due_days": 30}, timeout=15,
+                        headers={"Authorization": f"Bearer {osm}"}).status_code == 403
+    set_ = requests.put(f"{system.base}/api/reporting-schedule", json={"due_days": 30}, timeout=15,
+                        headers={"Authorization": f"Bearer {system.key()}"})
+    assert set_.status_code == 200
+    body = system.get(f"/api/plans/{PLAN}/completeness", osm, period="FY2569-Q4").json()
+    assert body["due_days"] == 30 and body["provinces"][0]["due_date"] == "2026-10-30"

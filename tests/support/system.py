@@ -55,6 +55,7 @@ class RunningSystem:
         self.port = free_port()
         self.smtp_port = free_port()
         self.proc: subprocess.Popen | None = None
+        self.starts = 0  # how many times it said "ready" (the output file is appended to)
         self.output = data_dir / "clusterctl.out"
 
     @property
@@ -75,11 +76,15 @@ class RunningSystem:
                                      start_new_session=True)
         out.close()
         wait_until(self._ready, timeout=timeout, interval=0.5, what="the system to be ready")
+        self.starts += 1
 
     def _ready(self):
+        """Ready as a person sees it: the runner said so (it then supervises), and /health is ok."""
         if self.proc.poll() is not None:
             raise AssertionError(f"clusterctl exited {self.proc.returncode}:\n{self.output.read_text()}")
-        return requests.get(f"{self.base}/health", timeout=3).status_code == 200
+        said_ready = self.output.read_text("utf-8", "replace").count("clusterctl: ready.")
+        return said_ready > self.starts and \
+            requests.get(f"{self.base}/health", timeout=3).status_code == 200
 
     def stop(self, timeout: float = 60) -> int:
         """Ctrl-C, as a person would; returns the exit status."""
