@@ -365,3 +365,15 @@ def test_completeness_counts_what_each_province_sent(system, province):
     assert set_.status_code == 200
     body = system.get(f"/api/plans/{PLAN}/completeness", osm, period="FY2569-Q4").json()
     assert body["due_days"] == 30 and body["provinces"][0]["due_date"] == "2026-10-30"
+
+
+def test_a_simulated_fiscal_year_ends_with_views_matching_an_independent_recomputation(system):
+    import subprocess
+    import sys
+
+    from clusterctl.settings import REPO_ROOT
+    done = subprocess.run([sys.executable, "-m", "bench.simulate_fiscal_year", "--fy", "2566",
+                           "--seed", "11", "--timeout", "90"], cwd=REPO_ROOT, env=system.env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK:" in done.stdout and "match the recomputation" in done.stdout
