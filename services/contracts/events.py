@@ -68,3 +68,15 @@ class ProjectChange(_PlanChange):
     """project_registered, project_changed (with changed_fields) and project_cancelled."""
     project = fields.Dict(required=True)
     changed_fields = fields.List(fields.String(), load_default=list)
+
+
+class ReportDue(_Event):
+    """report_due_soon and report_overdue: a province has not sent all of a period's reports."""
+    plan_id = fields.String(required=True)
+    cluster = fields.String(required=True)
+    province = fields.String(required=True)
+    period = fields.String(required=True)
+    due_date = fields.String(required=True)
+    missing = fields.List(fields.String(), required=True)
+    expected = fields.Integer(required=True)
+    received = fields.Integer(required=True)

@@ -20,6 +20,8 @@ PROJECT_CHANGED = ("plans", "project_changed")
 PROJECT_CANCELLED = ("plans", "project_cancelled")
 REPORT_REJECTED = ("reporting", "report_rejected")
 INDICATOR_OFF_TARGET = ("reporting", "indicator_off_target")
+REPORT_DUE_SOON = ("reporting", "report_due_soon")    # a province has not reported, due soon
+REPORT_OVERDUE = ("reporting", "report_overdue")      # ... and the due date has passed
 
 INTAKE_QUEUE_NAME = "reporting.intake"
 PARKED_EXCHANGE_NAME = "parked"
@@ -44,6 +46,8 @@ SUBSCRIPTIONS = (
     Subscription("notify", *PLAN_PUBLISHED),
     Subscription("notify", *REPORT_REJECTED),
     Subscription("notify", *INDICATOR_OFF_TARGET),
+    Subscription("notify", *REPORT_DUE_SOON),
+    Subscription("notify", *REPORT_OVERDUE),
     Subscription("notify", *TARGET_REVISED),
     Subscription("notify", *PROJECT_REGISTERED),
     Subscription("notify", *PROJECT_CHANGED),

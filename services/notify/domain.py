@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -67,8 +67,9 @@ def osm_of(directory: dict, cluster: str | None) -> list[dict]:
             if "osm" in a.get("roles", []) and cluster and a.get("cluster") == cluster]
 
 
-def recipients_for_rejection(event: dict, directory: dict) -> list[Recipient]:
-    """The sending province's focal contact; its cluster's OSM when it has none on file."""
+def recipients_in_province(event: dict, directory: dict) -> list[Recipient]:
+    """The event's province's focal contact (a rejected report's sender, a province that has
+    not reported); its cluster's OSM when it has none on file."""
     province = event.get("province")
     focal = [a for a in directory["agencies"].values()
              if a.get("province") == province and "focal_point" in a.get("roles", [])]
@@ -92,6 +93,11 @@ def recipients_for_project_change(event: dict, directory: dict) -> list[Recipien
     implementing = directory["agencies"].get(event["project"].get("implementing_agency") or "")
     return _people(([implementing] if implementing else []) + osm_of(directory, event["cluster"]))
 
+
+REMINDER_WORDS = {
+    "report_due_soon": ("ใกล้ถึงกำหนดส่งรายงาน", "Report due soon"),
+    "report_overdue": ("เลยกำหนดส่งรายงาน", "Report overdue"),
+}
 
 PROJECT_CHANGE_WORDS = {
     "project_registered": ("โครงการใหม่ในแผน", "Project added to the plan"),
@@ -130,6 +136,16 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str) ->
                                   | set(event["after"].get("targets", {})))
         subject = (f"[ปรับค่าเป้าหมาย / Target revised] {event['indicator']['code']} "
                    f"({event['plan_id']} v{event['version']})")
+    elif template in REMINDER_WORDS:
+        period = parse_period(event["period"])
+        due = date.fromisoformat(event["due_date"])
+        context.update(words=REMINDER_WORDS[template],
+                       period={"th": period.label_th, "en": period.label_en},
+                       due={"th": thai_date(due), "en": english_date(due)})
+        subject = (f"[{REMINDER_WORDS[template][0]} / {REMINDER_WORDS[template][1]}] "
+                   f"{event['province']} {event['period']}: {len(event['missing'])} "
+                   f"รายการ / item(s)")
+        template_file = "report_due"
     elif template in PROJECT_CHANGE_WORDS:
         context["when"] = _when(event["revision"]["at"])
         context["words"] = PROJECT_CHANGE_WORDS[template]

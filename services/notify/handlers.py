@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from marshmallow import ValidationError
 
 from services.contracts.events import (IndicatorOffTarget, PlanPublished, ProjectChange,
-                                       ReportRejected, TargetRevised)
+                                       ReportDue, ReportRejected, TargetRevised)
 from services.contracts.reports import describe_errors
 
 from . import domain, sender
@@ -15,8 +15,10 @@ from . import domain, sender
 log = logging.getLogger(__name__)
 
 ROUTES = {
-    "report_rejected": (ReportRejected, domain.recipients_for_rejection),
+    "report_rejected": (ReportRejected, domain.recipients_in_province),
     "indicator_off_target": (IndicatorOffTarget, domain.recipients_for_off_target),
+    "report_due_soon": (ReportDue, domain.recipients_in_province),
+    "report_overdue": (ReportDue, domain.recipients_in_province),
     "target_revised": (TargetRevised, domain.recipients_for_target_revision),
     "project_registered": (ProjectChange, domain.recipients_for_project_change),
     "project_changed": (ProjectChange, domain.recipients_for_project_change),

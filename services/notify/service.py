@@ -36,6 +36,14 @@ class NotifyService:
     def on_indicator_off_target(self, payload):
         handlers.queue_mail(self.store, "indicator_off_target", payload, self._public_url)
 
+    @on_event(*topology.REPORT_DUE_SOON)
+    def on_report_due_soon(self, payload):
+        handlers.queue_mail(self.store, "report_due_soon", payload, self._public_url)
+
+    @on_event(*topology.REPORT_OVERDUE)
+    def on_report_overdue(self, payload):
+        handlers.queue_mail(self.store, "report_overdue", payload, self._public_url)
+
     @on_event(*topology.TARGET_REVISED)
     def on_target_revised(self, payload):
         handlers.queue_mail(self.store, "target_revised", payload, self._public_url)

@@ -398,3 +398,49 @@ def completeness(plan: dict, period_code: str, first_received: dict, due_days: i
 
 def _bangkok_date(iso: str) -> date:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(BANGKOK).date()
+
+
+def last_ended_period(kind: str, today: date) -> str:
+    """The most recent period of ``kind`` (yearly, quarterly, monthly) that ended before today."""
+    from services.contracts.periods import fiscal_year_of as fy_of
+    if kind == "monthly":
+        first_of_month = today.replace(day=1)
+        previous = first_of_month - timedelta(days=1)
+        return f"{previous.year}-{previous.month:02d}"
+    fy, quarter = fiscal_quarter_of(today)
+    if kind == "quarterly":
+        return f"FY{fy}-Q{quarter - 1}" if quarter > 1 else f"FY{fy - 1}-Q4"
+    return f"FY{fy_of(today) - 1}"
+
+
+def reminders(plan: dict, today: date, first_received_by_period: dict, due_days: int,
+              soon_days: int = 7) -> list[tuple[str, dict]]:
+    """Report due soon / overdue facts for the provinces still missing reports of the period
+    that ended last, one per (kind, plan, period, province) ever (the event id says so)."""
+    from services.contracts.topology import REPORT_DUE_SOON, REPORT_OVERDUE
+    facts = []
+    kinds = sorted({i["frequency"] for _, i in iter_indicators(plan)})
+    for kind in kinds:
+        period = last_ended_period(kind, today)
+        fiscal_year = parse_period(period).fiscal_year
+        if not plan["start_fy"] <= fiscal_year <= plan["end_fy"]:
+            continue
+        due = due_date(period, due_days)
+        if today > due:
+            fact = REPORT_OVERDUE[1]
+        elif (due - today).days <= soon_days:
+            fact = REPORT_DUE_SOON[1]
+        else:
+            continue
+        rows = completeness(plan, period, first_received_by_period.get(period, {}), due_days, today)
+        for row in rows:
+            if not row["missing"]:
+                continue
+            facts.append((fact, {
+                "event_id": str(uuid.uuid5(EVENT_NAMESPACE,
+                                           f"{fact}:{plan['id']}:{period}:{row['province']}")),
+                "occurred_at": datetime.now(timezone.utc).isoformat(),
+                "plan_id": plan["id"], "cluster": plan["cluster"], "province": row["province"],
+                "period": period, "due_date": row["due_date"], "missing": row["missing"],
+                "expected": row["expected"], "received": row["received"]}))
+    return facts

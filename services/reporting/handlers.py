@@ -288,3 +288,20 @@ def set_due_days(store, days) -> int:
         raise QueryError("due_days must be a whole number of days from 0 to 180")
     store.set_meta(DUE_DAYS, days)
     return days
+
+
+def send_reminders(store, today=None) -> int:
+    """Queue report-due-soon / overdue facts for every published plan (each fact once)."""
+    today = today or datetime.now(domain.BANGKOK).date()
+    due_days = store.get_meta(DUE_DAYS) or domain.DEFAULT_DUE_DAYS
+    events = []
+    for plan in store.plans():
+        if plan["status"] != "published":
+            continue
+        periods = {domain.last_ended_period(kind, today)
+                   for kind in ("monthly", "quarterly", "yearly")}
+        received = {p: store.first_received(plan["id"], p) for p in periods}
+        events += domain.reminders(plan, today, received, due_days)
+    if events:
+        store.add_events(events)
+    return len(events)

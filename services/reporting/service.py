@@ -41,7 +41,8 @@ class ReportingService:
 
     @on_event(*topology.PLAN_PUBLISHED)
     def on_plan_published(self, payload):
-        handlers.handle_plan_published(self.store, payload)
+        if handlers.handle_plan_published(self.store, payload):
+            self.remind()  # a new plan may already have overdue periods
 
     @rpc
     def health(self):
@@ -100,6 +101,12 @@ class ReportingService:
     @timer(interval=3600, eager=True)
     def ensure_views_current(self):
         handlers.ensure_views_current(self.store)
+
+    @timer(interval=600, eager=True)
+    def remind(self):
+        """Who has not reported the period that ended last: due soon, then overdue."""
+        if handlers.send_reminders(self.store):
+            relay(self.store, self.dispatch)
 
     @timer(interval=2, eager=True)
     def relay_outbox(self):

@@ -110,6 +110,10 @@ class ReportingStore(ABC):
         is now the one in force for its key."""
 
     @abstractmethod
+    def add_events(self, events) -> None:
+        """Queue facts in the outbox; an event_id queued before (even long ago) is ignored."""
+
+    @abstractmethod
     def get_meta(self, key: str): ...
 
     @abstractmethod
@@ -269,6 +273,10 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
     def parked(self, limit=500):
         rows = self.db.query("SELECT * FROM parked ORDER BY parked_at DESC LIMIT ?", (limit,))
         return [_parked_row({**dict(r), "headers": loads(r["headers"])}) for r in rows]
+
+    def add_events(self, events):
+        with self.db.transaction() as conn:
+            self._add_events(conn, events)
 
     def get_meta(self, key):
         rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
@@ -442,6 +450,9 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
     def parked(self, limit=500):
         cursor = self.db.parked.find().sort("parked_at", DESCENDING).limit(limit)
         return [_parked_row({k: v for k, v in d.items() if k != "_id"}) for d in cursor]
+
+    def add_events(self, events):
+        self._add_events(events)
 
     def get_meta(self, key):
         doc = self.db.meta.find_one({"_id": key})

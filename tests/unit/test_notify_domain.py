@@ -7,7 +7,7 @@ import pytest
 from clusterctl.reference import load_sample_plan
 from services.contracts.events import IndicatorOffTarget, ReportRejected
 from services.notify.domain import (Recipient, mail_id, recipients_for_off_target,
-                                    recipients_for_rejection, render)
+                                    recipients_in_province, render)
 from services.notify.sender import (BASE_DELAY_S, MAX_DELAY_S, build_message, next_attempt)
 from services.notify.store import _directory
 
@@ -60,7 +60,7 @@ def emails(recipients):
 # --- recipients --------------------------------------------------------------------------------
 
 def test_a_rejection_goes_to_the_sending_provinces_focal_contact():
-    people = recipients_for_rejection(rejected("TH-33"), directory())
+    people = recipients_in_province(rejected("TH-33"), directory())
     assert people == [Recipient("strategy@sisaket.example",
                                 "กลุ่มงานยุทธศาสตร์และข้อมูลเพื่อการพัฒนาจังหวัดศรีสะเกษ",
                                 "Sisaket Provincial Strategy and Development Information Group",
@@ -68,17 +68,17 @@ def test_a_rejection_goes_to_the_sending_provinces_focal_contact():
 
 
 def test_a_rejection_goes_to_the_clusters_osm_when_the_province_has_no_focal_contact():
-    assert emails(recipients_for_rejection(rejected("TH-37"), directory(drop_focal_of=["TH-37"]))) \
+    assert emails(recipients_in_province(rejected("TH-37"), directory(drop_focal_of=["TH-37"]))) \
         == ["osm@northeast-lower-2.example"]
 
 
 def test_a_rejection_from_an_unknown_sender_reaches_nobody():
-    assert recipients_for_rejection(rejected(None), directory()) == []
-    assert recipients_for_rejection(rejected("TH-96"), directory()) == []
+    assert recipients_in_province(rejected(None), directory()) == []
+    assert recipients_in_province(rejected("TH-96"), directory()) == []
 
 
 def test_a_rejection_never_goes_to_another_clusters_osm():
-    people = emails(recipients_for_rejection(rejected("TH-30"), directory()))
+    people = emails(recipients_in_province(rejected("TH-30"), directory()))
     assert people == ["osm@northeast-lower-1.example"]
 
 
