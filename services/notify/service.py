@@ -13,6 +13,14 @@ from . import handlers
 from .store import open_store
 
 
+def _mail_on(event: tuple[str, str]):
+    """An entrypoint that turns ``event`` into mails with the template of the same name."""
+    @on_event(*event)
+    def handle(self, payload):
+        handlers.queue_mail(self.store, event[1], payload, self._public_url)
+    return handle
+
+
 class NotifyService:
     name = "notify"
 
@@ -28,37 +36,15 @@ class NotifyService:
     def on_plan_published(self, payload):
         handlers.learn_directory(self.store, payload)
 
-    @on_event(*topology.REPORT_REJECTED)
-    def on_report_rejected(self, payload):
-        handlers.queue_mail(self.store, "report_rejected", payload, self._public_url)
-
-    @on_event(*topology.INDICATOR_OFF_TARGET)
-    def on_indicator_off_target(self, payload):
-        handlers.queue_mail(self.store, "indicator_off_target", payload, self._public_url)
-
-    @on_event(*topology.REPORT_DUE_SOON)
-    def on_report_due_soon(self, payload):
-        handlers.queue_mail(self.store, "report_due_soon", payload, self._public_url)
-
-    @on_event(*topology.REPORT_OVERDUE)
-    def on_report_overdue(self, payload):
-        handlers.queue_mail(self.store, "report_overdue", payload, self._public_url)
-
-    @on_event(*topology.TARGET_REVISED)
-    def on_target_revised(self, payload):
-        handlers.queue_mail(self.store, "target_revised", payload, self._public_url)
-
-    @on_event(*topology.PROJECT_REGISTERED)
-    def on_project_registered(self, payload):
-        handlers.queue_mail(self.store, "project_registered", payload, self._public_url)
-
-    @on_event(*topology.PROJECT_CHANGED)
-    def on_project_changed(self, payload):
-        handlers.queue_mail(self.store, "project_changed", payload, self._public_url)
-
-    @on_event(*topology.PROJECT_CANCELLED)
-    def on_project_cancelled(self, payload):
-        handlers.queue_mail(self.store, "project_cancelled", payload, self._public_url)
+    # One mail template per fact; the template is named after the event type.
+    on_report_rejected = _mail_on(topology.REPORT_REJECTED)
+    on_indicator_off_target = _mail_on(topology.INDICATOR_OFF_TARGET)
+    on_report_due_soon = _mail_on(topology.REPORT_DUE_SOON)
+    on_report_overdue = _mail_on(topology.REPORT_OVERDUE)
+    on_target_revised = _mail_on(topology.TARGET_REVISED)
+    on_project_registered = _mail_on(topology.PROJECT_REGISTERED)
+    on_project_changed = _mail_on(topology.PROJECT_CHANGED)
+    on_project_cancelled = _mail_on(topology.PROJECT_CANCELLED)
 
     @timer(interval=1, eager=True)
     def deliver(self):
