@@ -170,9 +170,7 @@ class GatewayService:
     @endpoint
     def load_reference(self, request):
         """A new version of the cluster membership, as the CSV of data/reference (admin only)."""
-        principal = self._principal(request)
-        if principal.role != "admin":
-            raise access.forbidden("only the admin loads reference data")
+        self._admin(request, "only the admin loads reference data")
         effective_from = request.args.get("effective_from")
         source = request.args.get("source")
         if not effective_from or not source:
@@ -346,9 +344,7 @@ class GatewayService:
     @http("PUT", "/api/reporting-schedule")
     @endpoint
     def set_due_days(self, request):
-        principal = self._principal(request)
-        if principal.role != "admin":
-            raise access.forbidden("only the admin sets when reports are due")
+        self._admin(request, "only the admin sets when reports are due")
         return json_response({"due_days": call(self.reporting, "set_due_days",
                                                 json_body(request).get("due_days"))})
 
@@ -361,9 +357,7 @@ class GatewayService:
     @http("PUT", "/api/disbursement-targets/<string:fiscal_year>")
     @endpoint
     def set_disbursement_targets(self, request, fiscal_year):
-        principal = self._principal(request)
-        if principal.role != "admin":
-            raise access.forbidden("only the admin sets the government's disbursement targets")
+        self._admin(request, "only the admin sets the government's disbursement targets")
         return json_response(call(self.reporting, "set_disbursement_targets", fiscal_year,
                                   json_body(request)))
 
@@ -387,13 +381,17 @@ class GatewayService:
     @endpoint
     def parked(self, request):
         """Messages a service gave up on after the delivery limit, with where and why (admin)."""
-        principal = self._principal(request)
-        if principal.role != "admin":
-            raise access.forbidden("only the admin sees parked messages")
+        self._admin(request, "only the admin sees parked messages")
         return json_response(call(self.reporting, "list_parked"))
 
     def _principal(self, request):
         return self.keys.authenticate(request.headers.get("Authorization"))
+
+    def _admin(self, request, refusal: str):
+        principal = self._principal(request)
+        if principal.role != "admin":
+            raise access.forbidden(refusal)
+        return principal
 
     def _changeable_plan(self, request, plan_id):
         principal, plan = self._visible_plan(request, plan_id)

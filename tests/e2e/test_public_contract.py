@@ -160,7 +160,7 @@ def test_bad_reports_are_rejected_listed_mailed_and_do_not_block(system, provinc
         found = []
         for path in system.mails():
             msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            if msg["To"] == "strategy@yasothon.example":
+            if msg["To"] == "strategy@yasothon.example" and "รายงานถูกปฏิเสธ" in msg["Subject"]:
                 found.append(msg.get_body(("plain",)).get_content())
         return len(found) >= 4 and found
     texts = wait_until(mailed_to_focal, what="rejection mails to TH-35's focal contact")
