@@ -139,7 +139,10 @@ def openapi_document() -> dict:
         "security": secured,
         "parameters": [plan_id, {"name": "period", "in": "query", "required": True,
                                  "description": "FY2567, FY2567-Q2 or 2024-01",
-                                 "schema": {"type": "string"}}],
+                                 "schema": {"type": "string"}},
+                       {"name": "format", "in": "query", "required": False,
+                        "description": "csv or xlsx: the results as a file with Thai headers",
+                        "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
         "responses": {**_ok("IndicatorResults", "results for the period"),
                       "400": {"description": "missing or invalid period",
                               "content": {"application/json": {"schema": "Error"}}}}}})
@@ -171,7 +174,9 @@ def openapi_document() -> dict:
                    "date: period end + due_days), late, missing, completeness and timeliness %",
         "security": secured,
         "parameters": [plan_id, {"name": "period", "in": "query", "required": True,
-                                 "schema": {"type": "string"}}],
+                                 "schema": {"type": "string"}},
+                       {"name": "format", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
         "responses": _ok({"type": "object"}, "completeness")}})
     spec.path("/api/reporting-schedule", operations={"put": {
         "summary": "When reports are due: {\"due_days\": 15} days after a period ends (admin)",

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from services.contracts.periods import PeriodError, parse_period
 
-from . import access
+from . import access, exports
 from .auth import ApiKeys, AuthError
 from .openapi import openapi_document
 
@@ -44,6 +44,14 @@ def json_response(body, status: int = 200, headers=None) -> Response:
 
 def error_response(status: int, code: str, message: str) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status)
+
+
+def file_response(name: str, fmt: str, header: list[str], rows: list[list]) -> Response:
+    """A view as a CSV or Excel download (``?format=csv|xlsx``)."""
+    if fmt not in exports.FORMATS:
+        raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)}")
+    return Response(exports.table_file(name, header, rows, fmt), content_type=exports.FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
 def json_body(request, default=None):
@@ -282,7 +290,7 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>/indicator-results")
     @endpoint
     def indicator_results(self, request, plan_id):
-        principal, _ = self._visible_plan(request, plan_id)
+        principal, plan = self._visible_plan(request, plan_id)
         period = request.args.get("period")
         if not period:
             raise ApiError(400, "bad_request", "query parameter 'period' is required, "
@@ -291,8 +299,15 @@ class GatewayService:
             parse_period(period)
         except PeriodError as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
-        results = call(self.reporting, "indicator_results", plan_id, period)
-        return json_response(access.results_for(principal, results))
+        results = access.results_for(principal, call(self.reporting, "indicator_results",
+                                                      plan_id, period))
+        fmt = request.args.get("format")
+        if fmt:
+            provinces = sorted({p for r in results["results"] for p in r["provinces"]}
+                               | ({principal.scope} if principal.role == "province" else set(plan["provinces"])))
+            return file_response(f"{plan_id}-{period}-indicators", fmt,
+                                 *exports.indicator_results_table(results, provinces))
+        return json_response(results)
 
     @http("GET", "/api/plans/<string:plan_id>/indicators/<string:code>/series")
     @endpoint
@@ -339,6 +354,10 @@ class GatewayService:
         result = call(self.reporting, "completeness", plan_id, period)
         if principal.role == "province":
             result["provinces"] = [r for r in result["provinces"] if r["province"] == principal.scope]
+        fmt = request.args.get("format")
+        if fmt:
+            return file_response(f"{plan_id}-{period}-completeness", fmt,
+                                 *exports.completeness_table(result))
         return json_response(result)
 
     @http("PUT", "/api/reporting-schedule")

@@ -377,3 +377,29 @@ def test_a_simulated_fiscal_year_ends_with_views_matching_an_independent_recompu
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "OK:" in done.stdout and "match the recomputation" in done.stdout
+
+
+def test_views_download_as_csv_and_excel_with_thai_headers(system, province):
+    import csv as csv_module
+    import io
+
+    import openpyxl
+    province("TH-33").report("NE2-1.1", "FY2567-Q1", 123.0, "2024-01-03T09:00:00+07:00")
+    wait_result(system, "FY2567-Q1", "NE2-1.1", lambda r: "TH-33" in r["provinces"], "a report")
+    osm = system.key("osm", "northeast-lower-2")
+    got = system.get(f"/api/plans/{PLAN}/indicator-results", osm, period="FY2567-Q1", format="csv")
+    assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/csv")
+    assert got.content.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv_module.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["ช่วงเวลา (period)", "รหัส (indicator)"] and "TH-33" in rows[0]
+    ne2 = next(r for r in rows[1:] if r[1] == "NE2-1.1")
+    assert ne2[0] == "ไตรมาสที่ 1 ปีงบประมาณ พ.ศ. 2567" and ne2[rows[0].index("TH-33")] == "123.0"
+    book = system.get(f"/api/plans/{PLAN}/completeness", osm, period="FY2567-Q1", format="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    assert sheet["B1"].value == "จังหวัด (province)"
+    assert {sheet.cell(row=r, column=2).value for r in range(2, 6)} == {"TH-34", "TH-33", "TH-35", "TH-37"}
+    mine = system.get(f"/api/plans/{PLAN}/indicator-results", system.key("province", "TH-34"),
+                      period="FY2567-Q1", format="csv").content.decode("utf-8-sig")
+    assert "TH-33" not in mine.splitlines()[0]
+    assert system.get(f"/api/plans/{PLAN}/indicator-results", osm, period="FY2567-Q1",
+                      format="pdf").status_code == 400
