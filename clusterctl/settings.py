@@ -8,7 +8,6 @@ from urllib.parse import quote, unquote, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-SERVICES = ("plans", "reporting", "assets", "notify", "gateway")
 
 
 class SettingsError(ValueError):

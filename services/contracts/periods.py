@@ -15,14 +15,10 @@ MIN_FY, MAX_FY = 2500, 2800  # C.E. 1957-2257: anything else is a typo, not a pe
 
 THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
                "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
-THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
-                     "ต.ค.", "พ.ย.", "ธ.ค.")
 
 _YEAR = re.compile(r"^FY(\d{4})\Z", re.ASCII)
 _QUARTER = re.compile(r"^FY(\d{4})-Q([1-4])\Z", re.ASCII)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z", re.ASCII)
-
-KINDS = ("yearly", "quarterly", "monthly")
 
 
 class PeriodError(ValueError):

@@ -7,12 +7,12 @@ import tempfile
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from statistics import fmean
 
 import mongomock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.simulate_fiscal_year import expected_views
 from services.infra.messaging import RawMessage
 from services.reporting import handlers
 from services.reporting.store import MongoReportingStore, SqliteReportingStore
@@ -66,30 +66,11 @@ def views(store):
 
 
 def recompute(pool):
-    """The views from first principles: per key the latest (reported_at, event_id) wins."""
-    latest = {}
-    for r in pool:
-        key = (r["indicator"], r["period"], r["province"])
-        rank = (datetime.fromisoformat(r["reported_at"]), r["event_id"])
-        if key not in latest or rank > latest[key][0]:
-            latest[key] = (rank, r["value"])
-    expected = {}
-    for code, periods in INDICATORS.items():
-        ind = next(i for issue in PLAN["issues"] for i in issue["indicators"] if i["code"] == code)
-        for period in periods:
-            values = {p: v for (c, per, p), (_, v) in latest.items()
-                      if c == code and per == period and v is not None}
-            expected[(code, period)] = (_aggregate(ind, values), dict(sorted(values.items())))
-    return expected
-
-
-def _aggregate(ind, values):
-    if not values:
-        return None
-    if ind["aggregation"] == "mean" and ind.get("weight"):
-        weights = PLAN["weights"][ind["weight"]]
-        return sum(v * weights[p] for p, v in values.items()) / sum(weights[p] for p in values)
-    return {"sum": sum, "mean": fmean, "min": min, "max": max}[ind["aggregation"]](values.values())
+    """The views from first principles (the same recomputation the fiscal-year simulation uses):
+    per key the latest (reported_at, event_id) wins."""
+    expected = expected_views(PLAN, pool)
+    return {(code, period): expected.get((code, period), (None, {}))
+            for code, periods in INDICATORS.items() for period in periods}
 
 
 def stores():
