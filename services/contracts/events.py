@@ -32,7 +32,8 @@ class ReportRejected(_Event):
     received_at = fields.AwareDateTime(required=True, format="iso")
 
 
-class IndicatorOffTarget(_Event):
+class _IndicatorResult(_Event):
+    """An indicator's cluster value against its target, for one period."""
     plan_id = fields.String(required=True)
     cluster = fields.String(required=True)
     indicator = fields.String(required=True)
@@ -44,9 +45,13 @@ class IndicatorOffTarget(_Event):
     target = fields.Float(required=True)
     direction = fields.String(required=True)
     achievement_pct = fields.Float(allow_none=True, load_default=None)
+    responsible_agency = fields.String(allow_none=True, load_default=None)
+
+
+class IndicatorOffTarget(_IndicatorResult):
+    """A report left the cluster value off its target."""
     reported = fields.Integer(required=True)
     expected = fields.Integer(required=True)
-    responsible_agency = fields.String(allow_none=True, load_default=None)
     province = fields.String(required=True)  # whose report moved the value
     report_event_id = fields.String(required=True)
 
@@ -80,3 +85,28 @@ class ReportDue(_Event):
     missing = fields.List(fields.String(), required=True)
     expected = fields.Integer(required=True)
     received = fields.Integer(required=True)
+
+
+class IndicatorOffTargetAtClose(_IndicatorResult):
+    """A period closed (its due date passed) with the cluster value off the period's target."""
+    due_date = fields.String(required=True)
+    target_basis = fields.String(required=True)  # quarter | fiscal_year
+    provinces = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    not_reported = fields.List(fields.String(), required=True)
+
+
+class ProjectBehindSchedule(_Event):
+    """A project's disbursement is behind its own plan or the government's target."""
+    plan_id = fields.String(required=True)
+    cluster = fields.String(required=True)
+    project = fields.Dict(required=True)  # code, titles, implementing_agency, budget, fiscal_year
+    quarter = fields.String(required=True)  # the fiscal quarter of the latest report, FY2567-Q2
+    as_of = fields.String(required=True)
+    reasons = fields.List(fields.String(), required=True)
+    physical_progress_pct = fields.Float(allow_none=True, load_default=None)
+    disbursed_thb = fields.Float(required=True)
+    disbursement_pct = fields.Float(allow_none=True, load_default=None)
+    planned_to_date_pct = fields.Float(allow_none=True, load_default=None)
+    government_target_pct = fields.Float(allow_none=True, load_default=None)
+    procurement_stage = fields.String(allow_none=True, load_default=None)
+    provinces_reported = fields.List(fields.String(), load_default=list)

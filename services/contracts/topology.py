@@ -22,6 +22,9 @@ REPORT_REJECTED = ("reporting", "report_rejected")
 INDICATOR_OFF_TARGET = ("reporting", "indicator_off_target")
 REPORT_DUE_SOON = ("reporting", "report_due_soon")    # a province has not reported, due soon
 REPORT_OVERDUE = ("reporting", "report_overdue")      # ... and the due date has passed
+# An indicator's value when its period closed (due date passed) missed its target.
+INDICATOR_OFF_TARGET_AT_CLOSE = ("reporting", "indicator_off_target_at_close")
+PROJECT_BEHIND_SCHEDULE = ("reporting", "project_behind_schedule")  # once per fiscal quarter
 
 INTAKE_QUEUE_NAME = "reporting.intake"
 PARKED_EXCHANGE_NAME = "parked"
@@ -48,6 +51,8 @@ SUBSCRIPTIONS = (
     Subscription("notify", *INDICATOR_OFF_TARGET),
     Subscription("notify", *REPORT_DUE_SOON),
     Subscription("notify", *REPORT_OVERDUE),
+    Subscription("notify", *INDICATOR_OFF_TARGET_AT_CLOSE),
+    Subscription("notify", *PROJECT_BEHIND_SCHEDULE),
     Subscription("notify", *TARGET_REVISED),
     Subscription("notify", *PROJECT_REGISTERED),
     Subscription("notify", *PROJECT_CHANGED),

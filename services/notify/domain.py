@@ -106,6 +106,16 @@ PROJECT_CHANGE_WORDS = {
 }
 
 
+BEHIND_REASONS_TH = {
+    "below_planned_disbursement": "เบิกจ่ายต่ำกว่าแผนการเบิกจ่ายของโครงการ",
+    "below_government_target": "เบิกจ่ายต่ำกว่าเป้าหมายการเบิกจ่ายของรัฐบาล",
+}
+BEHIND_REASONS_EN = {
+    "below_planned_disbursement": "disbursement below the project's own plan",
+    "below_government_target": "disbursement below the government's target",
+}
+
+
 def _when(iso: str) -> dict:
     moment = datetime.fromisoformat(iso).astimezone(BANGKOK)
     return {"th": f"{thai_date(moment.date())} เวลา {moment:%H:%M} น.",
@@ -130,6 +140,21 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str) ->
         context["period"] = {"th": period.label_th, "en": period.label_en}
         subject = (f"[ตัวชี้วัดต่ำกว่าเป้าหมาย / Indicator off target] {event['indicator']} "
                    f"{event['period']}: {_number(event['value'])} / {_number(event['target'])}")
+    elif template == "indicator_off_target_at_close":
+        period = parse_period(event["period"])
+        due = date.fromisoformat(event["due_date"])
+        context.update(period={"th": period.label_th, "en": period.label_en},
+                       due={"th": thai_date(due), "en": english_date(due)})
+        subject = (f"[ปิดช่วงเวลา ไม่บรรลุเป้าหมาย / Period closed off target] {event['indicator']} "
+                   f"{event['period']}: {_number(event['value'])} / {_number(event['target'])}")
+    elif template == "project_behind_schedule":
+        quarter = parse_period(event["quarter"])
+        as_of = date.fromisoformat(event["as_of"])
+        context.update(quarter={"th": quarter.label_th, "en": quarter.label_en},
+                       as_of={"th": thai_date(as_of), "en": english_date(as_of)},
+                       reasons_th=BEHIND_REASONS_TH, reasons_en=BEHIND_REASONS_EN)
+        subject = (f"[โครงการล่าช้ากว่าแผน / Project behind schedule] {event['project']['code']} "
+                   f"{event['project']['title_th']}")
     elif template == "target_revised":
         context["when"] = _when(event["revision"]["at"])
         context["years"] = sorted(set(event["before"].get("targets", {}))

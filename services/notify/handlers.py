@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 from marshmallow import ValidationError
 
-from services.contracts.events import (IndicatorOffTarget, PlanPublished, ProjectChange,
+from services.contracts.events import (IndicatorOffTarget, IndicatorOffTargetAtClose,
+                                       PlanPublished, ProjectBehindSchedule, ProjectChange,
                                        ReportDue, ReportRejected, TargetRevised)
 from services.contracts.reports import describe_errors
 
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 ROUTES = {
     "report_rejected": (ReportRejected, domain.recipients_in_province),
     "indicator_off_target": (IndicatorOffTarget, domain.recipients_for_off_target),
+    "indicator_off_target_at_close": (IndicatorOffTargetAtClose, domain.recipients_for_off_target),
+    "project_behind_schedule": (ProjectBehindSchedule, domain.recipients_for_project_change),
     "report_due_soon": (ReportDue, domain.recipients_in_province),
     "report_overdue": (ReportDue, domain.recipients_in_province),
     "target_revised": (TargetRevised, domain.recipients_for_target_revision),

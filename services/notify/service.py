@@ -39,6 +39,8 @@ class NotifyService:
     # One mail template per fact; the template is named after the event type.
     on_report_rejected = _mail_on(topology.REPORT_REJECTED)
     on_indicator_off_target = _mail_on(topology.INDICATOR_OFF_TARGET)
+    on_indicator_off_target_at_close = _mail_on(topology.INDICATOR_OFF_TARGET_AT_CLOSE)
+    on_project_behind_schedule = _mail_on(topology.PROJECT_BEHIND_SCHEDULE)
     on_report_due_soon = _mail_on(topology.REPORT_DUE_SOON)
     on_report_overdue = _mail_on(topology.REPORT_OVERDUE)
     on_target_revised = _mail_on(topology.TARGET_REVISED)

@@ -19,7 +19,8 @@ from services.contracts.periods import PeriodError, fiscal_year_of, parse_period
 from services.contracts.plans import iter_indicators
 from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
                                         ROUTING_KEY, describe_errors)
-from services.contracts.topology import INDICATOR_OFF_TARGET, REPORT_REJECTED
+from services.contracts.topology import (INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
+                                         PROJECT_BEHIND_SCHEDULE, REPORT_REJECTED)
 
 EVENT_NAMESPACE = uuid.UUID("0f6a1f8e-8f5e-4a53-9d43-7d0b8a3c2b10")
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -226,6 +227,28 @@ def target_for(indicator: dict, period_code: str) -> float | None:
     return indicator.get("targets", {}).get(f"FY{fiscal_year}")
 
 
+def period_target(indicator: dict, period_code: str) -> tuple[float | None, str]:
+    """The target a period is judged against, and its basis: a quarter's own target where the
+    plan sets one, else the fiscal year's."""
+    quarter = indicator.get("quarterly_targets", {}).get(period_code)
+    if quarter is not None:
+        return quarter, "quarter"
+    return target_for(indicator, period_code), "fiscal_year"
+
+
+def judged_at(indicator: dict, period_code: str) -> bool:
+    """Whether a period's value can be called on or off target.
+
+    A fiscal year always is, and a period with a target of its own. A cumulative indicator's
+    year-to-date value below the year's target in, say, Q2 is progress, not a miss; a
+    non-cumulative period against a whole year's target compares unlike things - so neither
+    is judged until the year closes (on the fiscal-year roll-up).
+    """
+    period = parse_period(period_code)
+    _, basis = period_target(indicator, period_code)
+    return period.kind == "yearly" or basis == "quarter"
+
+
 def expected_provinces(plan: dict, indicator: dict) -> int:
     return len(indicator.get("provinces") or plan["provinces"])
 
@@ -236,17 +259,50 @@ def indicator_view(plan: dict, indicator: dict, values: dict[str, float]) -> dic
     return {"value": value, "provinces": dict(sorted(values.items())), "reported": len(values)}
 
 
+def fiscal_year_rollup(plan: dict, indicator: dict, fiscal_year: int,
+                       views_by_period: dict[str, dict]) -> dict | None:
+    """A quarterly or monthly indicator over a whole fiscal year, from its period views.
+
+    Per province: a cumulative indicator's values are year-to-date totals, so the year's value
+    is the latest period's (never a sum of running totals); otherwise the province's periods
+    are combined by the indicator's aggregation (a quarterly flow reported as ``sum`` adds up
+    to the year). The cluster value then aggregates the provinces as for any period.
+    """
+    per_province: dict[str, list[tuple]] = {}
+    for code, view in views_by_period.items():
+        period = parse_period(code)
+        if period.fiscal_year != fiscal_year or period.kind != indicator["frequency"]:
+            continue
+        for province, value in view["provinces"].items():
+            per_province.setdefault(province, []).append((period.start, code, value))
+    if not per_province:
+        return None
+    values, periods = {}, {}
+    for province, items in per_province.items():
+        items.sort()
+        periods[province] = [code for _, code, _ in items]
+        if indicator.get("cumulative"):
+            values[province] = items[-1][2]
+        else:
+            values[province] = aggregate({code: v for _, code, v in items}, indicator["aggregation"])
+    return {**indicator_view(plan, indicator, values), "periods": dict(sorted(periods.items()))}
+
+
 def indicator_result(plan: dict, indicator: dict, period: str, view: dict | None) -> dict:
     view = view or {"value": None, "provinces": {}, "reported": 0}
-    target = target_for(indicator, period)
-    return {
+    target, basis = period_target(indicator, period)
+    result = {
         "indicator": indicator["code"],
         "name_th": indicator["name_th"],
         "name_en": indicator["name_en"],
         "unit": indicator["unit"],
         "aggregation": indicator["aggregation"],
         "direction": indicator["direction"],
+        "frequency": indicator["frequency"],
+        "cumulative": bool(indicator.get("cumulative")),
         "target": target,
+        "target_basis": basis,
+        "fiscal_year_target": target_for(indicator, period),
         "value": view["value"],
         "provinces": view["provinces"],
         "reported": view["reported"],
@@ -256,6 +312,9 @@ def indicator_result(plan: dict, indicator: dict, period: str, view: dict | None
         "weight": indicator.get("weight"),  # a mean with a weight is a weighted mean
         "quarter_target": indicator.get("quarterly_targets", {}).get(period),
     }
+    if "periods" in view:  # a fiscal-year roll-up: which periods each province's value is from
+        result["rolled_up_from"] = {"frequency": indicator["frequency"], "periods": view["periods"]}
+    return result
 
 
 def off_target_event(plan: dict, indicator: dict, period: str, view: dict, report: dict,
@@ -276,6 +335,34 @@ def off_target_event(plan: dict, indicator: dict, period: str, view: dict, repor
         "responsible_agency": indicator.get("responsible_agency"),
         "province": report["province"], "report_event_id": report["event_id"],
     }
+
+
+def off_target_at_close_events(plan: dict, period: str, due: date, results: list[dict],
+                               now: datetime) -> list[tuple[str, dict]]:
+    """The indicators whose period has closed off its target - each fact once per plan,
+    indicator and period (the event id says so). Only judged periods count (``judged_at``)."""
+    kind = parse_period(period).kind
+    events = []
+    for result in results:
+        indicator = find_indicator(plan, result["indicator"])
+        if (result["status"] != "not_achieved" or not judged_at(indicator, period)
+                or (kind != "yearly" and indicator["frequency"] != kind)):
+            continue
+        expected = indicator.get("provinces") or plan["provinces"]
+        events.append((INDICATOR_OFF_TARGET_AT_CLOSE[1], {
+            "event_id": str(uuid.uuid5(EVENT_NAMESPACE,
+                                       f"off_target_at_close:{plan['id']}:{indicator['code']}:{period}")),
+            "occurred_at": now.isoformat(),
+            "plan_id": plan["id"], "cluster": plan["cluster"],
+            "indicator": indicator["code"], "indicator_name_th": indicator["name_th"],
+            "indicator_name_en": indicator["name_en"], "unit": indicator["unit"],
+            "period": period, "due_date": due.isoformat(), "value": result["value"],
+            "target": result["target"], "target_basis": result["target_basis"],
+            "direction": indicator["direction"], "achievement_pct": result["achievement_pct"],
+            "provinces": result["provinces"],
+            "not_reported": sorted(set(expected) - set(result["provinces"])),
+            "responsible_agency": indicator.get("responsible_agency")}))
+    return events
 
 
 def rejected_event(rejection: dict) -> tuple[str, dict]:
@@ -358,6 +445,31 @@ def _progress_of(project: dict, reports: list[dict], government: dict) -> dict:
 
 
 CENT = 0.005
+
+
+def behind_schedule_events(plan: dict, rows: list[dict], now: datetime) -> list[tuple[str, dict]]:
+    """A fact for each project behind schedule - once per project and fiscal quarter of its
+    latest report, so an agency hears of it each quarter it stays behind, not each report."""
+    projects = {p["code"]: p for p in plan["projects"]}
+    events = []
+    for row in rows:
+        if not row["behind_schedule"]:
+            continue
+        fy, quarter = fiscal_quarter_of(date.fromisoformat(row["as_of"]))
+        project = projects[row["project"]]
+        events.append((PROJECT_BEHIND_SCHEDULE[1], {
+            "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"behind_schedule:{plan['id']}:"
+                                                        f"{project['code']}:FY{fy}-Q{quarter}")),
+            "occurred_at": now.isoformat(),
+            "plan_id": plan["id"], "cluster": plan["cluster"],
+            "project": {k: project.get(k) for k in ("code", "title_th", "title_en", "issue",
+                                                     "implementing_agency", "budget_thb",
+                                                     "fiscal_year")},
+            "quarter": f"FY{fy}-Q{quarter}", "as_of": row["as_of"], "reasons": row["behind_reasons"],
+            **{k: row[k] for k in ("physical_progress_pct", "disbursed_thb", "disbursement_pct",
+                                   "planned_to_date_pct", "government_target_pct",
+                                   "procurement_stage", "provinces_reported")}}))
+    return events
 
 
 # --- completeness and timeliness (DHIS2-style reporting rates) -----------------------------------

@@ -75,6 +75,11 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
                 if event:
                     events.append(event)
             store.save_indicator_view(valid.plan_id, valid.subject, valid.period, view, events)
+        elif recorded.current:
+            plan = store.get_plan(valid.plan_id)
+            store.add_events(domain.behind_schedule_events(
+                plan, [row for row in _progress_rows(store, plan) if row["project"] == valid.subject],
+                now))
     return "accepted" if recorded.new else "duplicate"
 
 
@@ -175,9 +180,20 @@ def indicator_results(store, plan_id: str, period: str) -> dict:
     except PeriodError as exc:
         raise QueryError(str(exc)) from None
     views = store.indicator_views(plan_id, period)
-    results = [domain.indicator_result(plan, indicator, period, views.get(indicator["code"]))
+    results = [domain.indicator_result(plan, indicator, period,
+                                       _view_for(store, plan, indicator, period, views))
                for _, indicator in domain.iter_indicators(plan)]
     return {"plan_id": plan_id, "period": period, "results": results}
+
+
+def _view_for(store, plan: dict, indicator: dict, period: str, views: dict) -> dict | None:
+    """The indicator's view for the period; a fiscal year of a quarterly or monthly indicator
+    is rolled up, at read, from its period views (each kept incrementally)."""
+    parsed = parse_period(period)
+    if parsed.kind == "yearly" and indicator["frequency"] != "yearly":
+        return domain.fiscal_year_rollup(plan, indicator, parsed.fiscal_year,
+                                         store.indicator_series(plan["id"], indicator["code"]))
+    return views.get(indicator["code"])
 
 
 def indicator_series(store, plan_id: str, code: str) -> dict:
@@ -263,9 +279,13 @@ def set_disbursement_targets(store, fiscal_year: str, targets: dict) -> dict:
 
 def project_status(store, plan_id: str) -> dict:
     plan = _plan(store, plan_id)
-    targets = store.get_meta(GOVERNMENT_TARGETS) or {}
-    return {"plan_id": plan_id, "government_targets": targets,
-            "projects": domain.project_progress(plan, store.project_progress(plan_id), targets)}
+    return {"plan_id": plan_id, "government_targets": store.get_meta(GOVERNMENT_TARGETS) or {},
+            "projects": _progress_rows(store, plan)}
+
+
+def _progress_rows(store, plan: dict) -> list[dict]:
+    return domain.project_progress(plan, store.project_progress(plan["id"]),
+                                   store.get_meta(GOVERNMENT_TARGETS) or {})
 
 
 DUE_DAYS = "reporting_due_days"
@@ -290,9 +310,14 @@ def set_due_days(store, days) -> int:
     return days
 
 
-def send_reminders(store, today=None) -> int:
-    """Queue report-due-soon / overdue facts for every published plan (each fact once)."""
-    today = today or datetime.now(domain.BANGKOK).date()
+def check_deadlines(store, now: datetime | None = None) -> int:
+    """The facts that follow from the calendar, for every published plan, each queued once
+    (deterministic event ids): report due soon / overdue for the period of each frequency
+    that ended last; indicators off target when such a period has closed (its due date has
+    passed); projects behind schedule (the government's targets may have changed since their
+    last report). Returns how many facts were queued or confirmed."""
+    now = now or datetime.now(timezone.utc)
+    today = now.astimezone(domain.BANGKOK).date()
     due_days = store.get_meta(DUE_DAYS) or domain.DEFAULT_DUE_DAYS
     events = []
     for plan in store.plans():
@@ -302,6 +327,12 @@ def send_reminders(store, today=None) -> int:
                    for kind in ("monthly", "quarterly", "yearly")}
         received = {p: store.first_received(plan["id"], p) for p in periods}
         events += domain.reminders(plan, today, received, due_days)
+        for period in sorted(periods):
+            due = domain.due_date(period, due_days)
+            if today > due and plan["start_fy"] <= parse_period(period).fiscal_year <= plan["end_fy"]:
+                results = indicator_results(store, plan["id"], period)["results"]
+                events += domain.off_target_at_close_events(plan, period, due, results, now)
+        events += domain.behind_schedule_events(plan, _progress_rows(store, plan), now)
     if events:
         store.add_events(events)
     return len(events)

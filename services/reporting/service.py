@@ -104,8 +104,9 @@ class ReportingService:
 
     @timer(interval=600, eager=True)
     def remind(self):
-        """Who has not reported the period that ended last: due soon, then overdue."""
-        if handlers.send_reminders(self.store):
+        """Facts that follow from the calendar: reports due soon / overdue, periods closed off
+        target, projects behind schedule (each fact once)."""
+        if handlers.check_deadlines(self.store):
             relay(self.store, self.dispatch)
 
     @timer(interval=2, eager=True)

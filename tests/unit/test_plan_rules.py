@@ -116,13 +116,16 @@ def test_the_sample_plan_aggregates_forest_cover_by_land_area(reference, plan_do
     assert view["value"] == pytest.approx(expected)
 
 
-def test_the_target_is_the_fiscal_years_and_a_quarter_target_is_shown_beside_it(reference, plan_doc):
+def test_a_quarter_is_judged_against_its_own_target_where_the_plan_sets_one(reference, plan_doc):
     from services.reporting.domain import indicator_result
     plan = prepare_plan(plan_doc, reference)
     ind = indicator(plan, "NE2-1.1")
     ind["quarterly_targets"] = {"FY2567-Q2": 160000}
     result = indicator_result(plan, ind, "FY2567-Q2", None)
-    assert (result["target"], result["quarter_target"]) == (180000.0, 160000)
+    assert (result["target"], result["target_basis"], result["fiscal_year_target"]) == \
+        (160000, "quarter", 180000.0)
+    other = indicator_result(plan, ind, "FY2567-Q3", None)
+    assert (other["target"], other["target_basis"]) == (180000.0, "fiscal_year")
     assert target_for(ind, "FY2567-Q3") == ind["targets"]["FY2567"]
     assert indicator_result(plan, indicator(plan, "NE2-5.2"), "FY2567", None)["weight"] == "land_area"
 

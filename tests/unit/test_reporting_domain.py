@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from services.contracts.events import IndicatorOffTarget
-from services.reporting.domain import (Rejection, Sender, ValidReport, achievement_pct,
+from services.reporting.domain import (fiscal_year_rollup, judged_at, Rejection, Sender, ValidReport, achievement_pct,
                                        aggregate, check_envelope, identify_sender,
                                        indicator_result, indicator_view, match_plan,
                                        off_target_event, parse_body, rejected_event,
@@ -380,3 +380,56 @@ def test_the_rejected_event_carries_the_reason_for_the_sending_province():
     assert payload["province"] == "TH-34" and payload["reason"] == "malformed JSON"
     assert payload["report_event_id"] is None
     assert rejected_event(record)[1]["event_id"] == payload["event_id"]
+
+
+# --- fiscal-year roll-up and cumulative indicators ------------------------------------------------
+
+def _views(ind, by_period):
+    return {period: indicator_view(PLAN, ind, values) for period, values in by_period.items()}
+
+
+QUARTERS = {"FY2567-Q1": {"TH-34": 10.0, "TH-33": 5.0},
+            "FY2567-Q2": {"TH-34": 25.0, "TH-33": 12.0},
+            "FY2567-Q3": {"TH-34": 40.0},
+            "FY2568-Q1": {"TH-34": 1000.0}}   # another fiscal year: never in FY2567's roll-up
+
+
+def test_a_cumulative_indicator_rolls_up_to_each_provinces_latest_year_to_date_value():
+    ind = {**indicator("Q-1", targets={"FY2567": 60.0}), "cumulative": True}
+    view = fiscal_year_rollup(PLAN, ind, 2567, _views(ind, QUARTERS))
+    # TH-34's Q3 running total is its year so far; TH-33 last reported in Q2.
+    assert view["provinces"] == {"TH-33": 12.0, "TH-34": 40.0}
+    assert view["value"] == 52.0  # not 10+25+40+5+12: running totals are never added up
+    assert view["periods"] == {"TH-33": ["FY2567-Q1", "FY2567-Q2"],
+                               "TH-34": ["FY2567-Q1", "FY2567-Q2", "FY2567-Q3"]}
+    result = indicator_result(PLAN, ind, "FY2567", view)
+    assert (result["status"], result["achievement_pct"], result["cumulative"]) == \
+        ("not_achieved", 86.67, True)
+    assert result["rolled_up_from"]["frequency"] == "quarterly"
+
+
+def test_a_non_cumulative_indicator_rolls_up_by_its_aggregation():
+    flow = indicator("Q-1", aggregation="sum")
+    assert fiscal_year_rollup(PLAN, flow, 2567, _views(flow, QUARTERS))["provinces"] == \
+        {"TH-33": 17.0, "TH-34": 75.0}
+    rate = indicator("Q-2", aggregation="mean")
+    view = fiscal_year_rollup(PLAN, rate, 2567, _views(rate, QUARTERS))
+    assert view["provinces"] == {"TH-33": 8.5, "TH-34": 25.0}
+    assert view["value"] == 16.75
+    worst = indicator("Q-3", aggregation="min")
+    assert fiscal_year_rollup(PLAN, worst, 2567, _views(worst, QUARTERS))["provinces"] == \
+        {"TH-33": 5.0, "TH-34": 10.0}
+
+
+def test_a_roll_up_without_any_period_reported_is_no_data():
+    ind = indicator("Q-1")
+    assert fiscal_year_rollup(PLAN, ind, 2569, _views(ind, QUARTERS)) is None
+    assert indicator_result(PLAN, ind, "FY2569", None)["status"] == "no_data"
+
+
+def test_only_a_year_or_a_period_with_its_own_target_is_judged():
+    ind = indicator("Q-1")
+    assert judged_at(ind, "FY2567") is True
+    assert judged_at(ind, "FY2567-Q2") is False
+    assert judged_at({**ind, "quarterly_targets": {"FY2567-Q2": 40.0}}, "FY2567-Q2") is True
+    assert judged_at(indicator("M-1", frequency="monthly"), "2024-01") is False
