@@ -12,16 +12,18 @@ REPORT_KINDS = ("indicator", "project")
 ROUTING_KEY = re.compile(r"^report\.(?P<province>[^.]+)\.(?P<kind>[^.]+)$")
 PROVINCE_CODE = re.compile(r"^TH-\d{2}\Z", re.ASCII)
 
-PROCUREMENT_STAGES = (
-    "not_started",       # ยังไม่เริ่ม
-    "preparing_tor",     # จัดทำ TOR / ร่างขอบเขตงาน
-    "procurement",       # อยู่ระหว่างจัดซื้อจัดจ้าง
-    "contract_signed",   # ลงนามสัญญาแล้ว
-    "in_progress",       # อยู่ระหว่างดำเนินการ / ส่งมอบงาน
-    "inspection",        # ตรวจรับ
-    "completed",         # แล้วเสร็จ
-    "cancelled",         # ยกเลิก
-)
+# Procurement stages in order, with the Thai words shown to people.
+PROCUREMENT_STAGE_TH = {
+    "not_started": "ยังไม่เริ่ม",
+    "preparing_tor": "จัดทำ TOR / ร่างขอบเขตงาน",
+    "procurement": "อยู่ระหว่างจัดซื้อจัดจ้าง",
+    "contract_signed": "ลงนามสัญญาแล้ว",
+    "in_progress": "อยู่ระหว่างดำเนินการ / ส่งมอบงาน",
+    "inspection": "ตรวจรับ",
+    "completed": "แล้วเสร็จ",
+    "cancelled": "ยกเลิก",
+}
+PROCUREMENT_STAGES = tuple(PROCUREMENT_STAGE_TH)
 
 
 def routing_key(province: str, kind: str) -> str:

@@ -40,6 +40,15 @@ def results_for(principal: Principal, results: dict) -> dict:
         for r in results["results"]]}
 
 
+def own_province(principal: Principal, requested: str | None) -> str | None:
+    """The province filter of a query: a province key is held to its own province."""
+    if principal.role != "province":
+        return requested or None
+    if requested and requested != principal.scope:
+        raise forbidden(f"a {principal.scope} key sees only {principal.scope}'s reports")
+    return principal.scope
+
+
 def rejection_provinces(principal: Principal, requested: str | None,
                         clusters: list[dict]) -> list[str] | None:
     """Which provinces' rejections to list; None means all (admin without a filter)."""

@@ -8,12 +8,15 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from services.contracts.periods import parse_period
+from services.contracts.periods import parse_period, thai_date
+from services.contracts.reports import PROCUREMENT_STAGE_TH
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 STATUS_TH = {"achieved": "บรรลุเป้าหมาย", "not_achieved": "ไม่บรรลุเป้าหมาย",
              "no_data": "ยังไม่มีข้อมูล", "no_target": "ไม่มีค่าเป้าหมาย"}
+BEHIND_TH = {"below_planned_disbursement": "เบิกจ่ายต่ำกว่าแผน",
+             "below_government_target": "เบิกจ่ายต่ำกว่าเป้าหมายรัฐบาล"}
 
 
 def table_file(title: str, header: list[str], rows: list[list], fmt: str) -> bytes:
@@ -62,4 +65,71 @@ def completeness_table(result: dict) -> tuple[list[str], list[list]]:
     rows = [[label, r["province"], r["due_date"], r["expected"], r["received"], r["on_time"],
              r["late"], r["completeness_pct"], r["timeliness_pct"], ", ".join(r["missing"])]
             for r in result["provinces"]]
+    return header, rows
+
+
+def _thai_day(iso: str | None) -> str | None:
+    """A C.E. date or timestamp as a Thai B.E. date."""
+    from datetime import date
+    return thai_date(date.fromisoformat(iso[:10])) if iso else None
+
+
+def _stage(stage: str | None) -> str | None:
+    return PROCUREMENT_STAGE_TH.get(stage, stage) if stage else None
+
+
+def series_table(series: dict) -> tuple[list[str], list[list]]:
+    header = ["ช่วงเวลา (label_th)", "รหัสช่วงเวลา (period)", "ค่าเป้าหมาย (target)",
+              "ค่าของกลุ่มจังหวัด (value)", "สถานะ (status)",
+              "ร้อยละของเป้าหมาย (achievement_pct)", "จังหวัดที่รายงาน (reported)",
+              "จังหวัดที่ต้องรายงาน (expected)"]
+    rows = [[r["label_th"], r["period"], r["target"], r["value"],
+             STATUS_TH.get(r["status"], r["status"]), r["achievement_pct"], r["reported"],
+             r["expected"]] for r in series["series"]]
+    return header, rows
+
+
+def project_progress_table(status: dict) -> tuple[list[str], list[list]]:
+    header = ["รหัสโครงการ (project)", "ชื่อโครงการ (title_th)", "Project (title_en)",
+              "ปีงบประมาณ พ.ศ. (fiscal_year)", "ประเด็นการพัฒนา (issue)",
+              "งบประมาณ บาท (budget_thb)", "เบิกจ่ายแล้ว บาท (disbursed_thb)",
+              "ร้อยละการเบิกจ่าย (disbursement_pct)", "แผนเบิกจ่ายสะสม ร้อยละ (planned_to_date_pct)",
+              "เป้าหมายรัฐบาล ร้อยละ (government_target_pct)",
+              "ความก้าวหน้าทางกายภาพ ร้อยละ (physical_progress_pct)",
+              "ขั้นตอนจัดซื้อจัดจ้าง (procurement_stage)", "ล่าช้ากว่าแผน (behind_schedule)",
+              "สาเหตุ (behind_reasons)", "ข้อมูล ณ วันที่ (as_of)",
+              "จังหวัดที่รายงาน (provinces_reported)"]
+    yes_no = {True: "ล่าช้า", False: "ตามแผน", None: None}
+    rows = [[r["project"], r["title_th"], r["title_en"], r["fiscal_year"], r["issue"],
+             r["budget_thb"], r["disbursed_thb"], r["disbursement_pct"], r["planned_to_date_pct"],
+             r["government_target_pct"], r["physical_progress_pct"], _stage(r["procurement_stage"]),
+             yes_no[r["behind_schedule"]], ", ".join(BEHIND_TH.get(x, x) for x in r["behind_reasons"]),
+             _thai_day(r["as_of"]), ", ".join(r["provinces_reported"])]
+            for r in status["projects"]]
+    return header, rows
+
+
+def problems_table(problems: list[dict]) -> tuple[list[str], list[list]]:
+    header = ["วันที่รายงาน (reported_at)", "ข้อมูล ณ วันที่ (as_of)", "จังหวัด (province)",
+              "รหัสโครงการ (project)", "ชื่อโครงการ (title_th)", "ประเด็นการพัฒนา (issue)",
+              "หน่วยงานดำเนินการ (implementing_agency)", "ขั้นตอนจัดซื้อจัดจ้าง (procurement_stage)",
+              "ปัญหาอุปสรรค (problems)", "แนวทางแก้ไข (solutions)"]
+    rows = [[_thai_day(p["reported_at"]), _thai_day(p["as_of"]), p["province"], p["project"],
+             p["title_th"], p["issue"], p["implementing_agency"], _stage(p["procurement_stage"]),
+             p["problems"], p["solutions"]] for p in problems]
+    return header, rows
+
+
+def reports_table(result: dict) -> tuple[list[str], list[list]]:
+    status_th = {"in_force": "มีผล", "superseded": "ถูกแทนที่"}
+    header = ["ได้รับเมื่อ (received_at)", "รายงานเมื่อ (reported_at)", "จังหวัด (province)",
+              "ประเภท (kind)", "ตัวชี้วัด/โครงการ (subject)", "ช่วงเวลา (period)",
+              "ค่า (value)", "สถานะ (status)", "เพิกถอนค่า (retraction)", "หมายเหตุ (note)",
+              "ผู้ส่ง (sender)", "event_id"]
+    rows = [[r["received_at"], r["reported_at"], r["province"], r["kind"],
+             r.get("indicator") or r.get("project"),
+             parse_period(r["period"]).label_th if r.get("period") else _thai_day(r.get("as_of")),
+             r.get("value") if r["kind"] == "indicator" else r.get("physical_progress_pct"),
+             status_th[r["status"]], "ใช่" if r["retraction"] else "", r.get("note") or "",
+             r["sender"], r["event_id"]] for r in result["reports"]]
     return header, rows

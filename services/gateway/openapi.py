@@ -43,6 +43,10 @@ def openapi_document() -> dict:
         spec.components.schema(name, schema=getattr(schemas, name))
     spec.components.schema("Plan", schema=PlanSchema)
     secured = [{"apiKey": []}]
+    as_file = {"name": "format", "in": "query", "required": False,
+               "description": "csv or xlsx: the same view as a file with Thai headers and "
+                              "B.E. labels (CSV is UTF-8 with a BOM)",
+               "schema": {"type": "string", "enum": ["csv", "xlsx"]}}
     plan_id = {"name": "plan_id", "in": "path", "required": True, "schema": {"type": "string"}}
     spec.path("/health", operations={"get": {
         "summary": "Liveness of every service (no auth)",
@@ -138,11 +142,10 @@ def openapi_document() -> dict:
         "summary": "Cluster value, per-province values, target and status of every indicator",
         "security": secured,
         "parameters": [plan_id, {"name": "period", "in": "query", "required": True,
-                                 "description": "FY2567, FY2567-Q2 or 2024-01",
-                                 "schema": {"type": "string"}},
-                       {"name": "format", "in": "query", "required": False,
-                        "description": "csv or xlsx: the results as a file with Thai headers",
-                        "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
+                                 "description": "FY2567, FY2567-Q2 or 2024-01; a fiscal year of "
+                                                "a quarterly or monthly indicator is rolled up "
+                                                "(cumulative: latest year-to-date value)",
+                                 "schema": {"type": "string"}}, as_file],
         "responses": {**_ok("IndicatorResults", "results for the period"),
                       "400": {"description": "missing or invalid period",
                               "content": {"application/json": {"schema": "Error"}}}}}})
@@ -151,8 +154,20 @@ def openapi_document() -> dict:
                    "target, status and Thai/English period labels",
         "security": secured,
         "parameters": [plan_id, {"name": "code", "in": "path", "required": True,
-                                 "schema": {"type": "string"}}],
+                                 "schema": {"type": "string"}}, as_file],
         "responses": _ok({"type": "object"}, "the series")}})
+    spec.path("/api/plans/{plan_id}/reports", operations={"get": {
+        "summary": "Drill-down: the accepted reports behind the views, newest first, each with "
+                   "status in_force or superseded, retraction, received_at and sender "
+                   "(a province key: its own province)",
+        "security": secured,
+        "parameters": [plan_id] + [{"name": n, "in": "query", "required": False,
+                                    "schema": {"type": "string"}, "description": d}
+                                   for n, d in (("province", "e.g. TH-34"),
+                                                ("indicator", "indicator code"),
+                                                ("project", "project code"),
+                                                ("period", "e.g. FY2567-Q2"))] + [as_file],
+        "responses": _ok({"type": "object"}, "the reports")}})
     spec.path("/api/plans/{plan_id}/problems", operations={"get": {
         "summary": "Problems and obstacles reported with project progress, newest first",
         "security": secured,
@@ -161,22 +176,21 @@ def openapi_document() -> dict:
                                    for n, d in (("issue", "development issue number"),
                                                 ("project", "project code"),
                                                 ("province", "e.g. TH-34"),
-                                                ("q", "text in problems or solutions"))],
+                                                ("q", "text in problems or solutions"))]
+                      + [as_file],
         "responses": _ok({"type": "object"}, "register entries", array=True)}})
     spec.path("/api/plans/{plan_id}/projects/progress", operations={"get": {
         "summary": "Each project: physical %, disbursed THB and % of budget, planned disbursement "
                    "to date, the government's target for the quarter, procurement stage, "
                    "behind-schedule flag with reasons, and the provinces' reports",
-        "security": secured, "parameters": [plan_id],
+        "security": secured, "parameters": [plan_id, as_file],
         "responses": _ok({"type": "object"}, "progress")}})
     spec.path("/api/plans/{plan_id}/completeness", operations={"get": {
         "summary": "Per province: reports expected for the period, received, on time (by the due "
                    "date: period end + due_days), late, missing, completeness and timeliness %",
         "security": secured,
         "parameters": [plan_id, {"name": "period", "in": "query", "required": True,
-                                 "schema": {"type": "string"}},
-                       {"name": "format", "in": "query", "required": False,
-                        "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
+                                 "schema": {"type": "string"}}, as_file],
         "responses": _ok({"type": "object"}, "completeness")}})
     spec.path("/api/reporting-schedule", operations={"put": {
         "summary": "When reports are due: {\"due_days\": 15} days after a period ends (admin)",

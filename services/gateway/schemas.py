@@ -72,13 +72,24 @@ class IndicatorResult(Schema):
     unit = fields.String()
     aggregation = fields.String()
     direction = fields.String()
-    target = fields.Float(allow_none=True, metadata={"description": "the fiscal year's target"})
+    frequency = fields.String()
+    cumulative = fields.Boolean(metadata={"description": "values are year-to-date totals"})
+    target = fields.Float(allow_none=True, metadata={
+        "description": "the fiscal year's target - or the quarter's, where the plan sets "
+                       "quarterly targets (see target_basis)"})
+    target_basis = fields.String(metadata={"enum": ["fiscal_year", "quarter"]})
+    fiscal_year_target = fields.Float(allow_none=True)
     value = fields.Float(allow_none=True, metadata={"description": "aggregation over provinces"})
     provinces = fields.Dict(keys=fields.String(), values=fields.Float())
     reported = fields.Integer()
     expected = fields.Integer()
     status = fields.String(metadata={"enum": ["achieved", "not_achieved", "no_data", "no_target"]})
     achievement_pct = fields.Float(allow_none=True)
+    weight = fields.String(allow_none=True, metadata={"description": "a mean with a weight is "
+                                                                     "a weighted mean"})
+    rolled_up_from = fields.Dict(metadata={
+        "description": "only for a fiscal year of a quarterly or monthly indicator: its "
+                       "frequency and, per province, the periods its year value comes from"})
 
 
 class IndicatorResults(Schema):

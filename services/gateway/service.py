@@ -315,7 +315,18 @@ class GatewayService:
         principal, _ = self._visible_plan(request, plan_id)
         series = call(self.reporting, "indicator_series", plan_id, code)
         series["series"] = access.results_for(principal, {"results": series["series"]})["results"]
-        return json_response(series)
+        return self._view_or_file(request, series, f"{plan_id}-{code}-series", exports.series_table)
+
+    @http("GET", "/api/plans/<string:plan_id>/reports")
+    @endpoint
+    def reports(self, request, plan_id):
+        """Drill-down: the reports behind a value (a province key sees its own province's)."""
+        principal, _ = self._visible_plan(request, plan_id)
+        province = access.own_province(principal, request.args.get("province"))
+        args = request.args
+        result = call(self.reporting, "reports", plan_id, province, args.get("indicator"),
+                      args.get("project"), args.get("period"))
+        return self._view_or_file(request, result, f"{plan_id}-reports", exports.reports_table)
 
     @http("GET", "/api/plans/<string:plan_id>/problems")
     @endpoint
@@ -325,14 +336,11 @@ class GatewayService:
         issue = request.args.get("issue")
         if issue is not None and not issue.isdigit():
             raise ApiError(400, "bad_request", f"issue {issue!r} is not a development issue number")
-        province = request.args.get("province")
-        if principal.role == "province":
-            if province and province != principal.scope:
-                raise access.forbidden(f"a {principal.scope} key sees only its own problems")
-            province = principal.scope
-        return json_response(call(self.reporting, "problems", plan_id,
-                                  int(issue) if issue else None, request.args.get("project"),
-                                  [province] if province else None, request.args.get("q")))
+        province = access.own_province(principal, request.args.get("province"))
+        found = call(self.reporting, "problems", plan_id, int(issue) if issue else None,
+                     request.args.get("project"), [province] if province else None,
+                     request.args.get("q"))
+        return self._view_or_file(request, found, f"{plan_id}-problems", exports.problems_table)
 
     @http("GET", "/api/plans/<string:plan_id>/projects/progress")
     @endpoint
@@ -342,7 +350,8 @@ class GatewayService:
         if principal.role == "province":  # its own province's figures only
             for row in status["projects"]:
                 row["provinces"] = {k: v for k, v in row["provinces"].items() if k == principal.scope}
-        return json_response(status)
+        return self._view_or_file(request, status, f"{plan_id}-projects",
+                                  exports.project_progress_table)
 
     @http("GET", "/api/plans/<string:plan_id>/completeness")
     @endpoint
@@ -354,11 +363,8 @@ class GatewayService:
         result = call(self.reporting, "completeness", plan_id, period)
         if principal.role == "province":
             result["provinces"] = [r for r in result["provinces"] if r["province"] == principal.scope]
-        fmt = request.args.get("format")
-        if fmt:
-            return file_response(f"{plan_id}-{period}-completeness", fmt,
-                                 *exports.completeness_table(result))
-        return json_response(result)
+        return self._view_or_file(request, result, f"{plan_id}-{period}-completeness",
+                                  exports.completeness_table)
 
     @http("PUT", "/api/reporting-schedule")
     @endpoint
@@ -402,6 +408,14 @@ class GatewayService:
         """Messages a service gave up on after the delivery limit, with where and why (admin)."""
         self._admin(request, "only the admin sees parked messages")
         return json_response(call(self.reporting, "list_parked"))
+
+    @staticmethod
+    def _view_or_file(request, view, name: str, table):
+        """JSON, or with ``?format=csv|xlsx`` the same view as a file."""
+        fmt = request.args.get("format")
+        if fmt:
+            return file_response(name, fmt, *table(view))
+        return json_response(view)
 
     def _principal(self, request):
         return self.keys.authenticate(request.headers.get("Authorization"))

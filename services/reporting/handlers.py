@@ -66,6 +66,7 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
             # Recomputed even for a duplicate: repairs a view a crash left behind (MongoDB).
             plan = store.get_plan(valid.plan_id)
             indicator = domain.find_indicator(plan, valid.subject)
+            revision = store.view_revision(valid.plan_id, valid.subject, valid.period)
             view = domain.indicator_view(plan, indicator,
                                          store.current_values(valid.plan_id, valid.subject,
                                                               valid.period))
@@ -74,7 +75,8 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
                 event = domain.off_target_event(plan, indicator, valid.period, view, body, now)
                 if event:
                     events.append(event)
-            store.save_indicator_view(valid.plan_id, valid.subject, valid.period, view, events)
+            store.save_indicator_view(valid.plan_id, valid.subject, valid.period, view, events,
+                                      revision)
         elif recorded.current:
             plan = store.get_plan(valid.plan_id)
             store.add_events(domain.behind_schedule_events(
@@ -155,8 +157,9 @@ def rebuild(store) -> dict:
             indicator = domain.find_indicator(plan, code) if plan else None
             if indicator is None:  # the plan or the indicator is gone: nothing to show
                 continue
+            revision = store.view_revision(plan_id, code, period)
             view = domain.indicator_view(plan, indicator, store.current_values(plan_id, code, period))
-            store.save_indicator_view(plan_id, code, period, view, [])
+            store.save_indicator_view(plan_id, code, period, view, [], revision)
         store.set_meta("views_version", VIEWS_VERSION)
     log.info("rebuilt %d indicator views from %d stored reports", len(keys), replayed)
     return {"reports": replayed, "indicator_views": len(keys), "views_version": VIEWS_VERSION}
@@ -239,6 +242,42 @@ def problems_register(store, plan_id: str, issue: int | None = None, project: st
                       "procurement_stage": report["procurement_stage"],
                       "problems": report.get("problems"), "solutions": report.get("solutions")})
     return sorted(found, key=lambda r: (r["reported_at"], r["event_id"]), reverse=True)
+
+
+def reports_of(store, plan_id: str, province: str | None = None, indicator: str | None = None,
+               project: str | None = None, period: str | None = None, limit: int = 1000) -> dict:
+    """The reports behind a view - the drill-down from a cluster value to a province's value
+    to the reports that made it, superseded and retracting ones included, newest first."""
+    plan = _plan(store, plan_id)
+    filters = {}
+    if indicator and project:
+        raise QueryError("ask for an indicator or a project, not both")
+    if indicator:
+        if domain.find_indicator(plan, indicator) is None:
+            raise QueryError(f"plan {plan_id} has no indicator {indicator!r}")
+        filters.update(kind="indicator", subject=indicator)
+    if project:
+        if not any(p["code"] == project for p in plan["projects"]):
+            raise QueryError(f"plan {plan_id} has no project {project!r}")
+        filters.update(kind="project", subject=project)
+    if period:
+        try:
+            parse_period(period)
+        except PeriodError as exc:
+            raise QueryError(str(exc)) from None
+        filters["period"] = period
+    if province:
+        filters["province"] = province
+    reports = []
+    for row in store.reports_of(plan_id, filters, limit):
+        body = row["body"]
+        reports.append({**body, "kind": row["kind"], "received_at": row["received_at"],
+                        "sender": row["sender"],
+                        "status": "in_force" if row["in_force"] else "superseded",
+                        "retraction": row["kind"] == "indicator" and body.get("value") is None})
+    return {"plan_id": plan_id, "filters": {"province": province, "indicator": indicator,
+                                            "project": project, "period": period},
+            "reports": reports}
 
 
 def _plan(store, plan_id: str) -> dict:

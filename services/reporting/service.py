@@ -70,6 +70,10 @@ class ReportingService:
         return handlers.problems_register(self.store, plan_id, issue, project, provinces, text)
 
     @rpc
+    def reports(self, plan_id, province=None, indicator=None, project=None, period=None):
+        return handlers.reports_of(self.store, plan_id, province, indicator, project, period)
+
+    @rpc
     def project_status(self, plan_id):
         return handlers.project_status(self.store, plan_id)
 

@@ -52,8 +52,15 @@ class ReportingStore(ABC):
         """Each province's value in force (retracted ones left out)."""
 
     @abstractmethod
+    def view_revision(self, plan_id: str, indicator: str, period: str) -> int:
+        """A counter that grows whenever a report comes into force for the view's key. Read it
+        before ``current_values`` and pass it to ``save_indicator_view``: a view computed from
+        older values is then never saved over a newer one (concurrent workers on MongoDB)."""
+
+    @abstractmethod
     def save_indicator_view(self, plan_id: str, indicator: str, period: str, view: dict,
-                            events) -> None: ...
+                            events, revision: int = 0) -> None:
+        """Keep the view unless one computed at a later revision is kept already."""
 
     @abstractmethod
     def indicator_views(self, plan_id: str, period: str) -> dict[str, dict]: ...
@@ -65,6 +72,12 @@ class ReportingStore(ABC):
     @abstractmethod
     def project_reports(self, plan_id: str) -> list[dict]:
         """Every accepted project report of the plan, past and present, oldest first."""
+
+    @abstractmethod
+    def reports_of(self, plan_id: str, filters: dict, limit: int = 1000) -> list[dict]:
+        """Accepted reports of the plan as received, newest reported_at first, each with
+        ``in_force`` (whether it is its key's current report). ``filters`` may hold kind,
+        province, subject and period."""
 
     @abstractmethod
     def first_received(self, plan_id: str, period: str) -> dict[tuple[str, str], str]:
@@ -293,7 +306,10 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
             (plan_id, indicator, period))
         return {r["province"]: r["value"] for r in rows}
 
-    def save_indicator_view(self, plan_id, indicator, period, view, events):
+    def view_revision(self, plan_id, indicator, period):
+        return 0  # one writer at a time: the whole intake step is one transaction
+
+    def save_indicator_view(self, plan_id, indicator, period, view, events, revision=0):
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO indicator_views VALUES (?, ?, ?, ?, ?) ON CONFLICT"
@@ -316,6 +332,18 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
         rows = self.db.query("SELECT body FROM reports WHERE kind = 'project' AND plan_id = ?"
                              " ORDER BY reported_at, event_id", (plan_id,))
         return [loads(r["body"]) for r in rows]
+
+    def reports_of(self, plan_id, filters, limit=1000):
+        where = "".join(f" AND r.{column} = ?" for column in sorted(filters))
+        rows = self.db.query(
+            "SELECT r.*, c.event_id IS NOT NULL AS in_force FROM reports r"
+            " LEFT JOIN current_reports c ON c.event_id = r.event_id AND c.kind = r.kind"
+            " AND c.plan_id = r.plan_id AND c.subject = r.subject AND c.period = r.period"
+            " AND c.province = r.province"
+            f" WHERE r.plan_id = ?{where} ORDER BY r.reported_at DESC, r.event_id DESC LIMIT ?",
+            (plan_id, *(filters[c] for c in sorted(filters)), limit))
+        return [{**dict(r), "body": loads(r["body"]), "in_force": bool(r["in_force"])}
+                for r in rows]
 
     def first_received(self, plan_id, period):
         rows = self.db.query("SELECT province, subject, min(received_at) AS first FROM reports"
@@ -425,7 +453,17 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
                 # inserted an earlier one since the update above - the guarded update decides.
                 self.db.current_reports.update_one({"_id": key, **later}, {"$set": doc})
         current = self.db.current_reports.find_one({"_id": key}, {"event_id": 1})
-        return current["event_id"] == event_id
+        in_force = current["event_id"] == event_id
+        if in_force and kind == "indicator":
+            # After the write, even on a redelivery: a worker that read the values before it
+            # holds an older revision, so its view cannot overwrite one that includes this.
+            self.db.view_clock.update_one({"_id": self._view_key(plan_id, subject, period)},
+                                          {"$inc": {"revision": 1}}, upsert=True)
+        return in_force
+
+    @staticmethod
+    def _view_key(plan_id, indicator, period):
+        return f"{plan_id}|{period}|{indicator}"
 
     def stored_reports(self):
         cursor = self.db.reports.find().sort([("received_at", ASCENDING), ("_id", ASCENDING)])
@@ -467,12 +505,21 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
              "value": {"$ne": None}}, {"province": 1, "value": 1})
         return {d["province"]: d["value"] for d in cursor}
 
-    def save_indicator_view(self, plan_id, indicator, period, view, events):
+    def view_revision(self, plan_id, indicator, period):
+        doc = self.db.view_clock.find_one({"_id": self._view_key(plan_id, indicator, period)})
+        return doc["revision"] if doc else 0
+
+    def save_indicator_view(self, plan_id, indicator, period, view, events, revision=0):
         self._add_events(events)
-        self.db.indicator_views.update_one(
-            {"_id": f"{plan_id}|{period}|{indicator}"},
-            {"$set": {"plan_id": plan_id, "period": period, "indicator": indicator, "view": view,
-                      "updated_at": now_iso()}}, upsert=True)
+        not_newer = {"$or": [{"revision": {"$lte": revision}}, {"revision": {"$exists": False}}]}
+        try:
+            self.db.indicator_views.update_one(
+                {"_id": self._view_key(plan_id, indicator, period), **not_newer},
+                {"$set": {"plan_id": plan_id, "period": period, "indicator": indicator,
+                          "view": view, "revision": revision, "updated_at": now_iso()}},
+                upsert=True)
+        except DuplicateKeyError:
+            pass  # a view computed at a later revision is kept: this one is already stale
 
     def indicator_views(self, plan_id, period):
         cursor = self.db.indicator_views.find({"plan_id": plan_id, "period": period})
@@ -487,6 +534,16 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
         cursor = self.db.reports.find({"kind": "project", "plan_id": plan_id}).sort(
             [("reported_at", ASCENDING), ("_id", ASCENDING)])
         return [d["body"] for d in cursor]
+
+    def reports_of(self, plan_id, filters, limit=1000):
+        query = {"plan_id": plan_id, **filters}
+        cursor = self.db.reports.find(query).sort([("reported_at", DESCENDING),
+                                                   ("_id", DESCENDING)]).limit(limit)
+        found = [{**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]}
+                 for d in cursor]
+        in_force = {d["event_id"] for d in self.db.current_reports.find(
+            {"event_id": {"$in": [r["event_id"] for r in found]}}, {"event_id": 1})}
+        return [{**r, "in_force": r["event_id"] in in_force} for r in found]
 
     def first_received(self, plan_id, period):
         first = {}

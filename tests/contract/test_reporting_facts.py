@@ -107,3 +107,19 @@ def test_the_governments_targets_set_later_are_checked_by_the_timer(store):
     handlers.check_deadlines(store, now=at("2024-01-02"))
     [fact] = facts(store, "project_behind_schedule")
     assert fact["reasons"] == ["below_government_target"] and fact["government_target_pct"] == 30.0
+
+
+def test_a_drill_down_names_what_it_cannot_find(store):
+    with pytest.raises(handlers.QueryError, match="not both"):
+        handlers.reports_of(store, PLAN["id"], indicator="NE2-1.1", project="NE2-67-001")
+    with pytest.raises(handlers.QueryError, match="no indicator 'NE2-9.9'"):
+        handlers.reports_of(store, PLAN["id"], indicator="NE2-9.9")
+    with pytest.raises(handlers.QueryError, match="no project"):
+        handlers.reports_of(store, PLAN["id"], project="X")
+    with pytest.raises(handlers.QueryError, match="not a period code"):
+        handlers.reports_of(store, PLAN["id"], period="Q2")
+    retract = send(store, "indicator", {"province": "TH-34", "indicator": "NE2-1.1",
+                                        "period": "FY2567-Q2", "value": None})
+    [row] = handlers.reports_of(store, PLAN["id"], province="TH-34")["reports"]
+    assert (row["event_id"], row["status"], row["retraction"]) == \
+        (retract["event_id"], "in_force", True)

@@ -226,6 +226,22 @@ def test_project_progress_keeps_the_latest_report_per_project_and_province(store
     assert store.project_progress("other-plan") == []
 
 
+def test_the_reports_behind_a_view_are_listed_newest_first_with_the_one_in_force(store):
+    report(store, EVENT_A, 1.0, EARLY)
+    report(store, EVENT_B, 2.0, LATE)                       # supersedes A
+    report(store, EVENT_C, 3.0, EARLY, province="TH-37")
+    progress(store, "44444444-4444-4444-8444-444444444444", 5.0)
+    found = store.reports_of(PLAN_ID, {"kind": "indicator", "province": "TH-34"})
+    assert [(r["event_id"], r["in_force"]) for r in found] == [(EVENT_B, True), (EVENT_A, False)]
+    assert found[0]["body"]["value"] == 2.0 and found[0]["sender"] == "TH-34"
+    assert found[0]["received_at"]
+    assert {r["event_id"] for r in store.reports_of(PLAN_ID, {"period": "FY2567-Q2"})} == \
+        {EVENT_A, EVENT_B, EVENT_C}
+    assert [r["kind"] for r in store.reports_of(PLAN_ID, {"subject": "NE2-67-001"})] == ["project"]
+    assert store.reports_of(PLAN_ID, {"province": "TH-33"}) == []
+    assert store.reports_of("other-plan", {}) == []
+
+
 def test_project_reports_are_not_indicator_values(store):
     progress(store, EVENT_A, 40.0)
     assert store.current_values(PLAN_ID, "NE2-67-001", "") == {}
@@ -281,6 +297,31 @@ def test_a_failure_inside_atomic_leaves_nothing_behind(store, backend):
     assert values(store) == {} and store.count_reports() == 0
     assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {} and store.pending_events() == []
     assert report(store, EVENT_A, 3.0) == Recorded(True, True)  # the redelivery is new
+
+
+def test_a_view_computed_from_older_values_never_overwrites_a_newer_one(store, backend):
+    """Two workers on one view: A reads the values, B's report comes into force and B saves
+    its view, then A saves - A's stale view must not win (MongoDB has no transaction here)."""
+    if backend.name == "sqlite":
+        pytest.skip("SQLite runs the whole intake step in one transaction: no interleaving")
+    report(store, EVENT_A, 1.0)
+    a_revision = store.view_revision(PLAN_ID, "NE2-1.1", "FY2567-Q2")
+    a_values = values(store)
+    report(store, EVENT_B, 2.0, province="TH-37")
+    b_revision = store.view_revision(PLAN_ID, "NE2-1.1", "FY2567-Q2")
+    assert b_revision > a_revision
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2",
+                              {"value": 3.0, "provinces": values(store), "reported": 2}, [], b_revision)
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2",
+                              {"value": 1.0, "provinces": a_values, "reported": 1}, [], a_revision)
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2")["NE2-1.1"]["value"] == 3.0
+    # a redelivery of B (already in force) still moves the clock: its recomputation is kept
+    report(store, EVENT_B, 2.0, province="TH-37")
+    again = store.view_revision(PLAN_ID, "NE2-1.1", "FY2567-Q2")
+    assert again > b_revision
+    store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2",
+                              {"value": 3.5, "provinces": values(store), "reported": 2}, [], again)
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2")["NE2-1.1"]["value"] == 3.5
 
 
 # --- rejections --------------------------------------------------------------------------------

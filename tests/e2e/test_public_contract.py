@@ -403,3 +403,43 @@ def test_views_download_as_csv_and_excel_with_thai_headers(system, province):
     assert "TH-33" not in mine.splitlines()[0]
     assert system.get(f"/api/plans/{PLAN}/indicator-results", osm, period="FY2567-Q1",
                       format="pdf").status_code == 400
+
+
+def test_a_cumulative_year_rolls_up_and_drills_down_to_the_reports_behind_it(system, province):
+    import io
+
+    import openpyxl
+    th37 = province("TH-37")
+    th37.report("NE2-3.2", "FY2570-Q1", 1000.0, "2027-01-05T09:00:00+07:00")
+    first_q2 = th37.report("NE2-3.2", "FY2570-Q2", 2500.0, "2027-04-05T09:00:00+07:00")
+    correction = th37.report("NE2-3.2", "FY2570-Q2", 2600.0, "2027-04-09T09:00:00+07:00")
+    # NE2-3.2 is reported as a year-to-date total: the year so far is Q2's 2600, not 1000+2600
+    year = wait_result(system, "FY2570", "NE2-3.2",
+                       lambda r: r["provinces"].get("TH-37") == 2600.0, "the FY2570 roll-up")
+    assert year["cumulative"] is True and year["value"] == 2600.0
+    assert year["rolled_up_from"]["periods"]["TH-37"] == ["FY2570-Q1", "FY2570-Q2"]
+
+    osm = system.key("osm", "northeast-lower-2")
+    drill = system.get(f"/api/plans/{PLAN}/reports", osm, province="TH-37", indicator="NE2-3.2",
+                       period="FY2570-Q2").json()["reports"]
+    assert [(r["event_id"], r["status"]) for r in drill] == \
+        [(correction, "in_force"), (first_q2, "superseded")]
+    assert drill[0]["sender"] == th37.username and drill[0]["value"] == 2600.0
+    assert system.get(f"/api/plans/{PLAN}/reports", system.key("province", "TH-34"),
+                      province="TH-37").status_code == 403
+    assert system.get(f"/api/plans/{PLAN}/reports", osm, period="FY25").status_code == 400
+    own = system.get(f"/api/plans/{PLAN}/reports", system.key("province", "TH-37"),
+                     indicator="NE2-3.2").json()["reports"]
+    assert len(own) == 3 and {r["province"] for r in own} == {"TH-37"}
+
+    # every view downloads with Thai headers
+    sheet = openpyxl.load_workbook(io.BytesIO(system.get(
+        f"/api/plans/{PLAN}/reports", osm, indicator="NE2-3.2", format="xlsx").content)).active
+    assert sheet["A1"].value == "ได้รับเมื่อ (received_at)"
+    assert "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2570" in [c.value for c in sheet["F"]]
+    for path, header in ((f"/api/plans/{PLAN}/projects/progress", "รหัสโครงการ (project)"),
+                         (f"/api/plans/{PLAN}/problems", "วันที่รายงาน (reported_at)"),
+                         (f"/api/plans/{PLAN}/indicators/NE2-3.2/series", "ช่วงเวลา (label_th)")):
+        got = system.get(path, osm, format="csv")
+        assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/csv"), path
+        assert got.content.decode("utf-8-sig").splitlines()[0].split(",")[0] == header
