@@ -81,7 +81,8 @@ class ReportingStore(ABC):
 
     @abstractmethod
     def first_received(self, plan_id: str, period: str) -> dict[tuple[str, str], str]:
-        """When each (province, indicator) of the period was first reported (received_at)."""
+        """When each (province, indicator) of the period that has a value in force was first
+        reported (received_at); a value retracted and not sent again is not received."""
 
     @abstractmethod
     def indicator_series(self, plan_id: str, indicator: str) -> dict[str, dict]:
@@ -346,9 +347,12 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
                 for r in rows]
 
     def first_received(self, plan_id, period):
-        rows = self.db.query("SELECT province, subject, min(received_at) AS first FROM reports"
-                             " WHERE kind = 'indicator' AND plan_id = ? AND period = ?"
-                             " GROUP BY province, subject", (plan_id, period))
+        rows = self.db.query(
+            "SELECT r.province, r.subject, min(r.received_at) AS first FROM reports r"
+            " JOIN current_reports c ON c.kind = r.kind AND c.plan_id = r.plan_id"
+            " AND c.subject = r.subject AND c.period = r.period AND c.province = r.province"
+            " WHERE r.kind = 'indicator' AND r.plan_id = ? AND r.period = ?"
+            " AND c.value IS NOT NULL GROUP BY r.province, r.subject", (plan_id, period))
         return {(r["province"], r["subject"]): r["first"] for r in rows}
 
     def indicator_series(self, plan_id, indicator):
@@ -547,10 +551,13 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
 
     def first_received(self, plan_id, period):
         first = {}
+        in_force = {(d["province"], d["subject"]) for d in self.db.current_reports.find(
+            {"kind": "indicator", "plan_id": plan_id, "period": period, "value": {"$ne": None}},
+            {"province": 1, "subject": 1})}
         for d in self.db.reports.find({"kind": "indicator", "plan_id": plan_id, "period": period},
                                       {"province": 1, "subject": 1, "received_at": 1}):
             key = (d["province"], d["subject"])
-            if key not in first or d["received_at"] < first[key]:
+            if key in in_force and (key not in first or d["received_at"] < first[key]):
                 first[key] = d["received_at"]
         return first
 

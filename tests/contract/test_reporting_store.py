@@ -242,6 +242,20 @@ def test_the_reports_behind_a_view_are_listed_newest_first_with_the_one_in_force
     assert store.reports_of("other-plan", {}) == []
 
 
+def test_first_received_counts_values_in_force_from_their_first_report(store):
+    report(store, EVENT_A, 1.0, EARLY)
+    first = store.first_received(PLAN_ID, "FY2567-Q2")
+    report(store, EVENT_B, 2.0, LATE)                           # a correction: still first A's
+    report(store, EVENT_C, None, LATE, province="TH-37")        # only a retraction: not received
+    progress(store, "44444444-4444-4444-8444-444444444444", 5.0)
+    assert store.first_received(PLAN_ID, "FY2567-Q2") == first
+    assert list(first) == [("TH-34", "NE2-1.1")]
+    report(store, "55555555-5555-4555-8555-555555555555", None,
+           "2024-04-10T02:30:00.000002Z")                     # TH-34 withdraws its value
+    assert store.first_received(PLAN_ID, "FY2567-Q2") == {}
+    assert store.first_received(PLAN_ID, "FY2567-Q3") == {}
+
+
 def test_project_reports_are_not_indicator_values(store):
     progress(store, EVENT_A, 40.0)
     assert store.current_values(PLAN_ID, "NE2-67-001", "") == {}

@@ -73,6 +73,35 @@ def test_rejection_and_off_target_reach_the_right_mailboxes_once(
     assert len({m["Message-ID"] for m in mails}) == len(mails)
 
 
+def test_a_project_behind_schedule_mails_its_implementing_agency_once(
+        container_factory, config_for, provinces, rabbit_config, smtp_sink):
+    port, mail_dir = smtp_sink
+    for cls, name in ((PlansService, "plans"), (ReportingService, "reporting"),
+                      (NotifyService, "notify")):
+        container_factory(cls, config_for(name, SMTP_HOST="127.0.0.1", SMTP_PORT=port)).start()
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        # NE2-67-002 (ubon-tourism) plans 7.5 M of 18.5 M by the end of Q2; 1 M is behind
+        for as_of, disbursed in (("2024-02-29", 900_000.0), ("2024-03-31", 1_000_000.0)):
+            event_id = str(uuid.uuid4())
+            provinces.publish("TH-34", {
+                "event_id": event_id, "province": "TH-34", "project": "NE2-67-002",
+                "as_of": as_of, "physical_progress_pct": 15.0, "disbursed_thb": disbursed,
+                "procurement_stage": "contract_signed",
+                "reported_at": f"{as_of}T17:00:00+07:00"}, kind="project", message_id=event_id)
+        behind = lambda: [m for m in read_mails(mail_dir)  # noqa: E731
+                          if m["Subject"].startswith("[โครงการล่าช้ากว่าแผน")]
+        wait_until(lambda: {"tourism@ubon.example", "osm@northeast-lower-2.example"}
+                   <= {m["To"] for m in behind()}, timeout=20, what="the behind-schedule mails")
+        wait_until(lambda: all(m["status"] == "sent" for m in rpc.notify.list_mails()),
+                   what="all mails recorded as sent")
+    mails = behind()
+    assert len(mails) == 2  # two reports in the same quarter: one fact, one mail each
+    text = next(m for m in mails if m["To"] == "tourism@ubon.example").get_body(("plain",)).get_content()
+    assert "NE2-67-002" in text and "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2567" in text
+    assert "เบิกจ่ายต่ำกว่าแผนการเบิกจ่ายของโครงการ" in text
+
+
 def test_a_poison_event_is_parked_after_the_delivery_limit_and_others_flow(
         container_factory, config_for, provinces, rabbit_config):
     container_factory(PlansService, config_for("plans")).start()

@@ -123,3 +123,106 @@ def test_views_survive_a_restart(container_factory, config_for, provinces, rabbi
     fresh.start()
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
         assert provinces_of(rpc, "FY2567-Q4", "NE2-3.1")["provinces"] == {"TH-34": 61.5}
+
+
+def indicator_body(code, indicator="NE2-1.1", period="FY2567-Q1", **changes):
+    return {"event_id": str(uuid.uuid4()), "province": code, "indicator": indicator,
+            "period": period, "value": 1.0, "reported_at": "2024-01-02T09:00:00+07:00", **changes}
+
+
+def project_body(code, project, **changes):
+    return {"event_id": str(uuid.uuid4()), "province": code, "project": project,
+            "as_of": "2024-03-31", "physical_progress_pct": 10.0, "disbursed_thb": 1.0,
+            "procurement_stage": "in_progress", "reported_at": "2024-04-01T09:00:00+07:00",
+            **changes}
+
+
+# (what is wrong, sending province, body, publish options, words the reason must contain)
+BAD_MESSAGES = [
+    ("no user_id", "TH-34", indicator_body("TH-34"), {"user_id": None}, "no user_id property"),
+    ("body names another province", "TH-34", indicator_body("TH-33"), {},
+     "a province reports only for itself"),
+    ("message_id is not the event_id", "TH-34", indicator_body("TH-34"),
+     {"message_id": str(uuid.uuid4())}, "differs from the body's event_id"),
+    ("unknown report kind", "TH-34", indicator_body("TH-34"),
+     {"routing_key": "report.TH-34.budget"}, "kind 'budget' is unknown"),
+    ("not JSON content", "TH-34", indicator_body("TH-34"), {"content_type": "text/plain"},
+     "is not application/json"),
+    ("malformed JSON", "TH-34", b'{"event_id": ', {}, "malformed JSON"),
+    ("unknown indicator", "TH-34", indicator_body("TH-34", indicator="NE2-9.9"), {},
+     "unknown indicator 'NE2-9.9'"),
+    ("period outside the plan", "TH-34", indicator_body("TH-34", period="FY2575-Q1"), {},
+     "outside the plan"),
+    ("a quarter of a yearly indicator", "TH-34", indicator_body("TH-34", indicator="NE2-1.3"), {},
+     "is reported yearly"),
+    ("an indicator of another province", "TH-33", indicator_body("TH-33", indicator="NE2-2.2"), {},
+     "is reported only by TH-34"),
+    ("a project outside the province", "TH-33", project_body("TH-33", "NE2-67-003"),
+     {"routing_key": "report.TH-33.project"}, "does not run in TH-33"),
+    ("unknown project", "TH-33", project_body("TH-33", "NE2-99-999"),
+     {"routing_key": "report.TH-33.project"}, "unknown project"),
+]
+
+
+def test_every_rejection_path_and_sender_check_over_the_broker(container_factory, config_for,
+                                                               provinces, rabbit_config):
+    start(container_factory, config_for)
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        for _, code, body, options, _ in BAD_MESSAGES:
+            options = dict(options)
+            if "message_id" not in options and isinstance(body, dict):
+                options["message_id"] = body["event_id"]
+            provinces.publish(code, body, **options)
+        good = report(provinces, "TH-34", "NE2-2.1", "FY2567-Q4", 7, "2024-10-01T00:00:00+07:00")
+        # the bad messages never block the one behind them
+        wait_until(lambda: provinces_of(rpc, "FY2567-Q4", "NE2-2.1")["reported"] == 1,
+                   what=f"the good report {good}")
+        rejected = wait_until(lambda: len(r := rpc.reporting.list_rejections()) >= len(BAD_MESSAGES)
+                              and r, what="every bad message rejected")
+        assert len(rejected) == len(BAD_MESSAGES)
+        for what, code, _, _, words in BAD_MESSAGES:
+            match = [r for r in rejected if words in r["reason"]]
+            assert len(match) == 1, (what, [r["reason"] for r in rejected])
+            assert match[0]["province"] == code and match[0]["raw_body"], what
+        # nothing a bad message named reached a view
+        assert provinces_of(rpc, "FY2567-Q1", "NE2-1.1")["reported"] == 0
+
+
+def test_the_broker_refuses_a_forged_sender_or_another_provinces_routing_key(
+        container_factory, config_for, provinces, rabbit_config):
+    import pytest
+    from kombu.exceptions import OperationalError
+    from amqp.exceptions import AccessRefused, PreconditionFailed
+    with pytest.raises((AccessRefused, OperationalError)):
+        provinces.publish("TH-34", indicator_body("TH-33"), routing_key="report.TH-33.indicator")
+    with pytest.raises((PreconditionFailed, OperationalError)):
+        provinces.publish("TH-34", indicator_body("TH-33"), user_id=provinces.username("TH-33"))
+
+
+def test_completeness_counts_what_arrives_over_the_broker(container_factory, config_for,
+                                                          provinces, rabbit_config):
+    start(container_factory, config_for)
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        period = "FY2568-Q2"
+        for indicator in ("NE2-1.1", "NE2-1.2", "NE2-2.2"):
+            report(provinces, "TH-34", indicator, period, 5, "2025-04-03T09:00:00+07:00")
+        twice = report(provinces, "TH-33", "NE2-1.1", period, 5, "2025-04-03T09:00:00+07:00")
+        report(provinces, "TH-33", "NE2-1.1", period, 5, "2025-04-03T09:00:00+07:00", twice)
+        report(provinces, "TH-33", "NE2-3.1", period, 5, "2025-04-03T09:00:00+07:00")
+        report(provinces, "TH-33", "NE2-3.1", period, None, "2025-04-04T09:00:00+07:00")  # withdrawn
+
+        def rows():
+            body = rpc.reporting.completeness(PLAN, period)
+            return {r["province"]: r for r in body["provinces"]}
+        done = wait_until(lambda: (r := rows())["TH-34"]["received"] == 3
+                          and r["TH-33"]["received"] == 1
+                          and "NE2-3.1" in r["TH-33"]["missing"] and r, what="reports counted")
+        # quarterly indicators: 9 for TH-34 (NE2-2.2 is TH-34's alone), 8 for the others
+        assert (done["TH-34"]["expected"], done["TH-33"]["expected"]) == (9, 8)
+        assert done["TH-33"]["completeness_pct"] == 12.5
+        assert done["TH-35"]["received"] == 0 and done["TH-35"]["completeness_pct"] == 0
+        # received now, long after the due date (15 April 2025): late, not on time
+        assert done["TH-34"]["late"] == 3 and done["TH-34"]["timeliness_pct"] == 0
+        assert all(r["completeness_pct"] <= 100 for r in done.values())
