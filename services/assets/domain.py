@@ -1,25 +1,112 @@
-"""Assets: pure rules for the registry of what cluster projects produce.
+"""Assets: pure rules for the registry of what cluster projects produce, and the transfer /
+receipt of transfer of each asset to the agency that will own, run and maintain it.
 
-Step 1 keeps the registry itself; the transfer / receipt-of-transfer workflow grows here next.
+The transfer is an explicit state machine (``TRANSITIONS``). Every command takes the asset as
+read (with its ``version``), checks who may do it from which state, and returns the next asset
+with one more entry in its ledger and the facts to announce - or raises ``AssetError``
+(bad input, illegal transition) / ``NotAllowed`` (the actor may not). Nothing here does I/O.
 """
 from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from services.contracts.reports import describe_errors
 
 CATEGORIES = ("durable_article", "building", "land_improvement", "other")
-STATUSES = ("registered", "transfer_requested", "transferred", "disposed")
+CATEGORY_TH = {"durable_article": "ครุภัณฑ์", "building": "อาคารและสิ่งก่อสร้าง",
+               "land_improvement": "ส่วนปรับปรุงที่ดิน", "other": "อื่น ๆ"}
+# What the receiver must show it can maintain before it accepts (audits found assets idle).
+NEEDS_MAINTENANCE = ("durable_article", "building")
+
+IN_CUSTODY = "in_custody"
+REQUESTED, APPROVED, HANDED_OVER = "transfer_requested", "transfer_approved", "handed_over"
+DISPOSED = "disposed"
+STATUS_TH = {IN_CUSTODY: "อยู่ในความดูแล", REQUESTED: "ขอโอนแล้ว", APPROVED: "อนุมัติการโอนแล้ว",
+             HANDED_OVER: "ส่งมอบแล้ว รอรับโอน", DISPOSED: "จำหน่ายแล้ว"}
+
+# action: (states it may start from, state it leads to; None = back in custody)
+TRANSITIONS = {
+    "request": ((IN_CUSTODY,), REQUESTED),
+    "approve": ((REQUESTED,), APPROVED),
+    "hand_over": ((APPROVED,), HANDED_OVER),
+    "accept": ((HANDED_OVER,), IN_CUSTODY),
+    "reject": ((APPROVED, HANDED_OVER), IN_CUSTODY),
+    "cancel": ((REQUESTED, APPROVED), IN_CUSTODY),
+}
+ACTION_TH = {"register": "ลงทะเบียน", "request": "ขอโอน", "approve": "อนุมัติการโอน",
+             "hand_over": "ส่งมอบ", "accept": "รับโอน", "reject": "ปฏิเสธการรับโอน",
+             "cancel": "ยกเลิกการโอน", "audit": "ตรวจนับ"}
+EVENT_OF = {"register": "asset_registered", "request": "transfer_requested",
+            "approve": "transfer_approved", "hand_over": "transfer_handed_over",
+            "accept": "transfer_accepted", "reject": "transfer_rejected",
+            "cancel": "transfer_cancelled"}
+
+DEFAULT_SETTINGS = {
+    "transfer_overdue_days": 60,  # MoF procurement regulation B.E. 2560 practice
+    "audit_interval_days": {"durable_article": 365, "building": 365, "land_improvement": 365,
+                            "other": 365},
+    "audit_due_soon_days": 30,
+    # straight-line depreciation: useful life in years by category; null = not depreciated
+    "useful_life_years": {"durable_article": 5, "building": 20, "land_improvement": 15,
+                          "other": None},
+}
+ASSET_NAMESPACE = uuid.UUID("3c1b6a0e-52d4-4f7e-9b1a-7e0c5d2f8a91")
 
 
 class AssetError(ValueError):
-    """Input a person must fix."""
+    """Input a person must fix, or a step the asset's state does not allow."""
 
 
-class AssetSchema(Schema):
+class NotAllowed(AssetError):
+    """The actor may not do this to this asset."""
+
+
+class Conflict(AssetError):
+    """The asset changed since it was read: reload and decide again."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str           # admin | osm | agency
+    scope: str | None   # cluster code for osm, agency code for agency
+
+    def __str__(self):
+        return self.role if self.scope is None else f"{self.role}:{self.scope}"
+
+
+class _Strict(Schema):
     class Meta:
         unknown = RAISE
 
+
+class DocumentSchema(_Strict):
+    kind = fields.String(required=True, validate=validate.Length(min=1),
+                         metadata={"description": "e.g. delivery, inspection, handover, photo"})
+    reference = fields.String(required=True, validate=validate.Length(min=1))
+    date = fields.Date(load_default=None, allow_none=True)
+
+
+class LocationSchema(_Strict):
+    province = fields.String(required=True)
+    district = fields.String(load_default=None, allow_none=True)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+
+
+class MaintenanceSchema(_Strict):
+    agency = fields.String(required=True, validate=validate.Length(min=1),
+                           metadata={"description": "who maintains it"})
+    budget_thb = fields.Float(required=True, validate=validate.Range(min=0),
+                              metadata={"description": "yearly maintenance budget"})
+    note = fields.String(load_default="")
+
+
+class AssetSchema(_Strict):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
     project = fields.String(required=True)
     fiscal_year = fields.Integer(required=True, validate=validate.Range(min=2500, max=2700))
@@ -30,29 +117,311 @@ class AssetSchema(Schema):
     unit = fields.String(required=True)
     unit_value_thb = fields.Float(required=True, validate=validate.Range(min=0))
     acquired_on = fields.Date(required=True)
-    province = fields.String(required=True)
-    district = fields.String(load_default=None, allow_none=True)
-    custodian = fields.String(required=True)
+    location = fields.Nested(LocationSchema, required=True)
+    custodian = fields.String(required=True, validate=validate.Length(min=1))
+    documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
+    maintenance = fields.Nested(MaintenanceSchema, load_default=None, allow_none=True)
+    sample = fields.Boolean(load_default=False)
 
 
-def new_asset(raw: dict, known_projects: dict[str, dict]) -> dict:
-    """Validate a registration against the plans' projects; returns the asset record."""
+def _load(schema: Schema, raw, what: str) -> dict:
     try:
-        asset = AssetSchema().load(raw)
+        return schema.load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
-        raise AssetError(f"asset {raw.get('code', '?')}: {describe_errors(exc.messages)}") from None
+        raise AssetError(f"{what}: {describe_errors(exc.messages)}") from None
+
+
+def _plain_dates(value):
+    """Dates as ISO strings, so a record is plain JSON."""
+    if isinstance(value, dict):
+        return {k: _plain_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_dates(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+def can_see(actor: Actor, asset: dict) -> bool:
+    if actor.role == "admin":
+        return True
+    if actor.role == "osm":
+        return asset["cluster"] == actor.scope
+    if actor.role == "province":
+        return asset["location"]["province"] == actor.scope
+    transfer = asset.get("transfer") or {}
+    return actor.scope in (asset["custodian"], transfer.get("to"), asset.get("implementing_agency"))
+
+
+def _check_actor(actor: Actor, action: str, asset: dict) -> None:
+    transfer = asset.get("transfer") or {}
+    osm = actor.role == "admin" or (actor.role == "osm" and actor.scope == asset["cluster"])
+    holder = actor.role == "agency" and actor.scope == asset["custodian"]
+    receiver = actor.role == "agency" and actor.scope == transfer.get("to")
+    allowed = {
+        "request": holder or osm,
+        "approve": osm,                         # the head of agency / the cluster's OSM
+        "hand_over": holder or osm,
+        "accept": receiver,                     # custody moves only on the receiver's word
+        "reject": receiver,
+        "cancel": holder or osm,
+        "audit": holder or osm,
+    }[action]
+    if not allowed:
+        who = {"approve": "the cluster's OSM or the admin",
+               "accept": f"the receiving agency {transfer.get('to')}",
+               "reject": f"the receiving agency {transfer.get('to')}"}.get(
+            action, f"the custodian {asset['custodian']}, the cluster's OSM or the admin")
+        raise NotAllowed(f"{actor} may not {action.replace('_', ' ')} asset {asset['code']}; "
+                         f"only {who} may")
+
+
+# --- registration -----------------------------------------------------------------------------
+
+def new_asset(raw: dict, known_projects: dict[str, dict], actor: Actor, now: datetime,
+              settings: dict = DEFAULT_SETTINGS) -> tuple[dict, list]:
+    """Validate a registration against the plans' projects; the asset record and its event."""
+    asset = _plain_dates(_load(AssetSchema(), raw, f"asset {raw.get('code', '?') if isinstance(raw, dict) else '?'}"))
     project = known_projects.get(asset["project"])
     if project is None:
         raise AssetError(f"asset {asset['code']}: unknown project {asset['project']!r}")
-    if project["provinces"] and asset["province"] not in project["provinces"]:
+    province = asset["location"]["province"]
+    if project["provinces"] and province not in project["provinces"]:
         raise AssetError(f"asset {asset['code']}: project {asset['project']} does not run in "
-                         f"{asset['province']}")
-    asset["acquired_on"] = asset["acquired_on"].isoformat()
-    asset["total_value_thb"] = round(asset["quantity"] * asset["unit_value_thb"], 2)
-    asset["status"] = "registered"
-    asset["version"] = 1
-    return asset
+                         f"{province} (it runs in {', '.join(project['provinces'])})")
+    asset.update(cluster=project["cluster"], plan_id=project["plan_id"],
+                 implementing_agency=project.get("implementing_agency"),
+                 total_value_thb=round(asset["quantity"] * asset["unit_value_thb"], 2),
+                 status=IN_CUSTODY, transfer=None, version=1,
+                 audit={"last_on": None, "next_due": _next_audit(asset["acquired_on"],
+                                                                 asset["category"], settings)})
+    allowed = actor.role == "admin" or (actor.role == "osm" and actor.scope == asset["cluster"]) \
+        or (actor.role == "agency" and actor.scope in (asset["implementing_agency"], asset["custodian"]))
+    if not allowed:
+        raise NotAllowed(f"{actor} may not register assets of project {asset['project']}; its "
+                         f"implementing agency, the cluster's OSM or the admin may")
+    entry = _entry(asset, "register", actor, now, None, IN_CUSTODY, "", asset["documents"], {})
+    asset["ledger"] = [entry]
+    return asset, _events(asset, entry)
+
+
+def _next_audit(from_day: str, category: str, settings: dict) -> str:
+    days = settings["audit_interval_days"].get(category) or 365
+    return (date.fromisoformat(from_day) + timedelta(days=days)).isoformat()
+
+
+# --- the transfer state machine ----------------------------------------------------------------
+
+def transition(asset: dict, action: str, command: dict, actor: Actor, now: datetime,
+               directory: dict | None = None, settings: dict = DEFAULT_SETTINGS) -> tuple[dict, list]:
+    """Apply one transfer step; returns (the next asset, facts). ``command`` holds ``version``
+    (the version the actor read), ``reason``, ``documents`` and what the step needs:
+    ``to`` (request), ``maintenance`` (accept of a building or equipment)."""
+    if action not in TRANSITIONS:
+        raise AssetError(f"unknown transfer step {action!r}; use one of {', '.join(TRANSITIONS)}")
+    if command.get("version") != asset["version"]:
+        raise Conflict(f"asset {asset['code']} is at version {asset['version']}, not "
+                       f"{command.get('version')!r}: it changed since it was read; reload it")
+    starts, leads_to = TRANSITIONS[action]
+    if asset["status"] not in starts:
+        raise AssetError(f"asset {asset['code']} is {asset['status']}: it cannot "
+                         f"{action.replace('_', ' ')} (only from {' or '.join(starts)})")
+    _check_actor(actor, action, asset)
+    reason = command.get("reason") or ""
+    if not isinstance(reason, str):
+        raise AssetError("reason must be text")
+    documents = _plain_dates([_load(DocumentSchema(), d, "document") for d in command.get("documents") or []])
+    nxt = copy.deepcopy(asset)
+    details = {}
+    if action == "request":
+        to = command.get("to")
+        if not isinstance(to, str) or not to:
+            raise AssetError("a transfer request names the receiving agency: 'to'")
+        if to == asset["custodian"]:
+            raise AssetError(f"{to} already holds asset {asset['code']}")
+        if directory is not None and to not in directory:
+            raise AssetError(f"unknown receiving agency {to!r}: add it to the agencies directory first")
+        nxt["transfer"] = {"id": str(uuid.uuid5(ASSET_NAMESPACE, f"{asset['code']}:{asset['version']}")),
+                           "from": asset["custodian"], "to": to, "requested_at": now.isoformat(),
+                           "requested_by": str(actor), "due_by": None, "evidence": []}
+        details = {"from": asset["custodian"], "to": to}
+    elif action == "approve":
+        due = now + timedelta(days=settings["transfer_overdue_days"])
+        nxt["transfer"].update(approved_at=now.isoformat(), approved_by=str(actor),
+                               due_by=due.isoformat())
+        details = {"due_by": due.isoformat()}
+    elif action == "hand_over":
+        if not documents:
+            raise AssetError("a hand-over needs its delivery evidence: at least one document "
+                             "(e.g. {\"kind\": \"handover\", \"reference\": \"บันทึกส่งมอบ 12/2567\"})")
+        nxt["transfer"].update(handed_over_at=now.isoformat(), handed_over_by=str(actor),
+                               evidence=documents)
+    elif action == "accept":
+        maintenance = command.get("maintenance")
+        if asset["category"] in NEEDS_MAINTENANCE or maintenance is not None:
+            if maintenance is None:
+                raise AssetError(f"a {CATEGORY_TH[asset['category']]} ({asset['category']}) is "
+                                 "accepted with its maintenance readiness: 'maintenance' "
+                                 "{agency, budget_thb, note}")
+            maintenance = _load(MaintenanceSchema(), maintenance, "maintenance")
+            nxt["maintenance"] = maintenance
+            details["maintenance"] = maintenance
+        details.update({"from": asset["custodian"], "to": asset["transfer"]["to"]})
+        nxt["custodian"] = asset["transfer"]["to"]
+        nxt["documents"] = asset["documents"] + asset["transfer"].get("evidence", [])
+    elif action in ("reject", "cancel"):
+        if not reason.strip():
+            raise AssetError(f"say why: a {action} needs a 'reason'")
+        details = {"from": asset["transfer"]["from"], "to": asset["transfer"]["to"]}
+    nxt["status"] = leads_to
+    if leads_to == IN_CUSTODY:
+        nxt["transfer"] = None
+    nxt["version"] = asset["version"] + 1
+    entry = _entry(nxt, action, actor, now, asset["status"], leads_to, reason, documents, details,
+                   transfer=asset["transfer"] or nxt["transfer"])
+    nxt["ledger"] = asset["ledger"] + [entry]
+    return nxt, _events(nxt, entry)
+
+
+def record_audit(asset: dict, command: dict, actor: Actor, now: datetime,
+                 settings: dict = DEFAULT_SETTINGS) -> tuple[dict, list]:
+    """A physical audit: found or not, its condition; the next one falls due an interval later."""
+    if command.get("version") != asset["version"]:
+        raise Conflict(f"asset {asset['code']} is at version {asset['version']}, not "
+                       f"{command.get('version')!r}: reload it")
+    _check_actor(actor, "audit", asset)
+    audit = _load(AuditSchema(), {k: v for k, v in command.items() if k != "version"}, "audit")
+    on = audit["on"].isoformat()
+    nxt = copy.deepcopy(asset)
+    nxt["audit"] = {"last_on": on, "next_due": _next_audit(on, asset["category"], settings),
+                    "found": audit["found"], "condition": audit["condition"]}
+    nxt["version"] = asset["version"] + 1
+    entry = _entry(nxt, "audit", actor, now, asset["status"], asset["status"], audit["note"],
+                   _plain_dates(audit["documents"]),
+                   {"on": on, "found": audit["found"], "condition": audit["condition"]})
+    nxt["ledger"] = asset["ledger"] + [entry]
+    return nxt, []
+
+
+class AuditSchema(_Strict):
+    on = fields.Date(required=True)
+    found = fields.Boolean(required=True)
+    condition = fields.String(required=True, validate=validate.OneOf(
+        ("good", "needs_repair", "unusable", "idle")))
+    note = fields.String(load_default="")
+    documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
+
+
+def _entry(asset, action, actor, now, from_state, to_state, reason, documents, details,
+           transfer=None) -> dict:
+    return {"seq": asset["version"], "action": action, "at": now.isoformat(), "by": str(actor),
+            "from_state": from_state, "to_state": to_state, "reason": reason,
+            "documents": documents, "details": details,
+            "transfer_id": (transfer or {}).get("id")}
+
+
+def summary(asset: dict) -> dict:
+    """What an event says about the asset."""
+    return {k: asset.get(k) for k in ("code", "project", "plan_id", "cluster", "category",
+                                      "description_th", "description_en", "quantity", "unit",
+                                      "total_value_thb", "custodian", "implementing_agency")} | \
+        {"province": asset["location"]["province"]}
+
+
+def _events(asset: dict, entry: dict) -> list[tuple[str, dict]]:
+    kind = EVENT_OF.get(entry["action"])
+    if kind is None:
+        return []
+    transfer = asset.get("transfer") or {}
+    return [(kind, {
+        "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"{asset['code']}:{entry['seq']}:{kind}")),
+        "occurred_at": entry["at"], "asset": summary(asset), "action": entry["action"],
+        "by": entry["by"], "reason": entry["reason"], "documents": entry["documents"],
+        "from_agency": entry["details"].get("from", transfer.get("from")),
+        "to_agency": entry["details"].get("to", transfer.get("to")),
+        "due_by": transfer.get("due_by"), "transfer_id": entry["transfer_id"]})]
+
+
+def ledger_events(asset: dict) -> list[tuple[str, dict]]:
+    """The facts of the asset's latest step again (same ids): re-queued after a crash between
+    saving the asset and queueing them (MongoDB), ignored when already queued."""
+    return _events(asset, asset["ledger"][-1])
+
+
+# --- what falls due ---------------------------------------------------------------------------
+
+def due_facts(asset: dict, now: datetime, settings: dict = DEFAULT_SETTINGS) -> list[tuple[str, dict]]:
+    """A transfer not completed by its due date; an audit due soon or overdue - each once."""
+    facts = []
+    transfer = asset.get("transfer")
+    if transfer and transfer.get("due_by") and datetime.fromisoformat(transfer["due_by"]) < now:
+        facts.append(("transfer_overdue", {
+            "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"overdue:{transfer['id']}")),
+            "occurred_at": now.isoformat(), "asset": summary(asset), "action": "overdue",
+            "by": "system", "reason": "", "documents": [], "from_agency": transfer["from"],
+            "to_agency": transfer["to"], "due_by": transfer["due_by"], "transfer_id": transfer["id"]}))
+    next_due = (asset.get("audit") or {}).get("next_due")
+    if asset["status"] != DISPOSED and next_due:
+        days_left = (date.fromisoformat(next_due) - now.date()).days
+        if days_left <= settings["audit_due_soon_days"]:
+            facts.append(("audit_due", {
+                "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"audit:{asset['code']}:{next_due}")),
+                "occurred_at": now.isoformat(), "asset": summary(asset), "due_on": next_due,
+                "overdue": days_left < 0, "custodian": asset["custodian"]}))
+    return facts
+
+
+def with_state(asset: dict, today: date, settings: dict = DEFAULT_SETTINGS) -> dict:
+    """The asset as shown: book value (straight-line by category), overdue flags, Thai labels."""
+    shown = {k: v for k, v in asset.items() if k != "ledger"}
+    life = settings["useful_life_years"].get(asset["category"])
+    if life:
+        years = (today - date.fromisoformat(asset["acquired_on"])).days / 365.25
+        shown["book_value_thb"] = round(max(0.0, asset["total_value_thb"] * (1 - years / life)), 2)
+    else:
+        shown["book_value_thb"] = asset["total_value_thb"]
+    transfer = asset.get("transfer")
+    shown["transfer_overdue"] = bool(transfer and transfer.get("due_by")
+                                     and date.fromisoformat(transfer["due_by"][:10]) < today)
+    next_due = (asset.get("audit") or {}).get("next_due")
+    shown["audit_overdue"] = bool(next_due and date.fromisoformat(next_due) < today)
+    shown["status_th"] = STATUS_TH[asset["status"]]
+    shown["category_th"] = CATEGORY_TH[asset["category"]]
+    return shown
 
 
 def projects_of(plan: dict) -> list[dict]:
     return [{**p, "plan_id": plan["id"], "cluster": plan["cluster"]} for p in plan["projects"]]
+
+
+def validate_settings(raw: dict, current: dict = DEFAULT_SETTINGS) -> dict:
+    """Admin settings over the current ones: overdue days, audit intervals, useful lives;
+    every problem named."""
+    if not isinstance(raw, dict):
+        raise AssetError("settings must be a JSON object")
+    problems, clean = [], copy.deepcopy(current)
+    for key in raw:
+        if key not in clean:
+            problems.append(f"unknown setting {key!r}")
+    for key in ("transfer_overdue_days", "audit_due_soon_days"):
+        if key in raw:
+            value = raw[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 3650:
+                problems.append(f"{key} must be a whole number of days from 1 to 3650")
+            else:
+                clean[key] = value
+    for key, allow_none in (("audit_interval_days", False), ("useful_life_years", True)):
+        for category, value in (raw.get(key) or {}).items():
+            if category not in CATEGORIES:
+                problems.append(f"{key}: unknown category {category!r}")
+            elif value is None and allow_none:
+                clean[key][category] = None
+            elif isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 3650:
+                problems.append(f"{key}.{category} must be a whole number from 1 to 3650")
+            else:
+                clean[key][category] = value
+    if problems:
+        raise AssetError("; ".join(problems))
+    return clean

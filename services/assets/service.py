@@ -1,4 +1,5 @@
-"""assets: the registry of what cluster projects produce (entrypoints only)."""
+"""assets: the registry of what cluster projects produce, and its transfer to the agencies that
+will own and maintain it (entrypoints only)."""
 from __future__ import annotations
 
 from nameko.rpc import rpc
@@ -9,8 +10,15 @@ from services.infra.messaging import Topology, dispatcher, on_event
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
-from . import domain
+from . import handlers
+from .domain import Actor
 from .store import open_store
+
+
+def _actor(actor) -> Actor:
+    """The gateway's principal, sent as [role, scope]."""
+    role, scope = actor
+    return Actor(role, scope)
 
 
 class AssetsService:
@@ -22,8 +30,7 @@ class AssetsService:
 
     @on_event(*topology.PLAN_PUBLISHED)
     def on_plan_published(self, payload):
-        plan = payload["plan"]
-        self.store.save_projects(plan["id"], plan["version"], domain.projects_of(plan))
+        handlers.learn_plan(self.store, payload["plan"])
 
     @rpc
     def health(self):
@@ -36,18 +43,43 @@ class AssetsService:
         return sorted(self.store.projects())
 
     @rpc
-    def register_asset(self, document):
-        asset = domain.new_asset(document, self.store.projects())
-        self.store.register(asset, [])  # no consumer yet: events come with the transfer workflow
+    def register_asset(self, document, actor=("admin", None)):
+        asset = handlers.register(self.store, document, _actor(actor))
+        relay(self.store, self.dispatch)
         return asset
 
     @rpc
-    def get_asset(self, code):
-        return self.store.get(code)
+    def act(self, code, action, command, actor):
+        """A transfer step (request, approve, hand_over, accept, reject, cancel) or an audit."""
+        asset = handlers.act(self.store, code, action, command, _actor(actor))
+        relay(self.store, self.dispatch)
+        return asset
 
     @rpc
-    def list_assets(self, project=None):
-        return self.store.list(project)
+    def get_asset(self, code, actor=("admin", None)):
+        return handlers.get(self.store, code, _actor(actor))
+
+    @rpc
+    def asset_history(self, code, actor):
+        return handlers.history(self.store, code, _actor(actor))
+
+    @rpc
+    def list_assets(self, filters=None, actor=("admin", None)):
+        return handlers.list_assets(self.store, _actor(actor), filters or {})
+
+    @rpc
+    def settings(self):
+        return handlers.settings(self.store)
+
+    @rpc
+    def set_settings(self, raw):
+        return handlers.set_settings(self.store, raw)
+
+    @timer(interval=600, eager=True)
+    def check_due(self):
+        """Transfers overdue, audits due (each fact once)."""
+        if handlers.check_due(self.store):
+            relay(self.store, self.dispatch)
 
     @timer(interval=2, eager=True)
     def relay_outbox(self):

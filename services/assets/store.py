@@ -14,6 +14,10 @@ class DuplicateAsset(Exception):
     pass
 
 
+class VersionConflict(Exception):
+    """The asset is no longer at the version the command was decided on."""
+
+
 class AssetsStore(ABC):
     @abstractmethod
     def save_projects(self, plan_id: str, version: int, projects: list[dict]) -> None:
@@ -28,7 +32,23 @@ class AssetsStore(ABC):
         """Keep a new asset with its events; DuplicateAsset if the code is taken."""
 
     @abstractmethod
+    def update(self, asset: dict, expected_version: int, events) -> None:
+        """Replace the asset only if it is still at ``expected_version`` (optimistic
+        concurrency: of two commands decided on one version, exactly one is kept), with its
+        events; VersionConflict otherwise, and nothing changes."""
+
+    @abstractmethod
     def get(self, code: str) -> dict | None: ...
+
+    @abstractmethod
+    def add_events(self, events) -> None:
+        """Queue facts (an event_id queued before is ignored)."""
+
+    @abstractmethod
+    def get_meta(self, key: str): ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value) -> None: ...
 
     @abstractmethod
     def list(self, project: str | None = None) -> list[dict]: ...
@@ -45,6 +65,7 @@ CREATE TABLE IF NOT EXISTS assets (
     code TEXT PRIMARY KEY, project TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS assets_by_project ON assets (project);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -73,9 +94,30 @@ class SqliteAssetsStore(SqliteOutbox, AssetsStore):
                 raise DuplicateAsset(f"asset code {asset['code']} is already registered")
             self._add_events(conn, events)
 
+    def update(self, asset, expected_version, events):
+        with self.db.transaction() as conn:
+            cur = conn.execute("UPDATE assets SET version = ?, document = ?"
+                               " WHERE code = ? AND version = ?",
+                               (asset["version"], dumps(asset), asset["code"], expected_version))
+            if cur.rowcount != 1:
+                raise VersionConflict(asset["code"])
+            self._add_events(conn, events)
+
     def get(self, code):
         rows = self.db.query("SELECT document FROM assets WHERE code = ?", (code,))
         return loads(rows[0]["document"]) if rows else None
+
+    def add_events(self, events):
+        with self.db.transaction() as conn:
+            self._add_events(conn, events)
+
+    def get_meta(self, key):
+        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return loads(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key, value):
+        with self.db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
 
     def list(self, project=None):
         if project:
@@ -120,9 +162,30 @@ class MongoAssetsStore(MongoOutbox, AssetsStore):
             raise DuplicateAsset(f"asset code {asset['code']} is already registered") from None
         self._add_events(events)
 
+    def update(self, asset, expected_version, events):
+        # One guarded single-document update: the version test and the write are atomic.
+        done = self.db.assets.update_one(
+            {"_id": asset["code"], "version": expected_version},
+            {"$set": {"version": asset["version"], "document": asset}})
+        if not done.matched_count:
+            raise VersionConflict(asset["code"])
+        # After the write (a conflict must announce nothing); ids are deterministic, and
+        # ``ledger_events`` re-queues the latest step's after a crash in between.
+        self._add_events(events)
+
     def get(self, code):
         doc = self.db.assets.find_one({"_id": code})
         return doc["document"] if doc else None
+
+    def add_events(self, events):
+        self._add_events(events)
+
+    def get_meta(self, key):
+        doc = self.db.meta.find_one({"_id": key})
+        return doc["value"] if doc else None
+
+    def set_meta(self, key, value):
+        self.db.meta.replace_one({"_id": key}, {"value": value}, upsert=True)
 
     def list(self, project=None):
         query = {"project": project} if project else {}

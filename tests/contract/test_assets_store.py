@@ -91,3 +91,30 @@ def test_everything_survives_a_restart(store, backend):
     assert store.pending_events() == [registered("A-1")]
     with pytest.raises(DuplicateAsset):
         store.register(asset("A-1"), [])
+
+
+def test_an_update_decided_on_the_current_version_is_kept_with_its_events(store):
+    store.register(asset("A-1"), [registered("A-1")])
+    moved = asset("A-1", version=2, status="transfer_requested")
+    store.update(moved, 1, [("transfer_requested", {"event_id": "tr-A-1"})])
+    assert store.get("A-1") == moved
+    assert [p["event_id"] for _, p in store.pending_events()] == ["ar-A-1", "tr-A-1"]
+
+
+def test_of_two_commands_decided_on_one_version_exactly_one_wins(store, backend):
+    from services.assets.store import VersionConflict
+    store.register(asset("A-1"), [])
+    other = backend.open("assets")  # another worker, same database, same version read
+    accepted = asset("A-1", version=2, custodian="ubon-pao")
+    rejected = asset("A-1", version=2, custodian="ubon-agriculture", status="rejected-ish")
+    other.update(accepted, 1, [("transfer_accepted", {"event_id": "acc"})])
+    with pytest.raises(VersionConflict):
+        store.update(rejected, 1, [("transfer_rejected", {"event_id": "rej"})])
+    assert store.get("A-1") == accepted and other.get("A-1") == accepted
+    assert [p["event_id"] for _, p in store.pending_events()] == ["acc"]  # the loser announced nothing
+
+
+def test_settings_are_kept(store):
+    assert store.get_meta("settings") is None
+    store.set_meta("settings", {"transfer_overdue_days": 30})
+    assert store.get_meta("settings") == {"transfer_overdue_days": 30}

@@ -419,7 +419,7 @@ def test_the_plan_rules_problems_are_mapped_to_cells(plan, reference):
     assert len(located) == len(error.value.problems) == 8
     assert sorted(located, key=lambda p: (p.sheet, p.row)) == sorted([
         CellProblem(WEIGHTS, 3, "TH-37", "no value for TH-37"),
-        CellProblem(AGENCIES, 20, "code", "the code is used twice"),
+        CellProblem(AGENCIES, len(plan["agencies"]) + 1, "code", "the code is used twice"),
         CellProblem(INDICATORS, 2, "targets FY2571",
                     "FY2571 is outside the plan's years FY2566-FY2570"),
         CellProblem(TARGETS, 3, "period", "FY2571-Q1 is outside the plan's years FY2566-FY2570"),
