@@ -19,13 +19,17 @@ def _secret() -> str:
 
 
 def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
-                       user_prefix: str = "") -> dict:
-    """Load the file, add an entry for anything new (a province, a cluster), never rotate."""
+                       user_prefix: str = "", agencies=()) -> dict:
+    """Load the file, add an entry for anything new (a province, a cluster, an agency), never
+    rotate."""
     creds = json.loads(path.read_text("utf-8")) if path.exists() else {}
     before = json.dumps(creds, sort_keys=True)
     creds["amqp_url"] = amqp_url
     creds.setdefault("provinces", {})
     creds.setdefault("osm", {})
+    creds.setdefault("agencies", {})
+    for code in agencies:  # agency keys act on the agency's assets and transfers (extension)
+        creds["agencies"].setdefault(code, {"api_key": _secret()})
     creds.setdefault("admin", {"api_key": _secret()})
     creds.setdefault("services", {"amqp_username": user_prefix + SERVICES_USER,
                                   "amqp_password": _secret()})
@@ -50,3 +54,15 @@ def write_private(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def add_agency_key(path: Path, code: str) -> str:
+    """``clusterctl agency-key CODE``: the agency's API key, created if it has none."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: start the system once with 'make run'")
+    creds = json.loads(path.read_text("utf-8"))
+    entry = creds.setdefault("agencies", {}).get(code)
+    if entry is None:
+        entry = creds["agencies"][code] = {"api_key": _secret()}
+        write_private(path, json.dumps(creds, ensure_ascii=False, indent=2) + "\n")
+    return entry["api_key"]

@@ -23,3 +23,11 @@ def load_sample_plan(path: Path = SAMPLE_PLAN) -> dict:
     """The plan document without its leading comment keys (``_note``)."""
     document = json.loads(path.read_text("utf-8"))
     return {k: v for k, v in document.items() if not k.startswith("_")}
+
+
+SAMPLE_ASSETS = REPO_ROOT / "data" / "seed" / "assets-northeast-lower-2.json"
+
+
+def load_sample_assets(path: Path = SAMPLE_ASSETS) -> list[dict]:
+    """Sample assets of the sample plan's projects, each with the transfer steps already taken."""
+    return json.loads(path.read_text("utf-8"))["assets"]

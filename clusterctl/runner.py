@@ -26,7 +26,7 @@ from nameko.exceptions import RemoteError
 from .broker import BrokerError, Management, provision
 from .credentials import ensure_credentials, write_private
 from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
-                        load_sample_plan)
+                        load_sample_assets, load_sample_plan)
 from .settings import REPO_ROOT, Settings, redact
 
 SERVICE_CLASSES = {
@@ -311,6 +311,9 @@ def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
                      "reporting to learn the seeded plan", supervisor)
             wait_for(lambda: set(plan["provinces"]) <= set(rpc.notify.directory_provinces()),
                      "notify to learn the seeded plan's contacts", supervisor)
+            wait_for(lambda: {p["code"] for p in plan["projects"]} <= set(rpc.assets.known_projects()),
+                     "assets to learn the seeded plan's projects", supervisor)
+            say(f"sample assets: {ensure_sample_assets(rpc, load_sample_assets())}")
 
 
 def rebuild(settings: Settings) -> int:
@@ -347,6 +350,21 @@ def ensure_plan(rpc, document: dict) -> str:
     return f"seeded and published (v{published['version']})"
 
 
+def ensure_sample_assets(rpc, sample: list[dict]) -> str:
+    """Register the sample assets and take some of them part of the way through a transfer,
+    unless the registry holds assets already (then they belong to their agencies)."""
+    if rpc.assets.list_assets():
+        return "the registry is not empty; left alone"
+    for entry in sample:
+        rpc.assets.register_asset(entry["asset"], ["admin", None])
+        version = 1
+        for step in entry.get("steps", []):
+            asset = rpc.assets.act(entry["asset"]["code"], step["action"],
+                                   {**step.get("command", {}), "version": version}, step["actor"])
+            version = asset["version"]
+    return f"{len(sample)} registered"
+
+
 def run(settings: Settings) -> int:
     check_data_dir(settings.data_dir)
     lock = lock_data_dir(settings.data_dir)
@@ -358,9 +376,11 @@ def run(settings: Settings) -> int:
     version = check_broker(settings)
     clusters = read_clusters(settings)
     try:
+        sample_agencies = ([a["code"] for a in load_sample_plan()["agencies"]]
+                           if settings.seed_sample_plan else [])
         creds = ensure_credentials(settings.credentials_path,
                                    settings.broker.public_amqp_url(settings.vhost), clusters,
-                                   settings.user_prefix)
+                                   settings.user_prefix, sample_agencies)
     except ValueError as exc:  # JSONDecodeError included
         raise SetupError(f"{settings.credentials_path} is not valid JSON ({exc}); restore it from "
                          "a backup, or move it away to generate new credentials") from None

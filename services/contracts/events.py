@@ -110,3 +110,23 @@ class ProjectBehindSchedule(_Event):
     government_target_pct = fields.Float(allow_none=True, load_default=None)
     procurement_stage = fields.String(allow_none=True, load_default=None)
     provinces_reported = fields.List(fields.String(), load_default=list)
+
+
+class TransferStep(_Event):
+    """transfer_requested / approved / handed_over / accepted / rejected / cancelled / overdue."""
+    asset = fields.Dict(required=True)  # code, project, category, descriptions, value, custodian…
+    action = fields.String(required=True)
+    by = fields.String(required=True)
+    reason = fields.String(load_default="")
+    documents = fields.List(fields.Dict(), load_default=list)
+    from_agency = fields.String(allow_none=True, load_default=None)
+    to_agency = fields.String(allow_none=True, load_default=None)
+    due_by = fields.String(allow_none=True, load_default=None)
+    transfer_id = fields.String(allow_none=True, load_default=None)
+
+
+class AuditDue(_Event):
+    asset = fields.Dict(required=True)
+    due_on = fields.String(required=True)
+    overdue = fields.Boolean(required=True)
+    custodian = fields.String(required=True)

@@ -25,6 +25,18 @@ REPORT_OVERDUE = ("reporting", "report_overdue")      # ... and the due date has
 # An indicator's value when its period closed (due date passed) missed its target.
 INDICATOR_OFF_TARGET_AT_CLOSE = ("reporting", "indicator_off_target_at_close")
 PROJECT_BEHIND_SCHEDULE = ("reporting", "project_behind_schedule")  # once per fiscal quarter
+# The transfer / receipt of transfer of an asset, step by step; and what falls due.
+ASSET_REGISTERED = ("assets", "asset_registered")
+TRANSFER_REQUESTED = ("assets", "transfer_requested")
+TRANSFER_APPROVED = ("assets", "transfer_approved")
+TRANSFER_HANDED_OVER = ("assets", "transfer_handed_over")
+TRANSFER_ACCEPTED = ("assets", "transfer_accepted")
+TRANSFER_REJECTED = ("assets", "transfer_rejected")
+TRANSFER_CANCELLED = ("assets", "transfer_cancelled")
+TRANSFER_OVERDUE = ("assets", "transfer_overdue")
+AUDIT_DUE = ("assets", "audit_due")
+TRANSFER_STEPS = (TRANSFER_REQUESTED, TRANSFER_APPROVED, TRANSFER_HANDED_OVER, TRANSFER_ACCEPTED,
+                  TRANSFER_REJECTED, TRANSFER_CANCELLED, TRANSFER_OVERDUE)
 
 INTAKE_QUEUE_NAME = "reporting.intake"
 PARKED_EXCHANGE_NAME = "parked"
@@ -58,6 +70,9 @@ SUBSCRIPTIONS = (
     Subscription("notify", *PROJECT_CHANGED),
     Subscription("notify", *PROJECT_CANCELLED),
     Subscription("assets", *PLAN_PUBLISHED),
+    Subscription("reporting", *ASSET_REGISTERED),  # what each project has produced so far
+    *(Subscription("notify", *step) for step in TRANSFER_STEPS),
+    Subscription("notify", *AUDIT_DUE),
 )
 
 EVENT_SOURCES = ("plans", "reporting", "assets", "notify")

@@ -14,6 +14,8 @@ def can_see_plan(principal: Principal, plan: dict) -> bool:
         return True
     if principal.role == "osm":
         return plan["cluster"] == principal.scope
+    if principal.role == "agency":  # an agency reads published plans; it writes none
+        return plan.get("status") != "draft"
     # A draft is the OSM's work in progress: provinces see plans once published.
     return principal.scope in plan.get("provinces", []) and plan.get("status") != "draft"
 

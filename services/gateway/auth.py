@@ -16,8 +16,8 @@ from nameko.extensions import DependencyProvider
 
 @dataclass(frozen=True)
 class Principal:
-    role: str            # admin | osm | province
-    scope: str | None    # cluster code for osm, province code for province
+    role: str            # admin | osm | province | agency
+    scope: str | None    # cluster code for osm, province code for province, agency code
 
     def __str__(self):
         return self.role if self.scope is None else f"{self.role}:{self.scope}"
@@ -43,6 +43,9 @@ def principals_from_credentials(creds: dict) -> dict[bytes, Principal]:
     for province, entry in creds.get("provinces", {}).items():
         if entry.get("api_key"):
             table[_digest(entry["api_key"])] = Principal("province", province)
+    for agency, entry in creds.get("agencies", {}).items():  # extension: assets and transfers
+        if entry.get("api_key"):
+            table[_digest(entry["api_key"])] = Principal("agency", agency)
     return table
 
 

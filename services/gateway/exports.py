@@ -133,3 +133,40 @@ def reports_table(result: dict) -> tuple[list[str], list[list]]:
              status_th[r["status"]], "ใช่" if r["retraction"] else "", r.get("note") or "",
              r["sender"], r["event_id"]] for r in result["reports"]]
     return header, rows
+
+
+def assets_table(assets: list[dict]) -> tuple[list[str], list[list]]:
+    header = ["รหัสทรัพย์สิน (code)", "รายการ (description_th)", "Asset (description_en)",
+              "ประเภท (category)", "โครงการ (project)", "ปีงบประมาณ พ.ศ. (fiscal_year)",
+              "จำนวน (quantity)", "หน่วยนับ (unit)", "ราคาต่อหน่วย บาท (unit_value_thb)",
+              "มูลค่ารวม บาท (total_value_thb)", "มูลค่าตามบัญชี บาท (book_value_thb)",
+              "วันที่ได้มา (acquired_on)", "จังหวัด (province)", "อำเภอ (district)",
+              "ผู้ครอบครอง (custodian)", "สถานะ (status)", "โอนให้ (transfer_to)",
+              "กำหนดโอนแล้วเสร็จ (due_by)", "เกินกำหนดโอน (transfer_overdue)",
+              "กำหนดตรวจนับ (audit_next_due)", "ผู้บำรุงรักษา (maintenance_agency)",
+              "งบบำรุงรักษา บาท (maintenance_budget_thb)"]
+    rows = []
+    for a in assets:
+        transfer, maintenance = a.get("transfer") or {}, a.get("maintenance") or {}
+        rows.append([a["code"], a["description_th"], a["description_en"], a["category_th"],
+                     a["project"], a["fiscal_year"], a["quantity"], a["unit"], a["unit_value_thb"],
+                     a["total_value_thb"], a["book_value_thb"], _thai_day(a["acquired_on"]),
+                     a["location"]["province"], a["location"].get("district"), a["custodian"],
+                     a["status_th"], transfer.get("to"), _thai_day(transfer.get("due_by")),
+                     "เกินกำหนด" if a["transfer_overdue"] else "",
+                     _thai_day((a.get("audit") or {}).get("next_due")), maintenance.get("agency"),
+                     maintenance.get("budget_thb")])
+    return header, rows
+
+
+def asset_history_table(history: dict) -> tuple[list[str], list[list]]:
+    from services.assets.domain import ACTION_TH
+    header = ["ลำดับ (seq)", "วันเวลา (at)", "การดำเนินการ (action)", "โดย (by)",
+              "สถานะเดิม (from_state)", "สถานะใหม่ (to_state)", "เหตุผล (reason)",
+              "เอกสาร (documents)", "รายละเอียด (details)"]
+    rows = [[e["seq"], e["at"], ACTION_TH.get(e["action"], e["action"]), e["by"], e["from_state"],
+             e["to_state"], e["reason"],
+             "; ".join(f"{d['kind']} {d['reference']}" for d in e["documents"]),
+             ", ".join(f"{k}={v}" for k, v in e["details"].items())]
+            for e in history["ledger"]]
+    return header, rows

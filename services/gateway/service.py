@@ -28,7 +28,9 @@ CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid
                  "LifecycleError": (409, "wrong_state"), "UnknownPlan": (404, "not_found"),
                  "StaleVersion": (409, "stale_version"), "Forbidden": (403, "forbidden"),
                  "AssetError": (400, "invalid_asset"), "DuplicateAsset": (409, "conflict"),
-                 "ConcurrentUpdate": (409, "conflict")}
+                 "ConcurrentUpdate": (409, "conflict"), "NotAllowed": (403, "forbidden"),
+                 "Conflict": (409, "stale_version"), "NotFound": (404, "not_found")}
+ASSET_FILTERS = ("project", "custodian", "status", "province", "cluster", "agency")
 
 
 class ApiError(Exception):
@@ -394,6 +396,66 @@ class GatewayService:
         clusters = call(self.plans, "list_clusters")["clusters"] if principal.role == "osm" else []
         provinces = access.rejection_provinces(principal, requested, clusters)
         return json_response(call(self.reporting, "list_rejections", provinces))
+
+    # --- assets: the registry and the transfer / receipt of transfer -----------------------
+
+    @http("GET", "/api/assets")
+    @endpoint
+    def list_assets(self, request):
+        """The assets the key may see (an agency: what it holds, receives or implemented)."""
+        principal = self._principal(request)
+        filters = {k: request.args[k] for k in ASSET_FILTERS if request.args.get(k)}
+        found = call(self.assets, "list_assets", filters, self._actor(principal))
+        return self._view_or_file(request, found, "assets", exports.assets_table)
+
+    @http("POST", "/api/assets")
+    @endpoint
+    def register_asset(self, request):
+        principal = self._principal(request)
+        return json_response(call(self.assets, "register_asset", json_body(request),
+                                  self._actor(principal)), 201)
+
+    @http("GET", "/api/assets/settings")
+    @endpoint
+    def asset_settings(self, request):
+        self._principal(request)
+        return json_response(call(self.assets, "settings"))
+
+    @http("PUT", "/api/assets/settings")
+    @endpoint
+    def set_asset_settings(self, request):
+        self._admin(request, "only the admin changes the asset settings")
+        return json_response(call(self.assets, "set_settings", json_body(request)))
+
+    @http("GET", "/api/assets/<string:code>")
+    @endpoint
+    def get_asset(self, request, code):
+        principal = self._principal(request)
+        return json_response(call(self.assets, "get_asset", code, self._actor(principal)))
+
+    @http("GET", "/api/assets/<string:code>/history")
+    @endpoint
+    def asset_history(self, request, code):
+        principal = self._principal(request)
+        history = call(self.assets, "asset_history", code, self._actor(principal))
+        return self._view_or_file(request, history, f"{code}-history", exports.asset_history_table)
+
+    @http("POST", "/api/assets/<string:code>/<string:action>")
+    @endpoint
+    def asset_step(self, request, code, action):
+        """A transfer step or an audit: {"version": n, ...what the step needs}."""
+        steps = {"transfer": "request", "approve": "approve", "hand-over": "hand_over",
+                 "accept": "accept", "reject": "reject", "cancel": "cancel", "audits": "audit"}
+        if action not in steps:
+            raise ApiError(404, "not_found", f"no asset step {action!r}; use one of "
+                                             + ", ".join(steps))
+        principal = self._principal(request)
+        return json_response(call(self.assets, "act", code, steps[action], json_body(request),
+                                  self._actor(principal)))
+
+    @staticmethod
+    def _actor(principal) -> list:
+        return [principal.role, principal.scope]
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:anything>")
     @endpoint

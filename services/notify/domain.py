@@ -94,6 +94,51 @@ def recipients_for_project_change(event: dict, directory: dict) -> list[Recipien
     return _people(([implementing] if implementing else []) + osm_of(directory, event["cluster"]))
 
 
+def _agency(directory: dict, code: str | None) -> list[dict]:
+    agency = directory["agencies"].get(code or "")
+    return [agency] if agency else []
+
+
+def recipients_for_transfer(event: dict, directory: dict) -> list[Recipient]:
+    """Each step to whoever acts next: the receiver is asked to prepare, then to accept; the
+    holder hears the outcome; the OSM approves requests and sees outcomes and delays."""
+    holder, receiver = _agency(directory, event.get("from_agency")), _agency(directory, event.get("to_agency"))
+    osm = osm_of(directory, event["asset"].get("cluster"))
+    return _people({"request": receiver + osm, "approve": receiver + holder,
+                    "hand_over": receiver, "accept": holder + osm, "reject": holder + osm,
+                    "cancel": holder + receiver + osm, "overdue": holder + receiver + osm,
+                    }.get(event["action"], osm))
+
+
+def recipients_for_audit(event: dict, directory: dict) -> list[Recipient]:
+    """The custodian; the OSM when the custodian has no contact on file."""
+    return _people(_agency(directory, event["custodian"])
+                   or osm_of(directory, event["asset"].get("cluster")))
+
+
+TRANSFER_WORDS = {  # event type: (Thai, English, what to do in Thai, in English)
+    "transfer_requested": ("ขอโอนทรัพย์สิน", "Asset transfer requested",
+                           "สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัดพิจารณาอนุมัติ; หน่วยงานผู้รับโอนเตรียมแผนและงบประมาณบำรุงรักษา",
+                           "the cluster's OSM approves or not; the receiving agency prepares who maintains it and with what budget"),
+    "transfer_approved": ("อนุมัติการโอนทรัพย์สิน", "Asset transfer approved",
+                          "ผู้ครอบครองส่งมอบพร้อมหลักฐานการส่งมอบภายในกำหนด",
+                          "the holder hands it over with delivery evidence before the due date"),
+    "transfer_handed_over": ("ส่งมอบทรัพย์สินแล้ว รอการรับโอน", "Asset handed over: awaiting your acceptance",
+                             "ตรวจสอบทรัพย์สิน แล้วรับโอน (ระบุผู้บำรุงรักษาและงบประมาณ) หรือปฏิเสธพร้อมเหตุผล",
+                             "check the asset, then accept it (saying who maintains it, with what budget) or reject it with a reason"),
+    "transfer_accepted": ("รับโอนทรัพย์สินแล้ว", "Asset transfer accepted",
+                          "ปรับปรุงทะเบียนคุมทรัพย์สินของหน่วยงาน", "update your own asset records"),
+    "transfer_rejected": ("ปฏิเสธการรับโอนทรัพย์สิน", "Asset transfer rejected",
+                          "แก้ไขตามเหตุผลที่แจ้ง แล้วขอโอนใหม่ หรือหาผู้รับโอนรายอื่น",
+                          "address the reason given, then request again or find another receiver"),
+    "transfer_cancelled": ("ยกเลิกการโอนทรัพย์สิน", "Asset transfer cancelled",
+                           "ไม่ต้องดำเนินการต่อ", "nothing more"),
+    "transfer_overdue": ("การโอนทรัพย์สินเกินกำหนด", "Asset transfer overdue",
+                         "เร่งส่งมอบและรับโอนให้แล้วเสร็จ หรือแจ้งเหตุที่ล่าช้า",
+                         "complete the hand-over and acceptance, or explain the delay"),
+}
+
+
 REMINDER_WORDS = {
     "report_due_soon": ("ใกล้ถึงกำหนดส่งรายงาน", "Report due soon"),
     "report_overdue": ("เลยกำหนดส่งรายงาน", "Report overdue"),
@@ -126,12 +171,37 @@ def _number(value) -> str:
     return "-" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def render(template: str, event: dict, recipient: Recipient, public_url: str) -> Mail:
+def render(template: str, event: dict, recipient: Recipient, public_url: str,
+           directory: dict | None = None) -> Mail:
     """Subject, plain text and HTML of one e-mail, in Thai then English."""
     context = {"event": event, "recipient": recipient, "public_url": public_url,
                "number": _number}
     template_file = template
-    if template == "report_rejected":
+    if template in TRANSFER_WORDS:
+        from services.assets.domain import CATEGORY_TH
+        th, en, todo_th, todo_en = TRANSFER_WORDS[template]
+        agencies = (directory or {}).get("agencies", {})
+        name = lambda code, lang: (f"{agencies[code]['name_' + lang]} ({code})"  # noqa: E731
+                                   if code in agencies else code or "-")
+        category = event["asset"].get("category")
+        context.update(words={"th": th, "en": en}, todo={"th": todo_th, "en": todo_en},
+                       when=_when(event["occurred_at"]),
+                       category={"th": CATEGORY_TH.get(category, category),
+                                 "en": (category or "").replace("_", " ")},
+                       names={"from_th": name(event.get("from_agency"), "th"),
+                              "from_en": name(event.get("from_agency"), "en"),
+                              "to_th": name(event.get("to_agency"), "th"),
+                              "to_en": name(event.get("to_agency"), "en")},
+                       due=_when(event["due_by"]) if event.get("due_by") else None)
+        subject = f"[{th} / {en}] {event['asset']['code']} {event['asset']['description_th']}"
+        template_file = "asset_transfer"
+    elif template == "audit_due":
+        due = date.fromisoformat(event["due_on"])
+        context["due"] = {"th": thai_date(due), "en": english_date(due)}
+        words = ("เลยกำหนดตรวจนับทรัพย์สิน / Asset audit overdue" if event["overdue"]
+                 else "ใกล้ถึงกำหนดตรวจนับทรัพย์สิน / Asset audit due soon")
+        subject = f"[{words}] {event['asset']['code']} {event['asset']['description_th']}"
+    elif template == "report_rejected":
         context["received"] = _when(event["received_at"])
         subject = (f"[รายงานถูกปฏิเสธ / Report rejected] {event.get('province') or event['sender']}: "
                    f"{event['reason'][:80]}")

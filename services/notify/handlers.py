@@ -6,9 +6,10 @@ from datetime import datetime, timezone
 
 from marshmallow import ValidationError
 
-from services.contracts.events import (IndicatorOffTarget, IndicatorOffTargetAtClose,
+from services.contracts.events import (AuditDue, IndicatorOffTarget, IndicatorOffTargetAtClose,
                                        PlanPublished, ProjectBehindSchedule, ProjectChange,
-                                       ReportDue, ReportRejected, TargetRevised)
+                                       ReportDue, ReportRejected, TargetRevised, TransferStep)
+from services.contracts.topology import TRANSFER_STEPS
 from services.contracts.reports import describe_errors
 
 from . import domain, sender
@@ -26,6 +27,8 @@ ROUTES = {
     "project_registered": (ProjectChange, domain.recipients_for_project_change),
     "project_changed": (ProjectChange, domain.recipients_for_project_change),
     "project_cancelled": (ProjectChange, domain.recipients_for_project_change),
+    **{step[1]: (TransferStep, domain.recipients_for_transfer) for step in TRANSFER_STEPS},
+    "audit_due": (AuditDue, domain.recipients_for_audit),
 }
 
 
@@ -45,10 +48,11 @@ def queue_mail(store, template: str, payload: dict, public_url: str,
         schema().load(payload)
     except ValidationError as exc:
         raise ValueError(f"{template} event is invalid: {describe_errors(exc.messages)}") from None
-    recipients = route(payload, store.directory())
+    directory = store.directory()
+    recipients = route(payload, directory)
     if not recipients:
         log.warning("%s %s: nobody to tell (no contact on file)", template, payload["event_id"])
-    mails = [domain.render(template, payload, r, public_url) for r in recipients]
+    mails = [domain.render(template, payload, r, public_url, directory) for r in recipients]
     return store.enqueue(mails, now or datetime.now(timezone.utc))
 
 

@@ -48,6 +48,16 @@ class NotifyService:
     on_project_changed = _mail_on(topology.PROJECT_CHANGED)
     on_project_cancelled = _mail_on(topology.PROJECT_CANCELLED)
 
+    # the transfer of an asset, step by step, and audits due
+    on_transfer_requested = _mail_on(topology.TRANSFER_REQUESTED)
+    on_transfer_approved = _mail_on(topology.TRANSFER_APPROVED)
+    on_transfer_handed_over = _mail_on(topology.TRANSFER_HANDED_OVER)
+    on_transfer_accepted = _mail_on(topology.TRANSFER_ACCEPTED)
+    on_transfer_rejected = _mail_on(topology.TRANSFER_REJECTED)
+    on_transfer_cancelled = _mail_on(topology.TRANSFER_CANCELLED)
+    on_transfer_overdue = _mail_on(topology.TRANSFER_OVERDUE)
+    on_audit_due = _mail_on(topology.AUDIT_DUE)
+
     @timer(interval=1, eager=True)
     def deliver(self):
         config = self.config

@@ -323,8 +323,27 @@ def project_status(store, plan_id: str) -> dict:
 
 
 def _progress_rows(store, plan: dict) -> list[dict]:
-    return domain.project_progress(plan, store.project_progress(plan["id"]),
+    rows = domain.project_progress(plan, store.project_progress(plan["id"]),
                                    store.get_meta(GOVERNMENT_TARGETS) or {})
+    produced = (store.get_meta(PROJECT_ASSETS) or {}).get(plan["id"], {})
+    for row in rows:
+        assets = produced.get(row["project"], {})
+        row["assets_registered"] = len(assets)
+        row["assets_value_thb"] = round(sum(assets.values()), 2)
+    return rows
+
+
+PROJECT_ASSETS = "project_assets"
+
+
+def count_asset(store, payload: dict) -> None:
+    """What a project has produced: each registered asset's value, by plan and project
+    (keyed by asset code, so a redelivered event counts once)."""
+    asset = payload["asset"]
+    produced = store.get_meta(PROJECT_ASSETS) or {}
+    produced.setdefault(asset["plan_id"], {}).setdefault(asset["project"], {})[asset["code"]] = \
+        asset["total_value_thb"]
+    store.set_meta(PROJECT_ASSETS, produced)
 
 
 DUE_DAYS = "reporting_due_days"

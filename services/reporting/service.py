@@ -44,6 +44,10 @@ class ReportingService:
         if handlers.handle_plan_published(self.store, payload):
             self.remind()  # a new plan may already have overdue periods
 
+    @on_event(*topology.ASSET_REGISTERED)
+    def on_asset_registered(self, payload):
+        handlers.count_asset(self.store, payload)
+
     @rpc
     def health(self):
         self.store.count_reports()
