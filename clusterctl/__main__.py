@@ -20,6 +20,9 @@ def main(argv=None) -> int:
     commands.add_parser("smtp-sink", help="local SMTP server writing .eml files", add_help=False)
     commands.add_parser("rebuild", help="rebuild every reporting view from the event store "
                                         "(the system must be running: make run)")
+    agency = commands.add_parser("agency-key", help="print an agency's API key (created if it "
+                                                    "has none; the gateway picks it up at once)")
+    agency.add_argument("code", help="the agency's code in the agencies directory")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "smtp-sink":
@@ -36,6 +39,13 @@ def main(argv=None) -> int:
             return 0
         if args.command == "rebuild":
             return rebuild(settings)
+        if args.command == "agency-key":
+            from .credentials import add_agency_key
+            try:
+                print(add_agency_key(settings.credentials_path, args.code))
+            except (FileNotFoundError, ValueError) as exc:
+                raise SetupError(str(exc)) from None
+            return 0
         return run(settings)
     except (SettingsError, SetupError) as exc:
         print(f"clusterctl: {exc}", file=sys.stderr)

@@ -70,6 +70,10 @@ class Conflict(AssetError):
     """The asset changed since it was read: reload and decide again."""
 
 
+class AlreadyRegistered(AssetError):
+    """The asset code is taken."""
+
+
 @dataclass(frozen=True)
 class Actor:
     role: str           # admin | osm | agency

@@ -5,7 +5,7 @@ import logging
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from . import domain
+from . import domain, workbook
 from .store import DuplicateAsset, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,43 @@ def register(store, document: dict, actor: domain.Actor, now: datetime | None = 
     try:
         store.register(asset, events)
     except DuplicateAsset as exc:
-        raise domain.AssetError(str(exc)) from None
+        raise domain.AlreadyRegistered(str(exc)) from None
     return shown(store, asset)
+
+
+def import_assets(store, data: bytes, fmt: str, actor: domain.Actor,
+                  now: datetime | None = None) -> dict:
+    """Register every asset of a sheet, or none: ``{"registered": [codes]}`` or
+    ``{"problems": [{row, column, message}]}`` naming every bad cell and row."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        documents, problems = workbook.to_documents(workbook.read_rows(data, fmt))
+    except workbook.SheetError as exc:
+        return {"problems": [vars(p) for p in exc.problems]}
+    projects, config, seen = store.projects(), settings(store), {}
+    registrations = []
+    for row, document in documents:
+        code = document.get("code")
+        if code in seen:
+            problems.append(workbook.CellProblem(row, "code", f"{code} is also on row {seen[code]}"))
+            continue
+        seen[code] = row
+        if code and store.get(code) is not None:
+            problems.append(workbook.CellProblem(row, "code", f"{code} is already registered"))
+            continue
+        try:
+            registrations.append(domain.new_asset(document, projects, actor, now, config))
+        except domain.AssetError as exc:
+            problems.append(workbook.CellProblem(row, None, str(exc)))
+    if not documents and not problems:
+        problems.append(workbook.CellProblem(None, None, "the sheet has no asset rows"))
+    if problems:
+        return {"problems": [vars(p) for p in sorted(problems, key=lambda p: (p.row or 0))]}
+    try:
+        store.register_many(registrations)
+    except DuplicateAsset as exc:  # registered by someone else meanwhile
+        raise domain.AlreadyRegistered(str(exc)) from None
+    return {"registered": [asset["code"] for asset, _ in registrations]}
 
 
 def act(store, code: str, action: str, command: dict, actor: domain.Actor,

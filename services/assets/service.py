@@ -2,6 +2,8 @@
 will own and maintain it (entrypoints only)."""
 from __future__ import annotations
 
+import base64
+
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -10,7 +12,7 @@ from services.infra.messaging import Topology, dispatcher, on_event
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
-from . import handlers
+from . import handlers, workbook
 from .domain import Actor
 from .store import open_store
 
@@ -47,6 +49,17 @@ class AssetsService:
         asset = handlers.register(self.store, document, _actor(actor))
         relay(self.store, self.dispatch)
         return asset
+
+    @rpc
+    def import_assets(self, data_b64, fmt, actor):
+        """Bulk registration from a sheet: all rows or none, every bad cell named."""
+        result = handlers.import_assets(self.store, base64.b64decode(data_b64), fmt, _actor(actor))
+        relay(self.store, self.dispatch)
+        return result
+
+    @rpc
+    def registration_template(self):
+        return base64.b64encode(workbook.template_xlsx()).decode("ascii")
 
     @rpc
     def act(self, code, action, command, actor):

@@ -31,6 +31,16 @@ class AssetsStore(ABC):
     def register(self, asset: dict, events) -> None:
         """Keep a new asset with its events; DuplicateAsset if the code is taken."""
 
+    def register_many(self, registrations: list[tuple[dict, list]]) -> None:
+        """Keep several new assets; on SQLite all or none (one transaction)."""
+        with self._batch():
+            for asset, events in registrations:
+                self.register(asset, events)
+
+    def _batch(self):
+        from contextlib import nullcontext
+        return nullcontext()
+
     @abstractmethod
     def update(self, asset: dict, expected_version: int, events) -> None:
         """Replace the asset only if it is still at ``expected_version`` (optimistic
@@ -72,6 +82,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class SqliteAssetsStore(SqliteOutbox, AssetsStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
+
+    def _batch(self):
+        return self.db.transaction()  # nested transactions join the outer one
 
     def save_projects(self, plan_id, version, projects):
         with self.db.transaction() as conn:

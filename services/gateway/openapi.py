@@ -213,6 +213,71 @@ def openapi_document() -> dict:
         "summary": "Messages a service could not process after the delivery limit (admin): "
                    "queue, reason, deliveries, routing key, headers, body",
         "security": secured, "responses": _ok({"type": "object"}, "parked messages", array=True)}})
+    code = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+    versioned = _body({"type": "object", "required": ["version"], "properties": {
+        "version": {"type": "integer", "description": "the asset's version as read: a command "
+                                                     "decided on an older one is 409"},
+        "reason": {"type": "string"}, "documents": {"type": "array", "items": {"type": "object"}}}})
+    step_errors = {"400": _json("Error", "illegal for the asset's state, or input missing"),
+                   "404": _json("Error", "no such asset you may see"),
+                   "409": _json("Error", "the asset changed since it was read (stale_version)")}
+    spec.path("/api/assets", operations={
+        "get": {"summary": "The assets the key may see (an agency key: what it holds, receives "
+                           "or implemented; a province key: located there), with book value, "
+                           "Thai labels and overdue flags",
+                "security": secured,
+                "parameters": [{"name": n, "in": "query", "required": False,
+                                "schema": {"type": "string"}}
+                               for n in ("project", "custodian", "status", "province", "cluster",
+                                         "agency")] + [as_file],
+                "responses": _ok({"type": "object"}, "assets", array=True)},
+        "post": {"summary": "Register an asset (its project's implementing agency, the "
+                            "custodian, the cluster's OSM or the admin)",
+                 "security": secured, "requestBody": _body({"type": "object"}),
+                 "responses": {"201": _json({"type": "object"}, "the asset"), **AUTH_ERRORS,
+                               "400": _json("Error", "what is wrong"),
+                               "409": _json("Error", "the code is taken")}}})
+    spec.path("/api/assets/import", operations={"post": {
+        "summary": "Register a sheet of assets (body: .xlsx or UTF-8 CSV; ?format=xlsx|csv): "
+                   "all rows or none; 400 lists every bad cell {row, column, message}",
+        "security": secured, "responses": {"201": _json({"type": "object"}, "codes registered"),
+                                           **AUTH_ERRORS, "400": _json("Error", "bad cells")}}})
+    spec.path("/api/assets/template", operations={"get": {
+        "summary": "An empty registration sheet (.xlsx) with Thai headers", "security": secured,
+        "responses": {"200": {"description": "the sheet"}, **AUTH_ERRORS}}})
+    spec.path("/api/assets/settings", operations={
+        "get": {"summary": "transfer_overdue_days, audit_interval_days and useful_life_years "
+                           "by category, audit_due_soon_days", "security": secured,
+                "responses": _ok({"type": "object"}, "settings")},
+        "put": {"summary": "Change them (admin); unspecified ones stay", "security": secured,
+                "requestBody": _body({"type": "object"}),
+                "responses": {"200": _json({"type": "object"}, "settings"), **AUTH_ERRORS,
+                              "400": _json("Error", "every bad value named")}}})
+    spec.path("/api/assets/{code}", operations={"get": {
+        "summary": "One asset", "security": secured, "parameters": [code],
+        "responses": {**_ok({"type": "object"}, "the asset"), "404": _json("Error", "not found")}}})
+    spec.path("/api/assets/{code}/history", operations={"get": {
+        "summary": "The asset's ledger: registration, every transfer step, audits (who, when, "
+                   "why, documents)", "security": secured, "parameters": [code, as_file],
+        "responses": _ok({"type": "object"}, "the ledger")}})
+    for step, summary in (
+            ("transfer", "Request a transfer {version, to, reason, documents} (the holder, the "
+                         "OSM or the admin)"),
+            ("approve", "Approve a requested transfer (the cluster's OSM or the admin); the "
+                        "transfer is due within transfer_overdue_days"),
+            ("hand-over", "Hand over with delivery evidence {version, documents: [{kind, "
+                          "reference, date}]} (the holder, the OSM or the admin)"),
+            ("accept", "Accept (the receiving agency only): custody moves; a building or "
+                       "equipment needs maintenance {agency, budget_thb, note}"),
+            ("reject", "Reject with a reason (the receiving agency only): back to the holder"),
+            ("cancel", "Cancel a requested or approved transfer with a reason"),
+            ("audits", "Record a physical audit {version, on, found, condition: good | "
+                       "needs_repair | unusable | idle, note}")):
+        spec.path(f"/api/assets/{{code}}/{step}", operations={"post": {
+            "summary": summary, "security": secured, "parameters": [code],
+            "requestBody": versioned,
+            "responses": {"200": _json({"type": "object"}, "the asset after the step"),
+                          **AUTH_ERRORS, **step_errors}}})
     spec.path("/api/rejections", operations={"get": {
         "summary": "Rejected province reports, newest first", "security": secured,
         "parameters": [{"name": "province", "in": "query", "required": False,

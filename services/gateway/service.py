@@ -29,7 +29,8 @@ CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid
                  "StaleVersion": (409, "stale_version"), "Forbidden": (403, "forbidden"),
                  "AssetError": (400, "invalid_asset"), "DuplicateAsset": (409, "conflict"),
                  "ConcurrentUpdate": (409, "conflict"), "NotAllowed": (403, "forbidden"),
-                 "Conflict": (409, "stale_version"), "NotFound": (404, "not_found")}
+                 "Conflict": (409, "stale_version"), "NotFound": (404, "not_found"),
+                 "AlreadyRegistered": (409, "conflict")}
 ASSET_FILTERS = ("project", "custodian", "status", "province", "cluster", "agency")
 
 
@@ -414,6 +415,34 @@ class GatewayService:
         principal = self._principal(request)
         return json_response(call(self.assets, "register_asset", json_body(request),
                                   self._actor(principal)), 201)
+
+    @http("POST", "/api/assets/import")
+    @endpoint
+    def import_assets(self, request):
+        """Register a sheet of assets (format=xlsx|csv): all rows or none."""
+        principal = self._principal(request)
+        fmt = request.args.get("format", "xlsx")
+        if fmt not in PLAN_FILE_FORMATS:
+            raise ApiError(400, "bad_request", f"format must be one of {', '.join(PLAN_FILE_FORMATS)}")
+        data = request.get_data()
+        if not data:
+            raise ApiError(400, "bad_request", "send the sheet as the request body")
+        result = call(self.assets, "import_assets", base64.b64encode(data).decode("ascii"), fmt,
+                      self._actor(principal), timeout=60)
+        if "problems" in result:
+            return json_response({"error": {"code": "invalid_sheet", "message":
+                                            f"{len(result['problems'])} problem(s); nothing was "
+                                            "registered", "problems": result["problems"]}}, 400)
+        return json_response(result, 201)
+
+    @http("GET", "/api/assets/template")
+    @endpoint
+    def asset_template(self, request):
+        """An empty registration sheet with the Thai headers."""
+        self._principal(request)
+        sheet = base64.b64decode(call(self.assets, "registration_template"))
+        return Response(sheet, mimetype=exports.FORMATS["xlsx"], headers={
+            "Content-Disposition": 'attachment; filename="asset-registration.xlsx"'})
 
     @http("GET", "/api/assets/settings")
     @endpoint

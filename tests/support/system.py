@@ -118,6 +118,8 @@ class RunningSystem:
             return creds["admin"]["api_key"]
         if role == "osm":
             return creds["osm"][scope]["api_key"]
+        if role == "agency":
+            return creds["agencies"][scope]["api_key"]
         return creds["provinces"][scope]["api_key"]
 
     def get(self, path: str, key: str | None = None, **params):
