@@ -111,7 +111,10 @@ class MaintenanceSchema(_Strict):
 
 
 class AssetSchema(_Strict):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = fields.String(required=True, validate=[
+        validate.Length(min=1, max=64),
+        validate.Regexp(r"^[^/\\\s?#%]+$", error="a code has no spaces or / \\ ? # %: "
+                                                 "write 0017-2567, not 0017/2567")])
     project = fields.String(required=True)
     fiscal_year = fields.Integer(required=True, validate=validate.Range(min=2500, max=2700))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
@@ -188,6 +191,9 @@ def new_asset(raw: dict, known_projects: dict[str, dict], actor: Actor, now: dat
               settings: dict = DEFAULT_SETTINGS) -> tuple[dict, list]:
     """Validate a registration against the plans' projects; the asset record and its event."""
     asset = _plain_dates(_load(AssetSchema(), raw, f"asset {raw.get('code', '?') if isinstance(raw, dict) else '?'}"))
+    if asset["acquired_on"] > now.date().isoformat():
+        raise AssetError(f"asset {asset['code']}: acquired_on {asset['acquired_on']} is in the "
+                         "future; dates are C.E. (2024-07-01, not B.E. 2567-07-01)")
     project = known_projects.get(asset["project"])
     if project is None:
         raise AssetError(f"asset {asset['code']}: unknown project {asset['project']!r}")
@@ -202,7 +208,7 @@ def new_asset(raw: dict, known_projects: dict[str, dict], actor: Actor, now: dat
                  audit={"last_on": None, "next_due": _next_audit(asset["acquired_on"],
                                                                  asset["category"], settings)})
     allowed = actor.role == "admin" or (actor.role == "osm" and actor.scope == asset["cluster"]) \
-        or (actor.role == "agency" and actor.scope in (asset["implementing_agency"], asset["custodian"]))
+        or (actor.role == "agency" and actor.scope == asset["implementing_agency"])
     if not allowed:
         raise NotAllowed(f"{actor} may not register assets of project {asset['project']}; its "
                          f"implementing agency, the cluster's OSM or the admin may")
@@ -236,7 +242,10 @@ def transition(asset: dict, action: str, command: dict, actor: Actor, now: datet
     reason = command.get("reason") or ""
     if not isinstance(reason, str):
         raise AssetError("reason must be text")
-    documents = _plain_dates([_load(DocumentSchema(), d, "document") for d in command.get("documents") or []])
+    documents = command.get("documents") or []
+    if not isinstance(documents, list):
+        raise AssetError("documents must be a list of {kind, reference, date}")
+    documents = _plain_dates([_load(DocumentSchema(), d, "document") for d in documents])
     nxt = copy.deepcopy(asset)
     details = {}
     if action == "request":
@@ -371,7 +380,9 @@ def due_facts(asset: dict, now: datetime, settings: dict = DEFAULT_SETTINGS) -> 
         days_left = (date.fromisoformat(next_due) - now.date()).days
         if days_left <= settings["audit_due_soon_days"]:
             facts.append(("audit_due", {
-                "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"audit:{asset['code']}:{next_due}")),
+                # due soon and overdue are two facts: each is told once
+                "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"audit:{asset['code']}:{next_due}:"
+                                                            f"{'overdue' if days_left < 0 else 'soon'}")),
                 "occurred_at": now.isoformat(), "asset": summary(asset), "due_on": next_due,
                 "overdue": days_left < 0, "custodian": asset["custodian"]}))
     return facts
@@ -382,7 +393,7 @@ def with_state(asset: dict, today: date, settings: dict = DEFAULT_SETTINGS) -> d
     shown = {k: v for k, v in asset.items() if k != "ledger"}
     life = settings["useful_life_years"].get(asset["category"])
     if life:
-        years = (today - date.fromisoformat(asset["acquired_on"])).days / 365.25
+        years = max(0.0, (today - date.fromisoformat(asset["acquired_on"])).days / 365.25)
         shown["book_value_thb"] = round(max(0.0, asset["total_value_thb"] * (1 - years / life)), 2)
     else:
         shown["book_value_thb"] = asset["total_value_thb"]
@@ -417,6 +428,9 @@ def validate_settings(raw: dict, current: dict = DEFAULT_SETTINGS) -> dict:
             else:
                 clean[key] = value
     for key, allow_none in (("audit_interval_days", False), ("useful_life_years", True)):
+        if not isinstance(raw.get(key) or {}, dict):
+            problems.append(f"{key} must be an object by category, e.g. {{\"building\": 20}}")
+            continue
         for category, value in (raw.get(key) or {}).items():
             if category not in CATEGORIES:
                 problems.append(f"{key}: unknown category {category!r}")

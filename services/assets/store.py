@@ -186,6 +186,21 @@ class MongoAssetsStore(MongoOutbox, AssetsStore):
         # ``ledger_events`` re-queues the latest step's after a crash in between.
         self._add_events(events)
 
+    def register_many(self, registrations):
+        # No transaction here: if one code turns out taken, take back what this call inserted
+        # (and its not yet published events) so the sheet is all or none as the API says.
+        done = []
+        try:
+            for asset, events in registrations:
+                self.register(asset, events)
+                done.append((asset, events))
+        except DuplicateAsset:
+            for asset, events in done:
+                self.db.assets.delete_one({"_id": asset["code"], "version": asset["version"]})
+                self.db.outbox.delete_many({"_id": {"$in": [p["event_id"] for _, p in events]},
+                                            "published_at": None})
+            raise
+
     def get(self, code):
         doc = self.db.assets.find_one({"_id": code})
         return doc["document"] if doc else None

@@ -14,8 +14,9 @@ def can_see_plan(principal: Principal, plan: dict) -> bool:
         return True
     if principal.role == "osm":
         return plan["cluster"] == principal.scope
-    if principal.role == "agency":  # an agency reads published plans; it writes none
-        return plan.get("status") != "draft"
+    if principal.role == "agency":  # an agency reads the published plans that name it
+        named = plan.get("agency_codes") or [a["code"] for a in plan.get("agencies", [])]
+        return plan.get("status") != "draft" and principal.scope in named
     # A draft is the OSM's work in progress: provinces see plans once published.
     return principal.scope in plan.get("provinces", []) and plan.get("status") != "draft"
 

@@ -253,7 +253,7 @@ class GatewayService:
     def plan_history(self, request, plan_id):
         principal, _ = self._visible_plan(request, plan_id)
         history = call(self.plans, "plan_history", plan_id)
-        if principal.role == "province":  # drafts are the OSM's work in progress
+        if principal.role in ("province", "agency"):  # drafts are the OSM's work in progress
             history = [h for h in history if h["status"] != "draft"]
         return json_response(history)
 
@@ -293,7 +293,7 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>/indicator-results")
     @endpoint
     def indicator_results(self, request, plan_id):
-        principal, plan = self._visible_plan(request, plan_id)
+        principal, plan = self._reporting_plan(request, plan_id)
         period = request.args.get("period")
         if not period:
             raise ApiError(400, "bad_request", "query parameter 'period' is required, "
@@ -315,7 +315,7 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>/indicators/<string:code>/series")
     @endpoint
     def indicator_series(self, request, plan_id, code):
-        principal, _ = self._visible_plan(request, plan_id)
+        principal, _ = self._reporting_plan(request, plan_id)
         series = call(self.reporting, "indicator_series", plan_id, code)
         series["series"] = access.results_for(principal, {"results": series["series"]})["results"]
         return self._view_or_file(request, series, f"{plan_id}-{code}-series", exports.series_table)
@@ -324,7 +324,7 @@ class GatewayService:
     @endpoint
     def reports(self, request, plan_id):
         """Drill-down: the reports behind a value (a province key sees its own province's)."""
-        principal, _ = self._visible_plan(request, plan_id)
+        principal, _ = self._reporting_plan(request, plan_id)
         province = access.own_province(principal, request.args.get("province"))
         args = request.args
         result = call(self.reporting, "reports", plan_id, province, args.get("indicator"),
@@ -335,7 +335,7 @@ class GatewayService:
     @endpoint
     def problems(self, request, plan_id):
         """The problems-and-obstacles register; a province key sees its own province's."""
-        principal, _ = self._visible_plan(request, plan_id)
+        principal, _ = self._reporting_plan(request, plan_id)
         issue = request.args.get("issue")
         if issue is not None and not issue.isdigit():
             raise ApiError(400, "bad_request", f"issue {issue!r} is not a development issue number")
@@ -348,7 +348,7 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>/projects/progress")
     @endpoint
     def project_progress(self, request, plan_id):
-        principal, _ = self._visible_plan(request, plan_id)
+        principal, _ = self._reporting_plan(request, plan_id)
         status = call(self.reporting, "project_status", plan_id)
         if principal.role == "province":  # its own province's figures only
             for row in status["projects"]:
@@ -359,7 +359,7 @@ class GatewayService:
     @http("GET", "/api/plans/<string:plan_id>/completeness")
     @endpoint
     def completeness(self, request, plan_id):
-        principal, _ = self._visible_plan(request, plan_id)
+        principal, _ = self._reporting_plan(request, plan_id)
         period = request.args.get("period")
         if not period:
             raise ApiError(400, "bad_request", "query parameter 'period' is required, e.g. FY2567-Q2")
@@ -520,6 +520,14 @@ class GatewayService:
     def _changeable_plan(self, request, plan_id):
         principal, plan = self._visible_plan(request, plan_id)
         access.check_can_change_plan(principal, plan["cluster"])
+        return principal, plan
+
+    def _reporting_plan(self, request, plan_id):
+        """A plan whose reporting views the key may read: an agency key acts on assets only."""
+        principal, plan = self._visible_plan(request, plan_id)
+        if principal.role == "agency":
+            raise access.forbidden("an agency key acts on assets and transfers; the reporting "
+                                   "views need an OSM, province or admin key")
         return principal, plan
 
     def _visible_plan(self, request, plan_id):

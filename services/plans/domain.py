@@ -131,8 +131,9 @@ def plan_published_event(plan: dict, now: datetime | None = None) -> tuple[str, 
 
 
 def plan_summary(plan: dict) -> dict:
-    return {k: plan[k] for k in ("id", "cluster", "title_th", "title_en", "start_fy", "end_fy",
-                                 "status", "version", "sample", "provinces")}
+    return {**{k: plan[k] for k in ("id", "cluster", "title_th", "title_en", "start_fy",
+                                    "end_fy", "status", "version", "sample", "provinces")},
+            "agency_codes": [a["code"] for a in plan.get("agencies", [])]}
 
 
 def prepare_agency(raw: dict, reference: ReferenceVersion) -> dict:

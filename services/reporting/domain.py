@@ -525,6 +525,21 @@ def last_ended_period(kind: str, today: date) -> str:
     return f"FY{fy_of(today) - 1}"
 
 
+def plan_periods(plan: dict) -> list[str]:
+    """Every period an indicator of the plan is reported for, across the plan's years."""
+    kinds = {i["frequency"] for _, i in iter_indicators(plan)} | {"yearly"}
+    periods = []
+    for fy in range(plan["start_fy"], plan["end_fy"] + 1):
+        periods.append(f"FY{fy}")
+        if "quarterly" in kinds:
+            periods += [f"FY{fy}-Q{q}" for q in range(1, 5)]
+        if "monthly" in kinds:
+            # October-December fall in the C.E. year before the fiscal year's end
+            periods += [f"{fy - 543 - (month >= 10)}-{month:02d}"
+                        for month in (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)]
+    return periods
+
+
 def reminders(plan: dict, today: date, first_received_by_period: dict, due_days: int,
               soon_days: int = 7) -> list[tuple[str, dict]]:
     """Report due soon / overdue facts for the provinces still missing reports of the period

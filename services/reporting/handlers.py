@@ -325,25 +325,20 @@ def project_status(store, plan_id: str) -> dict:
 def _progress_rows(store, plan: dict) -> list[dict]:
     rows = domain.project_progress(plan, store.project_progress(plan["id"]),
                                    store.get_meta(GOVERNMENT_TARGETS) or {})
-    produced = (store.get_meta(PROJECT_ASSETS) or {}).get(plan["id"], {})
+    produced = store.project_assets(plan["id"])
     for row in rows:
-        assets = produced.get(row["project"], {})
-        row["assets_registered"] = len(assets)
-        row["assets_value_thb"] = round(sum(assets.values()), 2)
+        assets = produced.get(row["project"], {"count": 0, "value_thb": 0.0})
+        row["assets_registered"] = assets["count"]
+        row["assets_value_thb"] = assets["value_thb"]
     return rows
 
 
-PROJECT_ASSETS = "project_assets"
-
-
 def count_asset(store, payload: dict) -> None:
-    """What a project has produced: each registered asset's value, by plan and project
-    (keyed by asset code, so a redelivered event counts once)."""
+    """What a project has produced: each registered asset's value (by asset code, so a
+    redelivered event counts once)."""
     asset = payload["asset"]
-    produced = store.get_meta(PROJECT_ASSETS) or {}
-    produced.setdefault(asset["plan_id"], {}).setdefault(asset["project"], {})[asset["code"]] = \
-        asset["total_value_thb"]
-    store.set_meta(PROJECT_ASSETS, produced)
+    store.record_project_asset(asset["plan_id"], asset["project"], asset["code"],
+                               float(asset["total_value_thb"]))
 
 
 DUE_DAYS = "reporting_due_days"
@@ -385,9 +380,11 @@ def check_deadlines(store, now: datetime | None = None) -> int:
                    for kind in ("monthly", "quarterly", "yearly")}
         received = {p: store.first_received(plan["id"], p) for p in periods}
         events += domain.reminders(plan, today, received, due_days)
-        for period in sorted(periods):
+        # every period of the plan that has closed - not only the last: a long due offset or
+        # an outage must not skip one (the event ids keep each fact to once)
+        for period in domain.plan_periods(plan):
             due = domain.due_date(period, due_days)
-            if today > due and plan["start_fy"] <= parse_period(period).fiscal_year <= plan["end_fy"]:
+            if today > due:
                 results = indicator_results(store, plan["id"], period)["results"]
                 events += domain.off_target_at_close_events(plan, period, due, results, now)
         events += domain.behind_schedule_events(plan, _progress_rows(store, plan), now)

@@ -127,6 +127,15 @@ class ReportingStore(ABC):
     def add_events(self, events) -> None:
         """Queue facts in the outbox; an event_id queued before (even long ago) is ignored."""
 
+    # what each project has produced (from assets' asset_registered events)
+    @abstractmethod
+    def record_project_asset(self, plan_id: str, project: str, code: str, value_thb: float) -> None:
+        """Keep one asset of a project (by asset code: a redelivery counts once)."""
+
+    @abstractmethod
+    def project_assets(self, plan_id: str) -> dict[str, dict]:
+        """{project: {"count": n, "value_thb": total}} for the plan's projects with assets."""
+
     @abstractmethod
     def get_meta(self, key: str): ...
 
@@ -177,6 +186,9 @@ CREATE TABLE IF NOT EXISTS rejections (
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS project_assets (
+    code TEXT PRIMARY KEY, plan_id TEXT NOT NULL, project TEXT NOT NULL, value_thb REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS parked (
     parked_id TEXT PRIMARY KEY, queue TEXT, reason TEXT, deliveries INTEGER,
     routing_key TEXT, parked_at TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL
@@ -291,6 +303,16 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
     def add_events(self, events):
         with self.db.transaction() as conn:
             self._add_events(conn, events)
+
+    def record_project_asset(self, plan_id, project, code, value_thb):
+        with self.db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO project_assets VALUES (?, ?, ?, ?)",
+                         (code, plan_id, project, value_thb))
+
+    def project_assets(self, plan_id):
+        rows = self.db.query("SELECT project, count(*) AS n, sum(value_thb) AS value"
+                             " FROM project_assets WHERE plan_id = ? GROUP BY project", (plan_id,))
+        return {r["project"]: {"count": r["n"], "value_thb": round(r["value"], 2)} for r in rows}
 
     def get_meta(self, key):
         rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
@@ -495,6 +517,19 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
 
     def add_events(self, events):
         self._add_events(events)
+
+    def record_project_asset(self, plan_id, project, code, value_thb):
+        self.db.project_assets.replace_one(
+            {"_id": code}, {"plan_id": plan_id, "project": project, "value_thb": value_thb},
+            upsert=True)
+
+    def project_assets(self, plan_id):
+        out = {}
+        for d in self.db.project_assets.find({"plan_id": plan_id}):
+            row = out.setdefault(d["project"], {"count": 0, "value_thb": 0.0})
+            row["count"] += 1
+            row["value_thb"] = round(row["value_thb"] + d["value_thb"], 2)
+        return out
 
     def get_meta(self, key):
         doc = self.db.meta.find_one({"_id": key})

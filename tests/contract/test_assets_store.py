@@ -118,3 +118,12 @@ def test_settings_are_kept(store):
     assert store.get_meta("settings") is None
     store.set_meta("settings", {"transfer_overdue_days": 30})
     assert store.get_meta("settings") == {"transfer_overdue_days": 30}
+
+
+def test_a_batch_with_a_taken_code_registers_nothing(store):
+    store.register(asset("A-2"), [])
+    batch = [(asset("A-1"), [registered("A-1")]), (asset("A-2"), [registered("A-2")])]
+    with pytest.raises(DuplicateAsset):
+        store.register_many(batch)
+    assert [a["code"] for a in store.list()] == ["A-2"]
+    assert store.pending_events() == []

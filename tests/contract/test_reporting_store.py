@@ -455,3 +455,13 @@ def test_an_indicators_views_are_listed_by_period(store):
     assert store.indicator_series(PLAN_ID, "NE2-1.1") == {"FY2567-Q1": {"value": 1.0},
                                                            "FY2567-Q2": {"value": 2.0}}
     assert store.indicator_series(PLAN_ID, "NE2-9.9") == {}
+
+
+def test_what_each_project_produced_is_counted_once_per_asset(store):
+    store.record_project_asset(PLAN_ID, "NE2-67-001", "A-1", 1000.0)
+    store.record_project_asset(PLAN_ID, "NE2-67-001", "A-2", 250.5)
+    store.record_project_asset(PLAN_ID, "NE2-67-001", "A-1", 1000.0)   # a redelivery
+    store.record_project_asset(PLAN_ID, "NE2-67-002", "B-1", 10.0)
+    store.record_project_asset("other-plan", "X-1", "C-1", 5.0)
+    assert store.project_assets(PLAN_ID) == {"NE2-67-001": {"count": 2, "value_thb": 1250.5},
+                                             "NE2-67-002": {"count": 1, "value_thb": 10.0}}

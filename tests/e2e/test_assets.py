@@ -85,3 +85,17 @@ def test_registering_and_requesting_through_http_with_bad_input_named(system):
     assert listed.status_code == 200 and "E2E-A01" in listed.content.decode("utf-8-sig")
     assert listed.content.decode("utf-8-sig").splitlines()[0].startswith("รหัสทรัพย์สิน (code)")
     assert system.get("/api/assets", system.key("province", "TH-37")).status_code == 200
+
+
+def test_an_agency_key_reads_the_plans_naming_it_but_no_reporting_view(system):
+    pao = system.key("agency", "ubon-pao")
+    plans = system.get("/api/plans", pao).json()
+    assert [p["id"] for p in plans] == ["northeast-lower-2-2566-2570"]
+    plan = plans[0]["id"]
+    assert system.get(f"/api/plans/{plan}", pao).status_code == 200
+    for path in ("indicator-results?period=FY2567-Q1", "reports", "problems", "projects/progress",
+                 "completeness?period=FY2567-Q1", "indicators/NE2-1.1/series"):
+        got = system.get(f"/api/plans/{plan}/{path}", pao)
+        assert got.status_code == 403 and "agency key" in got.json()["error"]["message"], path
+    assert system.get("/api/rejections", pao).json() == []
+    assert system.get("/api/parked", pao).status_code == 403

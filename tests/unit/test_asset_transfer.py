@@ -232,3 +232,25 @@ def test_settings_are_checked_and_merged():
     assert merged["useful_life_years"]["durable_article"] == 5
     with pytest.raises(AssetError, match="transfer_overdue_days.*unknown category 'boat'"):
         domain.validate_settings({"transfer_overdue_days": 0, "audit_interval_days": {"boat": 1}})
+
+
+def test_review_findings_are_refused_with_a_clear_message():
+    with pytest.raises(AssetError, match="not B.E."):
+        new_asset(registration(acquired_on="2567-07-01"), PROJECTS, HOLDER, NOW)
+    with pytest.raises(AssetError, match="no spaces or /"):
+        new_asset(registration(code="0017/2567"), PROJECTS, HOLDER, NOW)
+    # an agency registers only for a project it implements, even naming itself custodian
+    with pytest.raises(NotAllowed):
+        new_asset(registration(custodian="sisaket-commerce"), PROJECTS, STRANGER, NOW)
+    with pytest.raises(AssetError, match="documents must be a list"):
+        step(at_state(APPROVED), "hand_over", HOLDER, documents=3)
+    with pytest.raises(AssetError, match="must be an object by category"):
+        domain.validate_settings({"useful_life_years": 5})
+
+
+def test_an_audit_due_soon_and_then_overdue_are_two_facts():
+    asset = registered()
+    soon = due_facts(asset, datetime(2025, 3, 1, tzinfo=timezone.utc))
+    late = due_facts(asset, datetime(2025, 3, 20, tzinfo=timezone.utc))
+    assert (soon[0][1]["overdue"], late[0][1]["overdue"]) == (False, True)
+    assert soon[0][1]["event_id"] != late[0][1]["event_id"]

@@ -63,3 +63,14 @@ def test_the_behind_schedule_mail_says_why_in_thai_and_english():
     assert "disbursement below the government's target" in mail.text
     assert "Disbursed: 2,000,000 THB (10.81%)" in mail.text
     assert "ร้อยละ 52" in mail.html
+
+
+def test_every_period_of_the_plan_is_checked_at_close():
+    from services.contracts.periods import parse_period
+    from services.reporting.domain import plan_periods
+    periods = plan_periods(PLAN)  # yearly and quarterly indicators, FY2566-FY2570
+    assert len(periods) == 5 * 5 and "FY2566-Q1" in periods and "FY2570" in periods
+    monthly = {**PLAN, "issues": [{"indicators": [{**indicator("NE2-1.1"), "frequency": "monthly"}]}]}
+    months = [p for p in plan_periods(monthly) if not p.startswith("FY")]
+    assert months[:3] == ["2022-10", "2022-11", "2022-12"] and len(months) == 60
+    assert {parse_period(m).fiscal_year for m in months} == set(range(2566, 2571))
