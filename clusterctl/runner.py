@@ -149,6 +149,7 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
         "PUBLIC_URL": settings.public_url,
         "SMTP_HOST": settings.smtp_host,
         "SMTP_PORT": settings.smtp_port,
+        "SMTP_URL": settings.smtp_url or "",
         "CREDENTIALS_PATH": str(settings.credentials_path),
         "LOGGING": {
             "version": 1, "disable_existing_loggers": False,
@@ -438,6 +439,13 @@ def watch(supervisor: Supervisor) -> int:
     raise Stop()
 
 
+def _relay_shown(settings: Settings) -> str:
+    if settings.smtp_url:
+        from services.notify.sender import parse_relay
+        return f"SMTP {parse_relay(settings.smtp_url)}"  # never the password
+    return f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+
+
 def print_banner(settings: Settings) -> None:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     say("ready.")
@@ -445,7 +453,7 @@ def print_banner(settings: Settings) -> None:
   Gateway        {base}  (health: {base}/health, API: {base}/openapi.json)
   Credentials    {settings.credentials_path}  (API keys, province AMQP users)
   Province AMQP  {settings.broker.public_amqp_url(settings.vhost)}  exchange 'reports'
-  Mail           {settings.mail_dir if settings.run_smtp_sink else f'SMTP {settings.smtp_host}:{settings.smtp_port}'}
+  Mail           {settings.mail_dir if settings.run_smtp_sink else _relay_shown(settings)}
   Store          {'MongoDB (MONGO_URL)' if settings.mongo_url else f'SQLite files in {settings.data_dir}'}
   Logs           {settings.data_dir / 'logs'}
 

@@ -69,6 +69,7 @@ class Settings:
     gateway_port: int
     smtp_host: str
     smtp_port: int
+    smtp_url: str | None
     run_smtp_sink: bool
     public_url: str
     user_prefix: str
@@ -85,6 +86,13 @@ class Settings:
             raise SettingsError(f"MONGO_URL {redact(mongo_url)!r} is not a mongodb:// URL "
                                 "(e.g. mongodb://host1,host2,host3/?replicaSet=rs0)")
         smtp_host = env.get("SMTP_HOST") or ""
+        smtp_url = env.get("SMTP_URL") or None
+        if smtp_url:
+            from services.notify.sender import parse_relay
+            try:
+                parse_relay(smtp_url)
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from None
         return cls(
             broker=broker,
             vhost=env.get("AMQP_VHOST") or _url_vhost(env.get("AMQP_URL")) or "cluster-planning",
@@ -94,7 +102,8 @@ class Settings:
             gateway_port=gateway_port,
             smtp_host=smtp_host or "127.0.0.1",
             smtp_port=_port(env, "SMTP_PORT", 8025),
-            run_smtp_sink=not smtp_host,
+            smtp_url=smtp_url,
+            run_smtp_sink=not (smtp_host or smtp_url),
             public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
             user_prefix=env.get("AMQP_USER_PREFIX") or "",
             seed_sample_plan=(env.get("SEED_SAMPLE_PLAN", "1") not in ("0", "false", "no")),

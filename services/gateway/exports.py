@@ -170,3 +170,14 @@ def asset_history_table(history: dict) -> tuple[list[str], list[list]]:
              ", ".join(f"{k}={v}" for k, v in e["details"].items())]
             for e in history["ledger"]]
     return header, rows
+
+
+def mails_table(mails: list[dict]) -> tuple[list[str], list[list]]:
+    status_th = {"pending": "รอส่ง", "sent": "ส่งแล้ว", "failed": "ส่งไม่สำเร็จ"}
+    header = ["สร้างเมื่อ (created_at)", "ถึง (to_addr)", "หน่วยงาน (agency)", "เรื่อง (subject)",
+              "แม่แบบ (template)", "สถานะ (status)", "จำนวนครั้งที่ส่ง (attempts)",
+              "ส่งเมื่อ (sent_at)", "ข้อผิดพลาดล่าสุด (last_error)", "Message-ID"]
+    rows = [[m["created_at"], m["to_addr"], m.get("agency"), m["subject"], m["template"],
+             status_th.get(m["status"], m["status"]), m["attempts"], m.get("sent_at"),
+             m.get("last_error"), m["message_id"]] for m in mails]
+    return header, rows

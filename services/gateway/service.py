@@ -30,7 +30,9 @@ CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid
                  "AssetError": (400, "invalid_asset"), "DuplicateAsset": (409, "conflict"),
                  "ConcurrentUpdate": (409, "conflict"), "NotAllowed": (403, "forbidden"),
                  "Conflict": (409, "stale_version"), "NotFound": (404, "not_found"),
-                 "AlreadyRegistered": (409, "conflict")}
+                 "AlreadyRegistered": (409, "conflict"), "RuleError": (400, "bad_request")}
+NOTIFY_PARTIES = ("province_focal_point", "responsible_agency", "implementing_agency", "osm",
+                  "receiving_agency", "holding_agency", "custodian")  # see notify/domain.py
 ASSET_FILTERS = ("project", "custodian", "status", "province", "cluster", "agency")
 
 
@@ -481,6 +483,32 @@ class GatewayService:
         principal = self._principal(request)
         return json_response(call(self.assets, "act", code, steps[action], json_body(request),
                                   self._actor(principal)))
+
+    @http("GET", "/api/mails")
+    @endpoint
+    def mails(self, request):
+        """The delivery log: to whom, which template, status, attempts, last error, Message-ID."""
+        principal = self._principal(request)
+        status = request.args.get("status")
+        if status and status not in ("pending", "sent", "failed"):
+            raise ApiError(400, "bad_request", "status must be pending, sent or failed")
+        found = call(self.notify, "list_mails", status, 500, self._actor(principal),
+                     request.args.get("agency"), request.args.get("template"))
+        return self._view_or_file(request, found, "mails", exports.mails_table)
+
+    @http("GET", "/api/notify/rules")
+    @endpoint
+    def notify_rules(self, request):
+        """Who hears of which fact: {event type: [parties]}."""
+        self._principal(request)
+        return json_response({"rules": call(self.notify, "rules"),
+                              "parties": sorted(NOTIFY_PARTIES)})
+
+    @http("PUT", "/api/notify/rules")
+    @endpoint
+    def set_notify_rules(self, request):
+        self._admin(request, "only the admin changes who is told what")
+        return json_response({"rules": call(self.notify, "set_rules", json_body(request))})
 
     @staticmethod
     def _actor(principal) -> list:

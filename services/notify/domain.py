@@ -29,6 +29,7 @@ class Recipient:
     name_th: str
     name_en: str
     language: str = "th"
+    agency: str | None = None  # the directory code the address belongs to
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Mail:
     subject: str
     text: str
     html: str
+    agency: str | None = None
 
     @property
     def message_id(self) -> str:
@@ -58,7 +60,7 @@ def _people(agencies: list[dict]) -> list[Recipient]:
             if email.lower() not in seen:
                 seen.add(email.lower())
                 out.append(Recipient(email, agency["name_th"], agency["name_en"],
-                                     agency.get("language", "th")))
+                                     agency.get("language", "th"), agency.get("code")))
     return out
 
 
@@ -67,31 +69,27 @@ def osm_of(directory: dict, cluster: str | None) -> list[dict]:
             if "osm" in a.get("roles", []) and cluster and a.get("cluster") == cluster]
 
 
-def recipients_in_province(event: dict, directory: dict) -> list[Recipient]:
-    """The event's province's focal contact (a rejected report's sender, a province that has
-    not reported); its cluster's OSM when it has none on file."""
+# --- routing rules: which parties hear of which fact (data an admin can change) ----------------
+
+def _cluster_of(event: dict, directory: dict) -> str | None:
+    return (event.get("cluster") or (event.get("asset") or {}).get("cluster")
+            or directory["province_cluster"].get(event.get("province") or ""))
+
+
+def _focal_point(event: dict, directory: dict) -> list[dict]:
     province = event.get("province")
-    focal = [a for a in directory["agencies"].values()
-             if a.get("province") == province and "focal_point" in a.get("roles", [])]
-    return _people(focal or osm_of(directory, directory["province_cluster"].get(province)))
+    return [a for a in directory["agencies"].values()
+            if province and a.get("province") == province and "focal_point" in a.get("roles", [])]
 
 
-def recipients_for_off_target(event: dict, directory: dict) -> list[Recipient]:
-    """The indicator's responsible agency and the cluster's OSM."""
-    responsible = directory["agencies"].get(event.get("responsible_agency") or "")
-    return _people(([responsible] if responsible else []) + osm_of(directory, event["cluster"]))
-
-
-def recipients_for_target_revision(event: dict, directory: dict) -> list[Recipient]:
-    """The indicator's responsible agency and the cluster's OSM."""
-    responsible = directory["agencies"].get(event["indicator"].get("responsible_agency") or "")
-    return _people(([responsible] if responsible else []) + osm_of(directory, event["cluster"]))
-
-
-def recipients_for_project_change(event: dict, directory: dict) -> list[Recipient]:
-    """The project's implementing agency and the cluster's OSM."""
-    implementing = directory["agencies"].get(event["project"].get("implementing_agency") or "")
-    return _people(([implementing] if implementing else []) + osm_of(directory, event["cluster"]))
+def _code(*path):
+    """A party named by a field of the event (``("project", "implementing_agency")``)."""
+    def resolve(event: dict, directory: dict) -> list[dict]:
+        value = event
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return _agency(directory, value)
+    return resolve
 
 
 def _agency(directory: dict, code: str | None) -> list[dict]:
@@ -99,21 +97,64 @@ def _agency(directory: dict, code: str | None) -> list[dict]:
     return [agency] if agency else []
 
 
-def recipients_for_transfer(event: dict, directory: dict) -> list[Recipient]:
-    """Each step to whoever acts next: the receiver is asked to prepare, then to accept; the
-    holder hears the outcome; the OSM approves requests and sees outcomes and delays."""
-    holder, receiver = _agency(directory, event.get("from_agency")), _agency(directory, event.get("to_agency"))
-    osm = osm_of(directory, event["asset"].get("cluster"))
-    return _people({"request": receiver + osm, "approve": receiver + holder,
-                    "hand_over": receiver, "accept": holder + osm, "reject": holder + osm,
-                    "cancel": holder + receiver + osm, "overdue": holder + receiver + osm,
-                    }.get(event["action"], osm))
+PARTIES = {
+    "province_focal_point": _focal_point,  # the province's focal contact (a report's sender)
+    "responsible_agency": lambda e, d: _code("responsible_agency")(e, d)
+                                       or _code("indicator", "responsible_agency")(e, d),
+    "implementing_agency": _code("project", "implementing_agency"),
+    "osm": lambda e, d: osm_of(d, _cluster_of(e, d)),  # the cluster's strategy office
+    "receiving_agency": _code("to_agency"),
+    "holding_agency": _code("from_agency"),
+    "custodian": _code("custodian"),
+}
+
+DEFAULT_RULES = {
+    "report_rejected": ["province_focal_point"],
+    "report_due_soon": ["province_focal_point"],
+    "report_overdue": ["province_focal_point"],
+    "indicator_off_target": ["responsible_agency", "osm"],
+    "indicator_off_target_at_close": ["responsible_agency", "osm"],
+    "target_revised": ["responsible_agency", "osm"],
+    "project_registered": ["implementing_agency", "osm"],
+    "project_changed": ["implementing_agency", "osm"],
+    "project_cancelled": ["implementing_agency", "osm"],
+    "project_behind_schedule": ["implementing_agency", "osm"],
+    # each transfer step to whoever acts next; outcomes and delays to the OSM too
+    "transfer_requested": ["receiving_agency", "osm"],
+    "transfer_approved": ["receiving_agency", "holding_agency"],
+    "transfer_handed_over": ["receiving_agency"],
+    "transfer_accepted": ["holding_agency", "osm"],
+    "transfer_rejected": ["holding_agency", "osm"],
+    "transfer_cancelled": ["holding_agency", "receiving_agency", "osm"],
+    "transfer_overdue": ["holding_agency", "receiving_agency", "osm"],
+    "audit_due": ["custodian"],
+}
 
 
-def recipients_for_audit(event: dict, directory: dict) -> list[Recipient]:
-    """The custodian; the OSM when the custodian has no contact on file."""
-    return _people(_agency(directory, event["custodian"])
-                   or osm_of(directory, event["asset"].get("cluster")))
+def recipients(event_type: str, event: dict, directory: dict, rules: dict) -> list[Recipient]:
+    """The parties the rule names; the cluster's OSM when none of them has a contact on file
+    (somebody must hear of it). A rule switched off (empty) tells nobody."""
+    parties = rules.get(event_type, DEFAULT_RULES.get(event_type, []))
+    if not parties:
+        return []
+    found = [a for party in parties for a in PARTIES[party](event, directory)]
+    return _people(found or osm_of(directory, _cluster_of(event, directory)))
+
+
+def check_rules(raw: dict) -> dict:
+    """An admin's change of rules: {event type: [parties]}; every problem named."""
+    if not isinstance(raw, dict):
+        raise ValueError("rules must be an object {event type: [parties]}")
+    problems = []
+    for event_type, parties in raw.items():
+        if event_type not in DEFAULT_RULES:
+            problems.append(f"unknown event type {event_type!r}")
+        elif not isinstance(parties, list) or any(p not in PARTIES for p in parties):
+            problems.append(f"{event_type}: parties must be a list of "
+                            + ", ".join(sorted(PARTIES)))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return {k: list(dict.fromkeys(v)) for k, v in raw.items()}
 
 
 TRANSFER_WORDS = {  # event type: (Thai, English, what to do in Thai, in English)
@@ -252,4 +293,4 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
     text = _env.get_template(f"{template_file}.txt.j2").render(**context)
     html = _env.get_template(f"{template_file}.html.j2").render(**context)
     return Mail(mail_id(event["event_id"], template, recipient.email), event["event_id"],
-                template, recipient.email, subject, text, html)
+                template, recipient.email, subject, text, html, recipient.agency)

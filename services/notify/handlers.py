@@ -16,20 +16,40 @@ from . import domain, sender
 
 log = logging.getLogger(__name__)
 
-ROUTES = {
-    "report_rejected": (ReportRejected, domain.recipients_in_province),
-    "indicator_off_target": (IndicatorOffTarget, domain.recipients_for_off_target),
-    "indicator_off_target_at_close": (IndicatorOffTargetAtClose, domain.recipients_for_off_target),
-    "project_behind_schedule": (ProjectBehindSchedule, domain.recipients_for_project_change),
-    "report_due_soon": (ReportDue, domain.recipients_in_province),
-    "report_overdue": (ReportDue, domain.recipients_in_province),
-    "target_revised": (TargetRevised, domain.recipients_for_target_revision),
-    "project_registered": (ProjectChange, domain.recipients_for_project_change),
-    "project_changed": (ProjectChange, domain.recipients_for_project_change),
-    "project_cancelled": (ProjectChange, domain.recipients_for_project_change),
-    **{step[1]: (TransferStep, domain.recipients_for_transfer) for step in TRANSFER_STEPS},
-    "audit_due": (AuditDue, domain.recipients_for_audit),
+# The payload schema of each fact that becomes mail; who hears of it is in the rules (data).
+SCHEMAS = {
+    "report_rejected": ReportRejected,
+    "indicator_off_target": IndicatorOffTarget,
+    "indicator_off_target_at_close": IndicatorOffTargetAtClose,
+    "project_behind_schedule": ProjectBehindSchedule,
+    "report_due_soon": ReportDue,
+    "report_overdue": ReportDue,
+    "target_revised": TargetRevised,
+    "project_registered": ProjectChange,
+    "project_changed": ProjectChange,
+    "project_cancelled": ProjectChange,
+    **{step[1]: TransferStep for step in TRANSFER_STEPS},
+    "audit_due": AuditDue,
 }
+RULES = "rules"
+
+
+def rules(store) -> dict:
+    """The routing rules in force: the defaults with the admin's changes over them."""
+    return {**domain.DEFAULT_RULES, **(store.get_meta(RULES) or {})}
+
+
+def set_rules(store, raw: dict) -> dict:
+    try:
+        changes = domain.check_rules(raw)
+    except ValueError as exc:
+        raise RuleError(str(exc)) from None
+    store.set_meta(RULES, {**(store.get_meta(RULES) or {}), **changes})
+    return rules(store)
+
+
+class RuleError(ValueError):
+    """A routing rule an admin must correct."""
 
 
 def learn_directory(store, payload: dict) -> None:
@@ -43,26 +63,25 @@ def learn_directory(store, payload: dict) -> None:
 
 def queue_mail(store, template: str, payload: dict, public_url: str,
                now: datetime | None = None) -> int:
-    schema, route = ROUTES[template]
     try:
-        schema().load(payload)
+        SCHEMAS[template]().load(payload)
     except ValidationError as exc:
         raise ValueError(f"{template} event is invalid: {describe_errors(exc.messages)}") from None
     directory = store.directory()
-    recipients = route(payload, directory)
+    recipients = domain.recipients(template, payload, directory, rules(store))
     if not recipients:
         log.warning("%s %s: nobody to tell (no contact on file)", template, payload["event_id"])
     mails = [domain.render(template, payload, r, public_url, directory) for r in recipients]
     return store.enqueue(mails, now or datetime.now(timezone.utc))
 
 
-def deliver_due(store, host: str, port: int, from_addr: str, now: datetime | None = None) -> int:
+def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None = None) -> int:
     """Send what is due; returns how many the SMTP server accepted."""
     now = now or datetime.now(timezone.utc)
     delivered = 0
     for mail in store.claim_due(now, lease_seconds=120):
         try:
-            sender.send(mail, host, port, from_addr, now)
+            sender.send(mail, relay, from_addr, now)
         except sender.PermanentFailure as exc:
             log.error("mail %s to %s failed for good: %s", mail["mail_id"], mail["to_addr"], exc)
             store.mark_failed(mail["mail_id"], str(exc))
@@ -77,3 +96,22 @@ def deliver_due(store, host: str, port: int, from_addr: str, now: datetime | Non
             store.mark_sent(mail["mail_id"], datetime.now(timezone.utc))
             delivered += 1
     return delivered
+
+
+def delivery_log(store, scope: tuple[str, str | None], status: str | None = None,
+                 agency: str | None = None, template: str | None = None, limit: int = 500) -> list[dict]:
+    """Mails as queued and delivered, newest first, for the asker's scope: the admin sees all,
+    an OSM its cluster's agencies, a province its province's agencies, an agency its own."""
+    role, code = scope
+    directory = store.directory()["agencies"]
+    allowed = None if role == "admin" else [
+        a for a, info in directory.items()
+        if (role == "osm" and info.get("cluster") == code)
+        or (role == "province" and info.get("province") == code)
+        or (role == "agency" and a == code)]
+    if agency:
+        if allowed is not None and agency not in allowed:
+            return []
+        allowed = [agency]
+    return [{k: v for k, v in m.items() if k not in ("text", "html")}
+            for m in store.mails(status, limit, allowed, template)]

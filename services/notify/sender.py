@@ -9,7 +9,10 @@ from __future__ import annotations
 import random
 import smtplib
 import socket
+import ssl
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -20,6 +23,42 @@ MAX_DELAY_S = 600.0
 
 class PermanentFailure(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Relay:
+    """Where mail is handed over: ``smtp://host:25`` (plain, the local sink),
+    ``smtp+starttls://user:password@host:587`` or ``smtps://user:password@host:465`` (TLS)."""
+    host: str
+    port: int
+    security: str = "none"  # none | starttls | ssl
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def __str__(self):  # never the password (logs)
+        who = f"{self.username}@" if self.username else ""
+        return f"{self.security}:{who}{self.host}:{self.port}"
+
+
+SCHEMES = {"smtp": ("none", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
+
+
+def parse_relay(url: str) -> Relay:
+    """SMTP_URL as a Relay; ValueError saying what is wrong (the password is never quoted)."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise ValueError(f"SMTP_URL must look like smtp://host:25, smtp+starttls://user:password"
+                         f"@host:587 or smtps://user:password@host:465 (got scheme "
+                         f"{parts.scheme or 'none'!r})")
+    security, default_port = SCHEMES[parts.scheme]
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise ValueError("SMTP_URL has an invalid port") from None
+    if parts.username and parts.password is None:
+        raise ValueError("SMTP_URL names a user but no password (user:password@host)")
+    return Relay(parts.hostname, port, security, unquote(parts.username) if parts.username else None,
+                 unquote(parts.password) if parts.password else None)
 
 
 class TransientFailure(Exception):
@@ -39,16 +78,25 @@ def build_message(mail: dict, sender: str, now: datetime) -> EmailMessage:
     return msg
 
 
-def send(mail: dict, host: str, port: int, sender: str, now: datetime, timeout: float = 15) -> None:
+def send(mail: dict, relay: Relay, sender: str, now: datetime, timeout: float = 15) -> None:
     """Hand one mail to SMTP; raises TransientFailure or PermanentFailure."""
     try:
         message = build_message(mail, sender, now)
     except (ValueError, TypeError) as exc:  # an address or header no retry will make valid
         raise PermanentFailure(f"cannot build the message: {exc}") from None
     try:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        if relay.security == "ssl":
+            smtp = smtplib.SMTP_SSL(relay.host, relay.port, timeout=timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(relay.host, relay.port, timeout=timeout)
+        with smtp:
+            if relay.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if relay.username:
+                smtp.login(relay.username, relay.password)
             smtp.send_message(message)
-    except smtplib.SMTPResponseException as exc:
+    except smtplib.SMTPResponseException as exc:  # login refused (535) is one: a 5xx, permanent
         text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
         if 500 <= exc.smtp_code < 600:
             raise PermanentFailure(text) from None

@@ -9,7 +9,7 @@ from services.contracts import topology
 from services.infra.messaging import Topology, on_event
 from services.infra.storage import Storage
 
-from . import handlers
+from . import handlers, sender
 from .store import open_store
 
 
@@ -27,6 +27,13 @@ class NotifyService:
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     config = Config()
+
+    @property
+    def _relay(self):
+        """SMTP_URL (smtp://, smtp+starttls://, smtps://), else SMTP_HOST and SMTP_PORT."""
+        url = self.config.get("SMTP_URL") or \
+            f"smtp://{self.config.get('SMTP_HOST', '127.0.0.1')}:{self.config.get('SMTP_PORT', 8025)}"
+        return sender.parse_relay(url)
 
     @property
     def _public_url(self):
@@ -60,10 +67,9 @@ class NotifyService:
 
     @timer(interval=1, eager=True)
     def deliver(self):
-        config = self.config
-        handlers.deliver_due(self.store, config.get("SMTP_HOST", "127.0.0.1"),
-                             int(config.get("SMTP_PORT", 8025)),
-                             config.get("MAIL_FROM", "Cluster planning <no-reply@cluster-planning.local>"))
+        handlers.deliver_due(self.store, self._relay,
+                             self.config.get("MAIL_FROM",
+                                             "Cluster planning <no-reply@cluster-planning.local>"))
 
     @rpc
     def health(self):
@@ -76,6 +82,15 @@ class NotifyService:
         return sorted(self.store.directory()["province_cluster"])
 
     @rpc
-    def list_mails(self, status=None, limit=500):
-        return [{k: v for k, v in m.items() if k not in ("text", "html")}
-                for m in self.store.mails(status, limit)]
+    def rules(self):
+        return handlers.rules(self.store)
+
+    @rpc
+    def set_rules(self, raw):
+        return handlers.set_rules(self.store, raw)
+
+    @rpc
+    def list_mails(self, status=None, limit=500, scope=("admin", None), agency=None,
+                   template=None):
+        """The delivery log (without bodies) as the asker may see it."""
+        return handlers.delivery_log(self.store, tuple(scope), status, agency, template, limit)

@@ -14,7 +14,7 @@ from .domain import Mail
 
 MAIL_FIELDS = ("mail_id", "event_id", "template", "to_addr", "subject", "text", "html",
                "message_id", "status", "attempts", "next_attempt_at", "lease_until",
-               "last_error", "created_at", "sent_at")
+               "last_error", "created_at", "sent_at", "agency")
 
 
 def _iso(moment: datetime) -> str:
@@ -26,7 +26,7 @@ def _new_mail(mail: Mail, now: datetime) -> dict:
             "to_addr": mail.to, "subject": mail.subject, "text": mail.text, "html": mail.html,
             "message_id": mail.message_id, "status": "pending", "attempts": 0,
             "next_attempt_at": _iso(now), "lease_until": _iso(now), "last_error": None,
-            "created_at": _iso(now), "sent_at": None}
+            "created_at": _iso(now), "sent_at": None, "agency": mail.agency}
 
 
 def _directory(plans: list[dict]) -> dict:
@@ -67,13 +67,22 @@ class NotifyStore(ABC):
     def mark_failed(self, mail_id: str, error: str) -> None: ...
 
     @abstractmethod
-    def mails(self, status: str | None = None, limit: int = 500) -> list[dict]: ...
+    def mails(self, status: str | None = None, limit: int = 500,
+              agencies: list[str] | None = None, template: str | None = None) -> list[dict]:
+        """The delivery log, newest first; ``agencies`` None means every recipient."""
+
+    @abstractmethod
+    def get_meta(self, key: str): ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value) -> None: ...
 
     @abstractmethod
     def close(self) -> None: ...
 
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS directory (
     plan_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL
 );
@@ -82,7 +91,7 @@ CREATE TABLE IF NOT EXISTS mails (
     to_addr TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,
     message_id TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
     next_attempt_at TEXT NOT NULL, lease_until TEXT NOT NULL, last_error TEXT,
-    created_at TEXT NOT NULL, sent_at TEXT
+    created_at TEXT NOT NULL, sent_at TEXT, agency TEXT
 );
 CREATE INDEX IF NOT EXISTS mails_due ON mails (status, next_attempt_at);
 """
@@ -91,6 +100,10 @@ CREATE INDEX IF NOT EXISTS mails_due ON mails (status, next_attempt_at);
 class SqliteNotifyStore(NotifyStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
+        columns = {r["name"] for r in self.db.query("PRAGMA table_info(mails)")}
+        if "agency" not in columns:  # a store made before the delivery log named agencies
+            with self.db.transaction() as conn:
+                conn.execute("ALTER TABLE mails ADD COLUMN agency TEXT")
 
     def save_directory(self, plan_id, version, cluster, provinces, agencies):
         doc = {"id": plan_id, "cluster": cluster, "provinces": provinces, "agencies": agencies}
@@ -141,13 +154,29 @@ class SqliteNotifyStore(NotifyStore):
             conn.execute("UPDATE mails SET status = 'failed', last_error = ? WHERE mail_id = ?",
                          (error[:1000], mail_id))
 
-    def mails(self, status=None, limit=500):
+    def mails(self, status=None, limit=500, agencies=None, template=None):
+        where, args = [], []
         if status:
-            rows = self.db.query("SELECT * FROM mails WHERE status = ? ORDER BY created_at DESC"
-                                 " LIMIT ?", (status, limit))
-        else:
-            rows = self.db.query("SELECT * FROM mails ORDER BY created_at DESC LIMIT ?", (limit,))
+            where.append("status = ?")
+            args.append(status)
+        if template:
+            where.append("template = ?")
+            args.append(template)
+        if agencies is not None:
+            where.append(f"agency IN ({', '.join('?' * len(agencies))})")
+            args += agencies
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self.db.query(f"SELECT * FROM mails{clause} ORDER BY created_at DESC LIMIT ?",
+                             (*args, limit))
         return [dict(r) for r in rows]
+
+    def get_meta(self, key):
+        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return loads(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key, value):
+        with self.db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
 
     def close(self):
         self.db.close()
@@ -209,10 +238,23 @@ class MongoNotifyStore(NotifyStore):
         self.db.mails.update_one({"_id": mail_id}, {"$set": {"status": "failed",
                                                             "last_error": error[:1000]}})
 
-    def mails(self, status=None, limit=500):
-        cursor = self.db.mails.find({"status": status} if status else {}).sort(
-            "created_at", -1).limit(limit)
+    def mails(self, status=None, limit=500, agencies=None, template=None):
+        query = {}
+        if status:
+            query["status"] = status
+        if template:
+            query["template"] = template
+        if agencies is not None:
+            query["agency"] = {"$in": list(agencies)}
+        cursor = self.db.mails.find(query).sort("created_at", -1).limit(limit)
         return [{k: v for k, v in d.items() if k != "_id"} for d in cursor]
+
+    def get_meta(self, key):
+        doc = self.db.meta.find_one({"_id": key})
+        return doc["value"] if doc else None
+
+    def set_meta(self, key, value):
+        self.db.meta.replace_one({"_id": key}, {"value": value}, upsert=True)
 
     def close(self):
         self.db.client.close()

@@ -6,8 +6,7 @@ import pytest
 
 from clusterctl.reference import load_sample_plan
 from services.contracts.events import IndicatorOffTarget, ReportRejected
-from services.notify.domain import (Recipient, mail_id, recipients_for_off_target,
-                                    recipients_in_province, render)
+from services.notify.domain import DEFAULT_RULES, Recipient, mail_id, recipients, render
 from services.notify.sender import (BASE_DELAY_S, MAX_DELAY_S, build_message, next_attempt)
 from services.notify.store import _directory
 
@@ -53,8 +52,16 @@ def off_target(**changes):
     return event
 
 
-def emails(recipients):
-    return [r.email for r in recipients]
+def emails(people):
+    return [r.email for r in people]
+
+
+def recipients_in_province(event, directory):
+    return recipients("report_rejected", event, directory, DEFAULT_RULES)
+
+
+def recipients_for_off_target(event, directory):
+    return recipients("indicator_off_target", event, directory, DEFAULT_RULES)
 
 
 # --- recipients --------------------------------------------------------------------------------
@@ -64,7 +71,7 @@ def test_a_rejection_goes_to_the_sending_provinces_focal_contact():
     assert people == [Recipient("strategy@sisaket.example",
                                 "กลุ่มงานยุทธศาสตร์และข้อมูลเพื่อการพัฒนาจังหวัดศรีสะเกษ",
                                 "Sisaket Provincial Strategy and Development Information Group",
-                                "th")]
+                                "th", "th-33-strategy")]
 
 
 def test_a_rejection_goes_to_the_clusters_osm_when_the_province_has_no_focal_contact():
@@ -228,3 +235,16 @@ def test_backoff_stays_within_bounds_for_real_random_numbers():
         assert BASE_DELAY_S / 2 <= delay <= MAX_DELAY_S
     delays = {next_attempt(NOW, 5, rng) for _ in range(20)}
     assert len(delays) > 1  # jittered: senders retrying together spread out
+
+
+
+def test_rules_are_data_an_admin_changes_and_unknown_names_are_refused():
+    from services.notify.domain import check_rules
+    quiet = {**DEFAULT_RULES, "indicator_off_target": ["osm"]}
+    assert emails(recipients("indicator_off_target", off_target(), directory(), quiet)) == \
+        ["osm@northeast-lower-2.example"]
+    assert recipients("indicator_off_target", off_target(), directory(),
+                      {**DEFAULT_RULES, "indicator_off_target": []}) == []  # switched off
+    with pytest.raises(ValueError, match="unknown event type 'birthday'.*parties must be"):
+        check_rules({"birthday": ["osm"], "report_rejected": ["mayor"]})
+    assert check_rules({"report_rejected": ["osm", "osm"]}) == {"report_rejected": ["osm"]}

@@ -6,7 +6,7 @@ import pytest
 from clusterctl.reference import load_sample_plan
 from services.assets import domain as assets
 from services.contracts.events import AuditDue, TransferStep
-from services.notify.domain import recipients_for_audit, recipients_for_transfer, render
+from services.notify.domain import DEFAULT_RULES, recipients, render
 from services.notify.store import _directory
 
 PLAN = load_sample_plan()
@@ -18,6 +18,14 @@ PROJECTS = {p["code"]: {**p, "plan_id": PLAN["id"], "cluster": PLAN["cluster"]}
 HOLDER, RECEIVER = assets.Actor("agency", "ubon-tourism"), assets.Actor("agency", "ubon-pao")
 OSM = assets.Actor("osm", PLAN["cluster"])
 TOURISM, PAO, CLUSTER_OSM = "tourism@ubon.example", "assets@ubon-pao.example", "osm@northeast-lower-2.example"
+
+
+def recipients_for_transfer(fact, directory):
+    return recipients(fact["event_type"], fact, directory, DEFAULT_RULES)
+
+
+def recipients_for_audit(fact, directory):
+    return recipients("audit_due", fact, directory, DEFAULT_RULES)
 
 
 def facts_of_the_whole_transfer():
@@ -34,6 +42,8 @@ def facts_of_the_whole_transfer():
         asset, facts = assets.transition(asset, action, {**command, "version": asset["version"]},
                                          actor, NOW)
         out.update(facts)
+    for kind, fact in out.items():
+        fact["event_type"] = kind  # where the mail comes from, for the routing rule
     return asset, out
 
 
@@ -60,6 +70,7 @@ def test_an_overdue_transfer_goes_to_both_agencies_and_the_osm():
         asset, _ = assets.transition(asset, action, {**command, "version": asset["version"]}, actor, NOW)
     [(kind, fact)] = [f for f in assets.due_facts(asset, NOW + timedelta(days=61))
                       if f[0] == "transfer_overdue"]
+    fact["event_type"] = kind
     assert {r.email for r in recipients_for_transfer(fact, DIRECTORY)} == {TOURISM, PAO, CLUSTER_OSM}
     mail = render(kind, fact, recipients_for_transfer(fact, DIRECTORY)[0], "http://x", DIRECTORY)
     assert "การโอนทรัพย์สินเกินกำหนด" in mail.subject and "31 กรกฎาคม 2567" in mail.text
