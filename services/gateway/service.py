@@ -30,7 +30,8 @@ CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid
                  "AssetError": (400, "invalid_asset"), "DuplicateAsset": (409, "conflict"),
                  "ConcurrentUpdate": (409, "conflict"), "NotAllowed": (403, "forbidden"),
                  "Conflict": (409, "stale_version"), "NotFound": (404, "not_found"),
-                 "AlreadyRegistered": (409, "conflict"), "RuleError": (400, "bad_request")}
+                 "AlreadyRegistered": (409, "conflict"), "RuleError": (400, "bad_request"),
+                 "PreferenceForbidden": (403, "forbidden")}
 NOTIFY_PARTIES = ("province_focal_point", "responsible_agency", "implementing_agency", "osm",
                   "receiving_agency", "holding_agency", "custodian")  # see notify/domain.py
 ASSET_FILTERS = ("project", "custodian", "status", "province", "cluster", "agency")
@@ -509,6 +510,20 @@ class GatewayService:
     def set_notify_rules(self, request):
         self._admin(request, "only the admin changes who is told what")
         return json_response({"rules": call(self.notify, "set_rules", json_body(request))})
+
+    @http("GET", "/api/notify/preferences")
+    @endpoint
+    def notify_preferences(self, request):
+        """Each agency's delivery (immediate or daily_digest) and muted event types."""
+        principal = self._principal(request)
+        return json_response(call(self.notify, "preferences", self._actor(principal)))
+
+    @http("PUT", "/api/notify/preferences/<string:agency>")
+    @endpoint
+    def set_notify_preference(self, request, agency):
+        principal = self._principal(request)
+        return json_response(call(self.notify, "set_preference", self._actor(principal), agency,
+                                  json_body(request)))
 
     @staticmethod
     def _actor(principal) -> list:

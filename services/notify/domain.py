@@ -1,6 +1,7 @@
 """Notify: who is told what, and the words (pure; rendering uses the templates beside this file)."""
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -212,6 +213,22 @@ def _number(value) -> str:
     return "-" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+TEXT_RULE = "\n" + "-" * 70 + "\n"   # between the Thai and the English part
+SIGNATURE = "\n-- \n"
+_HTML_PARTS = re.compile(r'(<section lang="th">.*?</section>)(\s*<hr>\s*)(<section lang="en">.*?</section>)',
+                         re.S)
+
+
+def _english_first(text: str, html: str) -> tuple[str, str]:
+    """Both languages always; a recipient whose language is English reads English first."""
+    if TEXT_RULE in text and SIGNATURE in text:
+        thai, rest = text.split(TEXT_RULE, 1)
+        english, signature = rest.rsplit(SIGNATURE, 1)
+        text = f"{english.rstrip()}\n{TEXT_RULE}{thai.rstrip()}\n{SIGNATURE}{signature}"
+    html = _HTML_PARTS.sub(lambda m: m.group(3) + m.group(2) + m.group(1), html, count=1)
+    return text, html
+
+
 def render(template: str, event: dict, recipient: Recipient, public_url: str,
            directory: dict | None = None) -> Mail:
     """Subject, plain text and HTML of one e-mail, in Thai then English."""
@@ -292,5 +309,47 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
         raise ValueError(f"unknown template {template!r}")
     text = _env.get_template(f"{template_file}.txt.j2").render(**context)
     html = _env.get_template(f"{template_file}.html.j2").render(**context)
+    if recipient.language == "en":
+        text, html = _english_first(text, html)
     return Mail(mail_id(event["event_id"], template, recipient.email), event["event_id"],
                 template, recipient.email, subject, text, html, recipient.agency)
+
+
+# --- preferences and daily digests -----------------------------------------------------------
+
+DEFAULT_PREFERENCE = {"delivery": "immediate", "muted": []}
+DIGEST_HOUR = 8  # Bangkok time: the digest is made once a day from this hour
+
+
+def check_preference(raw: dict) -> dict:
+    """An agency's delivery preference: ``immediate`` or ``daily_digest``, and the event types
+    it does not want (unsubscribe per rule)."""
+    if not isinstance(raw, dict):
+        raise ValueError('a preference is {"delivery": "immediate" | "daily_digest", "muted": [...]}')
+    problems = []
+    delivery = raw.get("delivery", "immediate")
+    if delivery not in ("immediate", "daily_digest"):
+        problems.append("delivery must be immediate or daily_digest")
+    muted = raw.get("muted", [])
+    if not isinstance(muted, list) or any(m not in DEFAULT_RULES for m in muted):
+        problems.append("muted must list event types among " + ", ".join(sorted(DEFAULT_RULES)))
+    unknown = sorted(set(raw) - {"delivery", "muted"})
+    if unknown:
+        problems.append(f"unknown keys {', '.join(unknown)}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return {"delivery": delivery, "muted": sorted(set(muted))}
+
+
+def render_digest(recipient: Recipient, held: list[dict], day: date, public_url: str) -> Mail:
+    """One mail gathering the held ones, each in full. Its id comes from the mails it gathers,
+    so making it again after a crash gives the same mail."""
+    ids = sorted(m["mail_id"] for m in held)
+    digest_id = str(uuid.uuid5(MAIL_NAMESPACE, f"digest|{recipient.email.lower()}|{'|'.join(ids)}"))
+    context = {"recipient": recipient, "items": sorted(held, key=lambda m: m["created_at"]),
+               "day": {"th": thai_date(day), "en": english_date(day)}, "public_url": public_url}
+    subject = (f"[สรุปการแจ้งเตือนประจำวัน / Daily digest] {thai_date(day)}: "
+               f"{len(held)} เรื่อง / notice(s)")
+    return Mail(digest_id, f"digest:{digest_id}", "digest", recipient.email, subject,
+                _env.get_template("digest.txt.j2").render(**context),
+                _env.get_template("digest.html.j2").render(**context), recipient.agency)

@@ -71,8 +71,85 @@ def queue_mail(store, template: str, payload: dict, public_url: str,
     recipients = domain.recipients(template, payload, directory, rules(store))
     if not recipients:
         log.warning("%s %s: nobody to tell (no contact on file)", template, payload["event_id"])
-    mails = [domain.render(template, payload, r, public_url, directory) for r in recipients]
-    return store.enqueue(mails, now or datetime.now(timezone.utc))
+    now = now or datetime.now(timezone.utc)
+    preferences = store.get_meta(PREFERENCES) or {}
+    immediate, held = [], []
+    for recipient in recipients:
+        preference = preferences.get(recipient.agency or "", domain.DEFAULT_PREFERENCE)
+        if template in preference["muted"]:
+            log.info("%s %s: %s opted out", template, payload["event_id"], recipient.agency)
+            continue
+        mail = domain.render(template, payload, recipient, public_url, directory)
+        (held if preference["delivery"] == "daily_digest" else immediate).append(mail)
+    return store.enqueue(immediate, now) + store.enqueue(held, now, status="held")
+
+
+PREFERENCES = "preferences"
+
+
+def preferences(store, scope: tuple[str, str | None]) -> dict:
+    """Each agency's delivery preference the asker may see (defaults for the others)."""
+    visible = _agencies_in_scope(store, scope)
+    kept = store.get_meta(PREFERENCES) or {}
+    return {code: kept.get(code, domain.DEFAULT_PREFERENCE) for code in sorted(visible)}
+
+
+def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict) -> dict:
+    if agency not in store.directory()["agencies"]:
+        raise RuleError(f"unknown agency {agency!r}")
+    if agency not in _agencies_in_scope(store, scope):
+        raise PreferenceForbidden(f"{scope[0]} {scope[1] or ''} may not change {agency}'s "
+                                  "preferences; the agency itself, its cluster's OSM or the admin may")
+    try:
+        preference = domain.check_preference(raw)
+    except ValueError as exc:
+        raise RuleError(str(exc)) from None
+    kept = store.get_meta(PREFERENCES) or {}
+    kept[agency] = preference
+    store.set_meta(PREFERENCES, kept)
+    return preference
+
+
+class PreferenceForbidden(Exception):
+    """The asker may not change this agency's preferences."""
+
+
+def _agencies_in_scope(store, scope) -> list[str]:
+    role, code = scope
+    return [a for a, info in store.directory()["agencies"].items()
+            if role == "admin" or (role == "osm" and info.get("cluster") == code)
+            or (role == "province" and info.get("province") == code)
+            or (role == "agency" and a == code)]
+
+
+def send_digests(store, public_url: str, now: datetime | None = None) -> int:
+    """Once a day from DIGEST_HOUR (Bangkok): one mail per address gathering its held mails."""
+    now = now or datetime.now(timezone.utc)
+    local = now.astimezone(domain.BANGKOK)
+    if local.hour < domain.DIGEST_HOUR or store.get_meta("digest_day") == local.date().isoformat():
+        return 0
+    made = make_digests(store, public_url, local.date(), now)
+    store.set_meta("digest_day", local.date().isoformat())
+    return made
+
+
+def make_digests(store, public_url: str, day, now: datetime) -> int:
+    """One digest per address gathering every mail held for it; returns how many were made."""
+    held = store.mails(status="held", limit=100000)
+    by_address: dict[str, list[dict]] = {}
+    for mail in held:
+        by_address.setdefault(mail["to_addr"].lower(), []).append(mail)
+    agencies = store.directory()["agencies"]
+    made = 0
+    for address, mails in sorted(by_address.items()):
+        info = agencies.get(mails[0].get("agency") or "", {})
+        recipient = domain.Recipient(mails[0]["to_addr"], info.get("name_th", address),
+                                     info.get("name_en", address), info.get("language", "th"),
+                                     mails[0].get("agency"))
+        digest = domain.render_digest(recipient, mails, day, public_url)
+        made += store.digest(digest, [m["mail_id"] for m in mails], now)
+    return made
+
 
 
 def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None = None) -> int:

@@ -81,6 +81,19 @@ class NotifyService:
         """Provinces whose contacts notify knows (from the plans it has learned)."""
         return sorted(self.store.directory()["province_cluster"])
 
+    @timer(interval=300, eager=True)
+    def digests(self):
+        """The daily digests of those who asked for them (once a day, from 08:00 Bangkok)."""
+        handlers.send_digests(self.store, self._public_url)
+
+    @rpc
+    def preferences(self, scope):
+        return handlers.preferences(self.store, tuple(scope))
+
+    @rpc
+    def set_preference(self, scope, agency, raw):
+        return handlers.set_preference(self.store, tuple(scope), agency, raw)
+
     @rpc
     def rules(self):
         return handlers.rules(self.store)

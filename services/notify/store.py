@@ -21,10 +21,10 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _new_mail(mail: Mail, now: datetime) -> dict:
+def _new_mail(mail: Mail, now: datetime, status: str = "pending") -> dict:
     return {"mail_id": mail.mail_id, "event_id": mail.event_id, "template": mail.template,
             "to_addr": mail.to, "subject": mail.subject, "text": mail.text, "html": mail.html,
-            "message_id": mail.message_id, "status": "pending", "attempts": 0,
+            "message_id": mail.message_id, "status": status, "attempts": 0,
             "next_attempt_at": _iso(now), "lease_until": _iso(now), "last_error": None,
             "created_at": _iso(now), "sent_at": None, "agency": mail.agency}
 
@@ -50,8 +50,14 @@ class NotifyStore(ABC):
         """``{"agencies": {code: agency}, "province_cluster": {province: cluster}}``."""
 
     @abstractmethod
-    def enqueue(self, mails: list[Mail], now: datetime) -> int:
-        """Queue mails; one whose mail_id is queued already is ignored. Returns how many new."""
+    def enqueue(self, mails: list[Mail], now: datetime, status: str = "pending") -> int:
+        """Queue mails; one whose mail_id is queued already is ignored. Returns how many new.
+        ``status="held"`` keeps them for the recipient's daily digest instead of sending."""
+
+    @abstractmethod
+    def digest(self, digest: Mail, held_ids: list[str], now: datetime) -> bool:
+        """Queue a digest and mark the held mails it gathers as ``in_digest`` together (a
+        digest queued before under the same mail_id changes nothing); True when new."""
 
     @abstractmethod
     def claim_due(self, now: datetime, lease_seconds: float, limit: int = 50) -> list[dict]:
@@ -117,16 +123,25 @@ class SqliteNotifyStore(NotifyStore):
         return _directory([loads(r["document"]) for r in
                            self.db.query("SELECT document FROM directory ORDER BY plan_id")])
 
-    def enqueue(self, mails, now):
+    def enqueue(self, mails, now, status="pending"):
         with self.db.transaction() as conn:
             added = 0
             for mail in mails:
-                row = _new_mail(mail, now)
+                row = _new_mail(mail, now, status)
                 added += conn.execute(
                     f"INSERT OR IGNORE INTO mails ({', '.join(MAIL_FIELDS)})"
                     f" VALUES ({', '.join('?' * len(MAIL_FIELDS))})",
                     [row[f] for f in MAIL_FIELDS]).rowcount
             return added
+
+    def digest(self, digest, held_ids, now):
+        with self.db.transaction() as conn:
+            if not self.enqueue([digest], now):
+                return False
+            conn.executemany("UPDATE mails SET status = 'in_digest', last_error = ?"
+                             " WHERE mail_id = ? AND status = 'held'",
+                             [(f"sent in digest {digest.mail_id}", i) for i in held_ids])
+            return True
 
     def claim_due(self, now, lease_seconds, limit=50):
         with self.db.transaction() as conn:
@@ -201,16 +216,26 @@ class MongoNotifyStore(NotifyStore):
     def directory(self):
         return _directory([d["document"] for d in self.db.directory.find().sort("_id", 1)])
 
-    def enqueue(self, mails, now):
+    def enqueue(self, mails, now, status="pending"):
         added = 0
         for mail in mails:
-            row = _new_mail(mail, now)
+            row = _new_mail(mail, now, status)
             try:
                 self.db.mails.insert_one({"_id": row["mail_id"], **row})
                 added += 1
             except DuplicateKeyError:
                 pass
         return added
+
+    def digest(self, digest, held_ids, now):
+        # The digest first (its id is derived from the mails it gathers), then the mails: a
+        # crash in between leaves them held, and the next run queues the same digest id -
+        # ignored - and marks them then.
+        new = self.enqueue([digest], now) == 1
+        self.db.mails.update_many({"_id": {"$in": list(held_ids)}, "status": "held"},
+                                  {"$set": {"status": "in_digest",
+                                            "last_error": f"sent in digest {digest.mail_id}"}})
+        return new
 
     def claim_due(self, now, lease_seconds, limit=50):
         claimed, until = [], _iso(now + timedelta(seconds=lease_seconds))

@@ -185,3 +185,34 @@ def test_everything_survives_a_restart(store, backend):
     assert ids(store.mails("sent")) == ["mail-1"]
     assert store.enqueue([mail(1)], T0) == 0  # still known: not queued (or sent) twice
     assert ids(store.claim_due(T0, LEASE)) == ["mail-2"]
+
+
+# --- held mails, digests, the delivery log by agency --------------------------------------------
+
+def test_held_mails_are_never_claimed_and_a_digest_gathers_them_once(store):
+    held = [Mail(f"held-{n}", "evt", "report_rejected", "a@x.example", "s", "t", "h", "th-33")
+            for n in (1, 2)]
+    assert store.enqueue(held, T0, status="held") == 2
+    assert store.claim_due(T0 + timedelta(days=1), LEASE) == []
+    digest = Mail("digest-1", "digest:1", "digest", "a@x.example", "สรุป", "t", "h", "th-33")
+    assert store.digest(digest, ["held-1", "held-2"], T0) is True
+    assert store.digest(digest, ["held-1", "held-2"], T0) is False  # made again: nothing new
+    assert ids(store.claim_due(T0, LEASE)) == ["digest-1"]
+    assert {m["status"] for m in store.mails() if m["mail_id"].startswith("held")} == {"in_digest"}
+
+
+def test_the_delivery_log_is_filtered_by_agency_status_and_template(store):
+    store.enqueue([Mail("m-1", "e", "report_rejected", "a@x.example", "s", "t", "h", "th-33"),
+                   Mail("m-2", "e", "audit_due", "b@x.example", "s", "t", "h", "ubon-pao"),
+                   Mail("m-3", "e", "report_rejected", "c@x.example", "s", "t", "h", None)], T0)
+    assert sorted(ids(store.mails(agencies=["th-33", "ubon-pao"]))) == ["m-1", "m-2"]
+    assert sorted(ids(store.mails(template="report_rejected"))) == ["m-1", "m-3"]
+    assert store.mails(agencies=[]) == [] and ids(store.mails(status="sent")) == []
+    assert {m["mail_id"]: m["agency"] for m in store.mails()} == \
+        {"m-1": "th-33", "m-2": "ubon-pao", "m-3": None}
+
+
+def test_settings_are_kept(store):
+    assert store.get_meta("rules") is None
+    store.set_meta("rules", {"audit_due": ["osm"]})
+    assert store.get_meta("rules") == {"audit_due": ["osm"]}

@@ -6,7 +6,7 @@ import pytest
 
 from clusterctl.reference import load_sample_plan
 from services.contracts.events import IndicatorOffTarget, ReportRejected
-from services.notify.domain import DEFAULT_RULES, Recipient, mail_id, recipients, render
+from services.notify.domain import DEFAULT_RULES, Mail, Recipient, mail_id, recipients, render
 from services.notify.sender import (BASE_DELAY_S, MAX_DELAY_S, build_message, next_attempt)
 from services.notify.store import _directory
 
@@ -248,3 +248,50 @@ def test_rules_are_data_an_admin_changes_and_unknown_names_are_refused():
     with pytest.raises(ValueError, match="unknown event type 'birthday'.*parties must be"):
         check_rules({"birthday": ["osm"], "report_rejected": ["mayor"]})
     assert check_rules({"report_rejected": ["osm", "osm"]}) == {"report_rejected": ["osm"]}
+
+
+def test_a_preference_is_immediate_or_a_daily_digest_and_mutes_known_rules_only():
+    from services.notify.domain import check_preference
+    assert check_preference({}) == {"delivery": "immediate", "muted": []}
+    assert check_preference({"delivery": "daily_digest", "muted": ["audit_due", "audit_due"]}) == \
+        {"delivery": "daily_digest", "muted": ["audit_due"]}
+    with pytest.raises(ValueError, match="delivery must be.*muted must list.*unknown keys when"):
+        check_preference({"delivery": "weekly", "muted": ["birthday"], "when": 1})
+
+
+def test_digests_are_made_once_a_day_from_eight_in_bangkok(tmp_path):
+    from services.notify import handlers
+    from services.notify.store import SqliteNotifyStore
+    store = SqliteNotifyStore(tmp_path / "notify.sqlite3")
+    store.enqueue([Mail("h-1", "e", "report_rejected", "a@x.example", "s", "t", "h", None)],
+                  datetime(2024, 1, 1, tzinfo=timezone.utc), status="held")
+    early = datetime(2024, 1, 2, 0, 30, tzinfo=timezone.utc)   # 07:30 in Bangkok
+    assert handlers.send_digests(store, "http://x", early) == 0
+    eight = datetime(2024, 1, 2, 1, 0, tzinfo=timezone.utc)    # 08:00 in Bangkok
+    assert handlers.send_digests(store, "http://x", eight) == 1
+    store.enqueue([Mail("h-2", "e", "report_rejected", "a@x.example", "s", "t", "h", None)],
+                  eight, status="held")
+    assert handlers.send_digests(store, "http://x", eight.replace(hour=5)) == 0  # same day
+    assert handlers.send_digests(store, "http://x", eight.replace(day=3)) == 1   # the next
+
+
+@pytest.mark.parametrize("url, relay", [
+    ("smtp://127.0.0.1:8025", ("127.0.0.1", 8025, "none", None)),
+    ("smtp+starttls://ops%40osm.go.th:s3cr%2Ft@mail.go.th", ("mail.go.th", 587, "starttls", "ops@osm.go.th")),
+    ("smtps://u:p@mail.go.th", ("mail.go.th", 465, "ssl", "u")),
+])
+def test_the_smtp_relay_is_configured_by_url(url, relay):
+    from services.notify.sender import parse_relay
+    parsed = parse_relay(url)
+    assert (parsed.host, parsed.port, parsed.security, parsed.username) == relay
+    assert "s3cr" not in str(parsed) and "s3cr" not in repr(parsed)
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://mail.go.th", "must look like smtp://"), ("smtp://u@mail.go.th", "no password"),
+    ("smtp://mail.go.th:99999", "invalid port"), ("", "must look like"),
+])
+def test_a_bad_smtp_url_says_what_is_wrong(url, words):
+    from services.notify.sender import parse_relay
+    with pytest.raises(ValueError, match=words):
+        parse_relay(url)

@@ -31,6 +31,7 @@ def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
     ({"AMQP_URL": "amqp://h:notaport/"}, "port"),
     ({"GATEWAY_PORT": "80a"}, "GATEWAY_PORT"),
     ({"SMTP_PORT": "70000"}, "SMTP_PORT"),
+    ({"SMTP_URL": "smtp://ops@mail.go.th"}, "SMTP_URL names a user but no password"),
     ({"MONGO_URL": "localhost:27017"}, "MONGO_URL"),
 ])
 def test_bad_settings_say_which_and_how(env, words):

@@ -94,3 +94,17 @@ def test_an_audit_due_goes_to_the_custodian():
     assert recipient.email == TOURISM
     mail = render(kind, fact, recipient, "http://x", DIRECTORY)
     assert "เลยกำหนดตรวจนับทรัพย์สิน" in mail.subject and "15 มีนาคม 2568" in mail.text
+
+
+def test_a_recipient_whose_language_is_english_reads_english_first_but_gets_both():
+    from services.notify.domain import Recipient
+    fact = FACTS["transfer_rejected"]
+    english = render("transfer_rejected", fact, Recipient("x@y.example", "ผู้รับ", "Receiver", "en"),
+                     "http://x", DIRECTORY)
+    thai = render("transfer_rejected", fact, Recipient("x@y.example", "ผู้รับ", "Receiver", "th"),
+                  "http://x", DIRECTORY)
+    assert english.text.startswith("Dear Receiver,") and thai.text.startswith("เรียน ผู้รับ")
+    assert "เรียน ผู้รับ" in english.text and english.text.rstrip().endswith(
+        "Provincial cluster planning and reporting")
+    assert english.html.index('<section lang="en">') < english.html.index('<section lang="th">')
+    assert sorted(english.text.split()) == sorted(thai.text.split())  # the same words, reordered
