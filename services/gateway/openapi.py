@@ -278,6 +278,35 @@ def openapi_document() -> dict:
             "requestBody": versioned,
             "responses": {"200": _json({"type": "object"}, "the asset after the step"),
                           **AUTH_ERRORS, **step_errors}}})
+    spec.path("/api/mails", operations={"get": {
+        "summary": "The delivery log, newest first: to, agency, template, subject, status "
+                   "(pending, held for a digest, in_digest, sent, failed), attempts, last error, "
+                   "Message-ID - for the key's scope (admin all, OSM its cluster's agencies, "
+                   "province its province's, agency its own)",
+        "security": secured,
+        "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                       for n in ("status", "agency", "template")] + [as_file],
+        "responses": _ok({"type": "object"}, "mails", array=True)}})
+    spec.path("/api/notify/rules", operations={
+        "get": {"summary": "Who hears of which fact: {event type: [parties]} and the parties "
+                           "there are", "security": secured,
+                "responses": _ok({"type": "object"}, "rules")},
+        "put": {"summary": "Change rules (admin): {event type: [parties]}; [] switches one off",
+                "security": secured, "requestBody": _body({"type": "object"}),
+                "responses": {"200": _json({"type": "object"}, "the rules in force"),
+                              **AUTH_ERRORS, "400": _json("Error", "unknown event or party")}}})
+    spec.path("/api/notify/preferences", operations={"get": {
+        "summary": "Each agency's delivery (immediate or daily_digest) and muted event types",
+        "security": secured, "responses": _ok({"type": "object"}, "preferences")}})
+    spec.path("/api/notify/preferences/{agency}", operations={"put": {
+        "summary": "Set an agency's preference {delivery, muted} (the agency itself, its "
+                   "cluster's OSM or the admin)",
+        "security": secured,
+        "parameters": [{"name": "agency", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "requestBody": _body({"type": "object"}),
+        "responses": {"200": _json({"type": "object"}, "the preference"), **AUTH_ERRORS,
+                      "400": _json("Error", "what is wrong")}}})
     spec.path("/api/rejections", operations={"get": {
         "summary": "Rejected province reports, newest first", "security": secured,
         "parameters": [{"name": "province", "in": "query", "required": False,
