@@ -10,7 +10,8 @@ PY     := $(VENV)/bin/python
 run: setup
 	@$(PY) -m clusterctl run
 
-test: setup
+test:
+	@PYTHON="$(PYTHON)" VENV="$(VENV)" WITH_BROWSER=1 bash deploy/setup.sh
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 setup:

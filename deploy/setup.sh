@@ -92,4 +92,15 @@ if ! mgmt_ok; then
   fi
   mgmt_ok || fail "$("$VENV/bin/python" -m clusterctl broker-check 2>&1 | tail -n 1)"
 fi
+
+# ---- 3. Chromium for the dashboard's browser tests (make test only) ------------------------
+if [ "${WITH_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+  if is_root && have_apt; then
+    note "installing Debian's chromium for the browser tests (one-time, a minute or two)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/tmp/cluster-planning-apt.log 2>&1 \
+      || note "could not install chromium (see /tmp/cluster-planning-apt.log): the browser tests will be skipped"
+  else
+    note "no chromium and no root to install it: the browser tests will be skipped"
+  fi
+fi
 exit 0

@@ -17,9 +17,10 @@ from services.contracts.periods import PeriodError, parse_period
 from . import access, exports
 from .auth import ApiKeys, AuthError
 from .openapi import openapi_document
+from .pages import PUBLIC_LIMIT, DashboardPages, too_many
+from .rpc import call
 
 log = logging.getLogger(__name__)
-RPC_TIMEOUT_S = 10
 HEALTH_TIMEOUT_S = 3
 SERVICES = ("plans", "reporting", "assets", "notify")
 PLAN_FILE_FORMATS = ("xlsx", "csv")
@@ -96,14 +97,7 @@ def endpoint(handler):
     return wrapper
 
 
-def call(proxy, method: str, *args, timeout: float = RPC_TIMEOUT_S):
-    """RPC with a deadline (service-to-service RPC has none of its own: nameko #360)."""
-    reply = getattr(proxy, method).call_async(*args)
-    with eventlet.Timeout(timeout):
-        return reply.result()
-
-
-class GatewayService:
+class GatewayService(DashboardPages):
     name = "gateway"
 
     keys = ApiKeys()
@@ -114,6 +108,8 @@ class GatewayService:
 
     @http("GET", "/health")
     def health(self, request):
+        if not PUBLIC_LIMIT.allow(request.remote_addr):
+            return too_many()
         replies, statuses = {}, {}
         for name in SERVICES:
             try:
@@ -133,6 +129,8 @@ class GatewayService:
 
     @http("GET", "/openapi.json")
     def openapi(self, request):
+        if not PUBLIC_LIMIT.allow(request.remote_addr):
+            return too_many()
         return json_response(openapi_document())
 
     @http("GET", "/api/clusters")

@@ -1,0 +1,139 @@
+"""The dashboard's words and view models (pure): what an official sees, in Thai or English.
+
+Pages are rendered on the server from the same service answers the JSON API gives, so a number
+on a page is the API's number. Templates live in ``templates/``; assets (the Sarabun font,
+Chart.js) in ``static/vendor`` - nothing from a CDN, the pages work offline.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.contracts.periods import english_date, parse_period, thai_date
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+LANGUAGES = ("th", "en")
+
+_env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
+                   autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
+                   trim_blocks=True, lstrip_blocks=True)
+
+WORDS = {
+    "title": ("ระบบติดตามแผนพัฒนากลุ่มจังหวัด", "Provincial cluster planning and reporting"),
+    "overview": ("ภาพรวมตัวชี้วัด", "Indicators"),
+    "projects": ("โครงการและการเบิกจ่าย", "Projects and disbursement"),
+    "completeness": ("ความครบถ้วนของรายงาน", "Reporting completeness"),
+    "problems": ("ปัญหาอุปสรรค", "Problems and obstacles"),
+    "assets": ("การโอนทรัพย์สิน", "Asset transfers"),
+    "rejections": ("รายงานที่ถูกปฏิเสธ", "Rejected reports"),
+    "login": ("เข้าสู่ระบบ", "Log in"), "logout": ("ออกจากระบบ", "Log out"),
+    "api_key": ("รหัส API (จาก var/credentials.json)", "API key (from var/credentials.json)"),
+    "bad_key": ("รหัส API ไม่ถูกต้อง", "Unknown API key"),
+    "plan": ("แผน", "Plan"), "period": ("ช่วงเวลา", "Period"), "show": ("แสดง", "Show"),
+    "issue": ("ประเด็นการพัฒนา", "Development issue"), "indicator": ("ตัวชี้วัด", "Indicator"),
+    "target": ("ค่าเป้าหมาย", "Target"), "value": ("ค่าของกลุ่มจังหวัด", "Cluster value"),
+    "status": ("สถานะ", "Status"), "achievement": ("ร้อยละของเป้าหมาย", "% of target"),
+    "reported": ("จังหวัดที่รายงาน", "Provinces reported"), "unit": ("หน่วย", "Unit"),
+    "trend": ("แนวโน้ม", "Trend"), "province": ("จังหวัด", "Province"),
+    "project": ("โครงการ", "Project"), "budget": ("งบประมาณ (บาท)", "Budget (THB)"),
+    "disbursed": ("เบิกจ่าย (บาท)", "Disbursed (THB)"), "disbursed_pct": ("ร้อยละเบิกจ่าย", "Disbursed %"),
+    "planned_pct": ("แผนสะสม ร้อยละ", "Planned to date %"),
+    "government_pct": ("เป้าหมายรัฐบาล ร้อยละ", "Government target %"),
+    "physical": ("ความก้าวหน้า ร้อยละ", "Physical progress %"),
+    "behind": ("ล่าช้ากว่าแผน", "Behind schedule"), "on_track": ("ตามแผน", "On track"),
+    "expected": ("ต้องรายงาน", "Expected"), "received": ("ได้รับแล้ว", "Received"),
+    "on_time": ("ตรงเวลา", "On time"), "late": ("ล่าช้า", "Late"), "missing": ("ยังไม่ได้รายงาน", "Missing"),
+    "due": ("กำหนดส่ง", "Due"), "completeness_pct": ("ความครบถ้วน ร้อยละ", "Completeness %"),
+    "timeliness_pct": ("ความตรงเวลา ร้อยละ", "Timeliness %"),
+    "reported_at": ("วันที่รายงาน", "Reported"), "solutions": ("แนวทางแก้ไข", "Solutions"),
+    "asset": ("ทรัพย์สิน", "Asset"), "custodian": ("ผู้ครอบครอง", "Custodian"),
+    "to": ("โอนให้", "To"), "due_by": ("กำหนดแล้วเสร็จ", "Due by"), "overdue": ("เกินกำหนด", "Overdue"),
+    "reason": ("เหตุผล", "Reason"), "received_at": ("ได้รับเมื่อ", "Received"),
+    "none": ("ไม่มีรายการ", "Nothing to show"), "print": ("พิมพ์", "Print"),
+    "download": ("ดาวน์โหลด Excel", "Download Excel"), "sample": ("ข้อมูลตัวอย่าง", "sample data"),
+}
+STATUS_WORDS = {
+    "achieved": ("บรรลุเป้าหมาย", "Achieved"), "near": ("ใกล้เป้าหมาย", "Near target"),
+    "not_achieved": ("ไม่บรรลุเป้าหมาย", "Not achieved"), "no_data": ("ยังไม่มีข้อมูล", "No data"),
+    "no_target": ("ไม่มีค่าเป้าหมาย", "No target"),
+}
+NEAR_PCT = 80.0  # amber: not achieved but at least this share of the target
+
+
+def words(lang: str) -> dict:
+    i = LANGUAGES.index(lang)
+    return {k: v[i] for k, v in WORDS.items()}
+
+
+def light(result: dict) -> str:
+    """The traffic light of an indicator result: green, amber, red or grey."""
+    if result["status"] == "achieved":
+        return "green"
+    if result["status"] == "not_achieved":
+        pct = result.get("achievement_pct")
+        return "amber" if pct is not None and pct >= NEAR_PCT else "red"
+    return "grey"
+
+
+def status_label(result: dict, lang: str) -> str:
+    key = "near" if light(result) == "amber" else result["status"]
+    return STATUS_WORDS[key][LANGUAGES.index(lang)]
+
+
+def period_label(code: str, lang: str) -> str:
+    period = parse_period(code)
+    return period.label_th if lang == "th" else period.label_en
+
+
+def day_label(iso: str | None, lang: str) -> str:
+    if not iso:
+        return "-"
+    day = date.fromisoformat(iso[:10])
+    return thai_date(day) if lang == "th" else english_date(day)
+
+
+def number(value, places: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{places}f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def periods_of(plan: dict) -> list[str]:
+    """The periods a person picks from: every quarter and year of the plan, newest first."""
+    out = []
+    for fy in range(plan["end_fy"], plan["start_fy"] - 1, -1):
+        out += [f"FY{fy}-Q{q}" for q in (4, 3, 2, 1)] + [f"FY{fy}"]
+    return out
+
+
+def default_period(plan: dict, today: date) -> str:
+    """The quarter that ended last, inside the plan's years."""
+    from services.contracts.periods import fiscal_year_of
+    fy, month = fiscal_year_of(today), today.month
+    quarter = (month - 10) % 12 // 3 + 1
+    fy, quarter = (fy, quarter - 1) if quarter > 1 else (fy - 1, 4)
+    fy = min(max(fy, plan["start_fy"]), plan["end_fy"])
+    return f"FY{fy}-Q{quarter}"
+
+
+def by_issue(plan: dict, results: list[dict], lang: str) -> list[dict]:
+    """Indicator results grouped under their development issue, each with its light."""
+    by_code = {r["indicator"]: r for r in results}
+    groups = []
+    for issue in plan["issues"]:
+        rows = [{**by_code[i["code"]], "light": light(by_code[i["code"]]),
+                 "status_label": status_label(by_code[i["code"]], lang),
+                 "name": by_code[i["code"]]["name_th" if lang == "th" else "name_en"]}
+                for i in issue["indicators"] if i["code"] in by_code]
+        groups.append({"number": issue["number"],
+                       "title": issue["title_th" if lang == "th" else "title_en"], "rows": rows})
+    return groups
+
+
+def render(template: str, lang: str, **context) -> str:
+    return _env.get_template(f"{template}.html").render(
+        lang=lang, w=words(lang), number=number, period_label=period_label,
+        day_label=day_label, **context)

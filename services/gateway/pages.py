@@ -1,0 +1,212 @@
+"""The dashboard's pages (entrypoints only): server-rendered from the same service answers as
+the JSON API, with the same scopes. Mixed into GatewayService, which owns the dependencies."""
+from __future__ import annotations
+
+import json
+import mimetypes
+import time
+from collections import defaultdict, deque
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from . import access, dashboard
+from .auth import AuthError
+from .rpc import call
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+KEY_COOKIE, LANG_COOKIE = "cp_key", "cp_lang"
+
+
+class RateLimit:
+    """At most ``limit`` requests per ``window`` seconds from one client address (in memory:
+    enough to stop a password-guessing loop against one gateway)."""
+
+    def __init__(self, limit: int, window: float):
+        self.limit, self.window = limit, window
+        self.seen: dict[str, deque] = defaultdict(deque)
+
+    def allow(self, client: str | None, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        hits = self.seen[client or "?"]
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False
+        hits.append(now)
+        return True
+
+
+LOGIN_LIMIT = RateLimit(10, 60.0)
+PUBLIC_LIMIT = RateLimit(600, 60.0)  # /health and /openapi.json: generous, but bounded
+
+
+def too_many() -> Response:
+    return Response(json.dumps({"error": {"code": "rate_limited",
+                                          "message": "too many requests; wait a minute"}}),
+                    status=429, mimetype="application/json", headers={"Retry-After": "60"})
+
+
+def html(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/html",
+                    headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+def redirect(to: str) -> Response:
+    return Response("", status=303, headers={"Location": to})
+
+
+class DashboardPages:
+    @http("GET", "/static/<path:name>")
+    def static(self, request, name):
+        path = (dashboard.STATIC / name).resolve()
+        if dashboard.STATIC.resolve() not in path.parents or not path.is_file():
+            return Response("not found", status=404)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return Response(path.read_bytes(), mimetype=kind,
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+    @http("GET", "/login")
+    def login_page(self, request):
+        return html(dashboard.render("login", self._lang(request), error=False))
+
+    @http("POST", "/login")
+    def login(self, request):
+        lang = self._lang(request)
+        if not LOGIN_LIMIT.allow(request.remote_addr):
+            return too_many()
+        key = (request.form.get("api_key") or "").strip()
+        try:
+            self.keys.authenticate(f"Bearer {key}")
+        except AuthError:
+            return html(dashboard.render("login", lang, error=True), 401)
+        response = redirect(f"/?lang={lang}")
+        # HttpOnly: no script reads it; SameSite=Strict: no other site sends it
+        response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="Strict",
+                            secure=request.scheme == "https", max_age=12 * 3600)
+        response.set_cookie(LANG_COOKIE, lang, samesite="Strict", max_age=365 * 86400)
+        return response
+
+    @http("GET", "/logout")
+    def logout(self, request):
+        response = redirect("/login")
+        response.delete_cookie(KEY_COOKIE)
+        return response
+
+    @http("GET", "/")
+    def overview_page(self, request):
+        return self._page(request, "overview", self._overview)
+
+    @http("GET", "/projects")
+    def projects_page(self, request):
+        return self._page(request, "projects", lambda ctx: {
+            "rows": self._call("reporting", "project_status", ctx["plan"]["id"])["projects"]})
+
+    @http("GET", "/completeness")
+    def completeness_page(self, request):
+        def build(ctx):
+            rows = self._call("reporting", "completeness", ctx["plan"]["id"], ctx["period"])["provinces"]
+            if ctx["principal"].role == "province":
+                rows = [r for r in rows if r["province"] == ctx["principal"].scope]
+            return {"rows": rows}
+        return self._page(request, "completeness", build)
+
+    @http("GET", "/problems")
+    def problems_page(self, request):
+        def build(ctx):
+            own = access.own_province(ctx["principal"], None)
+            return {"rows": self._call("reporting", "problems", ctx["plan"]["id"], None, None,
+                                       [own] if own else None, None)}
+        return self._page(request, "problems", build)
+
+    @http("GET", "/assets")
+    def assets_page(self, request):
+        def build(ctx):
+            found = self._call("assets", "list_assets", {}, [ctx["principal"].role,
+                                                             ctx["principal"].scope])
+            moving = [a for a in found if a.get("transfer")]
+            return {"rows": sorted(moving, key=lambda a: (not a["transfer_overdue"], a["code"]))}
+        return self._page(request, "assets", build, needs_plan=False)
+
+    @http("GET", "/rejections")
+    def rejections_page(self, request):
+        def build(ctx):
+            principal = ctx["principal"]
+            clusters = self._call("plans", "list_clusters")["clusters"]
+            provinces = access.rejection_provinces(principal, None, clusters)
+            return {"rows": self._call("reporting", "list_rejections", provinces, 200)}
+        return self._page(request, "rejections", build, needs_plan=False)
+
+    # --- the page frame ------------------------------------------------------------------------
+
+    def _overview(self, ctx):
+        plan, period, lang = ctx["plan"], ctx["period"], ctx["lang"]
+        results = access.results_for(ctx["principal"], self._call(
+            "reporting", "indicator_results", plan["id"], period))["results"]
+        context = {"groups": dashboard.by_issue(plan, results, lang), "trend": None,
+                   "download": f"/api/plans/{plan['id']}/indicator-results?"
+                               + urlencode({"period": period, "format": "xlsx"})}
+        code = ctx["request"].args.get("trend")
+        if code and any(r["indicator"] == code for r in results):
+            series = self._call("reporting", "indicator_series", plan["id"], code)["series"]
+            context["trend"] = {"indicator": code}
+            context["trend_json"] = json.dumps({
+                "labels": [s["label_th" if lang == "th" else "label_en"] for s in series],
+                "values": [s["value"] for s in series], "targets": [s["target"] for s in series],
+                "value_label": dashboard.words(lang)["value"],
+                "target_label": dashboard.words(lang)["target"]},
+                ensure_ascii=False).replace("</", "<\\/")
+        return context
+
+    def _page(self, request, page, build, needs_plan=True):
+        lang = self._lang(request)
+        try:
+            principal = self.keys.authenticate(f"Bearer {request.cookies.get(KEY_COOKIE, '')}")
+        except AuthError:
+            return redirect(f"/login?lang={lang}")
+        if principal.role == "agency" and page != "assets":
+            return redirect(f"/assets?lang={lang}")  # an agency key sees its transfers only
+        plans = access.visible_plans(principal, self._call("plans", "list_plans"))
+        chosen = request.args.get("plan")
+        summary = next((p for p in plans if p["id"] == chosen), plans[0] if plans else None)
+        plan = self._call("plans", "get_plan", summary["id"]) if summary else None
+        if needs_plan and plan is None:  # a key that sees no plan yet
+            return html(f"<!doctype html><meta charset='utf-8'><p>{dashboard.words(lang)['none']}"
+                        "</p><p><a href='/logout'>logout</a></p>")
+        period = None
+        if plan:
+            today = datetime.now(BANGKOK).date()
+            choices = dashboard.periods_of(plan)
+            period = request.args.get("period")
+            if period not in choices:
+                period = dashboard.default_period(plan, today)
+        ctx = {"principal": principal, "plan": plan, "period": period, "lang": lang,
+               "request": request}
+        context = self._frame(principal, page, lang, plans, plan, period, request)
+        context.update(build(ctx))
+        response = html(dashboard.render(page, lang, **context))
+        if request.args.get("lang") in dashboard.LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, samesite="Strict", max_age=365 * 86400)
+        return response
+
+    def _frame(self, principal, page, lang, plans, plan, period, request):
+        clusters = self._call("plans", "list_clusters")["clusters"]
+        names = {p["code"]: p["name_th" if lang == "th" else "name_en"]
+                 for c in clusters for p in c["provinces"]}
+        provinces = [] if plan is None else (
+            [principal.scope] if principal.role == "province" else plan["provinces"])
+        query = urlencode({k: v for k, v in (("plan", plan and plan["id"]), ("period", period)) if v})
+        return {"page": page, "plan": plan, "plans": plans, "period": period,
+                "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
+                "provinces": provinces, "province_names": names, "who": str(principal),
+                "query": query, "download": None}
+
+    def _lang(self, request) -> str:
+        lang = request.args.get("lang") or request.form.get("lang") or request.cookies.get(LANG_COOKIE)
+        return lang if lang in dashboard.LANGUAGES else "th"
+
+    def _call(self, service, method, *args):
+        return call(getattr(self, service), method, *args)

@@ -1,0 +1,77 @@
+"""What a person sees in the dashboard, observed with headless Chromium (Playwright).
+
+Run as its own process (``python -m tests.e2e.browser_checks`` with a JSON request on stdin):
+Playwright's sync API cannot run under the eventlet monkey-patching the nameko test plugin
+applies, so test_dashboard.py asks this script and asserts on the JSON it prints.
+"""
+import json
+import sys
+
+from playwright.sync_api import sync_playwright
+
+
+def log_in(browser, base, key, **viewport):
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
+    page.goto(f"{base}/")
+    redirected = "/login" in page.url
+    page.fill("#api-key", key)
+    page.click("#login")
+    page.wait_for_load_state()
+    return page, redirected
+
+
+def observe(request: dict) -> dict:
+    base, plan, shots = request["base"], request["plan"], request["artifacts"]
+    seen = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, seen["login_required"] = log_in(browser, base, request["osm_key"])
+        page.goto(f"{base}/?plan={plan}&period={request['period']}")
+        row = page.locator(f"tr[data-indicator='{request['indicator']}']")
+        seen["th"] = {"lang": page.locator("html").get_attribute("lang"),
+                      "value": row.locator("td.value").inner_text(),
+                      "province": row.locator(f"td[data-province='{request['province']}']").inner_text(),
+                      "row": row.inner_text(), "page": page.content(),
+                      "font": page.evaluate("document.fonts.check('16px Sarabun', 'ก')")}
+        page.screenshot(path=f"{shots}/overview-th.png", full_page=True)
+        page.click("#lang-switch")
+        page.wait_for_load_state()
+        seen["en"] = {"lang": page.locator("html").get_attribute("lang"),
+                      "row": page.locator(f"tr[data-indicator='{request['indicator']}']").inner_text(),
+                      "page": page.content()}
+        page.screenshot(path=f"{shots}/overview-en.png", full_page=True)
+        page.goto(f"{base}/?plan={plan}&period={request['period']}&trend={request['indicator']}")
+        page.wait_for_timeout(300)
+        seen["chart"] = page.locator("canvas#trend").is_visible()
+        page.close()
+
+        phone, _ = log_in(browser, base, request["osm_key"], width=390, height=844)
+        seen["tables"] = {}
+        for path, table in (("/projects", "#projects"), ("/completeness", "#completeness"),
+                            ("/problems", "#problems"), ("/assets", "#transfers"),
+                            ("/rejections", "#rejections")):
+            phone.goto(f"{base}{path}?plan={plan}")
+            seen["tables"][path] = phone.locator(table).count()
+            phone.screenshot(path=f"{shots}/{path.strip('/')}-phone.png", full_page=True)
+        phone.goto(f"{base}/assets")
+        seen["transfers"] = phone.locator("#transfers tr[data-asset]").evaluate_all(
+            "rows => rows.map(r => r.dataset.asset)")
+        phone.close()
+
+        bad = browser.new_page()
+        bad.goto(f"{base}/login")
+        bad.fill("#api-key", "not-a-key")
+        bad.click("#login")
+        bad.wait_for_load_state()
+        seen["bad_key_refused"] = bad.locator("#login-error").is_visible()
+        bad.close()
+        agency, _ = log_in(browser, base, request["agency_key"])
+        agency.goto(f"{base}/")
+        seen["agency_lands_on"] = agency.url
+        agency.close()
+        browser.close()
+    return seen
+
+
+if __name__ == "__main__":
+    print(json.dumps(observe(json.load(sys.stdin)), ensure_ascii=False))

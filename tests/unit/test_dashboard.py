@@ -1,0 +1,48 @@
+"""The dashboard's pure parts: traffic lights, the default period, labels, the rate limit."""
+from datetime import date
+
+from services.gateway.dashboard import by_issue, default_period, light, number, periods_of, render
+from services.gateway.pages import RateLimit
+from tests.support.plans import published_sample_plan
+
+PLAN = published_sample_plan()
+
+
+def result(status, pct=None):
+    return {"status": status, "achievement_pct": pct}
+
+
+def test_traffic_lights():
+    assert light(result("achieved", 120)) == "green"
+    assert light(result("not_achieved", 85)) == "amber"
+    assert light(result("not_achieved", 40)) == "red"
+    assert light(result("not_achieved")) == "red"
+    assert light(result("no_data")) == light(result("no_target")) == "grey"
+
+
+def test_the_default_period_is_the_quarter_that_ended_last_inside_the_plan():
+    assert default_period(PLAN, date(2026, 11, 23)) == "FY2569-Q4"
+    assert default_period(PLAN, date(2024, 2, 1)) == "FY2567-Q1"
+    assert default_period(PLAN, date(2035, 1, 1)) == "FY2570-Q1"
+    assert periods_of(PLAN)[:2] == ["FY2570-Q4", "FY2570-Q3"] and "FY2566" in periods_of(PLAN)
+
+
+def test_numbers_and_groups():
+    assert (number(4321.5), number(1234567.0), number(None), number(3)) == \
+        ("4,321.5", "1,234,567", "-", "3")
+    results = [{"indicator": "NE2-1.1", "name_th": "ก", "name_en": "A", "status": "achieved",
+                "achievement_pct": 100.0}]
+    [first, *rest] = by_issue(PLAN, results, "en")
+    assert first["rows"][0]["light"] == "green" and first["rows"][0]["name"] == "A"
+    assert all(group["rows"] == [] for group in rest)
+
+
+def test_the_login_page_escapes_and_speaks_both_languages():
+    assert "เข้าสู่ระบบ" in render("login", "th", error=False)
+    assert "Unknown API key" in render("login", "en", error=True)
+
+
+def test_the_rate_limit_allows_so_many_per_window_per_client():
+    limit = RateLimit(2, 60)
+    assert [limit.allow("a", t) for t in (0, 1, 2)] == [True, True, False]
+    assert limit.allow("b", 2) is True and limit.allow("a", 61) is True
