@@ -7,9 +7,10 @@ AMQP_USER_PREFIX is set (tests), though its key stays the province code.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
+
+from services.infra.files import write_private  # noqa: F401 (used by the runner too)
 
 SERVICES_USER = "cluster-planning-services"
 
@@ -44,16 +45,6 @@ def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
     return creds
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write atomically, readable by the owner only (it holds secrets)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def add_agency_key(path: Path, code: str) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from nameko.extensions import DependencyProvider
 
+from services.infra.files import write_private
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -49,9 +51,21 @@ def principals_from_credentials(creds: dict) -> dict[bytes, Principal]:
     return table
 
 
+ROLES = ("admin", "osm", "province", "agency")
+
+
+def principals_from_issued(issued: dict) -> dict[bytes, Principal]:
+    """Keys the admin issued through the API: only their SHA-256 is kept, revoked ones drop."""
+    return {bytes.fromhex(k["sha256"]): Principal(k["role"], k["scope"])
+            for k in issued.get("keys", []) if not k.get("revoked_at")}
+
+
 class KeyTable:
+    """Keys from credentials.json (contract v1) and the issued-keys file (hashes only)."""
+
     def __init__(self, path: Path):
         self.path = path
+        self.issued_path = path.with_name("api-keys.json")
         self._stamp = None
         self._table: dict[bytes, Principal] = {}
 
@@ -61,10 +75,12 @@ class KeyTable:
         except OSError:
             raise AuthError(503, "credentials_unavailable",
                             f"the key file {self.path.name} cannot be read; ask the operator") from None
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        issued = self.issued_path.stat() if self.issued_path.exists() else None
+        stamp = (stat.st_mtime_ns, stat.st_size, issued and (issued.st_mtime_ns, issued.st_size))
         if stamp != self._stamp:
-            self._table = principals_from_credentials(json.loads(self.path.read_text("utf-8")))
-            self._stamp = stamp
+            table = principals_from_credentials(json.loads(self.path.read_text("utf-8")))
+            table.update(principals_from_issued(self.issued()))
+            self._table, self._stamp = table, stamp
 
     def authenticate(self, header: str | None) -> Principal:
         if not header:
@@ -79,6 +95,41 @@ class KeyTable:
         if principal is None:
             raise AuthError(401, "unauthenticated", "unknown API key")
         return principal
+
+    def issued(self) -> dict:
+        if not self.issued_path.exists():
+            return {"keys": []}
+        return json.loads(self.issued_path.read_text("utf-8"))
+
+    def issue(self, role: str, scope: str | None, label: str, by: str, now: str) -> dict:
+        """A new key: its secret is returned once and only its hash is written."""
+        import secrets
+        import uuid
+        key = secrets.token_urlsafe(24)
+        entry = {"id": str(uuid.uuid4()), "role": role, "scope": scope, "label": label,
+                 "sha256": _digest(key).hex(), "created_at": now, "created_by": by,
+                 "revoked_at": None}
+        issued = self.issued()
+        issued["keys"].append(entry)
+        self._write(issued)
+        return {**shown_key(entry), "api_key": key}
+
+    def revoke(self, key_id: str, now: str) -> dict | None:
+        issued = self.issued()
+        entry = next((k for k in issued["keys"] if k["id"] == key_id), None)
+        if entry is None:
+            return None
+        entry["revoked_at"] = entry["revoked_at"] or now
+        self._write(issued)
+        return shown_key(entry)
+
+    def _write(self, issued: dict) -> None:
+        write_private(self.issued_path, json.dumps(issued, ensure_ascii=False, indent=2) + "\n")
+        self._stamp = None  # re-read at the next request
+
+
+def shown_key(entry: dict) -> dict:
+    return {k: v for k, v in entry.items() if k != "sha256"}
 
 
 class ApiKeys(DependencyProvider):

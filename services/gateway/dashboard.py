@@ -137,3 +137,8 @@ def render(template: str, lang: str, **context) -> str:
     return _env.get_template(f"{template}.html").render(
         lang=lang, w=words(lang), number=number, period_label=period_label,
         day_label=day_label, **context)
+
+
+def render_plain(template: str, **context) -> str:
+    """A page outside the dashboard's frame (the API documentation)."""
+    return _env.get_template(f"{template}.html").render(**context)

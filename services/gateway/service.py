@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from datetime import datetime, timezone
 from functools import wraps
 
 import eventlet
@@ -14,8 +15,9 @@ from werkzeug.wrappers import Response
 
 from services.contracts.periods import PeriodError, parse_period
 
-from . import access, exports
+from . import access, auth, dashboard, exports
 from .auth import ApiKeys, AuthError
+from .asyncapi import asyncapi_document
 from .openapi import openapi_document
 from .pages import PUBLIC_LIMIT, DashboardPages, too_many
 from .rpc import call
@@ -59,6 +61,21 @@ def file_response(name: str, fmt: str, header: list[str], rows: list[list]) -> R
         raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)}")
     return Response(exports.table_file(name, header, rows, fmt), content_type=exports.FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+MAX_PAGE = 1000
+
+
+def paginated(request, items: list) -> Response:
+    """``?limit=&offset=`` over a list; the whole count in ``X-Total-Count``."""
+    try:
+        limit = int(request.args.get("limit", MAX_PAGE))
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        raise ApiError(400, "bad_request", "limit and offset must be whole numbers") from None
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise ApiError(400, "bad_request", f"limit must be 1-{MAX_PAGE} and offset 0 or more")
+    return json_response(items[offset:offset + limit], headers={"X-Total-Count": str(len(items))})
 
 
 def json_body(request, default=None):
@@ -132,6 +149,24 @@ class GatewayService(DashboardPages):
         if not PUBLIC_LIMIT.allow(request.remote_addr):
             return too_many()
         return json_response(openapi_document())
+
+    @http("GET", "/asyncapi.json")
+    def asyncapi(self, request):
+        """The AMQP side: the province intake and every service's events (AsyncAPI 2.6)."""
+        if not PUBLIC_LIMIT.allow(request.remote_addr):
+            return too_many()
+        return json_response(asyncapi_document())
+
+    @http("GET", "/docs")
+    def docs(self, request):
+        """Both documents as a page a person can browse."""
+        if not PUBLIC_LIMIT.allow(request.remote_addr):
+            return too_many()
+        api, amqp = openapi_document(), asyncapi_document()
+        body = dashboard.render_plain("docs", info=api["info"],
+                                      paths=[(p, sorted(ops.items())) for p, ops in sorted(api["paths"].items())],
+                                      channels=sorted(amqp["channels"].items()))
+        return Response(body, mimetype="text/html")
 
     @http("GET", "/api/clusters")
     @endpoint
@@ -397,7 +432,7 @@ class GatewayService(DashboardPages):
         requested = request.args.get("province") or None
         clusters = call(self.plans, "list_clusters")["clusters"] if principal.role == "osm" else []
         provinces = access.rejection_provinces(principal, requested, clusters)
-        return json_response(call(self.reporting, "list_rejections", provinces))
+        return paginated(request, call(self.reporting, "list_rejections", provinces))
 
     # --- assets: the registry and the transfer / receipt of transfer -----------------------
 
@@ -483,6 +518,48 @@ class GatewayService(DashboardPages):
         return json_response(call(self.assets, "act", code, steps[action], json_body(request),
                                   self._actor(principal)))
 
+    @http("GET", "/api/keys")
+    @endpoint
+    def list_keys(self, request):
+        """Keys the admin issued (never their secret or hash)."""
+        self._admin(request, "only the admin manages API keys")
+        return json_response([auth.shown_key(k) for k in self.keys.issued()["keys"]])
+
+    @http("POST", "/api/keys")
+    @endpoint
+    def issue_key(self, request):
+        """A new key {role, scope, label}; the secret is in this answer only."""
+        principal = self._admin(request, "only the admin manages API keys")
+        body = json_body(request)
+        role, scope, label = body.get("role"), body.get("scope"), body.get("label") or ""
+        if role not in auth.ROLES:
+            raise ApiError(400, "bad_request", f"role must be one of {', '.join(auth.ROLES)}")
+        if role == "admin":
+            scope = None
+        elif not isinstance(scope, str) or not scope:
+            raise ApiError(400, "bad_request", f"a {role} key needs a scope (its "
+                           + {"osm": "cluster code", "province": "province code, e.g. TH-34",
+                              "agency": "agency code"}[role] + ")")
+        elif role in ("osm", "province"):
+            clusters = call(self.plans, "list_clusters")["clusters"]
+            known = {c["code"] for c in clusters} if role == "osm" else \
+                {p["code"] for c in clusters for p in c["provinces"]}
+            if scope not in known:
+                raise ApiError(400, "bad_request", f"unknown {'cluster' if role == 'osm' else 'province'} {scope!r}")
+        if not isinstance(label, str):
+            raise ApiError(400, "bad_request", "label must be text")
+        now = datetime.now(timezone.utc).isoformat()
+        return json_response(self.keys.issue(role, scope, label, str(principal), now), 201)
+
+    @http("DELETE", "/api/keys/<string:key_id>")
+    @endpoint
+    def revoke_key(self, request, key_id):
+        self._admin(request, "only the admin manages API keys")
+        revoked = self.keys.revoke(key_id, datetime.now(timezone.utc).isoformat())
+        if revoked is None:
+            raise ApiError(404, "not_found", f"no issued key {key_id!r}")
+        return json_response(revoked)
+
     @http("GET", "/api/mails")
     @endpoint
     def mails(self, request):
@@ -543,10 +620,13 @@ class GatewayService(DashboardPages):
 
     @staticmethod
     def _view_or_file(request, view, name: str, table):
-        """JSON, or with ``?format=csv|xlsx`` the same view as a file."""
+        """JSON (a list a page at a time with ``limit``/``offset``), or with
+        ``?format=csv|xlsx`` the same view, whole, as a file."""
         fmt = request.args.get("format")
         if fmt:
             return file_response(name, fmt, *table(view))
+        if isinstance(view, list):
+            return paginated(request, view)
         return json_response(view)
 
     def _principal(self, request):

@@ -1,0 +1,80 @@
+"""The AsyncAPI 2.6 document of the AMQP side: the province intake (``reports`` exchange) and the
+facts each service publishes - generated from the topology and the marshmallow schemas, so it
+cannot drift from what the services do."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from services.contracts import events, topology
+from services.contracts.reports import REPORT_SCHEMAS
+
+# The payload schema of each fact (event type -> schema); every subscription must be here.
+EVENT_SCHEMAS = {
+    "plan_published": events.PlanPublished, "target_revised": events.TargetRevised,
+    "project_registered": events.ProjectChange, "project_changed": events.ProjectChange,
+    "project_cancelled": events.ProjectChange, "report_rejected": events.ReportRejected,
+    "indicator_off_target": events.IndicatorOffTarget,
+    "indicator_off_target_at_close": events.IndicatorOffTargetAtClose,
+    "project_behind_schedule": events.ProjectBehindSchedule, "report_due_soon": events.ReportDue,
+    "report_overdue": events.ReportDue, "audit_due": events.AuditDue,
+    **{step[1]: events.TransferStep for step in topology.TRANSFER_STEPS},
+}
+
+
+def _json_schemas(schemas: dict) -> dict:
+    """marshmallow schemas as JSON Schemas (apispec's converter)."""
+    spec = APISpec(title="schemas", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
+    for name, schema in schemas.items():
+        spec.components.schema(name, schema=schema)
+    return spec.to_dict()["components"]["schemas"]
+
+
+@lru_cache(maxsize=1)
+def asyncapi_document() -> dict:
+    facts = sorted({(s.source, s.event_type) for s in topology.SUBSCRIPTIONS}
+                   | {(source, event_type) for source, event_type in (
+                       topology.ASSET_REGISTERED, topology.PROJECT_BEHIND_SCHEDULE)})
+    names = {f"{kind.capitalize()}Report": schema for kind, schema in REPORT_SCHEMAS.items()}
+    names.update({schema.__name__: schema for schema in set(EVENT_SCHEMAS.values())})
+    components = _json_schemas(names)
+    channels = {
+        "report.{province}.{kind}": {
+            "description": "A province's report (DESIGN 3.3): published by the province's own AMQP "
+                           "user to the topic exchange `reports`, with user_id = that user, "
+                           "message_id = event_id, content_type application/json, persistent.",
+            "parameters": {"province": {"schema": {"type": "string", "pattern": "^TH-[0-9]{2}$"}},
+                           "kind": {"schema": {"type": "string", "enum": list(REPORT_SCHEMAS)}}},
+            "bindings": {"amqp": {"is": "routingKey", "exchange": {
+                "name": "reports", "type": "topic", "durable": True, "vhost": "cluster-planning"}}},
+            "publish": {"summary": "a province sends a report", "message": {"oneOf": [
+                {"name": f"{kind}_report", "payload": {"$ref": f"#/components/schemas/{kind.capitalize()}Report"}}
+                for kind in REPORT_SCHEMAS]}},
+        },
+    }
+    for source, event_type in facts:
+        schema = EVENT_SCHEMAS.get(event_type)
+        consumers = sorted(s.consumer for s in topology.SUBSCRIPTIONS
+                           if (s.source, s.event_type) == (source, event_type))
+        channels[f"{source}.events/{event_type}"] = {
+            "description": f"published by {source}; consumed by {', '.join(consumers) or 'nobody yet'} "
+                           "(quorum queues, bounded redelivery, then the `parked` queue)",
+            "bindings": {"amqp": {"is": "routingKey", "exchange": {
+                "name": f"{source}.events", "type": "topic", "durable": True}}},
+            "subscribe": {"summary": event_type, "message": {
+                "name": event_type,
+                "payload": {"$ref": f"#/components/schemas/{schema.__name__}"} if schema
+                else {"type": "object"}}},
+        }
+    return {"asyncapi": "2.6.0",
+            "info": {"title": "Provincial cluster planning and reporting: the AMQP side",
+                     "version": "1.0.0",
+                     "description": "Province intake and the facts the services publish to "
+                                    "each other. Every event carries event_id; delivery is at "
+                                    "least once and consumers de-duplicate on it."},
+            "servers": {"local": {"url": "amqp://127.0.0.1:5672/cluster-planning",
+                                  "protocol": "amqp", "protocolVersion": "0.9.1"}},
+            "defaultContentType": "application/json",
+            "channels": channels, "components": {"schemas": components}}

@@ -1,0 +1,46 @@
+"""API keys issued and revoked by the admin, pagination, the AsyncAPI document, the docs page."""
+import requests
+
+
+def call(system, method, path, key, body=None):
+    return requests.request(method, f"{system.base}{path}", json=body, timeout=15,
+                            headers={"Authorization": f"Bearer {key}"})
+
+
+def test_the_admin_issues_a_scoped_key_that_works_until_revoked(system):
+    admin = system.key()
+    assert call(system, "POST", "/api/keys", system.key("osm", "northeast-lower-2"),
+                {"role": "admin"}).status_code == 403
+    bad = call(system, "POST", "/api/keys", admin, {"role": "province", "scope": "TH-99"})
+    assert bad.status_code == 400 and "unknown province" in bad.json()["error"]["message"]
+    made = call(system, "POST", "/api/keys", admin, {"role": "province", "scope": "TH-37",
+                                                     "label": "อำนาจเจริญ: ระบบรายงาน"})
+    assert made.status_code == 201
+    key, key_id = made.json()["api_key"], made.json()["id"]
+    mine = call(system, "GET", "/api/rejections", key)
+    assert mine.status_code == 200 and all(r["province"] == "TH-37" for r in mine.json())
+    assert call(system, "GET", "/api/rejections?province=TH-34", key).status_code == 403
+    listed = call(system, "GET", "/api/keys", admin).json()
+    assert any(k["id"] == key_id for k in listed) and all("sha256" not in k for k in listed)
+    stored = (system.data_dir / "api-keys.json").read_text("utf-8")
+    assert key not in stored  # hashed at rest
+    assert call(system, "DELETE", f"/api/keys/{key_id}", admin).status_code == 200
+    assert call(system, "GET", "/api/plans", key).status_code == 401
+
+
+def test_lists_come_a_page_at_a_time_with_the_total(system):
+    admin = system.key()
+    whole = call(system, "GET", "/api/assets", admin)
+    total = int(whole.headers["X-Total-Count"])
+    page = call(system, "GET", "/api/assets?limit=2&offset=1", admin)
+    assert page.json() == whole.json()[1:3] and int(page.headers["X-Total-Count"]) == total
+    assert call(system, "GET", "/api/assets?limit=0", admin).status_code == 400
+
+
+def test_the_amqp_side_is_described_and_both_documents_browsable(system):
+    doc = requests.get(f"{system.base}/asyncapi.json", timeout=15).json()
+    assert doc["asyncapi"].startswith("2.") and "report.{province}.{kind}" in doc["channels"]
+    assert "assets.events/transfer_handed_over" in doc["channels"]
+    assert "IndicatorReport" in doc["components"]["schemas"]
+    page = requests.get(f"{system.base}/docs", timeout=15)
+    assert page.status_code == 200 and "/api/assets/{code}/accept" in page.text
