@@ -307,6 +307,22 @@ def openapi_document() -> dict:
         "requestBody": _body({"type": "object"}),
         "responses": {"200": _json({"type": "object"}, "the preference"), **AUTH_ERRORS,
                       "400": _json("Error", "what is wrong")}}})
+    spec.path("/api/keys", operations={
+        "get": {"summary": "API keys the admin issued (never their secret or hash)",
+                "security": secured, "responses": _ok({"type": "object"}, "keys", array=True)},
+        "post": {"summary": "Issue a key {role: admin | osm | province | agency, scope, label} "
+                            "(admin); the secret is in this answer only",
+                 "security": secured, "requestBody": _body({"type": "object"}),
+                 "responses": {"201": _json({"type": "object"}, "the key, with api_key"),
+                               **AUTH_ERRORS, "400": _json("Error", "bad role or scope")}}})
+    spec.path("/api/keys/{key_id}", operations={"delete": {
+        "summary": "Revoke an issued key (admin): it stops working at once", "security": secured,
+        "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json({"type": "object"}, "the revoked key"), **AUTH_ERRORS,
+                      "404": _json("Error", "no such key")}}})
+    spec.path("/asyncapi.json", operations={"get": {
+        "summary": "The AsyncAPI 2.6 document of the AMQP side (no auth, rate-limited)",
+        "responses": {"200": {"description": "the document"}}}})
     spec.path("/api/rejections", operations={"get": {
         "summary": "Rejected province reports, newest first", "security": secured,
         "parameters": [{"name": "province", "in": "query", "required": False,

@@ -46,6 +46,7 @@ class PlanSummary(Schema):
     version = fields.Integer()
     sample = fields.Boolean()
     provinces = fields.List(fields.String())
+    agency_codes = fields.List(fields.String(), metadata={"description": "the agencies the plan names"})
 
 
 class HistoryEntry(Schema):

@@ -63,7 +63,12 @@ def parse_reference_csv(text: str, source: str, effective_from: str) -> Referenc
         date.fromisoformat(effective_from)
     except ValueError:
         raise PlanError(f"effective_from {effective_from!r} is not a date (YYYY-MM-DD)") from None
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    # newline="" as the csv module wants: a lone \r in a field is then data, not an error
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise PlanError(f"{source}: not readable as CSV ({exc})") from None
     missing = [c for c in REFERENCE_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise PlanError(f"{source}: missing column(s) {', '.join(missing)}; "
@@ -71,7 +76,7 @@ def parse_reference_csv(text: str, source: str, effective_from: str) -> Referenc
     clusters: dict[str, dict] = {}
     seen: dict[str, int] = {}
     errors = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows, start=2):
         code = (row["province_code"] or "").strip()
         cluster_code = (row["cluster_code"] or "").strip()
         if not PROVINCE_CODE.match(code):

@@ -67,9 +67,9 @@ class PlansService:
     @rpc
     def create_plan(self, document):
         """A new plan, as a draft (version 1)."""
-        if self.store.get_plan(document.get("id")) is not None:
-            raise domain.PlanError(f"plan {document.get('id')} exists already; edit or revise it")
-        plan = lifecycle.create(document, self._reference())
+        plan = lifecycle.create(document, self._reference())  # checked first: id may be anything
+        if self.store.get_plan(plan["id"]) is not None:
+            raise domain.PlanError(f"plan {plan['id']} exists already; edit or revise it")
         self.store.put_plan(plan, None, [])
         return domain.plan_summary(plan)
 
