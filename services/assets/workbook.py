@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -63,6 +64,7 @@ def read_rows(data: bytes, fmt: str) -> list[tuple[int, dict]]:
                                                       "'CSV UTF-8 (Comma delimited)'")]) from None
         table = list(csv.reader(io.StringIO(text)))
     else:
+        _check_unpacked_size(data)
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception:
@@ -85,6 +87,20 @@ def read_rows(data: bytes, fmt: str) -> list[tuple[int, dict]]:
             continue
         rows.append((number, values))
     return rows
+
+
+MAX_UNPACKED = 50 * 2**20  # a registration sheet unpacks to far less: more is a zip bomb
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise SheetError([CellProblem(None, None, "not an Excel workbook (.xlsx)")]) from None
+    if unpacked > MAX_UNPACKED:
+        raise SheetError([CellProblem(None, None, f"the file unpacks to {unpacked // 2**20} MB, "
+                                                  f"more than {MAX_UNPACKED // 2**20} MB")])
 
 
 def _field_of(header) -> str | None:

@@ -78,15 +78,32 @@ def paginated(request, items: list) -> Response:
     return json_response(items[offset:offset + limit], headers={"X-Total-Count": str(len(items))})
 
 
+MAX_JSON_BYTES = 2 * 2**20     # a whole plan document is well under this
+MAX_UPLOAD_BYTES = 20 * 2**20  # a workbook or a CSV
+
+
+def body_bytes(request, limit: int) -> bytes:
+    """The request body, refused with 413 before it is read when it is larger than ``limit``."""
+    size = request.content_length
+    if size is not None and size > limit:
+        raise ApiError(413, "too_large", f"the body is {size:,} bytes; at most {limit:,} here")
+    data = request.stream.read(limit + 1)  # also bounds a body sent without Content-Length
+    if len(data) > limit:
+        raise ApiError(413, "too_large", f"the body is larger than {limit:,} bytes")
+    return data
+
+
 def json_body(request, default=None):
     """The request's JSON body; a 400 that says what is wrong with it otherwise."""
-    raw = request.get_data()
+    raw = body_bytes(request, MAX_JSON_BYTES)
     if not raw and default is not None:
         return default
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "bad_request", f"the body is not UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_request", "the JSON is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object")
     return body
@@ -224,7 +241,7 @@ class GatewayService(DashboardPages):
             raise ApiError(400, "bad_request", "query parameters effective_from (YYYY-MM-DD) and "
                                                "source (the announcement it comes from) are required")
         try:
-            text = request.get_data().decode("utf-8")
+            text = body_bytes(request, MAX_UPLOAD_BYTES).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ApiError(400, "bad_request", f"the CSV is not UTF-8 (byte {exc.start})") from None
         return json_response(call(self.plans, "load_reference", text, source, effective_from), 201)
@@ -271,7 +288,7 @@ class GatewayService(DashboardPages):
         fmt = request.args.get("format", "xlsx")
         if fmt not in PLAN_FILE_FORMATS:
             raise ApiError(400, "bad_request", f"format must be one of {', '.join(PLAN_FILE_FORMATS)}")
-        data = request.get_data()
+        data = body_bytes(request, MAX_UPLOAD_BYTES)
         if not data:
             raise ApiError(400, "bad_request", "send the workbook as the request body")
         result = call(self.plans, "import_plan", base64.b64encode(data).decode("ascii"), fmt,
@@ -460,7 +477,7 @@ class GatewayService(DashboardPages):
         fmt = request.args.get("format", "xlsx")
         if fmt not in PLAN_FILE_FORMATS:
             raise ApiError(400, "bad_request", f"format must be one of {', '.join(PLAN_FILE_FORMATS)}")
-        data = request.get_data()
+        data = body_bytes(request, MAX_UPLOAD_BYTES)
         if not data:
             raise ApiError(400, "bad_request", "send the sheet as the request body")
         result = call(self.assets, "import_assets", base64.b64encode(data).decode("ascii"), fmt,

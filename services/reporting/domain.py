@@ -95,8 +95,15 @@ def check_envelope(sender: Sender, routing_key: str, content_type: str | None) -
     return kind
 
 
+MAX_BODY_BYTES = 64 * 1024   # a report is a few hundred bytes; problems text fits many times over
+MAX_KEPT_BYTES = 16 * 1024   # what a rejection keeps of an oversized body (and says it cut)
+
+
 def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -> Rejection | dict:
     """Decode and schema-check a body; never raises on bad input."""
+    if len(body) > MAX_BODY_BYTES:
+        return Rejection(f"body is {len(body):,} bytes; a report is at most {MAX_BODY_BYTES:,} "
+                         "bytes (send one report per message)", kind=kind)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -106,6 +113,8 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
     except json.JSONDecodeError as exc:
         return Rejection(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                          kind=kind)
+    except RecursionError:
+        return Rejection("JSON nested too deeply; a report is one flat object", kind=kind)
     if not isinstance(data, dict):
         return Rejection(f"body must be a JSON object, got {type(data).__name__}", kind=kind)
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None

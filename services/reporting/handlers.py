@@ -47,7 +47,9 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
         "reason": rejection.reason,
         "received_at": now.isoformat(),
         "routing_key": message.routing_key,
-        "raw_body": message.body,
+        # an oversized body is kept in part (the operator sees what it was, not 50 MB of it)
+        "raw_body": message.body if len(message.body) <= domain.MAX_KEPT_BYTES else
+        message.body[:domain.MAX_KEPT_BYTES] + f"\n[... cut: {len(message.body):,} bytes in all]".encode(),
     }
     if store.record_rejection(record, [domain.rejected_event(record)]):
         log.info("rejected a report from %s: %s", record["sender"], rejection.reason)

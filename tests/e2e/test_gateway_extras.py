@@ -44,3 +44,25 @@ def test_the_amqp_side_is_described_and_both_documents_browsable(system):
     assert "IndicatorReport" in doc["components"]["schemas"]
     page = requests.get(f"{system.base}/docs", timeout=15)
     assert page.status_code == 200 and "/api/assets/{code}/accept" in page.text
+
+
+def test_hostile_bodies_get_a_clear_refusal_and_the_gateway_keeps_serving(system):
+    import io
+    import zipfile
+    admin = system.key()
+    headers = {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"}
+    huge = requests.post(f"{system.base}/api/plans", data=b'{"id": "' + b"x" * (3 * 2**20) + b'"}',
+                         headers=headers, timeout=30)
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "too_large"
+    deep = requests.post(f"{system.base}/api/plans", data=b"[" * 50_000 + b"]" * 50_000,
+                         headers=headers, timeout=30)
+    assert deep.status_code == 400 and "nested too deeply" in deep.json()["error"]["message"]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<a/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (80 * 2**20))  # 80 MB of zeros
+    refused = requests.post(f"{system.base}/api/assets/import?format=xlsx", data=bomb.getvalue(),
+                            headers={"Authorization": f"Bearer {admin}"}, timeout=30)
+    assert refused.status_code == 400
+    assert "unpacks to 80 MB" in refused.json()["error"]["problems"][0]["message"]
+    assert requests.get(f"{system.base}/health", timeout=15).status_code == 200

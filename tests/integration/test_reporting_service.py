@@ -226,3 +226,21 @@ def test_completeness_counts_what_arrives_over_the_broker(container_factory, con
         # received now, long after the due date (15 April 2025): late, not on time
         assert done["TH-34"]["late"] == 3 and done["TH-34"]["timeliness_pct"] == 0
         assert all(r["completeness_pct"] <= 100 for r in done.values())
+
+
+def test_a_50_mb_body_and_deep_nesting_are_rejected_and_the_next_report_flows(
+        container_factory, config_for, provinces, rabbit_config):
+    start(container_factory, config_for)
+    with ClusterRpcProxy(rabbit_config, timeout=30) as rpc:
+        seed(rpc)
+        provinces.publish("TH-37", b'{"note": "' + b"x" * (50 * 1024 * 1024) + b'"}')
+        provinces.publish("TH-37", b"[" * 30_000 + b"]" * 30_000)  # deep, yet under the size cap
+        good = report(provinces, "TH-37", "NE2-2.1", "FY2567-Q2", 3, "2024-04-01T00:00:00+07:00")
+        wait_until(lambda: provinces_of(rpc, "FY2567-Q2", "NE2-2.1")["reported"] == 1, timeout=60,
+                   what=f"the good report {good} behind the hostile ones")
+        rejected = wait_until(lambda: len(r := rpc.reporting.list_rejections(["TH-37"])) == 2 and r,
+                              timeout=30, what="both rejected")
+    reasons = " | ".join(r["reason"] for r in rejected)
+    assert "52,428,812 bytes" in reasons and "nested too deeply" in reasons
+    kept = next(r for r in rejected if "bytes" in r["reason"])["raw_body"]
+    assert len(kept) < 20_000 and "cut: 52,428,812 bytes in all" in kept

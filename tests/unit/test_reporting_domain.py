@@ -433,3 +433,11 @@ def test_only_a_year_or_a_period_with_its_own_target_is_judged():
     assert judged_at(ind, "FY2567-Q2") is False
     assert judged_at({**ind, "quarterly_targets": {"FY2567-Q2": 40.0}}, "FY2567-Q2") is True
     assert judged_at(indicator("M-1", frequency="monthly"), "2024-01") is False
+
+
+def test_an_oversized_or_deeply_nested_body_is_rejected_not_crashed():
+    from services.reporting.domain import MAX_BODY_BYTES
+    big = parse_body(b"{" + b" " * MAX_BODY_BYTES + b"}", "indicator", UBON, None)
+    assert isinstance(big, Rejection) and "at most 65,536 bytes" in big.reason
+    deep = parse_body(b"[" * 30_000 + b"]" * 30_000, "indicator", UBON, None)  # under the size cap
+    assert isinstance(deep, Rejection) and "nested too deeply" in deep.reason
