@@ -20,6 +20,10 @@ def main(argv=None) -> int:
     commands.add_parser("smtp-sink", help="local SMTP server writing .eml files", add_help=False)
     commands.add_parser("rebuild", help="rebuild every reporting view from the event store "
                                         "(the system must be running: make run)")
+    parked = commands.add_parser("parked", help="messages a service gave up on: list, show, "
+                                                "retry one after the cause is fixed")
+    parked.add_argument("action", choices=("list", "show", "retry"))
+    parked.add_argument("parked_id", nargs="?")
     agency = commands.add_parser("agency-key", help="print an agency's API key (created if it "
                                                     "has none; the gateway picks it up at once)")
     agency.add_argument("code", help="the agency's code in the agencies directory")
@@ -39,6 +43,9 @@ def main(argv=None) -> int:
             return 0
         if args.command == "rebuild":
             return rebuild(settings)
+        if args.command == "parked":
+            from .runner import parked as parked_command
+            return parked_command(settings, args.action, args.parked_id)
         if args.command == "agency-key":
             from .credentials import add_agency_key
             try:

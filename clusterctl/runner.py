@@ -337,6 +337,39 @@ def rebuild(settings: Settings) -> int:
     return 0
 
 
+def parked(settings: Settings, action: str, parked_id: str | None) -> int:
+    """``clusterctl parked list | show ID | retry ID`` against the running reporting service."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    logging.getLogger("amqp").setLevel(logging.ERROR)
+    if action != "list" and not parked_id:
+        raise SetupError(f"'parked {action}' needs the parked id (see 'clusterctl parked list')")
+    if not settings.credentials_path.exists():
+        raise SetupError(f"{settings.credentials_path} does not exist: start the system with 'make run'")
+    creds = json.loads(settings.credentials_path.read_text("utf-8"))
+    try:
+        with ClusterRpcProxy(rpc_config(settings, creds), timeout=60) as rpc:
+            if action == "list":
+                for p in rpc.reporting.list_parked():
+                    state = f"retried {p['retried_at']}" if p.get("retried_at") else "waiting"
+                    print(f"{p['parked_id']}  {p['parked_at']}  {p['queue']}  {p['reason']}  {state}")
+                return 0
+            if action == "show":
+                found = rpc.reporting.get_parked(parked_id)
+                if found is None:
+                    raise SetupError(f"no parked message {parked_id!r}")
+                print(json.dumps(found, ensure_ascii=False, indent=2))
+                return 0
+            result = rpc.reporting.retry_parked(parked_id)
+    except SetupError:
+        raise
+    except Exception as exc:  # not running, or the retry was refused: say so in one line
+        message = getattr(exc, "value", None) or f"{type(exc).__name__}: {exc}"
+        raise SetupError(f"parked {action}: {message}") from None
+    say(f"parked message {result['parked_id']} from {result['queue']}: {result['outcome']}")
+    return 0
+
+
 def ensure_plan(rpc, document: dict) -> str:
     """Create and publish ``document`` unless a plan with its id exists (then leave it alone:
     once seeded, a plan belongs to its OSM)."""

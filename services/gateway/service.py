@@ -34,7 +34,7 @@ CLIENT_ERRORS = {"QueryError": (400, "bad_request"), "PlanError": (400, "invalid
                  "ConcurrentUpdate": (409, "conflict"), "NotAllowed": (403, "forbidden"),
                  "Conflict": (409, "stale_version"), "NotFound": (404, "not_found"),
                  "AlreadyRegistered": (409, "conflict"), "RuleError": (400, "bad_request"),
-                 "PreferenceForbidden": (403, "forbidden")}
+                 "PreferenceForbidden": (403, "forbidden"), "ParkedError": (400, "bad_request")}
 NOTIFY_PARTIES = ("province_focal_point", "responsible_agency", "implementing_agency", "osm",
                   "receiving_agency", "holding_agency", "custodian")  # see notify/domain.py
 ASSET_FILTERS = ("project", "custodian", "status", "province", "cluster", "agency")
@@ -645,6 +645,13 @@ class GatewayService(DashboardPages):
         if isinstance(view, list):
             return paginated(request, view)
         return json_response(view)
+
+    @http("POST", "/api/parked/<string:parked_id>/retry")
+    @endpoint
+    def retry_parked(self, request, parked_id):
+        """Send a parked message back to be processed, once its cause is fixed (admin)."""
+        self._admin(request, "only the admin re-drives parked messages")
+        return json_response(call(self.reporting, "retry_parked", parked_id, timeout=60))
 
     def _principal(self, request):
         return self.keys.authenticate(request.headers.get("Authorization"))

@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from services.contracts.events import PlanPublished
 from services.contracts.periods import PeriodError, parse_period
 from services.contracts.reports import describe_errors
+from services.contracts.topology import INTAKE_QUEUE_NAME
 from services.infra.messaging import RawMessage
 
 from . import domain
@@ -113,11 +114,51 @@ def park(store, message: RawMessage, now: datetime | None = None) -> bool:
         "routing_key": message.routing_key,
         "parked_at": (now or datetime.now(timezone.utc)).isoformat(),
         "headers": _plain(message.headers), "body": message.body,
+        "properties": {"content_type": message.content_type, "message_id": message.message_id,
+                       "user_id": message.user_id},
     }
+    earlier = store.get_parked(record["parked_id"])
+    while earlier and earlier.get("retried_at"):  # parked again after a retry: a new entry
+        record["parked_id"] = str(uuid.uuid5(PARKED_NAMESPACE,
+                                             f"{record['parked_id']}|after|{earlier['retried_at']}"))
+        earlier = store.get_parked(record["parked_id"])
     if store.park(record):
         log.error("a message from %s was parked (%s); see GET /api/parked", queue, reason)
         return True
     return False
+
+
+class ParkedError(ValueError):
+    """A parked message that cannot be retried (unknown, or retried already)."""
+
+
+def retry_parked(store, parked_id: str, republish, user_prefix: str = "",
+                 now: datetime | None = None) -> dict:
+    """Send a parked message back to be processed again, once the cause is fixed.
+
+    A province report (the intake queue) is processed here again with its sender as the broker
+    vouched for it - republishing could not keep the province's user_id. Any other message goes
+    back to the queue it died in (``republish(queue, body, properties)``), where its consumer
+    takes it as new (with a fresh delivery count).
+    """
+    kept = store.get_parked(parked_id)
+    if kept is None:
+        raise ParkedError(f"no parked message {parked_id!r}")
+    if kept.get("retried_at"):
+        raise ParkedError(f"parked message {parked_id} was retried already at {kept['retried_at']}")
+    body = kept["body"].encode("utf-8") if isinstance(kept["body"], str) else kept["body"]
+    properties = kept.get("properties") or {}
+    if kept["queue"] == INTAKE_QUEUE_NAME:
+        outcome = handle_intake(store, RawMessage(
+            body, kept["routing_key"] or "", properties.get("user_id"), properties.get("message_id"),
+            properties.get("content_type"), True, {}), user_prefix)
+    else:
+        republish(kept["queue"], body, {k: v for k, v in properties.items()
+                                        if k != "user_id" and v is not None})
+        outcome = "republished"
+    store.mark_retried(parked_id, (now or datetime.now(timezone.utc)).isoformat())
+    log.info("parked message %s from %s retried: %s", parked_id, kept["queue"], outcome)
+    return {"parked_id": parked_id, "queue": kept["queue"], "outcome": outcome}
 
 
 def _plain(value):

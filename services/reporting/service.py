@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import eventlet
+from kombu import Connection
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -100,6 +101,25 @@ class ReportingService:
     @rpc
     def list_parked(self, limit=500):
         return self.store.parked(limit)
+
+    @rpc
+    def get_parked(self, parked_id):
+        return self.store.get_parked(parked_id)
+
+    @rpc
+    def retry_parked(self, parked_id):
+        """Send a parked message back to be processed (clusterctl parked retry)."""
+        result = handlers.retry_parked(self.store, parked_id, self._republish,
+                                       self.config.get("AMQP_USER_PREFIX", ""))
+        relay(self.store, self.dispatch)
+        return result
+
+    def _republish(self, queue, body, properties):
+        with Connection(self.config["AMQP_URI"], transport_options={"confirm_publish": True}) as conn:
+            conn.Producer().publish(
+                body, exchange="", routing_key=queue, serializer=None, delivery_mode=2,
+                content_type=properties.get("content_type") or "application/json",
+                content_encoding="utf-8", message_id=properties.get("message_id"), retry=True)
 
     @rpc
     def rebuild(self):

@@ -108,6 +108,13 @@ class ReportingStore(ABC):
     def parked(self, limit: int = 500) -> list[dict]:
         """Newest first."""
 
+    @abstractmethod
+    def get_parked(self, parked_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def mark_retried(self, parked_id: str, at: str) -> None:
+        """Note that an operator sent the message back to be processed again."""
+
     # rebuilding the views from the event store
     @abstractmethod
     def stored_reports(self) -> list[dict]:
@@ -191,7 +198,8 @@ CREATE TABLE IF NOT EXISTS project_assets (
 );
 CREATE TABLE IF NOT EXISTS parked (
     parked_id TEXT PRIMARY KEY, queue TEXT, reason TEXT, deliveries INTEGER,
-    routing_key TEXT, parked_at TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL
+    routing_key TEXT, parked_at TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,
+    properties TEXT, retried_at TEXT
 );
 """
 
@@ -219,6 +227,11 @@ def _rejection_row(row) -> dict:
 class SqliteReportingStore(SqliteOutbox, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
+        columns = {r["name"] for r in self.db.query("PRAGMA table_info(parked)")}
+        for column in ("properties", "retried_at"):  # a store made before parked retries
+            if column not in columns:
+                with self.db.transaction() as conn:
+                    conn.execute(f"ALTER TABLE parked ADD COLUMN {column} TEXT")
 
     def atomic(self):
         return self.db.transaction()
@@ -291,14 +304,28 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
     def park(self, parked):
         with self.db.transaction() as conn:
             return conn.execute(
-                "INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO parked (parked_id, queue, reason, deliveries, routing_key,"
+                " parked_at, headers, body, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (parked["parked_id"], parked["queue"], parked["reason"], parked["deliveries"],
                  parked["routing_key"], parked["parked_at"], dumps(parked["headers"]),
-                 parked["body"])).rowcount == 1
+                 parked["body"], dumps(parked.get("properties") or {}))).rowcount == 1
 
     def parked(self, limit=500):
         rows = self.db.query("SELECT * FROM parked ORDER BY parked_at DESC LIMIT ?", (limit,))
-        return [_parked_row({**dict(r), "headers": loads(r["headers"])}) for r in rows]
+        return [self._parked(r) for r in rows]
+
+    def get_parked(self, parked_id):
+        rows = self.db.query("SELECT * FROM parked WHERE parked_id = ?", (parked_id,))
+        return self._parked(rows[0]) if rows else None
+
+    @staticmethod
+    def _parked(row) -> dict:
+        return _parked_row({**dict(row), "headers": loads(row["headers"]),
+                            "properties": loads(row["properties"]) if row["properties"] else {}})
+
+    def mark_retried(self, parked_id, at):
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE parked SET retried_at = ? WHERE parked_id = ?", (at, parked_id))
 
     def add_events(self, events):
         with self.db.transaction() as conn:
@@ -513,7 +540,16 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
 
     def parked(self, limit=500):
         cursor = self.db.parked.find().sort("parked_at", DESCENDING).limit(limit)
-        return [_parked_row({k: v for k, v in d.items() if k != "_id"}) for d in cursor]
+        return [_parked_row({"retried_at": None, "properties": {},
+                             **{k: v for k, v in d.items() if k != "_id"}}) for d in cursor]
+
+    def get_parked(self, parked_id):
+        doc = self.db.parked.find_one({"_id": parked_id})
+        return _parked_row({"retried_at": None, "properties": {},
+                            **{k: v for k, v in doc.items() if k != "_id"}}) if doc else None
+
+    def mark_retried(self, parked_id, at):
+        self.db.parked.update_one({"_id": parked_id}, {"$set": {"retried_at": at}})
 
     def add_events(self, events):
         self._add_events(events)

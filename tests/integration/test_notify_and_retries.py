@@ -118,6 +118,12 @@ def test_a_poison_event_is_parked_after_the_delivery_limit_and_others_flow(
                    what="a report accepted while the poison is retried")
         parked = wait_until(lambda: rpc.reporting.list_parked(), timeout=30,
                             what="the poison event in the parked-message store")
+        # re-driven (as after a fix): back to its queue; still poison, so parked anew
+        retried = rpc.reporting.retry_parked(parked[0]["parked_id"])
+        assert retried["outcome"] == "republished"
+        again = wait_until(lambda: len(p := rpc.reporting.list_parked()) == 2 and p, timeout=30,
+                           what="the retried poison parked again")
+        assert sorted(bool(p["retried_at"]) for p in again) == [False, True]
     [kept] = parked
     assert kept["queue"] == "reporting.on.plans.plan_published"
     assert kept["reason"] == "delivery_limit" and kept["routing_key"] == "plan_published"
