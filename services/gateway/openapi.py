@@ -320,6 +320,11 @@ def openapi_document() -> dict:
         "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": _json({"type": "object"}, "the revoked key"), **AUTH_ERRORS,
                       "404": _json("Error", "no such key")}}})
+    spec.path("/metrics", operations={"get": {
+        "summary": "Prometheus text format: queue depths and consumers, reports, rejections, "
+                   "parked messages, mails by status (no auth, rate-limited)",
+        "responses": {"200": {"description": "the metrics", "content": {"text/plain": {
+            "schema": {"type": "string"}}}}}}})
     spec.path("/asyncapi.json", operations={"get": {
         "summary": "The AsyncAPI 2.6 document of the AMQP side (no auth, rate-limited)",
         "responses": {"200": {"description": "the document"}}}})

@@ -11,11 +11,15 @@ import eventlet
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
+from kombu import Connection
+from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
+
+from services.contracts import topology
 
 from services.contracts.periods import PeriodError, parse_period
 
-from . import access, auth, dashboard, exports
+from . import access, auth, dashboard, exports, metrics
 from .auth import ApiKeys, AuthError
 from .asyncapi import asyncapi_document
 from .openapi import openapi_document
@@ -135,6 +139,7 @@ class GatewayService(DashboardPages):
     name = "gateway"
 
     keys = ApiKeys()
+    config = Config()
     plans = RpcProxy("plans")
     reporting = RpcProxy("reporting")
     assets = RpcProxy("assets")
@@ -173,6 +178,24 @@ class GatewayService(DashboardPages):
         if not PUBLIC_LIMIT.allow(request.remote_addr):
             return too_many()
         return json_response(asyncapi_document())
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        """Prometheus text format (no key: numbers only, rate-limited like /health)."""
+        if not PUBLIC_LIMIT.allow(request.remote_addr):
+            return too_many()
+        queues = {}
+        with Connection(self.config["AMQP_URI"]) as conn:
+            channel = conn.channel()
+            for queue in topology.all_queues():
+                try:
+                    _, ready, consumers = channel.queue_declare(queue.name, passive=True)
+                    queues[queue.name] = (ready, consumers)
+                except Exception:  # not declared yet: nothing to report for it
+                    channel = conn.channel()
+        body = metrics.exposition(queues, call(self.reporting, "counts"),
+                                  call(self.notify, "mail_counts"))
+        return Response(body, mimetype="text/plain; version=0.0.4")
 
     @http("GET", "/docs")
     def docs(self, request):

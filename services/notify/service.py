@@ -95,6 +95,10 @@ class NotifyService:
         return handlers.set_preference(self.store, tuple(scope), agency, raw)
 
     @rpc
+    def mail_counts(self):
+        return self.store.status_counts()
+
+    @rpc
     def rules(self):
         return handlers.rules(self.store)
 

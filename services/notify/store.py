@@ -78,6 +78,10 @@ class NotifyStore(ABC):
         """The delivery log, newest first; ``agencies`` None means every recipient."""
 
     @abstractmethod
+    def status_counts(self) -> dict[str, int]:
+        """How many mails are in each status (monitoring)."""
+
+    @abstractmethod
     def get_meta(self, key: str): ...
 
     @abstractmethod
@@ -185,6 +189,10 @@ class SqliteNotifyStore(NotifyStore):
                              (*args, limit))
         return [dict(r) for r in rows]
 
+    def status_counts(self):
+        return {r["status"]: r["n"] for r in
+                self.db.query("SELECT status, count(*) AS n FROM mails GROUP BY status")}
+
     def get_meta(self, key):
         rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
         return loads(rows[0]["value"]) if rows else None
@@ -273,6 +281,10 @@ class MongoNotifyStore(NotifyStore):
             query["agency"] = {"$in": list(agencies)}
         cursor = self.db.mails.find(query).sort("created_at", -1).limit(limit)
         return [{k: v for k, v in d.items() if k != "_id"} for d in cursor]
+
+    def status_counts(self):
+        return {d["_id"]: d["n"] for d in
+                self.db.mails.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
 
     def get_meta(self, key):
         doc = self.db.meta.find_one({"_id": key})

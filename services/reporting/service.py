@@ -103,6 +103,10 @@ class ReportingService:
         return self.store.parked(limit)
 
     @rpc
+    def counts(self):
+        return self.store.counts()
+
+    @rpc
     def get_parked(self, parked_id):
         return self.store.get_parked(parked_id)
 

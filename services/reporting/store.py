@@ -99,6 +99,10 @@ class ReportingStore(ABC):
     @abstractmethod
     def count_reports(self) -> int: ...
 
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Totals for monitoring: reports kept, rejections, parked messages waiting."""
+
     # messages no service could process (dead-lettered after the delivery limit)
     @abstractmethod
     def park(self, parked: dict) -> bool:
@@ -434,6 +438,12 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
     def count_reports(self):
         return self.db.query("SELECT count(*) AS n FROM reports")[0]["n"]
 
+    def counts(self):
+        one = lambda sql: self.db.query(sql)[0]["n"]  # noqa: E731
+        return {"reports": one("SELECT count(*) AS n FROM reports"),
+                "rejections": one("SELECT count(*) AS n FROM rejections"),
+                "parked_waiting": one("SELECT count(*) AS n FROM parked WHERE retried_at IS NULL")}
+
     def close(self):
         self.db.close()
 
@@ -654,6 +664,11 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
 
     def count_reports(self):
         return self.db.reports.count_documents({})
+
+    def counts(self):
+        return {"reports": self.db.reports.count_documents({}),
+                "rejections": self.db.rejections.count_documents({}),
+                "parked_waiting": self.db.parked.count_documents({"retried_at": None})}
 
     def close(self):
         self.db.client.close()

@@ -216,3 +216,10 @@ def test_settings_are_kept(store):
     assert store.get_meta("rules") is None
     store.set_meta("rules", {"audit_due": ["osm"]})
     assert store.get_meta("rules") == {"audit_due": ["osm"]}
+
+
+def test_mails_are_counted_by_status(store):
+    store.enqueue([mail(1), mail(2)], T0)
+    store.enqueue([Mail("h-1", "e", "report_rejected", "a@x.example", "s", "t", "h")], T0, status="held")
+    store.mark_failed("mail-1", "550")
+    assert store.status_counts() == {"pending": 1, "failed": 1, "held": 1}

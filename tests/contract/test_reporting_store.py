@@ -465,3 +465,9 @@ def test_what_each_project_produced_is_counted_once_per_asset(store):
     store.record_project_asset("other-plan", "X-1", "C-1", 5.0)
     assert store.project_assets(PLAN_ID) == {"NE2-67-001": {"count": 2, "value_thb": 1250.5},
                                              "NE2-67-002": {"count": 1, "value_thb": 10.0}}
+
+
+def test_counts_for_monitoring(store):
+    report(store, EVENT_A, 1.0)
+    store.record_rejection(rejection("r-1"), [rejected_event("r-1")])
+    assert store.counts() == {"reports": 1, "rejections": 1, "parked_waiting": 0}

@@ -66,3 +66,22 @@ def test_hostile_bodies_get_a_clear_refusal_and_the_gateway_keeps_serving(system
     assert refused.status_code == 400
     assert "unpacks to 80 MB" in refused.json()["error"]["problems"][0]["message"]
     assert requests.get(f"{system.base}/health", timeout=15).status_code == 200
+
+
+def test_metrics_show_queues_reports_rejections_and_mails_in_prometheus_format(system):
+    from tests.support.system import Province, wait_until
+    th33 = Province(system.credentials(), "TH-33")
+    try:
+        th33.publish(b"not json")
+    finally:
+        th33.close()
+
+    def scrape():
+        text = requests.get(f"{system.base}/metrics", timeout=15).text
+        return {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+                if line and not line.startswith("#")}
+    values = wait_until(lambda: (v := scrape()).get("cluster_rejections_total", 0) >= 1 and v,
+                        what="the rejection counted")
+    assert values['cluster_queue_consumers{queue="reporting.intake"}'] >= 1
+    assert 'cluster_queue_messages{queue="parked"}' in values
+    assert "cluster_reports_total" in values and 'cluster_mails{status="failed"}' in values
