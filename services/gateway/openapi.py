@@ -328,6 +328,13 @@ def openapi_document() -> dict:
     spec.path("/asyncapi.json", operations={"get": {
         "summary": "The AsyncAPI 2.6 document of the AMQP side (no auth, rate-limited)",
         "responses": {"200": {"description": "the document"}}}})
+    spec.path("/api/parked/{parked_id}/retry", operations={"post": {
+        "summary": "Send a parked message back to be processed, once its cause is fixed (admin); "
+                   "a message is retried once, and parked anew if it fails again",
+        "security": secured,
+        "parameters": [{"name": "parked_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json({"type": "object"}, "queue and outcome"), **AUTH_ERRORS,
+                      "400": _json("Error", "unknown, or retried already")}}})
     spec.path("/api/rejections", operations={"get": {
         "summary": "Rejected province reports, newest first", "security": secured,
         "parameters": [{"name": "province", "in": "query", "required": False,
