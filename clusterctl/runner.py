@@ -483,7 +483,7 @@ def print_banner(settings: Settings) -> None:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     say("ready.")
     print(f"""
-  Gateway        {base}  (health: {base}/health, API: {base}/openapi.json)
+  Gateway        {base}  (dashboard: {base}/, health: /health, API: /docs, /openapi.json)
   Credentials    {settings.credentials_path}  (API keys, province AMQP users)
   Province AMQP  {settings.broker.public_amqp_url(settings.vhost)}  exchange 'reports'
   Mail           {settings.mail_dir if settings.run_smtp_sink else _relay_shown(settings)}
