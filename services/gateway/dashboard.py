@@ -102,10 +102,18 @@ def number(value, places: int = 2) -> str:
 
 
 def periods_of(plan: dict) -> list[str]:
-    """The periods a person picks from: every quarter and year of the plan, newest first."""
+    """The periods a person picks from: every quarter and year of the plan, and its months when
+    an indicator is monthly, newest first."""
+    monthly = any(i["frequency"] == "monthly" for issue in plan["issues"]
+                  for i in issue["indicators"])
     out = []
     for fy in range(plan["end_fy"], plan["start_fy"] - 1, -1):
-        out += [f"FY{fy}-Q{q}" for q in (4, 3, 2, 1)] + [f"FY{fy}"]
+        for q in (4, 3, 2, 1):
+            if monthly:  # the quarter's months, latest first (Oct-Dec are the C.E. year before)
+                out += [f"{fy - 543 - (m >= 10)}-{m:02d}" for m in
+                        {4: (9, 8, 7), 3: (6, 5, 4), 2: (3, 2, 1), 1: (12, 11, 10)}[q]]
+            out.append(f"FY{fy}-Q{q}")
+        out.append(f"FY{fy}")
     return out
 
 

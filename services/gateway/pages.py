@@ -10,6 +10,10 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import logging
+
+import eventlet
+from nameko.exceptions import RemoteError
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
@@ -18,6 +22,7 @@ from .auth import AuthError
 from .rpc import call
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
+log = logging.getLogger(__name__)
 KEY_COOKIE, LANG_COOKIE = "cp_key", "cp_lang"
 
 
@@ -162,6 +167,17 @@ class DashboardPages:
         return context
 
     def _page(self, request, page, build, needs_plan=True):
+        try:
+            return self._render_page(request, page, build, needs_plan)
+        except (RemoteError, eventlet.Timeout) as exc:  # a service failed or is away
+            status = 504 if isinstance(exc, eventlet.Timeout) else 502
+            log.error("dashboard %s: %s", request.path, exc)
+            words = dashboard.words(self._lang(request))
+            return html(f"<!doctype html><meta charset='utf-8'><title>{words['title']}</title>"
+                        f"<p>{'ระบบบางส่วนไม่ตอบสนอง ลองใหม่อีกครั้ง' if self._lang(request) == 'th' else 'A service did not answer; try again shortly.'}"
+                        f" ({status})</p><p><a href='/'>{words['overview']}</a></p>", status)
+
+    def _render_page(self, request, page, build, needs_plan=True):
         lang = self._lang(request)
         try:
             principal = self.keys.authenticate(f"Bearer {request.cookies.get(KEY_COOKIE, '')}")
@@ -169,7 +185,9 @@ class DashboardPages:
             return redirect(f"/login?lang={lang}")
         if principal.role == "agency" and page != "assets":
             return redirect(f"/assets?lang={lang}")  # an agency key sees its transfers only
-        plans = access.visible_plans(principal, self._call("plans", "list_plans"))
+        # drafts have no reports yet (reporting learns a plan when it is published)
+        plans = [p for p in access.visible_plans(principal, self._call("plans", "list_plans"))
+                 if p["status"] != "draft"]
         chosen = request.args.get("plan")
         summary = next((p for p in plans if p["id"] == chosen), plans[0] if plans else None)
         plan = self._call("plans", "get_plan", summary["id"]) if summary else None

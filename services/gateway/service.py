@@ -23,7 +23,7 @@ from . import access, auth, dashboard, exports, metrics
 from .auth import ApiKeys, AuthError
 from .asyncapi import asyncapi_document
 from .openapi import openapi_document
-from .pages import PUBLIC_LIMIT, DashboardPages, too_many
+from .pages import KEY_COOKIE, PUBLIC_LIMIT, DashboardPages, too_many
 from .rpc import call
 
 log = logging.getLogger(__name__)
@@ -185,16 +185,21 @@ class GatewayService(DashboardPages):
         if not PUBLIC_LIMIT.allow(request.remote_addr):
             return too_many()
         queues = {}
-        with Connection(self.config["AMQP_URI"]) as conn:
-            channel = conn.channel()
-            for queue in topology.all_queues():
-                try:
-                    _, ready, consumers = channel.queue_declare(queue.name, passive=True)
-                    queues[queue.name] = (ready, consumers)
-                except Exception:  # not declared yet: nothing to report for it
-                    channel = conn.channel()
-        body = metrics.exposition(queues, call(self.reporting, "counts"),
-                                  call(self.notify, "mail_counts"))
+        try:
+            with Connection(self.config["AMQP_URI"]) as conn:
+                channel = conn.channel()
+                for queue in topology.all_queues():
+                    try:
+                        _, ready, consumers = channel.queue_declare(queue.name, passive=True)
+                        queues[queue.name] = (ready, consumers)
+                    except Exception:  # not declared yet: nothing to report for it
+                        channel = conn.channel()
+            body = metrics.exposition(queues, call(self.reporting, "counts"),
+                                      call(self.notify, "mail_counts"))
+        except (Exception, eventlet.Timeout) as exc:  # broker or a service away: say so, briefly
+            log.error("/metrics: %s", exc)
+            return Response("# metrics unavailable: a service or the broker did not answer\n",
+                            status=503, mimetype="text/plain")
         return Response(body, mimetype="text/plain; version=0.0.4")
 
     @http("GET", "/docs")
@@ -677,7 +682,11 @@ class GatewayService(DashboardPages):
         return json_response(call(self.reporting, "retry_parked", parked_id, timeout=60))
 
     def _principal(self, request):
-        return self.keys.authenticate(request.headers.get("Authorization"))
+        header = request.headers.get("Authorization")
+        if header is None and request.method == "GET" and request.cookies.get(KEY_COOKIE):
+            # the dashboard's downloads: a logged-in browser reads (never writes) with its cookie
+            header = f"Bearer {request.cookies[KEY_COOKIE]}"
+        return self.keys.authenticate(header)
 
     def _admin(self, request, refusal: str):
         principal = self._principal(request)

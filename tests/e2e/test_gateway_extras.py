@@ -85,3 +85,17 @@ def test_metrics_show_queues_reports_rejections_and_mails_in_prometheus_format(s
     assert values['cluster_queue_consumers{queue="reporting.intake"}'] >= 1
     assert 'cluster_queue_messages{queue="parked"}' in values
     assert "cluster_reports_total" in values and 'cluster_mails{status="failed"}' in values
+
+
+def test_a_logged_in_browser_downloads_with_its_cookie_but_never_writes_with_it(system):
+    session = requests.Session()
+    osm = system.key("osm", "northeast-lower-2")
+    assert session.post(f"{system.base}/login", data={"api_key": osm, "lang": "en"},
+                        allow_redirects=False, timeout=15).status_code == 303
+    plan = "northeast-lower-2-2566-2570"
+    sheet = session.get(f"{system.base}/api/plans/{plan}/indicator-results",
+                        params={"period": "FY2567-Q1", "format": "xlsx"}, timeout=15)
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    write = session.put(f"{system.base}/api/reporting-schedule", json={"due_days": 20}, timeout=15)
+    assert write.status_code == 401  # a cookie never authorises a change
+    assert session.get(f"{system.base}/?plan=no-such-plan&period=garbage", timeout=15).status_code == 200

@@ -57,3 +57,10 @@ def test_metrics_are_in_prometheus_text_format():
     assert "cluster_reports_total 10" in text and "cluster_parked_messages 1" in text
     assert 'cluster_mails{status="failed"} 0' in text and 'cluster_mails{status="sent"} 5' in text
     assert all(line.startswith("#") or line.count(" ") == 1 for line in text.strip().splitlines())
+
+
+def test_a_plan_with_monthly_indicators_offers_its_months():
+    monthly = {**PLAN, "issues": [{"indicators": [{"frequency": "monthly"}]}]}
+    periods = periods_of(monthly)
+    assert periods[:4] == ["2027-09", "2027-08", "2027-07", "FY2570-Q4"]
+    assert "2022-10" in periods and "2022-10" not in periods_of(PLAN)
