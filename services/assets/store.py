@@ -5,6 +5,7 @@ from abc import ABC, abstractmethod
 
 from pymongo.errors import DuplicateKeyError
 
+from services.infra.meta import META_SQL, MongoMeta, SqliteMeta
 from services.infra.mongo import open_database
 from services.infra.outbox import OUTBOX_SQL, MongoOutbox, SqliteOutbox
 from services.infra.sqlite import SqliteDatabase, dumps, loads, sqlite_path
@@ -67,7 +68,7 @@ class AssetsStore(ABC):
     def close(self) -> None: ...
 
 
-SCHEMA = OUTBOX_SQL + """
+SCHEMA = OUTBOX_SQL + META_SQL + """
 CREATE TABLE IF NOT EXISTS plan_projects (
     plan_id TEXT PRIMARY KEY, version INTEGER NOT NULL, projects TEXT NOT NULL
 );
@@ -75,11 +76,10 @@ CREATE TABLE IF NOT EXISTS assets (
     code TEXT PRIMARY KEY, project TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS assets_by_project ON assets (project);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-class SqliteAssetsStore(SqliteOutbox, AssetsStore):
+class SqliteAssetsStore(SqliteMeta, SqliteOutbox, AssetsStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
 
@@ -124,14 +124,6 @@ class SqliteAssetsStore(SqliteOutbox, AssetsStore):
         with self.db.transaction() as conn:
             self._add_events(conn, events)
 
-    def get_meta(self, key):
-        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
-        return loads(rows[0]["value"]) if rows else None
-
-    def set_meta(self, key, value):
-        with self.db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
-
     def list(self, project=None):
         if project:
             rows = self.db.query("SELECT document FROM assets WHERE project = ? ORDER BY code",
@@ -144,7 +136,7 @@ class SqliteAssetsStore(SqliteOutbox, AssetsStore):
         self.db.close()
 
 
-class MongoAssetsStore(MongoOutbox, AssetsStore):
+class MongoAssetsStore(MongoMeta, MongoOutbox, AssetsStore):
     def __init__(self, db):
         self.db = db
         db.assets.create_index("project")
@@ -207,13 +199,6 @@ class MongoAssetsStore(MongoOutbox, AssetsStore):
 
     def add_events(self, events):
         self._add_events(events)
-
-    def get_meta(self, key):
-        doc = self.db.meta.find_one({"_id": key})
-        return doc["value"] if doc else None
-
-    def set_meta(self, key, value):
-        self.db.meta.replace_one({"_id": key}, {"value": value}, upsert=True)
 
     def list(self, project=None):
         query = {"project": project} if project else {}

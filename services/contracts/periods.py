@@ -103,6 +103,29 @@ def parse_period(code: str) -> Period:
 
 
 
+def fiscal_quarter_of(day: date) -> tuple[int, int]:
+    """(B.E. fiscal year, quarter 1-4) of a C.E. date: Oct-Dec is quarter 1."""
+    return fiscal_year_of(day), (day.month - 10) % 12 // 3 + 1
+
+
+def last_ended_period(kind: str, today: date) -> str:
+    """The most recent period of ``kind`` (yearly, quarterly, monthly) that ended before today."""
+    if kind == "monthly":
+        previous = today.replace(day=1) - timedelta(days=1)
+        return f"{previous.year}-{previous.month:02d}"
+    fy, quarter = fiscal_quarter_of(today)
+    if kind == "quarterly":
+        return f"FY{fy}-Q{quarter - 1}" if quarter > 1 else f"FY{fy - 1}-Q4"
+    return f"FY{fy - 1}"
+
+
+def quarter_months(fy: int, quarter: int) -> list[str]:
+    """The month codes of a fiscal quarter, in order (October-December are the C.E. year
+    before the fiscal year's end)."""
+    months = {1: (10, 11, 12), 2: (1, 2, 3), 3: (4, 5, 6), 4: (7, 8, 9)}[quarter]
+    return [f"{fy - 543 - (m >= 10)}-{m:02d}" for m in months]
+
+
 def thai_date(day: date) -> str:
     """``1 กุมภาพันธ์ 2567`` - a date as Thai readers expect it, in B.E."""
     return f"{day.day} {THAI_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.contracts.periods import english_date, parse_period, thai_date
+from services.contracts.periods import (english_date, last_ended_period, parse_period,
+                                       quarter_months, thai_date)
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -109,9 +110,8 @@ def periods_of(plan: dict) -> list[str]:
     out = []
     for fy in range(plan["end_fy"], plan["start_fy"] - 1, -1):
         for q in (4, 3, 2, 1):
-            if monthly:  # the quarter's months, latest first (Oct-Dec are the C.E. year before)
-                out += [f"{fy - 543 - (m >= 10)}-{m:02d}" for m in
-                        {4: (9, 8, 7), 3: (6, 5, 4), 2: (3, 2, 1), 1: (12, 11, 10)}[q]]
+            if monthly:
+                out += reversed(quarter_months(fy, q))
             out.append(f"FY{fy}-Q{q}")
         out.append(f"FY{fy}")
     return out
@@ -119,12 +119,9 @@ def periods_of(plan: dict) -> list[str]:
 
 def default_period(plan: dict, today: date) -> str:
     """The quarter that ended last, inside the plan's years."""
-    from services.contracts.periods import fiscal_year_of
-    fy, month = fiscal_year_of(today), today.month
-    quarter = (month - 10) % 12 // 3 + 1
-    fy, quarter = (fy, quarter - 1) if quarter > 1 else (fy - 1, 4)
-    fy = min(max(fy, plan["start_fy"]), plan["end_fy"])
-    return f"FY{fy}-Q{quarter}"
+    last = parse_period(last_ended_period("quarterly", today))
+    fy = min(max(last.fiscal_year, plan["start_fy"]), plan["end_fy"])
+    return f"FY{fy}-Q{last.code[-1]}"
 
 
 def by_issue(plan: dict, results: list[dict], lang: str) -> list[dict]:

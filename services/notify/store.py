@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.infra.meta import META_SQL, MongoMeta, SqliteMeta
 from services.infra.mongo import open_database
 from services.infra.sqlite import SqliteDatabase, dumps, loads, sqlite_path
 
@@ -91,8 +92,7 @@ class NotifyStore(ABC):
     def close(self) -> None: ...
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+SCHEMA = META_SQL + """
 CREATE TABLE IF NOT EXISTS directory (
     plan_id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL
 );
@@ -107,7 +107,7 @@ CREATE INDEX IF NOT EXISTS mails_due ON mails (status, next_attempt_at);
 """
 
 
-class SqliteNotifyStore(NotifyStore):
+class SqliteNotifyStore(SqliteMeta, NotifyStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         columns = {r["name"] for r in self.db.query("PRAGMA table_info(mails)")}
@@ -193,19 +193,11 @@ class SqliteNotifyStore(NotifyStore):
         return {r["status"]: r["n"] for r in
                 self.db.query("SELECT status, count(*) AS n FROM mails GROUP BY status")}
 
-    def get_meta(self, key):
-        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
-        return loads(rows[0]["value"]) if rows else None
-
-    def set_meta(self, key, value):
-        with self.db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
-
     def close(self):
         self.db.close()
 
 
-class MongoNotifyStore(NotifyStore):
+class MongoNotifyStore(MongoMeta, NotifyStore):
     def __init__(self, db):
         self.db = db
         db.mails.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
@@ -285,13 +277,6 @@ class MongoNotifyStore(NotifyStore):
     def status_counts(self):
         return {d["_id"]: d["n"] for d in
                 self.db.mails.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
-
-    def get_meta(self, key):
-        doc = self.db.meta.find_one({"_id": key})
-        return doc["value"] if doc else None
-
-    def set_meta(self, key, value):
-        self.db.meta.replace_one({"_id": key}, {"value": value}, upsert=True)
 
     def close(self):
         self.db.client.close()

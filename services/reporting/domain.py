@@ -15,7 +15,8 @@ from statistics import fmean
 
 from marshmallow import ValidationError
 
-from services.contracts.periods import PeriodError, fiscal_year_of, parse_period
+from services.contracts.periods import (PeriodError, fiscal_quarter_of,
+                                       last_ended_period, parse_period, quarter_months)
 from services.contracts.plans import iter_indicators
 from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
                                         ROUTING_KEY, describe_errors)
@@ -394,11 +395,6 @@ STAGE_ORDER = ("not_started", "preparing_tor", "procurement", "contract_signed",
                "inspection", "completed", "cancelled")
 
 
-def fiscal_quarter_of(day: date) -> tuple[int, int]:
-    """(B.E. fiscal year, quarter 1-4) of a C.E. date: Oct-Dec is quarter 1."""
-    return fiscal_year_of(day), (day.month - 10) % 12 // 3 + 1
-
-
 def project_progress(plan: dict, in_force: list[dict], government_targets: dict) -> list[dict]:
     """Each project of the plan with what its provinces reported: physical progress, money
     disbursed against the budget, against its own planned quarterly disbursement and against
@@ -521,19 +517,6 @@ def _bangkok_date(iso: str) -> date:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(BANGKOK).date()
 
 
-def last_ended_period(kind: str, today: date) -> str:
-    """The most recent period of ``kind`` (yearly, quarterly, monthly) that ended before today."""
-    from services.contracts.periods import fiscal_year_of as fy_of
-    if kind == "monthly":
-        first_of_month = today.replace(day=1)
-        previous = first_of_month - timedelta(days=1)
-        return f"{previous.year}-{previous.month:02d}"
-    fy, quarter = fiscal_quarter_of(today)
-    if kind == "quarterly":
-        return f"FY{fy}-Q{quarter - 1}" if quarter > 1 else f"FY{fy - 1}-Q4"
-    return f"FY{fy_of(today) - 1}"
-
-
 def plan_periods(plan: dict) -> list[str]:
     """Every period an indicator of the plan is reported for, across the plan's years."""
     kinds = {i["frequency"] for _, i in iter_indicators(plan)} | {"yearly"}
@@ -543,9 +526,7 @@ def plan_periods(plan: dict) -> list[str]:
         if "quarterly" in kinds:
             periods += [f"FY{fy}-Q{q}" for q in range(1, 5)]
         if "monthly" in kinds:
-            # October-December fall in the C.E. year before the fiscal year's end
-            periods += [f"{fy - 543 - (month >= 10)}-{month:02d}"
-                        for month in (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)]
+            periods += [m for q in range(1, 5) for m in quarter_months(fy, q)]
     return periods
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.infra.meta import META_SQL, MongoMeta, SqliteMeta
 from services.infra.mongo import open_database
 from services.infra.outbox import OUTBOX_SQL, MongoOutbox, SqliteOutbox, now_iso
 from services.infra.sqlite import SqliteDatabase, dumps, loads, sqlite_path
@@ -157,7 +158,7 @@ class ReportingStore(ABC):
     def close(self) -> None: ...
 
 
-SCHEMA = OUTBOX_SQL + """
+SCHEMA = OUTBOX_SQL + META_SQL + """
 CREATE TABLE IF NOT EXISTS plans (
     id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL
 );
@@ -196,7 +197,6 @@ CREATE TABLE IF NOT EXISTS rejections (
     raw_body     BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS project_assets (
     code TEXT PRIMARY KEY, plan_id TEXT NOT NULL, project TEXT NOT NULL, value_thb REAL NOT NULL
 );
@@ -228,7 +228,7 @@ def _rejection_row(row) -> dict:
     return out
 
 
-class SqliteReportingStore(SqliteOutbox, ReportingStore):
+class SqliteReportingStore(SqliteMeta, SqliteOutbox, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         columns = {r["name"] for r in self.db.query("PRAGMA table_info(parked)")}
@@ -345,14 +345,6 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
                              " FROM project_assets WHERE plan_id = ? GROUP BY project", (plan_id,))
         return {r["project"]: {"count": r["n"], "value_thb": round(r["value"], 2)} for r in rows}
 
-    def get_meta(self, key):
-        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
-        return loads(rows[0]["value"]) if rows else None
-
-    def set_meta(self, key, value):
-        with self.db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
-
     def current_values(self, plan_id, indicator, period):
         rows = self.db.query(
             "SELECT province, value FROM current_reports WHERE kind = 'indicator'"
@@ -448,7 +440,7 @@ class SqliteReportingStore(SqliteOutbox, ReportingStore):
         self.db.close()
 
 
-class MongoReportingStore(MongoOutbox, ReportingStore):
+class MongoReportingStore(MongoMeta, MongoOutbox, ReportingStore):
     def __init__(self, db):
         self.db = db
         db.reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING)])
@@ -576,13 +568,6 @@ class MongoReportingStore(MongoOutbox, ReportingStore):
             row["count"] += 1
             row["value_thb"] = round(row["value_thb"] + d["value_thb"], 2)
         return out
-
-    def get_meta(self, key):
-        doc = self.db.meta.find_one({"_id": key})
-        return doc["value"] if doc else None
-
-    def set_meta(self, key, value):
-        self.db.meta.replace_one({"_id": key}, {"value": value}, upsert=True)
 
     def current_values(self, plan_id, indicator, period):
         cursor = self.db.current_reports.find(

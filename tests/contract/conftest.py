@@ -132,3 +132,14 @@ def backend(request, tmp_path):
         yield b
     finally:
         b.cleanup()
+
+
+@pytest.fixture
+def reporting_with_sample_plan(backend):
+    """A reporting store that has learned the published sample plan."""
+    import copy
+
+    from tests.support.plans import published_sample_plan
+    store = backend.open("reporting")
+    store.save_plan(copy.deepcopy(published_sample_plan()))
+    return store

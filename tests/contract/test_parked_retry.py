@@ -1,5 +1,4 @@
 """Parked messages re-driven after a fix (clusterctl parked retry), on every store backend."""
-import copy
 import json
 import uuid
 
@@ -13,10 +12,8 @@ PLAN = published_sample_plan()
 
 
 @pytest.fixture
-def store(backend):
-    store = backend.open("reporting")
-    store.save_plan(copy.deepcopy(PLAN))
-    return store
+def store(reporting_with_sample_plan):
+    return reporting_with_sample_plan
 
 
 def parked(queue, body, user_id=None, routing_key="report.TH-34.indicator"):

@@ -15,10 +15,8 @@ PLAN = published_sample_plan()
 
 
 @pytest.fixture
-def store(backend):
-    store = backend.open("reporting")
-    store.save_plan(copy.deepcopy(PLAN))
-    return store
+def store(reporting_with_sample_plan):
+    return reporting_with_sample_plan
 
 
 def send(store, kind, body):
