@@ -1,0 +1,133 @@
+"""A private RabbitMQ node for fault injection (NOTES-nameko: never the shared broker on 5672).
+
+Its own node name, ports, data and log directories under the test's temporary directory; the
+management plugin is enabled because ``clusterctl run`` provisions through it. Restarting or
+killing it touches nothing but this node.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from tests.support.system import free_port
+
+STARTUP_TIMEOUT_S = 90
+
+
+def unavailable_reason() -> str | None:
+    """Why a private node cannot be started here, or None."""
+    if not shutil.which("rabbitmq-server") or not shutil.which("rabbitmqctl"):
+        return "rabbitmq-server is not installed on this machine (make test installs it as root)"
+    if os.geteuid() != 0:
+        return "a private RabbitMQ node needs root (its directories belong to the rabbitmq user)"
+    return None
+
+
+class PrivateBroker:
+    def __init__(self):
+        # Not under pytest's temporary directory: that one is private to root (0700), and the
+        # node runs as the rabbitmq user.
+        self.base = Path(tempfile.mkdtemp(prefix="cluster-planning-chaos-"))
+        self.node = f"chaos-{uuid.uuid4().hex[:8]}@localhost"
+        self.amqp_port = free_port()
+        self.management_port = free_port()
+        self.dist_port = free_port()
+        self.restarts = 0
+
+    @property
+    def amqp_url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
+
+    @property
+    def management_url(self) -> str:
+        return f"http://127.0.0.1:{self.management_port}"
+
+    def _env(self) -> dict:
+        return dict(os.environ,
+                    RABBITMQ_NODENAME=self.node,
+                    RABBITMQ_NODE_PORT=str(self.amqp_port),
+                    RABBITMQ_DIST_PORT=str(self.dist_port),
+                    RABBITMQ_MNESIA_BASE=str(self.base / "mnesia"),
+                    RABBITMQ_LOG_BASE=str(self.base / "log"),
+                    RABBITMQ_ENABLED_PLUGINS_FILE=str(self.base / "enabled_plugins"),
+                    RABBITMQ_CONFIG_FILE=str(self.base / "rabbitmq"))
+
+    def start(self) -> None:
+        if self.restarts == 0:
+            (self.base / "mnesia").mkdir(parents=True, exist_ok=True)
+            (self.base / "log").mkdir(exist_ok=True)
+            (self.base / "enabled_plugins").write_text("[rabbitmq_management].\n")
+            (self.base / "rabbitmq.conf").write_text(
+                f"listeners.tcp.default = {self.amqp_port}\n"
+                f"management.tcp.port = {self.management_port}\n"
+                "management.tcp.ip = 127.0.0.1\n")
+            subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
+        subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_up()
+
+    def wait_up(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.management_url}/api/overview", auth=("guest", "guest"),
+                                timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"private broker {self.node} did not start in {STARTUP_TIMEOUT_S} s; "
+                           f"see {self.base / 'log'}")
+
+    def stop(self) -> None:
+        subprocess.run(["rabbitmqctl", "-n", self.node, "stop"], env=self._env(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+    def restart(self) -> float:
+        """A clean stop and start of the node; returns how long it was away, in seconds."""
+        began = time.monotonic()
+        self.stop()
+        self.restarts += 1
+        self.start()
+        return time.monotonic() - began
+
+    def beam_pid(self) -> int | None:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                args = cmdline.read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if args and args[0].endswith(b"beam.smp") and self.node.encode() in args:
+                return int(cmdline.parent.name)
+        return None
+
+    def kill(self) -> None:
+        """The node's VM dies at once (SIGKILL): no clean shutdown of its queues."""
+        pid = self.beam_pid()
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+
+    def queues(self, vhost: str) -> dict[str, dict]:
+        answer = requests.get(f"{self.management_url}/api/queues/{requests.utils.quote(vhost, safe='')}",
+                              auth=("guest", "guest"), timeout=10)
+        answer.raise_for_status()
+        return {q["name"]: q for q in answer.json()}
+
+    def destroy(self) -> None:
+        if self.beam_pid():
+            try:
+                self.stop()
+            except subprocess.TimeoutExpired:
+                self.kill()
+        shutil.rmtree(self.base, ignore_errors=True)

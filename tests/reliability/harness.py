@@ -1,0 +1,236 @@
+"""The whole system on a private broker, and the means to hurt it and count what survived.
+
+Effects are counted by ``event_id`` in the services' own stores (read-only): a report is stored
+once in reporting's event store and is in force only if it is the latest for its key; a mail is
+queued once per (event, template, recipient) in notify's store and must reach the SMTP server
+exactly once (its Message-ID is stable, so a resend would show as a second file with it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from email import message_from_binary_file
+from email.policy import default as default_policy
+from pathlib import Path
+
+import requests
+
+from clusterctl.settings import REPO_ROOT
+from tests.support.system import RunningSystem, free_port, wait_until
+
+from .broker import PrivateBroker
+
+PLAN = "northeast-lower-2-2566-2570"
+PROVINCES = ("TH-34", "TH-33", "TH-35", "TH-37")
+BANGKOK = timezone(timedelta(hours=7))
+# Quarterly "sum" indicators reported by every province; values far above any target, so the
+# load cases send no off-target mail (the mail cases choose values below target on purpose).
+LOAD_INDICATORS = ("NE2-1.1", "NE2-2.1")
+FY = 2568
+QUARTERS = tuple(f"FY{FY}-Q{q}" for q in range(1, 5))
+
+
+class SmtpSink:
+    """``clusterctl smtp-sink`` in a process the test starts and stops (the SMTP server "down")."""
+
+    def __init__(self, directory: Path, port: int):
+        self.directory, self.port = directory, port
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "clusterctl", "smtp-sink", "--dir", str(self.directory),
+             "--port", str(self.port)], cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        wait_until(self._listening, timeout=20, what=f"the SMTP sink on port {self.port}")
+
+    def _listening(self) -> bool:
+        import socket
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(20)
+
+    def message_ids(self) -> Counter:
+        seen = Counter()
+        for path in self.directory.glob("*.eml"):
+            with open(path, "rb") as handle:
+                seen[message_from_binary_file(handle, policy=default_policy)["Message-ID"]] += 1
+        return seen
+
+
+class ChaosSystem(RunningSystem):
+    """``clusterctl run`` (real ``nameko run`` processes, supervised) on the private broker."""
+
+    def __init__(self, data_dir: Path, broker: PrivateBroker, sink: SmtpSink):
+        super().__init__(data_dir)
+        self.broker, self.sink = broker, sink
+
+    @property
+    def env(self) -> dict:
+        return dict(super().env, AMQP_URL=self.broker.amqp_url,
+                    RABBIT_MANAGEMENT_URL=self.broker.management_url,
+                    SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.sink.port))
+
+    def service_pids(self, service: str) -> list[int]:
+        """PIDs of the ``nameko run`` processes of ``service`` (its config file names it)."""
+        marker = str(self.data_dir / "run" / f"{service}.yaml").encode()
+        pids = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                args = cmdline.read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"nameko" in args and marker in args:
+                pids.append(int(cmdline.parent.name))
+        return pids
+
+    def signal_service(self, service: str, sig: int) -> int:
+        pids = self.service_pids(service)
+        assert len(pids) == 1, f"expected one {service} process, found {pids}"
+        os.kill(pids[0], sig)
+        return pids[0]
+
+    def wait_restarted(self, service: str, old_pid: int, timeout: float = 60) -> int:
+        """The supervisor restarts a service that died; wait for the new process to answer."""
+        pid = wait_until(lambda: next((p for p in self.service_pids(service) if p != old_pid), None),
+                         timeout=timeout, what=f"{service} to be restarted")
+        wait_until(lambda: self.health().get(service) == "ok", timeout=timeout,
+                   what=f"{service} to answer again")
+        return pid
+
+    def supervisor_restarts(self) -> int:
+        """How many times clusterctl's supervisor restarted a service that exited."""
+        return self.output.read_text("utf-8", "replace").count("; restarting it")
+
+    def health(self) -> dict:
+        return requests.get(f"{self.base}/health", timeout=10).json().get("services", {})
+
+    def _db(self, service: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{self.data_dir / (service + '.sqlite3')}?mode=ro", uri=True,
+                               timeout=30)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def stored_reports(self) -> dict[str, str]:
+        """event_id -> reported_at of every report in reporting's event store."""
+        with self._db("reporting") as conn:
+            return {r["event_id"]: r["reported_at"] for r in conn.execute(
+                "SELECT event_id, reported_at FROM reports")}
+
+    def in_force(self) -> dict[tuple, str]:
+        """(kind, subject, period, province) -> the event_id in force."""
+        with self._db("reporting") as conn:
+            return {(r["kind"], r["subject"], r["period"], r["province"]): r["event_id"]
+                    for r in conn.execute("SELECT * FROM current_reports")}
+
+    def rejections(self) -> int:
+        with self._db("reporting") as conn:
+            return conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0]
+
+    def queued_mails(self) -> list[dict]:
+        with self._db("notify") as conn:
+            return [dict(r) for r in conn.execute("SELECT * FROM mails")]
+
+    def indicator_value(self, indicator: str, period: str, province: str):
+        answer = self.get(f"/api/plans/{PLAN}/indicator-results", self.key(), period=period)
+        row = next(r for r in answer.json()["results"] if r["indicator"] == indicator)
+        return row["provinces"].get(province)
+
+    def publish(self, reports: dict[str, list[dict]], workdir: Path, copies: int = 1,
+                per_second: float = 0, background: bool = False, deadline_s: float = 240):
+        """Provinces publish ``reports`` from a process of their own (tests/reliability/provinces)."""
+        creds = self.credentials()
+        script = {"amqp_url": creds["amqp_url"], "copies": copies, "per_second": per_second,
+                  "deadline_s": deadline_s,
+                  "reports": reports,
+                  "users": {p: [creds["provinces"][p]["amqp_username"],
+                                creds["provinces"][p]["amqp_password"]] for p in reports}}
+        tag = uuid.uuid4().hex[:6]
+        script_path, result_path = workdir / f"script-{tag}.json", workdir / f"result-{tag}.json"
+        script_path.write_text(json.dumps(script, ensure_ascii=False), "utf-8")
+        proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.provinces",
+                                 str(script_path), str(result_path)], cwd=REPO_ROOT)
+        if background:
+            return proc, result_path
+        return finish_publishing(proc, result_path)
+
+
+def finish_publishing(proc: subprocess.Popen, result_path: Path, timeout: float = 300) -> dict:
+    proc.wait(timeout)
+    result = json.loads(result_path.read_text("utf-8"))
+    assert not result["errors"], result["errors"]
+    return result
+
+
+def indicator_report(province: str, indicator: str, period: str, value, reported_at: datetime) -> dict:
+    return {"event_id": str(uuid.uuid4()), "province": province, "indicator": indicator,
+            "period": period, "value": value, "reported_at": reported_at.isoformat()}
+
+
+def correction_stream(province: str, count: int, start: datetime | None = None,
+                      value_base: float = 1_000_000) -> list[dict]:
+    """``count`` reports cycling over the load indicators' quarters, each later than the last,
+    so the one in force for a key is the last sent for it."""
+    start = start or datetime(FY - 544, 10, 1, 9, 0, tzinfo=BANGKOK)
+    keys = [(i, q) for i in LOAD_INDICATORS for q in QUARTERS]
+    return [indicator_report(province, *keys[n % len(keys)], value_base + n,
+                             start + timedelta(seconds=n)) for n in range(count)]
+
+
+def expected_in_force(reports: list[dict]) -> dict[tuple, str]:
+    """DESIGN 3.3 precedence, computed independently: latest reported_at, then greater event_id."""
+    best: dict[tuple, dict] = {}
+    for r in reports:
+        key = ("indicator", r["indicator"], r["period"], r["province"])
+        current = best.get(key)
+        if current is None or (r["reported_at"], r["event_id"]) > (current["reported_at"], current["event_id"]):
+            best[key] = r
+    return {k: r["event_id"] for k, r in best.items()}
+
+
+def wait_stored(system: ChaosSystem, event_ids: set[str], timeout: float = 180) -> dict[str, str]:
+    def all_there():
+        stored = system.stored_reports()
+        return stored if event_ids <= stored.keys() else None
+    try:
+        return wait_until(all_there, timeout=timeout, interval=0.5, what="every report stored")
+    except AssertionError:
+        missing = event_ids - system.stored_reports().keys()
+        raise AssertionError(f"{len(missing)} of {len(event_ids)} confirmed reports never stored "
+                             f"(e.g. {sorted(missing)[:3]})") from None
+
+
+def count_report_outcome(system: ChaosSystem, sent: list[dict], baseline: set[str]) -> dict:
+    """lost / duplicated / wrongly in force, for the reports ``sent`` (all confirmed)."""
+    ids = [r["event_id"] for r in sent]
+    stored = wait_stored(system, set(ids))
+    new = set(stored) - baseline
+    in_force = system.in_force()
+    expected = expected_in_force(sent)
+    wrong = {k: (in_force.get(k), e) for k, e in expected.items() if in_force.get(k) != e}
+    return {"events": len(ids), "lost": len(set(ids) - set(stored)),
+            # The event store keys by event_id: a doubled effect would be a row we did not send.
+            "duplicated": len(ids) - len(set(ids)) + len(new - set(ids)),
+            "wrong_in_force": len(wrong), "wrong_examples": list(wrong.items())[:3]}
+
+
+def queue_depths(system: ChaosSystem) -> dict[str, int]:
+    return {name: q.get("messages", 0) for name, q in system.broker.queues(system.vhost).items()}
+
+
+def wait_quiet(system: ChaosSystem, timeout: float = 120) -> None:
+    """Every queue of ours drained (the parked queue aside)."""
+    wait_until(lambda: not {n: d for n, d in queue_depths(system).items() if d and n != "parked"},
+               timeout=timeout, interval=0.5, what="every queue to drain")

@@ -1,0 +1,42 @@
+"""The broker goes away while four provinces publish: nothing they were told was received is
+lost, nothing is applied twice, and the system carries on without anyone restarting it."""
+import time
+
+from .harness import PROVINCES, correction_stream, count_report_outcome, finish_publishing
+
+PER_PROVINCE = 300
+PER_SECOND = 25  # each province; the stream lasts ~12 s without the outage
+
+
+def test_broker_restarted_while_four_provinces_publish(chaos_system, workdir, record):
+    system = chaos_system
+    baseline = set(system.stored_reports())
+    restarts_before = system.supervisor_restarts()
+    sent = {p: correction_stream(p, PER_PROVINCE) for p in PROVINCES}
+    proc, result_path = system.publish(sent, workdir, per_second=PER_SECOND, background=True)
+    # Restart in the middle of the stream: some reports stored, most still to come.
+    deadline = time.monotonic() + 60
+    while len(system.stored_reports()) - len(baseline) < 100:
+        assert time.monotonic() < deadline, "the provinces' reports never started to arrive"
+        time.sleep(0.1)
+    away = system.broker.restart()
+    assert proc.poll() is None, "the provinces had finished before the broker went away"
+    result = finish_publishing(proc, result_path)
+    every = [r for reports in sent.values() for r in reports]
+    outcome = count_report_outcome(system, every, baseline)
+    record(fault="Broker restarted under load",
+           injected=f"a clean stop and start of the RabbitMQ node (away {away:.1f} s) while "
+                    f"{len(PROVINCES)} provinces published {PER_PROVINCE} reports each at "
+                    f"{PER_SECOND}/s",
+           events=outcome["events"], lost=outcome["lost"], duplicated=outcome["duplicated"],
+           observed=f"{result['reconnects']} publisher reconnects, {result['republished']} "
+                    "sends repeated after an unconfirmed publish; "
+                    f"{system.supervisor_restarts() - restarts_before} service restarts by the "
+                    f"supervisor; reports in force that break the precedence rule: "
+                    f"{outcome['wrong_in_force']}")
+    assert result["reconnects"] > 0, "the outage did not reach the publishers"
+    assert outcome["lost"] == 0 and outcome["duplicated"] == 0
+    assert outcome["wrong_in_force"] == 0, outcome["wrong_examples"]
+    # The system serves again without help: the HTTP API answers from the new views.
+    last = sent["TH-34"][-1]
+    assert system.indicator_value(last["indicator"], last["period"], "TH-34") == last["value"]
