@@ -28,6 +28,7 @@ from .credentials import ensure_credentials, write_private
 from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
                         load_sample_assets, load_sample_plan)
 from .settings import REPO_ROOT, Settings, redact
+from services.infra.logs import logging_config
 
 SERVICE_CLASSES = {
     "plans": "services.plans.service:PlansService",
@@ -151,12 +152,7 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
         "SMTP_PORT": settings.smtp_port,
         "SMTP_URL": settings.smtp_url or "",
         "CREDENTIALS_PATH": str(settings.credentials_path),
-        "LOGGING": {
-            "version": 1, "disable_existing_loggers": False,
-            "formatters": {"plain": {"format": f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"}},
-            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-            "root": {"level": "INFO", "handlers": ["console"]},
-        },
+        "LOGGING": logging_config(service),  # JSON lines, each with the event_id handled
     }
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
@@ -174,6 +170,20 @@ def write_service_configs(settings: Settings, creds: dict) -> dict[str, Path]:
 
 
 # ---- processes ----------------------------------------------------------------------------
+
+def readable_log_line(line: str) -> str:
+    """A service's JSON log line as "time level logger: message [event_id …]" and its traceback
+    indented below; any other line as it is."""
+    try:
+        entry = json.loads(line)
+        text = f"{entry['time']} {entry['level']} {entry['logger']}: {entry['message']}"
+    except (ValueError, TypeError, KeyError):
+        return line
+    if entry.get("event_id"):
+        text += f" [event_id {entry['event_id']}]"
+    trace = [f"    {part}" for part in str(entry.get("exc") or "").splitlines()]
+    return "\n".join([text, *trace])
+
 
 def _child_setup() -> None:
     os.setsid()
@@ -193,7 +203,8 @@ class Supervisor:
 
     def start(self, name: str, argv: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # UTF-8 whatever the locale: the services' JSON lines keep Thai as written
+        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
         self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, cwd=REPO_ROOT, env=env,
                                             preexec_fn=_child_setup)
@@ -207,11 +218,13 @@ class Supervisor:
         return {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
 
     def log_tail(self, name: str, lines: int = 15) -> str:
+        """The last lines of a process's log, readable (a crash before its logging was set up
+        leaves plain lines: they are shown as they are)."""
         try:
             text = (self.log_dir / f"{name}.log").read_text("utf-8", "replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(readable_log_line(line) for line in text.splitlines()[-lines:])
 
     def stop_all(self, timeout: float = 20) -> None:
         """SIGTERM in stages - the gateway (no new requests), then the services, the SMTP sink
@@ -241,7 +254,10 @@ class Supervisor:
 
 
 def nameko_argv(config: Path, service: str) -> list[str]:
-    return [sys.executable, "-m", "nameko", "run", "--config", str(config), SERVICE_CLASSES[service]]
+    # -W: eventlet's deprecation notice (known: NOTES-nameko), which `nameko run` triggers before
+    # the logging is configured, would be the only lines of the log that are not JSON.
+    return [sys.executable, "-W", "ignore::Warning:nameko.cli.commands", "-m", "nameko", "run",
+            "--config", str(config), SERVICE_CLASSES[service]]
 
 
 # ---- start-up -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from services.contracts import topology
 
 from services.contracts.periods import PeriodError, parse_period
+from services.infra.logs import LogContext
 
 from . import access, auth, dashboard, exports, metrics
 from .auth import ApiKeys, AuthError
@@ -138,6 +139,7 @@ def endpoint(handler):
 class GatewayService(DashboardPages):
     name = "gateway"
 
+    log_context = LogContext()  # each line a worker logs carries the id of what it handles
     keys = ApiKeys()
     config = Config()
     plans = RpcProxy("plans")

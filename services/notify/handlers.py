@@ -81,7 +81,9 @@ def queue_mail(store, template: str, payload: dict, public_url: str,
             continue
         mail = domain.render(template, payload, recipient, public_url, directory)
         (held if preference["delivery"] == "daily_digest" else immediate).append(mail)
-    return store.enqueue(immediate, now) + store.enqueue(held, now, status="held")
+    queued = store.enqueue(immediate, now) + store.enqueue(held, now, status="held")
+    log.info("%s: %d new mail(s) for %d recipient(s)", template, queued, len(recipients))
+    return queued
 
 
 PREFERENCES = "preferences"

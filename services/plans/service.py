@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.infra.logs import LogContext
 from services.infra.messaging import Topology, dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
@@ -17,6 +18,7 @@ from .store import open_store
 class PlansService:
     name = "plans"
 
+    log_context = LogContext()  # each line a worker logs carries the id of what it handles
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     dispatch = dispatcher()

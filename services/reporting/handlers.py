@@ -13,6 +13,7 @@ from services.contracts.events import PlanPublished
 from services.contracts.periods import PeriodError, parse_period
 from services.contracts.reports import describe_errors
 from services.contracts.topology import INTAKE_QUEUE_NAME
+from services.infra.logs import bound_event_id
 from services.infra.messaging import RawMessage
 
 from . import domain
@@ -29,12 +30,19 @@ def handle_intake(store, message: RawMessage, user_prefix: str = "",
     kind = domain.check_envelope(sender, message.routing_key, message.content_type)
     outcome = kind if isinstance(kind, domain.Rejection) else \
         domain.parse_body(message.body, kind, sender, message.message_id)
-    if isinstance(outcome, dict):
-        outcome = domain.match_plan(kind, outcome, store.plans())
-    if isinstance(outcome, domain.Rejection):
-        reject(store, sender, message, outcome, now)
-        return "rejected"
-    return accept(store, sender, outcome, now)
+    # Every line about this report carries its id: the body's once read, else the message_id.
+    body_event_id = outcome.get("event_id") if isinstance(outcome, dict) else \
+        outcome.report_event_id
+    with bound_event_id(body_event_id or message.message_id):
+        if isinstance(outcome, dict):
+            outcome = domain.match_plan(kind, outcome, store.plans())
+        if isinstance(outcome, domain.Rejection):
+            reject(store, sender, message, outcome, now)
+            return "rejected"
+        result = accept(store, sender, outcome, now)
+        log.info("%s %s report from %s: %s", result, outcome.kind, sender.username,
+                 " ".join(filter(None, (outcome.subject, outcome.period))))
+        return result
 
 
 def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.Rejection,

@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.contracts import topology
+from services.infra.logs import LogContext
 from services.infra.messaging import RawMessage, Topology, dispatcher, on_event, raw_consumer
 from services.infra.outbox import relay
 from services.infra.storage import Storage
@@ -19,6 +20,7 @@ from .store import open_store
 class ReportingService:
     name = "reporting"
 
+    log_context = LogContext()  # each line a worker logs carries the id of what it handles
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     config = Config()

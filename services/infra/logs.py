@@ -1,0 +1,101 @@
+"""Structured logs: one JSON object per line, each with the ``event_id`` being handled.
+
+- ``logging_config(service)``: nameko's ``LOGGING`` for a service process (``clusterctl`` writes
+  it into each service's config): JSON lines on stderr with ``time`` (ISO 8601, UTC),
+  ``service``, ``level``, ``logger``, ``message``, ``event_id``, ``call_id`` and ``exc`` (the
+  traceback, when there is one). Thai stays Thai (no ``\\u`` escapes).
+- ``LogContext``: a DependencyProvider that binds, for the whole of a worker, the id of what it
+  handles - an event's ``event_id``, a raw message's ``message_id`` - and the worker's call id,
+  and clears both when the worker ends. RPC, HTTP and timer workers have ``event_id`` null.
+- ``bound_event_id(...)``: narrows the id inside a worker once a better one is known (the
+  reporting intake, after parsing the body); ``ContextFilter`` copies both ids onto every record.
+
+Each eventlet greenthread is a greenlet with its own ``contextvars`` context (greenlet >= 1.0),
+so workers running side by side never see each other's ids, and lines logged outside any worker
+(start-up, consumers, the broker connection) carry ``event_id`` null.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+from pythonjsonlogger.json import JsonFormatter
+
+EVENT_ID: ContextVar[str | None] = ContextVar("event_id", default=None)
+CALL_ID: ContextVar[str | None] = ContextVar("call_id", default=None)
+MAX_ID_CHARS = 200  # an id read from an untrusted body is cut: it is repeated on every line
+
+FIELDS = ["time", "service", "levelname", "name", "message", "event_id", "call_id"]
+RENAMED = {"levelname": "level", "name": "logger", "exc_info": "exc", "stack_info": "stack"}
+
+
+def json_formatter(service: str) -> JsonFormatter:
+    # "time" and "service" are listed to keep their place at the front of each line; their
+    # values come from the timestamp and the static field.
+    return JsonFormatter(FIELDS, rename_fields=RENAMED, static_fields={"service": service},
+                         timestamp="time", json_ensure_ascii=False)
+
+
+class ContextFilter(logging.Filter):
+    """Puts the ``event_id`` and ``call_id`` of the running worker on every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.setdefault("event_id", EVENT_ID.get())
+        record.__dict__.setdefault("call_id", CALL_ID.get())
+        return True
+
+
+def logging_config(service: str, level: str = "INFO") -> dict:
+    """nameko's ``LOGGING`` (a ``logging.config.dictConfig``) for one service process."""
+    return {
+        "version": 1, "disable_existing_loggers": False,
+        "filters": {"context": {"()": f"{__name__}.ContextFilter"}},
+        "formatters": {"json": {"()": f"{__name__}.json_formatter", "service": service}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                                 "filters": ["context"]}},
+        "root": {"level": level, "handlers": ["console"]},
+    }
+
+
+def _id(value) -> str | None:
+    return str(value)[:MAX_ID_CHARS] if value not in (None, "") else None
+
+
+def handled_event_id(worker_ctx) -> str | None:
+    """The id of the message a worker handles: an event's ``event_id``, a raw message's
+    ``message_id``; None for RPC, HTTP and timers."""
+    if not isinstance(worker_ctx.entrypoint, Consumer) or not worker_ctx.args:
+        return None
+    handled = worker_ctx.args[0]
+    if isinstance(handled, dict):
+        return _id(handled.get("event_id"))
+    return _id(getattr(handled, "message_id", None))
+
+
+@contextmanager
+def bound_event_id(event_id):
+    """Lines logged in the block carry ``event_id`` (a falsy one leaves the current id)."""
+    token = EVENT_ID.set(_id(event_id)) if _id(event_id) else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            EVENT_ID.reset(token)
+
+
+class LogContext(DependencyProvider):
+    """Binds the handled message's id and the call id to every line a worker logs."""
+
+    def worker_setup(self, worker_ctx):
+        EVENT_ID.set(handled_event_id(worker_ctx))
+        CALL_ID.set(worker_ctx.call_id)
+
+    def worker_teardown(self, worker_ctx):
+        EVENT_ID.set(None)
+        CALL_ID.set(None)
+
+    def get_dependency(self, worker_ctx):
+        return None
