@@ -68,7 +68,8 @@ class PrivateBroker:
             (self.base / "rabbitmq.conf").write_text(
                 f"listeners.tcp.default = {self.amqp_port}\n"
                 f"management.tcp.port = {self.management_port}\n"
-                "management.tcp.ip = 127.0.0.1\n")
+                "management.tcp.ip = 127.0.0.1\n"
+                "collect_statistics_interval = 1000\n")  # fresh queue figures for the report
             subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
         subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -117,6 +118,15 @@ class PrivateBroker:
             deadline = time.monotonic() + 30
             while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
+
+    def unacknowledged(self, vhost: str, queue: str) -> int:
+        """Deliveries handed to consumers and not yet acknowledged, as the node sees them now
+        (rabbitmqctl asks the queue itself; the management figures lag by seconds)."""
+        out = subprocess.run(["rabbitmqctl", "-n", self.node, "-q", "list_queues", "-p", vhost,
+                              "name", "messages_unacknowledged", "--no-table-headers"],
+                             env=self._env(), capture_output=True, text=True, timeout=30).stdout
+        return next((int(line.split()[1]) for line in out.splitlines()
+                     if line.split() and line.split()[0] == queue), 0)
 
     def queues(self, vhost: str) -> dict[str, dict]:
         answer = requests.get(f"{self.management_url}/api/queues/{requests.utils.quote(vhost, safe='')}",

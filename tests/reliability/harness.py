@@ -7,6 +7,7 @@ exactly once (its Message-ID is stable, so a resend would show as a second file 
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -179,11 +180,13 @@ def indicator_report(province: str, indicator: str, period: str, value, reported
             "period": period, "value": value, "reported_at": reported_at.isoformat()}
 
 
-def correction_stream(province: str, count: int, start: datetime | None = None,
-                      value_base: float = 1_000_000) -> list[dict]:
-    """``count`` reports cycling over the load indicators' quarters, each later than the last,
-    so the one in force for a key is the last sent for it."""
-    start = start or datetime(FY - 544, 10, 1, 9, 0, tzinfo=BANGKOK)
+_streams = itertools.count()
+
+
+def correction_stream(province: str, count: int, value_base: float = 1_000_000) -> list[dict]:
+    """``count`` reports cycling over the load indicators' quarters, each later than the last
+    (and than any earlier stream's), so the one in force for a key is the last sent for it."""
+    start = datetime(FY - 544, 10, 1, 9, 0, tzinfo=BANGKOK) + timedelta(hours=next(_streams))
     keys = [(i, q) for i in LOAD_INDICATORS for q in QUARTERS]
     return [indicator_report(province, *keys[n % len(keys)], value_base + n,
                              start + timedelta(seconds=n)) for n in range(count)]
@@ -224,6 +227,42 @@ def count_report_outcome(system: ChaosSystem, sent: list[dict], baseline: set[st
             # The event store keys by event_id: a doubled effect would be a row we did not send.
             "duplicated": len(ids) - len(set(ids)) + len(new - set(ids)),
             "wrong_in_force": len(wrong), "wrong_examples": list(wrong.items())[:3]}
+
+
+def off_target_reports(provinces=PROVINCES, indicator: str = "NE2-3.1") -> list[dict]:
+    """One report per province and quarter of the plan's past years, each the first for its key
+    and each leaving the cluster's mean far below target: every one raises an off-target fact."""
+    keys = [(p, f"FY{fy}-Q{q}") for fy in range(2566, 2570) for q in range(1, 5) for p in provinces]
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=BANGKOK)
+    return [indicator_report(p, indicator, period, 10.0, start + timedelta(seconds=n))
+            for n, (p, period) in enumerate(keys)]
+
+
+def off_target_fact_id(report: dict) -> str:
+    from services.reporting.domain import EVENT_NAMESPACE  # the fact's id is derived, not random
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['event_id']}"))
+
+
+def count_mail_outcome(system: ChaosSystem, fact_ids: set[str], timeout: float = 180) -> dict:
+    """Every fact mailed, every mail at the SMTP server exactly once (by Message-ID)."""
+    def settled():
+        mails = [m for m in system.queued_mails() if m["event_id"] in fact_ids]
+        if {m["event_id"] for m in mails} != fact_ids or any(m["status"] != "sent" for m in mails):
+            return None
+        return mails
+    try:
+        mails = wait_until(settled, timeout=timeout, interval=0.5, what="every fact mailed")
+    except AssertionError:
+        mails = [m for m in system.queued_mails() if m["event_id"] in fact_ids]
+        pending = Counter(m["status"] for m in mails)
+        raise AssertionError(f"{len(fact_ids - {m['event_id'] for m in mails})} of {len(fact_ids)} "
+                             f"facts have no mail; mails by status: {dict(pending)}") from None
+    at_server = system.sink.message_ids()
+    per_fact = Counter(m["event_id"] for m in mails)
+    return {"events": len(fact_ids), "mails": len(mails),
+            "lost": sum(1 for m in mails if at_server[m["message_id"]] == 0),
+            "duplicated": sum(max(0, at_server[m["message_id"]] - 1) for m in mails),
+            "recipients_per_fact": sorted(set(per_fact.values()))}
 
 
 def queue_depths(system: ChaosSystem) -> dict[str, int]:
