@@ -63,10 +63,21 @@ def identify_sender(user_id: str | None, routing_key: str, user_prefix: str = ""
     return Sender(None, code if code and PROVINCE_CODE.match(code) else None)
 
 
-def rejection_id(sender: Sender, body: bytes) -> str:
-    """Same sender and same bytes -> same rejection: a redelivery is not a second rejection."""
+def rejection_id(sender: Sender, body: bytes, envelope: tuple = ()) -> str:
+    """Same sender, same bytes and same envelope (routing key, content type, message id) -> same
+    rejection: a redelivery is not a second rejection, but the same body sent again with another
+    envelope (e.g. its content type fixed) is another message, with its own reason."""
     digest = hashlib.sha256(body).hexdigest()
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"rejection:{sender.username}:{sender.province}:{digest}"))
+    name = f"rejection:{sender.username}:{sender.province}:{digest}"
+    if envelope:
+        name += ":" + json.dumps(list(envelope))
+    return str(uuid.uuid5(EVENT_NAMESPACE, storable(name)))
+
+
+def storable(text: str | None) -> str | None:
+    """Text from the wire as it can be stored and mailed: py-amqp decodes routing keys and
+    properties with 'surrogatepass', so a lone surrogate becomes its ``\\udXXX`` escape."""
+    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def utc_key(moment: datetime) -> str:
@@ -116,8 +127,15 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
                          kind=kind)
     except RecursionError:
         return Rejection("JSON nested too deeply; a report is one flat object", kind=kind)
+    except ValueError as exc:  # an integer of more than 4300 digits (Python's int limit)
+        return Rejection(f"malformed JSON: a number is too long ({str(exc).split(';')[0]})",
+                         kind=kind)
     if not isinstance(data, dict):
         return Rejection(f"body must be a JSON object, got {type(data).__name__}", kind=kind)
+    surrogate = _unpaired_surrogate(data)
+    if surrogate:
+        return Rejection(f"body has an unpaired UTF-16 surrogate escape ({surrogate}) in a string; "
+                         "send valid Unicode text", kind=kind)
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
     try:
         report = REPORT_SCHEMAS[kind]().load(data)
@@ -133,6 +151,24 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
         return Rejection(f"message_id {message_id!r} differs from the body's event_id "
                          f"{report['event_id']}; set message_id to the event_id", report["event_id"], kind)
     return report
+
+
+def _unpaired_surrogate(data) -> str | None:
+    """``"\\ud800"`` is valid JSON but no text: it cannot be stored or mailed. The first one
+    found (as ``\\uXXXX``), walking keys and values without recursion."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            for char in item:
+                if 0xD800 <= ord(char) <= 0xDFFF:
+                    return f"\\u{ord(char):04x}"
+    return None
 
 
 def _same_uuid(text: str, event_id: str) -> bool:

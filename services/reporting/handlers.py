@@ -47,15 +47,17 @@ def handle_intake(store, message: RawMessage, user_prefix: str = "",
 
 def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.Rejection,
            now: datetime) -> None:
+    storable = domain.storable  # envelope text may hold lone surrogates (see domain.storable)
     record = {
-        "rejection_id": domain.rejection_id(sender, message.body),
+        "rejection_id": domain.rejection_id(sender, message.body, (
+            message.routing_key, message.content_type, message.message_id)),
         "province": sender.province,
-        "sender": sender.username or f"(no user_id; routing key {message.routing_key})",
-        "event_id": rejection.report_event_id,
-        "kind": rejection.kind,
-        "reason": rejection.reason,
+        "sender": storable(sender.username or f"(no user_id; routing key {message.routing_key})"),
+        "event_id": storable(rejection.report_event_id),
+        "kind": storable(rejection.kind),
+        "reason": storable(rejection.reason),
         "received_at": now.isoformat(),
-        "routing_key": message.routing_key,
+        "routing_key": storable(message.routing_key),
         # an oversized body is kept in part (the operator sees what it was, not 50 MB of it)
         "raw_body": message.body if len(message.body) <= domain.MAX_KEPT_BYTES else
         message.body[:domain.MAX_KEPT_BYTES] + f"\n[... cut: {len(message.body):,} bytes in all]".encode(),
