@@ -120,10 +120,14 @@ class PrivateBroker:
                 time.sleep(0.1)
 
     def unacknowledged(self, vhost: str, queue: str) -> int:
-        """Deliveries handed to consumers and not yet acknowledged, as the node sees them now
-        (rabbitmqctl asks the queue itself; the management figures lag by seconds)."""
+        """Deliveries handed to consumers and not yet acknowledged."""
+        return self.queue_figure(vhost, queue, "messages_unacknowledged")
+
+    def queue_figure(self, vhost: str, queue: str, field: str) -> int:
+        """One figure of a queue as the node sees it now (rabbitmqctl asks the queue itself;
+        the management API's figures lag by seconds)."""
         out = subprocess.run(["rabbitmqctl", "-n", self.node, "-q", "list_queues", "-p", vhost,
-                              "name", "messages_unacknowledged", "--no-table-headers"],
+                              "name", field, "--no-table-headers"],
                              env=self._env(), capture_output=True, text=True, timeout=30).stdout
         return next((int(line.split()[1]) for line in out.splitlines()
                      if line.split() and line.split()[0] == queue), 0)

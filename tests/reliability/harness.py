@@ -226,7 +226,8 @@ def count_report_outcome(system: ChaosSystem, sent: list[dict], baseline: set[st
     return {"events": len(ids), "lost": len(set(ids) - set(stored)),
             # The event store keys by event_id: a doubled effect would be a row we did not send.
             "duplicated": len(ids) - len(set(ids)) + len(new - set(ids)),
-            "wrong_in_force": len(wrong), "wrong_examples": list(wrong.items())[:3]}
+            "wrong_in_force": len(wrong), "wrong_examples": list(wrong.items())[:3],
+            "expected": expected}
 
 
 def off_target_reports(provinces=PROVINCES, indicator: str = "NE2-3.1") -> list[dict]:
