@@ -66,10 +66,22 @@ class TransientFailure(Exception):
 
 
 def build_message(mail: dict, sender: str, now: datetime) -> EmailMessage:
+    """The message of one mail to one address. Text from reports, plans and assets reaches only
+    the Subject (on one line: every run of whitespace, CR and LF included, becomes a space) and
+    the body; an address that is not exactly one mailbox is refused (ValueError), never sent."""
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = mail["to_addr"]
-    msg["Subject"] = " ".join(mail["subject"].split())  # no CR/LF from report text in a header
+    msg["To"] = mail["to_addr"]  # the email package itself refuses CR/LF in a header value
+    if len(msg["To"].addresses) != 1 or msg["To"].addresses[0].addr_spec != mail["to_addr"].strip():
+        raise ValueError(f"the recipient {mail['to_addr']!r} is not exactly one address")
+    subject = " ".join(mail["subject"].split())  # no CR/LF from report text in a header
+    msg["Subject"] = subject
+    if str(msg["Subject"]) != subject:
+        # The email package decoded an RFC 2047 encoded word in the text ("=?utf-8?q?=0D=0ABcc:…?=")
+        # and would write what it decodes to - CR/LF included - raw into the header (CPython
+        # gh-121650, fixed only in later releases): keep the text as written, defanged.
+        del msg["Subject"]
+        msg["Subject"] = subject.replace("=?", "= ?")
     msg["Message-ID"] = mail["message_id"]
     msg["Date"] = format_datetime(now)
     msg["Content-Language"] = "th, en"
@@ -95,7 +107,8 @@ def send(mail: dict, relay: Relay, sender: str, now: datetime, timeout: float = 
                 smtp.starttls(context=ssl.create_default_context())
             if relay.username:
                 smtp.login(relay.username, relay.password)
-            smtp.send_message(message)
+            # The envelope names the one intended recipient, whatever the headers say.
+            smtp.send_message(message, to_addrs=[mail["to_addr"]])
     except smtplib.SMTPResponseException as exc:  # login refused (535) is one: a 5xx, permanent
         text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
         if 500 <= exc.smtp_code < 600:

@@ -30,6 +30,7 @@ class Scripted:
 
     def __init__(self, replies=()):
         self.replies, self.received, self.attempts = list(replies), [], 0
+        self.envelopes = []  # (MAIL FROM, RCPT TOs) of each received marked mail
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=policy.default)
@@ -39,6 +40,7 @@ class Scripted:
         if self.replies:
             return self.replies.pop(0)
         self.received.append(message)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
 
@@ -145,3 +147,25 @@ def test_a_daily_digest_gathers_held_mails_and_a_muted_rule_sends_nothing(
     assert digest["To"] == SISAKET_FOCAL and "สรุปการแจ้งเตือนประจำวัน" in digest["Subject"]
     text = digest.get_body(("plain",)).get_content()
     assert "เหตุผลที่หนึ่ง" in text and "เหตุผลที่สอง" in text
+
+
+def test_report_text_with_cr_lf_and_encoded_words_adds_no_header_and_no_recipient(
+        container_factory, config_for, rabbit_config, smtp_server):
+    """A reason carrying "\\r\\nBcc: …" and an RFC 2047 word that decodes to it: the server gets
+    one envelope recipient, the focal contact, and the mail no header beyond the usual."""
+    server, port = smtp_server()
+    start(container_factory, config_for, port)
+    dispatch = event_dispatcher(rabbit_config)
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        event = rejected("=?utf-8?q?=0D=0ABcc:_evil@attacker.example?= x\r\nBcc: evil2@attacker.example"
+                         "\r\n\r\nforged body")
+        dispatch("reporting", "report_rejected", event)
+        wait_until(lambda: server.received, timeout=30, what="the mail delivered")
+    [mail], [(mail_from, rcpt_tos)] = server.received, server.envelopes
+    assert rcpt_tos == [SISAKET_FOCAL]
+    assert set(mail.keys()) == {"From", "To", "Subject", "Message-ID", "Date", "MIME-Version",
+                                "Content-Type"}
+    assert [a.addr_spec for a in mail["To"].addresses] == [SISAKET_FOCAL]
+    assert "\n" not in mail["Subject"] and "\r" not in mail["Subject"]
+    assert "forged body" in mail.get_body(("plain",)).get_content()  # in the body, as text
