@@ -54,15 +54,16 @@ def register(store, document: dict, actor: domain.Actor, now: datetime | None = 
 
 def import_assets(store, data: bytes, fmt: str, actor: domain.Actor,
                   now: datetime | None = None) -> dict:
-    """Register every asset of a sheet, or none: ``{"registered": [codes]}`` or
-    ``{"problems": [{row, column, message}]}`` naming every bad cell and row."""
+    """Register every asset of a sheet, or none: ``{"registered": [codes]}``,
+    ``{"problems": [{row, column, message}]}`` naming every bad cell and row, or
+    ``{"forbidden": why}`` when the actor may not register some row's asset (as for one asset)."""
     now = now or datetime.now(timezone.utc)
     try:
         documents, problems = workbook.to_documents(workbook.read_rows(data, fmt))
     except workbook.SheetError as exc:
         return {"problems": [vars(p) for p in exc.problems]}
     projects, config, seen = store.projects(), settings(store), {}
-    registrations = []
+    registrations, refused = [], []
     for row, document in documents:
         code = document.get("code")
         if code in seen:
@@ -74,8 +75,12 @@ def import_assets(store, data: bytes, fmt: str, actor: domain.Actor,
             continue
         try:
             registrations.append(domain.new_asset(document, projects, actor, now, config))
+        except domain.NotAllowed as exc:
+            refused.append(f"row {row}: {exc}")
         except domain.AssetError as exc:
             problems.append(workbook.CellProblem(row, None, str(exc)))
+    if refused:
+        return {"forbidden": "; ".join(refused)}
     if not documents and not problems:
         problems.append(workbook.CellProblem(None, None, "the sheet has no asset rows"))
     if problems:

@@ -512,6 +512,8 @@ class GatewayService(DashboardPages):
             raise ApiError(400, "bad_request", "send the sheet as the request body")
         result = call(self.assets, "import_assets", base64.b64encode(data).decode("ascii"), fmt,
                       self._actor(principal), timeout=60)
+        if "forbidden" in result:
+            raise access.forbidden(result["forbidden"])
         if "problems" in result:
             return json_response({"error": {"code": "invalid_sheet", "message":
                                             f"{len(result['problems'])} problem(s); nothing was "

@@ -97,10 +97,15 @@ def preferences(store, scope: tuple[str, str | None]) -> dict:
 
 
 def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict) -> dict:
-    if agency not in store.directory()["agencies"]:
+    """Only the agency itself, its cluster's OSM or the admin changes how it is mailed (a
+    province key sees its province's agencies' preferences, but changes none)."""
+    agencies = store.directory()["agencies"]
+    if agency not in agencies:
         raise RuleError(f"unknown agency {agency!r}")
-    if agency not in _agencies_in_scope(store, scope):
-        raise PreferenceForbidden(f"{scope[0]} {scope[1] or ''} may not change {agency}'s "
+    role, code = scope
+    if not (role == "admin" or (role == "osm" and agencies[agency].get("cluster") == code)
+            or (role == "agency" and agency == code)):
+        raise PreferenceForbidden(f"{role} {code or ''} may not change {agency}'s "
                                   "preferences; the agency itself, its cluster's OSM or the admin may")
     try:
         preference = domain.check_preference(raw)

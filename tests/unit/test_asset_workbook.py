@@ -36,6 +36,15 @@ def test_a_good_sheet_registers_every_row(tmp_path):
                                         "latitude": None, "longitude": None}
 
 
+def test_a_sheet_with_a_row_the_actor_may_not_register_is_refused_whole(tmp_path):
+    """As for one asset: a permission refusal (403), not a bad cell (400); nothing registered."""
+    s = store(tmp_path)
+    mine = GOOD.replace("A-1,", "A-2,").replace("NE2-67-001", "NE2-67-004")  # sisaket-commerce's
+    result = handlers.import_assets(s, sheet(GOOD, mine), "csv", Actor("agency", "sisaket-commerce"), NOW)
+    assert set(result) == {"forbidden"} and result["forbidden"].startswith("row 2: agency:sisaket-commerce")
+    assert s.list() == []
+
+
 def test_a_bad_sheet_names_every_bad_row_and_registers_nothing(tmp_path):
     s = store(tmp_path)
     bad_number = GOOD.replace("A-1,", "A-2,").replace(",250000,", ",สองแสน,")
