@@ -33,6 +33,8 @@ from services.contracts.plans import (AGENCY_KINDS, AGENCY_ROLES, AGGREGATIONS, 
                                       DIRECTIONS, FREQUENCIES, PLAN_STATUSES, PROJECT_STATUSES,
                                       QUARTERS, PlanSchema)
 
+from services.infra.files import UNPACK_ERRORS, UnpackTooLarge, check_unpacked_size
+
 from .domain import PlanError
 
 MAX_UNPACKED = 64 * 1024 * 1024  # bytes a workbook may unpack to; a plan is far smaller
@@ -1116,12 +1118,17 @@ def _zip_members(data: bytes, form: str) -> zipfile.ZipFile:
             "'Excel Workbook (.xlsx)' without a password"))])
     try:
         archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
-            raise WorkbookError([CellProblem("", None, None, "the file unpacks to more than "
-                                                             f"{MAX_UNPACKED // 2**20} MB")])
-        return archive
     except zipfile.BadZipFile:
-        pass
+        archive = None
+    if archive is not None:
+        try:
+            check_unpacked_size(archive, MAX_UNPACKED)  # counted by unpacking: sizes can lie
+        except UnpackTooLarge as exc:
+            raise WorkbookError([CellProblem("", None, None, str(exc))]) from None
+        except UNPACK_ERRORS as exc:
+            raise WorkbookError([CellProblem("", None, None, "the file cannot be unpacked "
+                                                             f"({type(exc).__name__}: {exc})")]) from None
+        return archive
     expected = ("an Excel workbook (.xlsx)" if form == "xlsx"
                 else "a ZIP file holding one CSV file per sheet")
     hint = ""
