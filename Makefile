@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup clean-venv
+.PHONY: run test setup reliability clean-venv
 
 run: setup
 	@$(PY) -m clusterctl run
@@ -13,6 +13,10 @@ run: setup
 test:
 	@PYTHON="$(PYTHON)" VENV="$(VENV)" WITH_BROWSER=1 bash deploy/setup.sh
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fault-injection suite alone, rewriting docs/reliability.md from what it observed.
+reliability: setup
+	@RELIABILITY_REPORT=docs/reliability.md $(PY) -m pytest tests/reliability -v $(PYTEST_ARGS)
 
 setup:
 	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash deploy/setup.sh

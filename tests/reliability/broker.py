@@ -94,21 +94,22 @@ class PrivateBroker:
 
     def restart(self) -> float:
         """A clean stop and start of the node; returns how long it was away, in seconds."""
+        return self._down_and_up(self.stop)
+
+    def kill_and_start(self) -> float:
+        """The node dies at once (no clean shutdown of its queues) and is started again."""
+        return self._down_and_up(self.kill)
+
+    def _down_and_up(self, take_down) -> float:
         began = time.monotonic()
-        self.stop()
+        take_down()
         self.restarts += 1
         self.start()
         return time.monotonic() - began
 
     def beam_pid(self) -> int | None:
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                args = cmdline.read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if args and args[0].endswith(b"beam.smp") and self.node.encode() in args:
-                return int(cmdline.parent.name)
-        return None
+        return next((pid for pid, env in _beam_processes() if env.get("RABBITMQ_NODENAME") == self.node),
+                    None)
 
     def kill(self) -> None:
         """The node's VM dies at once (SIGKILL): no clean shutdown of its queues."""
@@ -139,9 +140,35 @@ class PrivateBroker:
         return {q["name"]: q for q in answer.json()}
 
     def destroy(self) -> None:
-        if self.beam_pid():
-            try:
-                self.stop()
-            except subprocess.TimeoutExpired:
-                self.kill()
+        try:
+            self.stop()
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()  # whatever a stop left running
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _beam_processes():
+    """(pid, environment) of every Erlang VM running RabbitMQ on this machine."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if not cmdline.read_bytes().split(b"\0")[0].endswith(b"beam.smp"):
+                continue
+            raw = (cmdline.parent / "environ").read_bytes()
+        except (OSError, IndexError):
+            continue
+        env = dict(item.split("=", 1) for item in raw.decode("utf-8", "replace").split("\0") if "=" in item)
+        yield int(cmdline.parent.name), env
+
+
+def reap_orphans() -> list[int]:
+    """Kill private nodes an aborted earlier run left behind: ours by name and directory, and
+    their directory gone. Never the shared broker, never another run's live node."""
+    killed = []
+    for pid, env in _beam_processes():
+        base = env.get("RABBITMQ_MNESIA_BASE", "")
+        if (env.get("RABBITMQ_NODENAME", "").startswith("chaos-")
+                and "/cluster-planning-chaos-" in base and not Path(base).exists()):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+    return killed

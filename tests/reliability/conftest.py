@@ -13,7 +13,7 @@ import pytest
 
 from clusterctl.settings import REPO_ROOT
 
-from .broker import PrivateBroker, unavailable_reason
+from .broker import PrivateBroker, reap_orphans, unavailable_reason
 from .harness import ChaosSystem, SmtpSink
 from tests.support.system import free_port
 
@@ -25,6 +25,7 @@ def chaos_broker():
     reason = unavailable_reason()
     if reason:
         pytest.skip(reason)
+    reap_orphans()
     broker = PrivateBroker()
     try:
         broker.start()

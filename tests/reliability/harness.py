@@ -196,11 +196,80 @@ def expected_in_force(reports: list[dict]) -> dict[tuple, str]:
     """DESIGN 3.3 precedence, computed independently: latest reported_at, then greater event_id."""
     best: dict[tuple, dict] = {}
     for r in reports:
-        key = ("indicator", r["indicator"], r["period"], r["province"])
+        key = (("project", r["project"], "", r["province"]) if "project" in r else
+               ("indicator", r["indicator"], r["period"], r["province"]))
         current = best.get(key)
         if current is None or (r["reported_at"], r["event_id"]) > (current["reported_at"], current["event_id"]):
             best[key] = r
     return {k: r["event_id"] for k, r in best.items()}
+
+
+def cluster_plan(sample: dict, cluster: str, provinces: list[str]) -> dict:
+    """A plan for ``cluster`` shaped like the sample: its five issues and twelve indicators
+    (renamed, every province reporting each), one project of FY2567 in every province, an OSM
+    and one provincial office responsible for everything."""
+    office = {"code": f"{cluster}-office", "name_th": "สำนักงานจังหวัด (ทดสอบ)",
+              "name_en": "Provincial office (test)", "province": provinces[0],
+              "kind": "provincial_office", "emails": [f"office@{cluster}.example"],
+              "roles": ["responsible", "implementing"], "language": "th"}
+    osm = {**office, "code": f"osm-{cluster}", "name_th": "สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัด",
+           "name_en": "Office of Strategy Management", "kind": "osm",
+           "emails": [f"osm@{cluster}.example"], "roles": ["osm"]}
+    issues = []
+    for issue in sample["issues"]:
+        indicators = []
+        for source in issue["indicators"]:
+            indicator = {k: v for k, v in source.items() if k not in ("provinces", "weight")}
+            indicator.update(code=source["code"].replace("NE2", cluster),
+                             responsible_agency=office["code"],
+                             data_source={**source["data_source"], "agency": office["code"]})
+            indicators.append(indicator)
+        issues.append({**issue, "indicators": indicators})
+    project = {**sample["projects"][0], "code": f"{cluster}-67-001", "provinces": provinces,
+               "implementing_agency": office["code"],
+               "indicators": [issues[0]["indicators"][0]["code"]], "issue": issues[0]["number"]}
+    return {**{k: sample[k] for k in ("title_th", "title_en", "start_fy", "end_fy",
+                                      "vision_th", "vision_en")},
+            "id": f"{cluster}-2566-2570", "cluster": cluster, "provinces": provinces,
+            "issues": issues, "projects": [project], "agencies": [osm, office]}
+
+
+def fiscal_year_reports(plan: dict, fy: int, reported_from: datetime) -> dict[str, list[dict]]:
+    """Every report each province of ``plan`` owes for fiscal year ``fy``, on target (so nothing
+    is mailed): each indicator period once and each quarterly value corrected once, and each
+    project of the year's progress every quarter, fully disbursed."""
+    by_province: dict[str, list[dict]] = {p: [] for p in plan["provinces"]}
+    clock = itertools.count()
+
+    def at() -> str:
+        return (reported_from + timedelta(seconds=next(clock))).isoformat()
+
+    for issue in plan["issues"]:
+        for ind in issue["indicators"]:
+            periods = ([f"FY{fy}"] if ind["frequency"] == "yearly" else
+                       [f"FY{fy}-Q{q}" for q in range(1, 5)] if ind["frequency"] == "quarterly"
+                       else [])
+            good = 1_000_000.0 if ind["direction"] == "increase" else 0.0
+            for period in periods:
+                for province in ind.get("provinces") or plan["provinces"]:
+                    for _ in range(2 if ind["frequency"] == "quarterly" else 1):
+                        by_province[province].append(
+                            {"event_id": str(uuid.uuid4()), "province": province,
+                             "indicator": ind["code"], "period": period, "value": good,
+                             "reported_at": at()})
+    quarter_ends = [f"{fy - 544}-12-31", f"{fy - 543}-03-31", f"{fy - 543}-06-30", f"{fy - 543}-09-30"]
+    for project in plan["projects"]:
+        if project["fiscal_year"] != fy:
+            continue
+        share = project["budget_thb"] / len(project["provinces"])
+        for as_of in quarter_ends:
+            for province in project["provinces"]:
+                by_province[province].append(
+                    {"event_id": str(uuid.uuid4()), "province": province,
+                     "project": project["code"], "as_of": as_of, "physical_progress_pct": 100.0,
+                     "disbursed_thb": share, "procurement_stage": "completed",
+                     "reported_at": at()})
+    return by_province
 
 
 def wait_stored(system: ChaosSystem, event_ids: set[str], timeout: float = 180) -> dict[str, str]:
@@ -215,10 +284,11 @@ def wait_stored(system: ChaosSystem, event_ids: set[str], timeout: float = 180) 
                              f"(e.g. {sorted(missing)[:3]})") from None
 
 
-def count_report_outcome(system: ChaosSystem, sent: list[dict], baseline: set[str]) -> dict:
+def count_report_outcome(system: ChaosSystem, sent: list[dict], baseline: set[str],
+                         timeout: float = 180) -> dict:
     """lost / duplicated / wrongly in force, for the reports ``sent`` (all confirmed)."""
     ids = [r["event_id"] for r in sent]
-    stored = wait_stored(system, set(ids))
+    stored = wait_stored(system, set(ids), timeout)
     new = set(stored) - baseline
     in_force = system.in_force()
     expected = expected_in_force(sent)
@@ -231,9 +301,10 @@ def count_report_outcome(system: ChaosSystem, sent: list[dict], baseline: set[st
 
 
 def off_target_reports(provinces=PROVINCES, indicator: str = "NE2-3.1") -> list[dict]:
-    """One report per province and quarter of the plan's past years, each the first for its key
-    and each leaving the cluster's mean far below target: every one raises an off-target fact."""
-    keys = [(p, f"FY{fy}-Q{q}") for fy in range(2566, 2570) for q in range(1, 5) for p in provinces]
+    """One report per province and quarter of FY2566 and FY2569 (the years no other case
+    reports), each the first for its key and each leaving the cluster's value far off target:
+    every one raises an off-target fact."""
+    keys = [(p, f"FY{fy}-Q{q}") for fy in (2566, 2569) for q in range(1, 5) for p in provinces]
     start = datetime(2026, 10, 1, 9, 0, tzinfo=BANGKOK)
     return [indicator_report(p, indicator, period, 10.0, start + timedelta(seconds=n))
             for n, (p, period) in enumerate(keys)]

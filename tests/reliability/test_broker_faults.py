@@ -2,13 +2,16 @@
 lost, nothing is applied twice, and the system carries on without anyone restarting it."""
 import time
 
+import pytest
+
 from .harness import PROVINCES, correction_stream, count_report_outcome, finish_publishing
 
 PER_PROVINCE = 300
 PER_SECOND = 25  # each province; the stream lasts ~12 s without the outage
 
 
-def test_broker_restarted_while_four_provinces_publish(chaos_system, workdir, record):
+@pytest.mark.parametrize("how", ["restart", "kill"])
+def test_broker_restarted_while_four_provinces_publish(chaos_system, workdir, record, how):
     system = chaos_system
     baseline = set(system.stored_reports())
     restarts_before = system.supervisor_restarts()
@@ -19,13 +22,15 @@ def test_broker_restarted_while_four_provinces_publish(chaos_system, workdir, re
     while len(system.stored_reports()) - len(baseline) < 100:
         assert time.monotonic() < deadline, "the provinces' reports never started to arrive"
         time.sleep(0.1)
-    away = system.broker.restart()
+    away = system.broker.restart() if how == "restart" else system.broker.kill_and_start()
     assert proc.poll() is None, "the provinces had finished before the broker went away"
     result = finish_publishing(proc, result_path)
     every = [r for reports in sent.values() for r in reports]
     outcome = count_report_outcome(system, every, baseline)
-    record(fault="Broker restarted under load",
-           injected=f"a clean stop and start of the RabbitMQ node (away {away:.1f} s) while "
+    record(fault="Broker restarted under load" if how == "restart" else "Broker killed under load",
+           injected=("a clean stop and start of the RabbitMQ node" if how == "restart" else
+                     "SIGKILL to the RabbitMQ node's VM, then a start")
+                    + f" (away {away:.1f} s) while "
                     f"{len(PROVINCES)} provinces published {PER_PROVINCE} reports each at "
                     f"{PER_SECOND}/s",
            events=outcome["events"], lost=outcome["lost"], duplicated=outcome["duplicated"],

@@ -32,7 +32,7 @@ def test_every_report_delivered_twice(chaos_system, workdir, record):
            events=len(every) + mails["events"], lost=outcome["lost"] + mails["lost"],
            duplicated=outcome["duplicated"] + mails["duplicated"],
            observed=f"{sum(len(v) for v in result['confirmed'].values()) * 2} deliveries; "
-                    f"{mails['mails']} mails ({mails['recipients_per_fact']} per fact), "
+                    f"{mails['mails']} mails ({mails['recipients_per_fact'][0]} per fact), "
                     "none twice")
     assert outcome["lost"] == outcome["duplicated"] == outcome["wrong_in_force"] == 0
     assert mails["lost"] == mails["duplicated"] == 0 and len(mails["recipients_per_fact"]) == 1

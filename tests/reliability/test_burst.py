@@ -1,0 +1,82 @@
+"""Deadline day: every province of all 18 clusters sends a fiscal year's reports at once."""
+import csv
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import requests
+
+from clusterctl.reference import load_sample_plan
+from clusterctl.settings import REPO_ROOT
+from tests.support.system import wait_until
+
+from .harness import cluster_plan, count_report_outcome, fiscal_year_reports
+
+FY = 2567
+PERIODS = [f"FY{FY}-Q{q}" for q in range(1, 5)] + [f"FY{FY}"]
+
+
+def clusters() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    path = REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"
+    for row in csv.DictReader(path.open(encoding="utf-8")):
+        found.setdefault(row["cluster_code"], []).append(row["province_code"])
+    return found
+
+
+def ensure_plans(system) -> list[dict]:
+    """The seeded plan and one plan for each other cluster, published through the API."""
+    sample = load_sample_plan()
+    headers = {"Authorization": f"Bearer {system.key()}"}
+    plans = [sample]  # seeded by make run
+    for code, provinces in clusters().items():
+        if code == sample["cluster"]:
+            continue
+        document = cluster_plan(sample, code, provinces)
+        created = requests.post(f"{system.base}/api/plans", json=document, headers=headers, timeout=30)
+        assert created.status_code == 201, created.text
+        published = requests.post(f"{system.base}/api/plans/{document['id']}/publish",
+                                  json={"approved_by": "reliability test"}, headers=headers, timeout=30)
+        assert published.status_code == 200, published.text
+        plans.append(document)
+    for plan in plans:  # reporting has learned every plan before anyone reports
+        wait_until(lambda: system.get(f"/api/plans/{plan['id']}/indicator-results", system.key(),
+                                      period=f"FY{FY}-Q1").status_code == 200,
+                   timeout=60, what=f"reporting to learn {plan['id']}")
+    return plans
+
+
+def test_every_province_of_18_clusters_reports_a_year_at_once(chaos_system, workdir, record):
+    system = chaos_system
+    plans = ensure_plans(system)
+    baseline = set(system.stored_reports())
+    # Later than anything the other cases sent, so these are the reports in force.
+    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    sent: dict[str, list[dict]] = {}
+    for plan in plans:
+        for province, reports in fiscal_year_reports(plan, FY, start).items():
+            sent.setdefault(province, []).extend(reports)
+    began = time.monotonic()
+    result = system.publish(sent, workdir)
+    every = [r for reports in sent.values() for r in reports]
+    outcome = count_report_outcome(system, every, baseline, timeout=300)
+    stored_in = time.monotonic() - began
+    incomplete = []
+    for plan in plans:
+        for period in PERIODS:
+            rows = system.get(f"/api/plans/{plan['id']}/completeness", system.key(),
+                              period=period).json()["provinces"]
+            incomplete += [(plan["id"], period, r["province"], r["missing"]) for r in rows
+                           if r["completeness_pct"] != 100]
+    record(fault="Deadline burst, all 18 clusters",
+           injected=f"{len(sent)} provinces of {len(plans)} clusters each publishing its whole "
+                    f"FY{FY} (indicators, corrections, project progress) at the same moment",
+           events=outcome["events"], lost=outcome["lost"], duplicated=outcome["duplicated"],
+           observed=f"published in {result['seconds']} s, all stored in {stored_in:.0f} s and in "
+                    "force as the "
+                    f"precedence rule says (wrong: {outcome['wrong_in_force']}); completeness "
+                    f"100 % for every province in {len(plans) * len(PERIODS)} plan periods "
+                    f"(short: {len(incomplete)})")
+    assert len(sent) == 76 and len(plans) == 18
+    assert outcome["lost"] == outcome["duplicated"] == outcome["wrong_in_force"] == 0, outcome
+    assert not incomplete, json.dumps(incomplete[:5])
