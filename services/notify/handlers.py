@@ -169,11 +169,12 @@ def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None
         except sender.PermanentFailure as exc:
             log.error("mail %s to %s failed for good: %s", mail["mail_id"], mail["to_addr"], exc)
             store.mark_failed(mail["mail_id"], str(exc))
-        except Exception as exc:  # transient, or unexpected: retried, but only so many times
+        except Exception as exc:  # transient, or unexpected: retried for RETRY_FOR
             log.warning("mail %s to %s not sent (attempt %d): %s", mail["mail_id"],
                         mail["to_addr"], mail["attempts"], exc)
-            if mail["attempts"] >= sender.MAX_ATTEMPTS:
-                store.mark_failed(mail["mail_id"], f"gave up after {mail['attempts']} attempts: {exc}")
+            if now - datetime.fromisoformat(mail["created_at"]) >= sender.RETRY_FOR:
+                store.mark_failed(mail["mail_id"], f"gave up after {mail['attempts']} attempts "
+                                  f"over {sender.RETRY_FOR.total_seconds() / 3600:.0f} h: {exc}")
             else:
                 store.retry_later(mail["mail_id"], sender.next_attempt(now, mail["attempts"]), str(exc))
         else:

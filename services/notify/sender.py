@@ -16,7 +16,9 @@ from urllib.parse import unquote, urlsplit
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-MAX_ATTEMPTS = 8
+# A transient failure (the server away, 4xx) is retried for this long after the mail was queued:
+# an SMTP outage over a night or a weekend delays mail, it does not lose it.
+RETRY_FOR = timedelta(hours=72)
 BASE_DELAY_S = 2.0
 MAX_DELAY_S = 600.0
 

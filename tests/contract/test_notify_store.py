@@ -223,3 +223,22 @@ def test_mails_are_counted_by_status(store):
     store.enqueue([Mail("h-1", "e", "report_rejected", "a@x.example", "s", "t", "h")], T0, status="held")
     store.mark_failed("mail-1", "550")
     assert store.status_counts() == {"pending": 1, "failed": 1, "held": 1}
+
+
+# --- delivery over a server that is away --------------------------------------------------------
+
+def test_a_mail_is_retried_while_the_server_is_away_and_given_up_only_after_three_days(store):
+    from services.notify import handlers, sender
+    from tests.support.system import free_port
+
+    away = sender.parse_relay(f"smtp://127.0.0.1:{free_port()}")  # nothing listens: refused
+    store.enqueue([mail(1)], T0)
+    now = T0
+    for _ in range(30):  # five and a half hours of attempts: still waiting for the server
+        handlers.deliver_due(store, away, "osm@example", now)
+        now += timedelta(minutes=11)
+    pending = store.mails()[0]
+    assert pending["status"] == "pending" and pending["attempts"] >= 20
+    handlers.deliver_due(store, away, "osm@example", T0 + sender.RETRY_FOR + timedelta(minutes=11))
+    failed = store.mails()[0]
+    assert failed["status"] == "failed" and "over 72 h" in failed["last_error"]
