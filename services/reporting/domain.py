@@ -28,6 +28,11 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 JSON_TYPES = ("application/json", "text/json")
 
 
+# One instance per kind: building a marshmallow schema deep-copies its fields (a tenth of the
+# intake's cost when done per report); load() keeps no state between calls.
+_SCHEMAS = {kind: schema() for kind, schema in REPORT_SCHEMAS.items()}
+
+
 @dataclass(frozen=True)
 class Sender:
     """Who published a message, as the broker authenticated it."""
@@ -138,7 +143,7 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
                          "send valid Unicode text", kind=kind)
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
     try:
-        report = REPORT_SCHEMAS[kind]().load(data)
+        report = _SCHEMAS[kind].load(data)
     except ValidationError as exc:
         return Rejection(f"{kind} report does not match the schema: {describe_errors(exc.messages)}",
                          event_id, kind)
