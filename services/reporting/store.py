@@ -228,10 +228,29 @@ def _rejection_row(row) -> dict:
     return out
 
 
-class SqliteReportingStore(SqliteMeta, SqliteOutbox, ReportingStore):
+class PlanCache:
+    """Plan documents decoded once per version: every report needs its plan, and reading and
+    decoding them each time was a fifth of the intake's cost. Callers only read them. A version
+    check per call keeps several processes (replicas) on the plan in force."""
+
+    def plans(self):
+        return [self._plan(plan_id, version) for plan_id, version in self._plan_versions()]
+
+    def get_plan(self, plan_id):
+        found = self._plan_versions(plan_id)
+        return self._plan(*found[0]) if found else None
+
+    def _plan(self, plan_id: str, version: int) -> dict:
+        cache = self.__dict__.setdefault("_plan_cache", {})
+        cached = cache.get(plan_id)
+        if cached is None or cached[0] != version:
+            cached = cache[plan_id] = self._plan_document(plan_id)
+        return cached[1]
+
+
+class SqliteReportingStore(PlanCache, SqliteMeta, SqliteOutbox, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
-        self._plan_cache: dict[str, tuple[int, dict]] = {}
         columns = {r["name"] for r in self.db.query("PRAGMA table_info(parked)")}
         for column in ("properties", "retried_at"):  # a store made before parked retries
             if column not in columns:
@@ -250,22 +269,15 @@ class SqliteReportingStore(SqliteMeta, SqliteOutbox, ReportingStore):
                 (plan["id"], plan["version"], dumps(plan)))
             return cur.rowcount == 1
 
-    def plans(self):
-        return [self._plan(r["id"], r["version"])
-                for r in self.db.query("SELECT id, version FROM plans ORDER BY id")]
+    def _plan_versions(self, plan_id=None):
+        if plan_id is None:
+            return [(r["id"], r["version"]) for r in self.db.query("SELECT id, version FROM plans ORDER BY id")]
+        return [(r["id"], r["version"]) for r in self.db.query("SELECT id, version FROM plans WHERE id = ?",
+                                                               (plan_id,))]
 
-    def get_plan(self, plan_id):
-        rows = self.db.query("SELECT version FROM plans WHERE id = ?", (plan_id,))
-        return self._plan(plan_id, rows[0]["version"]) if rows else None
-
-    def _plan(self, plan_id: str, version: int) -> dict:
-        """A plan document, decoded once per version (every report needs its plan; decoding it
-        each time was a fifth of the intake's cost). Callers only read it."""
-        cached = self._plan_cache.get(plan_id)
-        if cached is None or cached[0] != version:
-            rows = self.db.query("SELECT version, document FROM plans WHERE id = ?", (plan_id,))
-            cached = self._plan_cache[plan_id] = (rows[0]["version"], loads(rows[0]["document"]))
-        return cached[1]
+    def _plan_document(self, plan_id):
+        row = self.db.query("SELECT version, document FROM plans WHERE id = ?", (plan_id,))[0]
+        return row["version"], loads(row["document"])
 
     def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
                       body, sender):
@@ -451,7 +463,7 @@ class SqliteReportingStore(SqliteMeta, SqliteOutbox, ReportingStore):
         self.db.close()
 
 
-class MongoReportingStore(MongoMeta, MongoOutbox, ReportingStore):
+class MongoReportingStore(PlanCache, MongoMeta, MongoOutbox, ReportingStore):
     def __init__(self, db):
         self.db = db
         db.reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING)])
@@ -476,12 +488,14 @@ class MongoReportingStore(MongoMeta, MongoOutbox, ReportingStore):
             # older one was inserted since the update above: the guarded update decides again.
             return self.db.plans.update_one(older, update).matched_count == 1
 
-    def plans(self):
-        return [d["document"] for d in self.db.plans.find().sort("_id", 1)]
+    def _plan_versions(self, plan_id=None):
+        query = {} if plan_id is None else {"_id": plan_id}
+        return [(d["_id"], d["version"]) for d in
+                self.db.plans.find(query, {"version": 1}).sort("_id", 1)]
 
-    def get_plan(self, plan_id):
+    def _plan_document(self, plan_id):
         doc = self.db.plans.find_one({"_id": plan_id})
-        return doc["document"] if doc else None
+        return doc["version"], doc["document"]
 
     def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
                       body, sender):
