@@ -54,7 +54,7 @@ RESULTS_DIR = REPO_ROOT / "bench" / "results"
 PROBE_INDICATOR, PROBE_PERIOD, PROBE_PROVINCE = "NE2-1.1", "FY2567-Q1", "TH-34"
 
 MODES = {
-    "quick": {"ceiling_per_province": 2000, "ingest_4_per_province": 250,
+    "quick": {"ceiling_per_province": 3000, "ingest_4_per_province": 250,
               "ingest_76_per_province": 0, "freshness_s": 8, "sizes": [10_000],
               "queries": 40, "window": 64},
     "full": {"ceiling_per_province": 10_000, "ingest_4_per_province": 2500,
@@ -169,6 +169,18 @@ def broker_round_trip(broker, vhost: str, count: int, clock: ReportClock) -> dic
 
 # ---- the running system -------------------------------------------------------------------
 
+def broker_pids() -> list[int]:
+    """A RabbitMQ on this machine (its Erlang VM), only to see whether it is busy."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "beam.smp":
+                found.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return found
+
+
 class BenchSystem(RunningSystem):
     """``clusterctl run`` in a private data dir, vhost ``bench-<tag>`` and user prefix."""
 
@@ -204,9 +216,9 @@ class BenchSystem(RunningSystem):
         return out
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by the service processes (utime + stime)."""
+        """CPU time used so far by the service processes and a local broker (utime + stime)."""
         total = 0
-        for pid in self.pids().values():
+        for pid in [*self.pids().values(), *broker_pids()]:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
@@ -214,10 +226,10 @@ class BenchSystem(RunningSystem):
             total += int(fields[11]) + int(fields[12])
         return total / os.sysconf("SC_CLK_TCK")
 
-    def settle(self, timeout: float = 600, window: float = 1.0, busy: float = 0.1) -> float:
-        """Wait until the services use less than ``busy`` of a core over ``window`` seconds (work
-        a start or a new plan set off - deadline checks, reminders - is done); returns the
-        seconds waited."""
+    def settle(self, timeout: float = 600, window: float = 1.0, busy: float = 0.15) -> float:
+        """Wait until the services and the broker together use less than ``busy`` of a core over
+        ``window`` seconds (work a start or a new plan set off - deadline checks, reminders, the
+        broker cleaning up a deleted queue - is done); returns the seconds waited."""
         began = time.monotonic()
         last, window_began = self.cpu_seconds(), began
         while time.monotonic() - began < timeout:
@@ -390,7 +402,9 @@ def freshness(system: BenchSystem, rate: float, mode: dict, clock: ReportClock,
             "polls": polls, **stats.summarize(latencies)}
 
 
-def timed_gets(session: requests.Session, url: str, n: int, **params) -> dict:
+def timed_gets(session, url: str, n: int, **params) -> dict:
+    """``n`` GETs one after the other (after 5 not timed); ``session`` is a requests.Session
+    (one kept-alive connection, as a browser) or the requests module (a new one each time)."""
     for _ in range(5):  # warm-up: connections, caches
         response = session.get(url, params=params, timeout=60, allow_redirects=False)
         if response.status_code != 200:  # e.g. a redirect to /login: not the page to time
@@ -412,11 +426,23 @@ def queries(system: BenchSystem, n: int) -> dict:
     page.cookies.set("cp_key", system.key("osm", "northeast-lower-2"))
     page.cookies.set("cp_lang", "th")
     base = f"{system.base}/api/plans/{SAMPLE_PLAN_ID}/indicator-results"
+    fresh = _FreshConnections(page.cookies)
     return {
         "indicator_results_quarter": timed_gets(api, base, n, period="FY2568-Q2"),
         "indicator_results_year": timed_gets(api, base, n, period="FY2568"),
         "dashboard": timed_gets(page, f"{system.base}/", n, plan=SAMPLE_PLAN_ID),
+        "dashboard_new_connection": timed_gets(fresh, f"{system.base}/", n, plan=SAMPLE_PLAN_ID),
     }
+
+
+class _FreshConnections:
+    """GETs each on a connection of its own (Connection: close), with the login cookie."""
+
+    def __init__(self, cookies):
+        self.cookies = cookies
+
+    def get(self, url, **kwargs):
+        return requests.get(url, cookies=self.cookies, headers={"Connection": "close"}, **kwargs)
 
 
 def gateway_floor(system: BenchSystem, n: int) -> dict:
@@ -460,6 +486,14 @@ class Run:
         self.notes: list[str] = []
         self.baselines: dict = {}
         self.memory: dict[str, dict] = {}
+        self.phases: list[dict] = []
+        self.began = time.monotonic()
+
+    def phase(self, name: str) -> None:
+        """Mark a phase with the machine's load average then (a noisy neighbour shows here)."""
+        load = [round(x, 2) for x in os.getloadavg()]
+        self.phases.append({"phase": name, "at_s": round(time.monotonic() - self.began, 1),
+                            "load_average": load})
 
     def add(self, *args, **kwargs) -> dict:
         row = stats.figure(*args, **kwargs)
@@ -482,12 +516,19 @@ class Run:
                          "MB VmHWM", f"{service} idle RSS", idle.get(service))
 
 
+QUERY_TITLES = {"indicator_results_quarter": "indicator-results (quarter)",
+                "indicator_results_year": "indicator-results (fiscal year)",
+                "dashboard": "dashboard GET / (kept-alive connection)",
+                "dashboard_new_connection": "dashboard GET / (new connection each)"}
+
+
 def execute(run: Run, workdir: Path) -> None:
-    mode, clock, tag = run.mode, ReportClock(), uuid.uuid4().hex[:8]
+    mode, clock = run.mode, ReportClock()
     started = time.monotonic()
+    run.phase("ceiling")
     say(f"ceiling: raw AMQP, {4 * mode['ceiling_per_province']:,} reports, 4 publishers, "
         f"{mode['window']} confirms in flight each, quorum queue, acks one by one")
-    top = ceiling(mode, clock, workdir, tag)
+    top = ceiling(mode, clock, workdir, uuid.uuid4().hex[:8])
     run.baselines.update(ceiling_reports_per_s=top["rate"], broker_round_trip_ms=top["round_trip"])
     run.add("ceiling", "ceiling: raw AMQP publish+consume, 4 publishers", top["rate"], "reports/s",
             "ceiling", top["rate"], reports=top["reports"], seconds=top["seconds"])
@@ -495,23 +536,34 @@ def execute(run: Run, workdir: Path) -> None:
             "reports/s", "ceiling", top["rate"])
     say(f"ceiling {top['rate']:,} reports/s; broker round trip p50 {top['round_trip']['p50']} ms")
 
-    system = BenchSystem(workdir / "var", tag)
-    try:
-        say(f"starting the system (DATA_DIR {system.data_dir}, vhost {system.vhost})")
+    systems: list[BenchSystem] = []
+
+    def new_system(name: str) -> BenchSystem:
+        system = BenchSystem(workdir / name, uuid.uuid4().hex[:8])
+        systems.append(system)
+        say(f"starting a system (DATA_DIR {system.data_dir}, vhost {system.vhost})")
         system.start()
         system.settle()
+        return system
+
+    others = other_cluster_plans() if mode["ingest_76_per_province"] else []
+    try:
+        run.phase("ingest")
+        system = new_system("ingest")
         run.baselines["idle_rss_mb"] = {s: m["rss_mb"] for s, m in system.memory().items()}
         run.baselines["gateway_floor_ms"] = floor = gateway_floor(system, 100)
         sample = {"id": SAMPLE_PLAN_ID, "provinces": ["TH-34", "TH-33", "TH-35", "TH-37"]}
         four = ingest(system, [sample], mode["ingest_4_per_province"], mode, clock, workdir)
-        run.add("ingest_4", "ingest, 4 provinces", four["rate"], "reports/s", "ceiling",
+        run.add("ingest_4", "ingest, 4 provinces (1 plan)", four["rate"], "reports/s", "ceiling",
                 top["rate"], reports=four["reports"], seconds=four["seconds"])
         run.add("ingest_4_publish", "  of which publishing alone (confirmed)", four["publish_rate"],
                 "reports/s", "ceiling", top["rate"])
         say(f"ingest, 4 provinces: {four['reports']:,} reports in {four['seconds']} s = "
             f"{four['rate']:,} reports/s ({stats.fmt(stats.ratio(four['rate'], top['rate']))} x ceiling)")
-        if mode["ingest_76_per_province"]:
-            others = other_cluster_plans()
+        run.phase("freshness")
+        measure_freshness(run, system, four["rate"], "", "1 plan", top, clock, workdir)
+        if others:
+            run.phase("ingest, 76 provinces")
             publish_plans(system, others)
             waited = system.settle()
             run.notes.append(f"17 more plans published over the API (one per cluster); the "
@@ -519,80 +571,102 @@ def execute(run: Run, workdir: Path) -> None:
                              "reminders) before the 76-province ingest began")
             all76 = ingest(system, [sample, *others], mode["ingest_76_per_province"], mode, clock,
                            workdir)
-            run.add("ingest_76", "ingest, 76 provinces", all76["rate"], "reports/s", "ceiling",
-                    top["rate"], reports=all76["reports"], seconds=all76["seconds"])
+            run.add("ingest_76", "ingest, 76 provinces (18 plans)", all76["rate"], "reports/s",
+                    "ceiling", top["rate"], reports=all76["reports"], seconds=all76["seconds"])
             run.add("ingest_76_publish", "  of which publishing alone (confirmed)",
                     all76["publish_rate"], "reports/s", "ceiling", top["rate"])
             say(f"ingest, 76 provinces: {all76['reports']:,} reports in {all76['seconds']} s = "
                 f"{all76['rate']:,} reports/s")
-        fresh = freshness(system, four["rate"], mode, clock, workdir)
-        rt = top["round_trip"]
-        run.add("freshness_p50", f"freshness p50 at {fresh['pace']:,.0f} reports/s", fresh["p50"],
-                "ms", "broker round trip p50", rt["p50"], probes=fresh["probes"],
-                achieved_pace=fresh["achieved_pace"])
-        run.add("freshness_p99", f"freshness p99 at {fresh['pace']:,.0f} reports/s", fresh["p99"],
-                "ms", "broker round trip p99", rt["p99"], probes=fresh["probes"])
-        say(f"freshness at {fresh['pace']} reports/s: p50 {fresh['p50']} ms, p99 {fresh['p99']} ms "
-            f"({fresh['probes']} probes)")
+            run.phase("freshness, 18 plans")
+            measure_freshness(run, system, all76["rate"], "_76", "18 plans", top, clock, workdir)
         run.record_memory(system, "ingest")
+        stored = system.count("reports")
         system.stop()
-
-        for size in mode["sizes"]:
-            label = size_label(size)
-            filled = bulk.fill(system.store_url(), system.prefix, size, clock)
-            if set(filled["outcomes"]) - {"accepted"}:
-                raise RuntimeError(f"bulk load: {filled['outcomes']}")
-            run.notes.append(
-                f"{label}: the event store was filled in-process with the services stopped "
-                f"(bench/bulk.py through handlers.handle_intake, not over the broker): "
-                f"{filled['added']:,} reports added to {filled['before']:,} in {filled['seconds']} s "
-                f"({stats.rate(filled['added'], filled['seconds']) or 0:,} reports/s), "
-                f"{filled['keys']:,} keys of {filled['plans']} plans")
-            say(run.notes[-1])
-            system.start()
-            waited = system.settle()
-            run.notes.append(f"{label}: after the start the services were busy {waited} s "
-                             "(start-up work: deadline checks over the event store) before the "
-                             "queries were timed")
-            say(run.notes[-1])
-            answered = queries(system, mode["queries"])
-            for name, q in answered.items():
-                title = {"indicator_results_quarter": "indicator-results (quarter)",
-                         "indicator_results_year": "indicator-results (fiscal year)",
-                         "dashboard": "dashboard GET /"}[name]
-                for p in ("p50", "p95"):
-                    run.add(f"query_{name}_{label}_{p}", f"{title} at {label} {p}", q[p], "ms",
-                            f"gateway floor {p}", floor[p], n=q["n"])
-            say(f"queries at {label}: " + ", ".join(f"{k} p95 {v['p95']} ms" for k, v in answered.items()))
-            run.record_memory(system, f"queries {label}")
-            try:
-                rebuilt = rebuild(system, timeout=max(120, size / 1000))
-            except Exception as exc:  # kept as a finding; the run goes on
-                run.notes.append(f"{label}: rebuild failed: {type(exc).__name__}: {exc}")
-                say(run.notes[-1])
-                run.add(f"rebuild_{label}", f"rebuild at {label} (FAILED)", None, "reports/s",
-                        "ceiling", top["rate"])
-            else:
-                run.add(f"rebuild_{label}", f"rebuild at {label}", rebuilt["rate"], "reports/s",
-                        "ceiling", top["rate"], reports=rebuilt["reports"],
-                        seconds=rebuilt["seconds"], same_views=rebuilt["same_views"])
-                if not rebuilt["same_views"]:
-                    run.notes.append(f"{label}: indicator-results differed before and after the "
-                                     "rebuild")
-                say(f"rebuild at {label}: {rebuilt['reports']:,} reports in {rebuilt['seconds']} s")
-            reporting = run.record_memory(system, f"rebuild {label}").get("reporting", {})
-            run.add(f"memory_reporting_{label}", f"peak memory reporting at {label} (queries and rebuild)",
-                    reporting.get("hwm_mb"), "MB VmHWM", "reporting idle RSS",
-                    run.baselines["idle_rss_mb"].get("reporting"))
+        if stored > mode["sizes"][0]:  # the sizes start from an event store of their own
+            system.cleanup_broker()
+            system = new_system("sizes")
+            if others:
+                publish_plans(system, others)
+                system.settle()
             system.stop()
+        for size in mode["sizes"]:
+            run.phase(f"size {size_label(size)}")
+            measure_size(run, system, size, floor, top, clock)
+        run.phase("ceiling again")
+        again = ceiling(mode, clock, workdir, uuid.uuid4().hex[:8])
+        run.add("ceiling_end", "ceiling again at the end (noise check)", again["rate"],
+                "reports/s", "ceiling", top["rate"], reports=again["reports"],
+                seconds=again["seconds"])
+        say(f"ceiling again at the end: {again['rate']:,} reports/s")
         run.notes.append(f"whole run {time.monotonic() - started:.0f} s")
     finally:
         run.add_memory_peaks()
-        if system.proc is not None:
+        for system in systems:
             try:
                 system.stop()
             finally:
                 system.cleanup_broker()
+
+
+def measure_freshness(run: Run, system: BenchSystem, ingest_rate: float, suffix: str, what: str,
+                      top: dict, clock: ReportClock, workdir: Path) -> None:
+    fresh = freshness(system, ingest_rate, run.mode, clock, workdir)
+    rt = top["round_trip"]
+    for p in ("p50", "p99"):
+        run.add(f"freshness{suffix}_{p}", f"freshness {p} ({what}) at {fresh['pace']:,.0f} reports/s",
+                fresh[p], "ms", f"broker round trip {p}", rt[p], probes=fresh["probes"],
+                achieved_pace=fresh["achieved_pace"])
+    say(f"freshness ({what}) at {fresh['pace']} reports/s: p50 {fresh['p50']} ms, "
+        f"p99 {fresh['p99']} ms ({fresh['probes']} probes)")
+
+
+def measure_size(run: Run, system: BenchSystem, size: int, floor: dict, top: dict,
+                 clock: ReportClock) -> None:
+    label = size_label(size)
+    filled = bulk.fill(system.store_url(), system.prefix, size, clock)
+    if set(filled["outcomes"]) - {"accepted"}:
+        raise RuntimeError(f"bulk load: {filled['outcomes']}")
+    run.notes.append(
+        f"{label}: the event store was filled in-process with the services stopped "
+        f"(bench/bulk.py through handlers.handle_intake, not over the broker): "
+        f"{filled['added']:,} reports added to {filled['before']:,} in {filled['seconds']} s "
+        f"({stats.rate(filled['added'], filled['seconds']) or 0:,} reports/s), over "
+        f"{filled['keys']:,} keys of {filled['plans']} plans")
+    say(run.notes[-1])
+    system.start()
+    waited = system.settle()
+    if waited:
+        run.notes.append(f"{label}: after the start the services were busy {waited} s "
+                         "(start-up work) before the queries were timed")
+    answered = queries(system, run.mode["queries"])
+    for name, q in answered.items():
+        for p in ("p50", "p95"):
+            run.add(f"query_{name}_{label}_{p}", f"{QUERY_TITLES[name]} at {label} {p}", q[p],
+                    "ms", f"gateway floor {p}", floor[p], n=q["n"])
+    say(f"queries at {label}: " + ", ".join(f"{k} p95 {v['p95']} ms" for k, v in answered.items()))
+    serving = run.record_memory(system, f"queries {label}").get("reporting", {})
+    run.add(f"memory_reporting_serving_{label}", f"peak memory reporting at {label}, serving",
+            serving.get("hwm_mb"), "MB VmHWM", "reporting idle RSS",
+            run.baselines["idle_rss_mb"].get("reporting"))
+    try:
+        rebuilt = rebuild(system, timeout=max(120, size / 1000))
+    except Exception as exc:  # kept as a finding; the run goes on
+        run.notes.append(f"{label}: rebuild failed: {type(exc).__name__}: {exc}")
+        say(run.notes[-1])
+        run.add(f"rebuild_{label}", f"rebuild at {label} (FAILED)", None, "reports/s",
+                "ceiling", top["rate"])
+    else:
+        run.add(f"rebuild_{label}", f"rebuild at {label}", rebuilt["rate"], "reports/s",
+                "ceiling", top["rate"], reports=rebuilt["reports"], seconds=rebuilt["seconds"],
+                same_views=rebuilt["same_views"])
+        if not rebuilt["same_views"]:
+            run.notes.append(f"{label}: indicator-results differed before and after the rebuild")
+        say(f"rebuild at {label}: {rebuilt['reports']:,} reports in {rebuilt['seconds']} s")
+    reporting = run.record_memory(system, f"rebuild {label}").get("reporting", {})
+    run.add(f"memory_reporting_{label}", f"peak memory reporting at {label}, with rebuild",
+            reporting.get("hwm_mb"), "MB VmHWM", "reporting idle RSS",
+            run.baselines["idle_rss_mb"].get("reporting"))
+    system.stop()
 
 
 def main(argv=None) -> int:
@@ -624,6 +698,7 @@ def main(argv=None) -> int:
                                      {**run.mode, "sizes": sizes}, run.baselines, run.figures,
                                      goals, run.notes, time.monotonic() - began)
     document["memory"] = run.memory
+    document["phases"] = run.phases
     args.out.mkdir(parents=True, exist_ok=True)
     path = stats.result_path(args.out, started_at)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", "utf-8")

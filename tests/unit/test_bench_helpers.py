@@ -65,7 +65,8 @@ def _figures(p95_small=10.0, p95_large=12.0, rebuild=30_000.0, memory=120.0, fre
             f("ingest_76", "ingest, 76 provinces", 1000.0, "reports/s"),
             f("freshness_p99", "freshness p99", fresh, "ms"),
             f("rebuild_1M", "rebuild at 1M", rebuild, "reports/s"),
-            f("memory_reporting_1M", "peak memory reporting at 1M", memory, "MB")]
+            f("memory_reporting_1M", "peak memory reporting at 1M", memory, "MB"),
+            f("memory_reporting_serving_1M", "reporting serving at 1M", 60.0, "MB")]
     for query in ("indicator_results_quarter", "dashboard"):
         rows.append(f(f"query_{query}_10k_p95", f"{query} at 10k p95", p95_small, "ms"))
         rows.append(f(f"query_{query}_1M_p95", f"{query} at 1M p95", p95_large, "ms"))
@@ -80,7 +81,8 @@ def test_goals_follow_the_issue():
     assert goals["dashboard at 1M p95 <= 50 ms"] is True
     assert goals["dashboard at 1M p95 within 1.5 x its 10k figure"] is True
     assert goals["rebuild at 1M >= 20k reports/s"] is True
-    assert goals["reporting peak memory at 1M < 300 MB"] is True
+    assert goals["reporting peak memory at 1M < 300 MB (a rebuild included)"] is True
+    assert goals["reporting peak memory at 1M < 300 MB (serving queries)"] is True
 
     worse = {g["goal"]: g["met"] for g in stats.evaluate_goals(
         _figures(p95_small=10, p95_large=16, rebuild=5000.0, memory=900.0, fresh=300.0),
@@ -88,7 +90,7 @@ def test_goals_follow_the_issue():
     assert worse["dashboard at 1M p95 within 1.5 x its 10k figure"] is False  # 1.6 x
     assert worse["dashboard at 1M p95 <= 50 ms"] is True
     assert worse["rebuild at 1M >= 20k reports/s"] is False
-    assert worse["reporting peak memory at 1M < 300 MB"] is False
+    assert worse["reporting peak memory at 1M < 300 MB (a rebuild included)"] is False
     assert worse["freshness p99 <= 250 ms"] is False
 
 
