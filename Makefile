@@ -20,7 +20,7 @@ reliability: setup
 
 # Speed, measured (never asserted in tests): one table, each figure against a baseline of the
 # same run, the issue's goals, and bench/results/<date>-<time>.json. See bench/README.md.
-#   make bench                      full: 4 and 76 provinces, 10k/100k/1M stored reports (~15 min)
+#   make bench                      full: 4 and 76 provinces, 10k/100k/1M stored reports (~7 min)
 #   make bench BENCH_ARGS=--quick   small N, 10k only (under a minute); also: make bench-quick
 bench: setup
 	@$(PY) -m bench.run $(BENCH_ARGS)
