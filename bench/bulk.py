@@ -35,8 +35,8 @@ def keys_of(plans: list[dict]) -> list[tuple[str, str, str, str]]:
 
 class _KnownPlans:
     """The store, with the plans read once: they do not change while the services are stopped,
-    and the intake otherwise parses every plan document again for each report (which would make
-    filling a million reports take the better part of an hour)."""
+    so the version check the store makes on every ``plans()``/``get_plan`` call (a query each,
+    ~9 % of the intake in-process) is skipped."""
 
     def __init__(self, store):
         self._store = store
