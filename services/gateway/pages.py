@@ -14,7 +14,7 @@ import logging
 
 import eventlet
 from nameko.exceptions import RemoteError
-from nameko.web.handlers import http
+from .web import http
 from werkzeug.wrappers import Response
 
 from . import access, dashboard

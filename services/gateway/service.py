@@ -10,7 +10,7 @@ from functools import wraps
 import eventlet
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
+from .web import http
 from kombu import Connection
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response

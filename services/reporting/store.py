@@ -6,6 +6,7 @@ as received) with each key's current report by the precedence rule; and the view
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -122,8 +123,9 @@ class ReportingStore(ABC):
 
     # rebuilding the views from the event store
     @abstractmethod
-    def stored_reports(self) -> list[dict]:
-        """Every accepted report as received, in the order received."""
+    def stored_reports(self, page: int = 5000) -> Iterator[dict]:
+        """Every accepted report as received, in the order received - streamed, so a replay of
+        a million reports holds a page of them in memory, not all."""
 
     @abstractmethod
     def reset_views(self) -> None:
@@ -313,9 +315,16 @@ class SqliteReportingStore(PlanCache, SqliteMeta, SqliteOutbox, ReportingStore):
             (kind, plan_id, subject, period, province)).fetchone()
         return row["event_id"] == event_id
 
-    def stored_reports(self):
-        rows = self.db.query("SELECT * FROM reports ORDER BY received_at, event_id")
-        return [{**dict(r), "body": loads(r["body"])} for r in rows]
+    def stored_reports(self, page: int = 5000):
+        after = ("", "")
+        while True:  # keyset pagination: each page a short query, whatever else runs meanwhile
+            rows = self.db.query("SELECT * FROM reports WHERE (received_at, event_id) > (?, ?)"
+                                 " ORDER BY received_at, event_id LIMIT ?", (*after, page))
+            for r in rows:
+                yield {**dict(r), "body": loads(r["body"])}
+            if len(rows) < page:
+                return
+            after = (rows[-1]["received_at"], rows[-1]["event_id"])
 
     def reset_views(self):
         with self.db.transaction() as conn:
@@ -545,9 +554,10 @@ class MongoReportingStore(PlanCache, MongoMeta, MongoOutbox, ReportingStore):
     def _view_key(plan_id, indicator, period):
         return f"{plan_id}|{period}|{indicator}"
 
-    def stored_reports(self):
-        cursor = self.db.reports.find().sort([("received_at", ASCENDING), ("_id", ASCENDING)])
-        return [{**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]} for d in cursor]
+    def stored_reports(self, page: int = 5000):
+        cursor = self.db.reports.find().sort([("received_at", ASCENDING), ("_id", ASCENDING)]) \
+            .batch_size(page)
+        return ({**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]} for d in cursor)
 
     def reset_views(self):
         self.db.current_reports.delete_many({})
