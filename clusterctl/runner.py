@@ -472,13 +472,21 @@ def run(settings: Settings) -> int:
         say("stopped; nothing left running")
 
 
+RESTART_LIMIT = 5          # restarts of one service ...
+RESTART_WINDOW_S = 300     # ... within this many seconds, and it is given up on
+
+
 def watch(supervisor: Supervisor) -> int:
-    """Until Ctrl-C: a service that dies is restarted (at most 3 times in 5 minutes)."""
-    restarts: list[float] = []
+    """Until Ctrl-C: a service that dies is restarted - at most RESTART_LIMIT times in
+    RESTART_WINDOW_S per service, so a broker outage that takes several services down at once
+    is ridden out, and only a service that keeps crashing stops everything."""
+    restarts: dict[str, list[float]] = {}
     while not stop_requested.wait(1):
         for name, code in supervisor.exited().items():
-            restarts = [t for t in restarts if t > time.monotonic() - 300] + [time.monotonic()]
-            if len(restarts) > 3:
+            now = time.monotonic()
+            recent = restarts[name] = [t for t in restarts.get(name, [])
+                                       if t > now - RESTART_WINDOW_S] + [now]
+            if len(recent) > RESTART_LIMIT:
                 say(f"{name} keeps exiting (status {code}); stopping everything. Its log ends with:\n"
                     + supervisor.log_tail(name))
                 return 1

@@ -45,6 +45,32 @@ def handle_intake(store, message: RawMessage, user_prefix: str = "",
         return result
 
 
+def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = "") -> list[int]:
+    """Province messages that arrived together, in one transaction: one commit (one fsync) for
+    all of them instead of one each. Returns the indexes of messages to retry.
+
+    Bad input never raises (it becomes a rejection); only a fault does - a bug, a full disk. Then
+    the batch is undone and each message is processed on its own, so one failing message is
+    retried (and in the end parked) alone and never takes the others with it."""
+    try:
+        with store.atomic():
+            for message in messages:
+                handle_intake(store, message, user_prefix)
+        return []
+    except Exception:
+        log.exception("a batch of %d reports failed; processing them one at a time", len(messages))
+    retry = []
+    for index, message in enumerate(messages):
+        try:
+            with store.atomic():
+                handle_intake(store, message, user_prefix)
+        except Exception:
+            with bound_event_id(message.message_id):
+                log.exception("report could not be processed; it will be retried")
+            retry.append(index)
+    return retry
+
+
 def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.Rejection,
            now: datetime) -> None:
     storable = domain.storable  # envelope text may hold lone surrogates (see domain.storable)

@@ -9,7 +9,8 @@ from nameko.timer import timer
 
 from services.contracts import topology
 from services.infra.logs import LogContext
-from services.infra.messaging import RawMessage, Topology, dispatcher, on_event, raw_consumer
+from services.infra.messaging import (RawMessage, Topology, batch_consumer, dispatcher,
+                                      on_event, raw_consumer)
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
@@ -26,11 +27,12 @@ class ReportingService:
     config = Config()
     dispatch = dispatcher()
 
-    @raw_consumer(topology.intake_queue())
-    def intake(self, message: RawMessage):
-        handlers.handle_intake(self.store, message,
-                               self.config.get("AMQP_USER_PREFIX", ""))
+    @batch_consumer(topology.intake_queue())
+    def intake(self, messages: list[RawMessage]):
+        retry = handlers.handle_intake_batch(self.store, messages,
+                                             self.config.get("AMQP_USER_PREFIX", ""))
         relay(self.store, self.dispatch)
+        return retry
 
     @raw_consumer(topology.parked_queue())
     def keep_parked(self, message: RawMessage):

@@ -111,9 +111,11 @@ class ChaosSystem(RunningSystem):
                    what=f"{service} to answer again")
         return pid
 
-    def supervisor_restarts(self) -> int:
-        """How many times clusterctl's supervisor restarted a service that exited."""
-        return self.output.read_text("utf-8", "replace").count("; restarting it")
+    def restarted_services(self) -> list[str]:
+        """The services clusterctl's supervisor restarted, in order, once per restart."""
+        return [line.split("clusterctl: ", 1)[1].split()[0]
+                for line in self.output.read_text("utf-8", "replace").splitlines()
+                if "; restarting it" in line and "clusterctl: " in line]
 
     def health(self) -> dict:
         return requests.get(f"{self.base}/health", timeout=10).json().get("services", {})

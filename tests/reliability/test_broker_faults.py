@@ -14,7 +14,7 @@ PER_SECOND = 25  # each province; the stream lasts ~12 s without the outage
 def test_broker_restarted_while_four_provinces_publish(chaos_system, workdir, record, how):
     system = chaos_system
     baseline = set(system.stored_reports())
-    restarts_before = system.supervisor_restarts()
+    restarts_before = len(system.restarted_services())
     sent = {p: correction_stream(p, PER_PROVINCE) for p in PROVINCES}
     proc, result_path = system.publish(sent, workdir, per_second=PER_SECOND, background=True)
     # Restart in the middle of the stream: some reports stored, most still to come.
@@ -36,8 +36,9 @@ def test_broker_restarted_while_four_provinces_publish(chaos_system, workdir, re
            events=outcome["events"], lost=outcome["lost"], duplicated=outcome["duplicated"],
            observed=f"{result['reconnects']} publisher reconnects, {result['republished']} "
                     "sends repeated after an unconfirmed publish; "
-                    f"{system.supervisor_restarts() - restarts_before} service restarts by the "
-                    f"supervisor; reports in force that break the precedence rule: "
+                    f"services restarted by the supervisor: "
+                    f"{', '.join(system.restarted_services()[restarts_before:]) or 'none'}; "
+                    "reports in force that break the precedence rule: "
                     f"{outcome['wrong_in_force']}")
     assert result["reconnects"] > 0, "the outage did not reach the publishers"
     assert outcome["lost"] == 0 and outcome["duplicated"] == 0

@@ -1,6 +1,7 @@
 """A service dies in the middle of its work - SIGKILL (a crash, an OOM kill) or SIGTERM (a
 redeploy) - while provinces publish: the supervisor starts it again, the broker redelivers what
 it had not acknowledged, and every report is stored once and every mail it causes sent once."""
+import os
 import signal
 import time
 
@@ -11,7 +12,7 @@ from tests.support.system import wait_until
 from .harness import (PROVINCES, correction_stream, count_mail_outcome, count_report_outcome,
                       finish_publishing, off_target_fact_id, off_target_reports)
 
-PER_PROVINCE = 300
+PER_PROVINCE = 1000  # a backlog of seconds, so the signal lands while reports are in hand
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
@@ -28,12 +29,18 @@ def test_reporting_stopped_mid_stream(chaos_system, workdir, record, sig):
     log_offset = log.stat().st_size
     proc, result_path = system.publish(sent, workdir, background=True)
     deadline = time.monotonic() + 60
-    while len(system.stored_reports()) - len(baseline) < PER_PROVINCE // 2:
+    while len(system.stored_reports()) - len(baseline) < 200:
         assert time.monotonic() < deadline, "the provinces' reports never started to arrive"
         time.sleep(0.05)
-    # Mid-handler: the service holds deliveries it has not acknowledged yet.
-    unacked = wait_until(lambda: system.broker.unacknowledged(system.vhost, "reporting.intake"),
-                         timeout=30, interval=0.05, what="reporting to hold unacknowledged reports")
+    # Mid-handler, for certain: freeze the service (SIGSTOP) so the deliveries it holds can be
+    # counted, let it go on, and signal it while it is working through them.
+    pid = system.signal_service("reporting", signal.SIGSTOP)
+    try:
+        unacked = wait_until(lambda: system.broker.unacknowledged(system.vhost, "reporting.intake"),
+                             timeout=30, interval=0.1, what="reporting to hold unacknowledged reports")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    time.sleep(0.02)
     old_pid = system.signal_service("reporting", sig)
     system.wait_restarted("reporting", old_pid)
     result = finish_publishing(proc, result_path)
@@ -50,7 +57,7 @@ def test_reporting_stopped_mid_stream(chaos_system, workdir, record, sig):
            events=outcome["events"] + (mails["events"] if mails else 0),
            lost=outcome["lost"] + (mails["lost"] if mails else 0),
            duplicated=outcome["duplicated"] + (mails["duplicated"] if mails else 0),
-           observed=f"{unacked} deliveries unacknowledged when the signal was sent; "
+           observed=f"{unacked} deliveries in the service's hands when it was signalled; "
                     f"{redelivered_stored} redelivered reports were already stored and had no "
                     "second effect; restarted by the supervisor"
                     + (f"; {mails['mails']} mails, each at the SMTP server once" if mails else ""))
