@@ -176,6 +176,8 @@ CREATE TABLE IF NOT EXISTS reports (          -- the event store: every accepted
     sender      TEXT NOT NULL,
     body        TEXT NOT NULL
 );
+-- the replay reads the event store in pages in this order (keyset pagination)
+CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_at, event_id);
 CREATE TABLE IF NOT EXISTS current_reports (  -- the report in force per key
     kind TEXT NOT NULL, plan_id TEXT NOT NULL, subject TEXT NOT NULL, period TEXT NOT NULL,
     province TEXT NOT NULL, reported_at TEXT NOT NULL, event_id TEXT NOT NULL,
