@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 
 BE_OFFSET = 543
@@ -77,6 +78,11 @@ def parse_period(code: str) -> Period:
     """Parse a period code; raises PeriodError saying what a valid code looks like."""
     if not isinstance(code, str):
         raise PeriodError("period must be a string such as FY2567, FY2567-Q2 or 2024-01")
+    return _parse_period(code)
+
+
+@lru_cache(maxsize=4096)  # a few hundred distinct codes, parsed on every report; Period is frozen
+def _parse_period(code: str) -> Period:
     if m := _YEAR.match(code):
         fy = _plausible_fiscal_year(int(m.group(1)), code)
         start, end = fiscal_year_bounds(fy)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -158,6 +159,9 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
     return report
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _unpaired_surrogate(data) -> str | None:
     """``"\\ud800"`` is valid JSON but no text: it cannot be stored or mailed. The first one
     found (as ``\\uXXXX``), walking keys and values without recursion."""
@@ -170,9 +174,9 @@ def _unpaired_surrogate(data) -> str | None:
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, str):
-            for char in item:
-                if 0xD800 <= ord(char) <= 0xDFFF:
-                    return f"\\u{ord(char):04x}"
+            found = _SURROGATE.search(item)  # a regex, not a loop per character: every report
+            if found:                        # goes through here
+                return f"\\u{ord(found.group()):04x}"
     return None
 
 
