@@ -5,14 +5,13 @@ off-target fact and no mail follows: the figures are the intake's and the views'
 """
 from __future__ import annotations
 
-import csv
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
 from clusterctl.reference import load_sample_plan
-from clusterctl.settings import REPO_ROOT
 from services.contracts.periods import quarter_months
+from tests.support.plans import cluster_plan, clusters
 
 SAMPLE_PLAN_ID = "northeast-lower-2-2566-2570"
 LOAD_FY = 2568
@@ -44,44 +43,6 @@ def plan_periods(plan: dict, frequency: str) -> list[str]:
         else:
             periods += [m for q in range(1, 5) for m in quarter_months(fy, q)]
     return periods
-
-
-def clusters() -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    path = REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"
-    for row in csv.DictReader(path.open(encoding="utf-8")):
-        found.setdefault(row["cluster_code"], []).append(row["province_code"])
-    return found
-
-
-def cluster_plan(sample: dict, cluster: str, provinces: list[str]) -> dict:
-    """A plan for ``cluster`` shaped like the sample: its five issues and twelve indicators
-    (renamed, every province reporting each), one project of FY2567 in every province, an OSM
-    and one provincial office responsible for everything (as tests/reliability/harness.py)."""
-    office = {"code": f"{cluster}-office", "name_th": "สำนักงานจังหวัด (ทดสอบ)",
-              "name_en": "Provincial office (bench)", "province": provinces[0],
-              "kind": "provincial_office", "emails": [f"office@{cluster}.example"],
-              "roles": ["responsible", "implementing"], "language": "th"}
-    osm = {**office, "code": f"osm-{cluster}", "name_th": "สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัด",
-           "name_en": "Office of Strategy Management", "kind": "osm",
-           "emails": [f"osm@{cluster}.example"], "roles": ["osm"]}
-    issues = []
-    for issue in sample["issues"]:
-        indicators = []
-        for source in issue["indicators"]:
-            indicator = {k: v for k, v in source.items() if k not in ("provinces", "weight")}
-            indicator.update(code=source["code"].replace("NE2", cluster),
-                             responsible_agency=office["code"],
-                             data_source={**source["data_source"], "agency": office["code"]})
-            indicators.append(indicator)
-        issues.append({**issue, "indicators": indicators})
-    project = {**sample["projects"][0], "code": f"{cluster}-67-001", "provinces": provinces,
-               "implementing_agency": office["code"],
-               "indicators": [issues[0]["indicators"][0]["code"]], "issue": issues[0]["number"]}
-    return {**{k: sample[k] for k in ("title_th", "title_en", "start_fy", "end_fy",
-                                      "vision_th", "vision_en")},
-            "id": f"{cluster}-2566-2570", "cluster": cluster, "provinces": provinces,
-            "issues": issues, "projects": [project], "agencies": [osm, office]}
 
 
 def other_cluster_plans() -> list[dict]:

@@ -82,7 +82,7 @@ def rejection_id(sender: Sender, body: bytes, envelope: tuple = ()) -> str:
 
 def storable(text: str | None) -> str | None:
     """Text from the wire as it can be stored and mailed: py-amqp decodes routing keys and
-    properties with 'surrogatepass', so a lone surrogate becomes its ``\\udXXX`` escape."""
+    properties with 'surrogatepass', so a lone surrogate becomes its escape (``\\udc80``)."""
     return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
@@ -164,7 +164,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _unpaired_surrogate(data) -> str | None:
     """``"\\ud800"`` is valid JSON but no text: it cannot be stored or mailed. The first one
-    found (as ``\\uXXXX``), walking keys and values without recursion."""
+    found (as its escape, ``\\ud800``), walking keys and values without recursion."""
     stack = [data]
     while stack:
         item = stack.pop()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.system import free_port
+from tests.support.system import free_port, wait_until
 
 STARTUP_TIMEOUT_S = 90
 
@@ -76,17 +76,10 @@ class PrivateBroker:
         self.wait_up()
 
     def wait_up(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.management_url}/api/overview", auth=("guest", "guest"),
-                                timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"private broker {self.node} did not start in {STARTUP_TIMEOUT_S} s; "
-                           f"see {self.base / 'log'}")
+        wait_until(lambda: requests.get(f"{self.management_url}/api/overview",
+                                        auth=("guest", "guest"), timeout=2).status_code == 200,
+                   timeout=STARTUP_TIMEOUT_S, interval=0.25,
+                   what=f"private broker {self.node} to start (its logs: {self.base / 'log'})")
 
     def stop(self) -> None:
         subprocess.run(["rabbitmqctl", "-n", self.node, "stop"], env=self._env(),
@@ -116,9 +109,8 @@ class PrivateBroker:
         pid = self.beam_pid()
         if pid:
             os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 30
-            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_until(lambda: not Path(f"/proc/{pid}").exists(), timeout=30, interval=0.1,
+                       what=f"private broker {self.node} to die")
 
     def unacknowledged(self, vhost: str, queue: str) -> int:
         """Deliveries handed to consumers and not yet acknowledged."""

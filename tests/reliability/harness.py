@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -25,7 +24,7 @@ from pathlib import Path
 import requests
 
 from clusterctl.settings import REPO_ROOT
-from tests.support.system import RunningSystem, free_port, wait_until
+from tests.support.system import RunningSystem, wait_until
 
 from .broker import PrivateBroker
 
@@ -204,36 +203,6 @@ def expected_in_force(reports: list[dict]) -> dict[tuple, str]:
         if current is None or (r["reported_at"], r["event_id"]) > (current["reported_at"], current["event_id"]):
             best[key] = r
     return {k: r["event_id"] for k, r in best.items()}
-
-
-def cluster_plan(sample: dict, cluster: str, provinces: list[str]) -> dict:
-    """A plan for ``cluster`` shaped like the sample: its five issues and twelve indicators
-    (renamed, every province reporting each), one project of FY2567 in every province, an OSM
-    and one provincial office responsible for everything."""
-    office = {"code": f"{cluster}-office", "name_th": "สำนักงานจังหวัด (ทดสอบ)",
-              "name_en": "Provincial office (test)", "province": provinces[0],
-              "kind": "provincial_office", "emails": [f"office@{cluster}.example"],
-              "roles": ["responsible", "implementing"], "language": "th"}
-    osm = {**office, "code": f"osm-{cluster}", "name_th": "สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัด",
-           "name_en": "Office of Strategy Management", "kind": "osm",
-           "emails": [f"osm@{cluster}.example"], "roles": ["osm"]}
-    issues = []
-    for issue in sample["issues"]:
-        indicators = []
-        for source in issue["indicators"]:
-            indicator = {k: v for k, v in source.items() if k not in ("provinces", "weight")}
-            indicator.update(code=source["code"].replace("NE2", cluster),
-                             responsible_agency=office["code"],
-                             data_source={**source["data_source"], "agency": office["code"]})
-            indicators.append(indicator)
-        issues.append({**issue, "indicators": indicators})
-    project = {**sample["projects"][0], "code": f"{cluster}-67-001", "provinces": provinces,
-               "implementing_agency": office["code"],
-               "indicators": [issues[0]["indicators"][0]["code"]], "issue": issues[0]["number"]}
-    return {**{k: sample[k] for k in ("title_th", "title_en", "start_fy", "end_fy",
-                                      "vision_th", "vision_en")},
-            "id": f"{cluster}-2566-2570", "cluster": cluster, "provinces": provinces,
-            "issues": issues, "projects": [project], "agencies": [osm, office]}
 
 
 def fiscal_year_reports(plan: dict, fy: int, reported_from: datetime) -> dict[str, list[dict]]:

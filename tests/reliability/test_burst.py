@@ -1,5 +1,4 @@
 """Deadline day: every province of all 18 clusters sends a fiscal year's reports at once."""
-import csv
 import json
 import time
 from datetime import datetime, timedelta, timezone
@@ -7,21 +6,13 @@ from datetime import datetime, timedelta, timezone
 import requests
 
 from clusterctl.reference import load_sample_plan
-from clusterctl.settings import REPO_ROOT
+from tests.support.plans import cluster_plan, clusters
 from tests.support.system import wait_until
 
-from .harness import cluster_plan, count_report_outcome, fiscal_year_reports
+from .harness import count_report_outcome, fiscal_year_reports
 
 FY = 2567
 PERIODS = [f"FY{FY}-Q{q}" for q in range(1, 5)] + [f"FY{FY}"]
-
-
-def clusters() -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    path = REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"
-    for row in csv.DictReader(path.open(encoding="utf-8")):
-        found.setdefault(row["cluster_code"], []).append(row["province_code"])
-    return found
 
 
 def ensure_plans(system) -> list[dict]:

@@ -48,7 +48,7 @@ def test_poison_message_parked_while_others_flow(chaos_system, workdir, record):
     publish_as_services(system, "plans.events", "plan_published",
                         json.dumps({"event_id": poison_id, "plan": {"id": 5}}).encode(), poison_id)
     sent = {p: correction_stream(p, 100) for p in PROVINCES}
-    result = system.publish(sent, workdir)
+    system.publish(sent, workdir)
     every = [r for reports in sent.values() for r in reports]
     outcome = count_report_outcome(system, every, baseline)
 

@@ -1,4 +1,5 @@
 """The reference data and the sample plan as the tests need them (pure, no services)."""
+import csv
 from datetime import datetime, timezone
 
 from clusterctl.reference import load_sample_plan
@@ -17,3 +18,41 @@ def published_sample_plan() -> dict:
     draft = lifecycle.create(load_sample_plan(), sample_reference())
     plan, _ = lifecycle.publish(draft, "test", "test", datetime.now(timezone.utc))
     return plan
+
+
+def clusters() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    path = REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"
+    for row in csv.DictReader(path.open(encoding="utf-8")):
+        found.setdefault(row["cluster_code"], []).append(row["province_code"])
+    return found
+
+
+def cluster_plan(sample: dict, cluster: str, provinces: list[str]) -> dict:
+    """A plan for ``cluster`` shaped like the sample: its five issues and twelve indicators
+    (renamed, every province reporting each), one project of FY2567 in every province, an OSM
+    and one provincial office responsible for everything (the 18-cluster burst of tests/reliability and the bench)."""
+    office = {"code": f"{cluster}-office", "name_th": "สำนักงานจังหวัด (ทดสอบ)",
+              "name_en": "Provincial office (test)", "province": provinces[0],
+              "kind": "provincial_office", "emails": [f"office@{cluster}.example"],
+              "roles": ["responsible", "implementing"], "language": "th"}
+    osm = {**office, "code": f"osm-{cluster}", "name_th": "สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัด",
+           "name_en": "Office of Strategy Management", "kind": "osm",
+           "emails": [f"osm@{cluster}.example"], "roles": ["osm"]}
+    issues = []
+    for issue in sample["issues"]:
+        indicators = []
+        for source in issue["indicators"]:
+            indicator = {k: v for k, v in source.items() if k not in ("provinces", "weight")}
+            indicator.update(code=source["code"].replace("NE2", cluster),
+                             responsible_agency=office["code"],
+                             data_source={**source["data_source"], "agency": office["code"]})
+            indicators.append(indicator)
+        issues.append({**issue, "indicators": indicators})
+    project = {**sample["projects"][0], "code": f"{cluster}-67-001", "provinces": provinces,
+               "implementing_agency": office["code"],
+               "indicators": [issues[0]["indicators"][0]["code"]], "issue": issues[0]["number"]}
+    return {**{k: sample[k] for k in ("title_th", "title_en", "start_fy", "end_fy",
+                                      "vision_th", "vision_en")},
+            "id": f"{cluster}-2566-2570", "cluster": cluster, "provinces": provinces,
+            "issues": issues, "projects": [project], "agencies": [osm, office]}
