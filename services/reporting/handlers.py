@@ -5,6 +5,7 @@ import hashlib
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError
@@ -22,48 +23,87 @@ log = logging.getLogger(__name__)
 PARKED_NAMESPACE = uuid.UUID("9a7c1c52-6b7f-4f0c-8e0e-2d5b7c3e1a44")
 
 
-def handle_intake(store, message: RawMessage, user_prefix: str = "",
-                  now: datetime | None = None) -> str:
-    """Accept or reject one province message; returns "accepted", "duplicate" or "rejected"."""
-    now = now or datetime.now(timezone.utc)
+@dataclass(frozen=True)
+class Checked:
+    """A province message after every check that needs no write: who sent it, and either the
+    report it carries, matched to its plan, or the reason it is rejected."""
+    message: RawMessage
+    sender: domain.Sender
+    outcome: domain.ValidReport | domain.Rejection
+    event_id: str | None  # the body's event_id once read, else the message_id: what lines carry
+
+
+def check(store, message: RawMessage, user_prefix: str = "", plans=None) -> Checked:
+    """Envelope, sender, schema and plan: pure work, done outside any transaction (``plans``:
+    the store's plans, read once for a batch)."""
     sender = domain.identify_sender(message.user_id, message.routing_key, user_prefix)
     kind = domain.check_envelope(sender, message.routing_key, message.content_type)
     outcome = kind if isinstance(kind, domain.Rejection) else \
         domain.parse_body(message.body, kind, sender, message.message_id)
-    # Every line about this report carries its id: the body's once read, else the message_id.
     body_event_id = outcome.get("event_id") if isinstance(outcome, dict) else \
         outcome.report_event_id
-    with bound_event_id(body_event_id or message.message_id):
-        if isinstance(outcome, dict):
-            outcome = domain.match_plan(kind, outcome, store.plans())
+    if isinstance(outcome, dict):
+        outcome = domain.match_plan(kind, outcome, store.plans() if plans is None else plans)
+    return Checked(message, sender, outcome, body_event_id or message.message_id)
+
+
+def record(store, checked: Checked, now: datetime) -> str:
+    """Store a checked message: "accepted", "duplicate" or "rejected" (with its reason kept)."""
+    if isinstance(checked.outcome, domain.Rejection):
+        return "rejected" if reject(store, checked.sender, checked.message, checked.outcome,
+                                    now) else "duplicate rejection"
+    return accept(store, checked.sender, checked.outcome, now)
+
+
+def log_outcome(checked: Checked, result: str) -> None:
+    """One line per report, logged once what it says is committed, carrying its event_id."""
+    with bound_event_id(checked.event_id):
+        outcome = checked.outcome
         if isinstance(outcome, domain.Rejection):
-            reject(store, sender, message, outcome, now)
-            return "rejected"
-        result = accept(store, sender, outcome, now)
-        log.info("%s %s report from %s: %s", result, outcome.kind, sender.username,
-                 " ".join(filter(None, (outcome.subject, outcome.period))))
-        return result
+            if result == "rejected":
+                log.info("rejected a report from %s: %s", domain.storable(
+                    checked.sender.username or f"(no user_id; routing key "
+                    f"{checked.message.routing_key})"), outcome.reason)
+        else:
+            log.info("%s %s report from %s: %s", result, outcome.kind, checked.sender.username,
+                     " ".join(filter(None, (outcome.subject, outcome.period))))
+
+
+def handle_intake(store, message: RawMessage, user_prefix: str = "",
+                  now: datetime | None = None) -> str:
+    """Accept or reject one province message; returns "accepted", "duplicate" or "rejected"."""
+    checked = check(store, message, user_prefix)
+    with store.atomic():
+        result = record(store, checked, now or datetime.now(timezone.utc))
+    log_outcome(checked, result)
+    return "rejected" if result == "duplicate rejection" else result
 
 
 def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = "") -> list[int]:
-    """Province messages that arrived together, in one transaction: one commit (one fsync) for
-    all of them instead of one each. Returns the indexes of messages to retry.
+    """Province messages that arrived together: checked first, outside any transaction, then
+    stored in one transaction - one commit (one fsync) for all of them, and the write lock held
+    only for the writes, so several reporting processes can share one store. Returns the indexes
+    of messages to retry.
 
     Bad input never raises (it becomes a rejection); only a fault does - a bug, a full disk. Then
     the batch is undone and each message is processed on its own, so one failing message is
     retried (and in the end parked) alone and never takes the others with it."""
     try:
+        plans = store.plans()
+        checked = [check(store, message, user_prefix, plans) for message in messages]
+        now = datetime.now(timezone.utc)
         with store.atomic():
-            for message in messages:
-                handle_intake(store, message, user_prefix)
-        return []
+            results = [record(store, each, now) for each in checked]
     except Exception:
         log.exception("a batch of %d reports failed; processing them one at a time", len(messages))
+    else:
+        for each, result in zip(checked, results):
+            log_outcome(each, result)
+        return []
     retry = []
     for index, message in enumerate(messages):
         try:
-            with store.atomic():
-                handle_intake(store, message, user_prefix)
+            handle_intake(store, message, user_prefix)
         except Exception:
             with bound_event_id(message.message_id):
                 log.exception("report could not be processed; it will be retried")
@@ -72,7 +112,8 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
 
 
 def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.Rejection,
-           now: datetime) -> None:
+           now: datetime) -> bool:
+    """Keep a rejection where the operator sees it; False if it was kept already."""
     storable = domain.storable  # envelope text may hold lone surrogates (see domain.storable)
     record = {
         "rejection_id": domain.rejection_id(sender, message.body, (
@@ -88,8 +129,7 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
         "raw_body": message.body if len(message.body) <= domain.MAX_KEPT_BYTES else
         message.body[:domain.MAX_KEPT_BYTES] + f"\n[... cut: {len(message.body):,} bytes in all]".encode(),
     }
-    if store.record_rejection(record, [domain.rejected_event(record)]):
-        log.info("rejected a report from %s: %s", record["sender"], rejection.reason)
+    return store.record_rejection(record, [domain.rejected_event(record)])
 
 
 def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetime) -> str:

@@ -285,23 +285,26 @@ class SqliteReportingStore(PlanCache, SqliteMeta, SqliteOutbox, ReportingStore):
 
     def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
                       body, sender):
+        text = dumps(body)  # once: the event store and the report in force keep the same
         with self.db.transaction() as conn:
             new = conn.execute(
                 "INSERT OR IGNORE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (event_id, kind, plan_id, subject, period, province, reported_at_key, now_iso(),
-                 sender, dumps(body))).rowcount == 1
+                 sender, text)).rowcount == 1
             if not new:  # a repeated event_id: only what was first received under it counts
                 kept = conn.execute("SELECT * FROM reports WHERE event_id = ?",
                                     (event_id,)).fetchone()
                 if _key_of(kept) != (kind, plan_id, subject, period, province):
                     return Recorded(False, False)  # reused for another report: no effect at all
-                reported_at_key, body = kept["reported_at"], loads(kept["body"])
+                reported_at_key, body, text = kept["reported_at"], loads(kept["body"]), kept["body"]
             return Recorded(new, self._apply(conn, kind, plan_id, subject, period, province,
-                                             event_id, reported_at_key, body))
+                                             event_id, reported_at_key, body, text))
 
     @staticmethod
-    def _apply(conn, kind, plan_id, subject, period, province, event_id, reported_at_key, body):
-        """The precedence rule as one guarded upsert; True when this report is in force."""
+    def _apply(conn, kind, plan_id, subject, period, province, event_id, reported_at_key, body,
+               text=None):
+        """The precedence rule as one guarded upsert; True when this report is in force
+        (``text``: the body already encoded)."""
         conn.execute(
             "INSERT INTO current_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (kind, plan_id, subject, period, province) DO UPDATE SET"
@@ -310,7 +313,7 @@ class SqliteReportingStore(PlanCache, SqliteMeta, SqliteOutbox, ReportingStore):
             " WHERE (excluded.reported_at, excluded.event_id)"
             "     > (current_reports.reported_at, current_reports.event_id)",
             (kind, plan_id, subject, period, province, reported_at_key, event_id,
-             _value_of(kind, body), dumps(body)))
+             _value_of(kind, body), dumps(body) if text is None else text))
         row = conn.execute(
             "SELECT event_id FROM current_reports WHERE kind = ? AND plan_id = ?"
             " AND subject = ? AND period = ? AND province = ?",

@@ -88,6 +88,15 @@ def test_a_line_is_one_json_object_with_the_fields_and_thai_as_written(lines, co
     assert "ไทย" in raw and "\\u" not in raw
 
 
+def test_a_line_with_a_lone_surrogate_is_still_written_and_parses(lines):
+    # text from an untrusted message can hold one; the fast encoder refuses it
+    log.info("rejected a report: %s", "bad \ud800 id")
+    log.info("ไทย after it")
+    first, second = lines()
+    assert first["message"] == "rejected a report: bad \ud800 id"
+    assert second["message"] == "ไทย after it"
+
+
 def test_the_ids_are_cleared_when_the_worker_ends(lines, container):
     event_id = str(uuid.uuid4())
     with entrypoint_hook(container, "on_event") as handle:
