@@ -202,7 +202,9 @@ class Supervisor:
         self.argv: dict[str, list[str]] = {}
 
     def start(self, name: str, argv: list[str]) -> None:
-        log = open(self.log_dir / f"{name}.log", "ab")
+        # Replicas ("reporting-2") append to their service's log: each line is one write, and
+        # carries its pid.
+        log = open(self.log_dir / f"{service_of(name)}.log", "ab")
         # UTF-8 whatever the locale: the services' JSON lines keep Thai as written
         env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
         self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
@@ -221,7 +223,7 @@ class Supervisor:
         """The last lines of a process's log, readable (a crash before its logging was set up
         leaves plain lines: they are shown as they are)."""
         try:
-            text = (self.log_dir / f"{name}.log").read_text("utf-8", "replace")
+            text = (self.log_dir / f"{service_of(name)}.log").read_text("utf-8", "replace")
         except OSError:
             return ""
         return "\n".join(readable_log_line(line) for line in text.splitlines()[-lines:])
@@ -232,7 +234,7 @@ class Supervisor:
         stages = [["gateway"], ["plans", "reporting", "assets", "notify"], ["smtp-sink"]]
         deadline = time.monotonic() + timeout
         for stage in stages:
-            names = [n for n in stage if n in self.procs]
+            names = [n for n in self.procs if service_of(n) in stage]
             for name in names:
                 self._signal(name, signal.SIGTERM)
             for name in names:
@@ -251,6 +253,16 @@ class Supervisor:
                 os.killpg(proc.pid, sig)  # the whole group: nothing the child started survives
             except ProcessLookupError:
                 pass
+
+
+def replica_names(service: str, count: int) -> list[str]:
+    """The supervisor's names for a service's processes: "reporting", "reporting-2", ..."""
+    return [service] + [f"{service}-{n}" for n in range(2, count + 1)]
+
+
+def service_of(name: str) -> str:
+    base, _, number = name.rpartition("-")
+    return base if base and number.isdigit() else name
 
 
 def nameko_argv(config: Path, service: str) -> list[str]:
@@ -449,13 +461,15 @@ def run(settings: Settings) -> int:
                                            "--dir", str(settings.mail_dir), "--host",
                                            settings.smtp_host, "--port", str(settings.smtp_port)])
         for service in BACKENDS:
-            supervisor.start(service, nameko_argv(configs[service], service))
+            for name in replica_names(service, settings.replicas.get(service, 1)):
+                supervisor.start(name, nameko_argv(configs[service], service))
         try:
             seed(settings, creds, supervisor)
         except RemoteError as exc:
             raise SetupError(f"seeding failed in the {exc.exc_type} check: {exc.value}") from None
         check_stop()
-        supervisor.start("gateway", nameko_argv(configs["gateway"], "gateway"))
+        for name in replica_names("gateway", settings.replicas.get("gateway", 1)):
+            supervisor.start(name, nameko_argv(configs["gateway"], "gateway"))
         health_url = f"http://{settings.gateway_host}:{settings.gateway_port}/health"
         wait_for(lambda: requests.get(health_url, timeout=5).status_code == 200,
                  f"{health_url} to answer ok", supervisor)
@@ -491,7 +505,7 @@ def watch(supervisor: Supervisor) -> int:
                     + supervisor.log_tail(name))
                 return 1
             say(f"{name} exited with status {code}; restarting it (log: "
-                f"{supervisor.log_dir / (name + '.log')})")
+                f"{supervisor.log_dir / (service_of(name) + '.log')})")
             supervisor.restart(name)
     raise Stop()
 
@@ -503,6 +517,11 @@ def _relay_shown(settings: Settings) -> str:
     return f"SMTP {settings.smtp_host}:{settings.smtp_port}"
 
 
+def _replicas_shown(settings: Settings) -> str:
+    scaled = ", ".join(f"{s} x{n}" for s, n in settings.replicas.items() if n > 1)
+    return f"\n  Replicas       {scaled}  (REPLICAS)" if scaled else ""
+
+
 def print_banner(settings: Settings) -> None:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     say("ready.")
@@ -512,7 +531,7 @@ def print_banner(settings: Settings) -> None:
   Province AMQP  {settings.broker.public_amqp_url(settings.vhost)}  exchange 'reports'
   Mail           {settings.mail_dir if settings.run_smtp_sink else _relay_shown(settings)}
   Store          {'MongoDB (MONGO_URL)' if settings.mongo_url else f'SQLite files in {settings.data_dir}'}
-  Logs           {settings.data_dir / 'logs'}
+  Logs           {settings.data_dir / 'logs'}{_replicas_shown(settings)}
 
   Ctrl-C stops everything.
 """, flush=True)

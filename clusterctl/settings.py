@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -75,6 +75,7 @@ class Settings:
     user_prefix: str
     seed_sample_plan: bool
     reference_csv: Path
+    replicas: dict = field(default_factory=dict)  # service -> processes (REPLICAS); 1 if absent
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -109,6 +110,7 @@ class Settings:
             seed_sample_plan=(env.get("SEED_SAMPLE_PLAN", "1") not in ("0", "false", "no")),
             reference_csv=Path(env.get("REFERENCE_CSV")
                                or REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"),
+            replicas=parse_replicas(env.get("REPLICAS") or ""),
         )
 
     @property
@@ -124,6 +126,40 @@ class Settings:
         if self.mongo_url:
             return self.mongo_url
         return f"sqlite:///{self.data_dir / (service + '.sqlite3')}"
+
+
+SCALABLE = ("plans", "reporting", "assets", "notify", "gateway")
+MAX_REPLICAS = 8
+
+
+def parse_replicas(raw: str) -> dict[str, int]:
+    """REPLICAS: how many ``nameko run`` processes of each service. ``3`` is three of every
+    service; ``reporting=3,notify=2`` names services (the rest one each). They compete for the
+    same queues and share the store; the gateways share the port (SO_REUSEPORT)."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    if "=" not in raw:
+        return {service: _replica_count(raw, "REPLICAS") for service in SCALABLE}
+    replicas = {}
+    for part in raw.split(","):
+        service, sep, count = (x.strip() for x in part.partition("="))
+        if not sep or service not in SCALABLE:
+            raise SettingsError(f"REPLICAS={raw!r}: {part.strip()!r} is not service=count with a "
+                                f"service among {', '.join(SCALABLE)} (e.g. REPLICAS=reporting=3,"
+                                "notify=2, or REPLICAS=2 for every service)")
+        replicas[service] = _replica_count(count, f"REPLICAS {service}")
+    return replicas
+
+
+def _replica_count(raw: str, where: str) -> int:
+    try:
+        count = int(raw)
+    except ValueError:
+        raise SettingsError(f"{where}={raw!r} is not a whole number") from None
+    if not 1 <= count <= MAX_REPLICAS:
+        raise SettingsError(f"{where}={count} is out of range 1-{MAX_REPLICAS}")
+    return count
 
 
 def _url_vhost(amqp_url: str | None) -> str | None:

@@ -2,8 +2,8 @@
 
 - ``logging_config(service)``: nameko's ``LOGGING`` for a service process (``clusterctl`` writes
   it into each service's config): JSON lines on stderr with ``time`` (ISO 8601, UTC),
-  ``service``, ``level``, ``logger``, ``message``, ``event_id``, ``call_id`` and ``exc`` (the
-  traceback, when there is one). Thai stays Thai (no ``\\u`` escapes).
+  ``service``, ``level``, ``logger``, ``message``, ``event_id``, ``call_id``, ``pid`` (replicas
+  share a log) and ``exc`` (the traceback, when there is one). Thai stays Thai (no ``\\u`` escapes).
 - ``LogContext``: a DependencyProvider that binds, for the whole of a worker, the id of what it
   handles - an event's ``event_id``, a raw message's ``message_id`` - and the worker's call id,
   and clears both when the worker ends. RPC, HTTP and timer workers have ``event_id`` null.
@@ -30,8 +30,9 @@ EVENT_ID: ContextVar[str | None] = ContextVar("event_id", default=None)
 CALL_ID: ContextVar[str | None] = ContextVar("call_id", default=None)
 MAX_ID_CHARS = 200  # an id read from an untrusted body is cut: it is repeated on every line
 
-FIELDS = ["time", "service", "levelname", "name", "message", "event_id", "call_id"]
-RENAMED = {"levelname": "level", "name": "logger", "exc_info": "exc", "stack_info": "stack"}
+FIELDS = ["time", "service", "levelname", "name", "message", "event_id", "call_id", "process"]
+RENAMED = {"levelname": "level", "name": "logger", "exc_info": "exc", "stack_info": "stack",
+           "process": "pid"}  # pid: replicas of a service write to one log
 
 
 class LineFormatter(OrjsonFormatter):

@@ -6,6 +6,7 @@ import pytest
 
 from clusterctl.credentials import ensure_credentials
 from clusterctl.reference import load_clusters
+from clusterctl.runner import replica_names, service_of
 from clusterctl.settings import Settings, SettingsError
 
 CLUSTERS = [{"code": "northeast-lower-2", "provinces": [{"code": c} for c in
@@ -33,11 +34,30 @@ def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
     ({"SMTP_PORT": "70000"}, "SMTP_PORT"),
     ({"SMTP_URL": "smtp://ops@mail.go.th"}, "SMTP_URL names a user but no password"),
     ({"MONGO_URL": "localhost:27017"}, "MONGO_URL"),
+    ({"REPLICAS": "many"}, "REPLICAS='many' is not a whole number"),
+    ({"REPLICAS": "0"}, "out of range 1-8"),
+    ({"REPLICAS": "reporting=3,mailer=2"}, "'mailer=2' is not service=count"),
+    ({"REPLICAS": "reporting:3"}, "is not a whole number"),
+    ({"REPLICAS": "notify=x"}, "REPLICAS notify='x' is not a whole number"),
 ])
 def test_bad_settings_say_which_and_how(env, words):
     with pytest.raises(SettingsError) as error:
         Settings.from_env(env)
     assert words in str(error.value)
+
+
+def test_replicas_of_every_service_or_of_named_ones():
+    assert Settings.from_env({}).replicas == {}
+    assert Settings.from_env({"REPLICAS": "2"}).replicas == {
+        s: 2 for s in ("plans", "reporting", "assets", "notify", "gateway")}
+    assert Settings.from_env({"REPLICAS": " reporting=3, notify=2 "}).replicas == {
+        "reporting": 3, "notify": 2}
+
+
+def test_replica_processes_are_named_after_their_service():
+    assert replica_names("reporting", 3) == ["reporting", "reporting-2", "reporting-3"]
+    assert [service_of(n) for n in ("reporting-2", "reporting", "smtp-sink")] == [
+        "reporting", "reporting", "smtp-sink"]
 
 
 def test_secrets_never_appear_in_setting_errors():
