@@ -24,6 +24,23 @@ def main(argv=None) -> int:
                                                 "retry one after the cause is fixed")
     parked.add_argument("action", choices=("list", "show", "retry"))
     parked.add_argument("parked_id", nargs="?")
+    serve = commands.add_parser("serve", help="run one process of a service, configured from "
+                                               "the environment (what a container runs)")
+    serve.add_argument("service", help="plans, reporting, assets, notify or gateway")
+    probe = commands.add_parser("probe", help="exit 0 while a service process started by "
+                                               "'serve' is alive (container probes)")
+    probe.add_argument("service")
+    secrets = commands.add_parser("secrets", help="generate a deployment's credentials.json, "
+                                                   "RabbitMQ definitions.json and services.env")
+    secrets.add_argument("directory", help="where to write them (kept out of git; mode 600)")
+    secrets.add_argument("--amqp-host", default="rabbitmq")
+    secrets.add_argument("--vhost", default="cluster-planning")
+    secrets.add_argument("--mongo-url", default="mongodb://mongo-1:27017,mongo-2:27017,"
+                                                "mongo-3:27017/cluster_planning?replicaSet=rs0")
+    secrets.add_argument("--smtp-url", default="smtp://mailpit:1025")
+    secrets.add_argument("--public-url", default="http://localhost:8080")
+    commands.add_parser("load-reference", help="load the clusters and provinces (REFERENCE_CSV) "
+                                               "into a running deployment's plans service")
     agency = commands.add_parser("agency-key", help="print an agency's API key (created if it "
                                                     "has none; the gateway picks it up at once)")
     agency.add_argument("code", help="the agency's code in the agencies directory")
@@ -35,6 +52,26 @@ def main(argv=None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
+        if args.command == "probe":
+            from .deploy import main_probe
+            return main_probe(args.service)
+        if args.command == "serve":
+            from .deploy import serve as serve_command
+            return serve_command(args.service)
+        if args.command == "load-reference":
+            from .deploy import load_reference
+            print(load_reference())
+            return 0
+        if args.command == "secrets":
+            from pathlib import Path
+
+            from .deploy import write_secrets
+            from .runner import read_clusters
+            written = write_secrets(Path(args.directory), read_clusters(Settings.from_env({})),
+                                    args.amqp_host, args.vhost, args.mongo_url, args.smtp_url,
+                                    args.public_url)
+            print("\n".join(f"wrote {path}" for path in written))
+            return 0
         settings = Settings.from_env()
         if args.command == "broker-check":
             version = check_broker(settings)

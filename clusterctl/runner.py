@@ -292,12 +292,13 @@ def check_stop() -> None:
         raise Stop()
 
 
-def wait_for(condition, what: str, supervisor: Supervisor, timeout: float = START_TIMEOUT_S):
+def wait_for(condition, what: str, supervisor: Supervisor | None,
+             timeout: float = START_TIMEOUT_S):
     deadline = time.monotonic() + timeout
     last_error = None
     while time.monotonic() < deadline:
         check_stop()
-        dead = supervisor.exited()
+        dead = supervisor.exited() if supervisor else {}
         if dead:
             name, code = next(iter(dead.items()))
             raise SetupError(f"{name} exited with status {code} while starting; its log "

@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.contracts import topology
+from services.infra.health import Heartbeat
 from services.infra.logs import LogContext
 from services.infra.messaging import Topology, dispatcher, on_event
 from services.infra.outbox import relay
@@ -28,6 +29,7 @@ class AssetsService:
     name = "assets"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     dispatch = dispatcher()

@@ -63,9 +63,11 @@ def principals_from_issued(issued: dict) -> dict[bytes, Principal]:
 class KeyTable:
     """Keys from credentials.json (contract v1) and the issued-keys file (hashes only)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, issued_path: Path | None = None):
         self.path = path
-        self.issued_path = path.with_name("api-keys.json")
+        # beside credentials.json unless ISSUED_KEYS_PATH says (a read-only secret mount, with
+        # the issued keys on a volume the gateway replicas share)
+        self.issued_path = issued_path or path.with_name("api-keys.json")
         self._stamp = None
         self._table: dict[bytes, Principal] = {}
 
@@ -134,7 +136,9 @@ def shown_key(entry: dict) -> dict:
 
 class ApiKeys(DependencyProvider):
     def setup(self):
-        self.table = KeyTable(Path(self.container.config["CREDENTIALS_PATH"]))
+        issued = self.container.config.get("ISSUED_KEYS_PATH")
+        self.table = KeyTable(Path(self.container.config["CREDENTIALS_PATH"]),
+                              Path(issued) if issued else None)
 
     def get_dependency(self, worker_ctx):
         return self.table

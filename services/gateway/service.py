@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from services.contracts import topology
 
 from services.contracts.periods import PeriodError, parse_period
+from services.infra.health import Heartbeat
 from services.infra.logs import LogContext
 
 from . import access, auth, dashboard, exports, metrics
@@ -140,6 +141,7 @@ class GatewayService(DashboardPages):
     name = "gateway"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     keys = ApiKeys()
     config = Config()
     plans = RpcProxy("plans")

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.infra.health import Heartbeat
 from services.infra.logs import LogContext
 from services.infra.messaging import Topology, dispatcher
 from services.infra.outbox import relay
@@ -19,6 +20,7 @@ class PlansService:
     name = "plans"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     dispatch = dispatcher()

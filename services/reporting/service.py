@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.contracts import topology
+from services.infra.health import Heartbeat
 from services.infra.logs import LogContext
 from services.infra.messaging import (RawMessage, Topology, batch_consumer, dispatcher,
                                       on_event, raw_consumer)
@@ -22,6 +23,7 @@ class ReportingService:
     name = "reporting"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     config = Config()

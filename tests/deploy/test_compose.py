@@ -1,0 +1,119 @@
+"""deploy/compose and deploy/Dockerfile, checked without a Docker engine: the Compose file
+against the Compose specification's JSON schema (as check-jsonschema ships it), and what it
+runs against what the code really has - each service's command names a service clusterctl
+serves, its health check probes that same service, and the image holds what it copies."""
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import tomllib
+from importlib import resources
+
+import jsonschema
+import pytest
+import yaml
+
+from clusterctl.runner import SERVICE_CLASSES
+from clusterctl.settings import REPO_ROOT
+
+pytestmark = pytest.mark.deploy
+
+COMPOSE = REPO_ROOT / "deploy" / "compose" / "compose.yaml"
+DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
+IMAGE = "ghcr.io/cluster-planning/cluster-planning:0.1.0"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text("utf-8"))
+
+
+def app_services(compose: dict) -> dict[str, dict]:
+    """The Compose services that run our image as a long-lived service."""
+    return {name: svc for name, svc in compose["services"].items()
+            if svc.get("image") == IMAGE and svc.get("restart") != "no"}
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification(compose):
+    schema = json.loads(resources.files("check_jsonschema.builtin_schemas.vendor")
+                        .joinpath("compose-spec.json").read_text("utf-8"))
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(compose),
+                    key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                                 for e in errors[:10])
+
+
+def test_each_service_runs_exactly_what_clusterctl_serves(compose):
+    services = app_services(compose)
+    assert set(services) == set(SERVICE_CLASSES), "one Compose service per nameko service"
+    for name, svc in services.items():
+        assert svc["command"] == ["python", "-m", "clusterctl", "serve", name]
+        assert svc["healthcheck"]["test"] == ["CMD", "python", "-m", "clusterctl", "probe", name]
+        module, _, cls = SERVICE_CLASSES[name].partition(":")
+        assert getattr(importlib.import_module(module), cls).name == name
+        assert svc["restart"] == "unless-stopped" and svc["read_only"] is True
+        assert svc["user"] == "10001:10001"
+        limits = svc["deploy"]["resources"]["limits"]
+        assert limits["cpus"] and limits["memory"]
+    assert compose["services"]["load-reference"]["command"] == [
+        "python", "-m", "clusterctl", "load-reference"]
+    assert compose["services"]["reporting"]["deploy"]["replicas"] >= 2
+    assert compose["services"]["notify"]["deploy"]["replicas"] >= 2
+
+
+def test_every_other_container_has_a_health_check_or_is_a_one_shot_job(compose):
+    for name, svc in compose["services"].items():
+        if svc.get("restart") == "no":
+            continue
+        assert svc.get("healthcheck", {}).get("test"), name
+        assert svc.get("restart") == "unless-stopped", name
+        assert svc.get("deploy", {}).get("resources", {}).get("limits"), name
+    for name, svc in compose["services"].items():
+        image = svc.get("image", "")
+        assert image == IMAGE or re.search(r":v?\d+\.\d+\.\d+", image), \
+            f"{name}: image {image!r} is not pinned to a version"
+
+
+def test_rabbitmq_loads_the_definitions_clusterctl_writes_and_mongo_is_a_replica_set(compose):
+    rabbit = compose["services"]["rabbitmq"]
+    conf = (COMPOSE.parent / "rabbitmq" / "rabbitmq.conf").read_text("utf-8")
+    loaded = re.search(r"^load_definitions = (\S+)", conf, re.M).group(1)
+    assert rabbit["secrets"] == [{"source": "definitions", "target": loaded}]
+    assert compose["secrets"]["definitions"]["file"] == "./secrets/definitions.json"
+    members = [n for n in compose["services"] if n.startswith("mongo-") and n != "mongo-init"]
+    assert len(members) == 3
+    for name in members:
+        assert compose["services"][name]["command"][:3] == ["mongod", "--replSet", "rs0"]
+    init = " ".join(compose["services"]["mongo-init"]["command"])
+    assert all(f'host: "{name}:27017"' in init for name in members)
+    assert "secrets/" in (COMPOSE.parent / ".gitignore").read_text()  # never committed
+
+
+def test_the_image_is_multi_stage_non_root_pinned_and_copies_what_exists():
+    text = DOCKERFILE.read_text("utf-8")
+    stages = re.findall(r"^FROM (\S+)", text, re.M)
+    assert len(stages) >= 2
+    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)", text, re.M).group(1)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base)
+    assert re.search(r"^USER 10001", text, re.M)
+    for source in re.findall(r"^COPY (?!--from)(\S+) ", text, re.M):
+        assert (REPO_ROOT / source).exists(), source
+    assert json.loads(re.search(r"^CMD (.+)$", text, re.M).group(1))[:4] == [
+        "python", "-m", "clusterctl", "serve"]
+
+
+def test_the_images_packages_are_the_projects_pins():
+    pinned = dict(line.split("==") for line in
+                  (REPO_ROOT / "deploy" / "requirements.txt").read_text().splitlines()
+                  if line and not line.startswith("#"))
+    pinned = {name.lower().replace("_", "-"): version for name, version in pinned.items()}
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        name, version = requirement.split("==")
+        assert pinned.get(name.lower().replace("_", "-")) == version, requirement
+
+
+def test_nginx_sends_every_request_to_the_gateways():
+    conf = (COMPOSE.parent / "proxy" / "nginx.conf").read_text()
+    assert "server gateway:8000" in conf and "proxy_pass http://gateways;" in conf
