@@ -32,7 +32,9 @@ def unavailable_reason() -> str | None:
 
 
 class PrivateBroker:
-    def __init__(self):
+    def __init__(self, conf_lines: tuple[str, ...] = (), login: tuple[str, str] = ("guest", "guest")):
+        # conf_lines: more rabbitmq.conf (tests/deploy loads definitions at boot); login: who
+        # the management API is asked as once the node is up
         # Not under pytest's temporary directory: that one is private to root (0700), and the
         # node runs as the rabbitmq user.
         self.base = Path(tempfile.mkdtemp(prefix="cluster-planning-chaos-"))
@@ -41,6 +43,7 @@ class PrivateBroker:
         self.management_port = free_port()
         self.dist_port = free_port()
         self.restarts = 0
+        self.conf_lines, self.login = conf_lines, login
 
     @property
     def amqp_url(self) -> str:
@@ -69,7 +72,8 @@ class PrivateBroker:
                 f"listeners.tcp.default = {self.amqp_port}\n"
                 f"management.tcp.port = {self.management_port}\n"
                 "management.tcp.ip = 127.0.0.1\n"
-                "collect_statistics_interval = 1000\n")  # fresh queue figures for the report
+                "collect_statistics_interval = 1000\n"  # fresh queue figures for the report
+                + "".join(f"{line}\n" for line in self.conf_lines))
             subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
         subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -77,7 +81,7 @@ class PrivateBroker:
 
     def wait_up(self) -> None:
         wait_until(lambda: requests.get(f"{self.management_url}/api/overview",
-                                        auth=("guest", "guest"), timeout=2).status_code == 200,
+                                        auth=self.login, timeout=2).status_code == 200,
                    timeout=STARTUP_TIMEOUT_S, interval=0.25,
                    what=f"private broker {self.node} to start (its logs: {self.base / 'log'})")
 

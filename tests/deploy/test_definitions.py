@@ -1,0 +1,77 @@
+"""The RabbitMQ definitions ``clusterctl secrets`` writes, loaded at boot by a private node (as
+deploy/compose and deploy/k8s load them): the users log in with the generated passwords, a
+province may publish only its own routing keys under its own user_id, the services' login can
+declare the topology, and the retry policy is in force."""
+from __future__ import annotations
+
+import json
+
+import pika
+import pytest
+import requests
+from kombu import Connection
+
+from clusterctl.deploy import write_secrets
+from clusterctl.reference import load_clusters
+from clusterctl.settings import Settings
+from services.contracts.topology import declare_topology
+from tests.reliability.broker import PrivateBroker, unavailable_reason
+
+pytestmark = pytest.mark.deploy
+VHOST = "cluster-planning"
+
+
+@pytest.fixture(scope="module")
+def booted():
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    probe = PrivateBroker()  # only for its directory, ports and node name
+    secrets_dir = probe.base / "secrets"
+    write_secrets(secrets_dir, load_clusters(Settings.from_env({}).reference_csv), "127.0.0.1",
+                  VHOST, "mongodb://m/x", "smtp://mail:25", "http://localhost:8080")
+    creds = json.loads((secrets_dir / "credentials.json").read_text("utf-8"))
+    operator = creds["broker_operator"]
+    probe.conf_lines = (f"load_definitions = {secrets_dir / 'definitions.json'}",)
+    probe.login = (operator["username"], operator["password"])
+    try:
+        probe.start()
+        yield probe, creds
+    finally:
+        probe.destroy()
+
+
+def channel(broker, username, password):
+    params = pika.ConnectionParameters("127.0.0.1", broker.amqp_port, VHOST,
+                                       pika.PlainCredentials(username, password))
+    connection = pika.BlockingConnection(params)
+    ch = connection.channel()
+    ch.confirm_delivery()
+    return connection, ch
+
+
+def test_the_definitions_are_loaded_at_boot_with_each_province_confined(booted):
+    broker, creds = booted
+    services = creds["services"]
+    with Connection(f"amqp://{services['amqp_username']}:{services['amqp_password']}@127.0.0.1:"
+                    f"{broker.amqp_port}/{VHOST}", connect_timeout=10) as conn:
+        declare_topology(conn)  # what every service does at start, with its own login
+    th34 = creds["provinces"]["TH-34"]
+    connection, ch = channel(broker, th34["amqp_username"], th34["amqp_password"])
+    try:
+        ch.basic_publish("reports", "report.TH-34.indicator", b"{}",
+                         pika.BasicProperties(user_id="TH-34", delivery_mode=2))
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+            ch.basic_publish("reports", "report.TH-33.indicator", b"{}",
+                             pika.BasicProperties(user_id="TH-34"))
+        assert refused.value.reply_code == 403
+    finally:
+        connection.close()
+    with pytest.raises(pika.exceptions.ProbableAuthenticationError):
+        channel(broker, "TH-34", "not-the-password")
+    policies = requests.get(f"{broker.management_url}/api/policies/{VHOST}", auth=broker.login,
+                            timeout=10).json()
+    assert [(p["name"], p["definition"]) for p in policies] == [
+        ("cluster-planning-retries", {"delivery-limit": 5, "dead-letter-exchange": "parked"})]
+    users = requests.get(f"{broker.management_url}/api/users", auth=broker.login, timeout=10).json()
+    assert len([u for u in users if u["name"].startswith("TH-")]) == 76
