@@ -76,6 +76,7 @@ class Settings:
     seed_sample_plan: bool
     reference_csv: Path
     replicas: dict = field(default_factory=dict)  # service -> processes (REPLICAS); 1 if absent
+    trusted_proxy_hops: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For)
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -111,6 +112,7 @@ class Settings:
             reference_csv=Path(env.get("REFERENCE_CSV")
                                or REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"),
             replicas=parse_replicas(env.get("REPLICAS") or ""),
+            trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
         )
 
     @property
@@ -168,14 +170,18 @@ def _url_vhost(amqp_url: str | None) -> str | None:
     return path if path and path != "/" else None
 
 
-def _port(env, name: str, default: int) -> int:
-    raw = env.get(name)
+def _count(env, name: str, default: int, low: int, high: int, what: str = "a whole number") -> int:
+    raw = (env.get(name) or "").strip()
     if not raw:
         return default
     try:
-        port = int(raw)
+        value = int(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a port number") from None
-    if not 0 < port < 65536:
-        raise SettingsError(f"{name}={raw} is out of range 1-65535")
-    return port
+        raise SettingsError(f"{name}={raw!r} is not {what}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is out of range {low}-{high}")
+    return value
+
+
+def _port(env, name: str, default: int) -> int:
+    return _count(env, name, default, 1, 65535, "a port number")

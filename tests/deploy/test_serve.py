@@ -11,6 +11,7 @@ import sys
 import uuid
 
 import pytest
+import requests
 
 from clusterctl import deploy
 from clusterctl.broker import Management
@@ -85,3 +86,26 @@ def test_a_bad_service_name_or_setting_is_refused_in_one_line(env):
     assert "unknown service 'mailer'; one of plans, reporting, assets, notify, gateway" in unknown.stderr
     bad = clusterctl(dict(env, MONGO_URL="localhost:27017"), "serve", "plans")
     assert bad.returncode == 2 and "MONGO_URL" in bad.stderr
+
+
+def test_behind_one_proxy_the_login_limit_counts_each_client_not_the_proxy(env, tmp_path):
+    from clusterctl.credentials import ensure_credentials
+    from tests.support.system import free_port
+    creds = tmp_path / "credentials.json"
+    ensure_credentials(creds, "amqp://x/", [])
+    port = free_port()
+    proc = serve(dict(env, CREDENTIALS_PATH=str(creds), GATEWAY_HOST="127.0.0.1",
+                      GATEWAY_PORT=str(port), TRUSTED_PROXY_HOPS="1"), "gateway", tmp_path)
+    url = f"http://127.0.0.1:{port}/login"
+
+    def login(client):
+        return requests.post(url, data={"api_key": "wrong"}, timeout=10,
+                             headers={"X-Forwarded-For": client}).status_code
+    try:
+        wait_until(lambda: requests.get(f"http://127.0.0.1:{port}/login", timeout=2).ok,
+                   timeout=60, what="the gateway")
+        assert [login(f"10.0.0.{n}") for n in range(1, 13)] == [401] * 12  # twelve clients
+        assert [login("10.9.9.9") for _ in range(11)][-1] == 429  # one client, over 10 a minute
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)

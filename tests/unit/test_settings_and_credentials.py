@@ -39,6 +39,8 @@ def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
     ({"REPLICAS": "reporting=3,mailer=2"}, "'mailer=2' is not service=count"),
     ({"REPLICAS": "reporting:3"}, "is not a whole number"),
     ({"REPLICAS": "notify=x"}, "REPLICAS notify='x' is not a whole number"),
+    ({"TRUSTED_PROXY_HOPS": "nginx"}, "TRUSTED_PROXY_HOPS='nginx' is not a whole number"),
+    ({"TRUSTED_PROXY_HOPS": "9"}, "TRUSTED_PROXY_HOPS=9 is out of range 0-5"),
 ])
 def test_bad_settings_say_which_and_how(env, words):
     with pytest.raises(SettingsError) as error:
