@@ -39,6 +39,18 @@ def main(argv=None) -> int:
                                                 "mongo-3:27017/cluster_planning?replicaSet=rs0")
     secrets.add_argument("--smtp-url", default="smtp://mailpit:1025")
     secrets.add_argument("--public-url", default="http://localhost:8080")
+    report = commands.add_parser("report", help="send a province's reports from a filled "
+                                                 "workbook or CSV (checked first; all or none)")
+    report.add_argument("file", help="the filled reporting workbook (.xlsx) or a CSV")
+    report.add_argument("--province", required=True, help="e.g. TH-34")
+    report.add_argument("--plan", help="the plan (read from the workbook; needed for a CSV "
+                                       "when the key sees several plans)")
+    report.add_argument("--credentials", help="the province's credentials (JSON); default "
+                                              "$DATA_DIR/credentials.json")
+    report.add_argument("--api", help="the gateway's address (default PUBLIC_URL)")
+    report.add_argument("--dry-run", action="store_true", help="check only; send nothing")
+    report.add_argument("--timeout", type=float, default=120,
+                        help="seconds to wait for every report to be accepted or rejected")
     commands.add_parser("load-reference", help="load the clusters and provinces (REFERENCE_CSV) "
                                                "into a running deployment's plans service")
     agency = commands.add_parser("agency-key", help="print an agency's API key (created if it "
@@ -58,6 +70,13 @@ def main(argv=None) -> int:
         if args.command == "serve":
             from .deploy import serve as serve_command
             return serve_command(args.service)
+        if args.command == "report":
+            from .report import ReportError, run as report_run
+            try:
+                return report_run(args, Settings.from_env())
+            except ReportError as exc:
+                print(f"clusterctl report: {exc}", file=sys.stderr)
+                return 2
         if args.command == "load-reference":
             from .deploy import load_reference
             print(load_reference())

@@ -168,6 +168,48 @@ def openapi_document() -> dict:
                                                 ("project", "project code"),
                                                 ("period", "e.g. FY2567-Q2"))] + [as_file],
         "responses": _ok({"type": "object"}, "the reports")}})
+    province_q = {"name": "province", "in": "query", "required": False, "schema": {"type": "string"},
+                  "description": "e.g. TH-34; a province key: its own (may be left out)"}
+    workbook_body = {"required": True, "content": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+        "text/csv": {}}}
+    checked = ("every row {sheet, row, kind, subject, period, event_id, errors: [{cell, "
+               "message_th, message_en}]}, problems, reports")
+    spec.path("/api/plans/{plan_id}/report-workbook", operations={"get": {
+        "summary": "The reporting workbook of a province and period (docs/report-workbook.md): "
+                   "the indicators and projects it reports, targets and values in force "
+                   "read-only, input cells validated in Excel, Thai headers",
+        "security": secured,
+        "parameters": [plan_id, province_q, {"name": "period", "in": "query", "required": True,
+                                             "schema": {"type": "string"},
+                                             "description": "e.g. FY2568-Q1"}],
+        "responses": {"200": {"description": "the workbook (Content-Disposition: attachment)"},
+                      **AUTH_ERRORS, "400": _json("Error", "no such period or province")}}})
+    spec.path("/api/plans/{plan_id}/report-workbook/check", operations={"post": {
+        "summary": "Check a filled workbook (format=xlsx) or CSV (format=csv): every row with "
+                   "what is wrong and where, by the workbook's rules and the intake's own; "
+                   "nothing is sent",
+        "security": secured, "parameters": [plan_id, fmt, province_q],
+        "requestBody": workbook_body,
+        "responses": {"200": {"description": checked}, **AUTH_ERRORS,
+                      "400": _json("Error", "not a reporting workbook of this plan and province")}}})
+    spec.path("/api/plans/{plan_id}/report-workbook/send", operations={"post": {
+        "summary": "Check, then send every row as the province's report event with its own AMQP "
+                   "login (a province key only): all rows or none; rows already received are "
+                   "not sent again (event ids derive from the content)",
+        "security": secured, "parameters": [plan_id, fmt], "requestBody": workbook_body,
+        "responses": {"202": {"description": checked + ", event_ids, sent, already_received"},
+                      **AUTH_ERRORS,
+                      "400": _json("Error", "nothing sent: error.rows lists every problem")}}})
+    spec.path("/api/plans/{plan_id}/report-status", operations={"get": {
+        "summary": "What became of reports a province sent, by event_id: pending, in_force, "
+                   "superseded or rejected (with the reason)",
+        "security": secured,
+        "parameters": [plan_id, province_q, {"name": "event_id", "in": "query", "required": True,
+                                             "schema": {"type": "array", "items": {"type": "string"}},
+                                             "style": "form", "explode": True}],
+        "responses": {**_ok({"type": "object"}, "{plan_id, province, statuses: {event_id: "
+                                                "{status, reason}}}"), **AUTH_ERRORS}}})
     spec.path("/api/plans/{plan_id}/problems", operations={"get": {
         "summary": "Problems and obstacles reported with project progress, newest first",
         "security": secured,

@@ -7,7 +7,7 @@ import mimetypes
 import time
 from collections import defaultdict, deque
 from datetime import datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import logging
@@ -16,6 +16,10 @@ import eventlet
 from nameko.exceptions import RemoteError
 from .web import http
 from werkzeug.wrappers import Response
+
+from services.contracts import report_workbook
+from services.contracts.periods import last_ended_period
+from services.contracts.plans import iter_indicators
 
 from . import access, dashboard
 from .auth import AuthError
@@ -144,6 +148,61 @@ class DashboardPages:
             provinces = access.rejection_provinces(principal, None, clusters)
             return {"rows": self._call("reporting", "list_rejections", provinces, 200)}
         return self._page(request, "rejections", build, needs_plan=False)
+
+    # --- province reporting: the upload, and what the province has sent ----------------------
+
+    @http("GET", "/report")
+    def report_page(self, request):
+        def build(ctx):
+            plan, principal = ctx["plan"], ctx["principal"]
+            province = principal.scope if principal.role == "province" else None
+            due = [p for p in dashboard.periods_of(plan) if province and
+                   report_workbook.due_items(plan, province, p)["indicators"]]
+            words = dashboard.words(ctx["lang"])
+            return {"province": province, "due_periods": due,
+                    "status_words": {k: words[k] for k in ("in_force", "superseded", "rejected",
+                                                           "pending", "ok_row", "problem")}}
+        return self._page(request, "report", build)
+
+    @http("GET", "/my-reports")
+    def my_reports_page(self, request):
+        def build(ctx):
+            plan, principal = ctx["plan"], ctx["principal"]
+            if principal.role != "province":
+                return {"province": None}
+            province, today = principal.scope, datetime.now(BANGKOK).date()
+            kinds = sorted({i["frequency"] for _, i in iter_indicators(plan)})
+            due = []
+            for period in [last_ended_period(kind, today) for kind in kinds]:
+                rows = self._call("reporting", "completeness", plan["id"], period)["provinces"]
+                due += [{**r, "period": period} for r in rows if r["province"] == province]
+            reports = self._call("reporting", "reports", plan["id"], province, None, None, None)
+            return {"province": province, "due": due, "reports": reports["reports"],
+                    "rejected": self._call("reporting", "list_rejections", [province], 100)}
+        return self._page(request, "my_reports", build)
+
+    @http("POST", "/report/check")
+    def report_check(self, request):
+        return self._as_logged_in(request, self.check_report_workbook)
+
+    @http("POST", "/report/send")
+    def report_send(self, request):
+        return self._as_logged_in(request, self.send_report_workbook)
+
+    @http("GET", "/report/status")
+    def report_status_of_page(self, request):
+        return self._as_logged_in(request, self.report_status)
+
+    def _as_logged_in(self, request, api_handler):
+        """The upload page's requests, on the login cookie: the same API handler, only from a
+        page of this site (the cookie is SameSite=Strict; the Origin, when sent, must match)."""
+        origin = request.headers.get("Origin")
+        if origin and urlsplit(origin).netloc != request.host:
+            return Response(json.dumps({"error": {"code": "forbidden", "message":
+                                                  "cross-site request refused"}}), status=403,
+                            content_type="application/json")
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {request.cookies.get(KEY_COOKIE, '')}"
+        return api_handler(request, request.args.get("plan", ""))
 
     # --- the page frame ------------------------------------------------------------------------
 

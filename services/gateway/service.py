@@ -21,7 +21,7 @@ from services.contracts.periods import PeriodError, parse_period
 from services.infra.health import Heartbeat
 from services.infra.logs import LogContext
 
-from . import access, auth, dashboard, exports, metrics
+from . import access, auth, dashboard, exports, metrics, province_reports
 from .auth import ApiKeys, AuthError
 from .asyncapi import asyncapi_document
 from .openapi import openapi_document
@@ -415,6 +415,93 @@ class GatewayService(DashboardPages):
         result = call(self.reporting, "reports", plan_id, province, args.get("indicator"),
                       args.get("project"), args.get("period"))
         return self._view_or_file(request, result, f"{plan_id}-reports", exports.reports_table)
+
+    # --- province reporting without code: the workbook, its check, sending it ----------------
+
+    @http("GET", "/api/plans/<string:plan_id>/report-workbook")
+    @endpoint
+    def report_workbook(self, request, plan_id):
+        """The reporting workbook of a province and period: what is due, with targets and the
+        values in force shown read-only, input cells validated as Excel can."""
+        principal, plan = self._reporting_plan(request, plan_id)
+        province = self._reporting_province(principal, plan, request.args.get("province"))
+        period = request.args.get("period") or ""
+        try:
+            parse_period(period)
+            last = call(self.reporting, "last_reported", plan_id, province, period)
+            data = province_reports.build(plan, province, period, last)
+        except (PeriodError, ValueError) as exc:
+            raise ApiError(400, "bad_request", str(exc)) from None
+        return Response(data, content_type=exports.FORMATS["xlsx"], headers={
+            "Content-Disposition": f'attachment; filename="{plan_id}-{province}-{period}.xlsx"'})
+
+    @http("POST", "/api/plans/<string:plan_id>/report-workbook/check")
+    @endpoint
+    def check_report_workbook(self, request, plan_id):
+        """Every row of a filled workbook (or CSV) with what is wrong and where; nothing sent."""
+        _, checked = self._checked_workbook(request, plan_id)
+        checked.pop("bodies")
+        return json_response(checked)
+
+    @http("POST", "/api/plans/<string:plan_id>/report-workbook/send")
+    @endpoint
+    def send_report_workbook(self, request, plan_id):
+        """Check, then send every row as the province's own report event - all rows or none.
+        Rows already received are not sent again."""
+        if self._principal(request).role != "province":
+            raise access.forbidden("only the province itself sends its reports (its own AMQP "
+                                   "login); an OSM or the admin may check a workbook")
+        _, checked = self._checked_workbook(request, plan_id)
+        bodies = checked.pop("bodies")
+        if checked["problems"]:
+            return json_response({"error": {
+                "code": "invalid_workbook", "message": f"{checked['problems']} problem(s); "
+                "nothing was sent", "message_th": f"พบ {checked['problems']} ข้อผิดพลาด "
+                "ยังไม่ได้ส่งรายงานใด", **checked}}, 400)
+        ids = [b["event_id"] for b in bodies]
+        statuses = call(self.reporting, "report_statuses", plan_id, checked["province"], ids)
+        fresh, ids = province_reports.to_send(bodies, statuses)
+        uri, username = province_reports.province_login(
+            self.config["AMQP_URI"], self.config["CREDENTIALS_PATH"], checked["province"])
+        province_reports.publish(uri, username, checked["province"], fresh)
+        return json_response({**checked, "event_ids": ids, "sent": len(fresh),
+                              "already_received": len(ids) - len(fresh)}, 202)
+
+    @http("GET", "/api/plans/<string:plan_id>/report-status")
+    @endpoint
+    def report_status(self, request, plan_id):
+        """What became of reports, by event_id: pending, in_force, superseded or rejected."""
+        principal, plan = self._reporting_plan(request, plan_id)
+        province = self._reporting_province(principal, plan, request.args.get("province"))
+        ids = request.args.getlist("event_id")
+        if not 1 <= len(ids) <= 2000:
+            raise ApiError(400, "bad_request", "name 1 to 2000 reports with event_id=...")
+        return json_response({"plan_id": plan_id, "province": province, "statuses": call(
+            self.reporting, "report_statuses", plan_id, province, ids)})
+
+    def _reporting_province(self, principal, plan, asked):
+        """The province a reporting-workbook request is about: a province key's own; an OSM or
+        the admin names one of the plan's provinces."""
+        province = access.own_province(principal, asked)
+        if not province:
+            raise ApiError(400, "bad_request", "name the province: ?province=TH-34")
+        if province not in plan["provinces"]:
+            raise ApiError(400, "bad_request", f"plan {plan['id']} does not cover {province} "
+                           f"(it covers {', '.join(plan['provinces'])})")
+        return province
+
+    def _checked_workbook(self, request, plan_id):
+        principal, plan = self._reporting_plan(request, plan_id)
+        asked = request.args.get("province")
+        try:
+            upload = province_reports.read(plan_id, access.own_province(principal, asked),
+                                           request.args.get("format", "xlsx"),
+                                           body_bytes(request, MAX_UPLOAD_BYTES))
+        except province_reports.UploadError as exc:
+            raise ApiError(400, exc.code, f"{exc.message_en} / {exc.message_th}") from None
+        province = self._reporting_province(principal, plan, asked or upload.province)
+        return principal, province_reports.check(
+            upload, province, lambda *args: call(self.reporting, "check_reports", *args))
 
     @http("GET", "/api/plans/<string:plan_id>/problems")
     @endpoint

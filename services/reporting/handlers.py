@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import uuid
@@ -510,3 +511,58 @@ def check_deadlines(store, now: datetime | None = None) -> int:
     if events:
         store.add_events(events)
     return len(events)
+
+
+# ---- province reporting without code (workbook, upload, CLI) -------------------------------------
+
+def check_reports(store, province: str, bodies: list[dict]) -> list[str | None]:
+    """The intake's own checks (schema, plan match) on report bodies a province is about to
+    send, without keeping anything: per body None, or the reason the intake would reject it."""
+    plans = store.plans()
+    reasons = []
+    for body in bodies:
+        kind = "indicator" if "indicator" in body else "project"
+        message = RawMessage(body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                             routing_key=f"report.{province}.{kind}", user_id=province,
+                             message_id=body.get("event_id"), content_type="application/json",
+                             redelivered=False)
+        outcome = check(store, message, "", plans).outcome
+        reasons.append(outcome.reason if isinstance(outcome, domain.Rejection) else None)
+    return reasons
+
+
+def report_statuses(store, plan_id: str, province: str, event_ids: list[str]) -> dict:
+    """What became of reports a province sent, by event_id: ``in_force`` (its value counts),
+    ``superseded`` (a later report of the same thing counts: ``in_force`` then holds that
+    report's body), ``rejected`` (with the reason) or ``pending`` (not processed yet, or never
+    received)."""
+    wanted = set(event_ids)
+    statuses = {event_id: {"status": "pending", "reason": None} for event_id in event_ids}
+    in_force, superseded = {}, {}
+    for row in store.reports_of(plan_id, {"province": province}, 100_000):
+        body = row["body"]
+        key = (row["kind"], body.get("indicator") or body.get("project"), body.get("period"))
+        if row["in_force"]:
+            in_force[key] = body
+        if body["event_id"] in wanted:
+            statuses[body["event_id"]] = {
+                "status": "in_force" if row["in_force"] else "superseded", "reason": None}
+            if not row["in_force"]:
+                superseded[body["event_id"]] = key
+    for event_id, key in superseded.items():
+        statuses[event_id]["in_force"] = in_force.get(key)
+    for rejection in store.rejections([province], 100_000):
+        if rejection.get("event_id") in wanted and statuses[rejection["event_id"]]["status"] == "pending":
+            statuses[rejection["event_id"]] = {"status": "rejected", "reason": rejection["reason"]}
+    return statuses
+
+
+def last_reported(store, plan_id: str, province: str, period: str) -> dict:
+    """What the province has in force for a period's workbook: each indicator's value for that
+    period, each project's latest progress."""
+    results = indicator_results(store, plan_id, period)["results"]
+    indicators = {r["indicator"]: r["provinces"].get(province) for r in results}
+    projects = {row["project"]: {k: row.get(k) for k in ("physical_progress_pct", "disbursed_thb",
+                                                         "procurement_stage", "as_of")}
+                for row in store.project_progress(plan_id) if row.get("province") == province}
+    return {"indicators": indicators, "projects": projects}

@@ -85,6 +85,18 @@ class ReportingService:
         return handlers.reports_of(self.store, plan_id, province, indicator, project, period)
 
     @rpc
+    def check_reports(self, province, bodies):
+        return handlers.check_reports(self.store, province, bodies)
+
+    @rpc
+    def report_statuses(self, plan_id, province, event_ids):
+        return handlers.report_statuses(self.store, plan_id, province, event_ids)
+
+    @rpc
+    def last_reported(self, plan_id, province, period):
+        return handlers.last_reported(self.store, plan_id, province, period)
+
+    @rpc
     def project_status(self, plan_id):
         return handlers.project_status(self.store, plan_id)
 

@@ -73,5 +73,36 @@ def observe(request: dict) -> dict:
     return seen
 
 
+def upload(request: dict) -> dict:
+    """A province logs in, checks a filled workbook on /report, sends it, and watches each row's
+    status change; then its "my reports" page."""
+    base, shots = request["base"], request["artifacts"]
+    seen = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["key"])
+        page.goto(f"{base}/report?plan={request['plan']}")
+        page.set_input_files("#upload-file", request["file"])
+        page.click("#check-button")
+        page.wait_for_selector("#upload-rows:not([hidden]) tbody tr")
+        seen["checked_rows"] = page.locator("#upload-rows tbody tr").count()
+        seen["send_enabled"] = page.locator("#send-button").is_enabled()
+        page.click("#send-button")
+        page.wait_for_function(
+            "() => { const c = [...document.querySelectorAll('#upload-rows td[data-status]')];"
+            " return c.length > 0 && c.every(td => td.dataset.status !== 'pending'); }",
+            timeout=60_000)
+        seen["statuses"] = page.locator("#upload-rows td[data-status]").evaluate_all(
+            "cells => cells.map(c => c.dataset.status)")
+        page.screenshot(path=f"{shots}/report-upload.png", full_page=True)
+        page.goto(f"{base}/my-reports?plan={request['plan']}")
+        seen["my_reports_rows"] = page.locator("#my-reports tr[data-event]").count()
+        page.screenshot(path=f"{shots}/my-reports.png", full_page=True)
+        browser.close()
+    return seen
+
+
 if __name__ == "__main__":
-    print(json.dumps(observe(json.load(sys.stdin)), ensure_ascii=False))
+    asked = json.load(sys.stdin)
+    print(json.dumps(upload(asked) if asked.get("mode") == "upload" else observe(asked),
+                     ensure_ascii=False))

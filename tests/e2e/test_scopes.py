@@ -90,6 +90,16 @@ MATRIX = {
                                                                ask(args={"code": "NE2-1.1"})),
     ("get", "/api/plans/{plan_id}/reports"): ("+ + 403 F 403 403 403 403", ask()),
     ("get", "/api/plans/{plan_id}/problems"): ("+ + 403 F 403 403 403 403", ask()),
+    # the province reporting workbook: a province its own; sending only by the province itself
+    ("get", "/api/plans/{plan_id}/report-workbook"): (
+        "+ + 403 + 403 403 403 403", ask(params={"period": "FY2568-Q1", "province": "TH-34"})),
+    ("post", "/api/plans/{plan_id}/report-workbook/check"): (
+        "+ + 403 + 403 403 403 403", ask(400, params={"province": "TH-34"}, data=b"not a workbook")),
+    ("post", "/api/plans/{plan_id}/report-workbook/send"): (
+        "403 403 403 + 403 403 403 403", ask(400, data=b"not a workbook")),
+    ("get", "/api/plans/{plan_id}/report-status"): (
+        "+ + 403 + 403 403 403 403",
+        ask(params={"province": "TH-34", "event_id": "4a5c2d10-0000-4000-8000-000000000000"})),
     ("get", "/api/plans/{plan_id}/projects/progress"): ("+ + 403 F 403 403 403 403", ask()),
     ("get", "/api/plans/{plan_id}/completeness"): ("+ + 403 F 403 403 403 403",
                                                     ask(params={"period": "FY2567-Q2"})),

@@ -1,0 +1,138 @@
+"""Province reporting without code: the workbook a province downloads, the check of what it
+uploads, and sending its rows as report events with the province's own AMQP login.
+
+The rows end as the same messages a provincial system publishes (DESIGN 3.3): exchange
+``reports``, routing key ``report.<province>.<kind>``, ``user_id`` the province's AMQP user,
+``message_id`` the event_id. So the reporting service cannot tell them apart, and its checks -
+the same code the intake runs, asked over RPC - are the ones shown before anything is sent.
+Event ids are derived from the content (contracts/report_workbook.py): sending a workbook again
+sends nothing new, and a corrected row is a new report that supersedes the old one.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+from eventlet import tpool
+from kombu import Connection
+
+from services.contracts import report_workbook
+from services.contracts.reports import REPORTS_EXCHANGE, routing_key
+
+FORMATS = ("xlsx", "csv")
+CHECK_TH = "ระบบรายงานจะไม่รับแถวนี้: "
+
+
+class UploadError(Exception):
+    """The upload as a whole is unusable (400): what is wrong, in Thai and English."""
+
+    def __init__(self, message_en: str, message_th: str, code: str = "unreadable_workbook"):
+        super().__init__(message_en)
+        self.message_en, self.message_th, self.code = message_en, message_th, code
+
+
+def build(plan: dict, province: str, period: str, last: dict) -> bytes:
+    report_workbook.due_items(plan, province, period)  # ValueError: a period or province it lacks
+    return tpool.execute(report_workbook.build_workbook, plan, province, period, last,
+                         datetime.now(timezone.utc))
+
+
+def read(plan_id: str, province: str | None, fmt: str, data: bytes):
+    """The upload's rows; the workbook's own plan and province must be the ones asked for."""
+    if fmt not in FORMATS:
+        raise UploadError(f"format must be one of {', '.join(FORMATS)}",
+                          f"รูปแบบไฟล์ต้องเป็น {' หรือ '.join(FORMATS)}", "bad_request")
+    if not data:
+        raise UploadError("send the workbook as the request body", "ไม่พบไฟล์ที่ส่งมา", "bad_request")
+    try:  # parsing a workbook is CPU work: off the hub, so the gateway keeps answering
+        upload = tpool.execute(report_workbook.read_workbook, f"upload.{fmt}", data, plan_id,
+                               province)
+    except report_workbook.WorkbookUnreadable as exc:
+        raise UploadError(exc.message_en, exc.message_th) from None
+    if upload.plan_id and upload.plan_id != plan_id:
+        raise UploadError(f"this workbook is for plan {upload.plan_id}, not {plan_id}",
+                          f"แบบฟอร์มนี้เป็นของแผน {upload.plan_id} ไม่ใช่ {plan_id}", "wrong_workbook")
+    if province and upload.province and upload.province != province:
+        raise UploadError(f"this workbook is {upload.province}'s; it cannot be sent for {province}",
+                          f"แบบฟอร์มนี้เป็นของจังหวัด {upload.province} ส่งในนามจังหวัด {province} ไม่ได้",
+                          "wrong_workbook")
+    return upload
+
+
+def check(upload, province: str, check_reports) -> dict:
+    """Every row with what is wrong with it: the workbook's own checks (cells), then the
+    intake's (``check_reports``: the reporting service's RPC) on the rows that passed them."""
+    pairs = report_workbook.report_bodies(upload, province, datetime.now(timezone.utc))
+    reasons = check_reports(province, [body for _, body in pairs]) if pairs else []
+    bodies = {}
+    for (row, body), reason in zip(pairs, reasons):
+        if reason:
+            row.errors.append(report_workbook.CellError(row.sheet, f"row {row.row}",
+                                                        CHECK_TH + reason, reason))
+        else:
+            bodies[id(row)] = body
+    rows = [{"sheet": row.sheet, "row": row.row, "kind": row.kind, "subject": row.subject,
+             "period": row.period, "event_id": bodies[id(row)]["event_id"] if id(row) in bodies else None,
+             "errors": [{"cell": e.cell, "message_th": e.message_th, "message_en": e.message_en}
+                        for e in row.errors]}
+            for row in upload.rows]
+    problems = sum(len(r["errors"]) for r in rows)
+    return {"province": province, "period": upload.period, "rows": rows, "problems": problems,
+            "reports": len(bodies), "bodies": list(bodies.values())}
+
+
+REPORTED_FIELDS = {"indicator": ("value", "note"),
+                   "project": ("as_of", "physical_progress_pct", "disbursed_thb",
+                               "procurement_stage", "problems", "solutions")}
+
+
+def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
+    """What of a checked upload must go out, and the id to follow for each of its rows.
+
+    A report received before is not sent again - unless a later one has superseded it and the
+    upload goes back to it (A, then B, then A again): then it goes out under an id derived from
+    its own and from the report in force, so it supersedes that one, and sending the same file
+    once more finds it in force."""
+    out, follow = [], []
+    for body in bodies:
+        status = statuses[body["event_id"]]
+        current = status.get("in_force") if status["status"] == "superseded" else None
+        kind = "indicator" if "indicator" in body else "project"
+        if status["status"] == "pending":
+            out.append(body)
+        elif current and any(current.get(f) != body.get(f) for f in REPORTED_FIELDS[kind]):
+            again = uuid.uuid5(report_workbook.NAMESPACE,
+                               f"{body['event_id']}:after:{current['event_id']}")
+            out.append(body := {**body, "event_id": str(again)})
+        elif current:  # what is in force already says the same
+            body = current
+        follow.append(body["event_id"])
+    return out, follow
+
+
+def province_login(amqp_uri: str, credentials_path: str, province: str) -> tuple[str, str]:
+    """The broker URI with the province's own login (from credentials.json), and its username."""
+    creds = json.loads(open(credentials_path, encoding="utf-8").read())["provinces"][province]
+    parts = urlsplit(amqp_uri)
+    return (f"amqp://{quote(creds['amqp_username'], safe='')}:"
+            f"{quote(creds['amqp_password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
+            f"{parts.path}", creds["amqp_username"])
+
+
+def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None) -> None:
+    """Each body as the province's own message, confirmed by the broker (mandatory: a body that
+    routes nowhere is an error, not a silent loss). ``progress(n)`` after each."""
+    with Connection(uri, transport_options={"confirm_publish": True}, connect_timeout=10) as conn:
+        producer = conn.Producer()
+        for n, body in enumerate(bodies, 1):
+            kind = "indicator" if "indicator" in body else "project"
+            producer.publish(json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                             exchange=REPORTS_EXCHANGE, routing_key=routing_key(province, kind),
+                             serializer=None, content_type="application/json",
+                             content_encoding="utf-8", delivery_mode=2, mandatory=True,
+                             message_id=body["event_id"], user_id=username,
+                             retry=True, retry_policy={"max_retries": 3})
+            if progress:
+                progress(n)
