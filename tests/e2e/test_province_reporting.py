@@ -1,7 +1,8 @@
 """Province reporting without code, from the workbook to the cluster view through the real
 broker: the dashboard's upload API, ``clusterctl report`` with a workbook and with a CSV, and
-the upload page in headless Chromium. Each province and period here is one no other e2e test
-reports, so the values seen are these tests' own."""
+the upload page in headless Chromium. The period, FY2569-Q1, is one whose values no other e2e
+test reads (the fiscal-year simulation owns FY2566, a roll-up test FY2570), so the values seen
+are these tests' own."""
 from __future__ import annotations
 
 import csv
@@ -21,6 +22,7 @@ from .test_dashboard import ARTIFACTS, CHROMIUM
 
 pytestmark = pytest.mark.e2e
 PLAN = "northeast-lower-2-2566-2570"
+PERIOD = "FY2569-Q1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -77,7 +79,7 @@ def shown(system, period, province, codes=None) -> dict:
 
 
 def test_a_filled_workbook_is_checked_sent_followed_and_shown_in_the_cluster_view(system):
-    key, province, period = system.key("province", "TH-37"), "TH-37", "FY2566-Q3"
+    key, province, period = system.key("province", "TH-37"), "TH-37", PERIOD
     book = workbook(system, key, province, period)
     sheet = indicator_sheet(book)
     assert sheet.protection.sheet  # only the input cells can be typed in
@@ -120,7 +122,7 @@ def test_a_filled_workbook_is_checked_sent_followed_and_shown_in_the_cluster_vie
 
 
 def test_a_workbook_with_many_mistakes_is_reported_whole_and_nothing_is_sent(system):
-    key, province, period = system.key("province", "TH-37"), "TH-37", "FY2566-Q4"
+    key, province, period = system.key("province", "TH-37"), "TH-37", PERIOD
     book = workbook(system, key, province, period)
     wrong = ["มาก", "12,34x", True]
     data = fill(book, lambda code, n: wrong[n % len(wrong)])
@@ -129,12 +131,15 @@ def test_a_workbook_with_many_mistakes_is_reported_whole_and_nothing_is_sent(sys
     assert len(bad_rows) == len(checked["rows"]) > 2  # every filled row, each with its cell
     for row in bad_rows:
         assert all(e["cell"] and e["message_th"] and e["message_en"] for e in row["errors"])
+    def received():
+        return system.get(f"/api/plans/{PLAN}/reports", key, province=province,
+                          period=period).json()["reports"]
+    before = received()
     refused = post(system, key, "send", data)
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "invalid_workbook"
     assert "nothing was sent" in refused.json()["error"]["message"]
-    drill = system.get(f"/api/plans/{PLAN}/reports", key, province=province, period=period)
-    assert drill.json()["reports"] == []
+    assert received() == before
     other = post(system, system.key("province", "TH-34"), "send", data)  # not TH-34's workbook
     assert other.status_code == 400 and other.json()["error"]["code"] == "wrong_workbook"
 
@@ -150,7 +155,7 @@ def run_cli(system, tmp_path, *args):
 
 
 def test_clusterctl_report_sends_a_workbook_and_a_csv(system, tmp_path):
-    key, period = system.key("province", "TH-35"), "FY2566-Q3"
+    key, period = system.key("province", "TH-35"), PERIOD
     book = workbook(system, key, "TH-35", period)
     path = tmp_path / "th35.xlsx"
     path.write_bytes(fill(book, lambda code, n: 200 + n))
@@ -166,18 +171,20 @@ def test_clusterctl_report_sends_a_workbook_and_a_csv(system, tmp_path):
     again = run_cli(system, tmp_path, str(path))
     assert again.returncode == 0 and f"{len(codes)} already received earlier" in again.stdout
 
-    rows = [{"kind": "indicator", "code": codes[0], "period": "FY2566-Q4", "value": "321"},
-            {"kind": "indicator", "code": codes[1], "period": "FY2566-Q4", "value": "ไม่ทราบ"}]
+    # a CSV correcting the first value; with a bad row beside it, nothing of it is sent
+    rows = [{"kind": "indicator", "code": codes[0], "period": period, "value": "321"},
+            {"kind": "indicator", "code": codes[1], "period": period, "value": "ไม่ทราบ"}]
     bad = tmp_path / "bad.csv"
     bad.write_text(csv_text(rows), "utf-8")
     refused = run_cli(system, tmp_path, str(bad), "--plan", PLAN)
     assert refused.returncode == 2 and "nothing was sent" in refused.stderr
-    assert shown(system, "FY2566-Q4", "TH-35")[codes[0]] is None
+    assert "value" in refused.stdout  # the bad cell is named
+    assert shown(system, period, "TH-35")[codes[0]] == 200
     good = tmp_path / "good.csv"
     good.write_text(csv_text(rows[:1]), "utf-8")
     accepted = run_cli(system, tmp_path, str(good), "--plan", PLAN)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
-    assert shown(system, "FY2566-Q4", "TH-35")[codes[0]] == 321
+    assert shown(system, period, "TH-35")[codes[0]] == 321
 
 
 def csv_text(rows) -> str:
@@ -193,9 +200,9 @@ def csv_text(rows) -> str:
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (make test installs "
                                              "Debian's when it runs as root with apt)")
 def test_a_province_uploads_a_workbook_in_the_browser_and_sees_the_statuses_change(system, tmp_path):
-    key, period = system.key("province", "TH-33"), "FY2566-Q3"
-    book = workbook(system, key, "TH-33", period)
-    path = tmp_path / "th33.xlsx"
+    key, period = system.key("province", "TH-34"), PERIOD
+    book = workbook(system, key, "TH-34", period)
+    path = tmp_path / "th34.xlsx"
     path.write_bytes(fill(book, lambda code, n: 700 + n))
     ARTIFACTS.mkdir(exist_ok=True)
     request = {"mode": "upload", "base": system.base, "plan": PLAN, "key": key,
@@ -207,4 +214,4 @@ def test_a_province_uploads_a_workbook_in_the_browser_and_sees_the_statuses_chan
     assert seen["checked_rows"] > 0 and seen["send_enabled"]
     assert set(seen["statuses"]) == {"in_force"} and len(seen["statuses"]) == seen["checked_rows"]
     assert seen["my_reports_rows"] >= seen["checked_rows"]
-    assert 700 in shown(system, period, "TH-33").values()
+    assert 700 in shown(system, period, "TH-34").values()
