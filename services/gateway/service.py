@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from datetime import datetime, timezone
 from functools import wraps
 
@@ -135,6 +136,26 @@ def endpoint(handler):
             log.exception("%s %s failed", request.method, request.path)
             return error_response(500, "internal", "the gateway failed; see its log")
     return wrapper
+
+
+class ShortCache:
+    """Values kept ``ttl`` seconds (per gateway process): staleness bounded, no invalidation."""
+
+    def __init__(self, ttl: float):
+        self.ttl, self._items = ttl, {}
+
+    def get(self, key):
+        found = self._items.get(key)
+        return found[1] if found and found[0] > time.monotonic() else None
+
+    def put(self, key, value) -> None:
+        if len(self._items) > 1000:  # plans are few; bound it anyway
+            self._items.clear()
+        self._items[key] = (time.monotonic() + self.ttl, value)
+
+
+REPORTING_PLAN_TTL_S = 2.0
+REPORTING_PLANS = ShortCache(REPORTING_PLAN_TTL_S)
 
 
 class GatewayService(DashboardPages):
@@ -793,16 +814,23 @@ class GatewayService(DashboardPages):
         return principal, plan
 
     def _reporting_plan(self, request, plan_id):
-        """A plan whose reporting views the key may read: an agency key acts on assets only."""
-        principal, plan = self._visible_plan(request, plan_id)
+        """A plan whose reporting views the key may read: an agency key acts on assets only.
+        The plan is read through a cache of a few seconds (REPORTING_PLAN_TTL_S): these views
+        only need who may see it and its structure, and fetching the whole document was half of
+        an ``indicator-results`` request (the bench's freshness probe polls it)."""
+        principal, plan = self._visible_plan(request, plan_id, cached=True)
         if principal.role == "agency":
             raise access.forbidden("an agency key acts on assets and transfers; the reporting "
                                    "views need an OSM, province or admin key")
         return principal, plan
 
-    def _visible_plan(self, request, plan_id):
+    def _visible_plan(self, request, plan_id, cached=False):
         principal = self._principal(request)
-        plan = call(self.plans, "get_plan", plan_id)
+        plan = REPORTING_PLANS.get(plan_id) if cached else None
+        if plan is None:
+            plan = call(self.plans, "get_plan", plan_id)
+            if plan is not None:
+                REPORTING_PLANS.put(plan_id, plan)
         if plan is None:
             raise ApiError(404, "not_found", f"no plan {plan_id!r}")
         if not access.can_see_plan(principal, plan):
