@@ -106,15 +106,19 @@ def write_secrets(directory: Path, clusters: list[dict], amqp_host: str, vhost: 
     return [directory / name for name in ("credentials.json", "definitions.json", "services.env")]
 
 
+def own_login(settings: Settings) -> dict:
+    """In a container AMQP_URL is the services' own login (the broker's definitions made it;
+    there is no provisioning step): the credentials the runner's helpers expect."""
+    return {"services": {"amqp_username": settings.broker.username,
+                         "amqp_password": settings.broker.password}}
+
+
 def serve(service: str, env=os.environ) -> int:
     """Replace this process with ``nameko run`` of ``service``, its config from ``env``."""
     if service not in SERVICE_CLASSES:
         raise SettingsError(f"unknown service {service!r}; one of {', '.join(SERVICE_CLASSES)}")
     settings = Settings.from_env(env)
-    broker = settings.broker
-    # AMQP_URL is the services' own login here (there is no provisioning step to run).
-    creds = {"services": {"amqp_username": broker.username, "amqp_password": broker.password}}
-    config = service_config(settings, creds, service)
+    config = service_config(settings, own_login(settings), service)
     config["CREDENTIALS_PATH"] = env.get("CREDENTIALS_PATH") or str(settings.credentials_path)
     if env.get("ISSUED_KEYS_PATH"):
         config["ISSUED_KEYS_PATH"] = env["ISSUED_KEYS_PATH"]
@@ -133,9 +137,7 @@ def load_reference(env=os.environ) -> str:
     from .runner import REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, rpc_config, wait_for
 
     settings = Settings.from_env(env)
-    creds = {"services": {"amqp_username": settings.broker.username,
-                          "amqp_password": settings.broker.password}}
-    with ClusterRpcProxy(rpc_config(settings, creds), timeout=30) as rpc:
+    with ClusterRpcProxy(rpc_config(settings, own_login(settings)), timeout=30) as rpc:
         wait_for(lambda: rpc.plans.health() == "ok", "the plans service to answer", None)
         loaded = rpc.plans.load_reference(settings.reference_csv.read_text("utf-8"),
                                           REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)

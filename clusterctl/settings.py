@@ -155,13 +155,9 @@ def parse_replicas(raw: str) -> dict[str, int]:
 
 
 def _replica_count(raw: str, where: str) -> int:
-    try:
-        count = int(raw)
-    except ValueError:
-        raise SettingsError(f"{where}={raw!r} is not a whole number") from None
-    if not 1 <= count <= MAX_REPLICAS:
-        raise SettingsError(f"{where}={count} is out of range 1-{MAX_REPLICAS}")
-    return count
+    if not raw.strip():
+        raise SettingsError(f"{where}={raw!r} is not a whole number")
+    return _count({where: raw}, where, 1, 1, MAX_REPLICAS)
 
 
 def _url_vhost(amqp_url: str | None) -> str | None:

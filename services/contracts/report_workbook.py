@@ -27,7 +27,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from services.infra.files import UNPACK_ERRORS, UnpackTooLarge, check_unpacked_size
+from services.infra.files import (UNPACK_ERRORS, UnpackTooLarge, check_unpacked_size,
+                                  filled_rows, is_blank)
 
 from .periods import BE_OFFSET, PeriodError, parse_period
 from .plans import iter_indicators
@@ -422,10 +423,6 @@ class _Bad(Exception):
         self.th, self.en = th, en
 
 
-def _is_empty(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _as_text(value) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -466,7 +463,7 @@ def _number(value) -> float:
 
 
 def _text(value, limit: int) -> str | None:
-    if _is_empty(value):
+    if is_blank(value):
         return None
     text = _as_text(value).strip()
     if len(text) > limit:
@@ -565,7 +562,7 @@ def _parse_inputs(kind: str, cells: dict, place, budget=None) -> tuple[dict, lis
     fields_, errors = {}, []
     for name in inputs:
         raw = cells.get(name)
-        if _is_empty(raw):
+        if is_blank(raw):
             if name in required:
                 sheet, cell = place(name)
                 errors.append(CellError(sheet, cell, f"ต้องกรอก {LABELS[name]} ({name}) "
@@ -686,15 +683,7 @@ def _read_xlsx(content: bytes) -> Upload:
                     raise WorkbookUnreadable(
                         f"มีแผ่นงาน ({key}) สองแผ่น: '{sheets[key][0]}' และ '{ws.title}'",
                         f"two sheets are the {key} sheet: '{sheets[key][0]}' and '{ws.title}'")
-                ws.reset_dimensions()  # some writers record a wrong size; read every cell
-                rows = []
-                for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-                    cells = list(cells)
-                    while cells and _is_empty(cells[-1]):
-                        cells.pop()
-                    if cells:
-                        rows.append((number, cells))
-                sheets[key] = (ws.title, rows)
+                sheets[key] = (ws.title, filled_rows(ws))
         finally:
             workbook.close()
     except WorkbookUnreadable:
@@ -740,11 +729,11 @@ def _read_xlsx(content: bytes) -> Upload:
 def _about(rows: list[tuple[int, list]]) -> dict:
     values = {}
     for _, cells in rows:
-        if not cells or _is_empty(cells[0]):
+        if not cells or is_blank(cells[0]):
             continue
         key = english_name(_as_text(cells[0])).lower()
         value = cells[1] if len(cells) > 1 else None
-        values.setdefault(key, None if _is_empty(value) else _as_text(value).strip())
+        values.setdefault(key, None if is_blank(value) else _as_text(value).strip())
     return values
 
 
@@ -758,7 +747,7 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
         wanted.add("budget_thb")
     header_at, index = None, {}
     for number, cells in rows[:HEADER_SEARCH_ROWS]:
-        names = [english_name(_as_text(cell)).lower() if not _is_empty(cell) else None
+        names = [english_name(_as_text(cell)).lower() if not is_blank(cell) else None
                  for cell in cells]
         if code_name in names:
             header_at = number
@@ -788,7 +777,7 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
         if number <= header_at:
             continue
         raw = {name: at(cells, name) for name in inputs}
-        if all(_is_empty(value) for value in raw.values()):
+        if all(is_blank(value) for value in raw.values()):
             continue
 
         def place(name, number=number):
@@ -797,7 +786,7 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
         errors = []
         code_cell = place(code_name)[1]
         try:
-            code = "" if _is_empty(at(cells, code_name)) else _code(at(cells, code_name))
+            code = "" if is_blank(at(cells, code_name)) else _code(at(cells, code_name))
         except _Bad as bad:
             errors.append(CellError(title, code_cell, bad.th, bad.en))
             code = ""
@@ -808,7 +797,7 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
         budget = None
         if kind == "project":
             try:
-                budget = None if _is_empty(at(cells, "budget_thb")) else \
+                budget = None if is_blank(at(cells, "budget_thb")) else \
                     _number(at(cells, "budget_thb"))
             except _Bad:
                 budget = None  # not ours to fix: the disbursement is then checked by the service
@@ -885,7 +874,7 @@ def _read_csv(content: bytes, plan_id: str | None, province: str | None) -> Uplo
         errors = []
         kind = (cell(cells, "kind") or "").strip().lower()
         inputs = CSV_INPUTS.get(kind, every_input)
-        if all(_is_empty(cell(cells, name)) for name in every_input):
+        if all(is_blank(cell(cells, name)) for name in every_input):
             continue  # nothing filled in
         code = _csv_code(cells, cell, errors, place)
         if kind not in CSV_INPUTS:
@@ -899,7 +888,7 @@ def _read_csv(content: bytes, plan_id: str | None, province: str | None) -> Uplo
             rows.append(row)
             continue
         for name in every_input:
-            if name not in inputs and not _is_empty(cell(cells, name)):
+            if name not in inputs and not is_blank(cell(cells, name)):
                 errors.append(CellError(CSV_SHEET, place(name)[1],
                                         f"คอลัมน์ {name} ไม่ใช้กับแถวชนิด {kind} ให้เว้นว่าง",
                                         f"{name} is not for {kind} rows: leave it empty"))
@@ -929,7 +918,7 @@ def _read_csv(content: bytes, plan_id: str | None, province: str | None) -> Uplo
 
 def _csv_code(cells, cell, errors, place) -> str:
     raw = cell(cells, "code")
-    if _is_empty(raw):
+    if is_blank(raw):
         errors.append(CellError(CSV_SHEET, place("code")[1], "แถวนี้ไม่มีรหัส (code)",
                                 "the row has no code"))
         return ""

@@ -66,21 +66,21 @@ def check(upload, province: str, check_reports) -> dict:
     intake's (``check_reports``: the reporting service's RPC) on the rows that passed them."""
     pairs = report_workbook.report_bodies(upload, province, datetime.now(timezone.utc))
     reasons = check_reports(province, [body for _, body in pairs]) if pairs else []
-    bodies = {}
+    passed = {}  # (sheet, row number) -> the body the intake would accept
     for (row, body), reason in zip(pairs, reasons):
         if reason:
             row.errors.append(report_workbook.CellError(row.sheet, f"row {row.row}",
                                                         CHECK_TH + reason, reason))
         else:
-            bodies[id(row)] = body
+            passed[row.sheet, row.row] = body
     rows = [{"sheet": row.sheet, "row": row.row, "kind": row.kind, "subject": row.subject,
-             "period": row.period, "event_id": bodies[id(row)]["event_id"] if id(row) in bodies else None,
+             "period": row.period, "event_id": passed.get((row.sheet, row.row), {}).get("event_id"),
              "errors": [{"cell": e.cell, "message_th": e.message_th, "message_en": e.message_en}
                         for e in row.errors]}
             for row in upload.rows]
     problems = sum(len(r["errors"]) for r in rows)
     return {"province": province, "period": upload.period, "rows": rows, "problems": problems,
-            "reports": len(bodies), "bodies": list(bodies.values())}
+            "reports": len(passed), "bodies": list(passed.values())}
 
 
 REPORTED_FIELDS = {"indicator": ("value", "note"),

@@ -1,4 +1,5 @@
-"""Writing small private files (keys, credentials) safely; unpacking uploaded ZIPs safely."""
+"""Writing small private files (keys, credentials) safely; unpacking uploaded ZIPs safely;
+reading the filled rows of an uploaded worksheet."""
 from __future__ import annotations
 
 import os
@@ -47,3 +48,22 @@ def check_unpacked_size(archive: zipfile.ZipFile, limit: int, chunk: int = 2**20
                 if total > limit:
                     raise UnpackTooLarge(total, limit)
     return total
+
+
+def is_blank(value) -> bool:
+    """An empty cell: nothing, or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def filled_rows(worksheet) -> list[tuple[int, list]]:
+    """(row number as Excel shows it, cells without trailing blanks) of every row with
+    something in it, of an openpyxl worksheet opened read-only."""
+    worksheet.reset_dimensions()  # some writers record a wrong size; read every cell
+    rows = []
+    for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        cells = list(cells)
+        while cells and is_blank(cells[-1]):
+            cells.pop()
+        if cells:
+            rows.append((number, cells))
+    return rows

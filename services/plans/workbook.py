@@ -33,7 +33,8 @@ from services.contracts.plans import (AGENCY_KINDS, AGENCY_ROLES, AGGREGATIONS, 
                                       DIRECTIONS, FREQUENCIES, PLAN_STATUSES, PROJECT_STATUSES,
                                       QUARTERS, PlanSchema)
 
-from services.infra.files import UNPACK_ERRORS, UnpackTooLarge, check_unpacked_size
+from services.infra.files import (UNPACK_ERRORS, UnpackTooLarge, check_unpacked_size,
+                                  filled_rows, is_blank)
 
 from .domain import PlanError
 
@@ -426,13 +427,9 @@ def _date(value) -> str:
     return text
 
 
-def _is_empty(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _parse(column: Column, value):
     """The cell's value for ``column``; ``_EMPTY`` for an empty cell; raises _Unreadable."""
-    if _is_empty(value):
+    if is_blank(value):
         return _EMPTY
     kind = column.kind
     if kind == RAW:
@@ -524,7 +521,7 @@ class _Reader:
         seen: dict[str, int] = {}
         headless: set[int] = set()
         for index, cell in enumerate(header):
-            if _is_empty(cell):
+            if is_blank(cell):
                 headless.add(index)
                 continue
             name = english_name(_as_text(cell))
@@ -572,7 +569,7 @@ class _Reader:
                 if value is not _EMPTY:
                     record.extra[key] = value
             for index, value in enumerate(cells):
-                if (index in headless or index >= len(header)) and not _is_empty(value):
+                if (index in headless or index >= len(header)) and not is_blank(value):
                     self.add(grid.title, row, get_column_letter(index + 1),
                              f"{_shown(_as_text(value))} is in a column without a header")
             records.append(record)
@@ -1157,15 +1154,7 @@ def xlsx_to_plan(data: bytes) -> tuple[dict, Locations]:
             for ws in workbook.worksheets:
                 if not hasattr(ws, "iter_rows"):
                     continue
-                ws.reset_dimensions()  # some writers record a wrong size; read every cell
-                rows = []
-                for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-                    cells = list(cells)
-                    while cells and _is_empty(cells[-1]):
-                        cells.pop()
-                    if cells:
-                        rows.append((number, cells))
-                grids.append(_Grid(ws.title, rows))
+                grids.append(_Grid(ws.title, filled_rows(ws)))
         finally:
             workbook.close()
     except WorkbookError:
