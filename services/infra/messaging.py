@@ -4,7 +4,8 @@
   decode still reaches our code and becomes a stored rejection instead of vanishing.
 - ``batch_consumer``: the same, but the handler gets every message that arrived together (up to
   ``max_batch``) in one call, so one transaction and one commit serve them all; it returns the
-  indexes of the ones to retry, and the rest are acknowledged.
+  indexes of the ones to retry, and the rest are acknowledged - with one ``multiple`` ack once
+  every earlier delivery is settled, on a connection of the batch consumer's own.
 - ``on_event``: an event handler on the quorum queue named in contracts/topology.py, requeued on
   error; the broker's delivery-limit policy parks it after a bounded number of tries.
 - ``Topology``: declares the whole topology when the service starts.
@@ -12,13 +13,17 @@
 """
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
 
+import amqp
 import eventlet
-
 from kombu import Connection
+from kombu.transport import pyamqp
 from nameko.events import EventDispatcher, EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer, QueueConsumer
@@ -39,8 +44,60 @@ class RawMessage:
     headers: dict = field(default_factory=dict)
 
 
+class _ReadAheadTCPTransport(amqp.transport.TCPTransport):
+    """py-amqp reads each frame in three exact-size ``recv`` calls (header, payload, end byte):
+    nine per delivery, each a syscall through eventlet's green socket. This one takes whatever
+    the socket holds (up to ``READ_AHEAD`` bytes) and serves the next reads from it."""
+    READ_AHEAD = 65536
+
+    def _read(self, n, initial=False, _errnos=(errno.EAGAIN, errno.EINTR)):
+        buffer = self._read_buffer
+        try:
+            while len(buffer) < n:
+                try:
+                    chunk = self._quick_recv(max(self.READ_AHEAD, n - len(buffer)))
+                except OSError as exc:
+                    if exc.errno in _errnos:
+                        if initial and self.raise_on_initial_eintr:
+                            raise socket.timeout()
+                        continue
+                    raise
+                if not chunk:
+                    raise OSError("Server unexpectedly closed connection")
+                buffer += chunk
+        except BaseException:
+            self._read_buffer = buffer  # what was read stays for the next call, as in py-amqp
+            raise
+        self._read_buffer = buffer[n:]
+        return buffer[:n]
+
+
+class _ReadAheadAmqpConnection(pyamqp.Connection):  # kombu's, with its Channel
+    def Transport(self, host, connect_timeout, ssl=False, read_timeout=None,  # noqa: N802
+                  write_timeout=None, socket_settings=None, **kwargs):  # (py-amqp's names)
+        if ssl:  # TLS reads go through the SSL object's own buffer: py-amqp's transport as is
+            return super().Transport(host, connect_timeout, ssl, read_timeout, write_timeout,
+                                     socket_settings=socket_settings, **kwargs)
+        return _ReadAheadTCPTransport(host, connect_timeout=connect_timeout,
+                                      read_timeout=read_timeout, write_timeout=write_timeout,
+                                      socket_settings=socket_settings, **kwargs)
+
+
+class ReadAheadTransport(pyamqp.Transport):
+    """kombu's py-amqp transport, reading ahead (``_ReadAheadTCPTransport``)."""
+    Connection = _ReadAheadAmqpConnection
+
+
 class _RawQueueConsumer(QueueConsumer):
-    """A QueueConsumer whose kombu consumers skip decoding (``on_message`` instead of callbacks)."""
+    """A QueueConsumer whose kombu consumers skip decoding (``on_message`` instead of callbacks)
+    and whose connection reads ahead."""
+
+    @property
+    def connection(self):
+        conn = super().connection  # nameko's settings (heartbeat, SSL, transport options)
+        return Connection(self.amqp_uri, transport=ReadAheadTransport,
+                          transport_options=conn.transport_options, heartbeat=conn.heartbeat,
+                          ssl=conn.ssl, login_method=conn.login_method)
 
     @property
     def prefetch_count(self):
@@ -93,14 +150,28 @@ class RawConsumer(Consumer):
 raw_consumer = RawConsumer.decorator
 
 
+class _BatchQueueConsumer(_RawQueueConsumer):
+    """The batch consumer's own connection and channel: a ``multiple`` ack covers every
+    delivery on its channel up to a tag, so no other consumer may share it."""
+
+
+@dataclass
+class _Batch:
+    messages: list
+    to_ack: list | None = None  # set when the handler is done: the messages to acknowledge
+
+
 class BatchConsumer(RawConsumer):
     """Messages that arrive together are handled together: one worker per batch.
 
     A batch is what is in hand ``BATCH_WAIT_S`` after its first message, or ``max_batch``
-    messages. The handler returns the indexes of messages to retry (requeued, so the broker's
-    delivery limit still counts each one); the others are acknowledged after the handler has
-    returned, i.e. after what it stored is committed.
+    messages. The handler returns the indexes of messages to retry (requeued at once, so the
+    broker's delivery limit still counts each one); the others are acknowledged after the
+    handler has returned, i.e. after what it stored is committed. Batches are settled in the
+    order they were delivered: one ``multiple`` ack then covers a finished batch and any finished
+    ones after it, instead of one ack frame per message.
     """
+    queue_consumer = _BatchQueueConsumer()
     BATCH_WAIT_S = 0.005
 
     def __init__(self, queue, max_batch: int = 200, **kwargs):
@@ -108,6 +179,7 @@ class BatchConsumer(RawConsumer):
         self.max_batch = max_batch
         self._batch: list = []
         self._flush_pending = False
+        self._in_flight: deque[_Batch] = deque()  # delivery order
 
     def handle_message(self, body, message):
         self._batch.append((self._raw(body, message), message))
@@ -125,28 +197,42 @@ class BatchConsumer(RawConsumer):
             log.exception("could not hand a batch to a worker; the broker will redeliver it")
 
     def _flush(self):
-        batch, self._batch, self._flush_pending = self._batch, [], False
-        if not batch:
+        taken, self._batch, self._flush_pending = self._batch, [], False
+        if not taken:
             return
-        messages = [message for _, message in batch]
+        batch = _Batch([message for _, message in taken])
+        self._in_flight.append(batch)
         try:
-            self.container.spawn_worker(self, ([raw for raw, _ in batch],), {}, context_data={},
-                                        handle_result=partial(self._batch_done, messages))
+            self.container.spawn_worker(self, ([raw for raw, _ in taken],), {}, context_data={},
+                                        handle_result=partial(self._batch_done, batch))
         except Exception:  # container being killed: leave them for the next consumer
-            for message in messages:
+            self._in_flight.remove(batch)
+            for message in batch.messages:
                 self.queue_consumer.requeue_message(message)
 
-    def _batch_done(self, messages, worker_ctx, result=None, exc_info=None):
-        retry = set(range(len(messages))) if exc_info is not None else set(result or ())
-        for index, message in enumerate(messages):
-            try:
-                if index in retry:
-                    self.queue_consumer.requeue_message(message)
-                else:
-                    self.queue_consumer.ack_message(message)
-            except Exception:  # the connection is gone: the broker redelivers what was unacked
-                log.warning("could not settle a delivery (connection lost); it will be redelivered")
+    def _batch_done(self, batch, worker_ctx, result=None, exc_info=None):
+        retry = set(range(len(batch.messages))) if exc_info is not None else set(result or ())
+        try:
+            for index in sorted(retry):
+                self.queue_consumer.requeue_message(batch.messages[index])
+            batch.to_ack = [m for i, m in enumerate(batch.messages) if i not in retry]
+            self._ack_settled()
+        except Exception:  # the connection is gone: the broker redelivers what was unacked
+            log.warning("could not settle a batch (connection lost); it will be redelivered")
         return result, exc_info
+
+    def _ack_settled(self):
+        """One ``multiple`` ack per channel for the finished batches at the head of the line;
+        a batch finished early waits for the ones delivered before it."""
+        done = []
+        while self._in_flight and self._in_flight[0].to_ack is not None:
+            done.extend(self._in_flight.popleft().to_ack)
+        last_of_channel = {}  # after a reconnect a new channel numbers its deliveries anew
+        for message in done:
+            last_of_channel[id(message.channel)] = message
+        for message in last_of_channel.values():
+            if message.channel.connection:  # else the broker has taken them back already
+                message.ack(multiple=True)
 
 
 batch_consumer = BatchConsumer.decorator

@@ -48,12 +48,12 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None) -> Chec
     return Checked(message, sender, outcome, body_event_id or message.message_id)
 
 
-def record(store, checked: Checked, now: datetime) -> str:
+def record(store, checked: Checked, now: datetime, views: "BatchViews") -> str:
     """Store a checked message: "accepted", "duplicate" or "rejected" (with its reason kept)."""
     if isinstance(checked.outcome, domain.Rejection):
         return "rejected" if reject(store, checked.sender, checked.message, checked.outcome,
                                     now) else "duplicate rejection"
-    return accept(store, checked.sender, checked.outcome, now)
+    return accept(store, checked.sender, checked.outcome, now, views)
 
 
 def log_outcome(checked: Checked, result: str) -> None:
@@ -75,7 +75,9 @@ def handle_intake(store, message: RawMessage, user_prefix: str = "",
     """Accept or reject one province message; returns "accepted", "duplicate" or "rejected"."""
     checked = check(store, message, user_prefix)
     with store.atomic():
-        result = record(store, checked, now or datetime.now(timezone.utc))
+        views = BatchViews(store)
+        result = record(store, checked, now or datetime.now(timezone.utc), views)
+        views.save()
     log_outcome(checked, result)
     return "rejected" if result == "duplicate rejection" else result
 
@@ -94,7 +96,9 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
         checked = [check(store, message, user_prefix, plans) for message in messages]
         now = datetime.now(timezone.utc)
         with store.atomic():
-            results = [record(store, each, now) for each in checked]
+            views = BatchViews(store, plans)
+            results = [record(store, each, now, views) for each in checked]
+            views.save()
     except Exception:
         log.exception("a batch of %d reports failed; processing them one at a time", len(messages))
     else:
@@ -133,7 +137,8 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
     return store.record_rejection(record, [domain.rejected_event(record)])
 
 
-def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetime) -> str:
+def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetime,
+           views: "BatchViews") -> str:
     report = valid.report
     body = {**report, "reported_at": report["reported_at"].isoformat()}
     if valid.kind == "project":
@@ -143,26 +148,66 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
                                        report["province"], report["event_id"],
                                        valid.reported_at_key, body, sender.username)
         if valid.kind == "indicator":
-            # Recomputed even for a duplicate: repairs a view a crash left behind (MongoDB).
-            plan = store.get_plan(valid.plan_id)
-            indicator = domain.find_indicator(plan, valid.subject)
-            revision = store.view_revision(valid.plan_id, valid.subject, valid.period)
-            view = domain.indicator_view(plan, indicator,
-                                         store.current_values(valid.plan_id, valid.subject,
-                                                              valid.period))
-            events = []
-            if recorded.current:
-                event = domain.off_target_event(plan, indicator, valid.period, view, body, now)
-                if event:
-                    events.append(event)
-            store.save_indicator_view(valid.plan_id, valid.subject, valid.period, view, events,
-                                      revision)
+            # Even for a duplicate: its view is written again, which repairs one a crash left
+            # behind (MongoDB).
+            views.took_effect(valid, body, recorded, now)
         elif recorded.current:
-            plan = store.get_plan(valid.plan_id)
+            plan = views.plan(valid.plan_id)
             store.add_events(domain.behind_schedule_events(
                 plan, [row for row in _progress_rows(store, plan) if row["project"] == valid.subject],
                 now))
     return "accepted" if recorded.new else "duplicate"
+
+
+class BatchViews:
+    """The indicator views a batch of reports changes, each written once at the end of the
+    batch instead of once per report (reports come in bursts: a period's deadline, the same
+    indicators from every province).
+
+    Each report is still judged on the view as it stands right after it (the off-target fact),
+    from its key's values read once and kept up to date as the batch's reports take effect.
+    The view that is written is computed from the store's values at the end, after reading the
+    key's revision: on MongoDB another replica may have changed the key meanwhile, and the
+    revision guard keeps whichever view saw more.
+    """
+
+    def __init__(self, store, plans: list[dict] | None = None):
+        self._store = store
+        self._plans = {p["id"]: p for p in plans} if plans is not None else {}
+        self._keys: dict[tuple[str, str, str], tuple[dict, list]] = {}  # values, events
+
+    def plan(self, plan_id: str) -> dict:
+        if plan_id not in self._plans:
+            self._plans[plan_id] = self._store.get_plan(plan_id)
+        return self._plans[plan_id]
+
+    def took_effect(self, valid: domain.ValidReport, body: dict, recorded, now: datetime) -> None:
+        key = (valid.plan_id, valid.subject, valid.period)
+        if key not in self._keys or not recorded.new:
+            # first of its key, or a redelivery: what is in force comes from the store
+            self._keys[key] = (self._store.current_values(*key), self._keys.get(key, ({}, []))[1])
+        elif recorded.current:
+            values = self._keys[key][0]
+            if body.get("value") is None:
+                values.pop(body["province"], None)
+            else:
+                values[body["province"]] = body["value"]
+        if recorded.current:
+            plan = self.plan(valid.plan_id)
+            indicator = domain.find_indicator(plan, valid.subject)
+            view = domain.indicator_view(plan, indicator, self._keys[key][0])
+            event = domain.off_target_event(plan, indicator, valid.period, view, body, now)
+            if event:
+                self._keys[key][1].append(event)
+
+    def save(self) -> None:
+        for (plan_id, code, period), (_, events) in self._keys.items():
+            revision = self._store.view_revision(plan_id, code, period)
+            plan = self.plan(plan_id)
+            view = domain.indicator_view(plan, domain.find_indicator(plan, code),
+                                         self._store.current_values(plan_id, code, period))
+            self._store.save_indicator_view(plan_id, code, period, view, events, revision)
+        self._keys.clear()
 
 
 def handle_plan_published(store, payload: dict) -> bool:
