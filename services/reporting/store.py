@@ -305,15 +305,18 @@ class SqliteReportingStore(PlanCache, SqliteMeta, SqliteOutbox, ReportingStore):
                text=None):
         """The precedence rule as one guarded upsert; True when this report is in force
         (``text``: the body already encoded)."""
-        conn.execute(
+        written = conn.execute(
             "INSERT INTO current_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (kind, plan_id, subject, period, province) DO UPDATE SET"
             " reported_at = excluded.reported_at, event_id = excluded.event_id,"
             " value = excluded.value, body = excluded.body"
             " WHERE (excluded.reported_at, excluded.event_id)"
-            "     > (current_reports.reported_at, current_reports.event_id)",
+            "     > (current_reports.reported_at, current_reports.event_id)"
+            " RETURNING event_id",
             (kind, plan_id, subject, period, province, reported_at_key, event_id,
-             _value_of(kind, body), dumps(body) if text is None else text))
+             _value_of(kind, body), dumps(body) if text is None else text)).fetchall()
+        if written:  # inserted or updated: the usual case, a report later than the last
+            return True
         row = conn.execute(
             "SELECT event_id FROM current_reports WHERE kind = ? AND plan_id = ?"
             " AND subject = ? AND period = ? AND province = ?",
