@@ -20,7 +20,8 @@ from services.contracts.periods import (PeriodError, fiscal_quarter_of,
                                        last_ended_period, parse_period, quarter_months)
 from services.contracts.plans import iter_indicators
 from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
-                                        ROUTING_KEY, describe_errors)
+                                        ROUTING_KEY, describe_errors,
+                                        well_formed_indicator_report)
 from services.contracts.topology import (INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
                                          PROJECT_BEHIND_SCHEDULE, REPORT_REJECTED)
 
@@ -145,7 +146,8 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
                          "send valid Unicode text", kind=kind)
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
     try:
-        report = _SCHEMAS[kind].load(data)
+        report = (kind == "indicator" and well_formed_indicator_report(data)) or \
+            _SCHEMAS[kind].load(data)
     except ValidationError as exc:
         return Rejection(f"{kind} report does not match the schema: {describe_errors(exc.messages)}",
                          event_id, kind)

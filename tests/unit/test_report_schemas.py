@@ -3,10 +3,13 @@ import math
 from datetime import date, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from services.contracts.reports import (IndicatorReportSchema, ProjectReportSchema,
-                                        describe_errors, routing_key)
+                                        describe_errors, routing_key,
+                                        well_formed_indicator_report)
 
 EVENT_ID = "7a1c2f34-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
 
@@ -127,3 +130,45 @@ def test_every_error_is_described_in_one_line_by_field():
 
 def test_routing_key():
     assert routing_key("TH-34", "indicator") == "report.TH-34.indicator"
+
+
+# The intake's fast path for the usual indicator report must say what the schema says: a valid
+# report with up to two fields changed to something else, valid or not, or left out (...).
+CHANGES = {
+    "event_id": st.sampled_from([EVENT_ID.upper(), EVENT_ID.replace("-", ""), "{" + EVENT_ID + "}",
+                                 "urn:uuid:" + EVENT_ID, "not-a-uuid", "", 7, None, ...]),
+    "province": st.sampled_from(["TH-10", "TH-3", "TH-345", "th-34", "TH-34\n", "ＴＨ-34", "", 34,
+                                 None, ...]),
+    "indicator": st.one_of(st.text(max_size=70), st.sampled_from([None, 1, ["NE2-1.1"], ...])),
+    "period": st.sampled_from(["FY2567", "FY2567-M03", "FY2567-Q5", "2567-Q2", "fy2567-q2",
+                               "FY2567-Q2 ", "", None, 2567, ...]),
+    "value": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(),
+                       st.sampled_from([None, True, False, "12.5", 10 ** 400, -(10 ** 400), ...])),
+    "reported_at": st.sampled_from([
+        "2024-04-10T09:30:00Z", "2024-04-10T09:30:00.123456+00:00", "2024-04-10T09:30:00",
+        "2024-04-10", "2024-04-10 09:30:00+07:00", "20240410T093000+0700",
+        "1999-12-31T23:59:59+00:00", "2000-01-01T00:00:00+00:00", "2201-01-01T00:00:00+00:00",
+        "2200-12-31T23:59:59-05:00", "yesterday", "", None, 1712716200, ...]),
+    "note": st.one_of(st.text(max_size=10), st.sampled_from(["ก" * 4000, "ก" * 4001, 3, None, ...])),
+    "extra": st.sampled_from(["field", ...]),
+}
+
+
+@given(st.data())
+@settings(max_examples=1500, derandomize=True, deadline=None)
+def test_the_fast_path_accepts_only_what_the_schema_accepts_with_the_same_result(data):
+    changes = data.draw(st.sets(st.sampled_from(sorted(CHANGES)), max_size=2))
+    body = indicator(**{field: data.draw(CHANGES[field]) for field in changes})
+    fast = well_formed_indicator_report(body)
+    try:
+        loaded = IndicatorReportSchema().load(body)
+    except ValidationError:
+        assert fast is None
+    else:
+        assert fast is None or (fast == loaded and list(fast) == list(loaded))
+
+
+@pytest.mark.parametrize("body", [indicator(), indicator(note=...), indicator(value=None),
+                                  indicator(value=7), indicator(reported_at="2024-04-10T02:30:00Z")])
+def test_the_usual_report_takes_the_fast_path(body):
+    assert well_formed_indicator_report(body) == IndicatorReportSchema().load(body)
