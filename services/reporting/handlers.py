@@ -15,7 +15,7 @@ from services.contracts.events import PlanPublished
 from services.contracts.periods import PeriodError, parse_period
 from services.contracts.reports import describe_errors
 from services.contracts.topology import INTAKE_QUEUE_NAME
-from services.infra.logs import bound_event_id
+from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
 
 from . import domain
@@ -58,16 +58,16 @@ def record(store, checked: Checked, now: datetime, views: "BatchViews") -> str:
 
 def log_outcome(checked: Checked, result: str) -> None:
     """One line per report, logged once what it says is committed, carrying its event_id."""
-    with bound_event_id(checked.event_id):
-        outcome = checked.outcome
-        if isinstance(outcome, domain.Rejection):
-            if result == "rejected":
-                log.info("rejected a report from %s: %s", domain.storable(
-                    checked.sender.username or f"(no user_id; routing key "
-                    f"{checked.message.routing_key})"), outcome.reason)
-        else:
-            log.info("%s %s report from %s: %s", result, outcome.kind, checked.sender.username,
-                     " ".join(filter(None, (outcome.subject, outcome.period))))
+    outcome = checked.outcome
+    if isinstance(outcome, domain.Rejection):
+        if result == "rejected":
+            log.info("rejected a report from %s: %s", domain.storable(
+                checked.sender.username or f"(no user_id; routing key "
+                f"{checked.message.routing_key})"), outcome.reason, extra=about(checked.event_id))
+    else:
+        log.info("%s %s report from %s: %s", result, outcome.kind, checked.sender.username,
+                 " ".join(filter(None, (outcome.subject, outcome.period))),
+                 extra=about(checked.event_id))
 
 
 def handle_intake(store, message: RawMessage, user_prefix: str = "",
@@ -139,23 +139,23 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
 
 def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetime,
            views: "BatchViews") -> str:
+    """Keep a valid report (inside the intake's transaction, ``store.atomic()``)."""
     report = valid.report
     body = {**report, "reported_at": report["reported_at"].isoformat()}
     if valid.kind == "project":
         body["as_of"] = report["as_of"].isoformat()
-    with store.atomic():
-        recorded = store.record_report(valid.kind, valid.plan_id, valid.subject, valid.period,
-                                       report["province"], report["event_id"],
-                                       valid.reported_at_key, body, sender.username)
-        if valid.kind == "indicator":
-            # Even for a duplicate: its view is written again, which repairs one a crash left
-            # behind (MongoDB).
-            views.took_effect(valid, body, recorded, now)
-        elif recorded.current:
-            plan = views.plan(valid.plan_id)
-            store.add_events(domain.behind_schedule_events(
-                plan, [row for row in _progress_rows(store, plan) if row["project"] == valid.subject],
-                now))
+    recorded = store.record_report(valid.kind, valid.plan_id, valid.subject, valid.period,
+                                   report["province"], report["event_id"],
+                                   valid.reported_at_key, body, sender.username)
+    if valid.kind == "indicator":
+        # Even for a duplicate: its view is written again, which repairs one a crash left
+        # behind (MongoDB).
+        views.took_effect(valid, body, recorded, now)
+    elif recorded.current:
+        plan = views.plan(valid.plan_id)
+        store.add_events(domain.behind_schedule_events(
+            plan, [row for row in _progress_rows(store, plan) if row["project"] == valid.subject],
+            now))
     return "accepted" if recorded.new else "duplicate"
 
 
