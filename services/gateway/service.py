@@ -20,6 +20,7 @@ from services.contracts import topology
 
 from services.contracts.periods import PeriodError, parse_period
 from services.infra.health import Heartbeat
+from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
 
 from . import access, auth, dashboard, exports, metrics, province_reports
@@ -163,6 +164,7 @@ class GatewayService(DashboardPages):
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
     heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
+    gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     keys = ApiKeys()
     config = Config()
     plans = RpcProxy("plans")

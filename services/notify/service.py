@@ -7,6 +7,7 @@ from nameko.timer import timer
 
 from services.contracts import topology
 from services.infra.health import Heartbeat
+from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
 from services.infra.messaging import Topology, on_event
 from services.infra.storage import Storage
@@ -28,6 +29,7 @@ class NotifyService:
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
     heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
+    gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     config = Config()
