@@ -159,6 +159,7 @@ class _BatchQueueConsumer(_RawQueueConsumer):
 class _Batch:
     messages: list
     to_ack: list | None = None  # set when the handler is done: the messages to acknowledge
+    not_handed_back: list = field(default_factory=list)  # to retry, but the requeue failed
 
 
 class BatchConsumer(RawConsumer):
@@ -180,6 +181,8 @@ class BatchConsumer(RawConsumer):
         self._batch: list = []
         self._flush_pending = False
         self._in_flight: deque[_Batch] = deque()  # delivery order
+        # channels holding a delivery that could not be handed back: acked one by one from then on
+        self._no_multiple_ack: set[int] = set()
 
     def handle_message(self, body, message):
         self._batch.append((self._raw(body, message), message))
@@ -212,13 +215,16 @@ class BatchConsumer(RawConsumer):
 
     def _batch_done(self, batch, worker_ctx, result=None, exc_info=None):
         retry = set(range(len(batch.messages))) if exc_info is not None else set(result or ())
-        try:
-            for index in sorted(retry):
+        # Done first, whatever happens below: a batch left in the line would hold up the
+        # acks of every batch after it.
+        batch.to_ack = [m for i, m in enumerate(batch.messages) if i not in retry]
+        for index in sorted(retry):
+            try:
                 self.queue_consumer.requeue_message(batch.messages[index])
-            batch.to_ack = [m for i, m in enumerate(batch.messages) if i not in retry]
-            self._ack_settled()
-        except Exception:  # the connection is gone: the broker redelivers what was unacked
-            log.warning("could not settle a batch (connection lost); it will be redelivered")
+            except Exception:  # the connection is gone: the broker redelivers what was unacked
+                batch.not_handed_back.append(batch.messages[index])
+                log.warning("could not hand back a delivery (connection lost); it will be redelivered")
+        self._ack_settled()
         return result, exc_info
 
     def _ack_settled(self):
@@ -226,13 +232,22 @@ class BatchConsumer(RawConsumer):
         a batch finished early waits for the ones delivered before it."""
         done = []
         while self._in_flight and self._in_flight[0].to_ack is not None:
-            done.extend(self._in_flight.popleft().to_ack)
-        last_of_channel = {}  # after a reconnect a new channel numbers its deliveries anew
+            batch = self._in_flight.popleft()
+            done.extend(batch.to_ack)
+            self._no_multiple_ack.update(id(m.channel) for m in batch.not_handed_back)
+        by_channel: dict[int, list] = {}  # after a reconnect a new channel numbers anew
         for message in done:
-            last_of_channel[id(message.channel)] = message
-        for message in last_of_channel.values():
-            if message.channel.connection:  # else the broker has taken them back already
-                message.ack(multiple=True)
+            by_channel.setdefault(id(message.channel), []).append(message)
+        for channel, messages in by_channel.items():
+            # a delivery left unsettled below the last tag must not be acked with the others
+            one_by_one = channel in self._no_multiple_ack
+            for message in messages if one_by_one else messages[-1:]:
+                try:
+                    if message.channel.connection:  # else the broker has taken it back already
+                        message.ack(multiple=not one_by_one)
+                except Exception:  # lost meanwhile: the broker redelivers what was unacked
+                    log.warning("could not acknowledge a delivery (connection lost); it will "
+                                "be redelivered")
 
 
 batch_consumer = BatchConsumer.decorator

@@ -70,3 +70,18 @@ def test_after_a_reconnect_each_channel_gets_its_own_ack_and_a_closed_one_none()
     consumer._batch_done(batch, None, result=[])
     assert old.acks == []  # the broker has already taken back what the old channel held
     assert new.acks == [(2, True)]
+
+
+def test_a_batch_that_could_not_be_handed_back_does_not_hold_up_the_ones_after_it():
+    channel = Channel()
+    first = _Batch([Message(channel, 1)])
+    second = _Batch([Message(channel, 2)])
+    consumer = consumer_with(first, second)
+
+    def connection_lost(message):
+        raise ConnectionError("connection reset")
+    consumer.queue_consumer.requeue_message = connection_lost
+    consumer._batch_done(first, None, exc_info=(OSError, OSError("disk I/O error"), None))
+    consumer._batch_done(second, None, result=[])
+    assert channel.acks == [(2, False)]  # alone: a multiple ack would take 1, still to retry
+    assert not consumer._in_flight
