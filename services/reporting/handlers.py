@@ -174,7 +174,8 @@ class BatchViews:
     def __init__(self, store, plans: list[dict] | None = None):
         self._store = store
         self._plans = {p["id"]: p for p in plans} if plans is not None else {}
-        self._keys: dict[tuple[str, str, str], tuple[dict, list]] = {}  # values, events
+        self._values: dict[tuple[str, str, str], dict] = {}  # each key's values in force
+        self._events: dict[tuple[str, str, str], list] = {}  # the off-target facts found
 
     def plan(self, plan_id: str) -> dict:
         if plan_id not in self._plans:
@@ -183,31 +184,32 @@ class BatchViews:
 
     def took_effect(self, valid: domain.ValidReport, body: dict, recorded, now: datetime) -> None:
         key = (valid.plan_id, valid.subject, valid.period)
-        if key not in self._keys or not recorded.new:
+        events = self._events.setdefault(key, [])
+        if key not in self._values or not recorded.new:
             # first of its key, or a redelivery: what is in force comes from the store
-            self._keys[key] = (self._store.current_values(*key), self._keys.get(key, ({}, []))[1])
+            self._values[key] = self._store.current_values(*key)
         elif recorded.current:
-            values = self._keys[key][0]
             if body.get("value") is None:
-                values.pop(body["province"], None)
+                self._values[key].pop(body["province"], None)
             else:
-                values[body["province"]] = body["value"]
+                self._values[key][body["province"]] = body["value"]
         if recorded.current:
             plan = self.plan(valid.plan_id)
             indicator = domain.find_indicator(plan, valid.subject)
-            view = domain.indicator_view(plan, indicator, self._keys[key][0])
+            view = domain.indicator_view(plan, indicator, self._values[key])
             event = domain.off_target_event(plan, indicator, valid.period, view, body, now)
             if event:
-                self._keys[key][1].append(event)
+                events.append(event)
 
     def save(self) -> None:
-        for (plan_id, code, period), (_, events) in self._keys.items():
+        for (plan_id, code, period), events in self._events.items():
             revision = self._store.view_revision(plan_id, code, period)
             plan = self.plan(plan_id)
             view = domain.indicator_view(plan, domain.find_indicator(plan, code),
                                          self._store.current_values(plan_id, code, period))
             self._store.save_indicator_view(plan_id, code, period, view, events, revision)
-        self._keys.clear()
+        self._values.clear()
+        self._events.clear()
 
 
 def handle_plan_published(store, payload: dict) -> bool:
