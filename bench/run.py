@@ -16,7 +16,10 @@ Phases:
              is filled in-process with the services stopped (bench/bulk.py, said in the output)
   rebuild    the reporting RPC ``rebuild`` (what ``clusterctl rebuild`` calls), reports/s
   memory     VmHWM of each service process (/proc/<pid>/status), after each phase
-Nothing here optimises or changes the services; it only measures them.
+Nothing here optimises or changes the services; it only measures them. By default every phase
+runs on the broker at AMQP_URL (the machine's own on 5672), as it is configured; with
+``--private-broker`` on a RabbitMQ node of the run's own, configured as docs/operations.md
+recommends for a host the broker shares with the services (Erlang schedulers not bound to CPUs).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -42,6 +46,7 @@ import requests  # noqa: E402
 
 from clusterctl.broker import Management  # noqa: E402
 from clusterctl.settings import REPO_ROOT, Settings  # noqa: E402
+from tests.reliability.broker import PrivateBroker, unavailable_reason  # noqa: E402
 from tests.support.system import RunningSystem, admin_broker  # noqa: E402
 
 from . import bulk, stats  # noqa: E402
@@ -65,6 +70,10 @@ MODES = {
              "sizes": [10_000, 100_000, 1_000_000], "queries": 200, "window": 64},
 }
 WARM_UP = 20
+# docs/operations.md: on a host it shares with the services, the broker's Erlang schedulers are
+# left unbound (RabbitMQ binds each to one CPU by default, +stbt db); RabbitMQ's own default
+# statistics interval, unlike the reliability tests' 1 s.
+PRIVATE_BROKER = {"erl_args": "+stbt u", "statistics_interval_ms": 5000}
 
 
 def say(message: str) -> None:
@@ -183,6 +192,18 @@ def broker_pids() -> list[int]:
         except OSError:
             continue
     return found
+
+
+def shared_broker_pid() -> int | None:
+    """The machine's own broker (not a private node of a test or bench run)."""
+    for pid in broker_pids():
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if b"RABBITMQ_NODENAME=chaos-" not in environ:
+            return pid
+    return None
 
 
 class BenchSystem(RunningSystem):
@@ -481,7 +502,23 @@ def rebuild(system: BenchSystem, timeout: float) -> dict:
 
 # ---- the run ------------------------------------------------------------------------------
 
-def machine() -> dict:
+def scheduler_binding(pid: int | None) -> str:
+    """How a broker's Erlang schedulers sit on the CPUs: "bound" (each allowed on one CPU only,
+    RabbitMQ's default +stbt db) or "unbound" (+stbt u); "?" when it cannot be read."""
+    allowed = []
+    for task in Path(f"/proc/{pid}/task").glob("*") if pid else []:
+        try:
+            if task.joinpath("comm").read_text().strip().endswith("_scheduler"):
+                found = re.search(r"Cpus_allowed_list:\s*(\S+)", task.joinpath("status").read_text())
+                allowed.append(found.group(1))
+        except (OSError, AttributeError):  # a thread gone meanwhile
+            continue
+    if not allowed:
+        return "?"
+    return "bound" if all(cpus.isdigit() for cpus in allowed) else "unbound"
+
+
+def machine(broker_pid: int | None) -> dict:
     try:
         version = Management(admin_broker()).check()
     except Exception:  # reported as unknown
@@ -490,6 +527,7 @@ def machine() -> dict:
                             capture_output=True, text=True).stdout.strip()
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(), "rabbitmq": version, "commit": commit,
+            "broker_schedulers": scheduler_binding(broker_pid),
             "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -697,22 +735,40 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR,
                         help="where the results JSON goes (default bench/results)")
     parser.add_argument("--keep", action="store_true", help="keep the data dir of the run")
+    parser.add_argument("--private-broker", action="store_true",
+                        help="run every phase on a RabbitMQ node of the run's own, configured as "
+                             "docs/operations.md recommends for one host (needs root and "
+                             "rabbitmq-server installed)")
     args = parser.parse_args(argv)
+    if args.private_broker and unavailable_reason():
+        parser.error(f"--private-broker: {unavailable_reason()}")
     run = Run("quick" if args.quick else "full")
     started_at, began = datetime.now(timezone.utc), time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="cluster-planning-bench-"))
-    about = machine()
-    say(f"{run.mode_name} run on {about['cpus']} CPUs, RabbitMQ {about['rabbitmq']}, "
-        f"commit {about['commit']}; work dir {workdir}")
-    failed = None
+    private = PrivateBroker(**PRIVATE_BROKER) if args.private_broker else None
+    failed, about = None, None
     try:
+        if private:
+            say(f"starting a private RabbitMQ node ({PRIVATE_BROKER['erl_args']}) on port "
+                f"{private.amqp_port}")
+            private.start()
+            # read by admin_broker() and passed on to the system each phase starts
+            os.environ.update(AMQP_URL=private.amqp_url, RABBIT_MANAGEMENT_URL=private.management_url)
+        about = machine(private.beam_pid() if private else shared_broker_pid())
+        about["broker"] = "private node" if private else "AMQP_URL as configured"
+        say(f"{run.mode_name} run on {about['cpus']} CPUs, RabbitMQ {about['rabbitmq']} "
+            f"({about['broker']}, schedulers {about['broker_schedulers']}), "
+            f"commit {about['commit']}; work dir {workdir}")
         execute(run, workdir)
     except Exception as exc:  # the figures so far are still printed and kept
         failed = f"{type(exc).__name__}: {exc}"
         run.notes.append(f"run failed: {failed}")
     finally:
+        if private:
+            private.destroy()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+    about = about or {**machine(None), "broker": "did not start"}
     sizes = [size_label(s) for s in run.mode["sizes"]]
     goals = stats.evaluate_goals(run.figures, sizes)
     document = stats.result_document(started_at, run.mode_name, about,

@@ -74,7 +74,10 @@ if ! port_open "$AMQP_HOST" "$AMQP_PORT"; then
   fi
   if is_root; then
     note "starting the local rabbitmq-server"
-    rabbitmq-server -detached >/dev/null 2>&1 || service rabbitmq-server start >/dev/null 2>&1 || true
+    # It shares this host with the services: its Erlang schedulers are left unbound (+stbt u)
+    # instead of pinned one per CPU (docs/operations.md, "Sizing": halves freshness p50 here).
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-+stbt u}" \
+      rabbitmq-server -detached >/dev/null 2>&1 || service rabbitmq-server start >/dev/null 2>&1 || true
   else
     fail "rabbitmq-server is installed but not running; start it (sudo systemctl start rabbitmq-server) or set AMQP_URL"
   fi

@@ -32,9 +32,12 @@ def unavailable_reason() -> str | None:
 
 
 class PrivateBroker:
-    def __init__(self, conf_lines: tuple[str, ...] = (), login: tuple[str, str] = ("guest", "guest")):
+    def __init__(self, conf_lines: tuple[str, ...] = (), login: tuple[str, str] = ("guest", "guest"),
+                 erl_args: str = "", statistics_interval_ms: int = 1000):
         # conf_lines: more rabbitmq.conf (tests/deploy loads definitions at boot); login: who
-        # the management API is asked as once the node is up
+        # the management API is asked as once the node is up; erl_args: Erlang VM flags (the
+        # bench's "+stbt u"); statistics_interval_ms: 1000 gives the reliability report fresh
+        # queue figures, RabbitMQ's own default is 5000
         # Not under pytest's temporary directory: that one is private to root (0700), and the
         # node runs as the rabbitmq user.
         self.base = Path(tempfile.mkdtemp(prefix="cluster-planning-chaos-"))
@@ -44,6 +47,7 @@ class PrivateBroker:
         self.dist_port = free_port()
         self.restarts = 0
         self.conf_lines, self.login = conf_lines, login
+        self.erl_args, self.statistics_interval_ms = erl_args, statistics_interval_ms
 
     @property
     def amqp_url(self) -> str:
@@ -61,7 +65,8 @@ class PrivateBroker:
                     RABBITMQ_MNESIA_BASE=str(self.base / "mnesia"),
                     RABBITMQ_LOG_BASE=str(self.base / "log"),
                     RABBITMQ_ENABLED_PLUGINS_FILE=str(self.base / "enabled_plugins"),
-                    RABBITMQ_CONFIG_FILE=str(self.base / "rabbitmq"))
+                    RABBITMQ_CONFIG_FILE=str(self.base / "rabbitmq"),
+                    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=self.erl_args)
 
     def start(self) -> None:
         if self.restarts == 0:
@@ -72,7 +77,7 @@ class PrivateBroker:
                 f"listeners.tcp.default = {self.amqp_port}\n"
                 f"management.tcp.port = {self.management_port}\n"
                 "management.tcp.ip = 127.0.0.1\n"
-                "collect_statistics_interval = 1000\n"  # fresh queue figures for the report
+                f"collect_statistics_interval = {self.statistics_interval_ms}\n"
                 + "".join(f"{line}\n" for line in self.conf_lines))
             subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
         subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
