@@ -22,6 +22,7 @@ reliability: setup
 # same run, the issue's goals, and bench/results/<date>-<time>.json. See bench/README.md.
 #   make bench                      full: 4 and 76 provinces, 10k/100k/1M stored reports (~7 min)
 #   make bench BENCH_ARGS=--quick   small N, 10k only (under a minute); also: make bench-quick
+#   make bench BENCH_ARGS=--private-broker   on a RabbitMQ node of its own, schedulers unbound
 bench: setup
 	@$(PY) -m bench.run $(BENCH_ARGS)
 
