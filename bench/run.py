@@ -73,7 +73,7 @@ WARM_UP = 20
 # docs/operations.md: on a host it shares with the services, the broker's Erlang schedulers are
 # left unbound (RabbitMQ binds each to one CPU by default, +stbt db); RabbitMQ's own default
 # statistics interval, unlike the reliability tests' 1 s.
-PRIVATE_BROKER = {"erl_args": "+stbt u", "statistics_interval_ms": 5000}
+PRIVATE_BROKER = {"scheduler_bind_type": "u", "statistics_interval_ms": 5000}
 
 
 def say(message: str) -> None:
@@ -195,7 +195,10 @@ def broker_pids() -> list[int]:
 
 
 def shared_broker_pid() -> int | None:
-    """The machine's own broker (not a private node of a test or bench run)."""
+    """The machine's own broker (not a private node of a test or bench run), when AMQP_URL
+    names this machine."""
+    if admin_broker().host not in ("127.0.0.1", "localhost", "::1"):
+        return None
     for pid in broker_pids():
         try:
             environ = Path(f"/proc/{pid}/environ").read_bytes()
@@ -502,20 +505,23 @@ def rebuild(system: BenchSystem, timeout: float) -> dict:
 
 # ---- the run ------------------------------------------------------------------------------
 
+def _cpus_allowed(status_path: Path) -> str:
+    return re.search(r"Cpus_allowed_list:\s*(\S+)", status_path.read_text()).group(1)
+
+
 def scheduler_binding(pid: int | None) -> str:
-    """How a broker's Erlang schedulers sit on the CPUs: "bound" (each allowed on one CPU only,
-    RabbitMQ's default +stbt db) or "unbound" (+stbt u); "?" when it cannot be read."""
-    allowed = []
-    for task in Path(f"/proc/{pid}/task").glob("*") if pid else []:
-        try:
-            if task.joinpath("comm").read_text().strip().endswith("_scheduler"):
-                found = re.search(r"Cpus_allowed_list:\s*(\S+)", task.joinpath("status").read_text())
-                allowed.append(found.group(1))
-        except (OSError, AttributeError):  # a thread gone meanwhile
-            continue
-    if not allowed:
+    """How a broker's Erlang schedulers sit on the CPUs: "bound" (each allowed fewer CPUs than
+    the VM itself, RabbitMQ's default +stbt db) or "unbound" (+stbt u); "?" when it cannot be
+    read (no local broker, not root)."""
+    try:
+        whole = _cpus_allowed(Path(f"/proc/{pid}/status")) if pid else None
+        schedulers = [_cpus_allowed(task / "status") for task in Path(f"/proc/{pid}/task").glob("*")
+                      if task.joinpath("comm").read_text().strip().endswith("_scheduler")] if pid else []
+    except (OSError, AttributeError):  # gone meanwhile, or not ours to read
         return "?"
-    return "bound" if all(cpus.isdigit() for cpus in allowed) else "unbound"
+    if not schedulers:
+        return "?"
+    return "bound" if any(cpus != whole for cpus in schedulers) else "unbound"
 
 
 def machine(broker_pid: int | None) -> dict:
@@ -749,8 +755,8 @@ def main(argv=None) -> int:
     failed, about = None, None
     try:
         if private:
-            say(f"starting a private RabbitMQ node ({PRIVATE_BROKER['erl_args']}) on port "
-                f"{private.amqp_port}")
+            say(f"starting a private RabbitMQ node (+stbt {PRIVATE_BROKER['scheduler_bind_type']}) "
+                f"on port {private.amqp_port}")
             private.start()
             # read by admin_broker() and passed on to the system each phase starts
             os.environ.update(AMQP_URL=private.amqp_url, RABBIT_MANAGEMENT_URL=private.management_url)
@@ -765,10 +771,14 @@ def main(argv=None) -> int:
         run.notes.append(f"run failed: {failed}")
     finally:
         if private:
-            private.destroy()
+            try:
+                private.destroy()
+            except Exception as exc:  # the figures are still written
+                run.notes.append(f"the private broker node may still run: {exc!r}")
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    about = about or {**machine(None), "broker": "did not start"}
+    if about is None:  # failed before the run began
+        about = {"broker": "private node, did not start" if private else "AMQP_URL as configured"}
     sizes = [size_label(s) for s in run.mode["sizes"]]
     goals = stats.evaluate_goals(run.figures, sizes)
     document = stats.result_document(started_at, run.mode_name, about,

@@ -76,7 +76,8 @@ if ! port_open "$AMQP_HOST" "$AMQP_PORT"; then
     note "starting the local rabbitmq-server"
     # It shares this host with the services: its Erlang schedulers are left unbound (+stbt u)
     # instead of pinned one per CPU (docs/operations.md, "Sizing": halves freshness p50 here).
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-+stbt u}" \
+    # Only for this start: rabbitmq-env.conf makes it last (see there).
+    RABBITMQ_SCHEDULER_BIND_TYPE="${RABBITMQ_SCHEDULER_BIND_TYPE:-u}" \
       rabbitmq-server -detached >/dev/null 2>&1 || service rabbitmq-server start >/dev/null 2>&1 || true
   else
     fail "rabbitmq-server is installed but not running; start it (sudo systemctl start rabbitmq-server) or set AMQP_URL"
