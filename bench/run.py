@@ -765,6 +765,10 @@ def main(argv=None) -> int:
         say(f"{run.mode_name} run on {about['cpus']} CPUs, RabbitMQ {about['rabbitmq']} "
             f"({about['broker']}, schedulers {about['broker_schedulers']}), "
             f"commit {about['commit']}; work dir {workdir}")
+        if about["broker_schedulers"] == "bound":
+            run.notes.append("the broker's Erlang schedulers are pinned one per CPU (RabbitMQ's "
+                             "default); beside the services on one host this delays deliveries "
+                             "(docs/operations.md, Sizing; --private-broker runs them unbound)")
         execute(run, workdir)
     except Exception as exc:  # the figures so far are still printed and kept
         failed = f"{type(exc).__name__}: {exc}"
