@@ -46,7 +46,7 @@ import requests  # noqa: E402
 
 from clusterctl.broker import Management  # noqa: E402
 from clusterctl.settings import REPO_ROOT, Settings  # noqa: E402
-from tests.reliability.broker import PrivateBroker, unavailable_reason  # noqa: E402
+from tests.reliability.broker import PrivateBroker, beam_processes, unavailable_reason  # noqa: E402
 from tests.support.system import RunningSystem, admin_broker  # noqa: E402
 
 from . import bulk, stats  # noqa: E402
@@ -199,14 +199,8 @@ def shared_broker_pid() -> int | None:
     names this machine."""
     if admin_broker().host not in ("127.0.0.1", "localhost", "::1"):
         return None
-    for pid in broker_pids():
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
-        except OSError:
-            continue
-        if b"RABBITMQ_NODENAME=chaos-" not in environ:
-            return pid
-    return None
+    return next((pid for pid, env in beam_processes()
+                 if not env.get("RABBITMQ_NODENAME", "").startswith("chaos-")), None)
 
 
 class BenchSystem(RunningSystem):
@@ -513,10 +507,12 @@ def scheduler_binding(pid: int | None) -> str:
     """How a broker's Erlang schedulers sit on the CPUs: "bound" (each allowed fewer CPUs than
     the VM itself, RabbitMQ's default +stbt db) or "unbound" (+stbt u); "?" when it cannot be
     read (no local broker, not root)."""
+    if not pid:
+        return "?"
     try:
-        whole = _cpus_allowed(Path(f"/proc/{pid}/status")) if pid else None
+        whole = _cpus_allowed(Path(f"/proc/{pid}/status"))
         schedulers = [_cpus_allowed(task / "status") for task in Path(f"/proc/{pid}/task").glob("*")
-                      if task.joinpath("comm").read_text().strip().endswith("_scheduler")] if pid else []
+                      if task.joinpath("comm").read_text().strip().endswith("_scheduler")]
     except (OSError, AttributeError):  # gone meanwhile, or not ours to read
         return "?"
     if not schedulers:

@@ -110,7 +110,7 @@ class PrivateBroker:
         return time.monotonic() - began
 
     def beam_pid(self) -> int | None:
-        return next((pid for pid, env in _beam_processes() if env.get("RABBITMQ_NODENAME") == self.node),
+        return next((pid for pid, env in beam_processes() if env.get("RABBITMQ_NODENAME") == self.node),
                     None)
 
     def kill(self) -> None:
@@ -149,7 +149,7 @@ class PrivateBroker:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def _beam_processes():
+def beam_processes():
     """(pid, environment) of every Erlang VM running RabbitMQ on this machine."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -166,7 +166,7 @@ def reap_orphans() -> list[int]:
     """Kill private nodes an aborted earlier run left behind: ours by name and directory, and
     their directory gone. Never the shared broker, never another run's live node."""
     killed = []
-    for pid, env in _beam_processes():
+    for pid, env in beam_processes():
         base = env.get("RABBITMQ_MNESIA_BASE", "")
         if (env.get("RABBITMQ_NODENAME", "").startswith("chaos-")
                 and "/cluster-planning-chaos-" in base and not Path(base).exists()):
