@@ -7,6 +7,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
+
 
 def sqlite_path(url: str) -> Path:
     """``sqlite:////abs/path.sqlite3`` or ``sqlite:///rel/path`` -> a Path."""
@@ -73,8 +75,21 @@ class SqliteDatabase:
             self._conn.close()
 
 
+# Anything orjson would write differently from the standard encoder (a datetime, a dataclass, a
+# subclass of str or int) it refuses instead, and the standard encoder then decides.
+_ORJSON = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+           | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
 def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Compact JSON with sorted keys and Thai as UTF-8, never ``\\u`` escapes. orjson, because the
+    intake encodes every report and its view (the standard encoder was a twelfth of its time);
+    the standard encoder for what orjson refuses: integers beyond 64 bits, keys that are not
+    strings, lone surrogates. A non-finite float becomes null (JSON has no NaN)."""
+    try:
+        return orjson.dumps(value, option=_ORJSON).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def loads(text):

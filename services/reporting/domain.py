@@ -140,7 +140,8 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
                          kind=kind)
     if not isinstance(data, dict):
         return Rejection(f"body must be a JSON object, got {type(data).__name__}", kind=kind)
-    surrogate = _unpaired_surrogate(data)
+    # Decoding UTF-8 refuses encoded surrogates, so one can only come from a \u escape.
+    surrogate = _unpaired_surrogate(data) if "\\u" in text else None
     if surrogate:
         return Rejection(f"body has an unpaired UTF-16 surrogate escape ({surrogate}) in a string; "
                          "send valid Unicode text", kind=kind)
@@ -185,6 +186,8 @@ def _unpaired_surrogate(data) -> str | None:
 
 def _same_uuid(text: str, event_id: str) -> bool:
     """``message_id`` names the event_id in any UUID spelling (case, braces, no hyphens)."""
+    if text == event_id:  # the usual spelling: ``event_id`` is canonical already
+        return True
     try:
         return uuid.UUID(text) == uuid.UUID(event_id)
     except ValueError:
@@ -378,9 +381,10 @@ def indicator_result(plan: dict, indicator: dict, period: str, view: dict | None
 def off_target_event(plan: dict, indicator: dict, period: str, view: dict, report: dict,
                      now: datetime) -> tuple[str, dict] | None:
     """The fact that a report left the cluster value off its target, or None."""
-    result = indicator_result(plan, indicator, period, view)
-    if result["status"] != "not_achieved":
+    target, _ = period_target(indicator, period)  # every report comes here: the status first
+    if status_of(view["value"], target, indicator["direction"]) != "not_achieved":
         return None
+    result = indicator_result(plan, indicator, period, view)
     return INDICATOR_OFF_TARGET[1], {
         "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['event_id']}")),
         "occurred_at": now.isoformat(),

@@ -182,6 +182,21 @@ def test_a_missing_message_id_is_tolerated():
     assert isinstance(parse_body(encoded(body()), "indicator", UBON, None), dict)
 
 
+@pytest.mark.parametrize("spelling", [EVENT_ID, EVENT_ID.upper(), "{" + EVENT_ID + "}",
+                                      EVENT_ID.replace("-", "")])
+def test_a_message_id_naming_the_event_id_in_any_uuid_spelling_is_accepted(spelling):
+    assert isinstance(parse_body(encoded(body()), "indicator", UBON, spelling), dict)
+
+
+def test_a_lone_surrogate_escape_is_refused_but_escaped_text_is_not():
+    lone = encoded(body(note="x")).replace(b'"note": "x"', b'"note": "a\\ud800b"')
+    outcome = parse_body(lone, "indicator", UBON, None)
+    assert isinstance(outcome, Rejection) and "unpaired UTF-16 surrogate escape (\\ud800)" in outcome.reason
+    # Thai and an emoji written as escapes (a surrogate pair) are text like any other
+    escaped = encoded(body(note="x")).replace(b'"note": "x"', b'"note": "\\u0e44\\ud83d\\ude00"')
+    assert parse_body(escaped, "indicator", UBON, None)["note"] == "\u0e44\U0001f600"
+
+
 # --- which plan --------------------------------------------------------------------------------
 
 def test_an_indicator_report_matches_its_plan():
