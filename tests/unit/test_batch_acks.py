@@ -85,3 +85,13 @@ def test_a_batch_that_could_not_be_handed_back_does_not_hold_up_the_ones_after_i
     consumer._batch_done(second, None, result=[])
     assert channel.acks == [(2, False)]  # alone: a multiple ack would take 1, still to retry
     assert not consumer._in_flight
+
+
+def test_the_next_batch_is_on_its_way_while_one_is_stored():
+    from types import SimpleNamespace
+
+    from services.infra.messaging import _BatchQueueConsumer
+    queue_consumer = _BatchQueueConsumer()
+    queue_consumer.container = SimpleNamespace(max_workers=10)
+    queue_consumer._providers = {BatchConsumer("intake", max_batch=200)}
+    assert queue_consumer.prefetch_count == 400  # two batches unacknowledged at most
