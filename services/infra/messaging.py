@@ -70,7 +70,8 @@ class _ReadAheadTCPTransport(amqp.transport.TCPTransport):
             return buffer[pos:pos + n]
         # Only the unread part, from position 0: on a read timeout py-amqp's read_frame puts
         # the part of the frame it had read back in front of ``_read_buffer``.
-        buffer, self._read_pos = buffer[pos:], 0
+        buffer = self._read_buffer = buffer[pos:]
+        self._read_pos = 0
         try:
             while len(buffer) < n:
                 try:
@@ -131,6 +132,7 @@ class _RawQueueConsumer(QueueConsumer):
         # A batch consumer needs a batch's worth of unacknowledged deliveries in hand, and the
         # next batch's on its way while one is stored: with only one, the broker waited for
         # each batch's ack before sending more (two batches: +6 % at full speed, bench/README).
+        # The price: a crash hands back up to two batches, each delivery counting one try.
         return max([self.container.max_workers] +
                    [2 * getattr(p, "max_batch", 0) for p in self._providers])
 
