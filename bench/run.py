@@ -742,8 +742,9 @@ def main(argv=None) -> int:
                              "docs/operations.md recommends for one host (needs root and "
                              "rabbitmq-server installed)")
     args = parser.parse_args(argv)
-    if args.private_broker and unavailable_reason():
-        parser.error(f"--private-broker: {unavailable_reason()}")
+    why_not = args.private_broker and unavailable_reason()
+    if why_not:
+        parser.error(f"--private-broker: {why_not}")
     run = Run("quick" if args.quick else "full")
     started_at, began = datetime.now(timezone.utc), time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="cluster-planning-bench-"))
