@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
 from pythonjsonlogger.json import JsonEncoder
 from pythonjsonlogger.orjson import OrjsonFormatter
 
@@ -89,7 +88,7 @@ def _id(value) -> str | None:
 def handled_event_id(worker_ctx) -> str | None:
     """The id of the message a worker handles: an event's ``event_id``, a raw message's
     ``message_id``; None for RPC, HTTP and timers."""
-    if not isinstance(worker_ctx.entrypoint, Consumer) or not worker_ctx.args:
+    if not getattr(worker_ctx.entrypoint, "handles_messages", False) or not worker_ctx.args:
         return None
     handled = worker_ctx.args[0]
     if isinstance(handled, dict):

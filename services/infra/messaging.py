@@ -1,36 +1,50 @@
-"""nameko extensions that keep the messaging rules of DESIGN 2 (see NOTES-nameko.md for why).
+"""nameko entrypoints that keep the messaging rules of DESIGN 2 (NOTES-nameko.md says why).
 
-- ``raw_consumer``: the handler gets the raw bytes and AMQP properties, so a body nobody can
-  decode still reaches our code and becomes a stored rejection instead of vanishing.
-- ``batch_consumer``: the same, but the handler gets every message that arrived together (up to
-  ``max_batch``) in one call, so one transaction and one commit serve them all; it returns the
-  indexes of the ones to retry, and the rest are acknowledged - with one ``multiple`` ack once
-  every earlier delivery is settled, on a connection of the batch consumer's own.
-- ``on_event``: an event handler on the quorum queue named in contracts/topology.py, requeued on
-  error; the broker's delivery-limit policy parks it after a bounded number of tries.
+Built only on documented extension points: nameko's ``Entrypoint`` and ``SharedExtension``,
+kombu's ``Connection`` / ``Consumer`` / ``Message`` (``ack(multiple=True)``, ``requeue``,
+``reject``). No subclass of nameko's or py-amqp's consumers, nothing read from their insides.
+
+- ``raw_consumer(queue)``: the handler gets a ``RawMessage`` (bytes and AMQP properties), so a
+  body nobody can decode still reaches our code and becomes a stored rejection, not a loss.
+- ``batch_consumer(queue, max_batch)``: the same, but the handler gets every message that arrived
+  together, in one call (one transaction, one commit); it returns the indexes to retry. The
+  rest are acknowledged after it returns - with one ``multiple`` ack once every earlier delivery
+  is settled (``Settlement``), on a connection of the batch consumer's own.
+- ``on_event(source, event_type)``: an event handler on the quorum queue named in the topology,
+  handed back on error; the broker's delivery-limit policy parks it after a bounded number of
+  tries. A body that cannot be decoded is dead-lettered to ``parked`` at once, never dropped.
 - ``Topology``: declares the whole topology when the service starts.
 - ``dispatcher()``: events published with ``mandatory=True``, so "routed nowhere" is an error.
+
+Every delivery is acknowledged only after its worker returned, i.e. after what it stored is
+committed. On stop, the readers stop taking deliveries, the running workers finish and their
+acks go out on the still-open connection, and only then is the connection closed (nameko's own
+consumer closes it first, so a clean restart redelivered what had just been handled).
 """
 from __future__ import annotations
 
-import errno
 import logging
 import socket
-from collections import deque
+import time
 from dataclasses import dataclass, field
 from functools import partial
 
-import amqp
 import eventlet
+import kombu
 from kombu import Connection
-from kombu.transport import pyamqp
-from nameko.events import EventDispatcher, EventHandler
-from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer, QueueConsumer
+from kombu.message import Message
+from nameko.events import EventDispatcher
+from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 
 from services.contracts import topology
 
+from .settlement import Settlement
+
 log = logging.getLogger(__name__)
+
+DRAIN_TIMEOUT_S = 1.0  # how often the loop looks up from the socket: stop requests, heartbeats
+RECONNECT_MAX_WAIT_S = 10.0
+CONTEXT_HEADER_PREFIX = "nameko."  # how nameko's publishers carry the call-id chain
 
 
 @dataclass(frozen=True)
@@ -44,259 +58,302 @@ class RawMessage:
     headers: dict = field(default_factory=dict)
 
 
-class _ReadAheadTCPTransport(amqp.transport.TCPTransport):
-    """py-amqp reads each frame in three exact-size ``recv`` calls (header, payload, end byte):
-    nine per delivery, each a syscall through eventlet's green socket. This one takes whatever
-    the socket holds (up to ``READ_AHEAD`` bytes) and serves the next reads from it, moving a
-    position along it instead of copying what is left after every read."""
-    READ_AHEAD = 65536
-    _read_pos = 0  # where the unread part of _read_buffer begins
+def raw_message(message: Message) -> RawMessage:
+    props, info = message.properties, message.delivery_info
+    body = message.body
+    return RawMessage(
+        body=body if isinstance(body, bytes) else str(body).encode("utf-8"),
+        routing_key=info.get("routing_key", ""),
+        user_id=props.get("user_id"),
+        message_id=props.get("message_id"),
+        content_type=props.get("content_type"),
+        redelivered=bool(info.get("redelivered")),
+        headers=dict(message.headers or {}),
+    )
 
-    def _setup_transport(self):
-        super()._setup_transport()
-        self._read_pos = 0
 
-    def holds_a_frame(self) -> bool:
-        """Whether the next frame is in hand whole: reading it then waits for nothing."""
-        buffer, pos = self._read_buffer, self._read_pos
-        if len(buffer) - pos < 8:
-            return False
-        return len(buffer) - pos >= int.from_bytes(buffer[pos + 3:pos + 7], "big") + 8
+def context_from_headers(headers: dict | None) -> dict:
+    """nameko's worker context (the call-id chain) from the headers its publishers set."""
+    return {key[len(CONTEXT_HEADER_PREFIX):]: value for key, value in (headers or {}).items()
+            if key.startswith(CONTEXT_HEADER_PREFIX)}
 
-    def _read(self, n, initial=False, _errnos=(errno.EAGAIN, errno.EINTR)):
-        buffer, pos = self._read_buffer, self._read_pos
-        if len(buffer) - pos >= n:
-            self._read_pos = pos + n
-            return buffer[pos:pos + n]
-        # Only the unread part, from position 0: on a read timeout py-amqp's read_frame puts
-        # the part of the frame it had read back in front of ``_read_buffer``.
-        buffer = self._read_buffer = buffer[pos:]
-        self._read_pos = 0
-        try:
-            while len(buffer) < n:
+
+class QueueReader(SharedExtension):
+    """One AMQP connection and channel, consuming the queues of the entrypoints registered with
+    it, in a loop of its own that reconnects after a broker restart. Shared by every entrypoint
+    of this class in a container; a subclass gets a connection of its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.entrypoints: list[QueueEntrypoint] = []
+        self.epoch = 0  # counts connections: a delivery can only be settled on its own
+        self.stopping = False  # the container is stopping: take no more deliveries
+        self.closing = False  # every worker is done: close the connection and end the loop
+        self.loop = None
+
+    def register(self, entrypoint: QueueEntrypoint) -> None:
+        self.entrypoints.append(entrypoint)
+
+    def start(self):
+        if self.loop is None:
+            self.loop = self.container.spawn_managed_thread(self.run)
+
+    def stop_taking(self):
+        """Called as the first entrypoint stops: no new deliveries reach a handler (those in
+        hand are handed back), while the connection stays open for the running workers' acks."""
+        self.stopping = True
+
+    def stop(self):
+        self.stopping = self.closing = True
+        if self.loop is not None:
+            self.loop.wait()
+        super().stop()
+
+    def kill(self):
+        self.stopping = self.closing = True
+        if self.loop is not None:
+            self.loop.kill()
+        super().kill()
+
+    def prefetch_count(self) -> int:
+        return max(entrypoint.prefetch_count() for entrypoint in self.entrypoints)
+
+    def connection(self) -> Connection:
+        config = self.container.config
+        return Connection(config["AMQP_URI"], heartbeat=config.get("HEARTBEAT", 60),
+                          ssl=config.get("AMQP_SSL"),
+                          transport_options=config.get("TRANSPORT_OPTIONS") or {})
+
+    def run(self):
+        wait = 1.0
+        while not self.closing:
+            try:
+                self.consume()
+                wait = 1.0
+            except Exception as exc:  # the broker went away, or refused us: try again
+                if self.closing:
+                    break
+                log.warning("AMQP consumer connection lost (%s); reconnecting in %.0f s",
+                            exc or type(exc).__name__, wait)
+                eventlet.sleep(wait)
+                wait = min(wait * 2, RECONNECT_MAX_WAIT_S)
+
+    def consume(self):
+        with self.connection() as conn:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.channel()
+            channel.basic_qos(prefetch_size=0, prefetch_count=self.prefetch_count(),
+                              a_global=False)
+            self.epoch += 1
+            epoch = self.epoch
+            consumers = [kombu.Consumer(channel, queues=[entrypoint.queue],
+                                        accept=entrypoint.accept,
+                                        on_message=partial(self.deliver, entrypoint, epoch))
+                         for entrypoint in self.entrypoints]
+            for consumer in consumers:
+                consumer.consume()
+            last_beat = time.monotonic()
+            while not self.closing:
+                if self.stopping and consumers:
+                    for consumer in consumers:  # from this loop: one reader of the socket
+                        consumer.cancel()
+                    consumers = []
                 try:
-                    chunk = self._quick_recv(max(self.READ_AHEAD, n - len(buffer)))
-                except OSError as exc:
-                    if exc.errno in _errnos:
-                        if initial and self.raise_on_initial_eintr:
-                            raise socket.timeout()
-                        continue
-                    raise
-                if not chunk:
-                    raise OSError("Server unexpectedly closed connection")
-                buffer += chunk
-        except BaseException:
-            self._read_buffer = buffer  # what was read stays for the next call, as in py-amqp
-            raise
-        self._read_buffer, self._read_pos = buffer, n
-        return buffer[:n]
+                    conn.drain_events(timeout=DRAIN_TIMEOUT_S)
+                except socket.timeout:
+                    pass
+                if time.monotonic() - last_beat >= DRAIN_TIMEOUT_S:
+                    conn.heartbeat_check()
+                    last_beat = time.monotonic()
 
+    def deliver(self, entrypoint: QueueEntrypoint, epoch: int, message: Message):
+        if self.stopping:
+            self.hand_back(message, epoch)
+            return
+        entrypoint.take(message, epoch)
 
-class _ReadAheadAmqpConnection(pyamqp.Connection):  # kombu's, with its Channel
-    def Transport(self, host, connect_timeout, ssl=False, read_timeout=None,  # noqa: N802
-                  write_timeout=None, socket_settings=None, **kwargs):  # (py-amqp's names)
-        if ssl:  # TLS reads go through the SSL object's own buffer: py-amqp's transport as is
-            return super().Transport(host, connect_timeout, ssl, read_timeout, write_timeout,
-                                     socket_settings=socket_settings, **kwargs)
-        return _ReadAheadTCPTransport(host, connect_timeout=connect_timeout,
-                                      read_timeout=read_timeout, write_timeout=write_timeout,
-                                      socket_settings=socket_settings, **kwargs)
-
-    def blocking_read(self, timeout=None):
-        transport = self.transport
-        if isinstance(transport, _ReadAheadTCPTransport) and transport.holds_a_frame():
-            # Nothing can wait, so no read timeout to set on the socket and set back: py-amqp
-            # does that around every frame, a tenth of the intake's AMQP reading.
-            return self.on_inbound_frame(transport.read_frame())
-        return super().blocking_read(timeout)
-
-
-class ReadAheadTransport(pyamqp.Transport):
-    """kombu's py-amqp transport, reading ahead (``_ReadAheadTCPTransport``)."""
-    Connection = _ReadAheadAmqpConnection
-
-
-class _RawQueueConsumer(QueueConsumer):
-    """A QueueConsumer whose kombu consumers skip decoding (``on_message`` instead of callbacks)
-    and whose connection reads ahead."""
-
-    @property
-    def connection(self):
-        conn = super().connection  # nameko's settings (heartbeat, SSL, transport options)
-        return Connection(self.amqp_uri, transport=ReadAheadTransport,
-                          transport_options=conn.transport_options, heartbeat=conn.heartbeat,
-                          ssl=conn.ssl, login_method=conn.login_method)
-
-    @property
-    def prefetch_count(self):
-        # A batch consumer needs a batch's worth of unacknowledged deliveries in hand, and the
-        # next batch's on its way while one is stored: with only one, the broker waited for
-        # each batch's ack before sending more (two batches: +6 % at full speed, bench/README).
-        # The price: a crash hands back up to two batches, each delivery counting one try.
-        return max([self.container.max_workers] +
-                   [2 * getattr(p, "max_batch", 0) for p in self._providers])
-
-    def get_consumers(self, consumer_cls, channel):
-        for provider in self._providers:
-            consumer = consumer_cls(queues=[provider.queue],
-                                    on_message=partial(self._on_raw_message, provider))
-            consumer.qos(prefetch_count=self.prefetch_count)
-            self._consumers[provider] = consumer
-        return self._consumers.values()
-
-    def _on_raw_message(self, provider, message):
-        self.handle_message(provider, message.body, message)
-
-
-class RawConsumer(Consumer):
-    queue_consumer = _RawQueueConsumer()
-
-    def __init__(self, queue, **kwargs):
-        # Requeue on error: a crash (not a bad report) is retried up to the delivery limit.
-        super().__init__(queue, requeue_on_error=True, **kwargs)
-
-    @staticmethod
-    def _raw(body, message) -> RawMessage:
-        props = message.properties
-        return RawMessage(
-            body=body if isinstance(body, bytes) else str(body).encode("utf-8"),
-            routing_key=message.delivery_info.get("routing_key", ""),
-            user_id=props.get("user_id"),
-            message_id=props.get("message_id"),
-            content_type=props.get("content_type"),
-            redelivered=bool(message.delivery_info.get("redelivered")),
-            headers=dict(message.headers or {}),
-        )
-
-    def handle_message(self, body, message):
-        raw = self._raw(body, message)
-        handle_result = partial(self.handle_result, message)
+    def hand_back(self, message: Message, epoch: int) -> bool:
+        """Requeue a delivery (the broker's delivery limit counts it); False if it cannot be."""
+        if epoch != self.epoch:
+            return True  # its connection is gone: the broker has taken it back already
         try:
-            self.container.spawn_worker(self, (raw,), {}, context_data={},
-                                        handle_result=handle_result)
-        except Exception:  # container being killed: leave it for the next consumer
-            self.queue_consumer.requeue_message(message)
+            message.requeue()
+            return True
+        except Exception:
+            log.warning("could not hand back a delivery (connection lost); it will be redelivered")
+            return False
+
+    def settle(self, message: Message, epoch: int, multiple: bool = False) -> None:
+        if epoch != self.epoch:
+            return  # its connection is gone: the broker redelivers it
+        try:
+            message.ack(multiple=multiple)
+        except Exception:
+            log.warning("could not acknowledge a delivery (connection lost); it will be redelivered")
+
+    def dead_letter(self, message: Message, epoch: int) -> None:
+        if epoch == self.epoch:
+            message.reject(requeue=False)  # the queue's policy routes it to "parked"
+
+
+class BatchReader(QueueReader):
+    """The batch consumer's own connection and channel: a ``multiple`` ack covers every delivery
+    on its channel up to a tag, so no other consumer may share it."""
+
+    def register(self, entrypoint):
+        if self.entrypoints:
+            raise TypeError(f"{self.container.service_name}: one batch_consumer per service "
+                            "(its multiple acks cover the whole channel)")
+        super().register(entrypoint)
+
+
+class QueueEntrypoint(Entrypoint):
+    """Consumes one queue; ``take`` turns a delivery into a worker."""
+    reader = QueueReader()
+    accept = None  # raw bytes: nothing is decoded by kombu
+    handles_messages = True  # services/infra/logs.py: the worker's first argument is a message
+
+    def __init__(self, queue: kombu.Queue, **kwargs):
+        super().__init__(**kwargs)
+        self.queue = queue
+
+    def setup(self):
+        self.reader.register(self)
+
+    def stop(self):
+        self.reader.stop_taking()
+        super().stop()
+
+    def prefetch_count(self) -> int:
+        return self.container.max_workers
+
+    def take(self, message: Message, epoch: int) -> None:
+        args = self.arguments(message, epoch)
+        if args is None:
+            return
+        try:
+            self.container.spawn_worker(
+                self, args, {}, context_data=self.context_data(message),
+                handle_result=partial(self.handled, message, epoch))
+        except Exception:  # the container is being killed: leave it for the next consumer
+            self.reader.hand_back(message, epoch)
+
+    def arguments(self, message, epoch) -> tuple | None:
+        return (raw_message(message),)
+
+    def context_data(self, message) -> dict:
+        return {}  # a province's headers never become our worker context
+
+    def handled(self, message, epoch, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            self.reader.settle(message, epoch)
+        else:  # a crash, not a bad report: retried up to the delivery limit
+            self.reader.hand_back(message, epoch)
+        return result, exc_info
+
+
+class RawConsumer(QueueEntrypoint):
+    pass
 
 
 raw_consumer = RawConsumer.decorator
 
 
-class _BatchQueueConsumer(_RawQueueConsumer):
-    """The batch consumer's own connection and channel: a ``multiple`` ack covers every
-    delivery on its channel up to a tag, so no other consumer may share it."""
+class EventConsumer(QueueEntrypoint):
+    """A nameko event (JSON payload, nameko's context headers) from its subscription queue."""
+    accept = ["application/json"]  # what nameko's EventDispatcher sends
 
-
-@dataclass
-class _Batch:
-    messages: list
-    to_ack: list | None = None  # set when the handler is done: the messages to acknowledge
-    not_handed_back: list = field(default_factory=list)  # to retry, but the requeue failed
-
-
-class BatchConsumer(RawConsumer):
-    """Messages that arrive together are handled together: one worker per batch.
-
-    A batch is what is in hand ``BATCH_WAIT_S`` after its first message, or ``max_batch``
-    messages. The handler returns the indexes of messages to retry (requeued at once, so the
-    broker's delivery limit still counts each one); the others are acknowledged after the
-    handler has returned, i.e. after what it stored is committed. Batches are settled in the
-    order they were delivered: one ``multiple`` ack then covers a finished batch and any finished
-    ones after it, instead of one ack frame per message.
-    """
-    queue_consumer = _BatchQueueConsumer()
-    BATCH_WAIT_S = 0.005
-
-    def __init__(self, queue, max_batch: int = 200, **kwargs):
-        super().__init__(queue, **kwargs)
-        self.max_batch = max_batch
-        self._batch: list = []
-        self._flush_pending = False
-        self._in_flight: deque[_Batch] = deque()  # delivery order
-        # channels holding a delivery that could not be handed back: acked one by one from then on
-        self._no_multiple_ack: set[int] = set()
-
-    def handle_message(self, body, message):
-        self._batch.append((self._raw(body, message), message))
-        if len(self._batch) >= self.max_batch:
-            self._flush()
-        elif not self._flush_pending:
-            self._flush_pending = True
-            self.container.spawn_managed_thread(self._flush_soon)
-
-    def _flush_soon(self):
-        eventlet.sleep(self.BATCH_WAIT_S)
-        try:
-            self._flush()
-        except Exception:  # an error in a managed thread would kill the service: the broker
-            log.exception("could not hand a batch to a worker; the broker will redeliver it")
-
-    def _flush(self):
-        taken, self._batch, self._flush_pending = self._batch, [], False
-        if not taken:
-            return
-        batch = _Batch([message for _, message in taken])
-        self._in_flight.append(batch)
-        try:
-            self.container.spawn_worker(self, ([raw for raw, _ in taken],), {}, context_data={},
-                                        handle_result=partial(self._batch_done, batch))
-        except Exception:  # container being killed: leave them for the next consumer
-            self._in_flight.remove(batch)
-            for message in batch.messages:
-                self.queue_consumer.requeue_message(message)
-
-    def _batch_done(self, batch, worker_ctx, result=None, exc_info=None):
-        retry = set(range(len(batch.messages))) if exc_info is not None else set(result or ())
-        # Done first, whatever happens below: a batch left in the line would hold up the
-        # acks of every batch after it.
-        batch.to_ack = [m for i, m in enumerate(batch.messages) if i not in retry]
-        for index in sorted(retry):
-            try:
-                self.queue_consumer.requeue_message(batch.messages[index])
-            except Exception:  # the connection is gone: the broker redelivers what was unacked
-                batch.not_handed_back.append(batch.messages[index])
-                log.warning("could not hand back a delivery (connection lost); it will be redelivered")
-        self._ack_settled()
-        return result, exc_info
-
-    def _ack_settled(self):
-        """One ``multiple`` ack per channel for the finished batches at the head of the line;
-        a batch finished early waits for the ones delivered before it."""
-        done = []
-        while self._in_flight and self._in_flight[0].to_ack is not None:
-            batch = self._in_flight.popleft()
-            done.extend(batch.to_ack)
-            self._no_multiple_ack.update(id(m.channel) for m in batch.not_handed_back)
-        by_channel: dict[int, list] = {}  # after a reconnect a new channel numbers anew
-        for message in done:
-            by_channel.setdefault(id(message.channel), []).append(message)
-        for channel, messages in by_channel.items():
-            # a delivery left unsettled below the last tag must not be acked with the others
-            one_by_one = channel in self._no_multiple_ack
-            for message in messages if one_by_one else messages[-1:]:
-                try:
-                    if message.channel.connection:  # else the broker has taken it back already
-                        message.ack(multiple=not one_by_one)
-                except Exception:  # lost meanwhile: the broker redelivers what was unacked
-                    log.warning("could not acknowledge a delivery (connection lost); it will "
-                                "be redelivered")
-
-
-batch_consumer = BatchConsumer.decorator
-
-
-class ReliableEventHandler(EventHandler):
-    def __init__(self, source_service, event_type, **kwargs):
-        kwargs.setdefault("requeue_on_error", True)
-        super().__init__(source_service, event_type, **kwargs)
+    def __init__(self, source_service: str, event_type: str, **kwargs):
+        super().__init__(queue=None, **kwargs)
+        self.source_service, self.event_type = source_service, event_type
 
     def setup(self):
         sub = topology.find_subscription(self.container.service_name, self.source_service,
                                          self.event_type)
         self.queue = topology.subscription_queue(sub)
-        Consumer.setup(self)  # skip EventHandler.setup: it would declare a classic queue
+        super().setup()
+
+    def arguments(self, message, epoch) -> tuple | None:
+        try:
+            return (message.decode(),)
+        except Exception as exc:
+            log.error("event %s.%s on %s cannot be decoded (%s): dead-lettered to 'parked'",
+                      self.source_service, self.event_type, self.queue.name, exc)
+            self.reader.dead_letter(message, epoch)
+            return None
+
+    def context_data(self, message) -> dict:
+        return context_from_headers(message.headers)
 
 
-on_event = ReliableEventHandler.decorator
+on_event = EventConsumer.decorator
+
+
+class BatchConsumer(QueueEntrypoint):
+    """Messages that arrive together are handled together: one worker per batch.
+
+    A batch is what is in hand ``BATCH_WAIT_S`` after its first message, or ``max_batch``
+    messages. The handler returns the indexes of messages to retry (handed back at once, so the
+    broker's delivery limit still counts each one); the others are acknowledged after the
+    handler has returned. ``Settlement`` keeps batches in delivery order, so one ``multiple``
+    ack covers a finished batch and any finished ones after it.
+    """
+    reader = BatchReader()
+    BATCH_WAIT_S = 0.005
+
+    def __init__(self, queue, max_batch: int = 200, **kwargs):
+        super().__init__(queue, **kwargs)
+        self.max_batch = max_batch
+        self.pending: list = []  # (RawMessage, Message, epoch) not yet handed to a worker
+        self.flush_scheduled = False
+        self.settlement = Settlement()
+
+    def prefetch_count(self) -> int:
+        # A batch's worth of unacknowledged deliveries in hand, and the next batch's on its way
+        # while one is stored (with one, the broker waited for each batch's ack before sending
+        # more: bench/README). The price: a crash hands back up to two batches.
+        return max(self.container.max_workers, 2 * self.max_batch)
+
+    def take(self, message, epoch):
+        self.pending.append((raw_message(message), message, epoch))
+        if len(self.pending) >= self.max_batch:
+            self.flush()
+        elif not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.container.spawn_managed_thread(self.flush_soon)
+
+    def flush_soon(self):
+        eventlet.sleep(self.BATCH_WAIT_S)
+        try:
+            self.flush()
+        except Exception:  # an error in a managed thread would kill the service
+            log.exception("could not hand a batch to a worker; the broker will redeliver it")
+
+    def flush(self):
+        taken, self.pending, self.flush_scheduled = self.pending, [], False
+        if not taken:
+            return
+        deliveries = [(message, epoch) for _, message, epoch in taken]
+        batch = self.settlement.open(deliveries)
+        try:
+            self.container.spawn_worker(self, ([raw for raw, _, _ in taken],), {},
+                                        context_data={},
+                                        handle_result=partial(self.batch_done, batch))
+        except Exception:  # the container is being killed: leave them for the next consumer
+            self.settlement.discard(batch)
+            for message, epoch in deliveries:
+                self.reader.hand_back(message, epoch)
+
+    def batch_done(self, batch, worker_ctx, result=None, exc_info=None):
+        retry = set(range(len(batch.deliveries))) if exc_info is not None else set(result or ())
+        failed = [(message, epoch) for index, (message, epoch) in enumerate(batch.deliveries)
+                  if index in retry and not self.reader.hand_back(message, epoch)]
+        for message, epoch, multiple in self.settlement.close(batch, retry, failed):
+            self.reader.settle(message, epoch, multiple=multiple)
+        return result, exc_info
+
+
+batch_consumer = BatchConsumer.decorator
 
 
 def dispatcher() -> EventDispatcher:
