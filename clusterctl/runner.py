@@ -429,7 +429,16 @@ def ensure_sample_assets(rpc, sample: list[dict]) -> str:
     return f"{len(sample)} registered"
 
 
+def check_libraries() -> None:
+    from services.infra.platform import version_problems
+    problems = version_problems()
+    if problems:
+        raise SetupError("unsupported library versions: " + "; ".join(problems)
+                         + "; run 'make run' (it installs the lock file) or reinstall the venv")
+
+
 def run(settings: Settings) -> int:
+    check_libraries()
     check_data_dir(settings.data_dir)
     lock = lock_data_dir(settings.data_dir)
     check_port_free(settings.gateway_host, settings.gateway_port, "GATEWAY_PORT")

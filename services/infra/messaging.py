@@ -38,6 +38,7 @@ from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 
 from services.contracts import topology
 
+from .platform import check_versions
 from .settlement import Settlement
 
 log = logging.getLogger(__name__)
@@ -361,9 +362,11 @@ def dispatcher() -> EventDispatcher:
 
 
 class Topology(DependencyProvider):
-    """Declares every exchange, queue and binding before the service consumes or publishes."""
+    """Declares every exchange, queue and binding before the service consumes or publishes;
+    first of all, checks the libraries are versions these extensions are built for."""
 
     def setup(self):
+        check_versions()
         with Connection(self.container.config["AMQP_URI"]) as conn:
             conn.ensure_connection(max_retries=3)
             topology.declare_topology(conn)
