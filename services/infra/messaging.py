@@ -315,6 +315,10 @@ class BatchConsumer(QueueEntrypoint):
         # more: bench/README). The price: a crash hands back up to two batches.
         return max(self.container.max_workers, 2 * self.max_batch)
 
+    def stop(self):
+        super().stop()
+        self.flush()  # what is in hand is handled now, while its acks can still go out
+
     def take(self, message, epoch):
         self.pending.append((raw_message(message), message, epoch))
         if len(self.pending) >= self.max_batch:

@@ -128,3 +128,19 @@ def test_a_poison_event_is_parked_after_the_delivery_limit_and_others_flow(
     assert kept["queue"] == "reporting.on.plans.plan_published"
     assert kept["reason"] == "delivery_limit" and kept["routing_key"] == "plan_published"
     assert '"poison"' in kept["body"]
+
+
+def test_an_event_nobody_can_decode_is_parked_at_once_not_dropped(
+        container_factory, config_for, provinces, rabbit_config):
+    """nameko acks a body it cannot decode and never runs the handler (NOTES-nameko); ours
+    dead-letters it to ``parked`` on the first delivery, where an operator sees it."""
+    container_factory(ReportingService, config_for("reporting")).start()
+    with Connection(rabbit_config["AMQP_URI"]) as conn:
+        Producer(conn.channel()).publish(b"{not json", exchange=Exchange("plans.events", type="topic"),
+                                         routing_key="plan_published", serializer=None,
+                                         content_type="application/json", content_encoding="utf-8")
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        [kept] = wait_until(lambda: rpc.reporting.list_parked(), timeout=30,
+                            what="the undecodable event in the parked-message store")
+    assert kept["queue"] == "reporting.on.plans.plan_published"
+    assert kept["reason"] == "rejected" and "{not json" in kept["body"]
