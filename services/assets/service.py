@@ -7,7 +7,7 @@ import base64
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.contracts import topology
+from services.infra import topology
 from services.infra.health import Heartbeat
 from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext

@@ -28,7 +28,7 @@ from nameko.events import EventDispatcher, EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer, QueueConsumer
 
-from services.contracts import topology
+from services.infra import topology
 
 log = logging.getLogger(__name__)
 

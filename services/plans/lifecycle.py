@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 
 from services.contracts.plans import iter_indicators
-from services.contracts.topology import (PROJECT_CANCELLED, PROJECT_CHANGED, PROJECT_REGISTERED,
+from services.infra.topology import (PROJECT_CANCELLED, PROJECT_CHANGED, PROJECT_REGISTERED,
                                          TARGET_REVISED)
 
 from .domain import EVENT_NAMESPACE, PlanError, ReferenceVersion, plan_published_event, prepare_plan

@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from services.contracts.events import PlanPublished
 from services.contracts.periods import PeriodError, parse_period
 from services.contracts.reports import describe_errors
-from services.contracts.topology import INTAKE_QUEUE_NAME
+from services.infra.topology import INTAKE_QUEUE_NAME
 from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
 

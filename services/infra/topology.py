@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kombu import Exchange, Queue
 
-from .reports import REPORTS_EXCHANGE
+from services.contracts.reports import REPORTS_EXCHANGE
 
 # Facts the services publish: (source service, event type). Exchange: "<source>.events" (nameko's).
 PLAN_PUBLISHED = ("plans", "plan_published")          # the full snapshot, at every version
@@ -113,7 +113,7 @@ def find_subscription(consumer: str, source: str, event_type: str) -> Subscripti
         if (sub.consumer, sub.source, sub.event_type) == (consumer, source, event_type):
             return sub
     raise LookupError(
-        f"{consumer} handles {source}.{event_type} but services/contracts/topology.py "
+        f"{consumer} handles {source}.{event_type} but services/infra/topology.py "
         "does not list that subscription; add it to SUBSCRIPTIONS")
 
 
