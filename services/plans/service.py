@@ -93,7 +93,7 @@ class PlansService:
         self._check_codes(plan, self._reference(current))
         self.store.put_plan(plan, current["version"], events)
         self.store.save_agencies(plan["agencies"])
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
         return domain.plan_summary(plan)
 
     @rpc
@@ -106,7 +106,7 @@ class PlansService:
         self._check_codes(plan, reference)
         self.store.put_plan(plan, current["version"], events)
         self.store.save_agencies(plan["agencies"])
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
         return {**domain.plan_summary(plan), "events": [t for t, _ in events]}
 
     @rpc
@@ -187,7 +187,7 @@ class PlansService:
 
     @timer(interval=2, eager=True)
     def relay_outbox(self):
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
 
     @timer(interval=3600, eager=True)
     def republish_current_plans(self):

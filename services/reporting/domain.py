@@ -22,8 +22,8 @@ from services.contracts.plans import iter_indicators
 from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
                                         ROUTING_KEY, describe_errors,
                                         well_formed_indicator_report)
-from services.infra.topology import (INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
-                                         PROJECT_BEHIND_SCHEDULE, REPORT_REJECTED)
+from services.contracts.events import (INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
+                                        PROJECT_BEHIND_SCHEDULE, REPORT_REJECTED)
 
 EVENT_NAMESPACE = uuid.UUID("0f6a1f8e-8f5e-4a53-9d43-7d0b8a3c2b10")
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -586,7 +586,7 @@ def reminders(plan: dict, today: date, first_received_by_period: dict, due_days:
               soon_days: int = 7) -> list[tuple[str, dict]]:
     """Report due soon / overdue facts for the provinces still missing reports of the period
     that ended last, one per (kind, plan, period, province) ever (the event id says so)."""
-    from services.infra.topology import REPORT_DUE_SOON, REPORT_OVERDUE
+    from services.contracts.events import REPORT_DUE_SOON, REPORT_OVERDUE
     facts = []
     kinds = sorted({i["frequency"] for _, i in iter_indicators(plan)})
     for kind in kinds:
