@@ -73,11 +73,15 @@ def test_clusterctl_does_not_import_the_gateway():
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("service", SERVICE_PACKAGES)
-def test_domain_is_pure(service):
-    path = SERVICES / service / "domain.py"
+# Pure rule modules beside a domain.py (split from it to keep each under ~600 lines).
+PURE_MODULES = ("reporting/timeliness.py", "plans/lifecycle.py")
+
+
+@pytest.mark.parametrize("module", [f"{s}/domain.py" for s in SERVICE_PACKAGES] + list(PURE_MODULES))
+def test_domain_is_pure(module):
+    path = SERVICES / module
     if not path.exists():
-        pytest.skip(f"{service} has no domain.py")
+        pytest.skip(f"no {module}")
     wrong = [f"{where(path, line)} imports {module}" for line, module in imports(path)
              if any(is_under(module, lib) for lib in NOT_IN_DOMAIN)
              or is_under(module, "services.infra")]
