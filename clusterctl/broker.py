@@ -12,7 +12,7 @@ import requests
 from kombu import Connection
 
 from services.contracts.reports import REPORTS_EXCHANGE
-from services.contracts.topology import declare_topology, retry_policy
+from services.infra.topology import declare_topology, retry_policy
 
 from .settings import Broker
 

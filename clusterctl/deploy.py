@@ -31,7 +31,7 @@ from urllib.parse import quote
 import yaml
 
 from services.contracts.reports import REPORTS_EXCHANGE
-from services.contracts.topology import retry_policy
+from services.infra.topology import retry_policy
 from services.infra.files import write_private
 
 from .broker import POLICY_NAME

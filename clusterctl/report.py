@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from services.contracts import report_workbook
-from services.gateway.province_reports import publish, to_send
+from services.infra.province_send import publish, to_send
 
 from .settings import Settings
 

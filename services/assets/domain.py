@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from services.contracts.labels import ASSET_ACTION_TH as ACTION_TH  # noqa: F401 (the name kept)
+from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
+from services.contracts.labels import ASSET_CATEGORY_TH as CATEGORY_TH
 from services.contracts.reports import describe_errors
 
-CATEGORIES = ("durable_article", "building", "land_improvement", "other")
-CATEGORY_TH = {"durable_article": "ครุภัณฑ์", "building": "อาคารและสิ่งก่อสร้าง",
-               "land_improvement": "ส่วนปรับปรุงที่ดิน", "other": "อื่น ๆ"}
 # What the receiver must show it can maintain before it accepts (audits found assets idle).
 NEEDS_MAINTENANCE = ("durable_article", "building")
 
@@ -38,9 +38,6 @@ TRANSITIONS = {
     "reject": ((APPROVED, HANDED_OVER), IN_CUSTODY),
     "cancel": ((REQUESTED, APPROVED), IN_CUSTODY),
 }
-ACTION_TH = {"register": "ลงทะเบียน", "request": "ขอโอน", "approve": "อนุมัติการโอน",
-             "hand_over": "ส่งมอบ", "accept": "รับโอน", "reject": "ปฏิเสธการรับโอน",
-             "cancel": "ยกเลิกการโอน", "audit": "ตรวจนับ"}
 EVENT_OF = {"register": "asset_registered", "request": "transfer_requested",
             "approve": "transfer_approved", "hand_over": "transfer_handed_over",
             "accept": "transfer_accepted", "reject": "transfer_rejected",

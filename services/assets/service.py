@@ -7,7 +7,7 @@ import base64
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.contracts import topology
+from services.infra import topology
 from services.infra.health import Heartbeat
 from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
@@ -53,14 +53,14 @@ class AssetsService:
     @rpc
     def register_asset(self, document, actor=("admin", None)):
         asset = handlers.register(self.store, document, _actor(actor))
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
         return asset
 
     @rpc
     def import_assets(self, data_b64, fmt, actor):
         """Bulk registration from a sheet: all rows or none, every bad cell named."""
         result = handlers.import_assets(self.store, base64.b64decode(data_b64), fmt, _actor(actor))
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
         return result
 
     @rpc
@@ -71,7 +71,7 @@ class AssetsService:
     def act(self, code, action, command, actor):
         """A transfer step (request, approve, hand_over, accept, reject, cancel) or an audit."""
         asset = handlers.act(self.store, code, action, command, _actor(actor))
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
         return asset
 
     @rpc
@@ -98,8 +98,8 @@ class AssetsService:
     def check_due(self):
         """Transfers overdue, audits due (each fact once)."""
         if handlers.check_due(self.store):
-            relay(self.store, self.dispatch)
+            relay(self.store.outbox, self.dispatch)
 
     @timer(interval=2, eager=True)
     def relay_outbox(self):
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)

@@ -15,6 +15,13 @@ REPORT_KINDS = ("indicator", "project")
 ROUTING_KEY = re.compile(r"^report\.(?P<province>[^.]+)\.(?P<kind>[^.]+)$")
 PROVINCE_CODE = re.compile(r"^TH-\d{2}\Z", re.ASCII)
 
+# The intake's limits, once: the schemas below, their fast path and the province workbook
+# (report_workbook.py) all take them from here.
+MAX_CODE = 64                    # indicator and project codes
+MAX_NOTE = 4000                  # an indicator report's note
+MAX_TEXT = 8000                  # a project report's problems / solutions
+MIN_YEAR, MAX_YEAR = 2000, 2200  # plausible C.E. years of reported_at and as_of
+
 # Procurement stages in order, with the Thai words shown to people.
 PROCUREMENT_STAGE_TH = {
     "not_started": "ยังไม่เริ่ม",
@@ -64,8 +71,9 @@ class _ReportBase(Schema):
     @validates("reported_at")
     def _plausible_time(self, value, **_):
         # Far-off years break the ordering key and are always typos.
-        if not 2000 <= value.year <= 2200:
-            raise ValidationError("must be a time between the years 2000 and 2200 (C.E.)")
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValidationError(f"must be a time between the years {MIN_YEAR} and "
+                                  f"{MAX_YEAR} (C.E.)")
 
     @validates("province")
     def _province_code(self, value, **_):
@@ -74,15 +82,15 @@ class _ReportBase(Schema):
 
 
 class IndicatorReportSchema(_ReportBase):
-    indicator = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    indicator = fields.String(required=True, validate=validate.Length(min=1, max=MAX_CODE))
     period = PeriodCode(required=True)
     # Required but nullable: null retracts this province's value for the period.
     value = StrictNumber(required=True, allow_none=True, allow_nan=False)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
 
 
 class ProjectReportSchema(_ReportBase):
-    project = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    project = fields.String(required=True, validate=validate.Length(min=1, max=MAX_CODE))
     as_of = fields.Date(required=True)
     physical_progress_pct = StrictNumber(required=True, allow_nan=False,
                                          validate=validate.Range(min=0, max=100))
@@ -90,11 +98,14 @@ class ProjectReportSchema(_ReportBase):
     procurement_stage = fields.String(required=True, validate=validate.OneOf(PROCUREMENT_STAGES))
     @validates("as_of")
     def _plausible_date(self, value, **_):
-        if not 2000 <= value.year <= 2200:
-            raise ValidationError("must be a date between the years 2000 and 2200 (C.E.)")
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValidationError(f"must be a date between the years {MIN_YEAR} and "
+                                  f"{MAX_YEAR} (C.E.)")
 
-    problems = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
-    solutions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
+    problems = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(max=MAX_TEXT))
+    solutions = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=MAX_TEXT))
 
 
 REPORT_SCHEMAS = {"indicator": IndicatorReportSchema, "project": ProjectReportSchema}
@@ -118,8 +129,8 @@ def well_formed_indicator_report(data: dict) -> dict | None:
     if not (type(event_id) is str and type(province) is str and type(indicator) is str
             and type(period) is str and type(reported_at) is str
             and (value is None or type(value) in (int, float))
-            and (note is None or (type(note) is str and len(note) <= 4000))
-            and PROVINCE_CODE.match(province) and 1 <= len(indicator) <= 64):
+            and (note is None or (type(note) is str and len(note) <= MAX_NOTE))
+            and PROVINCE_CODE.match(province) and 1 <= len(indicator) <= MAX_CODE):
         return None
     try:
         parse_period(period)
@@ -130,7 +141,7 @@ def well_formed_indicator_report(data: dict) -> dict | None:
         return None
     if value is not None and not math.isfinite(value):
         return None
-    if moment.utcoffset() is None or not 2000 <= moment.year <= 2200:
+    if moment.utcoffset() is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
         return None
     return {"event_id": event_uuid, "province": province, "reported_at": moment,
             "indicator": indicator, "period": period, "value": value, "note": note}

@@ -8,7 +8,8 @@ from functools import lru_cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.contracts import events, topology
+from services.contracts import events
+from services.infra import topology
 from services.contracts.reports import REPORT_SCHEMAS
 
 # The payload schema of each fact (event type -> schema); every subscription must be here.

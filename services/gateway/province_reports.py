@@ -11,15 +11,14 @@ sends nothing new, and a corrected row is a new report that supersedes the old o
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 from eventlet import tpool
-from kombu import Connection
 
 from services.contracts import report_workbook
-from services.contracts.reports import REPORTS_EXCHANGE, routing_key
+# Sending the rows: shared with clusterctl (report --send), so kept in infra.
+from services.infra.province_send import REPORTED_FIELDS, publish, to_send  # noqa: F401
 
 FORMATS = ("xlsx", "csv")
 CHECK_TH = "ระบบรายงานจะไม่รับแถวนี้: "
@@ -83,35 +82,6 @@ def check(upload, province: str, check_reports) -> dict:
             "reports": len(passed), "bodies": list(passed.values())}
 
 
-REPORTED_FIELDS = {"indicator": ("value", "note"),
-                   "project": ("as_of", "physical_progress_pct", "disbursed_thb",
-                               "procurement_stage", "problems", "solutions")}
-
-
-def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
-    """What of a checked upload must go out, and the id to follow for each of its rows.
-
-    A report received before is not sent again - unless a later one has superseded it and the
-    upload goes back to it (A, then B, then A again): then it goes out under an id derived from
-    its own and from the report in force, so it supersedes that one, and sending the same file
-    once more finds it in force."""
-    out, follow = [], []
-    for body in bodies:
-        status = statuses[body["event_id"]]
-        current = status.get("in_force") if status["status"] == "superseded" else None
-        kind = "indicator" if "indicator" in body else "project"
-        if status["status"] == "pending":
-            out.append(body)
-        elif current and any(current.get(f) != body.get(f) for f in REPORTED_FIELDS[kind]):
-            again = uuid.uuid5(report_workbook.NAMESPACE,
-                               f"{body['event_id']}:after:{current['event_id']}")
-            out.append(body := {**body, "event_id": str(again)})
-        elif current:  # what is in force already says the same
-            body = current
-        follow.append(body["event_id"])
-    return out, follow
-
-
 def province_login(amqp_uri: str, credentials_path: str, province: str) -> tuple[str, str]:
     """The broker URI with the province's own login (from credentials.json), and its username."""
     creds = json.loads(open(credentials_path, encoding="utf-8").read())["provinces"][province]
@@ -119,20 +89,3 @@ def province_login(amqp_uri: str, credentials_path: str, province: str) -> tuple
     return (f"amqp://{quote(creds['amqp_username'], safe='')}:"
             f"{quote(creds['amqp_password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
             f"{parts.path}", creds["amqp_username"])
-
-
-def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None) -> None:
-    """Each body as the province's own message, confirmed by the broker (mandatory: a body that
-    routes nowhere is an error, not a silent loss). ``progress(n)`` after each."""
-    with Connection(uri, transport_options={"confirm_publish": True}, connect_timeout=10) as conn:
-        producer = conn.Producer()
-        for n, body in enumerate(bodies, 1):
-            kind = "indicator" if "indicator" in body else "project"
-            producer.publish(json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                             exchange=REPORTS_EXCHANGE, routing_key=routing_key(province, kind),
-                             serializer=None, content_type="application/json",
-                             content_encoding="utf-8", delivery_mode=2, mandatory=True,
-                             message_id=body["event_id"], user_id=username,
-                             retry=True, retry_policy={"max_retries": 3})
-            if progress:
-                progress(n)

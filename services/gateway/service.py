@@ -16,7 +16,7 @@ from kombu import Connection
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
-from services.contracts import topology
+from services.infra import topology
 
 from services.contracts.periods import PeriodError, parse_period
 from services.infra.health import Heartbeat

@@ -36,7 +36,7 @@ from kombu.message import Message
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 
-from services.contracts import topology
+from services.infra import topology
 
 from .platform import check_versions
 from .settlement import Settlement

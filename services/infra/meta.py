@@ -1,5 +1,6 @@
-"""A service's small settings and markers (``get_meta``/``set_meta``), the same in every store:
-mixins for the SQLite adapters (table ``meta`` from META_SQL) and the MongoDB ones."""
+"""A service's small settings and markers, the same in every store: a ``meta`` collaborator the
+SQLite adapters (table ``meta`` from META_SQL) and the MongoDB ones compose, behind the stores'
+``get_meta``/``set_meta`` verbs."""
 from __future__ import annotations
 
 from .sqlite import dumps, loads
@@ -8,19 +9,38 @@ META_SQL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NO
 
 
 class SqliteMeta:
-    def get_meta(self, key):
+    def __init__(self, db):
+        self.db = db  # the store's SqliteDatabase
+
+    def get(self, key):
         rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
         return loads(rows[0]["value"]) if rows else None
 
-    def set_meta(self, key, value):
+    def set(self, key, value):
         with self.db.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
 
 
 class MongoMeta:
-    def get_meta(self, key):
+    def __init__(self, db):
+        self.db = db
+
+    def get(self, key):
         doc = self.db.meta.find_one({"_id": key})
         return doc["value"] if doc else None
 
-    def set_meta(self, key, value):
+    def set(self, key, value):
         self.db.meta.replace_one({"_id": key}, {"value": value}, upsert=True)
+
+
+class KeepsMeta:
+    """The ``get_meta``/``set_meta`` verbs of a store interface, kept by the ``meta`` its
+    adapter composes (SqliteMeta or MongoMeta)."""
+
+    meta: SqliteMeta | MongoMeta
+
+    def get_meta(self, key: str):
+        return self.meta.get(key)
+
+    def set_meta(self, key: str, value) -> None:
+        self.meta.set(key, value)

@@ -32,28 +32,34 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def relay(store, dispatch, limit: int = 500) -> int:
-    """Publish pending events in creation order; returns how many the broker confirmed.
+class RelayGate:
+    """One relay at a time per outbox: a caller that finds one running asks it to make one more
+    pass (``again``) instead of publishing the same rows a second time."""
 
-    One relay at a time per store: a caller that finds one running asks it to make one more
-    pass instead of publishing the same rows a second time.
-    """
-    gate = store.__dict__.setdefault("_relay_gate", {"lock": threading.Lock(), "again": False})
-    if not gate["lock"].acquire(blocking=False):
-        gate["again"] = True
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.again = False
+
+
+def relay(outbox, dispatch, limit: int = 500) -> int:
+    """Publish ``outbox``'s pending events in creation order; returns how many the broker
+    confirmed. ``outbox``: a SqliteOutbox or MongoOutbox (a store's ``outbox``)."""
+    gate = outbox.gate
+    if not gate.lock.acquire(blocking=False):
+        gate.again = True
         return 0
     try:
         sent = 0
         while True:
-            gate["again"] = False
-            batch = store.pending_events(limit)
-            published, broker_down = _publish(store, dispatch, batch)
+            gate.again = False
+            batch = outbox.pending_events(limit)
+            published, broker_down = _publish(outbox, dispatch, batch)
             sent += published
-            more = gate["again"] or len(batch) == limit
+            more = gate.again or len(batch) == limit
             if broker_down or not published or not more:
                 return sent
     finally:
-        gate["lock"].release()
+        gate.lock.release()
 
 
 def _publish(store, dispatch, batch) -> tuple[int, bool]:
@@ -78,9 +84,15 @@ def _publish(store, dispatch, batch) -> tuple[int, bool]:
 
 
 class SqliteOutbox:
-    """Outbox verbs for a SQLite store with ``self.db`` (a SqliteDatabase)."""
+    """The outbox of a SQLite store (table ``outbox`` from OUTBOX_SQL in the store's database):
+    the store adds events inside its own transaction (``add``); the relay reads and settles."""
 
-    def _add_events(self, conn, events) -> None:
+    def __init__(self, db, gate: RelayGate | None = None):
+        self.db = db  # the store's SqliteDatabase
+        self.gate = gate or RelayGate()
+
+    def add(self, conn, events) -> None:
+        """Queue events on ``conn``, inside the caller's transaction."""
         for event_type, payload in events:
             conn.execute("INSERT OR IGNORE INTO outbox (event_id, event_type, payload, created_at)"
                          " VALUES (?, ?, ?, ?)",
@@ -103,14 +115,19 @@ class SqliteOutbox:
 
 
 class MongoOutbox:
-    """Outbox verbs for a Mongo store with ``self.db``.
+    """The outbox of a Mongo store (collection ``outbox`` of the store's database).
 
     Without multi-document transactions, the outbox entry is written *before* the state change,
     with an id derived from the triggering message; the whole step is idempotent and the message
     is acked only after both, so a crash in between is repaired by the redelivery.
     """
 
-    def _add_events(self, events) -> None:
+    def __init__(self, db, gate: RelayGate | None = None):
+        self.db = db
+        self.gate = gate or RelayGate()
+        self.db.outbox.create_index([("published_at", 1), ("created_at", 1)])
+
+    def add(self, events) -> None:
         from pymongo.errors import DuplicateKeyError
         for event_type, payload in events:
             try:
@@ -131,6 +148,3 @@ class MongoOutbox:
     def note_publish_failure(self, event_id: str, error: str) -> None:
         self.db.outbox.update_one({"_id": event_id}, {"$inc": {"attempts": 1},
                                                        "$set": {"last_error": error[:500]}})
-
-    def _ensure_outbox_indexes(self) -> None:
-        self.db.outbox.create_index([("published_at", 1), ("created_at", 1)])

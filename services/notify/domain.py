@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.contracts.labels import ASSET_CATEGORY_TH
 from services.contracts.periods import english_date, parse_period, thai_date
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -236,7 +237,6 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
                "number": _number}
     template_file = template
     if template in TRANSFER_WORDS:
-        from services.assets.domain import CATEGORY_TH
         th, en, todo_th, todo_en = TRANSFER_WORDS[template]
         agencies = (directory or {}).get("agencies", {})
         name = lambda code, lang: (f"{agencies[code]['name_' + lang]} ({code})"  # noqa: E731
@@ -244,7 +244,7 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
         category = event["asset"].get("category")
         context.update(words={"th": th, "en": en}, todo={"th": todo_th, "en": todo_en},
                        when=_when(event["occurred_at"]),
-                       category={"th": CATEGORY_TH.get(category, category),
+                       category={"th": ASSET_CATEGORY_TH.get(category, category),
                                  "en": (category or "").replace("_", " ")},
                        names={"from_th": name(event.get("from_agency"), "th"),
                               "from_en": name(event.get("from_agency"), "en"),

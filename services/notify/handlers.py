@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from services.contracts.events import (AuditDue, IndicatorOffTarget, IndicatorOffTargetAtClose,
                                        PlanPublished, ProjectBehindSchedule, ProjectChange,
                                        ReportDue, ReportRejected, TargetRevised, TransferStep)
-from services.contracts.topology import TRANSFER_STEPS
+from services.contracts.events import TRANSFER_STEPS
 from services.contracts.reports import describe_errors
 
 from . import domain, sender

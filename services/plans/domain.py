@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from services.contracts.plans import AgencySchema, PlanSchema
 from services.contracts.reports import PROVINCE_CODE, describe_errors
-from services.contracts.topology import PLAN_PUBLISHED
+from services.contracts.events import PLAN_PUBLISHED
 
 from .validation import plan_problems
 

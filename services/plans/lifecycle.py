@@ -9,8 +9,8 @@ import uuid
 from datetime import datetime
 
 from services.contracts.plans import iter_indicators
-from services.contracts.topology import (PROJECT_CANCELLED, PROJECT_CHANGED, PROJECT_REGISTERED,
-                                         TARGET_REVISED)
+from services.contracts.events import (PROJECT_CANCELLED, PROJECT_CHANGED, PROJECT_REGISTERED,
+                                        TARGET_REVISED)
 
 from .domain import EVENT_NAMESPACE, PlanError, ReferenceVersion, plan_published_event, prepare_plan
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,13 +11,16 @@ from datetime import datetime, timezone
 from marshmallow import ValidationError
 
 from services.contracts.events import PlanPublished
-from services.contracts.periods import PeriodError, parse_period
+from services.contracts.periods import last_ended_period
 from services.contracts.reports import describe_errors
-from services.contracts.topology import INTAKE_QUEUE_NAME
+from services.infra.topology import INTAKE_QUEUE_NAME
 from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
 
-from . import domain
+from . import domain, timeliness
+from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
+                      checked_period, indicator_results, indicator_series, problems_register,
+                      project_status, reports_of, set_disbursement_targets)
 
 log = logging.getLogger(__name__)
 PARKED_NAMESPACE = uuid.UUID("9a7c1c52-6b7f-4f0c-8e0e-2d5b7c3e1a44")
@@ -339,167 +341,6 @@ def ensure_views_current(store) -> dict | None:
     return rebuild(store)
 
 
-class QueryError(ValueError):
-    """A query a person must correct (unknown plan, bad period)."""
-
-
-def indicator_results(store, plan_id: str, period: str) -> dict:
-    plan = _plan(store, plan_id)
-    try:
-        parse_period(period)
-    except PeriodError as exc:
-        raise QueryError(str(exc)) from None
-    views = store.indicator_views(plan_id, period)
-    results = [domain.indicator_result(plan, indicator, period,
-                                       _view_for(store, plan, indicator, period, views))
-               for _, indicator in domain.iter_indicators(plan)]
-    return {"plan_id": plan_id, "period": period, "results": results}
-
-
-def _view_for(store, plan: dict, indicator: dict, period: str, views: dict) -> dict | None:
-    """The indicator's view for the period; a fiscal year of a quarterly or monthly indicator
-    is rolled up, at read, from its period views (each kept incrementally)."""
-    parsed = parse_period(period)
-    if parsed.kind == "yearly" and indicator["frequency"] != "yearly":
-        return domain.fiscal_year_rollup(plan, indicator, parsed.fiscal_year,
-                                         store.indicator_series(plan["id"], indicator["code"]))
-    return views.get(indicator["code"])
-
-
-def indicator_series(store, plan_id: str, code: str) -> dict:
-    """One indicator across every period reported so far, in time order, each with its target
-    and status - the trend a committee looks at."""
-    plan = _plan(store, plan_id)
-    indicator = domain.find_indicator(plan, code)
-    if indicator is None:
-        raise QueryError(f"plan {plan_id} has no indicator {code!r}")
-    views = store.indicator_series(plan_id, code)
-    periods = sorted(views, key=lambda p: (parse_period(p).start, parse_period(p).end))
-    return {"plan_id": plan_id, "indicator": code, "frequency": indicator["frequency"],
-            "series": [{**domain.indicator_result(plan, indicator, p, views[p]), "period": p,
-                        "label_th": parse_period(p).label_th, "label_en": parse_period(p).label_en}
-                       for p in periods]}
-
-
-def problems_register(store, plan_id: str, issue: int | None = None, project: str | None = None,
-                      provinces: list[str] | None = None, text: str | None = None) -> list[dict]:
-    """Problems and obstacles agencies reported with their projects, past and present, newest
-    first; ``text`` matches problems or solutions (Thai is matched as written: no word breaks)."""
-    plan = _plan(store, plan_id)
-    projects = {p["code"]: p for p in plan["projects"]}
-    needle = (text or "").strip().casefold()
-    found = []
-    for report in store.project_reports(plan_id):
-        if not (report.get("problems") or report.get("solutions")):
-            continue
-        info = projects.get(report["project"], {})
-        if issue is not None and info.get("issue") != issue:
-            continue
-        if project and report["project"] != project:
-            continue
-        if provinces is not None and report["province"] not in provinces:
-            continue
-        if needle and needle not in f"{report.get('problems') or ''}\n{report.get('solutions') or ''}".casefold():
-            continue
-        found.append({"project": report["project"], "title_th": info.get("title_th"),
-                      "title_en": info.get("title_en"), "issue": info.get("issue"),
-                      "implementing_agency": info.get("implementing_agency"),
-                      "province": report["province"], "as_of": report["as_of"],
-                      "reported_at": report["reported_at"], "event_id": report["event_id"],
-                      "procurement_stage": report["procurement_stage"],
-                      "problems": report.get("problems"), "solutions": report.get("solutions")})
-    return sorted(found, key=lambda r: (r["reported_at"], r["event_id"]), reverse=True)
-
-
-def reports_of(store, plan_id: str, province: str | None = None, indicator: str | None = None,
-               project: str | None = None, period: str | None = None, limit: int = 1000) -> dict:
-    """The reports behind a view - the drill-down from a cluster value to a province's value
-    to the reports that made it, superseded and retracting ones included, newest first."""
-    plan = _plan(store, plan_id)
-    filters = {}
-    if indicator and project:
-        raise QueryError("ask for an indicator or a project, not both")
-    if indicator:
-        if domain.find_indicator(plan, indicator) is None:
-            raise QueryError(f"plan {plan_id} has no indicator {indicator!r}")
-        filters.update(kind="indicator", subject=indicator)
-    if project:
-        if not any(p["code"] == project for p in plan["projects"]):
-            raise QueryError(f"plan {plan_id} has no project {project!r}")
-        filters.update(kind="project", subject=project)
-    if period:
-        try:
-            parse_period(period)
-        except PeriodError as exc:
-            raise QueryError(str(exc)) from None
-        filters["period"] = period
-    if province:
-        filters["province"] = province
-    reports = []
-    for row in store.reports_of(plan_id, filters, limit):
-        body = row["body"]
-        reports.append({**body, "kind": row["kind"], "received_at": row["received_at"],
-                        "sender": row["sender"],
-                        "status": "in_force" if row["in_force"] else "superseded",
-                        "retraction": row["kind"] == "indicator" and body.get("value") is None})
-    return {"plan_id": plan_id, "filters": {"province": province, "indicator": indicator,
-                                            "project": project, "period": period},
-            "reports": reports}
-
-
-def _plan(store, plan_id: str) -> dict:
-    plan = store.get_plan(plan_id)
-    if plan is None:
-        raise QueryError(f"plan {plan_id!r} is unknown to reporting")
-    return plan
-
-
-GOVERNMENT_TARGETS = "government_disbursement_targets"
-
-
-def set_disbursement_targets(store, fiscal_year: str, targets: dict) -> dict:
-    """The government's cumulative disbursement targets (% of budget) by quarter for a fiscal
-    year - set each year by cabinet resolution, so kept as data, never in code."""
-    if not re.fullmatch(r"FY\d{4}", fiscal_year or "", re.ASCII):
-        raise QueryError(f"fiscal year {fiscal_year!r} must look like FY2567")
-    problems = []
-    clean = {}
-    for quarter in ("Q1", "Q2", "Q3", "Q4"):
-        value = targets.get(quarter)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-            problems.append(f"{quarter} must be a percentage from 0 to 100")
-        else:
-            clean[quarter] = float(value)
-    extra = sorted(set(targets) - {"Q1", "Q2", "Q3", "Q4"})
-    if extra:
-        problems.append(f"unknown keys {', '.join(extra)}; use Q1-Q4")
-    if not problems and list(clean.values()) != sorted(clean.values()):
-        problems.append("targets are cumulative: each quarter's must not be below the one before")
-    if problems:
-        raise QueryError(f"disbursement targets for {fiscal_year}: " + "; ".join(problems))
-    all_targets = store.get_meta(GOVERNMENT_TARGETS) or {}
-    all_targets[fiscal_year] = clean
-    store.set_meta(GOVERNMENT_TARGETS, all_targets)
-    return all_targets
-
-
-def project_status(store, plan_id: str) -> dict:
-    plan = _plan(store, plan_id)
-    return {"plan_id": plan_id, "government_targets": store.get_meta(GOVERNMENT_TARGETS) or {},
-            "projects": _progress_rows(store, plan)}
-
-
-def _progress_rows(store, plan: dict) -> list[dict]:
-    rows = domain.project_progress(plan, store.project_progress(plan["id"]),
-                                   store.get_meta(GOVERNMENT_TARGETS) or {})
-    produced = store.project_assets(plan["id"])
-    for row in rows:
-        assets = produced.get(row["project"], {"count": 0, "value_thb": 0.0})
-        row["assets_registered"] = assets["count"]
-        row["assets_value_thb"] = assets["value_thb"]
-    return rows
-
-
 def count_asset(store, payload: dict) -> None:
     """What a project has produced: each registered asset's value (by asset code, so a
     redelivered event counts once)."""
@@ -513,13 +354,10 @@ DUE_DAYS = "reporting_due_days"
 
 def completeness(store, plan_id: str, period: str, today=None) -> dict:
     plan = _plan(store, plan_id)
-    try:
-        parse_period(period)
-    except PeriodError as exc:
-        raise QueryError(str(exc)) from None
-    due_days = store.get_meta(DUE_DAYS) or domain.DEFAULT_DUE_DAYS
+    checked_period(period)
+    due_days = store.get_meta(DUE_DAYS) or timeliness.DEFAULT_DUE_DAYS
     today = today or datetime.now(domain.BANGKOK).date()
-    rows = domain.completeness(plan, period, store.first_received(plan_id, period), due_days, today)
+    rows = timeliness.completeness(plan, period, store.first_received(plan_id, period), due_days, today)
     return {"plan_id": plan_id, "period": period, "due_days": due_days, "provinces": rows}
 
 
@@ -538,19 +376,19 @@ def check_deadlines(store, now: datetime | None = None) -> int:
     last report). Returns how many facts were queued or confirmed."""
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(domain.BANGKOK).date()
-    due_days = store.get_meta(DUE_DAYS) or domain.DEFAULT_DUE_DAYS
+    due_days = store.get_meta(DUE_DAYS) or timeliness.DEFAULT_DUE_DAYS
     events = []
     for plan in store.plans():
         if plan["status"] != "published":
             continue
-        periods = {domain.last_ended_period(kind, today)
+        periods = {last_ended_period(kind, today)
                    for kind in ("monthly", "quarterly", "yearly")}
         received = {p: store.first_received(plan["id"], p) for p in periods}
-        events += domain.reminders(plan, today, received, due_days)
+        events += timeliness.reminders(plan, today, received, due_days)
         # every period of the plan that has closed - not only the last: a long due offset or
         # an outage must not skip one (the event ids keep each fact to once)
-        for period in domain.plan_periods(plan):
-            due = domain.due_date(period, due_days)
+        for period in timeliness.plan_periods(plan):
+            due = timeliness.due_date(period, due_days)
             if today > due:
                 results = indicator_results(store, plan["id"], period)["results"]
                 events += domain.off_target_at_close_events(plan, period, due, results, now)

@@ -7,7 +7,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.contracts import topology
+from services.infra import topology
 from services.infra.health import Heartbeat
 from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
@@ -35,7 +35,7 @@ class ReportingService:
     def intake(self, messages: list[RawMessage]):
         retry = handlers.handle_intake_batch(self.store, messages,
                                              self.config.get("AMQP_USER_PREFIX", ""))
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
         return retry
 
     @raw_consumer(topology.parked_queue())
@@ -135,7 +135,7 @@ class ReportingService:
         """Send a parked message back to be processed (clusterctl parked retry)."""
         result = handlers.retry_parked(self.store, parked_id, self._republish,
                                        self.config.get("AMQP_USER_PREFIX", ""))
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)
         return result
 
     def _republish(self, queue, body, properties):
@@ -159,8 +159,8 @@ class ReportingService:
         """Facts that follow from the calendar: reports due soon / overdue, periods closed off
         target, projects behind schedule (each fact once)."""
         if handlers.check_deadlines(self.store):
-            relay(self.store, self.dispatch)
+            relay(self.store.outbox, self.dispatch)
 
     @timer(interval=2, eager=True)
     def relay_outbox(self):
-        relay(self.store, self.dispatch)
+        relay(self.store.outbox, self.dispatch)

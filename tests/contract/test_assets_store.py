@@ -61,7 +61,7 @@ def test_a_registered_asset_can_be_read_back(store):
     assert store.get("A-1") is None
     store.register(asset("A-1"), [registered("A-1")])
     assert store.get("A-1") == asset("A-1")
-    assert store.pending_events() == [registered("A-1")]
+    assert store.outbox.pending_events() == [registered("A-1")]
 
 
 def test_an_asset_code_is_registered_once(store):
@@ -70,7 +70,7 @@ def test_an_asset_code_is_registered_once(store):
         store.register(asset("A-1", description_th="อีกรายการ"),
                        [("asset_registered", {"event_id": "ar-A-1-again"})])
     assert store.get("A-1")["description_th"] == "อาคารแปรรูปข้าวหอมมะลิ"
-    assert store.pending_events() == [registered("A-1")]
+    assert store.outbox.pending_events() == [registered("A-1")]
 
 
 def test_assets_are_listed_by_code_and_by_project(store):
@@ -88,7 +88,7 @@ def test_everything_survives_a_restart(store, backend):
     store = backend.reopen(store)
     assert list(store.projects()) == ["NE2-67-001"]
     assert store.get("A-1") == asset("A-1")
-    assert store.pending_events() == [registered("A-1")]
+    assert store.outbox.pending_events() == [registered("A-1")]
     with pytest.raises(DuplicateAsset):
         store.register(asset("A-1"), [])
 
@@ -98,7 +98,7 @@ def test_an_update_decided_on_the_current_version_is_kept_with_its_events(store)
     moved = asset("A-1", version=2, status="transfer_requested")
     store.update(moved, 1, [("transfer_requested", {"event_id": "tr-A-1"})])
     assert store.get("A-1") == moved
-    assert [p["event_id"] for _, p in store.pending_events()] == ["ar-A-1", "tr-A-1"]
+    assert [p["event_id"] for _, p in store.outbox.pending_events()] == ["ar-A-1", "tr-A-1"]
 
 
 def test_of_two_commands_decided_on_one_version_exactly_one_wins(store, backend):
@@ -111,7 +111,7 @@ def test_of_two_commands_decided_on_one_version_exactly_one_wins(store, backend)
     with pytest.raises(VersionConflict):
         store.update(rejected, 1, [("transfer_rejected", {"event_id": "rej"})])
     assert store.get("A-1") == accepted and other.get("A-1") == accepted
-    assert [p["event_id"] for _, p in store.pending_events()] == ["acc"]  # the loser announced nothing
+    assert [p["event_id"] for _, p in store.outbox.pending_events()] == ["acc"]  # the loser announced nothing
 
 
 def test_settings_are_kept(store):
@@ -126,4 +126,4 @@ def test_a_batch_with_a_taken_code_registers_nothing(store):
     with pytest.raises(DuplicateAsset):
         store.register_many(batch)
     assert [a["code"] for a in store.list()] == ["A-2"]
-    assert store.pending_events() == []
+    assert store.outbox.pending_events() == []

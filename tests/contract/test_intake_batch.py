@@ -57,7 +57,7 @@ def outcome(store):
     plan_id = published_sample_plan()["id"]
     views = {period: store.indicator_views(plan_id, period) for period in ("FY2568-Q1", "FY2568-Q2")}
     facts = sorted(({k: v for k, v in payload.items() if k != "occurred_at"}
-                    for kind, payload in store.pending_events()), key=lambda f: f["event_id"])
+                    for kind, payload in store.outbox.pending_events()), key=lambda f: f["event_id"])
     return views, facts
 
 

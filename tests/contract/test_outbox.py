@@ -34,19 +34,19 @@ def event(event_id, **payload):
 
 
 def pending_ids(store):
-    return [p["event_id"] for _, p in store.pending_events()]
+    return [p["event_id"] for _, p in store.outbox.pending_events()]
 
 
 def test_nothing_is_pending_at_first(outbox):
     store, _ = outbox
-    assert store.pending_events() == []
+    assert store.outbox.pending_events() == []
 
 
 def test_events_of_a_state_change_are_pending_with_their_type_and_payload(outbox):
     store, change = outbox
     payload = {"event_id": "e-1", "name_th": "อุบลราชธานี", "value": 12.5, "nested": {"a": [1, None]}}
     change(store, 1, [("plan_published", payload), event("e-2")])
-    assert sorted(store.pending_events(), key=lambda e: e[1]["event_id"]) == [
+    assert sorted(store.outbox.pending_events(), key=lambda e: e[1]["event_id"]) == [
         ("plan_published", payload), event("e-2")]
 
 
@@ -56,25 +56,25 @@ def test_events_are_pending_in_the_order_they_were_queued(outbox):
     change(store, 2, [event("e-2")])
     change(store, 3, [event("e-1")])
     assert pending_ids(store) == ["e-3", "e-2", "e-1"]
-    assert [p["event_id"] for _, p in store.pending_events(limit=2)] == ["e-3", "e-2"]
+    assert [p["event_id"] for _, p in store.outbox.pending_events(limit=2)] == ["e-3", "e-2"]
 
 
 def test_an_event_queued_twice_is_pending_once(outbox):
     store, change = outbox
     change(store, 1, [event("e-1", first=True)])
     change(store, 2, [event("e-1", first=False)])  # e.g. a redelivered message redoes its work
-    assert store.pending_events() == [event("e-1", first=True)]
+    assert store.outbox.pending_events() == [event("e-1", first=True)]
 
 
 def test_a_published_event_is_no_longer_pending_and_stays_published(outbox):
     store, change = outbox
     change(store, 1, [event("e-1"), event("e-2")])
-    store.mark_published("e-1")
+    store.outbox.mark_published("e-1")
     assert pending_ids(store) == ["e-2"]
     change(store, 2, [event("e-1")])  # queued again after it was relayed: not relayed again
     assert pending_ids(store) == ["e-2"]
-    store.mark_published("e-1")  # a second confirmation is harmless
-    store.mark_published("no-such-event")
+    store.outbox.mark_published("e-1")  # a second confirmation is harmless
+    store.outbox.mark_published("no-such-event")
     assert pending_ids(store) == ["e-2"]
 
 
@@ -82,11 +82,11 @@ def test_a_failed_publication_keeps_the_event_pending(outbox):
     store, change = outbox
     change(store, 1, [event("e-1")])
     for _ in range(3):
-        store.note_publish_failure("e-1", "broker unavailable: " + "x" * 2000)
-    store.note_publish_failure("no-such-event", "unroutable")
+        store.outbox.note_publish_failure("e-1", "broker unavailable: " + "x" * 2000)
+    store.outbox.note_publish_failure("no-such-event", "unroutable")
     assert pending_ids(store) == ["e-1"]
-    store.mark_published("e-1")
-    assert store.pending_events() == []
+    store.outbox.mark_published("e-1")
+    assert store.outbox.pending_events() == []
 
 
 def test_a_refused_state_change_queues_no_event(backend):
@@ -98,12 +98,12 @@ def test_a_refused_state_change_queues_no_event(backend):
     change_assets(assets, 1, [])
     with pytest.raises(DuplicateAsset):
         change_assets(assets, 1, [event("e-1")])
-    assert plans.pending_events() == [] and assets.pending_events() == []
+    assert plans.outbox.pending_events() == [] and assets.outbox.pending_events() == []
 
 
 def test_pending_events_survive_a_restart(outbox, backend):
     store, change = outbox
     change(store, 1, [event("e-1"), event("e-2")])
-    store.mark_published("e-1")
+    store.outbox.mark_published("e-1")
     store = backend.reopen(store)
     assert pending_ids(store) == ["e-2"]

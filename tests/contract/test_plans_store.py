@@ -84,7 +84,7 @@ def test_a_plan_id_cannot_be_created_twice(store):
     with pytest.raises(ConcurrentUpdate):
         store.put_plan(plan(title_th="ฉบับซ้ำ"), None, [published(plan())])
     assert store.get_plan(plan()["id"])["title_th"] == "ฉบับแรก"
-    assert store.pending_events() == []
+    assert store.outbox.pending_events() == []
 
 
 def test_an_update_from_the_version_read_succeeds(store):
@@ -100,7 +100,7 @@ def test_an_update_from_a_stale_version_is_refused_and_changes_nothing(store):
     with pytest.raises(ConcurrentUpdate):
         store.put_plan(plan(2, title_th="แก้โดย ข"), 1, [published(plan(2))])
     assert store.get_plan(plan()["id"])["title_th"] == "แก้โดย ก"
-    assert store.pending_events() == []
+    assert store.outbox.pending_events() == []
 
 
 def test_an_update_of_a_plan_that_does_not_exist_is_refused(store):
@@ -112,15 +112,15 @@ def test_an_update_of_a_plan_that_does_not_exist_is_refused(store):
 def test_a_plan_stored_with_its_event_queues_it(store):
     store.put_plan(plan(1), None, [published(plan(1))])
     store.put_plan(plan(2), 1, [published(plan(2))])
-    assert [p["event_id"] for _, p in store.pending_events()] == [
+    assert [p["event_id"] for _, p in store.outbox.pending_events()] == [
         "pp-northeast-lower-2-2566-2570-1", "pp-northeast-lower-2-2566-2570-2"]
-    assert store.pending_events()[1][1]["plan"] == plan(2)
+    assert store.outbox.pending_events()[1][1]["plan"] == plan(2)
 
 
 def test_add_events_ignores_an_event_already_queued(store):
     store.put_plan(plan(1), None, [published(plan(1))])
     store.add_events([published(plan(1))])  # start-up re-queues every plan's snapshot
-    assert store.pending_events() == [published(plan(1))]
+    assert store.outbox.pending_events() == [published(plan(1))]
 
 
 # --- durability --------------------------------------------------------------------------------
@@ -178,6 +178,6 @@ def test_everything_survives_a_restart(store, backend):
     store = backend.reopen(store)
     assert store.reference_in_force("2024-01-01").clusters == CLUSTERS
     assert store.get_plan(plan()["id"]) == plan(1)
-    assert store.pending_events() == [published(plan(1))]
+    assert store.outbox.pending_events() == [published(plan(1))]
     with pytest.raises(ConcurrentUpdate):  # the version check holds across the restart
         store.put_plan(plan(2), 0, [])

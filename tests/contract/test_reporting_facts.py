@@ -28,7 +28,7 @@ def send(store, kind, body):
 
 
 def facts(store, event_type):
-    return [payload for kind, payload in store.pending_events() if kind == event_type]
+    return [payload for kind, payload in store.outbox.pending_events() if kind == event_type]
 
 
 def at(day: str) -> datetime:

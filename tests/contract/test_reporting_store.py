@@ -285,7 +285,7 @@ def test_a_view_saved_with_an_event_queues_it(store):
     event = ("indicator_off_target", {"event_id": "off-1", "value": 7.0, "indicator": "NE2-1.1"})
     store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 7.0}, [event])
     store.save_indicator_view(PLAN_ID, "NE2-1.1", "FY2567-Q2", {"value": 7.0}, [event])  # redelivery
-    assert store.pending_events() == [event]
+    assert store.outbox.pending_events() == [event]
 
 
 def test_verbs_compose_inside_atomic(store):
@@ -295,7 +295,7 @@ def test_verbs_compose_inside_atomic(store):
                                   {"value": 3.0, "provinces": values(store), "reported": 1},
                                   [("indicator_off_target", {"event_id": "off-1"})])
     assert store.indicator_views(PLAN_ID, "FY2567-Q2")["NE2-1.1"]["provinces"] == {"TH-34": 3.0}
-    assert [p["event_id"] for _, p in store.pending_events()] == ["off-1"]
+    assert [p["event_id"] for _, p in store.outbox.pending_events()] == ["off-1"]
 
 
 def test_a_failure_inside_atomic_leaves_nothing_behind(store, backend):
@@ -309,7 +309,7 @@ def test_a_failure_inside_atomic_leaves_nothing_behind(store, backend):
                                       [("indicator_off_target", {"event_id": "off-1"})])
             raise RuntimeError("crash before the message is acked")
     assert values(store) == {} and store.count_reports() == 0
-    assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {} and store.pending_events() == []
+    assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {} and store.outbox.pending_events() == []
     assert report(store, EVENT_A, 3.0) == Recorded(True, True)  # the redelivery is new
 
 
@@ -346,7 +346,7 @@ def test_a_rejection_is_kept_once_by_rejection_id(store):
     rows = store.rejections()
     assert len(rows) == 1
     assert rows[0]["reason"] == "unknown indicator 'X' for TH-34"
-    assert [p["event_id"] for _, p in store.pending_events()] == ["evt-r-1"]
+    assert [p["event_id"] for _, p in store.outbox.pending_events()] == ["evt-r-1"]
 
 
 def test_a_rejection_keeps_what_the_province_needs_to_fix_it(store):
@@ -395,7 +395,7 @@ def test_everything_survives_a_restart(store, backend):
     assert [r["physical_progress_pct"] for r in store.project_progress(PLAN_ID)] == [50.0]
     assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {"NE2-1.1": {"value": 2.0}}
     assert [r["rejection_id"] for r in store.rejections(["TH-34"])] == ["r-1"]
-    assert {p["event_id"] for _, p in store.pending_events()} == {"off-1", "evt-r-1"}
+    assert {p["event_id"] for _, p in store.outbox.pending_events()} == {"off-1", "evt-r-1"}
     # and precedence still holds against what was stored before the restart
     assert report(store, EVENT_A, 1.0, EARLY) == Recorded(False, False)
 

@@ -14,7 +14,7 @@ from kombu import Connection
 from clusterctl.deploy import write_secrets
 from clusterctl.reference import load_clusters
 from clusterctl.settings import Settings
-from services.contracts.topology import declare_topology
+from services.infra.topology import declare_topology
 from tests.reliability.broker import PrivateBroker, unavailable_reason
 
 pytestmark = pytest.mark.deploy

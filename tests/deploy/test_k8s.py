@@ -5,7 +5,7 @@ unknown or misplaced field fails), by kubernetes-validate. Then the manifests ar
 against each other and against the code they run: one Deployment per service of
 ``clusterctl.runner.SERVICE_CLASSES`` running ``clusterctl serve`` and probed by ``clusterctl
 probe`` for its own service; the queues the autoscalers watch exist in
-``services/contracts/topology.py``; every Secret, ConfigMap, volume claim and ServiceAccount a pod
+``services/infra/topology.py``; every Secret, ConfigMap, volume claim and ServiceAccount a pod
 uses exists, or is one the README tells the operator to create; no secret value is committed.
 Nothing is started: ``clusterctl serve``/``probe`` themselves are tested with the image.
 """
@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from clusterctl.runner import SERVICE_CLASSES
-from services.contracts import topology
+from services.infra import topology
 
 pytestmark = pytest.mark.deploy
 
@@ -585,7 +585,7 @@ def test_autoscalers_target_deployments_and_their_own_queues():
             problems.append(f"{doc.where}: no queue selected")
         for queue in sorted(queues - known):
             problems.append(f"{doc.where}: queue {queue!r} is not in "
-                            "services.contracts.topology.all_queues()")
+                            "services.infra.topology.all_queues()")
         for queue in sorted(q for q in queues & known if not q.startswith(f"{service}.")):
             problems.append(f"{doc.where}: queue {queue!r} is not one {service} consumes")
         if service == "notify" and queues != notify_queues:

@@ -7,7 +7,7 @@ import pytest
 from kombu import Connection
 
 from clusterctl.broker import Management, POLICY_NAME, provision_province
-from services.contracts.topology import declare_topology, retry_policy
+from services.infra.topology import declare_topology, retry_policy
 from tests.support.system import admin_broker
 
 PROVINCES = ("TH-34", "TH-33", "TH-35", "TH-37")

@@ -14,6 +14,7 @@ from services.assets import domain as assets
 from services.notify.service import NotifyService
 from services.plans.service import PlansService
 from services.reporting import domain as reporting
+from services.reporting import timeliness
 from services.reporting.service import ReportingService
 from tests.support.plans import published_sample_plan
 from tests.support.system import free_port, wait_until
@@ -73,8 +74,8 @@ def transfer_facts() -> dict:
 
 def one_of_each() -> dict:
     facts = transfer_facts()
-    due = dict(reporting.reminders(PLAN, date(2024, 1, 10), {}, 15) +
-               reporting.reminders(PLAN, date(2024, 1, 20), {}, 15))
+    due = dict(timeliness.reminders(PLAN, date(2024, 1, 10), {}, 15) +
+               timeliness.reminders(PLAN, date(2024, 1, 20), {}, 15))
     facts["report_due_soon"] = {**due["report_due_soon"], "province": "TH-35"}
     facts["report_overdue"] = {**due["report_overdue"], "province": "TH-35"}
     rice = indicator("NE2-1.1")

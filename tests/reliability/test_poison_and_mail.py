@@ -9,7 +9,7 @@ import uuid
 import pika
 
 from clusterctl.settings import REPO_ROOT
-from services.contracts.topology import DELIVERY_LIMIT
+from services.infra.topology import DELIVERY_LIMIT
 from tests.support.system import wait_until
 
 from .harness import (PROVINCES, correction_stream, count_mail_outcome, count_report_outcome,

@@ -1,7 +1,7 @@
 """Reporting completeness and timeliness per province and period (DHIS2-style)."""
 from datetime import date
 
-from services.reporting.domain import completeness
+from services.reporting.timeliness import completeness
 from tests.support.plans import published_sample_plan
 
 PLAN = published_sample_plan()

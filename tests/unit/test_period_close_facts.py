@@ -67,7 +67,7 @@ def test_the_behind_schedule_mail_says_why_in_thai_and_english():
 
 def test_every_period_of_the_plan_is_checked_at_close():
     from services.contracts.periods import parse_period
-    from services.reporting.domain import plan_periods
+    from services.reporting.timeliness import plan_periods
     periods = plan_periods(PLAN)  # yearly and quarterly indicators, FY2566-FY2570
     assert len(periods) == 5 * 5 and "FY2566-Q1" in periods and "FY2570" in periods
     monthly = {**PLAN, "issues": [{"indicators": [{**indicator("NE2-1.1"), "frequency": "monthly"}]}]}

@@ -4,7 +4,8 @@ from datetime import date
 import pytest
 
 from services.notify.domain import Recipient, render
-from services.reporting.domain import last_ended_period, reminders
+from services.contracts.periods import last_ended_period
+from services.reporting.timeliness import reminders
 from tests.support.plans import published_sample_plan
 
 PLAN = published_sample_plan()

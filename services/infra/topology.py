@@ -10,33 +10,15 @@ from dataclasses import dataclass
 
 from kombu import Exchange, Queue
 
-from .reports import REPORTS_EXCHANGE
-
-# Facts the services publish: (source service, event type). Exchange: "<source>.events" (nameko's).
-PLAN_PUBLISHED = ("plans", "plan_published")          # the full snapshot, at every version
-TARGET_REVISED = ("plans", "target_revised")          # an indicator's targets changed
-PROJECT_REGISTERED = ("plans", "project_registered")  # a project added by a revision
-PROJECT_CHANGED = ("plans", "project_changed")
-PROJECT_CANCELLED = ("plans", "project_cancelled")
-REPORT_REJECTED = ("reporting", "report_rejected")
-INDICATOR_OFF_TARGET = ("reporting", "indicator_off_target")
-REPORT_DUE_SOON = ("reporting", "report_due_soon")    # a province has not reported, due soon
-REPORT_OVERDUE = ("reporting", "report_overdue")      # ... and the due date has passed
-# An indicator's value when its period closed (due date passed) missed its target.
-INDICATOR_OFF_TARGET_AT_CLOSE = ("reporting", "indicator_off_target_at_close")
-PROJECT_BEHIND_SCHEDULE = ("reporting", "project_behind_schedule")  # once per fiscal quarter
-# The transfer / receipt of transfer of an asset, step by step; and what falls due.
-ASSET_REGISTERED = ("assets", "asset_registered")
-TRANSFER_REQUESTED = ("assets", "transfer_requested")
-TRANSFER_APPROVED = ("assets", "transfer_approved")
-TRANSFER_HANDED_OVER = ("assets", "transfer_handed_over")
-TRANSFER_ACCEPTED = ("assets", "transfer_accepted")
-TRANSFER_REJECTED = ("assets", "transfer_rejected")
-TRANSFER_CANCELLED = ("assets", "transfer_cancelled")
-TRANSFER_OVERDUE = ("assets", "transfer_overdue")
-AUDIT_DUE = ("assets", "audit_due")
-TRANSFER_STEPS = (TRANSFER_REQUESTED, TRANSFER_APPROVED, TRANSFER_HANDED_OVER, TRANSFER_ACCEPTED,
-                  TRANSFER_REJECTED, TRANSFER_CANCELLED, TRANSFER_OVERDUE)
+# The event types (source, name) are vocabulary and live in contracts/events.py; re-exported
+# here because the subscriptions below are written with them.
+from services.contracts.events import (  # noqa: F401
+    ASSET_REGISTERED, AUDIT_DUE, INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
+    PLAN_PUBLISHED, PROJECT_BEHIND_SCHEDULE, PROJECT_CANCELLED, PROJECT_CHANGED,
+    PROJECT_REGISTERED, REPORT_DUE_SOON, REPORT_OVERDUE, REPORT_REJECTED, TARGET_REVISED,
+    TRANSFER_ACCEPTED, TRANSFER_APPROVED, TRANSFER_CANCELLED, TRANSFER_HANDED_OVER,
+    TRANSFER_OVERDUE, TRANSFER_REJECTED, TRANSFER_REQUESTED, TRANSFER_STEPS)
+from services.contracts.reports import REPORTS_EXCHANGE
 
 INTAKE_QUEUE_NAME = "reporting.intake"
 PARKED_EXCHANGE_NAME = "parked"
@@ -113,7 +95,7 @@ def find_subscription(consumer: str, source: str, event_type: str) -> Subscripti
         if (sub.consumer, sub.source, sub.event_type) == (consumer, source, event_type):
             return sub
     raise LookupError(
-        f"{consumer} handles {source}.{event_type} but services/contracts/topology.py "
+        f"{consumer} handles {source}.{event_type} but services/infra/topology.py "
         "does not list that subscription; add it to SUBSCRIPTIONS")
 
 

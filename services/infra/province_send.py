@@ -1,0 +1,58 @@
+"""Sending a province's reports as the province itself: what of a checked upload must go out
+(``to_send``) and publishing it with the province's own AMQP login (``publish``). Used by the
+gateway's upload page and by ``clusterctl report --send``, which must not import the gateway."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from kombu import Connection
+
+from services.contracts import report_workbook
+from services.contracts.reports import REPORTS_EXCHANGE, routing_key
+
+
+REPORTED_FIELDS = {"indicator": ("value", "note"),
+                   "project": ("as_of", "physical_progress_pct", "disbursed_thb",
+                               "procurement_stage", "problems", "solutions")}
+
+
+def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
+    """What of a checked upload must go out, and the id to follow for each of its rows.
+
+    A report received before is not sent again - unless a later one has superseded it and the
+    upload goes back to it (A, then B, then A again): then it goes out under an id derived from
+    its own and from the report in force, so it supersedes that one, and sending the same file
+    once more finds it in force."""
+    out, follow = [], []
+    for body in bodies:
+        status = statuses[body["event_id"]]
+        current = status.get("in_force") if status["status"] == "superseded" else None
+        kind = "indicator" if "indicator" in body else "project"
+        if status["status"] == "pending":
+            out.append(body)
+        elif current and any(current.get(f) != body.get(f) for f in REPORTED_FIELDS[kind]):
+            again = uuid.uuid5(report_workbook.NAMESPACE,
+                               f"{body['event_id']}:after:{current['event_id']}")
+            out.append(body := {**body, "event_id": str(again)})
+        elif current:  # what is in force already says the same
+            body = current
+        follow.append(body["event_id"])
+    return out, follow
+
+
+def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None) -> None:
+    """Each body as the province's own message, confirmed by the broker (mandatory: a body that
+    routes nowhere is an error, not a silent loss). ``progress(n)`` after each."""
+    with Connection(uri, transport_options={"confirm_publish": True}, connect_timeout=10) as conn:
+        producer = conn.Producer()
+        for n, body in enumerate(bodies, 1):
+            kind = "indicator" if "indicator" in body else "project"
+            producer.publish(json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                             exchange=REPORTS_EXCHANGE, routing_key=routing_key(province, kind),
+                             serializer=None, content_type="application/json",
+                             content_encoding="utf-8", delivery_mode=2, mandatory=True,
+                             message_id=body["event_id"], user_id=username,
+                             retry=True, retry_policy={"max_retries": 3})
+            if progress:
+                progress(n)

@@ -1,0 +1,82 @@
+"""Notify store: the recipient directory and the mail outbox - the interface (domain verbs) and
+what both adapters (sqlite.py, mongo.py) share."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime, timezone
+
+from services.infra.meta import KeepsMeta
+
+from ..domain import Mail
+
+MAIL_FIELDS = ("mail_id", "event_id", "template", "to_addr", "subject", "text", "html",
+               "message_id", "status", "attempts", "next_attempt_at", "lease_until",
+               "last_error", "created_at", "sent_at", "agency")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _new_mail(mail: Mail, now: datetime, status: str = "pending") -> dict:
+    return {"mail_id": mail.mail_id, "event_id": mail.event_id, "template": mail.template,
+            "to_addr": mail.to, "subject": mail.subject, "text": mail.text, "html": mail.html,
+            "message_id": mail.message_id, "status": status, "attempts": 0,
+            "next_attempt_at": _iso(now), "lease_until": _iso(now), "last_error": None,
+            "created_at": _iso(now), "sent_at": None, "agency": mail.agency}
+
+
+def _directory(plans: list[dict]) -> dict:
+    agencies, province_cluster = {}, {}
+    for plan in plans:
+        for province in plan["provinces"]:
+            province_cluster[province] = plan["cluster"]
+        for agency in plan["agencies"]:
+            agencies[agency["code"]] = {**agency, "cluster": plan["cluster"]}
+    return {"agencies": agencies, "province_cluster": province_cluster}
+
+
+class NotifyStore(KeepsMeta, ABC):
+    @abstractmethod
+    def save_directory(self, plan_id: str, version: int, cluster: str, provinces: list[str],
+                       agencies: list[dict]) -> None:
+        """Keep a plan's agencies and provinces (a newer plan version replaces an older one)."""
+
+    @abstractmethod
+    def directory(self) -> dict:
+        """``{"agencies": {code: agency}, "province_cluster": {province: cluster}}``."""
+
+    @abstractmethod
+    def enqueue(self, mails: list[Mail], now: datetime, status: str = "pending") -> int:
+        """Queue mails; one whose mail_id is queued already is ignored. Returns how many new.
+        ``status="held"`` keeps them for the recipient's daily digest instead of sending."""
+
+    @abstractmethod
+    def digest(self, digest: Mail, held_ids: list[str], now: datetime) -> bool:
+        """Queue a digest and mark the held mails it gathers as ``in_digest`` together (a
+        digest queued before under the same mail_id changes nothing); True when new."""
+
+    @abstractmethod
+    def claim_due(self, now: datetime, lease_seconds: float, limit: int = 50) -> list[dict]:
+        """Pending mails due now, leased to the caller so no other sender takes them meanwhile."""
+
+    @abstractmethod
+    def mark_sent(self, mail_id: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    def retry_later(self, mail_id: str, at: datetime, error: str) -> None: ...
+
+    @abstractmethod
+    def mark_failed(self, mail_id: str, error: str) -> None: ...
+
+    @abstractmethod
+    def mails(self, status: str | None = None, limit: int = 500,
+              agencies: list[str] | None = None, template: str | None = None) -> list[dict]:
+        """The delivery log, newest first; ``agencies`` None means every recipient."""
+
+    @abstractmethod
+    def status_counts(self) -> dict[str, int]:
+        """How many mails are in each status (monitoring)."""
+
+    @abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,164 @@
+"""plans' use cases: each takes the store and the command's arguments, applies the rules of
+domain.py and lifecycle.py, and keeps the result (with its events, in the store's outbox).
+service.py only maps nameko entrypoints onto them and relays the outbox afterwards."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from . import domain, files, lifecycle, workbook
+
+
+def health(store) -> str:
+    store.reference_versions()  # the store answers too
+    return "ok"
+
+
+def load_reference(store, csv_text: str, source: str, effective_from) -> dict:
+    """Load a reference-data version (clusters and their provinces) from CSV text."""
+    version = domain.parse_reference_csv(csv_text, source, effective_from)
+    created = store.save_reference(version)
+    return {"version_id": version.version_id, "created": created,
+            "clusters": len(version.clusters),
+            "provinces": sum(len(c["provinces"]) for c in version.clusters)}
+
+
+def list_clusters(store, on_date: str | None = None) -> dict:
+    version = store.reference_in_force(on_date or date.today().isoformat())
+    if version is None:
+        return {"version": None, "clusters": []}
+    return {"version": {"version_id": version.version_id,
+                        "effective_from": version.effective_from, "source": version.source},
+            "clusters": version.clusters}
+
+
+def list_plans(store) -> list[dict]:
+    return [domain.plan_summary(p) for p in store.list_plans()]
+
+
+def create_plan(store, document: dict) -> dict:
+    """A new plan, as a draft (version 1)."""
+    plan = lifecycle.create(document, reference_of(store))  # checked first: id may be anything
+    if store.get_plan(plan["id"]) is not None:
+        raise domain.PlanError(f"plan {plan['id']} exists already; edit or revise it")
+    store.put_plan(plan, None, [])
+    return domain.plan_summary(plan)
+
+
+def update_draft(store, plan_id: str, document: dict) -> dict:
+    current = current_plan(store, plan_id)
+    plan = lifecycle.update_draft(current, document, reference_of(store, current))
+    store.put_plan(plan, current["version"], [])
+    return domain.plan_summary(plan)
+
+
+def publish_plan(store, plan_id: str, by: str, approved_by: str | None = None) -> dict:
+    current = current_plan(store, plan_id)
+    plan, events = lifecycle.publish(current, by, approved_by, datetime.now(timezone.utc))
+    check_codes(store, plan, reference_of(store, current))
+    store.put_plan(plan, current["version"], events)
+    store.save_agencies(plan["agencies"])
+    return domain.plan_summary(plan)
+
+
+def revise_plan(store, plan_id: str, document: dict, reason: str, approved_by: str | None,
+                by: str) -> dict:
+    """The next version of a published plan; its events tell reporting, notify and assets."""
+    current = current_plan(store, plan_id)
+    reference = reference_of(store, current)
+    plan, events = lifecycle.revise(current, document, reason, approved_by, by, reference,
+                                    datetime.now(timezone.utc))
+    check_codes(store, plan, reference)
+    store.put_plan(plan, current["version"], events)
+    store.save_agencies(plan["agencies"])
+    return {**domain.plan_summary(plan), "events": [t for t, _ in events]}
+
+
+def export_plan(store, plan_id: str, fmt: str) -> dict:
+    """The whole plan as a workbook (``xlsx``) or a zip of CSV files (``csv``), base64."""
+    return files.export(current_plan(store, plan_id), fmt)
+
+
+def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = None,
+                approved_by: str | None = None, only_cluster: str | None = None) -> dict:
+    """Create, edit (a draft) or revise (a published plan) from an uploaded workbook.
+
+    Returns ``{"plan": summary}``, ``{"problems": [...]}`` naming every bad cell, or
+    ``{"forbidden": why}`` when the plan is of a cluster other than ``only_cluster``; in
+    the last two cases nothing was applied.
+    """
+    try:
+        document, locations = files.read(encoded, fmt)
+    except workbook.WorkbookError as exc:
+        return files.problems(exc)
+    if only_cluster and document.get("cluster") != only_cluster:
+        return {"forbidden": f"the workbook is a plan of cluster {document.get('cluster')}; "
+                             f"this key may change only plans of {only_cluster}"}
+    current = store.get_plan(document.get("id"))
+    try:
+        if current is None:
+            result = create_plan(store, document)
+        elif current["status"] == "draft":
+            result = update_draft(store, current["id"], document)
+        else:
+            result = revise_plan(store, current["id"], document, reason or "", approved_by, by)
+    except domain.PlanError as exc:
+        return files.problems(workbook.located_error(exc, locations))
+    return {"plan": result}
+
+
+def save_agency(store, document: dict, only_provinces: list[str] | None = None) -> dict:
+    """Add or change one agency of the directory (published plans add theirs). With
+    ``only_provinces``, both the agency as sent and as kept must be of those provinces."""
+    agency = domain.prepare_agency(document, reference_of(store))
+    if only_provinces is not None:
+        kept = next((a for a in store.agencies() if a["code"] == agency["code"]), None)
+        for province in {agency["province"], kept["province"] if kept else agency["province"]}:
+            if province not in only_provinces:
+                raise domain.Forbidden(f"agency {agency['code']} is of {province or 'no province'}"
+                                       ", outside this key's cluster")
+    store.save_agencies([agency])
+    return agency
+
+
+def republish_current_plans(store) -> None:
+    """Repairs a crash between storing a plan and queueing its event (same event_id: no dupes)."""
+    store.add_events([domain.plan_published_event(p) for p in store.list_plans()
+                      if p["status"] != "draft"])
+
+
+def check_codes(store, plan: dict, reference) -> None:
+    """Before a plan goes out (publish, revise): codes that would clash with other published
+    plans or with another cluster's agencies. A draft may still share them (a copy to edit)."""
+    problems = lifecycle.code_clashes(plan, store.list_plans())
+    problems += lifecycle.agency_clashes(plan, store.agencies(), reference)
+    if problems:
+        raise domain.PlanError(f"plan {plan['id']}", problems)
+
+
+def current_plan(store, plan_id: str) -> dict:
+    plan = store.get_plan(plan_id)
+    if plan is None:
+        raise domain.UnknownPlan(f"no plan {plan_id!r}")
+    return plan
+
+
+def reference_of(store, plan: dict | None = None) -> domain.ReferenceVersion:
+    """The reference data a plan was made under (a new plan: the version in force)."""
+    if plan and plan.get("reference_version"):
+        version = store.reference_version(plan["reference_version"])
+        if version is not None:
+            return version
+    version = store.reference_in_force(date.today().isoformat())
+    if version is None:
+        raise domain.PlanError("no reference data loaded yet; load it first")
+    return version
+
+
+# The use cases, by the RPC that runs each (service.py); the plain reads (reference_versions,
+# get_plan, get_plan_version, plan_history, list_agencies) are store verbs it calls directly.
+HANDLERS = {
+    "health": health, "load_reference": load_reference, "list_clusters": list_clusters,
+    "list_plans": list_plans, "create_plan": create_plan, "update_draft": update_draft,
+    "publish_plan": publish_plan, "revise_plan": revise_plan, "export_plan": export_plan,
+    "import_plan": import_plan, "save_agency": save_agency,
+}

@@ -1,0 +1,236 @@
+"""Reporting store on MongoDB (the service's own database; infra/mongo.py)."""
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from services.infra.meta import MongoMeta
+from services.infra.outbox import MongoOutbox, now_iso
+
+from .base import PlanCache, Recorded, ReportingStore, _key_of, _parked_row, _rejection_row, _value_of
+
+
+class MongoReportingStore(ReportingStore):
+    def __init__(self, db):
+        self.db = db
+        self.outbox = MongoOutbox(self.db)
+        self.meta = MongoMeta(self.db)
+        self.plan_cache = PlanCache(self._plan_versions, self._plan_document)
+        db.reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING)])
+        db.current_reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING),
+                                         ("subject", ASCENDING), ("period", ASCENDING)])
+        db.rejections.create_index([("province", ASCENDING), ("received_at", DESCENDING)])
+
+    def atomic(self):
+        return nullcontext()
+
+    def save_plan(self, plan):
+        older = {"_id": plan["id"], "version": {"$lt": plan["version"]}}
+        update = {"$set": {"version": plan["version"], "document": plan}}
+        if self.db.plans.update_one(older, update).matched_count:
+            return True
+        try:
+            self.db.plans.insert_one({"_id": plan["id"], "version": plan["version"], "document": plan})
+            return True
+        except DuplicateKeyError:
+            # A newer (or the same) version is kept already - or a concurrent delivery of an
+            # older one was inserted since the update above: the guarded update decides again.
+            return self.db.plans.update_one(older, update).matched_count == 1
+
+    def _plan_versions(self, plan_id=None):
+        query = {} if plan_id is None else {"_id": plan_id}
+        return [(d["_id"], d["version"]) for d in
+                self.db.plans.find(query, {"version": 1}).sort("_id", 1)]
+
+    def _plan_document(self, plan_id):
+        doc = self.db.plans.find_one({"_id": plan_id})
+        return doc["version"], doc["document"]
+
+    def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
+                      body, sender):
+        try:
+            self.db.reports.insert_one({
+                "_id": event_id, "kind": kind, "plan_id": plan_id, "subject": subject,
+                "period": period, "province": province, "reported_at": reported_at_key,
+                "received_at": now_iso(), "sender": sender, "body": body})
+            new = True
+        except DuplicateKeyError:
+            # A repeated event_id: only what was first received under it counts. Re-applying it
+            # below repairs a current report that a crash left unwritten.
+            new = False
+            kept = self.db.reports.find_one({"_id": event_id})
+            if _key_of(kept) != (kind, plan_id, subject, period, province):
+                return Recorded(False, False)  # reused for another report: no effect at all
+            reported_at_key, body = kept["reported_at"], kept["body"]
+        return Recorded(new, self._apply(kind, plan_id, subject, period, province, event_id,
+                                         reported_at_key, body))
+
+    def _apply(self, kind, plan_id, subject, period, province, event_id, reported_at_key, body):
+        """The precedence rule as a guarded update; True when this report is in force."""
+        key = f"{kind}|{plan_id}|{subject}|{period}|{province}"
+        doc = {"kind": kind, "plan_id": plan_id, "subject": subject, "period": period,
+               "province": province, "reported_at": reported_at_key, "event_id": event_id,
+               "value": _value_of(kind, body), "body": body}
+        # Guarded update: only a later (reported_at, event_id) replaces the current report.
+        later = {"$or": [{"reported_at": {"$lt": reported_at_key}},
+                         {"reported_at": reported_at_key, "event_id": {"$lt": event_id}}]}
+        if not self.db.current_reports.update_one({"_id": key, **later}, {"$set": doc}).matched_count:
+            try:
+                self.db.current_reports.insert_one({"_id": key, **doc})
+            except DuplicateKeyError:
+                # The key exists: its report is later than this one, or a concurrent worker
+                # inserted an earlier one since the update above - the guarded update decides.
+                self.db.current_reports.update_one({"_id": key, **later}, {"$set": doc})
+        current = self.db.current_reports.find_one({"_id": key}, {"event_id": 1})
+        in_force = current["event_id"] == event_id
+        if in_force and kind == "indicator":
+            # After the write, even on a redelivery: a worker that read the values before it
+            # holds an older revision, so its view cannot overwrite one that includes this.
+            self.db.view_clock.update_one({"_id": self._view_key(plan_id, subject, period)},
+                                          {"$inc": {"revision": 1}}, upsert=True)
+        return in_force
+
+    @staticmethod
+    def _view_key(plan_id, indicator, period):
+        return f"{plan_id}|{period}|{indicator}"
+
+    def stored_reports(self, page: int = 5000):
+        cursor = self.db.reports.find().sort([("received_at", ASCENDING), ("_id", ASCENDING)]) \
+            .batch_size(page)
+        return ({**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]} for d in cursor)
+
+    def reset_views(self):
+        self.db.current_reports.delete_many({})
+        self.db.indicator_views.delete_many({})
+
+    def replay_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
+                      body):
+        return self._apply(kind, plan_id, subject, period, province, event_id, reported_at_key,
+                           body)
+
+    def park(self, parked):
+        try:
+            self.db.parked.insert_one({"_id": parked["parked_id"], **parked})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def parked(self, limit=500):
+        cursor = self.db.parked.find().sort("parked_at", DESCENDING).limit(limit)
+        return [_parked_row({"retried_at": None, "properties": {},
+                             **{k: v for k, v in d.items() if k != "_id"}}) for d in cursor]
+
+    def get_parked(self, parked_id):
+        doc = self.db.parked.find_one({"_id": parked_id})
+        return _parked_row({"retried_at": None, "properties": {},
+                            **{k: v for k, v in doc.items() if k != "_id"}}) if doc else None
+
+    def mark_retried(self, parked_id, at):
+        self.db.parked.update_one({"_id": parked_id}, {"$set": {"retried_at": at}})
+
+    def add_events(self, events):
+        self.outbox.add(events)
+
+    def record_project_asset(self, plan_id, project, code, value_thb):
+        self.db.project_assets.replace_one(
+            {"_id": code}, {"plan_id": plan_id, "project": project, "value_thb": value_thb},
+            upsert=True)
+
+    def project_assets(self, plan_id):
+        out = {}
+        for d in self.db.project_assets.find({"plan_id": plan_id}):
+            row = out.setdefault(d["project"], {"count": 0, "value_thb": 0.0})
+            row["count"] += 1
+            row["value_thb"] = round(row["value_thb"] + d["value_thb"], 2)
+        return out
+
+    def current_values(self, plan_id, indicator, period):
+        cursor = self.db.current_reports.find(
+            {"kind": "indicator", "plan_id": plan_id, "subject": indicator, "period": period,
+             "value": {"$ne": None}}, {"province": 1, "value": 1})
+        return {d["province"]: d["value"] for d in cursor}
+
+    def view_revision(self, plan_id, indicator, period):
+        doc = self.db.view_clock.find_one({"_id": self._view_key(plan_id, indicator, period)})
+        return doc["revision"] if doc else 0
+
+    def save_indicator_view(self, plan_id, indicator, period, view, events, revision=0):
+        self.outbox.add(events)
+        not_newer = {"$or": [{"revision": {"$lte": revision}}, {"revision": {"$exists": False}}]}
+        try:
+            self.db.indicator_views.update_one(
+                {"_id": self._view_key(plan_id, indicator, period), **not_newer},
+                {"$set": {"plan_id": plan_id, "period": period, "indicator": indicator,
+                          "view": view, "revision": revision, "updated_at": now_iso()}},
+                upsert=True)
+        except DuplicateKeyError:
+            pass  # a view computed at a later revision is kept: this one is already stale
+
+    def indicator_views(self, plan_id, period):
+        cursor = self.db.indicator_views.find({"plan_id": plan_id, "period": period})
+        return {d["indicator"]: d["view"] for d in cursor}
+
+    def project_progress(self, plan_id):
+        cursor = self.db.current_reports.find({"kind": "project", "plan_id": plan_id}).sort(
+            [("subject", 1), ("province", 1)])
+        return [d["body"] for d in cursor]
+
+    def project_reports(self, plan_id):
+        cursor = self.db.reports.find({"kind": "project", "plan_id": plan_id}).sort(
+            [("reported_at", ASCENDING), ("_id", ASCENDING)])
+        return [d["body"] for d in cursor]
+
+    def reports_of(self, plan_id, filters, limit=1000):
+        query = {"plan_id": plan_id, **filters}
+        cursor = self.db.reports.find(query).sort([("reported_at", DESCENDING),
+                                                   ("_id", DESCENDING)]).limit(limit)
+        found = [{**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]}
+                 for d in cursor]
+        in_force = {d["event_id"] for d in self.db.current_reports.find(
+            {"event_id": {"$in": [r["event_id"] for r in found]}}, {"event_id": 1})}
+        return [{**r, "in_force": r["event_id"] in in_force} for r in found]
+
+    def first_received(self, plan_id, period):
+        first = {}
+        in_force = {(d["province"], d["subject"]) for d in self.db.current_reports.find(
+            {"kind": "indicator", "plan_id": plan_id, "period": period, "value": {"$ne": None}},
+            {"province": 1, "subject": 1})}
+        for d in self.db.reports.find({"kind": "indicator", "plan_id": plan_id, "period": period},
+                                      {"province": 1, "subject": 1, "received_at": 1}):
+            key = (d["province"], d["subject"])
+            if key in in_force and (key not in first or d["received_at"] < first[key]):
+                first[key] = d["received_at"]
+        return first
+
+    def indicator_series(self, plan_id, indicator):
+        cursor = self.db.indicator_views.find({"plan_id": plan_id, "indicator": indicator})
+        return {d["period"]: d["view"] for d in cursor}
+
+    def record_rejection(self, rejection, events):
+        doc = dict(rejection)
+        doc["_id"] = doc.pop("rejection_id")
+        self.outbox.add(events)  # same event_id on a retry: no duplicate
+        try:
+            self.db.rejections.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def rejections(self, provinces=None, limit=500):
+        query = {} if provinces is None else {"province": {"$in": list(provinces)}}
+        cursor = self.db.rejections.find(query).sort(
+            [("received_at", DESCENDING), ("_id", ASCENDING)]).limit(limit)
+        return [_rejection_row({"rejection_id": d.pop("_id"), **d}) for d in cursor]
+
+    def count_reports(self):
+        return self.db.reports.count_documents({})
+
+    def counts(self):
+        return {"reports": self.db.reports.count_documents({}),
+                "rejections": self.db.rejections.count_documents({}),
+                "parked_waiting": self.db.parked.count_documents({"retried_at": None})}
+
+    def close(self):
+        self.db.client.close()

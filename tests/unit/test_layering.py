@@ -1,0 +1,113 @@
+"""The layout of DESIGN 4, checked on the source with ``ast``: no service package imports another,
+a service's domain.py needs no messaging, storage or concurrency library, and contracts/ is the
+shared vocabulary only (stdlib, marshmallow and its own modules)."""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ROOT / "services"
+SERVICE_PACKAGES = ("plans", "reporting", "assets", "notify", "gateway")
+NOT_IN_DOMAIN = ("kombu", "nameko", "eventlet", "pymongo", "sqlite3")
+CONTRACTS_MAY_IMPORT = ("marshmallow", "services.contracts")
+# Being moved out of contracts/ (onto the spreadsheet kernel in infra/) on another branch of this
+# step; until then it reads its files through infra.files.
+CONTRACTS_ALLOWED = {"report_workbook.py"}
+# The gateway is being split by area on another branch of this step; its exports then take the
+# labels from services.contracts.labels (ASSET_ACTION_TH) and this entry goes.
+CROSS_SERVICE_ALLOWED = {("services/gateway/exports.py", "services.assets.domain")}
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module name) of every import in ``path``, relative ones resolved."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            found.append((node.lineno, module))
+            # ``from services import gateway`` names a package through its parent
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def where(path: Path, line: int) -> str:
+    return f"{path.relative_to(ROOT)}:{line}"
+
+
+def is_under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def python_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_no_service_package_imports_another():
+    wrong = []
+    for own in SERVICE_PACKAGES:
+        for path in python_files(SERVICES / own):
+            for line, module in imports(path):
+                for other in SERVICE_PACKAGES:
+                    allowed = any(str(path.relative_to(ROOT)) == file and is_under(module, ok)
+                                  for file, ok in CROSS_SERVICE_ALLOWED)
+                    if other != own and is_under(module, f"services.{other}") and not allowed:
+                        wrong.append(f"{where(path, line)} imports {module}")
+    assert not wrong, "a service imports another service's package:\n" + "\n".join(wrong)
+
+
+def test_clusterctl_does_not_import_the_gateway():
+    wrong = [f"{where(path, line)} imports {module}"
+             for path in python_files(ROOT / "clusterctl") for line, module in imports(path)
+             if is_under(module, "services.gateway")]
+    assert not wrong, "\n".join(wrong)
+
+
+# Pure rule modules beside a domain.py (split from it to keep each under ~600 lines).
+PURE_MODULES = ("reporting/timeliness.py", "plans/lifecycle.py")
+
+
+@pytest.mark.parametrize("module", [f"{s}/domain.py" for s in SERVICE_PACKAGES] + list(PURE_MODULES))
+def test_domain_is_pure(module):
+    path = SERVICES / module
+    if not path.exists():
+        pytest.skip(f"no {module}")
+    wrong = [f"{where(path, line)} imports {module}" for line, module in imports(path)
+             if any(is_under(module, lib) for lib in NOT_IN_DOMAIN)
+             or is_under(module, "services.infra")]
+    assert not wrong, "domain.py must need no I/O library:\n" + "\n".join(wrong)
+
+
+def test_contracts_are_vocabulary_only():
+    wrong = []
+    for path in python_files(SERVICES / "contracts"):
+        if path.name in CONTRACTS_ALLOWED:
+            continue
+        for line, module in imports(path):
+            top = module.split(".")[0]
+            if module == "__future__" or top in sys.stdlib_module_names:
+                continue
+            if not any(is_under(module, ok) for ok in CONTRACTS_MAY_IMPORT):
+                wrong.append(f"{where(path, line)} imports {module}")
+    assert not wrong, "contracts/ may import only stdlib and marshmallow:\n" + "\n".join(wrong)
+
+
+def test_the_checks_see_a_violation(tmp_path, monkeypatch):
+    """The walker itself: a cross-service import written relatively is still found."""
+    package = tmp_path / "services" / "notify"
+    package.mkdir(parents=True)
+    (package / "domain.py").write_text("from ..assets.domain import X\nimport kombu\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert [m for _, m in imports(package / "domain.py")][:1] == ["services.assets.domain"]
+    assert ("services.assets.domain.X" in [m for _, m in imports(package / "domain.py")])
+    assert "kombu" in [m for _, m in imports(package / "domain.py")]
