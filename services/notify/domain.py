@@ -236,7 +236,7 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
                "number": _number}
     template_file = template
     if template in TRANSFER_WORDS:
-        from services.assets.domain import CATEGORY_TH
+        from services.contracts.labels import ASSET_CATEGORY_TH as CATEGORY_TH
         th, en, todo_th, todo_en = TRANSFER_WORDS[template]
         agencies = (directory or {}).get("agencies", {})
         name = lambda code, lang: (f"{agencies[code]['name_' + lang]} ({code})"  # noqa: E731

@@ -8,10 +8,7 @@ from services.infra.outbox import OUTBOX_SQL, MongoOutbox, SqliteOutbox, now_iso
 from services.infra.sqlite import SqliteDatabase, dumps, loads, sqlite_path
 
 from .domain import ReferenceVersion
-
-
-class ConcurrentUpdate(Exception):
-    """Someone else changed the plan since it was read; re-read and try again."""
+from services.contracts.errors import ConcurrentUpdate  # raised to RPC callers
 
 
 class PlansStore(ABC):

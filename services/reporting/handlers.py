@@ -19,6 +19,7 @@ from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
 
 from . import domain
+from services.contracts.errors import ParkedError, QueryError  # raised to RPC callers
 
 log = logging.getLogger(__name__)
 PARKED_NAMESPACE = uuid.UUID("9a7c1c52-6b7f-4f0c-8e0e-2d5b7c3e1a44")
@@ -252,10 +253,6 @@ def park(store, message: RawMessage, now: datetime | None = None) -> bool:
     return False
 
 
-class ParkedError(ValueError):
-    """A parked message that cannot be retried (unknown, or retried already)."""
-
-
 def retry_parked(store, parked_id: str, republish, user_prefix: str = "",
                  now: datetime | None = None) -> dict:
     """Send a parked message back to be processed again, once the cause is fixed.
@@ -337,10 +334,6 @@ def ensure_views_current(store) -> dict | None:
     if store.get_meta("views_version") == VIEWS_VERSION:
         return None
     return rebuild(store)
-
-
-class QueryError(ValueError):
-    """A query a person must correct (unknown plan, bad period)."""
 
 
 def indicator_results(store, plan_id: str, period: str) -> dict:
