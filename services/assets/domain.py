@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from services.contracts import access
+from services.contracts.errors import AlreadyRegistered, AssetError, Conflict, NotAllowed
 from services.contracts.labels import ASSET_ACTION_TH as ACTION_TH  # noqa: F401 (the name kept)
 from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
 from services.contracts.labels import ASSET_CATEGORY_TH as CATEGORY_TH
@@ -53,22 +55,6 @@ DEFAULT_SETTINGS = {
                           "other": None},
 }
 ASSET_NAMESPACE = uuid.UUID("3c1b6a0e-52d4-4f7e-9b1a-7e0c5d2f8a91")
-
-
-class AssetError(ValueError):
-    """Input a person must fix, or a step the asset's state does not allow."""
-
-
-class NotAllowed(AssetError):
-    """The actor may not do this to this asset."""
-
-
-class Conflict(AssetError):
-    """The asset changed since it was read: reload and decide again."""
-
-
-class AlreadyRegistered(AssetError):
-    """The asset code is taken."""
 
 
 @dataclass(frozen=True)
@@ -149,37 +135,13 @@ def _plain_dates(value):
 # --- who may do what ---------------------------------------------------------------------------
 
 def can_see(actor: Actor, asset: dict) -> bool:
-    if actor.role == "admin":
-        return True
-    if actor.role == "osm":
-        return asset["cluster"] == actor.scope
-    if actor.role == "province":
-        return asset["location"]["province"] == actor.scope
-    transfer = asset.get("transfer") or {}
-    return actor.scope in (asset["custodian"], transfer.get("to"), asset.get("implementing_agency"))
+    return access.can_see_asset(actor, asset)
 
 
 def _check_actor(actor: Actor, action: str, asset: dict) -> None:
-    transfer = asset.get("transfer") or {}
-    osm = actor.role == "admin" or (actor.role == "osm" and actor.scope == asset["cluster"])
-    holder = actor.role == "agency" and actor.scope == asset["custodian"]
-    receiver = actor.role == "agency" and actor.scope == transfer.get("to")
-    allowed = {
-        "request": holder or osm,
-        "approve": osm,                         # the head of agency / the cluster's OSM
-        "hand_over": holder or osm,
-        "accept": receiver,                     # custody moves only on the receiver's word
-        "reject": receiver,
-        "cancel": holder or osm,
-        "audit": holder or osm,
-    }[action]
-    if not allowed:
-        who = {"approve": "the cluster's OSM or the admin",
-               "accept": f"the receiving agency {transfer.get('to')}",
-               "reject": f"the receiving agency {transfer.get('to')}"}.get(
-            action, f"the custodian {asset['custodian']}, the cluster's OSM or the admin")
+    if not access.may_step_asset(actor, action, asset):
         raise NotAllowed(f"{actor} may not {action.replace('_', ' ')} asset {asset['code']}; "
-                         f"only {who} may")
+                         f"only {access.who_may_step_asset(action, asset)} may")
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -204,9 +166,7 @@ def new_asset(raw: dict, known_projects: dict[str, dict], actor: Actor, now: dat
                  status=IN_CUSTODY, transfer=None, version=1,
                  audit={"last_on": None, "next_due": _next_audit(asset["acquired_on"],
                                                                  asset["category"], settings)})
-    allowed = actor.role == "admin" or (actor.role == "osm" and actor.scope == asset["cluster"]) \
-        or (actor.role == "agency" and actor.scope == asset["implementing_agency"])
-    if not allowed:
+    if not access.can_register_asset(actor, asset["cluster"], asset["implementing_agency"]):
         raise NotAllowed(f"{actor} may not register assets of project {asset['project']}; its "
                          f"implementing agency, the cluster's OSM or the admin may")
     entry = _entry(asset, "register", actor, now, None, IN_CUSTODY, "", asset["documents"], {})

@@ -7,14 +7,11 @@ from zoneinfo import ZoneInfo
 
 from . import domain, workbook
 from .store import DuplicateAsset, VersionConflict
+from services.contracts.errors import NotFound  # raised to RPC callers
 
 log = logging.getLogger(__name__)
 SETTINGS = "settings"
 BANGKOK = ZoneInfo("Asia/Bangkok")
-
-
-class NotFound(domain.AssetError):
-    """No such asset (or not one the actor may see)."""
 
 
 def settings(store) -> dict:

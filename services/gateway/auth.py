@@ -8,21 +8,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider
 
+from services.contracts.access import ROLES, Who
 from services.infra.files import write_private
 
 
-@dataclass(frozen=True)
-class Principal:
-    role: str            # admin | osm | province | agency
-    scope: str | None    # cluster code for osm, province code for province, agency code
-
-    def __str__(self):
-        return self.role if self.scope is None else f"{self.role}:{self.scope}"
+Principal = Who  # who is asking: role and scope (the rule is in contracts/access.py)
 
 
 class AuthError(Exception):
@@ -50,8 +44,6 @@ def principals_from_credentials(creds: dict) -> dict[bytes, Principal]:
             table[_digest(entry["api_key"])] = Principal("agency", agency)
     return table
 
-
-ROLES = ("admin", "osm", "province", "agency")
 
 
 def principals_from_issued(issued: dict) -> dict[bytes, Principal]:

@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from services.contracts.labels import ASSET_ACTION_TH
 from services.contracts.periods import parse_period, thai_date
 from services.contracts.reports import PROCUREMENT_STAGE_TH
 
@@ -160,11 +161,10 @@ def assets_table(assets: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def asset_history_table(history: dict) -> tuple[list[str], list[list]]:
-    from services.assets.domain import ACTION_TH
     header = ["ลำดับ (seq)", "วันเวลา (at)", "การดำเนินการ (action)", "โดย (by)",
               "สถานะเดิม (from_state)", "สถานะใหม่ (to_state)", "เหตุผล (reason)",
               "เอกสาร (documents)", "รายละเอียด (details)"]
-    rows = [[e["seq"], e["at"], ACTION_TH.get(e["action"], e["action"]), e["by"], e["from_state"],
+    rows = [[e["seq"], e["at"], ASSET_ACTION_TH.get(e["action"], e["action"]), e["by"], e["from_state"],
              e["to_state"], e["reason"],
              "; ".join(f"{d['kind']} {d['reference']}" for d in e["documents"]),
              ", ".join(f"{k}={v}" for k, v in e["details"].items())]

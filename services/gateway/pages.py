@@ -17,11 +17,12 @@ from nameko.exceptions import RemoteError
 from .web import http
 from werkzeug.wrappers import Response
 
-from services.contracts import report_workbook
+from services.contracts import access, report_workbook
+from services.contracts.errors import ServiceError
 from services.contracts.periods import last_ended_period
 from services.contracts.plans import iter_indicators
 
-from . import access, dashboard
+from . import dashboard
 from .auth import AuthError
 from .rpc import call
 
@@ -228,7 +229,7 @@ class DashboardPages:
     def _page(self, request, page, build, needs_plan=True):
         try:
             return self._render_page(request, page, build, needs_plan)
-        except (RemoteError, eventlet.Timeout) as exc:  # a service failed or is away
+        except (RemoteError, ServiceError, eventlet.Timeout) as exc:  # a service failed or is away
             status = 504 if isinstance(exc, eventlet.Timeout) else 502
             log.error("dashboard %s: %s", request.path, exc)
             words = dashboard.words(self._lang(request))

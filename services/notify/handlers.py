@@ -10,9 +10,11 @@ from services.contracts.events import (AuditDue, IndicatorOffTarget, IndicatorOf
                                        PlanPublished, ProjectBehindSchedule, ProjectChange,
                                        ReportDue, ReportRejected, TargetRevised, TransferStep)
 from services.contracts.events import TRANSFER_STEPS
+from services.contracts import access
 from services.contracts.reports import describe_errors
 
 from . import domain, sender
+from services.contracts.errors import PreferenceForbidden, RuleError  # raised to RPC callers
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,6 @@ def set_rules(store, raw: dict) -> dict:
         raise RuleError(str(exc)) from None
     store.set_meta(RULES, {**(store.get_meta(RULES) or {}), **changes})
     return rules(store)
-
-
-class RuleError(ValueError):
-    """A routing rule an admin must correct."""
 
 
 def learn_directory(store, payload: dict) -> None:
@@ -103,8 +101,7 @@ def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict)
     if agency not in agencies:
         raise RuleError(f"unknown agency {agency!r}")
     role, code = scope
-    if not (role == "admin" or (role == "osm" and agencies[agency].get("cluster") == code)
-            or (role == "agency" and agency == code)):
+    if not access.can_change_agency_mail(access.Who(role, code), agency, agencies[agency]):
         raise PreferenceForbidden(f"{role} {code or ''} may not change {agency}'s "
                                   "preferences; the agency itself, its cluster's OSM or the admin may")
     try:
@@ -117,16 +114,10 @@ def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict)
     return preference
 
 
-class PreferenceForbidden(Exception):
-    """The asker may not change this agency's preferences."""
-
-
 def _agencies_in_scope(store, scope) -> list[str]:
-    role, code = scope
+    who = access.Who(*scope)
     return [a for a, info in store.directory()["agencies"].items()
-            if role == "admin" or (role == "osm" and info.get("cluster") == code)
-            or (role == "province" and info.get("province") == code)
-            or (role == "agency" and a == code)]
+            if access.sees_agency(who, a, info)]
 
 
 def send_digests(store, public_url: str, now: datetime | None = None) -> int:
@@ -158,7 +149,6 @@ def make_digests(store, public_url: str, day, now: datetime) -> int:
     return made
 
 
-
 def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None = None) -> int:
     """Send what is due; returns how many the SMTP server accepted."""
     now = now or datetime.now(timezone.utc)
@@ -187,13 +177,10 @@ def delivery_log(store, scope: tuple[str, str | None], status: str | None = None
                  agency: str | None = None, template: str | None = None, limit: int = 500) -> list[dict]:
     """Mails as queued and delivered, newest first, for the asker's scope: the admin sees all,
     an OSM its cluster's agencies, a province its province's agencies, an agency its own."""
-    role, code = scope
+    who = access.Who(*scope)
     directory = store.directory()["agencies"]
-    allowed = None if role == "admin" else [
-        a for a, info in directory.items()
-        if (role == "osm" and info.get("cluster") == code)
-        or (role == "province" and info.get("province") == code)
-        or (role == "agency" and a == code)]
+    allowed = None if access.is_admin(who) else [
+        a for a, info in directory.items() if access.sees_agency(who, a, info)]
     if agency:
         if allowed is not None and agency not in allowed:
             return []

@@ -15,35 +15,12 @@ from services.contracts.reports import PROVINCE_CODE, describe_errors
 from services.contracts.events import PLAN_PUBLISHED
 
 from .validation import plan_problems
+from services.contracts.errors import Forbidden, PlanError, UnknownPlan  # raised to RPC callers
 
 REFERENCE_COLUMNS = ("cluster_code", "cluster_name_th", "cluster_name_en", "region",
                      "province_code", "province_name_th", "province_name_en",
                      "membership_confidence")
 EVENT_NAMESPACE = uuid.UUID("5b0c7a52-3c1e-4c53-9a55-4d0f8d1b2e61")
-
-
-class PlanError(ValueError):
-    """Input a person must fix; the message says what and where.
-
-    ``problems`` lists every ``(where, what)`` found, so an editor or a workbook import can point
-    at each one.
-    """
-
-    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None):
-        self.problems = problems or []
-        if self.problems:
-            message = f"{message}: " + "; ".join(f"{where}: {what}" for where, what in self.problems[:30])
-            if len(self.problems) > 30:
-                message += f" (and {len(self.problems) - 30} more)"
-        super().__init__(message)
-
-
-class UnknownPlan(LookupError):
-    pass
-
-
-class Forbidden(PermissionError):
-    """The caller's scope does not cover this change."""
 
 
 @dataclass

@@ -13,17 +13,10 @@ from services.contracts.events import (PROJECT_CANCELLED, PROJECT_CHANGED, PROJE
                                         TARGET_REVISED)
 
 from .domain import EVENT_NAMESPACE, PlanError, ReferenceVersion, plan_published_event, prepare_plan
+from services.contracts.errors import LifecycleError, StaleVersion  # raised to RPC callers
 
 FIXED = ("id", "cluster", "status", "version", "revision", "reference_version")
 TARGET_FIELDS = ("targets", "quarterly_targets", "province_targets")
-
-
-class LifecycleError(PlanError):
-    """The plan is not in a state that allows this; nothing was changed."""
-
-
-class StaleVersion(PlanError):
-    """The document was read at an older version: someone changed the plan meanwhile."""
 
 
 def _content(document: dict, current: dict) -> dict:

@@ -17,6 +17,8 @@ from services.infra.topology import INTAKE_QUEUE_NAME
 from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
 
+from services.contracts.errors import ParkedError  # raised to RPC callers
+
 from . import domain, timeliness
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
@@ -252,10 +254,6 @@ def park(store, message: RawMessage, now: datetime | None = None) -> bool:
         log.error("a message from %s was parked (%s); see GET /api/parked", queue, reason)
         return True
     return False
-
-
-class ParkedError(ValueError):
-    """A parked message that cannot be retried (unknown, or retried already)."""
 
 
 def retry_parked(store, parked_id: str, republish, user_prefix: str = "",

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 
+from services.contracts.errors import QueryError  # raised to RPC callers
 from services.contracts.periods import PeriodError, parse_period
 
 from . import domain
-
-
-class QueryError(ValueError):
-    """A query a person must correct (unknown plan, bad period)."""
 
 
 def checked_period(period: str) -> str:

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from services.contracts.errors import ConcurrentUpdate  # noqa: F401 (raised to RPC callers)
+
 from ..domain import ReferenceVersion
-
-
-class ConcurrentUpdate(Exception):
-    """Someone else changed the plan since it was read; re-read and try again."""
 
 
 class PlansStore(ABC):

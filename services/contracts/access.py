@@ -1,0 +1,228 @@
+"""The role/scope rule (DESIGN 3.4), in one place for the gateway, assets and notify: who - the
+admin, the OSM of a cluster, a province, an agency - may see or act on what. Pure (stdlib only).
+
+``who`` is anything with ``role`` and ``scope`` (the gateway's principal, the assets service's
+actor, :class:`Who`): the scope is the cluster code of an OSM, the province code of a province,
+the agency code of an agency, None for the admin.
+
+Functions answer a bool or the set a key is held to; the few that refuse raise :class:`Denied`
+(a ``PermissionError``) with a message a person can act on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ADMIN, OSM, PROVINCE, AGENCY = "admin", "osm", "province", "agency"
+ROLES = (ADMIN, OSM, PROVINCE, AGENCY)
+SCOPE_OF = {OSM: "cluster code", PROVINCE: "province code, e.g. TH-34", AGENCY: "agency code"}
+
+
+@dataclass(frozen=True)
+class Who:
+    role: str            # admin | osm | province | agency
+    scope: str | None    # cluster code for osm, province code for province, agency code
+
+    def __str__(self):
+        return self.role if self.scope is None else f"{self.role}:{self.scope}"
+
+
+class Denied(PermissionError):
+    """The key's role or scope does not cover this."""
+
+
+def _is(who, role: str, scope=None) -> bool:
+    return who.role == role and (scope is None or who.scope == scope)
+
+
+# --- plans and their reporting views -------------------------------------------------------------
+
+def can_see_plan(who, plan: dict) -> bool:
+    if who.role == ADMIN:
+        return True
+    if who.role == OSM:
+        return plan["cluster"] == who.scope
+    if who.role == AGENCY:  # an agency reads the published plans that name it
+        named = plan.get("agency_codes") or [a["code"] for a in plan.get("agencies", [])]
+        return plan.get("status") != "draft" and who.scope in named
+    # A draft is the OSM's work in progress: provinces see plans once published.
+    return who.scope in plan.get("provinces", []) and plan.get("status") != "draft"
+
+
+def visible_plans(who, plans: list[dict]) -> list[dict]:
+    return [p for p in plans if can_see_plan(who, p)]
+
+
+def can_change_plan(who, cluster: str | None) -> bool:
+    """Only the cluster's OSM (or the admin) writes its plans."""
+    return who.role == ADMIN or _is(who, OSM, cluster)
+
+
+def check_can_change_plan(who, cluster: str | None) -> None:
+    if not can_change_plan(who, cluster):
+        raise Denied(f"{who} may not change plans of cluster {cluster}; only its OSM or the "
+                     "admin may")
+
+
+def can_import_plans(who) -> bool:
+    return who.role in (ADMIN, OSM)
+
+
+def sees_drafts(who) -> bool:
+    """Drafts are the OSM's work in progress: a province or an agency sees published versions."""
+    return who.role in (ADMIN, OSM)
+
+
+def reads_reporting(who) -> bool:
+    """An agency key acts on assets and transfers; the reporting views need another key."""
+    return who.role != AGENCY
+
+
+def sends_reports(who) -> bool:
+    """Only a province sends its own reports (with its own AMQP login)."""
+    return who.role == PROVINCE
+
+
+def own_province(who, requested: str | None) -> str | None:
+    """The province filter of a query: a province key is held to its own province."""
+    if who.role != PROVINCE:
+        return requested or None
+    if requested and requested != who.scope:
+        raise Denied(f"a {who.scope} key sees only {who.scope}'s reports")
+    return who.scope
+
+
+def province_figures(who, by_province: dict) -> dict:
+    """Per-province figures the key may see: a province its own, others all of them."""
+    if who.role != PROVINCE:
+        return by_province
+    return {k: v for k, v in by_province.items() if k == who.scope}
+
+
+def results_for(who, results: dict) -> dict:
+    """A province sees the cluster value but only its own province's figure."""
+    if who.role != PROVINCE:
+        return results
+    return {**results, "results": [{**r, "provinces": province_figures(who, r["provinces"])}
+                                   for r in results["results"]]}
+
+
+def cluster_provinces(cluster_code: str | None, clusters: list[dict]) -> list[str]:
+    cluster = next((c for c in clusters if c["code"] == cluster_code), None)
+    return [p["code"] for p in cluster["provinces"]] if cluster else []
+
+
+def rejection_provinces(who, requested: str | None, clusters: list[dict]) -> list[str] | None:
+    """Which provinces' rejections to list; None means all (admin without a filter)."""
+    if who.role == ADMIN:
+        return [requested] if requested else None
+    if who.role == PROVINCE:
+        if requested and requested != who.scope:
+            raise Denied(f"a {who.scope} key sees only {who.scope}'s rejections")
+        return [who.scope]
+    members = cluster_provinces(who.scope, clusters)
+    if requested:
+        if requested not in members:
+            raise Denied(f"{requested} is not in cluster {who.scope}")
+        return [requested]
+    return members
+
+
+# --- the agencies directory and their mail --------------------------------------------------------
+
+def agency_provinces(who, clusters: list[dict]) -> list[str] | None:
+    """Whose agencies a key sees in the directory; None means all."""
+    if who.role == ADMIN:
+        return None
+    if who.role == PROVINCE:
+        return [who.scope]
+    return cluster_provinces(who.scope, clusters)
+
+
+def check_can_change_agency(who, province: str | None, clusters: list[dict]) -> None:
+    if who.role == ADMIN or (who.role == OSM and province in cluster_provinces(who.scope, clusters)):
+        return
+    raise Denied(f"{who} may not change agencies of {province or 'no province'}; the OSM of the "
+                 "province's cluster or the admin may")
+
+
+def sees_agency(who, code: str, info: dict) -> bool:
+    """An agency's mails and preferences: the admin all, an OSM its cluster's agencies, a province
+    its province's, an agency its own. ``info`` is the directory's entry (cluster, province)."""
+    return (who.role == ADMIN or _is(who, OSM, info.get("cluster"))
+            or _is(who, PROVINCE, info.get("province")) or _is(who, AGENCY, code))
+
+
+def can_change_agency_mail(who, code: str, info: dict) -> bool:
+    """How an agency is mailed: the agency itself, its cluster's OSM or the admin (a province
+    sees its agencies' preferences but changes none)."""
+    return who.role == ADMIN or _is(who, OSM, info.get("cluster")) or _is(who, AGENCY, code)
+
+
+# --- assets and their transfer --------------------------------------------------------------------
+
+ASSET_STEPS = ("request", "approve", "hand_over", "accept", "reject", "cancel", "audit")
+
+
+def can_see_asset(who, asset: dict) -> bool:
+    if who.role == ADMIN:
+        return True
+    if who.role == OSM:
+        return asset["cluster"] == who.scope
+    if who.role == PROVINCE:
+        return asset["location"]["province"] == who.scope
+    transfer = asset.get("transfer") or {}
+    return who.scope in (asset["custodian"], transfer.get("to"), asset.get("implementing_agency"))
+
+
+def can_register_asset(who, cluster: str, implementing_agency: str | None) -> bool:
+    """Its project's implementing agency, the cluster's OSM or the admin."""
+    return (who.role == ADMIN or _is(who, OSM, cluster)
+            or (implementing_agency is not None and _is(who, AGENCY, implementing_agency)))
+
+
+def may_step_asset(who, step: str, asset: dict) -> bool:
+    """A transfer step or an audit: the receiving agency alone accepts or rejects; the cluster's
+    OSM (or the admin) approves; the custodian, the OSM or the admin does the rest."""
+    transfer = asset.get("transfer") or {}
+    osm = who.role == ADMIN or _is(who, OSM, asset["cluster"])
+    holder = _is(who, AGENCY, asset["custodian"])
+    receiver = transfer.get("to") is not None and _is(who, AGENCY, transfer.get("to"))
+    if step not in ASSET_STEPS:
+        raise ValueError(f"unknown asset step {step!r}; one of {', '.join(ASSET_STEPS)}")
+    if step == "approve":
+        return osm
+    if step in ("accept", "reject"):  # custody moves only on the receiver's word
+        return receiver
+    return holder or osm
+
+
+def who_may_step_asset(step: str, asset: dict) -> str:
+    """Who :func:`may_step_asset` lets do ``step``, in words."""
+    transfer = asset.get("transfer") or {}
+    if step == "approve":
+        return "the cluster's OSM or the admin"
+    if step in ("accept", "reject"):
+        return f"the receiving agency {transfer.get('to')}"
+    return f"the custodian {asset['custodian']}, the cluster's OSM or the admin"
+
+
+# --- administration -------------------------------------------------------------------------------
+
+def is_admin(who) -> bool:
+    return who.role == ADMIN
+
+
+def scope_problem(role: object, scope: object, clusters: list[dict]) -> str | None:
+    """What is wrong with a key's role and scope, or None: an OSM key names a known cluster, a
+    province key a known province, an agency key any agency code, the admin key none."""
+    if role not in ROLES:
+        return f"role must be one of {', '.join(ROLES)}"
+    if role == ADMIN:
+        return None
+    if not isinstance(scope, str) or not scope:
+        return f"a {role} key needs a scope (its {SCOPE_OF[role]})"
+    if role == OSM and scope not in {c["code"] for c in clusters}:
+        return f"unknown cluster {scope!r}"
+    if role == PROVINCE and scope not in {p["code"] for c in clusters for p in c["provinces"]}:
+        return f"unknown province {scope!r}"
+    return None

@@ -1,0 +1,147 @@
+"""What the admin does: reference-data versions, the reporting schedule and disbursement targets,
+API keys, messages parked after the delivery limit."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from services.contracts import access
+
+from .. import auth
+from ..rpc import call
+from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, json_body, json_response,
+                     known_clusters, principal)
+from .routing import RouteTable, ok, param
+from .routing import json_body as body_of
+
+routes = RouteTable()
+KEY = {"type": "object", "properties": {
+    "id": {"type": "string"}, "role": {"type": "string", "enum": list(access.ROLES)},
+    "scope": {"type": "string", "nullable": True}, "label": {"type": "string"},
+    "created_at": {"type": "string"}, "created_by": {"type": "string"},
+    "revoked_at": {"type": "string", "nullable": True}}}
+NEW_KEY = {"type": "object", "required": ["role"], "properties": {
+    "role": {"type": "string", "enum": list(access.ROLES)},
+    "scope": {"type": "string", "description": "cluster code (osm), province code (province), "
+                                               "agency code (agency); none for the admin"},
+    "label": {"type": "string"}}}
+
+
+@routes.get("/api/reference-data", "Loaded versions of the cluster membership (effective_from, "
+                                   "source)", ok=ok({"type": "object"}, "versions", array=True))
+def reference_versions(gw, request):
+    principal(gw, request)
+    return json_response(call(gw.plans, "reference_versions"))
+
+
+@routes.post("/api/reference-data", "Load a new version from CSV (the admin); plans keep the "
+                                    "version they were made under",
+             query=(param("effective_from", required=True, schema={"type": "string",
+                                                                    "format": "date"}),
+                    param("source", required=True)),
+             body={"required": True, "content": {"text/csv": {"schema": {
+                 "type": "string",
+                 "description": "columns as data/reference/provincial-clusters.csv"}}}},
+             ok=ok({"type": "object"}, "the version loaded", 201),
+             errors={400: "the CSV is wrong; the lines are named", 413: None})
+def load_reference(gw, request):
+    """A new version of the cluster membership, as the CSV of data/reference (admin only)."""
+    admin(gw, request, "only the admin loads reference data")
+    effective_from = request.args.get("effective_from")
+    source = request.args.get("source")
+    if not effective_from or not source:
+        raise ApiError(400, "bad_request", "query parameters effective_from (YYYY-MM-DD) and "
+                                           "source (the announcement it comes from) are required")
+    try:
+        text = body_bytes(request, MAX_UPLOAD_BYTES).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "bad_request", f"the CSV is not UTF-8 (byte {exc.start})") from None
+    return json_response(call(gw.plans, "load_reference", text, source, effective_from), 201)
+
+
+@routes.put("/api/reporting-schedule", 'When reports are due: {"due_days": 15} days after a '
+                                       'period ends (admin)',
+            body=body_of({"type": "object", "properties": {
+                "due_days": {"type": "integer", "minimum": 0, "maximum": 180}}}),
+            ok=ok({"type": "object", "properties": {"due_days": {"type": "integer"}}},
+                  "the schedule"),
+            errors={400: "not a number of days from 0 to 180", 413: None})
+def set_due_days(gw, request):
+    admin(gw, request, "only the admin sets when reports are due")
+    return json_response({"due_days": call(gw.reporting, "set_due_days",
+                                           json_body(request).get("due_days"))})
+
+
+@routes.put("/api/disbursement-targets/<string:fiscal_year>",
+            'Set a fiscal year\'s targets (admin), e.g. {"Q1": 30, "Q2": 52, "Q3": 77, "Q4": 100} '
+            '(% of budget, cumulative)',
+            path_schemas={"fiscal_year": {"type": "string", "example": "FY2567"}},
+            body=body_of({"type": "object", "properties": {
+                q: {"type": "number"} for q in ("Q1", "Q2", "Q3", "Q4")}}),
+            ok=ok({"type": "object"}, "every fiscal year's targets"),
+            errors={400: "what is wrong with them", 413: None})
+def set_disbursement_targets(gw, request, fiscal_year):
+    admin(gw, request, "only the admin sets the government's disbursement targets")
+    return json_response(call(gw.reporting, "set_disbursement_targets", fiscal_year,
+                              json_body(request)))
+
+
+@routes.get("/api/keys", "API keys the admin issued (never their secret or hash)",
+            ok=ok(KEY, "keys", array=True))
+def list_keys(gw, request):
+    """Keys the admin issued (never their secret or hash)."""
+    admin(gw, request, "only the admin manages API keys")
+    return json_response([auth.shown_key(k) for k in gw.keys.issued()["keys"]])
+
+
+@routes.post("/api/keys", "Issue a key {role: admin | osm | province | agency, scope, label} "
+                          "(admin); the secret is in this answer only",
+             body=body_of(NEW_KEY),
+             ok=ok({**KEY, "properties": {**KEY["properties"], "api_key": {"type": "string"}}},
+                   "the key, with api_key", 201),
+             errors={400: "bad role or scope", 413: None})
+def issue_key(gw, request):
+    """A new key {role, scope, label}; the secret is in this answer only."""
+    who = admin(gw, request, "only the admin manages API keys")
+    body = json_body(request)
+    role, scope, label = body.get("role"), body.get("scope"), body.get("label") or ""
+    checked = role in (access.OSM, access.PROVINCE) and isinstance(scope, str) and scope
+    problem = access.scope_problem(role, scope, known_clusters(gw) if checked else [])
+    if problem:
+        raise ApiError(400, "bad_request", problem)
+    if role == access.ADMIN:
+        scope = None
+    if not isinstance(label, str):
+        raise ApiError(400, "bad_request", "label must be text")
+    now = datetime.now(timezone.utc).isoformat()
+    return json_response(gw.keys.issue(role, scope, label, str(who), now), 201)
+
+
+@routes.delete("/api/keys/<string:key_id>", "Revoke an issued key (admin): it stops working at "
+                                            "once",
+               ok=ok(KEY, "the revoked key"), errors={404: "no such key"})
+def revoke_key(gw, request, key_id):
+    admin(gw, request, "only the admin manages API keys")
+    revoked = gw.keys.revoke(key_id, datetime.now(timezone.utc).isoformat())
+    if revoked is None:
+        raise ApiError(404, "not_found", f"no issued key {key_id!r}")
+    return json_response(revoked)
+
+
+@routes.get("/api/parked", "Messages a service could not process after the delivery limit "
+                           "(admin): queue, reason, deliveries, routing key, headers, body",
+            ok=ok({"type": "object"}, "parked messages", array=True))
+def parked(gw, request):
+    """Messages a service gave up on after the delivery limit, with where and why (admin)."""
+    admin(gw, request, "only the admin sees parked messages")
+    return json_response(call(gw.reporting, "list_parked"))
+
+
+@routes.post("/api/parked/<string:parked_id>/retry",
+             "Send a parked message back to be processed, once its cause is fixed (admin); a "
+             "message is retried once, and parked anew if it fails again",
+             ok=ok({"type": "object"}, "queue and outcome"),
+             errors={400: "unknown, or retried already"})
+def retry_parked(gw, request, parked_id):
+    """Send a parked message back to be processed, once its cause is fixed (admin)."""
+    admin(gw, request, "only the admin re-drives parked messages")
+    return json_response(call(gw.reporting, "retry_parked", parked_id, timeout=60))

@@ -1,0 +1,149 @@
+"""Assets: the registry of what cluster projects produce, and its transfer / receipt of
+transfer (the assets service decides who may; the gateway passes who asks)."""
+from __future__ import annotations
+
+import base64
+from functools import partial
+
+from werkzeug.wrappers import Response
+
+from .. import exports
+from ..rpc import call
+from .common import (MAX_UPLOAD_BYTES, ApiError, actor, admin, body_bytes, forbidden, json_body,
+                     json_response, principal, sheet_format, view_or_file)
+from .routing import AS_FILE, PAGE, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
+from .routing import json_body as body_of
+
+routes = RouteTable()
+FILTERS = ("project", "custodian", "status", "province", "cluster", "agency")
+ASSET = {"type": "object", "description": "an asset with book value, Thai labels and overdue "
+                                          "flags"}
+VERSIONED = body_of({"type": "object", "required": ["version"], "properties": {
+    "version": {"type": "integer", "description": "the asset's version as read: a command "
+                                                 "decided on an older one is 409"},
+    "reason": {"type": "string"}, "documents": {"type": "array", "items": {"type": "object"}}}})
+STEP_ERRORS = {400: "illegal for the asset's state, or input missing",
+               404: "no such asset you may see",
+               409: "the asset changed since it was read (stale_version)", 413: None}
+# URL word -> the assets service's step, with what the step needs
+STEPS = {
+    "transfer": ("request", "Request a transfer {version, to, reason, documents} (the holder, "
+                            "the OSM or the admin)"),
+    "approve": ("approve", "Approve a requested transfer (the cluster's OSM or the admin); the "
+                           "transfer is due within transfer_overdue_days"),
+    "hand-over": ("hand_over", "Hand over with delivery evidence {version, documents: [{kind, "
+                               "reference, date}]} (the holder, the OSM or the admin)"),
+    "accept": ("accept", "Accept (the receiving agency only): custody moves; a building or "
+                         "equipment needs maintenance {agency, budget_thb, note}"),
+    "reject": ("reject", "Reject with a reason (the receiving agency only): back to the holder"),
+    "cancel": ("cancel", "Cancel a requested or approved transfer with a reason"),
+    "audits": ("audit", "Record a physical audit {version, on, found, condition: good | "
+                        "needs_repair | unusable | idle, note}"),
+}
+
+
+@routes.get("/api/assets", "The assets the key may see (an agency key: what it holds, receives "
+                           "or implemented; a province key: located there), with book value, "
+                           "Thai labels and overdue flags",
+            query=tuple(param(n) for n in FILTERS) + (AS_FILE,) + PAGE,
+            ok=ok(ASSET, "assets", array=True), errors={400: None})
+def list_assets(gw, request):
+    """The assets the key may see (an agency: what it holds, receives or implemented)."""
+    who = principal(gw, request)
+    filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    found = call(gw.assets, "list_assets", filters, actor(who))
+    return view_or_file(request, found, "assets", exports.assets_table)
+
+
+@routes.post("/api/assets", "Register an asset (its project's implementing agency, the "
+                            "custodian, the cluster's OSM or the admin)",
+             body=body_of({"type": "object"}), ok=ok(ASSET, "the asset", 201),
+             errors={400: "what is wrong", 409: "the code is taken", 413: None})
+def register_asset(gw, request):
+    who = principal(gw, request)
+    return json_response(call(gw.assets, "register_asset", json_body(request), actor(who)), 201)
+
+
+@routes.post("/api/assets/import", "Register a sheet of assets (body: .xlsx or UTF-8 CSV; "
+                                   "?format=xlsx|csv): all rows or none; 400 lists every bad "
+                                   "cell {row, column, message}",
+             query=(SHEET_FORMAT,), body={"required": True, "content": {XLSX: {}, "text/csv": {}}},
+             ok=ok({"type": "object"}, "codes registered", 201),
+             errors={400: "bad cells", 409: "a code is taken", 413: None})
+def import_assets(gw, request):
+    """Register a sheet of assets (format=xlsx|csv): all rows or none."""
+    who = principal(gw, request)
+    fmt = sheet_format(request)
+    data = body_bytes(request, MAX_UPLOAD_BYTES)
+    if not data:
+        raise ApiError(400, "bad_request", "send the sheet as the request body")
+    result = call(gw.assets, "import_assets", base64.b64encode(data).decode("ascii"), fmt,
+                  actor(who), timeout=60)
+    if "forbidden" in result:
+        raise forbidden(result["forbidden"])
+    if "problems" in result:
+        return json_response({"error": {"code": "invalid_sheet", "message":
+                                        f"{len(result['problems'])} problem(s); nothing was "
+                                        "registered", "problems": result["problems"]}}, 400)
+    return json_response(result, 201)
+
+
+@routes.get("/api/assets/template", "An empty registration sheet (.xlsx) with Thai headers",
+            ok=file_ok("the sheet"))
+def asset_template(gw, request):
+    """An empty registration sheet with the Thai headers."""
+    principal(gw, request)
+    sheet = base64.b64decode(call(gw.assets, "registration_template"))
+    return Response(sheet, mimetype=exports.FORMATS["xlsx"], headers={
+        "Content-Disposition": 'attachment; filename="asset-registration.xlsx"'})
+
+
+@routes.get("/api/assets/settings", "transfer_overdue_days, audit_interval_days and "
+                                    "useful_life_years by category, audit_due_soon_days",
+            ok=ok({"type": "object"}, "settings"))
+def asset_settings(gw, request):
+    principal(gw, request)
+    return json_response(call(gw.assets, "settings"))
+
+
+@routes.put("/api/assets/settings", "Change them (admin); unspecified ones stay",
+            body=body_of({"type": "object"}), ok=ok({"type": "object"}, "settings"),
+            errors={400: "every bad value named", 413: None})
+def set_asset_settings(gw, request):
+    admin(gw, request, "only the admin changes the asset settings")
+    return json_response(call(gw.assets, "set_settings", json_body(request)))
+
+
+@routes.get("/api/assets/<string:code>", "One asset", ok=ok(ASSET, "the asset"),
+            errors={404: "not found"})
+def get_asset(gw, request, code):
+    who = principal(gw, request)
+    return json_response(call(gw.assets, "get_asset", code, actor(who)))
+
+
+@routes.get("/api/assets/<string:code>/history",
+            "The asset's ledger: registration, every transfer step, audits (who, when, why, "
+            "documents)", query=(AS_FILE,), ok=ok({"type": "object"}, "the ledger"),
+            errors={400: None, 404: "not found"})
+def asset_history(gw, request, code):
+    who = principal(gw, request)
+    history = call(gw.assets, "asset_history", code, actor(who))
+    return view_or_file(request, history, f"{code}-history", exports.asset_history_table)
+
+
+def asset_step(gw, request, code, step):
+    """A transfer step or an audit: {"version": n, ...what the step needs}."""
+    who = principal(gw, request)
+    return json_response(call(gw.assets, "act", code, step, json_body(request), actor(who)))
+
+
+for _word, (_step, _summary) in STEPS.items():
+    _handler = partial(asset_step, step=_step)
+    _handler.__name__ = f"asset_{_step}"
+    routes.post(f"/api/assets/<string:code>/{_word}", _summary, body=VERSIONED,
+                ok=ok(ASSET, "the asset after the step"), errors=STEP_ERRORS)(_handler)
+
+
+@routes.route("POST", "/api/assets/<string:code>/<string:action>", documented=False)
+def unknown_asset_step(gw, request, code, action):
+    raise ApiError(404, "not_found", f"no asset step {action!r}; use one of " + ", ".join(STEPS))

@@ -1,0 +1,252 @@
+"""What every area of the HTTP API shares: JSON answers, bodies read within bounds, pages,
+downloads, who is asking, and errors - a service's included - turned into JSON answers."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from functools import wraps
+
+import eventlet
+from nameko.exceptions import RemoteError
+from werkzeug.wrappers import Response
+
+from services.contracts import access
+from services.contracts import errors as service_errors
+
+from .. import exports
+from ..auth import AuthError
+from ..pages import KEY_COOKIE
+from ..rpc import call
+
+log = logging.getLogger(__name__)
+
+# The errors a service answers with, as the gateway answers them; a class not here (nor a base
+# of it) is a fault: 502. ``register_remote_errors`` makes nameko hand them over as these classes.
+REMOTE_ERRORS = {
+    service_errors.LifecycleError: (409, "wrong_state"),
+    service_errors.StaleVersion: (409, "stale_version"),
+    service_errors.PlanError: (400, "invalid_plan"),
+    service_errors.UnknownPlan: (404, "not_found"),
+    service_errors.Forbidden: (403, "forbidden"),
+    service_errors.ConcurrentUpdate: (409, "conflict"),
+    service_errors.QueryError: (400, "bad_request"),
+    service_errors.ParkedError: (400, "bad_request"),
+    service_errors.NotAllowed: (403, "forbidden"),
+    service_errors.Conflict: (409, "stale_version"),
+    service_errors.NotFound: (404, "not_found"),
+    service_errors.AlreadyRegistered: (409, "conflict"),
+    service_errors.AssetError: (400, "invalid_asset"),
+    service_errors.RuleError: (400, "bad_request"),
+    service_errors.PreferenceForbidden: (403, "forbidden"),
+}
+
+
+def register_remote_errors() -> None:
+    """Have nameko rebuild the services' errors as their classes at this caller (its public
+    registry: ``deserialize_to_instance``). Called once by the gateway service at import."""
+    from nameko.exceptions import deserialize_to_instance
+    for cls in service_errors.ALL:
+        deserialize_to_instance(cls)
+
+
+def remote_status(exc: BaseException) -> tuple[int, str] | None:
+    """(status, code) of a service's error, by its class or the nearest base in the table."""
+    return next((REMOTE_ERRORS[c] for c in type(exc).__mro__ if c in REMOTE_ERRORS), None)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def forbidden(message: str) -> AuthError:
+    return AuthError(403, "forbidden", message)
+
+
+def json_response(body, status: int = 200, headers=None) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers,
+                    content_type="application/json; charset=utf-8")
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    return json_response({"error": {"code": code, "message": message}}, status)
+
+
+def endpoint(handler):
+    """Every answer is JSON, errors included, with a message a person can act on."""
+    @wraps(handler)
+    def wrapper(gateway, request, *args, **kwargs):
+        try:
+            return handler(gateway, request, *args, **kwargs)
+        except (AuthError, ApiError) as exc:
+            return error_response(exc.status, exc.code, exc.message)
+        except access.Denied as exc:
+            return error_response(403, "forbidden", str(exc))
+        except service_errors.ServiceError as exc:
+            status, code = remote_status(exc) or (502, "service_error")
+            if status == 502:
+                log.error("%s failed in a service: %s: %s", request.path, type(exc).__name__, exc)
+                return error_response(502, code, "a service failed to answer; see its log")
+            return error_response(status, code, str(exc))
+        except RemoteError as exc:  # a fault in a service (not an error it answers with)
+            log.error("%s failed in a service: %s", request.path, exc)
+            return error_response(502, "service_error", "a service failed to answer; see its log")
+        except eventlet.Timeout:
+            return error_response(504, "timeout", "a service did not answer in time")
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            return error_response(500, "internal", "the gateway failed; see its log")
+    return wrapper
+
+
+# --- bodies, pages, files ----------------------------------------------------------------------
+
+MAX_PAGE = 1000
+MAX_JSON_BYTES = 2 * 2**20     # a whole plan document is well under this
+MAX_UPLOAD_BYTES = 20 * 2**20  # a workbook or a CSV
+SHEET_FORMATS = ("xlsx", "csv")
+
+
+def body_bytes(request, limit: int) -> bytes:
+    """The request body, refused with 413 before it is read when it is larger than ``limit``."""
+    size = request.content_length
+    if size is not None and size > limit:
+        raise ApiError(413, "too_large", f"the body is {size:,} bytes; at most {limit:,} here")
+    data = request.stream.read(limit + 1)  # also bounds a body sent without Content-Length
+    if len(data) > limit:
+        raise ApiError(413, "too_large", f"the body is larger than {limit:,} bytes")
+    return data
+
+
+def json_body(request, default=None):
+    """The request's JSON body; a 400 that says what is wrong with it otherwise."""
+    raw = body_bytes(request, MAX_JSON_BYTES)
+    if not raw and default is not None:
+        return default
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "bad_request", f"the body is not UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_request", "the JSON is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    return body
+
+
+def sheet_format(request) -> str:
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in SHEET_FORMATS:
+        raise ApiError(400, "bad_request", f"format must be one of {', '.join(SHEET_FORMATS)}")
+    return fmt
+
+
+def paginated(request, items: list) -> Response:
+    """``?limit=&offset=`` over a list; the whole count in ``X-Total-Count``."""
+    try:
+        limit = int(request.args.get("limit", MAX_PAGE))
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        raise ApiError(400, "bad_request", "limit and offset must be whole numbers") from None
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise ApiError(400, "bad_request", f"limit must be 1-{MAX_PAGE} and offset 0 or more")
+    return json_response(items[offset:offset + limit], headers={"X-Total-Count": str(len(items))})
+
+
+def file_response(name: str, fmt: str, header: list[str], rows: list[list]) -> Response:
+    """A view as a CSV or Excel download (``?format=csv|xlsx``)."""
+    if fmt not in exports.FORMATS:
+        raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)}")
+    return Response(exports.table_file(name, header, rows, fmt), content_type=exports.FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def view_or_file(request, view, name: str, table):
+    """JSON (a list a page at a time with ``limit``/``offset``), or with ``?format=csv|xlsx``
+    the same view, whole, as a file."""
+    fmt = request.args.get("format")
+    if fmt:
+        return file_response(name, fmt, *table(view))
+    if isinstance(view, list):
+        return paginated(request, view)
+    return json_response(view)
+
+
+# --- who is asking -------------------------------------------------------------------------------
+
+def principal(gateway, request):
+    header = request.headers.get("Authorization")
+    if header is None and request.method == "GET" and request.cookies.get(KEY_COOKIE):
+        # the dashboard's downloads: a logged-in browser reads (never writes) with its cookie
+        header = f"Bearer {request.cookies[KEY_COOKIE]}"
+    return gateway.keys.authenticate(header)
+
+
+def admin(gateway, request, refusal: str):
+    who = principal(gateway, request)
+    if not access.is_admin(who):
+        raise forbidden(refusal)
+    return who
+
+
+def actor(who) -> list:
+    """How a key travels to the services: [role, scope]."""
+    return [who.role, who.scope]
+
+
+class ShortCache:
+    """Values kept ``ttl`` seconds (per gateway process): staleness bounded, no invalidation."""
+
+    def __init__(self, ttl: float):
+        self.ttl, self._items = ttl, {}
+
+    def get(self, key):
+        found = self._items.get(key)
+        return found[1] if found and found[0] > time.monotonic() else None
+
+    def put(self, key, value) -> None:
+        if len(self._items) > 1000:  # plans are few; bound it anyway
+            self._items.clear()
+        self._items[key] = (time.monotonic() + self.ttl, value)
+
+
+REPORTING_PLAN_TTL_S = 2.0
+REPORTING_PLANS = ShortCache(REPORTING_PLAN_TTL_S)
+
+
+def visible_plan(gateway, request, plan_id, cached=False):
+    who = principal(gateway, request)
+    plan = REPORTING_PLANS.get(plan_id) if cached else None
+    if plan is None:
+        plan = call(gateway.plans, "get_plan", plan_id)
+        if plan is not None:
+            REPORTING_PLANS.put(plan_id, plan)
+    if plan is None:
+        raise ApiError(404, "not_found", f"no plan {plan_id!r}")
+    if not access.can_see_plan(who, plan):
+        raise forbidden(f"{who} may not see plan {plan_id}")
+    return who, plan
+
+
+def changeable_plan(gateway, request, plan_id):
+    who, plan = visible_plan(gateway, request, plan_id)
+    access.check_can_change_plan(who, plan["cluster"])
+    return who, plan
+
+
+def reporting_plan(gateway, request, plan_id):
+    """A plan whose reporting views the key may read: an agency key acts on assets only.
+    The plan is read through a cache of a few seconds (REPORTING_PLAN_TTL_S): these views
+    only need who may see it and its structure, and fetching the whole document was half of
+    an ``indicator-results`` request (the bench's freshness probe polls it)."""
+    who, plan = visible_plan(gateway, request, plan_id, cached=True)
+    if not access.reads_reporting(who):
+        raise forbidden("an agency key acts on assets and transfers; the reporting "
+                        "views need an OSM, province or admin key")
+    return who, plan
+
+
+def known_clusters(gateway) -> list[dict]:
+    return call(gateway.plans, "list_clusters")["clusters"]

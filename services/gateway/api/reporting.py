@@ -1,0 +1,142 @@
+"""The reporting views of a plan (DESIGN 3.4): indicator results and series, the reports behind
+them, problems, project progress, completeness, disbursement targets, rejections."""
+from __future__ import annotations
+
+from services.contracts import access
+from services.contracts.periods import PeriodError, parse_period
+
+from .. import exports
+from ..rpc import call
+from .common import (ApiError, file_response, json_response, known_clusters, paginated, principal,
+                     reporting_plan, view_or_file)
+from .routing import AS_FILE, PAGE, RouteTable, ok, param
+
+routes = RouteTable()
+PLAN_ERRORS = {400: None, 404: "no such plan"}
+
+
+@routes.get("/api/plans/<string:plan_id>/indicator-results",
+            "Cluster value, per-province values, target and status of every indicator",
+            query=(param("period", "FY2567, FY2567-Q2 or 2024-01; a fiscal year of a quarterly or "
+                                   "monthly indicator is rolled up (cumulative: latest "
+                                   "year-to-date value)", required=True), AS_FILE),
+            ok=ok("IndicatorResults", "results for the period"),
+            errors={400: "missing or invalid period", 404: "no such plan"})
+def indicator_results(gw, request, plan_id):
+    who, plan = reporting_plan(gw, request, plan_id)
+    period = request.args.get("period")
+    if not period:
+        raise ApiError(400, "bad_request", "query parameter 'period' is required, "
+                                           "e.g. ?period=FY2567-Q2")
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    results = access.results_for(who, call(gw.reporting, "indicator_results", plan_id, period))
+    fmt = request.args.get("format")
+    if fmt:
+        own = {who.scope} if who.role == access.PROVINCE else set(plan["provinces"])
+        provinces = sorted({p for r in results["results"] for p in r["provinces"]} | own)
+        return file_response(f"{plan_id}-{period}-indicators", fmt,
+                             *exports.indicator_results_table(results, provinces))
+    return json_response(results)
+
+
+@routes.get("/api/plans/<string:plan_id>/indicators/<string:code>/series",
+            "One indicator across every period reported so far (time order), each with target, "
+            "status and Thai/English period labels",
+            query=(AS_FILE,), ok=ok({"type": "object"}, "the series"), errors=PLAN_ERRORS)
+def indicator_series(gw, request, plan_id, code):
+    who, _ = reporting_plan(gw, request, plan_id)
+    series = call(gw.reporting, "indicator_series", plan_id, code)
+    series["series"] = access.results_for(who, {"results": series["series"]})["results"]
+    return view_or_file(request, series, f"{plan_id}-{code}-series", exports.series_table)
+
+
+@routes.get("/api/plans/<string:plan_id>/reports",
+            "Drill-down: the accepted reports behind the views, newest first, each with status "
+            "in_force or superseded, retraction, received_at and sender (a province key: its "
+            "own province)",
+            query=tuple(param(n, d) for n, d in (("province", "e.g. TH-34"),
+                                                  ("indicator", "indicator code"),
+                                                  ("project", "project code"),
+                                                  ("period", "e.g. FY2567-Q2"))) + (AS_FILE,),
+            ok=ok({"type": "object"}, "the reports"), errors=PLAN_ERRORS)
+def reports(gw, request, plan_id):
+    """Drill-down: the reports behind a value (a province key sees its own province's)."""
+    who, _ = reporting_plan(gw, request, plan_id)
+    province = access.own_province(who, request.args.get("province"))
+    args = request.args
+    result = call(gw.reporting, "reports", plan_id, province, args.get("indicator"),
+                  args.get("project"), args.get("period"))
+    return view_or_file(request, result, f"{plan_id}-reports", exports.reports_table)
+
+
+@routes.get("/api/plans/<string:plan_id>/problems",
+            "Problems and obstacles reported with project progress, newest first",
+            query=tuple(param(n, d) for n, d in (("issue", "development issue number"),
+                                                  ("project", "project code"),
+                                                  ("province", "e.g. TH-34"),
+                                                  ("q", "text in problems or solutions")))
+            + (AS_FILE,) + PAGE,
+            ok=ok({"type": "object"}, "register entries", array=True), errors=PLAN_ERRORS)
+def problems(gw, request, plan_id):
+    """The problems-and-obstacles register; a province key sees its own province's."""
+    who, _ = reporting_plan(gw, request, plan_id)
+    issue = request.args.get("issue")
+    if issue is not None and not issue.isdigit():
+        raise ApiError(400, "bad_request", f"issue {issue!r} is not a development issue number")
+    province = access.own_province(who, request.args.get("province"))
+    found = call(gw.reporting, "problems", plan_id, int(issue) if issue else None,
+                 request.args.get("project"), [province] if province else None,
+                 request.args.get("q"))
+    return view_or_file(request, found, f"{plan_id}-problems", exports.problems_table)
+
+
+@routes.get("/api/plans/<string:plan_id>/projects/progress",
+            "Each project: physical %, disbursed THB and % of budget, planned disbursement to "
+            "date, the government's target for the quarter, procurement stage, behind-schedule "
+            "flag with reasons, and the provinces' reports",
+            query=(AS_FILE,), ok=ok({"type": "object"}, "progress"), errors=PLAN_ERRORS)
+def project_progress(gw, request, plan_id):
+    who, _ = reporting_plan(gw, request, plan_id)
+    status = call(gw.reporting, "project_status", plan_id)
+    for row in status["projects"]:  # a province: its own province's figures only
+        row["provinces"] = access.province_figures(who, row["provinces"])
+    return view_or_file(request, status, f"{plan_id}-projects", exports.project_progress_table)
+
+
+@routes.get("/api/plans/<string:plan_id>/completeness",
+            "Per province: reports expected for the period, received, on time (by the due date: "
+            "period end + due_days), late, missing, completeness and timeliness %",
+            query=(param("period", required=True), AS_FILE),
+            ok=ok({"type": "object"}, "completeness"), errors=PLAN_ERRORS)
+def completeness(gw, request, plan_id):
+    who, _ = reporting_plan(gw, request, plan_id)
+    period = request.args.get("period")
+    if not period:
+        raise ApiError(400, "bad_request", "query parameter 'period' is required, e.g. FY2567-Q2")
+    result = call(gw.reporting, "completeness", plan_id, period)
+    if who.role == access.PROVINCE:
+        result["provinces"] = [r for r in result["provinces"] if r["province"] == who.scope]
+    return view_or_file(request, result, f"{plan_id}-{period}-completeness",
+                        exports.completeness_table)
+
+
+@routes.get("/api/disbursement-targets",
+            "The government's cumulative disbursement targets by fiscal year and quarter",
+            ok=ok({"type": "object"}, "targets"))
+def disbursement_targets(gw, request):
+    principal(gw, request)
+    return json_response(call(gw.reporting, "disbursement_targets"))
+
+
+@routes.get("/api/rejections", "Rejected province reports, newest first",
+            query=(param("province", "e.g. TH-34"),) + PAGE,
+            ok=ok("Rejection", "rejections", array=True), errors={400: None})
+def rejections(gw, request):
+    who = principal(gw, request)
+    requested = request.args.get("province") or None
+    clusters = known_clusters(gw) if who.role == access.OSM else []
+    provinces = access.rejection_provinces(who, requested, clusters)
+    return paginated(request, call(gw.reporting, "list_rejections", provinces))
