@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from services.contracts import report_workbook
+from services.infra import report_workbook
 from services.infra.province_send import publish, to_send
 
 from .settings import Settings

@@ -52,36 +52,39 @@ def register(store, document: dict, actor: domain.Actor, now: datetime | None = 
 def import_assets(store, data: bytes, fmt: str, actor: domain.Actor,
                   now: datetime | None = None) -> dict:
     """Register every asset of a sheet, or none: ``{"registered": [codes]}``,
-    ``{"problems": [{row, column, message}]}`` naming every bad cell and row, or
+    ``{"problems": [{sheet, row, column, cell, message, message_th, message_en}]}`` naming every bad cell and row, or
     ``{"forbidden": why}`` when the actor may not register some row's asset (as for one asset)."""
     now = now or datetime.now(timezone.utc)
     try:
         documents, problems = workbook.to_documents(workbook.read_rows(data, fmt))
     except workbook.SheetError as exc:
-        return {"problems": [vars(p) for p in exc.problems]}
+        return {"problems": [p.as_dict() for p in exc.problems]}
     projects, config, seen = store.projects(), settings(store), {}
     registrations, refused = [], []
     for row, document in documents:
         code = document.get("code")
         if code in seen:
-            problems.append(workbook.CellProblem(row, "code", f"{code} is also on row {seen[code]}"))
+            problems.append(workbook.problem(row, "code", f"{code} ซ้ำกับแถวที่ {seen[code]}",
+                                             f"{code} is also on row {seen[code]}"))
             continue
         seen[code] = row
         if code and store.get(code) is not None:
-            problems.append(workbook.CellProblem(row, "code", f"{code} is already registered"))
+            problems.append(workbook.problem(row, "code", f"{code} ลงทะเบียนไว้แล้ว",
+                                             f"{code} is already registered"))
             continue
         try:
             registrations.append(domain.new_asset(document, projects, actor, now, config))
         except domain.NotAllowed as exc:
             refused.append(f"row {row}: {exc}")
         except domain.AssetError as exc:
-            problems.append(workbook.CellProblem(row, None, str(exc)))
+            problems.append(workbook.problem(row, None, f"ข้อมูลทรัพย์สินแถวนี้ใช้ไม่ได้: {exc}", str(exc)))
     if refused:
         return {"forbidden": "; ".join(refused)}
     if not documents and not problems:
-        problems.append(workbook.CellProblem(None, None, "the sheet has no asset rows"))
+        problems.append(workbook.problem(None, None, "แผ่นงานไม่มีแถวทรัพย์สิน",
+                                         "the sheet has no asset rows"))
     if problems:
-        return {"problems": [vars(p) for p in sorted(problems, key=lambda p: (p.row or 0))]}
+        return {"problems": [p.as_dict() for p in sorted(problems, key=lambda p: (p.row or 0))]}
     try:
         store.register_many(registrations)
     except DuplicateAsset as exc:  # registered by someone else meanwhile

@@ -1,19 +1,17 @@
 """Bulk registration of assets from a sheet (Excel or UTF-8 CSV): one asset per row, headers
 in Thai with the field name in brackets (``รหัสทรัพย์สิน (code)``) or the field name alone.
-Every bad cell is named; nothing is registered unless every row is good."""
+Every bad cell is named, in Thai and English; nothing is registered unless every row is good.
+Cells are read by the spreadsheet kernel (services/infra/spreadsheet)."""
 from __future__ import annotations
 
-import csv
 import io
-import re
-import zipfile
-from dataclasses import dataclass
-from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from services.infra.files import UNPACK_ERRORS, UnpackTooLarge, check_unpacked_size
+from services.infra.spreadsheet import (ASSET_LIMITS, Bad, CellProblem, SheetUnreadable, as_text,
+                                        csv_grid, english_name, is_blank, number, off_hub,
+                                        parse_date, whole_number, xlsx_grids)
 
 COLUMNS = (  # field, Thai header, required
     ("code", "รหัสทรัพย์สิน", True), ("project", "รหัสโครงการ", True),
@@ -25,16 +23,10 @@ COLUMNS = (  # field, Thai header, required
     ("latitude", "ละติจูด", False), ("longitude", "ลองจิจูด", False),
     ("custodian", "หน่วยงานผู้ครอบครอง (รหัส)", True),
 )
-NUMBERS = {"fiscal_year": int, "quantity": float, "unit_value_thb": float, "latitude": float,
-           "longitude": float}
-_BRACKETED = re.compile(r"\(([a-z_]+)\)\s*$")
-
-
-@dataclass(frozen=True)
-class CellProblem:
-    row: int | None
-    column: str | None
-    message: str
+NUMBERS = {"fiscal_year": whole_number, "quantity": number, "unit_value_thb": number,
+           "latitude": number, "longitude": number}
+SHEET_TITLE = "ทรัพย์สิน (assets)"
+CSV_SHEET = "csv"
 
 
 class SheetError(ValueError):
@@ -43,11 +35,17 @@ class SheetError(ValueError):
         self.problems = problems
 
 
+def problem(row: int | None, column: str | None, message_th: str, message_en: str,
+            sheet: str = "") -> CellProblem:
+    """A problem of the registration sheet (it has one sheet: its name is left out)."""
+    return CellProblem(sheet, row, column, message_en, message_th)
+
+
 def template_xlsx() -> bytes:
     """An empty sheet with the headers, for agencies to fill in."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "ทรัพย์สิน (assets)"
+    sheet.title = SHEET_TITLE
     sheet.append([f"{th} ({field})" for field, th, _ in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -57,97 +55,69 @@ def template_xlsx() -> bytes:
 
 
 def read_rows(data: bytes, fmt: str) -> list[tuple[int, dict]]:
-    """(row number as a person sees it, {field: text}) for every non-empty row."""
-    if fmt == "csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SheetError([CellProblem(None, None, "not UTF-8 text: in Excel save it as "
-                                                      "'CSV UTF-8 (Comma delimited)'")]) from None
-        table = list(csv.reader(io.StringIO(text)))
-    else:
-        _check_unpacked_size(data)
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception:
-            raise SheetError([CellProblem(None, None, "not an Excel workbook (.xlsx)")]) from None
-        table = [list(row) for row in sheet.iter_rows(values_only=True)]
-    if not table:
-        raise SheetError([CellProblem(None, None, "the sheet is empty")])
-    fields = [_field_of(h) for h in table[0]]
+    """(row number as a person sees it, {field: cell}) for every non-empty row; read off the
+    eventlet hub."""
+    return off_hub(_read_rows, data, fmt)
+
+
+def _read_rows(data: bytes, fmt: str) -> list[tuple[int, dict]]:
+    try:
+        if fmt == "csv":
+            grid = csv_grid(data, CSV_SHEET, ASSET_LIMITS)
+        else:
+            grids = xlsx_grids(data, ASSET_LIMITS)
+            if not grids:
+                raise SheetUnreadable("ไฟล์ Excel ไม่มีแผ่นงาน", "the Excel workbook has no sheet")
+            grid = grids[0]
+    except SheetUnreadable as exc:
+        raise SheetError([problem(None, None, exc.message_th, exc.message_en)]) from None
+    if not grid.rows or grid.rows[0][0] != 1:
+        raise SheetError([problem(None, None, "แผ่นงานว่างเปล่า: แถวที่ 1 ต้องเป็นหัวคอลัมน์",
+                                  "the sheet is empty: row 1 must hold the column headers")])
+    header = grid.rows[0][1]
+    fields = [english_name(as_text(h)) for h in header]
     known = {f for f, _, _ in COLUMNS}
-    problems = [CellProblem(1, str(h), f"unknown column {h!r}")
-                for h, f in zip(table[0], fields) if h not in (None, "") and f not in known]
+    problems = [problem(1, as_text(h), f"ไม่รู้จักคอลัมน์ {as_text(h)!r}",
+                        f"unknown column {as_text(h)!r}")
+                for h, f in zip(header, fields) if not is_blank(h) and f not in known]
     missing = [f for f, _, required in COLUMNS if required and f not in fields]
-    problems += [CellProblem(1, f, f"missing column {f}") for f in missing]
+    problems += [problem(1, f, f"ไม่มีคอลัมน์ {f}", f"missing column {f}") for f in missing]
     if problems:
         raise SheetError(problems)
     rows = []
-    for number, row in enumerate(table[1:], start=2):
-        values = {f: row[i] for i, f in enumerate(fields) if f in known and i < len(row)}
-        if all(v in (None, "") for v in values.values()):
+    for number_, cells in grid.rows[1:]:
+        values = {f: cells[i] for i, f in enumerate(fields) if f in known and i < len(cells)}
+        if all(is_blank(v) for v in values.values()):
             continue
-        rows.append((number, values))
+        rows.append((number_, values))
     return rows
-
-
-MAX_UNPACKED = 50 * 2**20  # a registration sheet unpacks to far less: more is a zip bomb
-
-
-def _check_unpacked_size(data: bytes) -> None:
-    """Counted by unpacking, a chunk at a time: a zip bomb's declared sizes can lie."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise SheetError([CellProblem(None, None, "not an Excel workbook (.xlsx)")]) from None
-    try:
-        with archive:
-            check_unpacked_size(archive, MAX_UNPACKED)
-    except UnpackTooLarge as exc:
-        raise SheetError([CellProblem(None, None, f"the file unpacks to {exc.size // 2**20} MB, "
-                                                  f"more than {MAX_UNPACKED // 2**20} MB")]) from None
-    except UNPACK_ERRORS as exc:
-        raise SheetError([CellProblem(None, None, "the file cannot be unpacked "
-                                                  f"({type(exc).__name__}: {exc})")]) from None
-
-
-def _field_of(header) -> str | None:
-    text = str(header or "").strip()
-    match = _BRACKETED.search(text)
-    return match.group(1) if match else text
 
 
 def to_documents(rows: list[tuple[int, dict]]) -> tuple[list[tuple[int, dict]], list[CellProblem]]:
     """Cell values to registration documents; problems of type, cell by cell."""
     documents, problems = [], []
-    for number, values in rows:
+    for row, values in rows:
         doc, location = {}, {}
         for field, value in values.items():
-            if value in (None, ""):
+            if is_blank(value):
                 continue
             try:
                 value = _convert(field, value)
-            except ValueError as exc:
-                problems.append(CellProblem(number, field, str(exc)))
+            except Bad as bad:
+                problems.append(bad.at("", row, field))
                 continue
             if field in ("province", "district", "latitude", "longitude"):
                 location[field] = value
             else:
                 doc[field] = value
         doc["location"] = location
-        documents.append((number, doc))
+        documents.append((row, doc))
     return documents, problems
 
 
 def _convert(field: str, value):
     if field in NUMBERS:
-        try:
-            number = NUMBERS[field](str(value).replace(",", "").strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a number") from None
-        return number
+        return NUMBERS[field](value)
     if field == "acquired_on":
-        if isinstance(value, (datetime, date)):
-            return (value.date() if isinstance(value, datetime) else value).isoformat()
-        return str(value).strip()
-    return str(value).strip()
+        return parse_date(value).isoformat()
+    return as_text(value).strip()

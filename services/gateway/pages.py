@@ -17,7 +17,8 @@ from nameko.exceptions import RemoteError
 from .web import http
 from werkzeug.wrappers import Response
 
-from services.contracts import access, report_workbook
+from services.contracts import access
+from services.infra import report_workbook
 from services.contracts.errors import ServiceError
 from services.contracts.periods import last_ended_period
 from services.contracts.plans import iter_indicators

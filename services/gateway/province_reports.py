@@ -5,7 +5,7 @@ The rows end as the same messages a provincial system publishes (DESIGN 3.3): ex
 ``reports``, routing key ``report.<province>.<kind>``, ``user_id`` the province's AMQP user,
 ``message_id`` the event_id. So the reporting service cannot tell them apart, and its checks -
 the same code the intake runs, asked over RPC - are the ones shown before anything is sent.
-Event ids are derived from the content (contracts/report_workbook.py): sending a workbook again
+Event ids are derived from the content (infra/report_workbook/): sending a workbook again
 sends nothing new, and a corrected row is a new report that supersedes the old one.
 """
 from __future__ import annotations
@@ -14,9 +14,7 @@ import json
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
-from eventlet import tpool
-
-from services.contracts import report_workbook
+from services.infra import report_workbook
 # Sending the rows: shared with clusterctl (report --send), so kept in infra.
 from services.infra.province_send import REPORTED_FIELDS, publish, to_send  # noqa: F401
 
@@ -34,8 +32,8 @@ class UploadError(Exception):
 
 def build(plan: dict, province: str, period: str, last: dict) -> bytes:
     report_workbook.due_items(plan, province, period)  # ValueError: a period or province it lacks
-    return tpool.execute(report_workbook.build_workbook, plan, province, period, last,
-                         datetime.now(timezone.utc))
+    return report_workbook.build_workbook(plan, province, period, last,  # runs off the hub
+                                          datetime.now(timezone.utc))
 
 
 def read(plan_id: str, province: str | None, fmt: str, data: bytes):
@@ -45,9 +43,8 @@ def read(plan_id: str, province: str | None, fmt: str, data: bytes):
                           f"รูปแบบไฟล์ต้องเป็น {' หรือ '.join(FORMATS)}", "bad_request")
     if not data:
         raise UploadError("send the workbook as the request body", "ไม่พบไฟล์ที่ส่งมา", "bad_request")
-    try:  # parsing a workbook is CPU work: off the hub, so the gateway keeps answering
-        upload = tpool.execute(report_workbook.read_workbook, f"upload.{fmt}", data, plan_id,
-                               province)
+    try:  # parsing is CPU work: read_workbook runs it off the hub, so the gateway keeps answering
+        upload = report_workbook.read_workbook(f"upload.{fmt}", data, plan_id, province)
     except report_workbook.WorkbookUnreadable as exc:
         raise UploadError(exc.message_en, exc.message_th) from None
     if upload.plan_id and upload.plan_id != plan_id:
@@ -68,8 +65,8 @@ def check(upload, province: str, check_reports) -> dict:
     passed = {}  # (sheet, row number) -> the body the intake would accept
     for (row, body), reason in zip(pairs, reasons):
         if reason:
-            row.errors.append(report_workbook.CellError(row.sheet, f"row {row.row}",
-                                                        CHECK_TH + reason, reason))
+            row.errors.append(report_workbook.CellProblem(row.sheet, row.row, None, reason,
+                                                          CHECK_TH + reason, f"row {row.row}"))
         else:
             passed[row.sheet, row.row] = body
     rows = [{"sheet": row.sheet, "row": row.row, "kind": row.kind, "subject": row.subject,

@@ -8,7 +8,7 @@ import uuid
 
 from kombu import Connection
 
-from services.contracts import report_workbook
+from services.infra import report_workbook
 from services.contracts.reports import REPORTS_EXCHANGE, routing_key
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import asdict
+from services.infra.spreadsheet import off_hub
 
 from . import workbook
 
@@ -17,7 +17,8 @@ FORMATS = {
 def _format(fmt: str):
     if fmt not in FORMATS:
         raise workbook.WorkbookError([workbook.CellProblem(
-            "", None, None, f"format {fmt!r} is not one of {', '.join(FORMATS)}")])
+            "", None, None, f"format {fmt!r} is not one of {', '.join(FORMATS)}",
+            f"รูปแบบไฟล์ {fmt!r} ใช้ไม่ได้: ใช้ {', '.join(FORMATS)}")])
     return FORMATS[fmt]
 
 
@@ -25,7 +26,7 @@ def export(plan: dict, fmt: str) -> dict:
     content_type, write, _ = _format(fmt)
     suffix = "xlsx" if fmt == "xlsx" else "csv.zip"
     return {"filename": f"{plan['id']}-v{plan['version']}.{suffix}", "content_type": content_type,
-            "base64": base64.b64encode(write(plan)).decode("ascii")}
+            "base64": base64.b64encode(off_hub(write, plan)).decode("ascii")}
 
 
 def read(encoded: str, fmt: str):
@@ -34,10 +35,10 @@ def read(encoded: str, fmt: str):
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise workbook.WorkbookError([workbook.CellProblem("", None, None,
-                                                           "the upload is not base64")]) from None
-    return parse(data)
+        raise workbook.WorkbookError([workbook.CellProblem(
+            "", None, None, "the upload is not base64", "ข้อมูลที่อัปโหลดไม่ใช่ base64")]) from None
+    return parse(data)  # parsed off the eventlet hub (workbook.xlsx_to_plan / csv_to_plan)
 
 
 def problems(error: workbook.WorkbookError) -> dict:
-    return {"problems": [asdict(p) for p in error.problems], "message": str(error)}
+    return {"problems": [p.as_dict() for p in error.problems], "message": str(error)}

@@ -64,7 +64,9 @@ def test_hostile_bodies_get_a_clear_refusal_and_the_gateway_keeps_serving(system
     refused = requests.post(f"{system.base}/api/assets/import?format=xlsx", data=bomb.getvalue(),
                             headers={"Authorization": f"Bearer {admin}"}, timeout=30)
     assert refused.status_code == 400
-    assert "unpacks to 80 MB" in refused.json()["error"]["problems"][0]["message"]
+    refusal = refused.json()["error"]["problems"][0]
+    assert "unpacks to more than 50 MB (it says 80 MB)" in refusal["message"]
+    assert "50 MB" in refusal["message_th"]
     assert requests.get(f"{system.base}/health", timeout=15).status_code == 200
 
 

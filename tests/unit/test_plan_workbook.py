@@ -289,11 +289,12 @@ def test_every_unreadable_cell_is_reported_with_its_sheet_row_and_column(sample_
         CellProblem(TARGETS, 4, "value", "'ten' is not a number"),
         CellProblem(WEIGHTS, 2, "TH-34", "'x' is not a number"),
         CellProblem(PROJECTS, 2, "budget_thb", "'lots' is not a number"),
-        CellProblem(PROJECTS, 3, "start_date", "'31/03/2567' is not a date as YYYY-MM-DD (C.E.)"),
+        CellProblem(PROJECTS, 3, "start_date", "'31/03/2567' is not a date: write "
+                    "YYYY-MM-DD, C.E., e.g. 2025-03-31 (2567 is a B.E. year: write 2024-03-31)"),
         CellProblem(PROJECTS, 4, "sdgs", "'x' is not a whole number"),
         CellProblem(PROJECTS, 5, "fiscal_year", "2567.5 is not a whole number"),
-        CellProblem(PROJECTS, 6, "end_date", "'2567-09-30' looks like a Buddhist-Era date; write "
-                                             "the C.E. date (2024-09-30)"),
+        CellProblem(PROJECTS, 6, "end_date", "2567 is a Buddhist-Era (B.E.) year: use the C.E. "
+                                             "date (2024-09-30)"),
         CellProblem(OUTPUTS, 2, "project", f"project NE2-99-999 is not on the {PROJECTS} sheet"),
         CellProblem(AGENCIES, 2, "roles", "'boss' is not one of focal_point, implementing, "
                                           "receiving, responsible, osm"),
@@ -358,7 +359,7 @@ def test_an_unknown_column_and_an_unknown_plan_field_are_named(sample_xlsx):
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"", "the upload is empty"),
+    (b"", "the file is empty"),
     (b"%PDF-1.7\n...", "this is not an Excel workbook (.xlsx)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "an old Excel file (.xls)"),
     ("csv", "it is a ZIP of CSV files: upload it as CSV"),
@@ -397,8 +398,9 @@ def test_a_csv_file_saved_in_a_thai_windows_code_page_is_named(sample_csv):
         for name, raw in files.items():
             archive.writestr(name, raw)
     found = problems_of(csv_to_plan, out.getvalue())
-    assert found[0] == CellProblem("issues.csv", None, None, "not UTF-8 text: in Excel save it "
-                                                             "as 'CSV UTF-8 (Comma delimited)'")
+    assert found[0] == CellProblem("issues.csv", None, None, "the CSV file 'issues.csv' is not "
+                                   "UTF-8 text: in Excel save it as 'CSV UTF-8 (Comma delimited)'")
+    assert "UTF-8" in found[0].message_th and found[0].message_th != found[0].message
 
 
 # --- the plan rules, cell by cell --------------------------------------------------------------

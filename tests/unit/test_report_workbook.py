@@ -1,4 +1,4 @@
-"""The province reporting workbook (services/contracts/report_workbook.py): what is due, the
+"""The province reporting workbook (services/infra/report_workbook/): what is due, the
 workbook laid out and protected, filled-in rows turned into report bodies the intake schemas
 accept, every mistake reported with its cell, stable event ids, CSV, and files refused whole."""
 import io
@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from clusterctl.settings import REPO_ROOT
-from services.contracts.report_workbook import (NAMESPACE, SCHEMA, CellError, Row, Upload,
-                                                WorkbookUnreadable, build_workbook, due_items,
+from services.infra.report_workbook import (NAMESPACE, SCHEMA, CellProblem, Row, Upload,
+                                            WorkbookUnreadable, build_workbook, due_items,
                                                 read_workbook, report_bodies, stable_event_id)
 from services.contracts.plans import iter_indicators
 from services.contracts.reports import (PROCUREMENT_STAGE_TH, IndicatorReportSchema,
@@ -509,7 +509,7 @@ def test_a_zip_bomb_is_refused_without_unpacking_it():
 
 
 def test_the_public_types_keep_their_shapes():
-    error = CellError("csv", "row 2, column value", "ไทย", "English")
+    error = CellProblem("csv", 2, "value", "English", "ไทย", "row 2, column value")
     with pytest.raises(AttributeError):
         error.cell = "A1"  # frozen
     row = Row("csv", 2, "indicator", "NE2-1.1", PERIOD, {"value": 1.0, "note": None}, [])
