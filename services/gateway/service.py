@@ -22,6 +22,7 @@ from services.contracts.periods import PeriodError, parse_period
 from services.infra.health import Heartbeat
 from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
+from services.infra.metrics import Observability
 
 from . import access, auth, dashboard, exports, metrics, province_reports
 from .auth import ApiKeys, AuthError
@@ -163,6 +164,7 @@ class GatewayService(DashboardPages):
     name = "gateway"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
     heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     keys = ApiKeys()
@@ -221,13 +223,12 @@ class GatewayService(DashboardPages):
                         queues[queue.name] = (ready, consumers)
                     except Exception:  # not declared yet: nothing to report for it
                         channel = conn.channel()
-            body = metrics.exposition(queues, call(self.reporting, "counts"),
-                                      call(self.notify, "mail_counts"))
+            body = metrics.exposition(queues)
         except (Exception, eventlet.Timeout) as exc:  # broker or a service away: say so, briefly
             log.error("/metrics: %s", exc)
             return Response("# metrics unavailable: a service or the broker did not answer\n",
                             status=503, mimetype="text/plain")
-        return Response(body, mimetype="text/plain; version=0.0.4")
+        return Response(body, content_type=metrics.CONTENT_TYPE)
 
     @http("GET", "/docs")
     def docs(self, request):
