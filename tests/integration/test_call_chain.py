@@ -1,8 +1,6 @@
 """One request followed across services: the nameko call-id chain on every log line
 (services/infra/logs.py). An HTTP request to a gateway-like service that calls another service
 over RPC, through the real RabbitMQ: both services' lines carry the same chain root."""
-import io
-import json
 import logging
 
 import pytest
@@ -10,7 +8,8 @@ import requests
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 
-from services.infra.logs import ContextFilter, LogContext, json_formatter
+from services.infra.logs import LogContext
+from tests.support.logs import json_lines
 
 pytestmark = pytest.mark.integration
 log = logging.getLogger("tests.integration.call_chain")
@@ -41,16 +40,8 @@ class Back:
 
 @pytest.fixture
 def lines():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(json_formatter("chain"))
-    handler.addFilter(ContextFilter())
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    try:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    finally:
-        log.removeHandler(handler)
+    with json_lines(log, "chain") as read:
+        yield read
 
 
 def test_an_http_request_and_the_rpc_it_makes_log_the_same_chain_root(

@@ -1,6 +1,5 @@
 """Structured logs (services/infra/logs.py): JSON lines with the event_id of what is handled,
 through real nameko workers (a container that is never started needs no broker)."""
-import io
 import json
 import logging
 import logging.config
@@ -17,6 +16,7 @@ from nameko.testing.services import entrypoint_hook
 from clusterctl.runner import Supervisor, readable_log_line
 from services.infra import logs
 from services.infra.messaging import RawMessage, on_event, raw_consumer
+from tests.support.logs import json_lines
 
 log = logging.getLogger("tests.unit.test_logs.service")
 
@@ -54,16 +54,8 @@ class Service:
 @pytest.fixture
 def lines():
     """What ``log`` writes through the handler and formatter `make run` configures."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.json_formatter("logdemo"))
-    handler.addFilter(logs.ContextFilter())
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    try:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    finally:
-        log.removeHandler(handler)
+    with json_lines(log, "logdemo") as read:
+        yield read
 
 
 @pytest.fixture
