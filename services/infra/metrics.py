@@ -111,7 +111,7 @@ class Observability(DependencyProvider):
         self.server = eventlet.listen((host, port))
         self.container.spawn_managed_thread(
             lambda: eventlet.wsgi.server(self.server, self.wsgi, log_output=False,
-                                         max_size=16, socket_timeout=10))
+                                         max_size=16, socket_timeout=10, keepalive=False))
         log.info("metrics and probes on %s:%d (/metrics, /live, /ready)", host, port)
 
     def stop(self):
