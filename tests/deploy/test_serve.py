@@ -1,8 +1,8 @@
 """What the containers run, run here against the local broker (a vhost of the test's own):
 ``clusterctl serve`` becomes the service's ``nameko run`` process configured from the
-environment, ``clusterctl probe`` follows its heartbeat, its METRICS_PORT answers /live, /ready and /metrics,
-and ``clusterctl load-reference`` loads
-the 18 clusters into the plans service it serves."""
+environment, ``clusterctl probe`` follows its heartbeat, its METRICS_PORT answers ``/live``,
+``/ready`` and ``/metrics``, and ``clusterctl load-reference`` loads the 18 clusters into the plans
+service it serves."""
 from __future__ import annotations
 
 import os
