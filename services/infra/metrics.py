@@ -75,6 +75,7 @@ class Observability(DependencyProvider):
     def __init__(self):
         self.started: dict = {}
         self.server = None
+        self.serving = None
         self.broker = None
         self.checked_at = 0.0
         self.broker_problem: str | None = "not checked yet"
@@ -109,12 +110,15 @@ class Observability(DependencyProvider):
             return
         host = self.container.config.get("METRICS_HOST") or "0.0.0.0"
         self.server = eventlet.listen((host, port))
-        self.container.spawn_managed_thread(
+        self.serving = self.container.spawn_managed_thread(
             lambda: eventlet.wsgi.server(self.server, self.wsgi, log_output=False,
                                          max_size=16, socket_timeout=10, keepalive=False))
         log.info("metrics and probes on %s:%d (/metrics, /live, /ready)", host, port)
 
     def stop(self):
+        if self.serving is not None:  # the server first: it must not accept on a closed socket
+            self.serving.kill()
+            self.serving = None
         if self.server is not None:
             self.server.close()
             self.server = None
