@@ -123,6 +123,7 @@ def serve(service: str, env=os.environ) -> int:
     if env.get("ISSUED_KEYS_PATH"):
         config["ISSUED_KEYS_PATH"] = env["ISSUED_KEYS_PATH"]
     config["HEARTBEAT_DIR"] = env.get("HEARTBEAT_DIR") or DEFAULT_HEARTBEAT_DIR
+    config["METRICS_PORT"] = settings.metrics_port  # one service per container: the port as is
     handle, path = tempfile.mkstemp(prefix=f"cluster-planning-{service}-", suffix=".yaml")
     with os.fdopen(handle, "w", encoding="utf-8") as out:  # mkstemp: mode 600, it holds a password
         yaml.safe_dump(config, out, allow_unicode=True, sort_keys=False)

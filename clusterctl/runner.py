@@ -152,7 +152,11 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
         "SMTP_PORT": settings.smtp_port,
         "SMTP_URL": settings.smtp_url or "",
         "CREDENTIALS_PATH": str(settings.credentials_path),
-        "LOGGING": logging_config(service),  # JSON lines, each with the event_id handled
+        "LOGGING": logging_config(service, settings.log_level),  # JSON lines with the ids handled
+        # make run: one port per service from METRICS_PORT up, in SERVICE_CLASSES' order (a
+        # service's replicas share it: SO_REUSEPORT); `clusterctl serve` uses METRICS_PORT as is.
+        "METRICS_PORT": (settings.metrics_port + list(SERVICE_CLASSES).index(service)
+                         if settings.metrics_port else 0),
     }
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"

@@ -77,6 +77,8 @@ class Settings:
     reference_csv: Path
     replicas: dict = field(default_factory=dict)  # service -> processes (REPLICAS); 1 if absent
     trusted_proxy_hops: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For)
+    log_level: str = "INFO"  # LOG_LEVEL: the services' root log level
+    metrics_port: int = 0  # METRICS_PORT: each service's /metrics, /live, /ready (0: none)
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -113,6 +115,8 @@ class Settings:
                                or REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"),
             replicas=parse_replicas(env.get("REPLICAS") or ""),
             trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
+            log_level=_log_level(env),
+            metrics_port=_count(env, "METRICS_PORT", 0, 0, 65530, "a port number (0: none)"),
         )
 
     @property
@@ -177,6 +181,14 @@ def _count(env, name: str, default: int, low: int, high: int, what: str = "a who
     if not low <= value <= high:
         raise SettingsError(f"{name}={value} is out of range {low}-{high}")
     return value
+
+
+def _log_level(env) -> str:
+    from services.infra.logs import check_level
+    try:
+        return check_level(env.get("LOG_LEVEL") or "INFO")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _port(env, name: str, default: int) -> int:

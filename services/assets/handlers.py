@@ -5,6 +5,8 @@ import logging
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from services.infra.metrics import ASSET_STEPS
+
 from . import domain, workbook
 from .store import DuplicateAsset, VersionConflict
 from services.contracts.errors import NotFound  # raised to RPC callers
@@ -89,6 +91,7 @@ def import_assets(store, data: bytes, fmt: str, actor: domain.Actor,
         store.register_many(registrations)
     except DuplicateAsset as exc:  # registered by someone else meanwhile
         raise domain.AlreadyRegistered(str(exc)) from None
+    ASSET_STEPS.labels("register").inc(len(registrations))
     return {"registered": [asset["code"] for asset, _ in registrations]}
 
 
@@ -109,6 +112,7 @@ def act(store, code: str, action: str, command: dict, actor: domain.Actor,
     except VersionConflict:
         raise domain.Conflict(f"asset {code} changed while this {action.replace('_', ' ')} was "
                               "decided (another command won); reload it and decide again") from None
+    ASSET_STEPS.labels(action).inc()
     log.info("asset %s: %s by %s -> %s (v%d)", code, action, actor, nxt["status"], nxt["version"])
     return shown(store, nxt)
 

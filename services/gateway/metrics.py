@@ -1,29 +1,37 @@
-"""Prometheus text format for what an operator watches: queue depths and consumers, reports
-kept and rejected, parked messages, mails by status. Pure: the numbers come from the caller."""
+"""``GET /metrics`` of the gateway, through prometheus_client's exposition: the gateway
+process's own metrics (entrypoint latency and RPC outcomes, process and GC - the default
+registry, services/infra/metrics.py) and the broker's view of every consumed queue (ready
+messages and consumers, read by the caller with a passive declare per queue).
+
+Reports, rejections, parked messages and mails are counted by the services that handle them, on
+their own metrics port (``METRICS_PORT``): nothing here counts over a store per scrape."""
 from __future__ import annotations
 
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
-def exposition(queues: dict[str, tuple[int, int]], reporting: dict[str, int],
-               mails: dict[str, int]) -> str:
-    lines = [
-        "# HELP cluster_queue_messages Messages ready in a consumed queue.",
-        "# TYPE cluster_queue_messages gauge",
-        *(f'cluster_queue_messages{{queue="{q}"}} {n}' for q, (n, _) in sorted(queues.items())),
-        "# HELP cluster_queue_consumers Consumers attached to a queue (0: nobody is processing it).",
-        "# TYPE cluster_queue_consumers gauge",
-        *(f'cluster_queue_consumers{{queue="{q}"}} {c}' for q, (_, c) in sorted(queues.items())),
-        "# HELP cluster_reports_total Province reports kept in the event store.",
-        "# TYPE cluster_reports_total counter",
-        f"cluster_reports_total {reporting.get('reports', 0)}",
-        "# HELP cluster_rejections_total Province messages rejected, with their reason.",
-        "# TYPE cluster_rejections_total counter",
-        f"cluster_rejections_total {reporting.get('rejections', 0)}",
-        "# HELP cluster_parked_messages Messages given up on and not yet retried.",
-        "# TYPE cluster_parked_messages gauge",
-        f"cluster_parked_messages {reporting.get('parked_waiting', 0)}",
-        "# HELP cluster_mails Mails by delivery status (failed: needs a person).",
-        "# TYPE cluster_mails gauge",
-        *(f'cluster_mails{{status="{s}"}} {mails.get(s, 0)}'
-          for s in sorted({"pending", "held", "in_digest", "sent", "failed"} | set(mails))),
-    ]
-    return "\n".join(lines) + "\n"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class QueueDepths(Collector):
+    def __init__(self, queues: dict[str, tuple[int, int]]):
+        self.queues = queues
+
+    def collect(self):
+        ready = GaugeMetricFamily("cluster_queue_messages", "Messages ready in a consumed queue.",
+                                  labels=["queue"])
+        consumers = GaugeMetricFamily("cluster_queue_consumer_count", "Consumers attached to a queue "
+                                      "(0: nobody is processing it).", labels=["queue"])
+        for queue, (messages, attached) in sorted(self.queues.items()):
+            ready.add_metric([queue], messages)
+            consumers.add_metric([queue], attached)
+        yield ready
+        yield consumers
+
+
+def exposition(queues: dict[str, tuple[int, int]]) -> bytes:
+    """The process's metrics, then the queues' (Prometheus text format 0.0.4)."""
+    broker = CollectorRegistry(auto_describe=False)
+    broker.register(QueueDepths(queues))
+    return generate_latest(REGISTRY) + generate_latest(broker)

@@ -8,6 +8,7 @@ from nameko.rpc import RpcProxy
 
 from services.infra.health import Heartbeat
 from services.infra.logs import LogContext
+from services.infra.metrics import Observability
 from services.infra.runtime import FrozenStartupHeap
 
 from .api import ROUTES
@@ -24,6 +25,7 @@ class GatewayService(DashboardPages):
     name = "gateway"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
     heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     keys = ApiKeys()

@@ -99,6 +99,7 @@ class WebServer(SharedExtension):
 
 class HttpEntrypoint(Entrypoint):
     server = WebServer()
+    kind = "http"  # as infra/metrics.py labels it
 
     def __init__(self, method: str, url: str, **kwargs):
         super().__init__(**kwargs)

@@ -212,6 +212,7 @@ class QueueEntrypoint(Entrypoint):
     """Consumes one queue; ``take`` turns a delivery into a worker."""
     reader = QueueReader()
     accept = None  # raw bytes: nothing is decoded by kombu
+    kind = "consumer"  # as infra/metrics.py labels it
     handles_messages = True  # services/infra/logs.py: the worker's first argument is a message
 
     def __init__(self, queue: kombu.Queue, **kwargs):
@@ -263,6 +264,7 @@ raw_consumer = RawConsumer.decorator
 class EventConsumer(QueueEntrypoint):
     """A nameko event (JSON payload, nameko's context headers) from its subscription queue."""
     accept = ["application/json"]  # what nameko's EventDispatcher sends
+    kind = "event"
 
     def __init__(self, source_service: str, event_type: str, **kwargs):
         super().__init__(queue=None, **kwargs)

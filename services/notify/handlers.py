@@ -13,6 +13,8 @@ from services.contracts.events import TRANSFER_STEPS
 from services.contracts import access
 from services.contracts.reports import describe_errors
 
+from services.infra.metrics import MAILS
+
 from . import domain, sender
 from services.contracts.errors import PreferenceForbidden, RuleError  # raised to RPC callers
 
@@ -159,16 +161,20 @@ def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None
         except sender.PermanentFailure as exc:
             log.error("mail %s to %s failed for good: %s", mail["mail_id"], mail["to_addr"], exc)
             store.mark_failed(mail["mail_id"], str(exc))
+            MAILS.labels("failed").inc()
         except Exception as exc:  # transient, or unexpected: retried for RETRY_FOR
             log.warning("mail %s to %s not sent (attempt %d): %s", mail["mail_id"],
                         mail["to_addr"], mail["attempts"], exc)
             if now - datetime.fromisoformat(mail["created_at"]) >= sender.RETRY_FOR:
                 store.mark_failed(mail["mail_id"], f"gave up after {mail['attempts']} attempts "
                                   f"over {sender.RETRY_FOR.total_seconds() / 3600:.0f} h: {exc}")
+                MAILS.labels("failed").inc()
             else:
                 store.retry_later(mail["mail_id"], sender.next_attempt(now, mail["attempts"]), str(exc))
+                MAILS.labels("retried").inc()
         else:
             store.mark_sent(mail["mail_id"], datetime.now(timezone.utc))
+            MAILS.labels("sent").inc()
             delivered += 1
     return delivered
 

@@ -9,6 +9,7 @@ from services.infra import topology
 from services.infra.health import Heartbeat
 from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
+from services.infra.metrics import Observability
 from services.infra.messaging import Topology, on_event
 from services.infra.storage import Storage
 
@@ -28,6 +29,7 @@ class NotifyService:
     name = "notify"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
     heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     amqp_topology = Topology()  # declares every queue before anything is consumed or published

@@ -8,6 +8,7 @@ from nameko.timer import timer
 from services.infra.health import Heartbeat
 from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
+from services.infra.metrics import Observability
 from services.infra.messaging import Topology, dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
@@ -20,6 +21,7 @@ class PlansService:
     name = "plans"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
     heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     amqp_topology = Topology()  # declares every queue before anything is consumed or published

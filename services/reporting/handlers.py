@@ -16,6 +16,7 @@ from services.contracts.reports import describe_errors
 from services.infra.topology import INTAKE_QUEUE_NAME
 from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
+from services.infra.metrics import PARKED, REPORTS
 
 from services.contracts.errors import ParkedError  # raised to RPC callers
 
@@ -60,15 +61,22 @@ def record(store, checked: Checked, now: datetime, views: "BatchViews") -> str:
     return accept(store, checked.sender, checked.outcome, now, views)
 
 
+REPORT_KINDS = ("indicator", "project")
+
+
 def log_outcome(checked: Checked, result: str) -> None:
-    """One line per report, logged once what it says is committed, carrying its event_id."""
+    """One line per report, logged and counted once what it says is committed, carrying its
+    event_id (a rejection kept already is neither logged nor counted again)."""
     outcome = checked.outcome
     if isinstance(outcome, domain.Rejection):
-        if result == "rejected":
+        if result == "rejected":  # the kind may come from an untrusted routing key
+            REPORTS.labels(outcome.kind if outcome.kind in REPORT_KINDS else "other",
+                           "rejected").inc()
             log.info("rejected a report from %s: %s", domain.storable(
                 checked.sender.username or f"(no user_id; routing key "
                 f"{checked.message.routing_key})"), outcome.reason, extra=about(checked.event_id))
     else:
+        REPORTS.labels(outcome.kind, result).inc()
         log.info("%s %s report from %s: %s", result, outcome.kind, checked.sender.username,
                  " ".join(filter(None, (outcome.subject, outcome.period))),
                  extra=about(checked.event_id))
@@ -251,6 +259,7 @@ def park(store, message: RawMessage, now: datetime | None = None) -> bool:
                                              f"{record['parked_id']}|after|{earlier['retried_at']}"))
         earlier = store.get_parked(record["parked_id"])
     if store.park(record):
+        PARKED.inc()
         log.error("a message from %s was parked (%s); see GET /api/parked", queue, reason)
         return True
     return False

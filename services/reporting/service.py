@@ -11,6 +11,7 @@ from services.infra import topology
 from services.infra.health import Heartbeat
 from services.infra.runtime import FrozenStartupHeap
 from services.infra.logs import LogContext
+from services.infra.metrics import Observability
 from services.infra.messaging import (RawMessage, Topology, batch_consumer, dispatcher,
                                       on_event, raw_consumer)
 from services.infra.outbox import relay
@@ -24,6 +25,7 @@ class ReportingService:
     name = "reporting"
 
     log_context = LogContext()  # each line a worker logs carries the id of what it handles
+    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
     heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
     gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     amqp_topology = Topology()  # declares every queue before anything is consumed or published

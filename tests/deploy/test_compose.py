@@ -49,7 +49,12 @@ def test_each_service_runs_exactly_what_clusterctl_serves(compose):
     assert set(services) == set(SERVICE_CLASSES), "one Compose service per nameko service"
     for name, svc in services.items():
         assert svc["command"] == ["python", "-m", "clusterctl", "serve", name]
-        assert svc["healthcheck"]["test"] == ["CMD", "python", "-m", "clusterctl", "probe", name]
+        # GET /ready on METRICS_PORT through bash's /dev/tcp: no Python started per check
+        # (run against a real probe port in tests/unit/test_metrics.py)
+        test = svc["healthcheck"]["test"]
+        assert test[:3] == ["CMD", "bash", "-c"] and "python" not in test[3], test
+        port = int((svc.get("environment") or {}).get("METRICS_PORT") or 0)
+        assert f"/dev/tcp/127.0.0.1/{port}" in test[3] and "GET /ready " in test[3], (name, port)
         module, _, cls = SERVICE_CLASSES[name].partition(":")
         assert getattr(importlib.import_module(module), cls).name == name
         assert svc["restart"] == "unless-stopped" and svc["read_only"] is True

@@ -1,7 +1,8 @@
 """What the containers run, run here against the local broker (a vhost of the test's own):
 ``clusterctl serve`` becomes the service's ``nameko run`` process configured from the
-environment, ``clusterctl probe`` follows its heartbeat, and ``clusterctl load-reference`` loads
-the 18 clusters into the plans service it serves."""
+environment, ``clusterctl probe`` follows its heartbeat, its METRICS_PORT answers ``/live``,
+``/ready`` and ``/metrics``, and ``clusterctl load-reference`` loads the 18 clusters into the plans
+service it serves."""
 from __future__ import annotations
 
 import os
@@ -65,6 +66,34 @@ def test_serve_runs_the_service_and_probe_follows_its_heartbeat(env, tmp_path):
     assert not alive and "last heartbeat 60 s ago" in said
     missing = clusterctl(env, "probe", "notify")
     assert missing.returncode == 1 and "notify: no heartbeat" in missing.stderr
+
+
+def test_a_served_service_answers_its_probes_and_metrics_on_metrics_port(env, tmp_path):
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = serve({**env, "METRICS_PORT": str(port), "LOG_LEVEL": "warning"}, "notify", tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: requests.get(f"{base}/ready", timeout=5).status_code == 200,
+                   timeout=60, what="notify's /ready")
+        assert requests.get(f"{base}/live", timeout=5).text == "alive\n"
+        metrics = requests.get(f"{base}/metrics", timeout=5).text
+        assert "# TYPE cluster_entrypoint_seconds histogram" in metrics
+        assert "process_cpu_seconds_total" in metrics
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    logged = (tmp_path / "notify.log").read_text()
+    assert '"level":"INFO"' not in logged.replace(" ", "")  # LOG_LEVEL=warning
+
+
+def test_an_invalid_log_level_stops_serve_at_once_naming_the_variable(env):
+    refused = clusterctl({**env, "LOG_LEVEL": "loud"}, "serve", "plans")
+    assert refused.returncode != 0
+    assert "LOG_LEVEL='loud'" in refused.stderr + refused.stdout
+    assert "DEBUG, INFO, WARNING, ERROR, CRITICAL" in refused.stderr + refused.stdout
 
 
 def test_load_reference_loads_the_clusters_into_the_served_plans(env, tmp_path):

@@ -1,6 +1,5 @@
 """Structured logs (services/infra/logs.py): JSON lines with the event_id of what is handled,
 through real nameko workers (a container that is never started needs no broker)."""
-import io
 import json
 import logging
 import logging.config
@@ -17,6 +16,7 @@ from nameko.testing.services import entrypoint_hook
 from clusterctl.runner import Supervisor, readable_log_line
 from services.infra import logs
 from services.infra.messaging import RawMessage, on_event, raw_consumer
+from tests.support.logs import json_lines
 
 log = logging.getLogger("tests.unit.test_logs.service")
 
@@ -54,16 +54,8 @@ class Service:
 @pytest.fixture
 def lines():
     """What ``log`` writes through the handler and formatter `make run` configures."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.json_formatter("logdemo"))
-    handler.addFilter(logs.ContextFilter())
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    try:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    finally:
-        log.removeHandler(handler)
+    with json_lines(log, "logdemo") as read:
+        yield read
 
 
 @pytest.fixture
@@ -112,12 +104,41 @@ def test_the_ids_are_cleared_when_the_worker_ends(lines, container):
     # the provider itself, in this very greenthread: set, then reset at teardown
     worker = SimpleNamespace(entrypoint=next(e for e in container.entrypoints
                                              if e.method_name == "on_event"),
-                             args=({"event_id": event_id},), call_id="logdemo.on_event.1")
+                             args=({"event_id": event_id},), call_id="logdemo.on_event.1",
+                             call_id_stack=["gateway.x.0", "logdemo.on_event.1"])
     provider = next(d for d in container.dependencies if isinstance(d, logs.LogContext))
     provider.worker_setup(worker)
     assert logs.EVENT_ID.get() == event_id and logs.CALL_ID.get() == "logdemo.on_event.1"
+    assert logs.CALL_CHAIN.get() == ["gateway.x.0", "logdemo.on_event.1"]
     provider.worker_teardown(worker)
     assert logs.EVENT_ID.get() is None and logs.CALL_ID.get() is None
+    assert logs.CALL_CHAIN.get() is None
+
+
+def test_each_line_carries_the_call_id_chain_of_its_worker(lines, container):
+    with entrypoint_hook(container, "ask") as ask:
+        call_id = ask()
+    line = lines()[0]
+    assert line["call_chain"] == [call_id]  # a root call: the chain is itself
+
+
+@pytest.mark.parametrize("raw", ["verbose", "5", "info,debug"])
+def test_an_invalid_log_level_is_refused_at_start_naming_the_variable(raw):
+    from clusterctl.settings import Settings, SettingsError
+    with pytest.raises(SettingsError, match=r"LOG_LEVEL=.* one of DEBUG, INFO, WARNING, ERROR, "
+                                            r"CRITICAL"):
+        Settings.from_env({"LOG_LEVEL": raw})
+
+
+def test_log_level_sets_every_services_root_level():
+    from clusterctl.runner import service_config
+    from clusterctl.settings import Settings
+    settings = Settings.from_env({"LOG_LEVEL": "warning", "METRICS_PORT": "9100"})
+    creds = {"services": {"amqp_username": "u", "amqp_password": "p"}}
+    config = service_config(settings, creds, "notify")
+    assert config["LOGGING"]["root"]["level"] == "WARNING"
+    assert config["METRICS_PORT"] == 9103  # make run: one port per service from METRICS_PORT
+    assert service_config(Settings.from_env({}), creds, "notify")["METRICS_PORT"] == 0
 
 
 def test_concurrent_workers_each_log_their_own_event_id(lines, container):

@@ -72,8 +72,8 @@ def asyncapi(gw, request):
     return json_response(asyncapi_document())
 
 
-@routes.get("/metrics", "Prometheus text format: queue depths and consumers, reports, "
-                        "rejections, parked messages, mails by status (no auth, rate-limited)",
+@routes.get("/metrics", "Prometheus text format: the gateway's own metrics, queue depths and "
+                        "consumer counts (no auth, rate-limited)",
             auth=False, wrapped=False,
             ok={"200": {"description": "the metrics", "content": {"text/plain": {
                 "schema": {"type": "string"}}}},
@@ -92,13 +92,12 @@ def metrics(gw, request):
                     queues[queue.name] = (ready, consumers)
                 except Exception:  # not declared yet: nothing to report for it
                     channel = conn.channel()
-        body = gateway_metrics.exposition(queues, call(gw.reporting, "counts"),
-                                          call(gw.notify, "mail_counts"))
+        body = gateway_metrics.exposition(queues)
     except (Exception, eventlet.Timeout) as exc:  # broker or a service away: say so, briefly
         log.error("/metrics: %s", exc)
         return Response("# metrics unavailable: a service or the broker did not answer\n",
                         status=503, mimetype="text/plain")
-    return Response(body, mimetype="text/plain; version=0.0.4")
+    return Response(body, content_type=gateway_metrics.CONTENT_TYPE)
 
 
 @routes.get("/docs", auth=False, wrapped=False, documented=False)
