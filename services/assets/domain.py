@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from services.contracts import events
 from services.contracts.labels import ASSET_ACTION_TH as ACTION_TH  # noqa: F401 (the name kept)
 from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
 from services.contracts.labels import ASSET_CATEGORY_TH as CATEGORY_TH
@@ -345,7 +346,7 @@ def _events(asset: dict, entry: dict) -> list[tuple[str, dict]]:
     if kind is None:
         return []
     transfer = asset.get("transfer") or {}
-    return [(kind, {
+    return [events.outgoing(events.named(kind), {
         "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"{asset['code']}:{entry['seq']}:{kind}")),
         "occurred_at": entry["at"], "asset": summary(asset), "action": entry["action"],
         "by": entry["by"], "reason": entry["reason"], "documents": entry["documents"],
@@ -367,7 +368,7 @@ def due_facts(asset: dict, now: datetime, settings: dict = DEFAULT_SETTINGS) -> 
     facts = []
     transfer = asset.get("transfer")
     if transfer and transfer.get("due_by") and datetime.fromisoformat(transfer["due_by"]) < now:
-        facts.append(("transfer_overdue", {
+        facts.append(events.outgoing(events.TRANSFER_OVERDUE, {
             "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"overdue:{transfer['id']}")),
             "occurred_at": now.isoformat(), "asset": summary(asset), "action": "overdue",
             "by": "system", "reason": "", "documents": [], "from_agency": transfer["from"],
@@ -376,7 +377,7 @@ def due_facts(asset: dict, now: datetime, settings: dict = DEFAULT_SETTINGS) -> 
     if asset["status"] != DISPOSED and next_due:
         days_left = (date.fromisoformat(next_due) - now.date()).days
         if days_left <= settings["audit_due_soon_days"]:
-            facts.append(("audit_due", {
+            facts.append(events.outgoing(events.AUDIT_DUE, {
                 # due soon and overdue are two facts: each is told once
                 "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"audit:{asset['code']}:{next_due}:"
                                                             f"{'overdue' if days_left < 0 else 'soon'}")),

@@ -4,33 +4,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from marshmallow import ValidationError
-
-from services.contracts.events import (AuditDue, IndicatorOffTarget, IndicatorOffTargetAtClose,
-                                       PlanPublished, ProjectBehindSchedule, ProjectChange,
-                                       ReportDue, ReportRejected, TargetRevised, TransferStep)
-from services.contracts.events import TRANSFER_STEPS
-from services.contracts.reports import describe_errors
+from services.contracts import events
 
 from . import domain, sender
 
 log = logging.getLogger(__name__)
 
-# The payload schema of each fact that becomes mail; who hears of it is in the rules (data).
-SCHEMAS = {
-    "report_rejected": ReportRejected,
-    "indicator_off_target": IndicatorOffTarget,
-    "indicator_off_target_at_close": IndicatorOffTargetAtClose,
-    "project_behind_schedule": ProjectBehindSchedule,
-    "report_due_soon": ReportDue,
-    "report_overdue": ReportDue,
-    "target_revised": TargetRevised,
-    "project_registered": ProjectChange,
-    "project_changed": ProjectChange,
-    "project_cancelled": ProjectChange,
-    **{step[1]: TransferStep for step in TRANSFER_STEPS},
-    "audit_due": AuditDue,
-}
 RULES = "rules"
 
 
@@ -53,20 +32,17 @@ class RuleError(ValueError):
 
 
 def learn_directory(store, payload: dict) -> None:
-    try:
-        plan = PlanPublished().load(payload)["plan"]
-    except ValidationError as exc:
-        raise ValueError(f"plan_published event is invalid: {describe_errors(exc.messages)}") from None
+    plan = events.load(events.PLAN_PUBLISHED, payload)["plan"]  # invalid: raises, then parked
     store.save_directory(plan["id"], plan["version"], plan["cluster"], plan["provinces"],
                          plan["agencies"])
 
 
 def queue_mail(store, template: str, payload: dict, public_url: str,
                now: datetime | None = None) -> int:
-    try:
-        SCHEMAS[template]().load(payload)
-    except ValidationError as exc:
-        raise ValueError(f"{template} event is invalid: {describe_errors(exc.messages)}") from None
+    """Mails for the fact ``template`` (an event name; its mail template has the same name).
+    The payload is loaded through the event registry: one that fails its schema raises, so the
+    delivery is retried and then parked, never dropped."""
+    payload = events.load(events.named(template), payload)
     directory = store.directory()
     recipients = domain.recipients(template, payload, directory, rules(store))
     if not recipients:

@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 
 from services.contracts.plans import AgencySchema, PlanSchema
 from services.contracts.reports import PROVINCE_CODE, describe_errors
+from services.contracts import events
 from services.contracts.events import PLAN_PUBLISHED
 
 from .validation import plan_problems
@@ -132,7 +133,8 @@ def plan_published_event(plan: dict, now: datetime | None = None) -> tuple[str, 
         raise ValueError(f"plan {plan['id']} is a draft; drafts are not published")
     event_id = str(uuid.uuid5(EVENT_NAMESPACE, f"plan_published:{plan['id']}:{plan['version']}"))
     occurred = (now or datetime.now(timezone.utc)).isoformat()
-    return PLAN_PUBLISHED[1], {"event_id": event_id, "occurred_at": occurred, "plan": plan}
+    return events.outgoing(PLAN_PUBLISHED, {"event_id": event_id, "occurred_at": occurred,
+                                            "plan": plan})
 
 
 def plan_summary(plan: dict) -> dict:
