@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from services.contracts import events
 
 from . import domain, sender
+from .mails import render, render_digest
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def queue_mail(store, template: str, payload: dict, public_url: str,
         if template in preference["muted"]:
             log.info("%s %s: %s opted out", template, payload["event_id"], recipient.agency)
             continue
-        mail = domain.render(template, payload, recipient, public_url, directory)
+        mail = render(template, payload, recipient, public_url, directory)
         (held if preference["delivery"] == "daily_digest" else immediate).append(mail)
     queued = store.enqueue(immediate, now) + store.enqueue(held, now, status="held")
     log.info("%s: %d new mail(s) for %d recipient(s)", template, queued, len(recipients))
@@ -129,7 +130,7 @@ def make_digests(store, public_url: str, day, now: datetime) -> int:
         recipient = domain.Recipient(mails[0]["to_addr"], info.get("name_th", address),
                                      info.get("name_en", address), info.get("language", "th"),
                                      mails[0].get("agency"))
-        digest = domain.render_digest(recipient, mails, day, public_url)
+        digest = render_digest(recipient, mails, day, public_url)
         made += store.digest(digest, [m["mail_id"] for m in mails], now)
     return made
 
