@@ -144,8 +144,6 @@ def check_rules(raw: dict) -> dict:
     return {k: list(dict.fromkeys(v)) for k, v in raw.items()}
 
 
-
-
 # --- preferences and daily digests -----------------------------------------------------------
 
 DEFAULT_PREFERENCE = {"delivery": "immediate", "muted": []}
