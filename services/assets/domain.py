@@ -13,14 +13,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError
 
-from services.contracts import access
+from services.contracts import access, events
 from services.contracts.errors import AlreadyRegistered, AssetError, Conflict, NotAllowed
 from services.contracts.labels import ASSET_ACTION_TH as ACTION_TH  # noqa: F401 (the name kept)
 from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
 from services.contracts.labels import ASSET_CATEGORY_TH as CATEGORY_TH
 from services.contracts.reports import describe_errors
+
+from .schemas import AssetSchema, AuditSchema, DocumentSchema, MaintenanceSchema  # noqa: F401
 
 # What the receiver must show it can maintain before it accepts (audits found assets idle).
 NEEDS_MAINTENANCE = ("durable_article", "building")
@@ -64,54 +66,6 @@ class Actor:
 
     def __str__(self):
         return self.role if self.scope is None else f"{self.role}:{self.scope}"
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class DocumentSchema(_Strict):
-    kind = fields.String(required=True, validate=validate.Length(min=1),
-                         metadata={"description": "e.g. delivery, inspection, handover, photo"})
-    reference = fields.String(required=True, validate=validate.Length(min=1))
-    date = fields.Date(load_default=None, allow_none=True)
-
-
-class LocationSchema(_Strict):
-    province = fields.String(required=True)
-    district = fields.String(load_default=None, allow_none=True)
-    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-
-
-class MaintenanceSchema(_Strict):
-    agency = fields.String(required=True, validate=validate.Length(min=1),
-                           metadata={"description": "who maintains it"})
-    budget_thb = fields.Float(required=True, validate=validate.Range(min=0),
-                              metadata={"description": "yearly maintenance budget"})
-    note = fields.String(load_default="")
-
-
-class AssetSchema(_Strict):
-    code = fields.String(required=True, validate=[
-        validate.Length(min=1, max=64),
-        validate.Regexp(r"^[^/\\\s?#%]+$", error="a code has no spaces or / \\ ? # %: "
-                                                 "write 0017-2567, not 0017/2567")])
-    project = fields.String(required=True)
-    fiscal_year = fields.Integer(required=True, validate=validate.Range(min=2500, max=2700))
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    description_th = fields.String(required=True, validate=validate.Length(min=1))
-    description_en = fields.String(load_default="")
-    quantity = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
-    unit = fields.String(required=True)
-    unit_value_thb = fields.Float(required=True, validate=validate.Range(min=0))
-    acquired_on = fields.Date(required=True)
-    location = fields.Nested(LocationSchema, required=True)
-    custodian = fields.String(required=True, validate=validate.Length(min=1))
-    documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
-    maintenance = fields.Nested(MaintenanceSchema, load_default=None, allow_none=True)
-    sample = fields.Boolean(load_default=False)
 
 
 def _load(schema: Schema, raw, what: str) -> dict:
@@ -275,15 +229,6 @@ def record_audit(asset: dict, command: dict, actor: Actor, now: datetime,
     return nxt, []
 
 
-class AuditSchema(_Strict):
-    on = fields.Date(required=True)
-    found = fields.Boolean(required=True)
-    condition = fields.String(required=True, validate=validate.OneOf(
-        ("good", "needs_repair", "unusable", "idle")))
-    note = fields.String(load_default="")
-    documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
-
-
 def _entry(asset, action, actor, now, from_state, to_state, reason, documents, details,
            transfer=None) -> dict:
     return {"seq": asset["version"], "action": action, "at": now.isoformat(), "by": str(actor),
@@ -305,7 +250,7 @@ def _events(asset: dict, entry: dict) -> list[tuple[str, dict]]:
     if kind is None:
         return []
     transfer = asset.get("transfer") or {}
-    return [(kind, {
+    return [events.outgoing(events.named(kind), {
         "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"{asset['code']}:{entry['seq']}:{kind}")),
         "occurred_at": entry["at"], "asset": summary(asset), "action": entry["action"],
         "by": entry["by"], "reason": entry["reason"], "documents": entry["documents"],
@@ -327,7 +272,7 @@ def due_facts(asset: dict, now: datetime, settings: dict = DEFAULT_SETTINGS) -> 
     facts = []
     transfer = asset.get("transfer")
     if transfer and transfer.get("due_by") and datetime.fromisoformat(transfer["due_by"]) < now:
-        facts.append(("transfer_overdue", {
+        facts.append(events.outgoing(events.TRANSFER_OVERDUE, {
             "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"overdue:{transfer['id']}")),
             "occurred_at": now.isoformat(), "asset": summary(asset), "action": "overdue",
             "by": "system", "reason": "", "documents": [], "from_agency": transfer["from"],
@@ -336,7 +281,7 @@ def due_facts(asset: dict, now: datetime, settings: dict = DEFAULT_SETTINGS) -> 
     if asset["status"] != DISPOSED and next_due:
         days_left = (date.fromisoformat(next_due) - now.date()).days
         if days_left <= settings["audit_due_soon_days"]:
-            facts.append(("audit_due", {
+            facts.append(events.outgoing(events.AUDIT_DUE, {
                 # due soon and overdue are two facts: each is told once
                 "event_id": str(uuid.uuid5(ASSET_NAMESPACE, f"audit:{asset['code']}:{next_due}:"
                                                             f"{'overdue' if days_left < 0 else 'soon'}")),

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from services.infra.metrics import ASSET_STEPS
+from services.contracts import events as contract_events
 
 from . import domain, workbook
 from .store import DuplicateAsset, VersionConflict
@@ -24,6 +25,12 @@ def set_settings(store, raw: dict) -> dict:
     clean = domain.validate_settings(raw, settings(store))
     store.set_meta(SETTINGS, clean)
     return clean
+
+
+def on_plan_published(store, payload: dict) -> None:
+    """A plan_published event (loaded through the registry: an invalid one raises, is retried,
+    then parked)."""
+    learn_plan(store, contract_events.load(contract_events.PLAN_PUBLISHED, payload)["plan"])
 
 
 def learn_plan(store, plan: dict) -> None:

@@ -40,7 +40,7 @@ class AssetsService:
 
     @on_event(*topology.PLAN_PUBLISHED)
     def on_plan_published(self, payload):
-        handlers.learn_plan(self.store, payload["plan"])
+        handlers.on_plan_published(self.store, payload)
 
     @rpc
     def health(self):

@@ -1,13 +1,23 @@
-"""Payloads of the facts services publish to each other (exchange ``<source>.events``).
+"""The facts services publish to each other (exchange ``<source>.events``): their names, their
+payload schemas, and the one registry producers dump through and consumers load through.
 
 Every event carries ``event_id``: consumers de-duplicate on it (delivery is at-least-once).
-Versioning: add optional fields freely; a breaking change gets a new event type.
+Every event is versioned (``event_version``, stamped by ``dump``; a payload without it, as the
+events already kept in outboxes and queues before versions existed, is version 1). Adding an
+optional field needs no new version. A breaking change bumps the version in ``REGISTRY`` and
+registers an *upcaster* from the previous one, so events written before the change still load:
+``load`` upcasts a payload step by step to the current version, then checks it against the
+current schema.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
 
 from marshmallow import EXCLUDE, Schema, fields
 
 from .plans import PlanSchema
+from .reports import describe_errors
 
 
 # Facts the services publish: (source service, event type). Exchange: "<source>.events" (nameko's).
@@ -43,6 +53,7 @@ class _Event(Schema):
 
     event_id = fields.String(required=True)
     occurred_at = fields.AwareDateTime(required=True, format="iso")
+    event_version = fields.Integer(load_default=1)  # stamped by dump(); absent: version 1
 
 
 class PlanPublished(_Event):
@@ -157,3 +168,183 @@ class AuditDue(_Event):
     due_on = fields.String(required=True)
     overdue = fields.Boolean(required=True)
     custodian = fields.String(required=True)
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+Kind = tuple[str, str]  # (source service, event name), e.g. PLAN_PUBLISHED
+Upcaster = Callable[[dict], dict]
+
+
+class EventError(ValueError):
+    """An event that does not fit the registry: unknown, or its payload fails its schema.
+
+    Raised by ``load`` in a consumer's handler, it is handed back to the broker like any failure,
+    retried up to the queue's delivery limit and then parked with its reason (never dropped).
+    Raised by ``dump`` in a producer, it is a bug: the state change and its event are not kept."""
+
+
+@dataclass(frozen=True)
+class EventType:
+    kind: Kind
+    schema: type[Schema]
+    description_en: str
+    description_th: str
+    version: int = 1
+    # upcasters[v] turns a version-v payload into a version v+1 payload (v < version)
+    upcasters: dict[int, Upcaster] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return self.kind[0]
+
+    @property
+    def name(self) -> str:
+        return self.kind[1]
+
+
+def build_registry(*types: EventType) -> dict[Kind, EventType]:
+    found: dict[Kind, EventType] = {}
+    names: set[str] = set()
+    for event in types:
+        if event.kind in found or event.name in names:
+            raise ValueError(f"event {event.source}.{event.name} is registered twice")
+        missing = [v for v in range(1, event.version) if v not in event.upcasters]
+        if missing:
+            raise ValueError(f"event {event.source}.{event.name} v{event.version} has no upcaster "
+                             f"from version(s) {missing}")
+        found[event.kind] = event
+        names.add(event.name)
+    return found
+
+
+_TRANSFER_WORDS = {
+    TRANSFER_REQUESTED: ("a transfer of an asset was requested", "มีการขอโอนทรัพย์สิน"),
+    TRANSFER_APPROVED: ("a transfer was approved", "อนุมัติการโอนทรัพย์สิน"),
+    TRANSFER_HANDED_OVER: ("the asset was handed over to the receiving agency",
+                           "ส่งมอบทรัพย์สินให้หน่วยงานผู้รับโอนแล้ว"),
+    TRANSFER_ACCEPTED: ("the receiving agency accepted the asset (receipt of transfer)",
+                        "หน่วยงานผู้รับโอนรับมอบทรัพย์สินแล้ว"),
+    TRANSFER_REJECTED: ("the receiving agency refused the asset", "หน่วยงานผู้รับโอนปฏิเสธการรับมอบ"),
+    TRANSFER_CANCELLED: ("a transfer was cancelled", "ยกเลิกการโอนทรัพย์สิน"),
+    TRANSFER_OVERDUE: ("a transfer was not completed by its due date",
+                       "การโอนทรัพย์สินเลยกำหนดเวลา"),
+}
+
+# Every event that crosses a service boundary. tests/unit/test_event_registry.py checks that every
+# subscription of services/infra/topology.py has an entry here.
+REGISTRY: dict[Kind, EventType] = build_registry(
+    EventType(PLAN_PUBLISHED, PlanPublished,
+              "a plan was published: its full snapshot, at every version",
+              "เผยแพร่แผน: ข้อมูลแผนทั้งฉบับ ทุกครั้งที่มีฉบับใหม่"),
+    EventType(TARGET_REVISED, TargetRevised,
+              "a revision changed an indicator's targets", "การปรับแผนเปลี่ยนค่าเป้าหมายของตัวชี้วัด"),
+    EventType(PROJECT_REGISTERED, ProjectChange,
+              "a revision added a project", "การปรับแผนเพิ่มโครงการ"),
+    EventType(PROJECT_CHANGED, ProjectChange,
+              "a revision changed a project", "การปรับแผนแก้ไขโครงการ"),
+    EventType(PROJECT_CANCELLED, ProjectChange,
+              "a revision cancelled a project", "การปรับแผนยกเลิกโครงการ"),
+    EventType(REPORT_REJECTED, ReportRejected,
+              "a province's report was rejected, with the reason", "รายงานของจังหวัดถูกปฏิเสธ พร้อมเหตุผล"),
+    EventType(INDICATOR_OFF_TARGET, IndicatorOffTarget,
+              "a report left an indicator's cluster value off its target",
+              "รายงานทำให้ค่าตัวชี้วัดของกลุ่มจังหวัดไม่บรรลุเป้าหมาย"),
+    EventType(REPORT_DUE_SOON, ReportDue,
+              "a province has not sent all of a period's reports, due soon",
+              "จังหวัดยังส่งรายงานของงวดไม่ครบ ใกล้ถึงกำหนดส่ง"),
+    EventType(REPORT_OVERDUE, ReportDue,
+              "a province has not sent all of a period's reports, past the due date",
+              "จังหวัดยังส่งรายงานของงวดไม่ครบ เลยกำหนดส่งแล้ว"),
+    EventType(INDICATOR_OFF_TARGET_AT_CLOSE, IndicatorOffTargetAtClose,
+              "a period closed with an indicator's cluster value off its target",
+              "ปิดงวดแล้วค่าตัวชี้วัดของกลุ่มจังหวัดไม่บรรลุเป้าหมาย"),
+    EventType(PROJECT_BEHIND_SCHEDULE, ProjectBehindSchedule,
+              "a project's disbursement is behind its plan or the government's target",
+              "การเบิกจ่ายของโครงการล่าช้ากว่าแผนหรือเป้าหมายของรัฐบาล"),
+    EventType(ASSET_REGISTERED, TransferStep,
+              "an asset a project produced was registered", "ลงทะเบียนทรัพย์สินที่เกิดจากโครงการ"),
+    *(EventType(step, TransferStep, *_TRANSFER_WORDS[step]) for step in TRANSFER_STEPS),
+    EventType(AUDIT_DUE, AuditDue,
+              "an asset's audit is due soon or overdue", "ใกล้ถึงหรือเลยกำหนดตรวจนับทรัพย์สิน"),
+)
+_BY_NAME = {event.name: event for event in REGISTRY.values()}
+
+
+def event_type(kind: Kind) -> EventType:
+    """The registry's entry for ``kind`` (``(source, name)``); EventError if there is none."""
+    try:
+        return REGISTRY[tuple(kind)]
+    except (KeyError, TypeError):
+        raise EventError(f"unknown event {kind!r}: services/contracts/events.py registers "
+                         f"{', '.join(f'{s}.{n}' for s, n in REGISTRY)}") from None
+
+
+def named(name: str) -> Kind:
+    """The kind of the event called ``name`` (names are unique across sources)."""
+    if name not in _BY_NAME:
+        raise EventError(f"unknown event name {name!r}: services/contracts/events.py registers "
+                         f"{', '.join(sorted(_BY_NAME))}")
+    return _BY_NAME[name].kind
+
+
+_schemas: dict[type[Schema], Schema] = {}
+
+
+def _check(event: EventType, payload: dict, doing: str) -> None:
+    schema = _schemas.get(event.schema)
+    if schema is None:
+        schema = _schemas[event.schema] = event.schema()
+    errors = schema.validate(payload)
+    if errors:
+        raise EventError(f"{event.source}.{event.name} v{event.version} event "
+                         f"{payload.get('event_id', '(no event_id)')} {doing}: "
+                         f"{describe_errors(errors)}")
+
+
+def dump(kind: Kind, payload: dict) -> dict:
+    """What a producer queues: ``payload`` checked against the event's schema, with
+    ``event_version`` set to the current version. EventError if it does not fit."""
+    event = event_type(kind)
+    if not isinstance(payload, dict):
+        raise EventError(f"{event.source}.{event.name}: a payload is a dict, not "
+                         f"{type(payload).__name__}")
+    stamped = {**payload, "event_version": event.version}
+    _check(event, stamped, "does not fit its schema (producer bug)")
+    return stamped
+
+
+def outgoing(kind: Kind, payload: dict) -> tuple[str, dict]:
+    """``(name, dump(kind, payload))``: an event as an outbox keeps and a dispatcher sends it."""
+    return kind[1], dump(kind, payload)
+
+
+def upcast(kind: Kind, payload: dict) -> dict:
+    """``payload`` brought to the event's current version by its upcasters, one version at a
+    time. No ``event_version``: version 1. A version newer than ours is an EventError."""
+    event = event_type(kind)
+    if not isinstance(payload, dict):
+        raise EventError(f"{event.source}.{event.name}: a payload is a JSON object, not "
+                         f"{type(payload).__name__}")
+    version = payload.get("event_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise EventError(f"{event.source}.{event.name} event {payload.get('event_id')}: "
+                         f"event_version {version!r} is not a version (1, 2, ...)")
+    if version > event.version:
+        raise EventError(f"{event.source}.{event.name} event {payload.get('event_id')} is version "
+                         f"{version}; this service knows up to version {event.version}")
+    while version < event.version:
+        payload = {**event.upcasters[version](dict(payload)), "event_version": version + 1}
+        version += 1
+    return {**payload, "event_version": version}
+
+
+def load(kind: Kind, payload: dict) -> dict:
+    """What a consumer handles: ``payload`` upcast to the current version and checked against
+    the current schema. Validated, not converted: it stays the JSON object as it travels (dates
+    stay ISO strings), with ``event_version`` set. EventError (a ValueError) if it does not fit,
+    so the handler fails and the delivery is retried, then parked - never dropped."""
+    event = event_type(kind)
+    current = upcast(kind, payload)
+    _check(event, current, "does not fit its schema")
+    return current

@@ -12,17 +12,8 @@ from services.contracts import events
 from services.infra import topology
 from services.contracts.reports import REPORT_SCHEMAS
 
-# The payload schema of each fact (event type -> schema); every subscription must be here.
-EVENT_SCHEMAS = {
-    "plan_published": events.PlanPublished, "target_revised": events.TargetRevised,
-    "project_registered": events.ProjectChange, "project_changed": events.ProjectChange,
-    "project_cancelled": events.ProjectChange, "report_rejected": events.ReportRejected,
-    "indicator_off_target": events.IndicatorOffTarget,
-    "indicator_off_target_at_close": events.IndicatorOffTargetAtClose,
-    "project_behind_schedule": events.ProjectBehindSchedule, "report_due_soon": events.ReportDue,
-    "report_overdue": events.ReportDue, "audit_due": events.AuditDue,
-    **{step[1]: events.TransferStep for step in topology.TRANSFER_STEPS},
-}
+# The payload schema of each fact comes from the event registry (services/contracts/events.py).
+EVENT_SCHEMAS = {event.name: event.schema for event in events.REGISTRY.values()}
 
 
 def _json_schemas(schemas: dict) -> dict:

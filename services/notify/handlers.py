@@ -4,37 +4,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from marshmallow import ValidationError
-
-from services.contracts.events import (AuditDue, IndicatorOffTarget, IndicatorOffTargetAtClose,
-                                       PlanPublished, ProjectBehindSchedule, ProjectChange,
-                                       ReportDue, ReportRejected, TargetRevised, TransferStep)
-from services.contracts.events import TRANSFER_STEPS
-from services.contracts import access
-from services.contracts.reports import describe_errors
-
+from services.contracts import access, events
+from services.contracts.errors import PreferenceForbidden, RuleError  # raised to RPC callers
 from services.infra.metrics import MAILS
 
 from . import domain, sender
-from services.contracts.errors import PreferenceForbidden, RuleError  # raised to RPC callers
+from .mails import render, render_digest
 
 log = logging.getLogger(__name__)
 
-# The payload schema of each fact that becomes mail; who hears of it is in the rules (data).
-SCHEMAS = {
-    "report_rejected": ReportRejected,
-    "indicator_off_target": IndicatorOffTarget,
-    "indicator_off_target_at_close": IndicatorOffTargetAtClose,
-    "project_behind_schedule": ProjectBehindSchedule,
-    "report_due_soon": ReportDue,
-    "report_overdue": ReportDue,
-    "target_revised": TargetRevised,
-    "project_registered": ProjectChange,
-    "project_changed": ProjectChange,
-    "project_cancelled": ProjectChange,
-    **{step[1]: TransferStep for step in TRANSFER_STEPS},
-    "audit_due": AuditDue,
-}
 RULES = "rules"
 
 
@@ -53,20 +31,17 @@ def set_rules(store, raw: dict) -> dict:
 
 
 def learn_directory(store, payload: dict) -> None:
-    try:
-        plan = PlanPublished().load(payload)["plan"]
-    except ValidationError as exc:
-        raise ValueError(f"plan_published event is invalid: {describe_errors(exc.messages)}") from None
+    plan = events.load(events.PLAN_PUBLISHED, payload)["plan"]  # invalid: raises, then parked
     store.save_directory(plan["id"], plan["version"], plan["cluster"], plan["provinces"],
                          plan["agencies"])
 
 
 def queue_mail(store, template: str, payload: dict, public_url: str,
                now: datetime | None = None) -> int:
-    try:
-        SCHEMAS[template]().load(payload)
-    except ValidationError as exc:
-        raise ValueError(f"{template} event is invalid: {describe_errors(exc.messages)}") from None
+    """Mails for the fact ``template`` (an event name; its mail template has the same name).
+    The payload is loaded through the event registry: one that fails its schema raises, so the
+    delivery is retried and then parked, never dropped."""
+    payload = events.load(events.named(template), payload)
     directory = store.directory()
     recipients = domain.recipients(template, payload, directory, rules(store))
     if not recipients:
@@ -79,7 +54,7 @@ def queue_mail(store, template: str, payload: dict, public_url: str,
         if template in preference["muted"]:
             log.info("%s %s: %s opted out", template, payload["event_id"], recipient.agency)
             continue
-        mail = domain.render(template, payload, recipient, public_url, directory)
+        mail = render(template, payload, recipient, public_url, directory)
         (held if preference["delivery"] == "daily_digest" else immediate).append(mail)
     queued = store.enqueue(immediate, now) + store.enqueue(held, now, status="held")
     log.info("%s: %d new mail(s) for %d recipient(s)", template, queued, len(recipients))
@@ -146,7 +121,7 @@ def make_digests(store, public_url: str, day, now: datetime) -> int:
         recipient = domain.Recipient(mails[0]["to_addr"], info.get("name_th", address),
                                      info.get("name_en", address), info.get("language", "th"),
                                      mails[0].get("agency"))
-        digest = domain.render_digest(recipient, mails, day, public_url)
+        digest = render_digest(recipient, mails, day, public_url)
         made += store.digest(digest, [m["mail_id"] for m in mails], now)
     return made
 

@@ -10,10 +10,11 @@ from datetime import date, datetime, timezone
 
 from marshmallow import ValidationError
 
-from services.contracts.plans import AgencySchema, PlanSchema
 from services.contracts.reports import PROVINCE_CODE, describe_errors
+from services.contracts import events
 from services.contracts.events import PLAN_PUBLISHED
 
+from .schemas import AgencyDocument, PlanDocument
 from .validation import plan_problems
 from services.contracts.errors import Forbidden, PlanError, UnknownPlan  # raised to RPC callers
 
@@ -93,7 +94,7 @@ def prepare_plan(raw: dict, reference: ReferenceVersion) -> dict:
         raw["provinces"] = [p["code"] for p in cluster["provinces"]]
     raw.setdefault("reference_version", reference.version_id)
     try:
-        plan = PlanSchema().load(raw)
+        plan = PlanDocument().load(raw)
     except ValidationError as exc:
         raise PlanError(f"plan {raw.get('id', '?')}", [("plan", describe_errors(exc.messages))]) from None
     problems = plan_problems(plan, cluster, [c["code"] for c in reference.clusters])
@@ -109,7 +110,8 @@ def plan_published_event(plan: dict, now: datetime | None = None) -> tuple[str, 
         raise ValueError(f"plan {plan['id']} is a draft; drafts are not published")
     event_id = str(uuid.uuid5(EVENT_NAMESPACE, f"plan_published:{plan['id']}:{plan['version']}"))
     occurred = (now or datetime.now(timezone.utc)).isoformat()
-    return PLAN_PUBLISHED[1], {"event_id": event_id, "occurred_at": occurred, "plan": plan}
+    return events.outgoing(PLAN_PUBLISHED, {"event_id": event_id, "occurred_at": occurred,
+                                            "plan": plan})
 
 
 def plan_summary(plan: dict) -> dict:
@@ -121,7 +123,7 @@ def plan_summary(plan: dict) -> dict:
 def prepare_agency(raw: dict, reference: ReferenceVersion) -> dict:
     """An agencies-directory entry, checked against the schema and the provinces in force."""
     try:
-        agency = AgencySchema().load(raw)
+        agency = AgencyDocument().load(raw)
     except ValidationError as exc:
         raise PlanError(f"agency {raw.get('code', '?')}", [("agency", describe_errors(exc.messages))]) from None
     provinces = {p["code"] for c in reference.clusters for p in c["provinces"]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from services.contracts import events as contract_events
 from services.contracts.plans import iter_indicators
 from services.contracts.events import (PROJECT_CANCELLED, PROJECT_CHANGED, PROJECT_REGISTERED,
                                         TARGET_REVISED)
@@ -134,9 +135,10 @@ def _revision(version: int, by: str, reason: str, approved_by: str | None, now: 
 
 def _event(kind: tuple[str, str], plan: dict, subject: str, now: datetime, **payload) -> tuple:
     event_id = uuid.uuid5(EVENT_NAMESPACE, f"{kind[1]}:{plan['id']}:{plan['version']}:{subject}")
-    return kind[1], {"event_id": str(event_id), "occurred_at": now.isoformat(),
-                     "plan_id": plan["id"], "cluster": plan["cluster"],
-                     "version": plan["version"], "revision": plan["revision"], **payload}
+    return contract_events.outgoing(kind, {
+        "event_id": str(event_id), "occurred_at": now.isoformat(), "plan_id": plan["id"],
+        "cluster": plan["cluster"], "version": plan["version"], "revision": plan["revision"],
+        **payload})
 
 
 def change_events(before: dict, after: dict, now: datetime) -> list[tuple[str, dict]]:

@@ -21,6 +21,7 @@ from services.contracts.plans import iter_indicators
 from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
                                         ROUTING_KEY, describe_errors,
                                         well_formed_indicator_report)
+from services.contracts import events as contract_events
 from services.contracts.events import (INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
                                         PROJECT_BEHIND_SCHEDULE, REPORT_REJECTED)
 
@@ -384,7 +385,7 @@ def off_target_event(plan: dict, indicator: dict, period: str, view: dict, repor
     if status_of(view["value"], target, indicator["direction"]) != "not_achieved":
         return None
     result = indicator_result(plan, indicator, period, view)
-    return INDICATOR_OFF_TARGET[1], {
+    return contract_events.outgoing(INDICATOR_OFF_TARGET, {
         "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['event_id']}")),
         "occurred_at": now.isoformat(),
         "plan_id": plan["id"], "cluster": plan["cluster"],
@@ -395,7 +396,7 @@ def off_target_event(plan: dict, indicator: dict, period: str, view: dict, repor
         "reported": result["reported"], "expected": result["expected"],
         "responsible_agency": indicator.get("responsible_agency"),
         "province": report["province"], "report_event_id": report["event_id"],
-    }
+    })
 
 
 def off_target_at_close_events(plan: dict, period: str, due: date, results: list[dict],
@@ -410,7 +411,7 @@ def off_target_at_close_events(plan: dict, period: str, due: date, results: list
                 or (kind != "yearly" and indicator["frequency"] != kind)):
             continue
         expected = indicator.get("provinces") or plan["provinces"]
-        events.append((INDICATOR_OFF_TARGET_AT_CLOSE[1], {
+        events.append(contract_events.outgoing(INDICATOR_OFF_TARGET_AT_CLOSE, {
             "event_id": str(uuid.uuid5(EVENT_NAMESPACE,
                                        f"off_target_at_close:{plan['id']}:{indicator['code']}:{period}")),
             "occurred_at": now.isoformat(),
@@ -427,7 +428,7 @@ def off_target_at_close_events(plan: dict, period: str, due: date, results: list
 
 
 def rejected_event(rejection: dict) -> tuple[str, dict]:
-    return REPORT_REJECTED[1], {
+    return contract_events.outgoing(REPORT_REJECTED, {
         "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"rejected:{rejection['rejection_id']}")),
         "occurred_at": rejection["received_at"],
         "rejection_id": rejection["rejection_id"],
@@ -437,7 +438,7 @@ def rejected_event(rejection: dict) -> tuple[str, dict]:
         "kind": rejection["kind"],
         "reason": rejection["reason"],
         "received_at": rejection["received_at"],
-    }
+    })
 
 
 # --- project progress -------------------------------------------------------------------------
@@ -513,7 +514,7 @@ def behind_schedule_events(plan: dict, rows: list[dict], now: datetime) -> list[
             continue
         fy, quarter = fiscal_quarter_of(date.fromisoformat(row["as_of"]))
         project = projects[row["project"]]
-        events.append((PROJECT_BEHIND_SCHEDULE[1], {
+        events.append(contract_events.outgoing(PROJECT_BEHIND_SCHEDULE, {
             "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"behind_schedule:{plan['id']}:"
                                                         f"{project['code']}:FY{fy}-Q{quarter}")),
             "occurred_at": now.isoformat(),

@@ -8,11 +8,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from marshmallow import ValidationError
-
-from services.contracts.events import PlanPublished
+from services.contracts import events as contract_events
+from services.contracts.events import ASSET_REGISTERED, PLAN_PUBLISHED
 from services.contracts.periods import last_ended_period
-from services.contracts.reports import describe_errors
 from services.infra.topology import INTAKE_QUEUE_NAME
 from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
@@ -225,11 +223,8 @@ class BatchViews:
 
 
 def handle_plan_published(store, payload: dict) -> bool:
-    try:
-        event = PlanPublished().load(payload)
-    except ValidationError as exc:
-        # Our own producer sent it: a bug, not bad input. Raise so it is retried, then parked.
-        raise ValueError(f"plan_published event is invalid: {describe_errors(exc.messages)}") from None
+    # An invalid one is a producer bug, not bad input: load raises, so it is retried, then parked.
+    event = contract_events.load(PLAN_PUBLISHED, payload)
     stored = store.save_plan(event["plan"])
     log.info("plan %s v%s %s", event["plan"]["id"], event["plan"]["version"],
              "learned" if stored else "already known")
@@ -351,7 +346,7 @@ def ensure_views_current(store) -> dict | None:
 def count_asset(store, payload: dict) -> None:
     """What a project has produced: each registered asset's value (by asset code, so a
     redelivered event counts once)."""
-    asset = payload["asset"]
+    asset = contract_events.load(ASSET_REGISTERED, payload)["asset"]
     store.record_project_asset(asset["plan_id"], asset["project"], asset["code"],
                                float(asset["total_value_thb"]))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
+from services.contracts import events
 from services.contracts.events import REPORT_DUE_SOON, REPORT_OVERDUE
 from services.contracts.periods import last_ended_period, parse_period, quarter_months
 from services.contracts.plans import iter_indicators
@@ -77,18 +78,18 @@ def reminders(plan: dict, today: date, first_received_by_period: dict, due_days:
             continue
         due = due_date(period, due_days)
         if today > due:
-            fact = REPORT_OVERDUE[1]
+            fact = REPORT_OVERDUE
         elif (due - today).days <= soon_days:
-            fact = REPORT_DUE_SOON[1]
+            fact = REPORT_DUE_SOON
         else:
             continue
         rows = completeness(plan, period, first_received_by_period.get(period, {}), due_days, today)
         for row in rows:
             if not row["missing"]:
                 continue
-            facts.append((fact, {
+            facts.append(events.outgoing(fact, {
                 "event_id": str(uuid.uuid5(EVENT_NAMESPACE,
-                                           f"{fact}:{plan['id']}:{period}:{row['province']}")),
+                                           f"{fact[1]}:{plan['id']}:{period}:{row['province']}")),
                 "occurred_at": datetime.now(timezone.utc).isoformat(),
                 "plan_id": plan["id"], "cluster": plan["cluster"], "province": row["province"],
                 "period": period, "due_date": row["due_date"], "missing": row["missing"],

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.notify import sender
-from services.notify.domain import Recipient, render
+from services.notify.domain import Recipient
+from services.notify.mails import render
 from services.notify.sender import PermanentFailure, Relay, build_message
 
 from .test_notify_domain import PUBLIC_URL, off_target, rejected

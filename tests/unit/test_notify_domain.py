@@ -6,7 +6,8 @@ import pytest
 
 from clusterctl.reference import load_sample_plan
 from services.contracts.events import IndicatorOffTarget, ReportRejected
-from services.notify.domain import DEFAULT_RULES, Mail, Recipient, mail_id, recipients, render
+from services.notify.domain import DEFAULT_RULES, Mail, Recipient, mail_id, recipients
+from services.notify.mails import render
 from services.notify.sender import (BASE_DELAY_S, MAX_DELAY_S, build_message, next_attempt)
 from services.notify.store import _directory
 

@@ -2,7 +2,8 @@
 from datetime import date, datetime, timezone
 
 from services.contracts.events import IndicatorOffTargetAtClose, ProjectBehindSchedule
-from services.notify.domain import Recipient, render
+from services.notify.domain import Recipient
+from services.notify.mails import render
 from services.reporting.domain import (behind_schedule_events, indicator_result,
                                        indicator_view, off_target_at_close_events,
                                        project_progress)

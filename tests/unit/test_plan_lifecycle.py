@@ -114,7 +114,8 @@ def test_event_ids_are_stable_per_version_and_subject(published, reference):
 
 
 def test_every_revision_event_renders_a_thai_and_english_mail(published, reference):
-    from services.notify.domain import Recipient, render
+    from services.notify.domain import Recipient
+    from services.notify.mails import render
 
     def change(doc):
         doc["issues"][1]["indicators"][0]["targets"]["FY2569"] = 3000.0

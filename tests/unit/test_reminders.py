@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from services.notify.domain import Recipient, render
+from services.notify.domain import Recipient
+from services.notify.mails import render
 from services.contracts.periods import last_ended_period
 from services.reporting.timeliness import reminders
 from tests.support.plans import published_sample_plan

@@ -6,7 +6,8 @@ import pytest
 from clusterctl.reference import load_sample_plan
 from services.assets import domain as assets
 from services.contracts.events import AuditDue, TransferStep
-from services.notify.domain import DEFAULT_RULES, recipients, render
+from services.notify.domain import DEFAULT_RULES, recipients
+from services.notify.mails import render
 from services.notify.store import _directory
 
 PLAN = load_sample_plan()

@@ -1,0 +1,65 @@
+"""The edges of assets: marshmallow schemas of what its RPCs take from the gateway - an asset's
+registration (``register_asset``, each row of ``import_assets``) and the documents, maintenance
+and audit of the transfer / receipt-of-transfer steps (``act``). Domain rules stay in domain.py."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class DocumentSchema(_Strict):
+    kind = fields.String(required=True, validate=validate.Length(min=1),
+                         metadata={"description": "e.g. delivery, inspection, handover, photo"})
+    reference = fields.String(required=True, validate=validate.Length(min=1))
+    date = fields.Date(load_default=None, allow_none=True)
+
+
+class LocationSchema(_Strict):
+    province = fields.String(required=True)
+    district = fields.String(load_default=None, allow_none=True)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+
+
+class MaintenanceSchema(_Strict):
+    agency = fields.String(required=True, validate=validate.Length(min=1),
+                           metadata={"description": "who maintains it"})
+    budget_thb = fields.Float(required=True, validate=validate.Range(min=0),
+                              metadata={"description": "yearly maintenance budget"})
+    note = fields.String(load_default="")
+
+
+class AssetSchema(_Strict):
+    code = fields.String(required=True, validate=[
+        validate.Length(min=1, max=64),
+        validate.Regexp(r"^[^/\\\s?#%]+$", error="a code has no spaces or / \\ ? # %: "
+                                                 "write 0017-2567, not 0017/2567")])
+    project = fields.String(required=True)
+    fiscal_year = fields.Integer(required=True, validate=validate.Range(min=2500, max=2700))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description_th = fields.String(required=True, validate=validate.Length(min=1))
+    description_en = fields.String(load_default="")
+    quantity = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    unit = fields.String(required=True)
+    unit_value_thb = fields.Float(required=True, validate=validate.Range(min=0))
+    acquired_on = fields.Date(required=True)
+    location = fields.Nested(LocationSchema, required=True)
+    custodian = fields.String(required=True, validate=validate.Length(min=1))
+    documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
+    maintenance = fields.Nested(MaintenanceSchema, load_default=None, allow_none=True)
+    sample = fields.Boolean(load_default=False)
+
+
+class AuditSchema(_Strict):
+    on = fields.Date(required=True)
+    found = fields.Boolean(required=True)
+    condition = fields.String(required=True, validate=validate.OneOf(
+        ("good", "needs_repair", "unusable", "idle")))
+    note = fields.String(load_default="")
+    documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
