@@ -50,7 +50,15 @@ def update_draft(current: dict, document: dict, reference: ReferenceVersion) -> 
     return {**plan, "version": current["version"] + 1}
 
 
+def _check_text(plan_id: str, **fields) -> None:
+    """The people and reasons a version records are text (they reach every mail and export)."""
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            raise PlanError(f"plan {plan_id}: {name} must be text, not {type(value).__name__}")
+
+
 def publish(current: dict, by: str, approved_by: str | None, now: datetime):
+    _check_text(current["id"], approved_by=approved_by)
     if current["status"] != "draft":
         raise LifecycleError(f"plan {current['id']} is {current['status']}, not a draft")
     plan = {**current, "status": "published", "version": current["version"] + 1,
@@ -64,6 +72,7 @@ def revise(current: dict, document: dict, reason: str, approved_by: str | None, 
     if current["status"] != "published":
         raise LifecycleError(f"plan {current['id']} is {current['status']}: only a published "
                              "plan is revised (edit a draft directly)")
+    _check_text(current["id"], reason=reason, approved_by=approved_by)
     if not (reason or "").strip():
         raise PlanError(f"plan {current['id']}: a revision needs a reason")
     if not (approved_by or "").strip():

@@ -182,3 +182,14 @@ def test_an_agency_code_of_another_cluster_is_refused(published, reference):
                                     "northeast-lower-2; choose another")]
     assert lifecycle.agency_clashes(published, [{"code": "ubon-agriculture", "province": "TH-33"}],
                                     reference) == []
+
+
+@pytest.mark.parametrize("field", ["approved_by", "reason"])
+def test_who_approved_and_why_must_be_text(field):
+    """A number where a name belongs is the caller's mistake (400), not a service failure."""
+    draft = {"id": "p1", "status": "published", "version": 2, "projects": []}
+    args = {"reason": "committee meeting 3/2568", "approved_by": "the cluster committee", field: 3.4e16}
+    with pytest.raises(PlanError, match=f"{field} must be text, not float"):
+        if field == "approved_by":
+            lifecycle.publish({**draft, "status": "draft"}, "osm:x", args["approved_by"], NOW)
+        lifecycle.revise(draft, {}, args["reason"], args["approved_by"], "osm:x", None, NOW)
