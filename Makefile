@@ -9,7 +9,7 @@ PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info
 VENV   ?= $(if $(filter python3,$(PYTHON)),.venv,.venv-$(PY_VERSION))
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup lock reliability bench bench-quick clean-venv
+.PHONY: run test setup setup-tools lock reliability bench bench-quick clean-venv
 
 # make run installs requirements/runtime.txt only; make test requirements/test.txt (runtime +
 # test tools). Both are locks with hashes; `make lock` regenerates them from pyproject.toml.
@@ -34,7 +34,7 @@ lock:
 	  -o requirements/test.txt $(LOCK_ARGS)
 
 # The fault-injection suite alone, rewriting docs/reliability.md from what it observed.
-reliability: setup
+reliability: setup-tools
 	@RELIABILITY_REPORT=docs/reliability.md $(PY) -m pytest tests/reliability -v $(PYTEST_ARGS)
 
 # Speed, measured (never asserted in tests): one table, each figure against a baseline of the
@@ -42,14 +42,18 @@ reliability: setup
 #   make bench                      full: 4 and 76 provinces, 10k/100k/1M stored reports (~7 min)
 #   make bench BENCH_ARGS=--quick   small N, 10k only (under a minute); also: make bench-quick
 #   make bench BENCH_ARGS=--private-broker   on a RabbitMQ node of its own, schedulers unbound
-bench: setup
+bench: setup-tools
 	@$(PY) -m bench.run $(BENCH_ARGS)
 
-bench-quick: setup
+bench-quick: setup-tools
 	@$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 setup:
 	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash deploy/setup.sh
+
+# reliability and bench drive the system with the test tools (pytest, pika, Playwright): test.txt.
+setup-tools:
+	@PYTHON="$(PYTHON)" VENV="$(VENV)" WITH_TESTS=1 bash deploy/setup.sh
 
 clean-venv:
 	rm -rf $(VENV)

@@ -30,7 +30,8 @@ RUNTIME_LOCK = REPO_ROOT / "requirements" / "runtime.txt"
 PLAN = "northeast-lower-2-2566-2570"
 SUPPORTED = SpecifierSet(tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
                          ["project"]["requires-python"])
-PROBE = "import platform, sys; print(platform.python_implementation(), platform.python_version())"
+PROBE = ("import platform, sys; "
+         "print(platform.python_implementation(), platform.python_version(), sys.executable)")
 
 
 def pyenv_root() -> Path | None:
@@ -62,7 +63,8 @@ def found_pythons() -> tuple[dict[str, str], list[str]]:
             continue
         if done.returncode != 0:  # e.g. a pyenv shim for a version not selected
             continue
-        implementation, version = done.stdout.split()
+        implementation, version, path = done.stdout.split(maxsplit=2)  # path: past any pyenv shim
+        path = path.strip()
         minor = ".".join(version.split(".")[:2])
         if implementation != "CPython" or minor in seen_minor or tuple(map(int, minor.split("."))) < (3, 11):
             continue
