@@ -271,9 +271,12 @@ def service_of(name: str) -> str:
 
 
 def nameko_argv(config: Path, service: str) -> list[str]:
-    # -W: eventlet's deprecation notice (known: NOTES-nameko), which `nameko run` triggers before
-    # the logging is configured, would be the only lines of the log that are not JSON.
-    return [sys.executable, "-W", "ignore::Warning:nameko.cli.commands", "-m", "nameko", "run",
+    # -W: eventlet's deprecation notice (known: NOTES-nameko), and setuptools' about
+    # pkg_resources (nameko's CLI imports it; pyproject.toml pins a setuptools that has it), which
+    # `nameko run` triggers before the logging is configured, would be the only lines of the log
+    # that are not JSON.
+    return [sys.executable, "-W", "ignore::Warning:nameko.cli.commands",
+            "-W", "ignore:pkg_resources is deprecated:UserWarning", "-m", "nameko", "run",
             "--config", str(config), SERVICE_CLASSES[service]]
 
 

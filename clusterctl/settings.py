@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -74,7 +76,7 @@ class Settings:
     public_url: str
     user_prefix: str
     seed_sample_plan: bool
-    reference_csv: Path
+    reference_csv: Path | Traversable  # REFERENCE_CSV, else the package's own (clusterctl/data)
     replicas: dict = field(default_factory=dict)  # service -> processes (REPLICAS); 1 if absent
     trusted_proxy_hops: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For)
     log_level: str = "INFO"  # LOG_LEVEL: the services' root log level
@@ -111,8 +113,8 @@ class Settings:
             public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
             user_prefix=env.get("AMQP_USER_PREFIX") or "",
             seed_sample_plan=(env.get("SEED_SAMPLE_PLAN", "1") not in ("0", "false", "no")),
-            reference_csv=Path(env.get("REFERENCE_CSV")
-                               or REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"),
+            reference_csv=(Path(env["REFERENCE_CSV"]) if env.get("REFERENCE_CSV") else
+                           files("clusterctl") / "data" / "reference" / "provincial-clusters.csv"),
             replicas=parse_replicas(env.get("REPLICAS") or ""),
             trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
             log_level=_log_level(env),

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set-up shared by `make run` and `make test`, idempotent and quick when nothing changed:
-#   1. a virtualenv with the pinned dependencies (re-installed when pyproject.toml changes);
+#   1. a virtualenv with the locked dependencies: requirements/runtime.txt, or with WITH_TESTS=1
+#      requirements/test.txt (runtime + test tools), installed with --require-hashes, then this
+#      project itself, editable and without dependencies (re-done when the lock changes);
 #   2. a reachable RabbitMQ with the management plugin: AMQP_URL if set; else the local broker,
 #      started if installed, installed with apt when we are root on Debian/Ubuntu.
 # Anything it cannot fix ends in one line saying what to do, and a non-zero exit.
@@ -16,10 +18,21 @@ is_root() { [ "$(id -u)" = 0 ]; }
 have_apt() { command -v apt-get >/dev/null 2>&1; }
 
 # ---- 1. Python and the virtualenv ---------------------------------------------------------
-command -v "$PYTHON" >/dev/null 2>&1 || fail "$PYTHON not found; install Python 3.11+ (apt-get install python3 python3-venv)"
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-  || fail "Python 3.11+ is needed, $PYTHON is $("$PYTHON" -V 2>&1); set PYTHON=python3.11 or newer"
+# Supported: CPython 3.11, 3.12 and 3.13 (pyproject.toml's requires-python; make test runs on
+# one and smokes the others it finds).
+command -v "$PYTHON" >/dev/null 2>&1 || fail "$PYTHON not found; install Python 3.11, 3.12 or 3.13 (apt-get install python3 python3-venv)"
+PY_VERSION=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+case "$PY_VERSION" in
+  3.11|3.12|3.13) ;;
+  *) fail "Python 3.11, 3.12 or 3.13 is needed (the versions this project is tested on); $PYTHON is $("$PYTHON" -V 2>&1). Set PYTHON=python3.13, python3.12 or python3.11" ;;
+esac
 
+# A venv made by another Python version (PYTHON changed, or python3 upgraded) is made afresh.
+if [ -x "$VENV/bin/python" ] && \
+   [ "$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != "$PY_VERSION" ]; then
+  note "$VENV was made by another Python version than $PYTHON ($PY_VERSION): making it afresh"
+  rm -rf "$VENV"
+fi
 if [ ! -x "$VENV/bin/python" ]; then
   if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
     rm -rf "$VENV"
@@ -33,11 +46,18 @@ if [ ! -x "$VENV/bin/python" ]; then
     fi
   fi
 fi
-stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
-  note "installing dependencies into $VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]" >"$VENV/pip.log" 2>&1 \
-    || fail "pip install failed; see $VENV/pip.log"
+if [ "${WITH_TESTS:-0}" = "1" ]; then kind=test; else kind=runtime; fi
+lock=requirements/$kind.txt
+# The stamp holds a hash of both locks and pyproject.toml (the project's own entry points): any
+# change installs again. A venv set up for the tests also serves `make run` (test.txt is
+# runtime.txt plus the test tools), never the other way round.
+digest=$(cat requirements/runtime.txt requirements/test.txt pyproject.toml | sha256sum | cut -c1-16)
+stamp="$VENV/.installed-$kind-$digest"
+if [ ! -f "$stamp" ] && ! { [ "$kind" = runtime ] && [ -f "$VENV/.installed-test-$digest" ]; }; then
+  note "installing $lock into $VENV"
+  { "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$lock" \
+    && "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . ; } \
+    >"$VENV/pip.log" 2>&1 || fail "pip install of $lock failed; see $VENV/pip.log"
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi
 

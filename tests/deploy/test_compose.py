@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import json
 import re
-import tomllib
 from importlib import resources
 
 import jsonschema
@@ -108,15 +107,15 @@ def test_the_image_is_multi_stage_non_root_pinned_and_copies_what_exists():
         "python", "-m", "clusterctl", "serve"]
 
 
-def test_the_images_packages_are_the_projects_pins():
-    pinned = dict(line.split("==") for line in
-                  (REPO_ROOT / "deploy" / "requirements.txt").read_text().splitlines()
-                  if line and not line.startswith("#"))
-    pinned = {name.lower().replace("_", "-"): version for name, version in pinned.items()}
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    for requirement in project["dependencies"]:
-        name, version = requirement.split("==")
-        assert pinned.get(name.lower().replace("_", "-")) == version, requirement
+def test_the_image_installs_the_runtime_lock_with_hashes():
+    """The image's packages are make run's: requirements/runtime.txt (tests/deploy/test_packaging
+    checks that lock against pyproject.toml)."""
+    text = DOCKERFILE.read_text("utf-8")
+    copied = re.search(r"^COPY requirements/runtime\.txt (\S+)$", text, re.M)
+    assert copied, "the Dockerfile must copy requirements/runtime.txt"
+    install = re.search(r"^RUN .*pip install (.+)$", text, re.M).group(1)
+    assert "--require-hashes" in install and f"-r {copied.group(1)}" in install
+    assert "requirements.txt" not in text
 
 
 def test_nginx_sends_every_request_to_the_gateways():

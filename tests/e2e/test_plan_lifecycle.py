@@ -112,7 +112,7 @@ def test_drafts_are_the_osms_until_published(system):
 def test_the_admin_loads_a_new_reference_version_and_bad_csv_is_named_by_line(system):
     from clusterctl.settings import REPO_ROOT
     admin, osm = system.key(), system.key("osm", "northeast-lower-2")
-    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
+    text = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     moved = text.replace("northeast-lower-1,กลุ่มจังหวัดภาคตะวันออกเฉียงเหนือตอนล่าง 1",
                          "northeast-lower-1,กลุ่มจังหวัดภาคตะวันออกเฉียงเหนือตอนล่าง 1 (ฉบับทดสอบ)")
     url = f"{system.base}/api/reference-data"

@@ -23,7 +23,7 @@ def start(container_factory, config_for):
 
 
 def seed(rpc):
-    csv = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
+    csv = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     rpc.plans.load_reference(csv, REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
     ensure_plan(rpc, load_sample_plan(SAMPLE_PLAN))
     wait_until(lambda: rpc.reporting.indicator_results(PLAN, "FY2567-Q1"), what="plan learned")

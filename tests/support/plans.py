@@ -9,7 +9,7 @@ from services.plans.domain import ReferenceVersion, parse_reference_csv
 
 
 def sample_reference() -> ReferenceVersion:
-    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
+    text = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     return parse_reference_csv(text, "reference", "2017-11-17")
 
 
@@ -22,7 +22,7 @@ def published_sample_plan() -> dict:
 
 def clusters() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    path = REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"
+    path = REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv"
     for row in csv.DictReader(path.open(encoding="utf-8")):
         found.setdefault(row["cluster_code"], []).append(row["province_code"])
     return found

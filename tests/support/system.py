@@ -47,8 +47,11 @@ def wait_until(condition, timeout: float = 20, interval: float = 0.2, what: str 
 class RunningSystem:
     """`python -m clusterctl run` in a private data dir, vhost, user prefix and ports."""
 
-    def __init__(self, data_dir: Path, tag: str | None = None):
+    def __init__(self, data_dir: Path, tag: str | None = None, python: str | None = None,
+                 cwd: Path | None = None):
         self.data_dir = data_dir
+        self.python = python or sys.executable  # tests/smoke: another venv's, run outside the
+        self.cwd = cwd or REPO_ROOT             # checkout (the code installed there is used)
         self.tag = tag or uuid.uuid4().hex[:8]
         self.vhost = f"test-e2e-{self.tag}"
         self.prefix = f"t{self.tag}-"
@@ -71,7 +74,7 @@ class RunningSystem:
     def start(self, timeout: float = 120) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         out = open(self.output, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "clusterctl", "run"], cwd=REPO_ROOT,
+        self.proc = subprocess.Popen([self.python, "-m", "clusterctl", "run"], cwd=self.cwd,
                                      env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         out.close()

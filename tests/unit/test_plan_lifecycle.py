@@ -14,7 +14,7 @@ NOW = datetime(2024, 2, 1, 9, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def reference():
-    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
+    text = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     return parse_reference_csv(text, "reference", "2017-11-17")
 
 

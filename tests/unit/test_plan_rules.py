@@ -11,7 +11,7 @@ from services.reporting.domain import aggregate, indicator_view, target_for
 
 @pytest.fixture(scope="module")
 def reference():
-    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
+    text = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     return parse_reference_csv(text, "reference", "2017-11-17")
 
 

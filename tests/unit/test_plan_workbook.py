@@ -23,7 +23,7 @@ PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, WEIGHTS, PROJECTS, OUTPUTS, AGENC
 
 @pytest.fixture(scope="module")
 def reference():
-    text = (REPO_ROOT / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
+    text = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     return parse_reference_csv(text, REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
 
 

@@ -11,7 +11,7 @@ from services.plans.domain import (PlanError, parse_reference_csv, plan_publishe
                                    plan_summary, prepare_plan)
 from services.plans.lifecycle import same_content
 
-CSV_PATH = REPO_ROOT / "data" / "reference" / "provincial-clusters.csv"
+CSV_PATH = REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv"
 HEADER = ("cluster_code,cluster_name_th,cluster_name_en,region,province_code,province_name_th,"
           "province_name_en,membership_confidence")
 

@@ -19,7 +19,7 @@ from services.contracts.reports import (PROCUREMENT_STAGE_TH, IndicatorReportSch
                                         ProjectReportSchema)
 from tests.support.zipbomb import zip_bomb
 
-PLAN_FILE = REPO_ROOT / "data" / "seed" / "plan-northeast-lower-2-2566-2570.json"
+PLAN_FILE = REPO_ROOT / "clusterctl" / "data" / "seed" / "plan-northeast-lower-2-2566-2570.json"
 PROVINCE, PERIOD = "TH-34", "FY2568-Q1"
 IND, PRJ, ABOUT = "ตัวชี้วัด (indicators)", "โครงการ (projects)", "เกี่ยวกับแบบฟอร์ม (about)"
 BKK = timezone(timedelta(hours=7))

@@ -91,7 +91,7 @@ def test_a_new_cluster_gets_entries_and_nothing_is_rotated(tmp_path):
 
 def test_every_province_of_the_reference_data_gets_credentials(tmp_path):
     from clusterctl.settings import REPO_ROOT
-    clusters = load_clusters(REPO_ROOT / "data" / "reference" / "provincial-clusters.csv")
+    clusters = load_clusters(REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv")
     creds = ensure_credentials(tmp_path / "c.json", "amqp://h/v", clusters, user_prefix="t-")
     assert len(creds["provinces"]) == 76 and len(creds["osm"]) == 18
     assert creds["provinces"]["TH-34"]["amqp_username"] == "t-TH-34"
