@@ -7,12 +7,9 @@ import base64
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.infra.base import BusServiceBase
 from services.infra import topology
-from services.infra.health import Heartbeat
-from services.infra.runtime import FrozenStartupHeap
-from services.infra.logs import LogContext
-from services.infra.metrics import Observability
-from services.infra.messaging import Topology, dispatcher, on_event
+from services.infra.messaging import dispatcher, on_event
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
@@ -27,14 +24,9 @@ def _actor(actor) -> Actor:
     return Actor(role, scope)
 
 
-class AssetsService:
+class AssetsService(BusServiceBase):
     name = "assets"
 
-    log_context = LogContext()  # each line a worker logs carries the id of what it handles
-    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
-    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
-    gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
-    amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     dispatch = dispatcher()
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
-from services.infra.health import Heartbeat
-from services.infra.logs import LogContext
-from services.infra.metrics import Observability
-from services.infra.runtime import FrozenStartupHeap
+from services.infra.base import ServiceBase
 
 from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
@@ -21,13 +18,9 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages):
+class GatewayService(DashboardPages, ServiceBase):
     name = "gateway"
 
-    log_context = LogContext()  # each line a worker logs carries the id of what it handles
-    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
-    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
-    gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
     keys = ApiKeys()
     config = Config()
     plans = RpcProxy("plans")

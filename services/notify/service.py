@@ -5,12 +5,9 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.infra.base import BusServiceBase
 from services.infra import topology
-from services.infra.health import Heartbeat
-from services.infra.runtime import FrozenStartupHeap
-from services.infra.logs import LogContext
-from services.infra.metrics import Observability
-from services.infra.messaging import Topology, on_event
+from services.infra.messaging import on_event
 from services.infra.storage import Storage
 
 from . import handlers, sender
@@ -25,14 +22,9 @@ def _mail_on(event: tuple[str, str]):
     return handle
 
 
-class NotifyService:
+class NotifyService(BusServiceBase):
     name = "notify"
 
-    log_context = LogContext()  # each line a worker logs carries the id of what it handles
-    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
-    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
-    gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
-    amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     config = Config()
 

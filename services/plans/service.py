@@ -5,11 +5,8 @@ from __future__ import annotations
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.infra.health import Heartbeat
-from services.infra.runtime import FrozenStartupHeap
-from services.infra.logs import LogContext
-from services.infra.metrics import Observability
-from services.infra.messaging import Topology, dispatcher
+from services.infra.base import BusServiceBase
+from services.infra.messaging import dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
@@ -17,14 +14,9 @@ from . import handlers
 from .store import open_store
 
 
-class PlansService:
+class PlansService(BusServiceBase):
     name = "plans"
 
-    log_context = LogContext()  # each line a worker logs carries the id of what it handles
-    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
-    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
-    gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
-    amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     dispatch = dispatcher()
 

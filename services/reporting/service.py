@@ -7,12 +7,9 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.infra.base import BusServiceBase
 from services.infra import topology
-from services.infra.health import Heartbeat
-from services.infra.runtime import FrozenStartupHeap
-from services.infra.logs import LogContext
-from services.infra.metrics import Observability
-from services.infra.messaging import (RawMessage, Topology, batch_consumer, dispatcher,
+from services.infra.messaging import (RawMessage, batch_consumer, dispatcher,
                                       on_event, raw_consumer)
 from services.infra.outbox import relay
 from services.infra.storage import Storage
@@ -21,14 +18,9 @@ from . import handlers
 from .store import open_store
 
 
-class ReportingService:
+class ReportingService(BusServiceBase):
     name = "reporting"
 
-    log_context = LogContext()  # each line a worker logs carries the id of what it handles
-    observability = Observability()  # entrypoint metrics; METRICS_PORT: /metrics /live /ready
-    heartbeat = Heartbeat()  # clusterctl probe: the container's liveness
-    gc_heap = FrozenStartupHeap()  # no full collection walks what start-up built
-    amqp_topology = Topology()  # declares every queue before anything is consumed or published
     store = Storage(open_store)
     config = Config()
     dispatch = dispatcher()
