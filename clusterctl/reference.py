@@ -11,7 +11,7 @@ from services.plans.domain import parse_reference_csv
 
 DATA = files("clusterctl") / "data"
 REFERENCE_CSV = DATA / "reference" / "provincial-clusters.csv"
-REFERENCE_EFFECTIVE_FROM = "2017-11-17"  # Royal Gazette announcement (data/reference/README.md)
+REFERENCE_EFFECTIVE_FROM = "2017-11-17"  # Royal Gazette announcement (clusterctl/data/reference/README.md)
 REFERENCE_SOURCE = ("Announcement of the committee on integrated provincial and cluster "
                     "administration, Royal Gazette 17 Nov 2017 (data/reference)")
 SAMPLE_PLAN = DATA / "seed" / "plan-northeast-lower-2-2566-2570.json"

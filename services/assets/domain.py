@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from marshmallow import Schema, ValidationError
 
 from services.contracts import access, events
-from services.contracts.errors import AlreadyRegistered, AssetError, Conflict, NotAllowed
+from services.contracts.errors import AssetError, Conflict, NotAllowed
 from services.contracts.labels import ASSET_ACTION_TH as ACTION_TH  # noqa: F401 (the name kept)
 from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
 from services.contracts.labels import ASSET_CATEGORY_TH as CATEGORY_TH

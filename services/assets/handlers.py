@@ -10,7 +10,7 @@ from services.contracts import events as contract_events
 
 from . import domain, workbook
 from .store import DuplicateAsset, VersionConflict
-from services.contracts.errors import NotFound  # raised to RPC callers
+from services.contracts.errors import AlreadyRegistered, NotFound  # raised to RPC callers
 
 log = logging.getLogger(__name__)
 SETTINGS = "settings"
@@ -54,7 +54,7 @@ def register(store, document: dict, actor: domain.Actor, now: datetime | None = 
     try:
         store.register(asset, events)
     except DuplicateAsset as exc:
-        raise domain.AlreadyRegistered(str(exc)) from None
+        raise AlreadyRegistered(str(exc)) from None
     return shown(store, asset)
 
 
@@ -97,7 +97,7 @@ def import_assets(store, data: bytes, fmt: str, actor: domain.Actor,
     try:
         store.register_many(registrations)
     except DuplicateAsset as exc:  # registered by someone else meanwhile
-        raise domain.AlreadyRegistered(str(exc)) from None
+        raise AlreadyRegistered(str(exc)) from None
     ASSET_STEPS.labels("register").inc(len(registrations))
     return {"registered": [asset["code"] for asset, _ in registrations]}
 

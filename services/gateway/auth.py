@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nameko.extensions import DependencyProvider
 
-from services.contracts.access import ROLES, Who
+from services.contracts.access import Who
 from services.infra.files import write_private
 
 

@@ -128,43 +128,7 @@ def recipients(event_type: str, event: dict, directory: dict, rules: dict) -> li
     return _people(found or osm_of(directory, _cluster_of(event, directory)))
 
 
-def check_rules(raw: dict) -> dict:
-    """An admin's change of rules: {event type: [parties]}; every problem named."""
-    if not isinstance(raw, dict):
-        raise ValueError("rules must be an object {event type: [parties]}")
-    problems = []
-    for event_type, parties in raw.items():
-        if event_type not in DEFAULT_RULES:
-            problems.append(f"unknown event type {event_type!r}")
-        elif not isinstance(parties, list) or any(p not in PARTIES for p in parties):
-            problems.append(f"{event_type}: parties must be a list of "
-                            + ", ".join(sorted(PARTIES)))
-    if problems:
-        raise ValueError("; ".join(problems))
-    return {k: list(dict.fromkeys(v)) for k, v in raw.items()}
-
-
 # --- preferences and daily digests -----------------------------------------------------------
 
 DEFAULT_PREFERENCE = {"delivery": "immediate", "muted": []}
 DIGEST_HOUR = 8  # Bangkok time: the digest is made once a day from this hour
-
-
-def check_preference(raw: dict) -> dict:
-    """An agency's delivery preference: ``immediate`` or ``daily_digest``, and the event types
-    it does not want (unsubscribe per rule)."""
-    if not isinstance(raw, dict):
-        raise ValueError('a preference is {"delivery": "immediate" | "daily_digest", "muted": [...]}')
-    problems = []
-    delivery = raw.get("delivery", "immediate")
-    if delivery not in ("immediate", "daily_digest"):
-        problems.append("delivery must be immediate or daily_digest")
-    muted = raw.get("muted", [])
-    if not isinstance(muted, list) or any(m not in DEFAULT_RULES for m in muted):
-        problems.append("muted must list event types among " + ", ".join(sorted(DEFAULT_RULES)))
-    unknown = sorted(set(raw) - {"delivery", "muted"})
-    if unknown:
-        problems.append(f"unknown keys {', '.join(unknown)}")
-    if problems:
-        raise ValueError("; ".join(problems))
-    return {"delivery": delivery, "muted": sorted(set(muted))}

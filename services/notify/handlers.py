@@ -8,7 +8,7 @@ from services.contracts import access, events
 from services.contracts.errors import PreferenceForbidden, RuleError  # raised to RPC callers
 from services.infra.metrics import MAILS
 
-from . import domain, sender
+from . import domain, schemas, sender
 from .mails import render, render_digest
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def rules(store) -> dict:
 
 def set_rules(store, raw: dict) -> dict:
     try:
-        changes = domain.check_rules(raw)
+        changes = schemas.rules(raw)
     except ValueError as exc:
         raise RuleError(str(exc)) from None
     store.set_meta(RULES, {**(store.get_meta(RULES) or {}), **changes})
@@ -82,7 +82,7 @@ def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict)
         raise PreferenceForbidden(f"{role} {code or ''} may not change {agency}'s "
                                   "preferences; the agency itself, its cluster's OSM or the admin may")
     try:
-        preference = domain.check_preference(raw)
+        preference = schemas.preference(raw)
     except ValueError as exc:
         raise RuleError(str(exc)) from None
     kept = store.get_meta(PREFERENCES) or {}

@@ -16,7 +16,7 @@ from services.contracts.events import PLAN_PUBLISHED
 
 from .schemas import AgencyDocument, PlanDocument
 from .validation import plan_problems
-from services.contracts.errors import Forbidden, PlanError, UnknownPlan  # raised to RPC callers
+from services.contracts.errors import PlanError  # raised to RPC callers
 
 REFERENCE_COLUMNS = ("cluster_code", "cluster_name_th", "cluster_name_en", "region",
                      "province_code", "province_name_th", "province_name_en",
@@ -36,7 +36,7 @@ class ReferenceVersion:
 
 
 def parse_reference_csv(text: str, source: str, effective_from: str) -> ReferenceVersion:
-    """Clusters and their member provinces from the reference CSV (see data/reference/)."""
+    """Clusters and their member provinces from the reference CSV (see clusterctl/data/reference/)."""
     try:
         date.fromisoformat(effective_from)
     except ValueError:

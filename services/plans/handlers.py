@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from services.contracts.errors import Forbidden, UnknownPlan  # raised to RPC callers
+
 from . import domain, files, lifecycle, workbook
 
 
@@ -114,7 +116,7 @@ def save_agency(store, document: dict, only_provinces: list[str] | None = None) 
         kept = next((a for a in store.agencies() if a["code"] == agency["code"]), None)
         for province in {agency["province"], kept["province"] if kept else agency["province"]}:
             if province not in only_provinces:
-                raise domain.Forbidden(f"agency {agency['code']} is of {province or 'no province'}"
+                raise Forbidden(f"agency {agency['code']} is of {province or 'no province'}"
                                        ", outside this key's cluster")
     store.save_agencies([agency])
     return agency
@@ -138,7 +140,7 @@ def check_codes(store, plan: dict, reference) -> None:
 def current_plan(store, plan_id: str) -> dict:
     plan = store.get_plan(plan_id)
     if plan is None:
-        raise domain.UnknownPlan(f"no plan {plan_id!r}")
+        raise UnknownPlan(f"no plan {plan_id!r}")
     return plan
 
 

@@ -18,7 +18,7 @@ from services.infra.metrics import PARKED, REPORTS
 
 from services.contracts.errors import ParkedError  # raised to RPC callers
 
-from . import domain, timeliness
+from . import domain, schemas, timeliness
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
                       project_status, reports_of, set_disbursement_targets)
@@ -364,8 +364,7 @@ def completeness(store, plan_id: str, period: str, today=None) -> dict:
 
 
 def set_due_days(store, days) -> int:
-    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 180:
-        raise QueryError("due_days must be a whole number of days from 0 to 180")
+    days = schemas.due_days(days)
     store.set_meta(DUE_DAYS, days)
     return days
 

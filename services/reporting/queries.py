@@ -3,12 +3,10 @@ the settings they are computed with (taken out of handlers.py to keep each under
 handlers.py re-exports them, service.py calls them through it)."""
 from __future__ import annotations
 
-import re
-
 from services.contracts.errors import QueryError  # raised to RPC callers
 from services.contracts.periods import PeriodError, parse_period
 
-from . import domain
+from . import domain, schemas
 
 
 def checked_period(period: str) -> str:
@@ -131,23 +129,7 @@ GOVERNMENT_TARGETS = "government_disbursement_targets"
 def set_disbursement_targets(store, fiscal_year: str, targets: dict) -> dict:
     """The government's cumulative disbursement targets (% of budget) by quarter for a fiscal
     year - set each year by cabinet resolution, so kept as data, never in code."""
-    if not re.fullmatch(r"FY\d{4}", fiscal_year or "", re.ASCII):
-        raise QueryError(f"fiscal year {fiscal_year!r} must look like FY2567")
-    problems = []
-    clean = {}
-    for quarter in ("Q1", "Q2", "Q3", "Q4"):
-        value = targets.get(quarter)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-            problems.append(f"{quarter} must be a percentage from 0 to 100")
-        else:
-            clean[quarter] = float(value)
-    extra = sorted(set(targets) - {"Q1", "Q2", "Q3", "Q4"})
-    if extra:
-        problems.append(f"unknown keys {', '.join(extra)}; use Q1-Q4")
-    if not problems and list(clean.values()) != sorted(clean.values()):
-        problems.append("targets are cumulative: each quarter's must not be below the one before")
-    if problems:
-        raise QueryError(f"disbursement targets for {fiscal_year}: " + "; ".join(problems))
+    clean = schemas.disbursement_targets(fiscal_year, targets)
     all_targets = store.get_meta(GOVERNMENT_TARGETS) or {}
     all_targets[fiscal_year] = clean
     store.set_meta(GOVERNMENT_TARGETS, all_targets)

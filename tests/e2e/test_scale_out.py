@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.reliability.harness import (PLAN, PROVINCES, ChaosSystem, SmtpSink, correction_stream,
+from tests.reliability.harness import (PROVINCES, ChaosSystem, SmtpSink, correction_stream,
                                        count_mail_outcome, count_report_outcome,
                                        off_target_fact_id, off_target_reports)
 from tests.support.system import RunningSystem, admin_broker, wait_until

@@ -162,7 +162,7 @@ def test_report_text_with_cr_lf_and_encoded_words_adds_no_header_and_no_recipien
                          "\r\n\r\nforged body")
         dispatch("reporting", "report_rejected", event)
         wait_until(lambda: server.received, timeout=30, what="the mail delivered")
-    [mail], [(mail_from, rcpt_tos)] = server.received, server.envelopes
+    [mail], [(_, rcpt_tos)] = server.received, server.envelopes
     assert rcpt_tos == [SISAKET_FOCAL]
     assert set(mail.keys()) == {"From", "To", "Subject", "Message-ID", "Date", "MIME-Version",
                                 "Content-Type"}

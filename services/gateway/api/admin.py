@@ -40,11 +40,11 @@ def reference_versions(gw, request):
                     param("source", required=True)),
              body={"required": True, "content": {"text/csv": {"schema": {
                  "type": "string",
-                 "description": "columns as data/reference/provincial-clusters.csv"}}}},
+                 "description": "columns as clusterctl/data/reference/provincial-clusters.csv"}}}},
              ok=ok({"type": "object"}, "the version loaded", 201),
              errors={400: "the CSV is wrong; the lines are named", 413: None})
 def load_reference(gw, request):
-    """A new version of the cluster membership, as the CSV of data/reference (admin only)."""
+    """A new version of the cluster membership, as the CSV of clusterctl/data/reference (admin only)."""
     admin(gw, request, "only the admin loads reference data")
     effective_from = request.args.get("effective_from")
     source = request.args.get("source")

@@ -12,7 +12,6 @@ from services.infra import topology
 from .. import dashboard, metrics as gateway_metrics
 from ..asyncapi import asyncapi_document
 from ..pages import PUBLIC_LIMIT, too_many
-from ..rpc import call
 from .common import json_response
 from .routing import JSON, RouteTable, json_response as response_of
 
