@@ -3,7 +3,6 @@ service and its wiring only. Each operation is declared once in the route table 
 its entrypoint here and its entry in /openapi.json are both made from that declaration."""
 from __future__ import annotations
 
-from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
 from services.infra.base import ServiceBase
@@ -22,7 +21,6 @@ class GatewayService(DashboardPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()
-    config = Config()
     plans = RpcProxy("plans")
     reporting = RpcProxy("reporting")
     assets = RpcProxy("assets")

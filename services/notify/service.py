@@ -1,7 +1,6 @@
 """notify: turns events into e-mails for the right recipients, exactly once (entrypoints only)."""
 from __future__ import annotations
 
-from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -26,7 +25,6 @@ class NotifyService(BusServiceBase):
     name = "notify"
 
     store = Storage(open_store)
-    config = Config()
 
     @property
     def _relay(self):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import eventlet
 from kombu import Connection
-from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -22,7 +21,6 @@ class ReportingService(BusServiceBase):
     name = "reporting"
 
     store = Storage(open_store)
-    config = Config()
     dispatch = dispatcher()
 
     @batch_consumer(topology.intake_queue())
