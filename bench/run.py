@@ -20,6 +20,10 @@ Nothing here optimises or changes the services; it only measures them. By defaul
 runs on the broker at AMQP_URL (the machine's own on 5672), as it is configured; with
 ``--private-broker`` on a RabbitMQ node of the run's own, configured as docs/operations.md
 recommends for a host the broker shares with the services (Erlang schedulers not bound to CPUs).
+
+Why one module of ~800 lines: it is the script of one run, its phases in the order they run, each
+reading what the one before left (the system, the stores); the parts that stand alone are in
+amqp_load.py, workload.py, bulk.py and stats.py.
 """
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ against each other and against the code they run: one Deployment per service of
 ``services/infra/topology.py``; every Secret, ConfigMap, volume claim and ServiceAccount a pod
 uses exists, or is one the README tells the operator to create; no secret value is committed.
 Nothing is started: ``clusterctl serve``/``probe`` themselves are tested with the image.
+
+Why one module of ~900 lines: the checks read the same parsed manifests against each other, and
+an operator changing a manifest finds every check of it here.
 """
 from __future__ import annotations
 
