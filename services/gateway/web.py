@@ -53,6 +53,7 @@ class WebServer(SharedExtension):
         self.url_map: Map | None = None
         self.listener = None
         self.serving = None
+        self.stopping = False  # the container is stopping: new requests get a 503
 
     def register(self, entrypoint: HttpEntrypoint) -> None:
         self.entrypoints.append(entrypoint)
@@ -87,8 +88,15 @@ class WebServer(SharedExtension):
     def kill(self):
         self.stop()
 
+    def stop_taking(self):
+        self.stopping = True
+
     def wsgi_app(self, environ, start_response):
         request = Request(environ)
+        if self.stopping:  # its dependencies are about to stop: send the client elsewhere
+            return Response("Service unavailable: stopping\n", status=503,
+                            headers={"Retry-After": "5", "Connection": "close"})(
+                environ, start_response)
         try:
             entrypoint, values = self.url_map.bind_to_environ(environ).match()
             response = entrypoint.handle(request, values)
@@ -107,6 +115,10 @@ class HttpEntrypoint(Entrypoint):
 
     def setup(self):
         self.server.register(self)
+
+    def stop(self):
+        self.server.stop_taking()
+        super().stop()
 
     def handle(self, request: Request, values: dict) -> Response:
         done = Event()

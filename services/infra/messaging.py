@@ -90,6 +90,8 @@ class QueueReader(SharedExtension):
         self.epoch = 0  # counts connections: a delivery can only be settled on its own
         self.stopping = False  # the container is stopping: take no more deliveries
         self.closing = False  # every worker is done: close the connection and end the loop
+        self.consuming = False  # its consumers are registered on a live connection (/ready)
+        self.failed_epoch = None  # an ack or requeue failed on this connection: drop it
         self.loop = None
 
     def register(self, entrypoint: QueueEntrypoint) -> None:
@@ -132,6 +134,7 @@ class QueueReader(SharedExtension):
                 self.consume()
                 wait = 1.0
             except Exception as exc:  # the broker went away, or refused us: try again
+                self.consuming = False
                 if self.closing:
                     break
                 log.warning("AMQP consumer connection lost (%s); reconnecting in %.0f s",
@@ -147,25 +150,39 @@ class QueueReader(SharedExtension):
                               a_global=False)
             self.epoch += 1
             epoch = self.epoch
-            consumers = [kombu.Consumer(channel, queues=[entrypoint.queue],
-                                        accept=entrypoint.accept,
-                                        on_message=partial(self.deliver, entrypoint, epoch))
-                         for entrypoint in self.entrypoints]
+            consumers = [] if self.stopping else [  # a reconnect while stopping takes nothing
+                kombu.Consumer(channel, queues=[entrypoint.queue], accept=entrypoint.accept,
+                               on_message=partial(self.deliver, entrypoint, epoch))
+                for entrypoint in self.entrypoints]
             for consumer in consumers:
                 consumer.consume()
+            self.consuming = bool(consumers)
             last_beat = time.monotonic()
             while not self.closing:
                 if self.stopping and consumers:
                     for consumer in consumers:  # from this loop: one reader of the socket
                         consumer.cancel()
                     consumers = []
+                    self.consuming = False
                 try:
                     conn.drain_events(timeout=DRAIN_TIMEOUT_S)
                 except socket.timeout:
                     pass
+                if self.failed_epoch == epoch:
+                    # An ack or a requeue failed although the connection looked alive: what it
+                    # was meant to settle would sit unsettled on this channel, holding a
+                    # prefetch slot. Closing the connection makes the broker take it all back.
+                    raise ConnectionError("a delivery could not be settled on this connection")
                 if time.monotonic() - last_beat >= DRAIN_TIMEOUT_S:
                     conn.heartbeat_check()
                     last_beat = time.monotonic()
+
+    def not_ready(self) -> str | None:
+        """Why this reader takes no deliveries now (for /ready), or None."""
+        if self.consuming or self.stopping:
+            return None
+        handlers = ", ".join(sorted(e.method_name for e in self.entrypoints))
+        return f"not consuming yet: the queues of {handlers} are not subscribed (broker)"
 
     def deliver(self, entrypoint: QueueEntrypoint, epoch: int, message: Message):
         if self.stopping:
@@ -182,6 +199,7 @@ class QueueReader(SharedExtension):
             return True
         except Exception:
             log.warning("could not hand back a delivery (connection lost); it will be redelivered")
+            self.failed_epoch = epoch
             return False
 
     def settle(self, message: Message, epoch: int, multiple: bool = False) -> None:
@@ -191,6 +209,7 @@ class QueueReader(SharedExtension):
             message.ack(multiple=multiple)
         except Exception:
             log.warning("could not acknowledge a delivery (connection lost); it will be redelivered")
+            self.failed_epoch = epoch
 
     def dead_letter(self, message: Message, epoch: int) -> None:
         if epoch == self.epoch:
@@ -347,9 +366,13 @@ class BatchConsumer(QueueEntrypoint):
                                         context_data={},
                                         handle_result=partial(self.batch_done, batch))
         except Exception:  # the container is being killed: leave them for the next consumer
-            self.settlement.discard(batch)
-            for message, epoch in deliveries:
-                self.reader.hand_back(message, epoch)
+            # Closed as a batch to retry whole, so the batches after it still settle, and an
+            # epoch whose requeue failed is acked one by one from then on.
+            failed = [(message, epoch) for message, epoch in deliveries
+                      if not self.reader.hand_back(message, epoch)]
+            for message, epoch, multiple in self.settlement.close(
+                    batch, set(range(len(deliveries))), failed):
+                self.reader.settle(message, epoch, multiple=multiple)
 
     def batch_done(self, batch, worker_ctx, result=None, exc_info=None):
         retry = set(range(len(batch.deliveries))) if exc_info is not None else set(result or ())

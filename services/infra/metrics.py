@@ -144,6 +144,11 @@ class Observability(DependencyProvider):
         for dependency in self.container.dependencies:
             if isinstance(dependency, Storage) and dependency.store is None:
                 return "the store is not open"
+        for reader in {id(r): r for r in (getattr(e, "reader", None)  # infra/messaging.py
+                                          for e in self.container.entrypoints) if r}.values():
+            problem = reader.not_ready()
+            if problem:
+                return problem
         now = time.monotonic()
         if now - self.checked_at >= READY_CHECK_EVERY_S:
             self.checked_at = now

@@ -35,10 +35,6 @@ class Settlement:
         self.in_flight.append(batch)
         return batch
 
-    def discard(self, batch: Batch) -> None:
-        """The batch never reached a worker; its deliveries are handed back by the caller."""
-        self.in_flight.remove(batch)
-
     def close(self, batch: Batch, retry: set[int], not_handed_back: list[Delivery] = ()
               ) -> list[tuple[object, int, bool]]:
         """The batch's worker is done: ``retry`` are the indexes handed back. Returns the acks to

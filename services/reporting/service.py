@@ -1,6 +1,8 @@
 """reporting: the province intake, the event store and the cluster views (entrypoints only)."""
 from __future__ import annotations
 
+import logging
+
 import eventlet
 from kombu import Connection
 from nameko.rpc import rpc
@@ -16,6 +18,8 @@ from services.infra.storage import Storage
 from . import handlers
 from .store import open_store
 
+log = logging.getLogger(__name__)
+
 
 class ReportingService(BusServiceBase):
     name = "reporting"
@@ -27,7 +31,10 @@ class ReportingService(BusServiceBase):
     def intake(self, messages: list[RawMessage]):
         retry = handlers.handle_intake_batch(self.store, messages,
                                              self.config.get("AMQP_USER_PREFIX", ""))
-        relay(self.store.outbox, self.dispatch)
+        try:  # the batch is committed: its events go out now, or with the relay_outbox timer
+            relay(self.store.outbox, self.dispatch)
+        except Exception:  # never a reason to hand back reports that are stored
+            log.exception("the outbox relay failed after a batch; relay_outbox will retry it")
         return retry
 
     @raw_consumer(topology.parked_queue())
@@ -51,7 +58,7 @@ class ReportingService(BusServiceBase):
 
     @rpc
     def health(self):
-        self.store.count_reports()
+        self.store.get_meta(handlers.DUE_DAYS)  # the store answers (a key read, not a count)
         return "ok"
 
     @rpc

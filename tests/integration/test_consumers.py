@@ -99,6 +99,19 @@ def test_each_batch_is_acked_after_its_handler_and_a_retry_comes_back_alone(
                what="every delivery acknowledged")
 
 
+def test_a_service_is_ready_only_once_its_consumers_are_subscribed(
+        container_factory, rabbit_config, broker):
+    container = container_factory(BatchService, rabbit_config)
+    readers = {entrypoint.reader for entrypoint in container.entrypoints}
+    assert len(readers) == 2  # the batch consumer has a connection of its own
+    assert all(reader.not_ready() for reader in readers)  # what /ready answers 503 with
+    container.start()
+    wait_until(lambda: not any(reader.not_ready() for reader in readers),
+               what="both connections consuming")
+    broker("raw", {"n": 1})
+    wait_until(lambda: seen.raw == [{"n": 1}], what="the raw consumer's delivery")
+
+
 def test_the_broker_never_hands_over_more_than_two_batches(
         container_factory, rabbit_config, broker):
     seen.gate = Event()  # the handler holds its first batch

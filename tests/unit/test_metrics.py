@@ -106,6 +106,13 @@ def get(port: int, path: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+def consuming(container) -> None:
+    """As the consumers' connection does once they are registered with the broker."""
+    for entrypoint in container.entrypoints:
+        if hasattr(entrypoint, "reader"):
+            entrypoint.reader.consuming = True
+
+
 @pytest.fixture
 def serving(rabbit_config):
     """An Observability provider serving on a free port, on the hub of this (monkey-patched)
@@ -131,6 +138,10 @@ def test_the_probe_port_serves_metrics_liveness_and_readiness(serving):
     assert 'cluster_entrypoint_seconds_bucket{entrypoint="ask"' in text
     assert "process_resident_memory_bytes" in text and "python_info" in text
     assert get(port, "/live") == (200, "alive\n")
+    # the container was never started: its event consumer takes nothing, so no traffic yet
+    status, text = get(port, "/ready")
+    assert status == 503 and "not consuming yet" in text, text
+    consuming(container)
     assert get(port, "/ready") == (200, "ready\n")
     assert get(port, "/nothing")[0] == 404
 
@@ -146,7 +157,8 @@ def test_not_ready_while_the_broker_does_not_answer(serving):
 
 
 def test_the_compose_health_check_is_a_get_of_ready_without_python(serving):
-    port, _, _ = serving
+    port, container, _ = serving
+    consuming(container)
     compose = yaml.safe_load((REPO_ROOT / "deploy" / "compose" / "compose.yaml").read_text())
     test = compose["services"]["reporting"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "bash", "-c"] and "python" not in test[3]

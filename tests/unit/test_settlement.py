@@ -51,5 +51,14 @@ def test_a_batch_that_never_reached_a_worker_does_not_hold_up_the_ones_after_it(
     settlement = Settlement()
     lost = settlement.open(deliveries(1))
     after = settlement.open(deliveries(2))
-    settlement.discard(lost)
-    assert settlement.close(after, retry=set()) == [(2, 1, True)]
+    assert settlement.close(after, retry=set()) == []  # waits for the batch delivered before it
+    # never reached a worker: closed as one to retry whole (its delivery handed back)
+    assert settlement.close(lost, retry={0}) == [(2, 1, True)]
+
+
+def test_a_batch_that_never_reached_a_worker_and_could_not_be_handed_back_turns_its_epoch_one_by_one():
+    settlement = Settlement()
+    lost = settlement.open(deliveries(1))
+    after = settlement.open(deliveries(2))
+    assert settlement.close(lost, retry={0}, not_handed_back=deliveries(1)) == []
+    assert settlement.close(after, retry=set()) == [(2, 1, False)]
