@@ -57,6 +57,9 @@ def test_bad_amqp_url_is_reported_by_make_set_up_too(tmp_path):
     result = subprocess.run(["bash", "deploy/setup.sh"], cwd=REPO_ROOT, capture_output=True,
                             text=True, timeout=60,
                             env={**RunningSystem(tmp_path).env,
+                                 # the venv this suite runs in (PYTHON=python3.13 make test
+                                 # makes .venv-3.13, not .venv): set up already, so quiet
+                                 "PYTHON": sys.executable, "VENV": sys.prefix,
                                  "AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"})
     assert_one_clear_line(result, "not reachable", "AMQP_URL")
 
