@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from clusterctl.reference import load_sample_plan
-from services.contracts.periods import quarter_months
+from services.contracts.periods import parse_period, quarter_months
 from tests.support.plans import cluster_plan, clusters
 
 SAMPLE_PLAN_ID = "northeast-lower-2-2566-2570"
+BANGKOK = ZoneInfo("Asia/Bangkok")
 LOAD_FY = 2568
 LOAD_QUARTERS = tuple(f"FY{LOAD_FY}-Q{q}" for q in range(1, 5))
 # Quarterly "sum" indicators every province of the sample plan reports (as tests/reliability).
@@ -21,19 +23,23 @@ LOAD_INDICATORS = ("NE2-1.1", "NE2-2.1")
 
 
 class ReportClock:
-    """``reported_at`` values that only grow within a run, a millisecond apart: of the reports
-    sent for one key, the last sent is the one in force (DESIGN 3.3 precedence)."""
+    """``reported_at`` values that only grow within a run, a microsecond apart: of the reports
+    sent for one key, the last sent is the one in force (DESIGN 3.3 precedence). A microsecond,
+    so that a run's million reports stay within a second of the real clock: the intake rejects
+    a report dated more than REPORT_MAX_AHEAD_MINUTES ahead of it."""
 
     def __init__(self, start: datetime | None = None):
         self.at = (start or datetime.now(timezone.utc)).astimezone(timezone(timedelta(hours=7)))
 
     def next(self) -> str:
-        self.at += timedelta(milliseconds=1)
-        return self.at.isoformat()
+        self.at += timedelta(microseconds=1)
+        return self.at.isoformat(timespec="microseconds")
 
 
-def plan_periods(plan: dict, frequency: str) -> list[str]:
-    """The periods of ``frequency`` in the plan's fiscal years."""
+def plan_periods(plan: dict, frequency: str, today: date | None = None) -> list[str]:
+    """The periods of ``frequency`` in the plan's fiscal years that have begun by ``today``
+    (Bangkok; the intake rejects a report for a period that has not)."""
+    today = today or datetime.now(BANGKOK).date()
     periods = []
     for fy in range(plan["start_fy"], plan["end_fy"] + 1):
         if frequency == "yearly":
@@ -42,7 +48,7 @@ def plan_periods(plan: dict, frequency: str) -> list[str]:
             periods += [f"FY{fy}-Q{q}" for q in range(1, 5)]
         else:
             periods += [m for q in range(1, 5) for m in quarter_months(fy, q)]
-    return periods
+    return [p for p in periods if parse_period(p).start <= today]
 
 
 def other_cluster_plans() -> list[dict]:

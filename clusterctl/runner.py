@@ -158,6 +158,8 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
         "METRICS_PORT": (settings.metrics_port + list(SERVICE_CLASSES).index(service)
                          if settings.metrics_port else 0),
     }
+    if service == "reporting":
+        config["REPORT_MAX_AHEAD_MINUTES"] = settings.report_max_ahead_minutes
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
         config["TRUSTED_PROXY_HOPS"] = settings.trusted_proxy_hops

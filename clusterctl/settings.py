@@ -81,6 +81,7 @@ class Settings:
     trusted_proxy_hops: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For)
     log_level: str = "INFO"  # LOG_LEVEL: the services' root log level
     metrics_port: int = 0  # METRICS_PORT: each service's /metrics, /live, /ready (0: none)
+    report_max_ahead_minutes: int = 10  # REPORT_MAX_AHEAD_MINUTES: reported_at's clock skew
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -119,6 +120,8 @@ class Settings:
             trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
             log_level=_log_level(env),
             metrics_port=_count(env, "METRICS_PORT", 0, 0, 65530, "a port number (0: none)"),
+            report_max_ahead_minutes=_count(env, "REPORT_MAX_AHEAD_MINUTES", 10, 0, 1440,
+                                            "a whole number of minutes"),
         )
 
     @property

@@ -67,6 +67,7 @@ class ReportRejected(_Event):
     report_event_id = fields.String(allow_none=True, load_default=None)
     kind = fields.String(allow_none=True, load_default=None)
     reason = fields.String(required=True)
+    reason_th = fields.String(allow_none=True, load_default=None)  # where the rule has Thai words
     received_at = fields.AwareDateTime(required=True, format="iso")
 
 

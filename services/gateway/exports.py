@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from services.contracts.labels import ASSET_ACTION_TH
 from services.contracts.periods import parse_period, thai_date
 from services.contracts.reports import PROCUREMENT_STAGE_TH
+from services.infra.spreadsheet import csv_cell, keep_as_text
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -21,11 +22,13 @@ BEHIND_TH = {"below_planned_disbursement": "เบิกจ่ายต่ำก
 
 
 def table_file(title: str, header: list[str], rows: list[list], fmt: str) -> bytes:
+    """The table as a file; what provinces and agencies typed never runs as a formula in it
+    (services/infra/spreadsheet/writing.py)."""
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow([csv_cell(value) for value in header])
+        writer.writerows([csv_cell(value) for value in row] for row in rows)
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     book = Workbook()
     sheet = book.active
@@ -35,6 +38,9 @@ def table_file(title: str, header: list[str], rows: list[list], fmt: str) -> byt
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            keep_as_text(cell)
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)

@@ -106,6 +106,8 @@ class Rejection(Schema):
     event_id = fields.String(allow_none=True, metadata={"description": "when readable"})
     kind = fields.String(allow_none=True)
     reason = fields.String()
+    reason_th = fields.String(allow_none=True, metadata={
+        "description": "the reason in Thai, where the rule that rejected it has Thai words"})
     received_at = fields.String(metadata={"format": "date-time"})
     routing_key = fields.String()
     raw_body = fields.String(metadata={"description": "the body as received (UTF-8, bad bytes replaced)"})

@@ -46,7 +46,10 @@ class PlansService(BusServiceBase):
 
     @rpc
     def get_plan_version(self, plan_id, version):
-        return self.store.plan_version(plan_id, int(version))
+        version = int(version)
+        if not 1 <= version < 2 ** 31:  # no such version; and the stores' integers are bounded
+            return None
+        return self.store.plan_version(plan_id, version)
 
     @rpc
     def plan_history(self, plan_id):

@@ -47,6 +47,8 @@ class Rejection:
     reason: str
     report_event_id: str | None = None
     kind: str | None = None
+    reason_th: str | None = None  # the same in Thai, where the rule has it (else the mail
+    # shows the English reason in its Thai part too)
 
 
 @dataclass(frozen=True)
@@ -463,6 +465,7 @@ def rejected_event(rejection: dict) -> tuple[str, dict]:
         "report_event_id": rejection["event_id"],
         "kind": rejection["kind"],
         "reason": rejection["reason"],
+        "reason_th": rejection.get("reason_th"),
         "received_at": rejection["received_at"],
     })
 

@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from services.contracts import events as contract_events
 from services.contracts.events import ASSET_REGISTERED, PLAN_PUBLISHED
@@ -18,7 +18,7 @@ from services.infra.metrics import PARKED, REPORTS
 
 from services.contracts.errors import ParkedError  # raised to RPC callers
 
-from . import domain, schemas, timeliness
+from . import domain, plausibility, schemas, timeliness
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
                       project_status, reports_of, set_disbursement_targets)
@@ -37,9 +37,11 @@ class Checked:
     event_id: str | None  # the body's event_id once read, else the message_id: what lines carry
 
 
-def check(store, message: RawMessage, user_prefix: str = "", plans=None) -> Checked:
-    """Envelope, sender, schema and plan: pure work, done outside any transaction (``plans``:
-    the store's plans, read once for a batch)."""
+def check(store, message: RawMessage, user_prefix: str = "", plans=None,
+          now: datetime | None = None,
+          max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD) -> Checked:
+    """Envelope, sender, schema, plan and the receiving clock: pure work, done outside any
+    transaction (``plans``: the store's plans, read once for a batch)."""
     sender = domain.identify_sender(message.user_id, message.routing_key, user_prefix)
     kind = domain.check_envelope(sender, message.routing_key, message.content_type)
     outcome = kind if isinstance(kind, domain.Rejection) else \
@@ -48,6 +50,12 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None) -> Chec
         outcome.report_event_id
     if isinstance(outcome, dict):
         outcome = domain.match_plan(kind, outcome, store.plans() if plans is None else plans)
+    if isinstance(outcome, domain.ValidReport):
+        problem = plausibility.time_problem(outcome.kind, outcome.report,
+                                            now or datetime.now(timezone.utc), max_ahead)
+        if problem:
+            outcome = domain.Rejection(problem[0], outcome.report["event_id"], outcome.kind,
+                                       reason_th=problem[1])
     return Checked(message, sender, outcome, body_event_id or message.message_id)
 
 
@@ -81,18 +89,21 @@ def log_outcome(checked: Checked, result: str) -> None:
 
 
 def handle_intake(store, message: RawMessage, user_prefix: str = "",
-                  now: datetime | None = None) -> str:
+                  now: datetime | None = None,
+                  max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD) -> str:
     """Accept or reject one province message; returns "accepted", "duplicate" or "rejected"."""
-    checked = check(store, message, user_prefix)
+    now = now or datetime.now(timezone.utc)
+    checked = check(store, message, user_prefix, now=now, max_ahead=max_ahead)
     with store.atomic():
         views = BatchViews(store)
-        result = record(store, checked, now or datetime.now(timezone.utc), views)
+        result = record(store, checked, now, views)
         views.save()
     log_outcome(checked, result)
     return "rejected" if result == "duplicate rejection" else result
 
 
-def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = "") -> list[int]:
+def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = "",
+                        max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD) -> list[int]:
     """Province messages that arrived together: checked first, outside any transaction, then
     stored in one transaction - one commit (one fsync) for all of them, and the write lock held
     only for the writes, so several reporting processes can share one store. Returns the indexes
@@ -103,8 +114,9 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
     retried (and in the end parked) alone and never takes the others with it."""
     try:
         plans = store.plans()
-        checked = [check(store, message, user_prefix, plans) for message in messages]
         now = datetime.now(timezone.utc)
+        checked = [check(store, message, user_prefix, plans, now, max_ahead)
+                   for message in messages]
         with store.atomic():
             views = BatchViews(store, plans)
             results = [record(store, each, now, views) for each in checked]
@@ -118,7 +130,7 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
     retry = []
     for index, message in enumerate(messages):
         try:
-            handle_intake(store, message, user_prefix)
+            handle_intake(store, message, user_prefix, max_ahead=max_ahead)
         except Exception:
             with bound_event_id(message.message_id):
                 log.exception("report could not be processed; it will be retried")
@@ -138,6 +150,7 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
         "event_id": storable(rejection.report_event_id),
         "kind": storable(rejection.kind),
         "reason": storable(rejection.reason),
+        "reason_th": storable(rejection.reason_th),
         "received_at": now.isoformat(),
         "routing_key": storable(message.routing_key),
         # an oversized body is kept in part (the operator sees what it was, not 50 MB of it)

@@ -15,7 +15,7 @@ from services.infra.messaging import (RawMessage, batch_consumer, dispatcher,
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
-from . import handlers
+from . import handlers, plausibility
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,9 @@ class ReportingService(BusServiceBase):
 
     @batch_consumer(topology.intake_queue())
     def intake(self, messages: list[RawMessage]):
-        retry = handlers.handle_intake_batch(self.store, messages,
-                                             self.config.get("AMQP_USER_PREFIX", ""))
+        retry = handlers.handle_intake_batch(
+            self.store, messages, self.config.get("AMQP_USER_PREFIX", ""),
+            plausibility.max_ahead_from(self.config.get("REPORT_MAX_AHEAD_MINUTES")))
         try:  # the batch is committed: its events go out now, or with the relay_outbox timer
             relay(self.store.outbox, self.dispatch)
         except Exception:  # never a reason to hand back reports that are stored

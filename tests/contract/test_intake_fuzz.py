@@ -21,11 +21,13 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.contracts.periods import parse_period
 from services.contracts.plans import iter_indicators
 from services.infra.messaging import RawMessage
 from services.reporting import domain, handlers
@@ -36,9 +38,11 @@ PLAN = published_sample_plan()
 PROVINCES = tuple(PLAN["provinces"])
 BASE = datetime(2024, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=7)))
 YEARS = range(PLAN["start_fy"], PLAN["end_fy"] + 1)
-INDICATOR_PERIODS = {
-    i["code"]: [f"FY{y}-Q{q}" for y in YEARS for q in range(1, 5)] if i["frequency"] == "quarterly"
-    else [f"FY{y}" for y in YEARS]
+TODAY = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+INDICATOR_PERIODS = {  # the plan's periods that have begun: a report for one to come is rejected
+    i["code"]: [p for p in ([f"FY{y}-Q{q}" for y in YEARS for q in range(1, 5)]
+                            if i["frequency"] == "quarterly" else [f"FY{y}" for y in YEARS])
+                if parse_period(p).start <= TODAY]
     for _, i in iter_indicators(PLAN)}
 assert {i["frequency"] for _, i in iter_indicators(PLAN)} <= {"quarterly", "yearly"}
 INDICATOR_PROVINCES = {i["code"]: i.get("provinces") or list(PROVINCES) for _, i in iter_indicators(PLAN)}
@@ -164,6 +168,10 @@ def out_of_plan(draw):
     """Well-formed, but naming something the plan does not have or another province."""
     kind, province, body = draw(valid_report())
     bad = copy.deepcopy(body)
+    if draw(st.integers(0, 5)) == 0:  # dated ahead of the receiving clock: it would pin the value
+        bad["reported_at"] = draw(st.sampled_from(["2176-01-01T00:00:00+07:00",
+                                                   "2199-12-31T23:59:59+00:00"]))
+        return Sent(raw(bad, province, kind), False, ("ahead of the receiving clock",))
     if kind == "indicator":
         change = draw(st.sampled_from(["indicator", "period", "wrong_kind", "province"]))
         if change == "indicator":

@@ -353,7 +353,11 @@ def test_a_rejection_keeps_what_the_province_needs_to_fix_it(store):
     store.record_rejection(rejection("r-1"), [])
     row = store.rejections(["TH-34"])[0]
     assert set(row) == {"rejection_id", "province", "sender", "event_id", "kind", "reason",
-                        "received_at", "routing_key", "raw_body"}
+                        "reason_th", "received_at", "routing_key", "raw_body"}
+    assert row["reason_th"] is None  # a rule without Thai words (and rejections kept before)
+    store.record_rejection({**rejection("r-2"), "reason_th": "งวดนี้ยังไม่เริ่ม"}, [])
+    assert next(r for r in store.rejections(None) if r["rejection_id"] == "r-2")["reason_th"] == \
+        "งวดนี้ยังไม่เริ่ม"
     assert row["rejection_id"] == "r-1" and row["event_id"] == EVENT_A
     assert row["province"] == "TH-34" and row["sender"] == "TH-34" and row["kind"] == "indicator"
     assert row["received_at"] == "2024-04-10T02:30:00+00:00"
@@ -474,3 +478,17 @@ def test_counts_for_monitoring(store):
     report(store, EVENT_A, 1.0)
     store.record_rejection(rejection("r-1"), [rejected_event("r-1")])
     assert store.counts() == {"reports": 1, "rejections": 1, "parked_waiting": 0}
+
+
+def test_a_sqlite_store_made_before_thai_reasons_gets_the_column_and_keeps_its_rejections(tmp_path):
+    import sqlite3
+
+    from services.reporting.store import SqliteReportingStore
+    path = tmp_path / "reporting.sqlite3"
+    SqliteReportingStore(path).record_rejection(rejection("r-old"), [])
+    with sqlite3.connect(path) as conn:  # as a store made before the column was added
+        conn.execute("ALTER TABLE rejections DROP COLUMN reason_th")
+    store = SqliteReportingStore(path)
+    assert [(r["rejection_id"], r["reason_th"]) for r in store.rejections(None)] == [("r-old", None)]
+    store.record_rejection({**rejection("r-new"), "reason_th": "ล่วงหน้า"}, [])
+    assert {r["rejection_id"]: r["reason_th"] for r in store.rejections(None)}["r-new"] == "ล่วงหน้า"

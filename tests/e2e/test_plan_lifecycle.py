@@ -237,3 +237,8 @@ def test_no_overwriting_others_and_no_taking_over_agencies(system):
     assert history and all(h["status"] != "draft" for h in history)
     assert system.get(f"/api/plans/{PLAN}", system.key("province", "TH-34"),
                       version="1").status_code == 404  # version 1 was the draft
+    # a version no store can hold, or not a version at all: a 400 naming it, never a 5xx
+    for version in ("1234567890123456789012", "๑", "-1", "1.5"):
+        answer = system.get(f"/api/plans/{PLAN}", system.key(), version=version)
+        assert answer.status_code == 400 and "version" in answer.json()["error"]["message"]
+    assert system.get(f"/api/plans/{PLAN}", system.key(), version="999999999").status_code == 404

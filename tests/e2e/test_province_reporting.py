@@ -1,8 +1,8 @@
 """Province reporting without code, from the workbook to the cluster view through the real
 broker: the dashboard's upload API, ``clusterctl report`` with a workbook and with a CSV, and
 the upload page in headless Chromium. The period, FY2569-Q1, is one whose values no other e2e
-test reads (the fiscal-year simulation owns FY2566, a roll-up test FY2570), so the values seen
-are these tests' own."""
+test reads (the fiscal-year simulation owns FY2566, a roll-up test FY2568 of TH-37), so the
+values seen are these tests' own."""
 from __future__ import annotations
 
 import csv

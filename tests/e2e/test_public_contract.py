@@ -306,15 +306,15 @@ def test_the_problems_register_is_searchable_in_thai_and_scoped(system, province
 
 
 def test_an_indicators_series_runs_in_time_order_with_thai_labels(system, province):
-    for period, value in (("FY2570-Q3", 30.0), ("FY2570-Q2", 20.0)):
-        province("TH-35").report("NE2-1.2", period, value, "2026-11-01T09:00:00+07:00")
+    for period, value in (("FY2569-Q3", 30.0), ("FY2569-Q2", 20.0)):  # periods that have begun
+        province("TH-35").report("NE2-1.2", period, value, "2026-07-01T09:00:00+07:00")
     body = wait_until(lambda: len((b := system.get(f"/api/plans/{PLAN}/indicators/NE2-1.2/series",
                                                    system.key()).json())["series"]) >= 2 and b,
                       what="two periods in the series")
     periods = [s["period"] for s in body["series"]]
-    assert periods.index("FY2570-Q2") < periods.index("FY2570-Q3")
-    q2 = next(s for s in body["series"] if s["period"] == "FY2570-Q2")
-    assert q2["label_th"] == "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2570" and q2["target"] == 4700.0
+    assert periods.index("FY2569-Q2") < periods.index("FY2569-Q3")
+    q2 = next(s for s in body["series"] if s["period"] == "FY2569-Q2")
+    assert q2["label_th"] == "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2569" and q2["target"] == 4400.0
     assert system.get(f"/api/plans/{PLAN}/indicators/NO-SUCH/series", system.key()).status_code == 400
 
 
@@ -410,18 +410,18 @@ def test_a_cumulative_year_rolls_up_and_drills_down_to_the_reports_behind_it(sys
 
     import openpyxl
     th37 = province("TH-37")
-    th37.report("NE2-3.2", "FY2570-Q1", 1000.0, "2027-01-05T09:00:00+07:00")
-    first_q2 = th37.report("NE2-3.2", "FY2570-Q2", 2500.0, "2027-04-05T09:00:00+07:00")
-    correction = th37.report("NE2-3.2", "FY2570-Q2", 2600.0, "2027-04-09T09:00:00+07:00")
+    th37.report("NE2-3.2", "FY2568-Q1", 1000.0, "2025-01-05T09:00:00+07:00")
+    first_q2 = th37.report("NE2-3.2", "FY2568-Q2", 2500.0, "2025-04-05T09:00:00+07:00")
+    correction = th37.report("NE2-3.2", "FY2568-Q2", 2600.0, "2025-04-09T09:00:00+07:00")
     # NE2-3.2 is reported as a year-to-date total: the year so far is Q2's 2600, not 1000+2600
-    year = wait_result(system, "FY2570", "NE2-3.2",
-                       lambda r: r["provinces"].get("TH-37") == 2600.0, "the FY2570 roll-up")
+    year = wait_result(system, "FY2568", "NE2-3.2",
+                       lambda r: r["provinces"].get("TH-37") == 2600.0, "the FY2568 roll-up")
     assert year["cumulative"] is True and year["value"] == 2600.0
-    assert year["rolled_up_from"]["periods"]["TH-37"] == ["FY2570-Q1", "FY2570-Q2"]
+    assert year["rolled_up_from"]["periods"]["TH-37"] == ["FY2568-Q1", "FY2568-Q2"]
 
     osm = system.key("osm", "northeast-lower-2")
     drill = system.get(f"/api/plans/{PLAN}/reports", osm, province="TH-37", indicator="NE2-3.2",
-                       period="FY2570-Q2").json()["reports"]
+                       period="FY2568-Q2").json()["reports"]
     assert [(r["event_id"], r["status"]) for r in drill] == \
         [(correction, "in_force"), (first_q2, "superseded")]
     assert drill[0]["sender"] == th37.username and drill[0]["value"] == 2600.0
@@ -437,7 +437,7 @@ def test_a_cumulative_year_rolls_up_and_drills_down_to_the_reports_behind_it(sys
     sheet = openpyxl.load_workbook(io.BytesIO(system.get(
         f"/api/plans/{PLAN}/reports", osm, indicator="NE2-3.2", format="xlsx").content)).active
     assert sheet["A1"].value == "ได้รับเมื่อ (received_at)"
-    assert "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2570" in [c.value for c in sheet["F"]]
+    assert "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2568" in [c.value for c in sheet["F"]]
     for path, header in ((f"/api/plans/{PLAN}/projects/progress", "รหัสโครงการ (project)"),
                          (f"/api/plans/{PLAN}/problems", "วันที่รายงาน (reported_at)"),
                          (f"/api/plans/{PLAN}/indicators/NE2-3.2/series", "ช่วงเวลา (label_th)")):

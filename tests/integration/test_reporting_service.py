@@ -1,5 +1,7 @@
 """plans -> reporting over the real broker: the intake, precedence, rejections, restarts."""
 import uuid
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -7,11 +9,13 @@ from clusterctl.reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, SA
                                   load_sample_plan)
 from clusterctl.runner import ensure_plan
 from clusterctl.settings import REPO_ROOT
+from services.contracts.periods import english_date, parse_period, thai_date
 from services.plans.service import PlansService
 from services.reporting.service import ReportingService
 from tests.support.system import wait_until
 
 PLAN = "northeast-lower-2-2566-2570"
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def start(container_factory, config_for):
@@ -93,6 +97,42 @@ def test_rejections_are_kept_and_do_not_block(container_factory, config_for, pro
         assert "not UTF-8" in reasons and "JSON object" in reasons
         assert "physical_progress_pct" in reasons
         assert all(r["raw_body"] for r in rejected)  # what was rejected stays visible
+
+
+def test_a_report_150_years_ahead_cannot_pin_a_value_and_a_period_to_come_is_refused(
+        container_factory, config_for, provinces, rabbit_config):
+    """Dated ahead of the receiving clock, a report would win over every later correction (the
+    latest reported_at is in force): it is rejected, with the value and the limit in English and
+    Thai, and the correction sent now counts."""
+    start(container_factory, config_for)
+    now = datetime.now(timezone.utc)
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        ahead = report(provinces, "TH-34", "NE2-2.1", "FY2567-Q4", 999,
+                       now.replace(year=now.year + 150).isoformat())
+        report(provinces, "TH-34", "NE2-2.1", "FY2567-Q4", 12, now.isoformat())
+        # the sample plan's next quarter that has not begun (none once FY2570-Q4 has: checked
+        # then by tests/unit/test_plausibility.py alone)
+        to_come = next((q for q in (f"FY{fy}-Q{n}" for fy in range(2566, 2571) for n in range(1, 5))
+                        if parse_period(q).start > now.astimezone(BANGKOK).date()), None)
+        if to_come:
+            report(provinces, "TH-34", "NE2-2.1", to_come, 5, now.isoformat())
+        result = wait_until(lambda: (r := provinces_of(rpc, "FY2567-Q4", "NE2-2.1"))["reported"] == 1
+                            and r, what="the correction sent now")
+        assert result["provinces"] == {"TH-34": 12.0}
+        expected = 2 if to_come else 1
+        rejected = wait_until(lambda: len(r := rpc.reporting.list_rejections(["TH-34"])) == expected
+                              and r, what="the rejections")
+        by_event = {r["event_id"]: r for r in rejected}
+        assert "ahead of the receiving clock" in by_event[ahead]["reason"]
+        assert "at most 10 minutes" in by_event[ahead]["reason"]
+        assert "ล่วงหน้า" in by_event[ahead]["reason_th"]
+        if to_come:
+            not_begun = next(r for r in rejected if r["event_id"] != ahead)
+            begins = parse_period(to_come).start
+            assert f"{to_come}" in not_begun["reason"] and f"starts on {english_date(begins)}" \
+                in not_begun["reason"]
+            assert thai_date(begins) in not_begun["reason_th"]
 
 
 def test_project_progress_is_kept_by_precedence(container_factory, config_for, provinces,

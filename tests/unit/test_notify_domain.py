@@ -133,6 +133,15 @@ def test_a_rejection_mail_is_in_thai_then_english_with_be_and_ce_dates_in_bangko
     assert mail.to == SISAKET.email and mail.template == "report_rejected"
 
 
+def test_a_rejection_with_a_thai_reason_gives_it_in_the_thai_part_and_english_in_the_other():
+    mail = render("report_rejected", rejected(
+        reason="period FY2570-Q2 (Q2 of fiscal year 2027) starts on 1 January 2027",
+        reason_th="งวด FY2570-Q2 เริ่มวันที่ 1 มกราคม 2570"), SISAKET, PUBLIC_URL)
+    assert "เหตุผล: งวด FY2570-Q2 เริ่มวันที่ 1 มกราคม 2570" in mail.text
+    assert "Reason: period FY2570-Q2 (Q2 of fiscal year 2027) starts on 1 January 2027" in mail.text
+    assert "เริ่มวันที่ 1 มกราคม 2570" in mail.html
+
+
 def test_an_unreadable_report_is_said_to_be_unreadable():
     mail = render("report_rejected", rejected(report_event_id=None, kind=None), SISAKET, PUBLIC_URL)
     assert "รหัสรายงาน (event_id): อ่านไม่ได้" in mail.text

@@ -89,8 +89,9 @@ def get_plan(gw, request, plan_id):
     version = request.args.get("version")
     if version is None:
         return json_response(plan)
-    if not version.isdigit():
-        raise ApiError(400, "bad_request", f"version {version!r} is not a number")
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
+        raise ApiError(400, "bad_request", f"version {version[:40]!r} is not a version number "
+                                           "(a whole number of at most 9 digits; see history)")
     old = call(gw.plans, "get_plan_version", plan_id, int(version))
     if old is None or not access.can_see_plan(who, old):
         raise ApiError(404, "not_found", f"plan {plan_id} has no version {version} you may see")

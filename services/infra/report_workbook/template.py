@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from services.contracts.periods import parse_period
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
-from services.infra.spreadsheet import off_hub
+from services.infra.spreadsheet import keep_as_text, off_hub
 
 from .layout import (ABOUT_KEY, ABOUT_ROWS, INDICATOR_COLUMNS, INDICATORS_KEY, INSTRUCTIONS_EN,
                      INSTRUCTIONS_TH, LISTS_TITLE, MAX_NOTE, MAX_TEXT, MAX_YEAR, MIN_YEAR,
@@ -96,8 +96,7 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = ws.cell(row=row, column=col, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text, never a formula
+        keep_as_text(cell)  # text, never a formula (spreadsheet/writing.py)
         return cell
 
     def protect(ws):

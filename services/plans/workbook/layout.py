@@ -252,7 +252,6 @@ BY_KEY = {sheet.key: sheet for sheet in SHEETS}
 TARGET_COLUMN = re.compile(r"^targets\s*FY\s*(\d{4})$", re.IGNORECASE)
 PERIOD_YEAR = re.compile(r"^FY(\d{4})$", re.IGNORECASE)
 PERIOD_QUARTER = re.compile(r"^FY(\d{4})-Q([1-4])$", re.IGNORECASE)
-FORMULA_START = re.compile(r"^'*[=+\-@]")
 
 
 def target_header(key: str) -> str:

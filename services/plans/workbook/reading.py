@@ -10,12 +10,12 @@ from services.contracts.plans import BUDGET_CATEGORIES, QUARTERS
 from services.infra.spreadsheet import (PLAN_LIMITS, Bad, CellProblem, Grid, SheetUnreadable,
                                         as_text, csv_grid, english_name, is_blank, is_xlsx, number,
                                         off_hub, open_zip, parse_date, shown, whole_number,
-                                        xlsx_grids)
+                                        xlsx_grids, from_csv)
 
 from .layout import (ABSENT, AGENCIES, BOOL, BOOL_WORDS, CHOICE, CODE, DATE, FORM_TH, INDICATORS,
                      INT, INT_LIST, ISSUES, LIST, LIST_SEPARATOR, NUMBER, OBJECTIVES, OUTPUTS,
                      PLAN_FIELDS, PROJECTS, RAW, REVISION_FIELDS, SHEETS, TARGETS, TEXT, WEIGHTS,
-                     BAD, BY_KEY, EMPTY, FORMULA_START, PERIOD_QUARTER, PERIOD_YEAR,
+                     BAD, BY_KEY, EMPTY, PERIOD_QUARTER, PERIOD_YEAR,
                      TARGET_COLUMN, Column, Locations, Sheet, WorkbookError)
 
 # --- reading cells -----------------------------------------------------------------------------
@@ -598,6 +598,4 @@ def _trimmed(cells: list) -> list:
 def _uncsv(cell: str | None):
     if cell is None or cell == "":
         return None
-    if cell.startswith("'") and FORMULA_START.match(cell):
-        return cell[1:]
-    return cell
+    return from_csv(cell)

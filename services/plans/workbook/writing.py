@@ -7,11 +7,11 @@ import io
 import unicodedata
 import zipfile
 
-from services.infra.spreadsheet import number_text
+from services.infra.spreadsheet import csv_cell, keep_as_text, number_text
 
 from .layout import (ABSENT, AGENCIES, BOOL, CHOICE, INDICATORS, INT, INT_LIST, ISSUES, LIST,
                      NUMBER, OBJECTIVES, OUTPUTS, PLAN, PLAN_FIELDS, PROJECTS, REVISION_FIELDS,
-                     SHEETS, TARGETS, TYPE_NAMES, WEIGHTS, FORMULA_START, Column, Sheet,
+                     SHEETS, TARGETS, TYPE_NAMES, WEIGHTS, Column, Sheet,
                      province_header, target_header)
 
 # --- writing -----------------------------------------------------------------------------------
@@ -155,8 +155,8 @@ def plan_to_xlsx(plan: dict) -> bytes:
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = ws.cell(row=row, column=col, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text, never a formula
+        if isinstance(value, str):
+            keep_as_text(cell)  # text, never a formula
         elif (isinstance(value, float) and float("%.16g" % value) != value
               or type(value) is int and abs(value) >= 10 ** 16):
             # openpyxl writes 16 significant digits, which may not read back the same: the
@@ -250,10 +250,7 @@ def _csv_text(value) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
         return number_text(value)
-    text = str(value)
-    # Excel runs a cell starting with = + - @ as a formula: a leading ' keeps it text (and is
-    # taken off again when read)
-    return "'" + text if FORMULA_START.match(text) else text
+    return csv_cell(str(value))  # never a formula (taken off again when read)
 
 
 def plan_to_csv(plan: dict) -> bytes:

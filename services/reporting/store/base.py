@@ -165,7 +165,7 @@ def _parked_row(row: dict) -> dict:
 
 
 def _rejection_row(row) -> dict:
-    out = dict(row)
+    out = {"reason_th": None, **dict(row)}  # kept before Thai reasons: none
     raw = out.pop("raw_body")
     out["raw_body"] = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return out

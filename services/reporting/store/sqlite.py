@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS rejections (
     reason       TEXT NOT NULL,
     received_at  TEXT NOT NULL,
     routing_key  TEXT NOT NULL,
-    raw_body     BLOB NOT NULL
+    raw_body     BLOB NOT NULL,
+    reason_th    TEXT                -- the reason in Thai, where the rule has it
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
 CREATE TABLE IF NOT EXISTS project_assets (
@@ -66,11 +67,13 @@ class SqliteReportingStore(ReportingStore):
         self.outbox = SqliteOutbox(self.db)
         self.meta = SqliteMeta(self.db)
         self.plan_cache = PlanCache(self._plan_versions, self._plan_document)
-        columns = {r["name"] for r in self.db.query("PRAGMA table_info(parked)")}
-        for column in ("properties", "retried_at"):  # a store made before parked retries
-            if column not in columns:
-                with self.db.transaction() as conn:
-                    conn.execute(f"ALTER TABLE parked ADD COLUMN {column} TEXT")
+        # columns added since a store was first made: parked retries, Thai rejection reasons
+        for table, added in (("parked", ("properties", "retried_at")), ("rejections", ("reason_th",))):
+            columns = {r["name"] for r in self.db.query(f"PRAGMA table_info({table})")}
+            for column in added:
+                if column not in columns:
+                    with self.db.transaction() as conn:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def atomic(self):
         return self.db.transaction()
@@ -259,10 +262,13 @@ class SqliteReportingStore(ReportingStore):
     def record_rejection(self, rejection, events):
         with self.db.transaction() as conn:
             cur = conn.execute(
-                "INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO rejections (rejection_id, province, sender, event_id, kind,"
+                " reason, received_at, routing_key, raw_body, reason_th)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (rejection["rejection_id"], rejection["province"], rejection["sender"],
                  rejection["event_id"], rejection["kind"], rejection["reason"],
-                 rejection["received_at"], rejection["routing_key"], rejection["raw_body"]))
+                 rejection["received_at"], rejection["routing_key"], rejection["raw_body"],
+                 rejection.get("reason_th")))
             if cur.rowcount == 1:
                 self.outbox.add(conn, events)
             return cur.rowcount == 1
