@@ -127,4 +127,22 @@ if [ "${WITH_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
     note "no chromium and no root to install it: the browser tests will be skipped"
   fi
 fi
+
+# ---- 4. The official AsyncAPI parser, for the AsyncAPI document's test (make test only) -----
+# Node.js and the parser pinned by tests/asyncapi/package-lock.json, from npm.
+if [ "${WITH_BROWSER:-0}" = "1" ] && [ ! -d tests/asyncapi/node_modules/@asyncapi/parser ]; then
+  if ! command -v npm >/dev/null 2>&1 && is_root && have_apt; then
+    note "installing Debian's nodejs and npm for the AsyncAPI parser (one-time)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm) \
+      >/tmp/cluster-planning-apt-node.log 2>&1 \
+      || note "could not install nodejs (see /tmp/cluster-planning-apt-node.log)"
+  fi
+  if command -v npm >/dev/null 2>&1; then
+    note "installing the AsyncAPI parser for its test (npm ci in tests/asyncapi)"
+    (cd tests/asyncapi && npm ci --silent --no-audit --no-fund) >/tmp/cluster-planning-npm.log 2>&1 \
+      || note "could not install the AsyncAPI parser (see /tmp/cluster-planning-npm.log): its test will be skipped"
+  else
+    note "no npm: the AsyncAPI parser's test will be skipped"
+  fi
+fi
 exit 0

@@ -41,9 +41,11 @@ def asyncapi_document() -> dict:
                            "kind": {"schema": {"type": "string", "enum": list(REPORT_SCHEMAS)}}},
             "bindings": {"amqp": {"is": "routingKey", "exchange": {
                 "name": "reports", "type": "topic", "durable": True, "vhost": "cluster-planning"}}},
-            "publish": {"summary": "a province sends a report", "message": {"oneOf": [
-                {"name": f"{kind}_report", "payload": {"$ref": f"#/components/schemas/{kind.capitalize()}Report"}}
-                for kind in REPORT_SCHEMAS]}},
+            "publish": {"operationId": "sendReport", "summary": "a province sends a report",
+                        "message": {"oneOf": [
+                            {"messageId": f"{kind}_report", "name": f"{kind}_report",
+                             "payload": {"$ref": f"#/components/schemas/{kind.capitalize()}Report"}}
+                            for kind in REPORT_SCHEMAS]}},
         },
     }
     for source, event_type in facts:
@@ -55,14 +57,19 @@ def asyncapi_document() -> dict:
                            "(quorum queues, bounded redelivery, then the `parked` queue)",
             "bindings": {"amqp": {"is": "routingKey", "exchange": {
                 "name": f"{source}.events", "type": "topic", "durable": True}}},
-            "subscribe": {"summary": event_type, "message": {
-                "name": event_type,
+            "subscribe": {"operationId": f"{source}_{event_type}", "summary": event_type, "message": {
+                "messageId": f"{source}.{event_type}", "name": event_type,
                 "payload": {"$ref": f"#/components/schemas/{schema.__name__}"} if schema
                 else {"type": "object"}}},
         }
     return {"asyncapi": "2.6.0",
+            "id": "urn:th:cluster-planning:amqp",
+            "tags": [{"name": "province-intake"}, {"name": "service-events"}],
             "info": {"title": "Provincial cluster planning and reporting: the AMQP side",
                      "version": "1.0.0",
+                     "contact": {"name": "the cluster's Office of Strategy Management (OSM)"},
+                     "license": {"name": "Apache-2.0",
+                                 "url": "https://www.apache.org/licenses/LICENSE-2.0"},
                      "description": "Province intake and the facts the services publish to "
                                     "each other. Every event carries event_id; delivery is at "
                                     "least once and consumers de-duplicate on it."},
