@@ -215,3 +215,41 @@ def test_a_province_uploads_a_workbook_in_the_browser_and_sees_the_statuses_chan
     assert set(seen["statuses"]) == {"in_force"} and len(seen["statuses"]) == seen["checked_rows"]
     assert seen["my_reports_rows"] >= seen["checked_rows"]
     assert 700 in shown(system, period, "TH-34").values()
+
+
+def test_a_huge_upload_is_refused_quickly_and_the_gateway_keeps_answering_meanwhile(system):
+    """A CSV of 300,000 rows (about 15 MB, under the body limit) sent to the check: refused with
+    the row cap named, in Thai and English, while /health keeps answering other users."""
+    import statistics
+    import threading
+    import time
+
+    header = "kind,code,period,value\r\n"
+    data = (header + "indicator,NE2-1.1,FY2569-Q1,1\r\n" * 300_000).encode("utf-8")
+    assert len(data) < 20 * 2**20
+    latencies, stop = [], threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            began = time.monotonic()
+            assert requests.get(f"{system.base}/health", timeout=10).status_code in (200, 503)
+            latencies.append(time.monotonic() - began)
+            time.sleep(0.05)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        began = time.monotonic()
+        answer = post(system, system.key("province", "TH-34"), "check", data, format="csv")
+        took = time.monotonic() - began
+    finally:
+        stop.set()
+        poller.join()
+    assert answer.status_code == 400, answer.text[:500]
+    message = answer.json()["error"]["message"]
+    assert "5,000" in message and "แถว" in message and "split it" in message
+    assert len(answer.content) < 10_000  # the rows are not echoed back
+    assert took < 30, f"the refusal took {took:.1f} s"
+    assert latencies, "no /health answer while the upload was read"
+    # the refusal is decided off the event loop: /health answers as usual meanwhile
+    assert statistics.median(latencies) < 0.5 and max(latencies) < 5, latencies

@@ -47,7 +47,7 @@ def start_all(container_factory, config_for, port):
 
 
 def ready(rpc):
-    seed(rpc)
+    seed(rpc, notify=True)
     wait_until(lambda: "NE2-67-002" in rpc.assets.known_projects(), what="assets learn the plan")
 
 

@@ -42,7 +42,7 @@ def test_rejection_and_off_target_reach_the_right_mailboxes_once(
                       (NotifyService, "notify")):
         container_factory(cls, config_for(name, SMTP_HOST="127.0.0.1", SMTP_PORT=port)).start()
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
-        seed(rpc)
+        seed(rpc, notify=True)
         bad = str(uuid.uuid4())
         body = {"event_id": bad, "province": "TH-33", "indicator": "NE2-1.1",
                 "period": "FY2599-Q1", "value": 1, "reported_at": "2024-01-01T00:00:00+07:00"}
@@ -80,7 +80,7 @@ def test_a_project_behind_schedule_mails_its_implementing_agency_once(
                       (NotifyService, "notify")):
         container_factory(cls, config_for(name, SMTP_HOST="127.0.0.1", SMTP_PORT=port)).start()
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
-        seed(rpc)
+        seed(rpc, notify=True)
         # NE2-67-002 (ubon-tourism) plans 7.5 M of 18.5 M by the end of Q2; 1 M is behind
         for as_of, disbursed in (("2024-02-29", 900_000.0), ("2024-03-31", 1_000_000.0)):
             event_id = str(uuid.uuid4())

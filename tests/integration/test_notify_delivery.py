@@ -80,7 +80,7 @@ def test_a_451_then_recovery_delivers_once_with_thai_intact(container_factory, c
     start(container_factory, config_for, port)
     dispatch = event_dispatcher(rabbit_config)
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
-        seed(rpc)
+        seed(rpc, notify=True)
         event = rejected()
         dispatch("reporting", "report_rejected", event)
         dispatch("reporting", "report_rejected", event)  # duplicated: still one mail
@@ -103,7 +103,7 @@ def test_a_550_is_a_visible_failure_without_retries(container_factory, config_fo
     start(container_factory, config_for, port)
     dispatch = event_dispatcher(rabbit_config)
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
-        seed(rpc)
+        seed(rpc, notify=True)
         event = rejected()
         dispatch("reporting", "report_rejected", event)
         [failed] = wait_until(lambda: rpc.notify.list_mails(status="failed",
@@ -122,7 +122,7 @@ def test_a_daily_digest_gathers_held_mails_and_a_muted_rule_sends_nothing(
     dispatch = event_dispatcher(rabbit_config)
     admin = ["admin", None]
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
-        seed(rpc)
+        seed(rpc, notify=True)
         rpc.notify.set_preference(admin, "th-33-strategy", {"delivery": "daily_digest"})
         rpc.notify.set_preference(admin, "th-35-strategy", {"muted": ["report_rejected"]})
         first, second = rejected("เหตุผลที่หนึ่ง"), rejected("เหตุผลที่สอง")
@@ -157,7 +157,7 @@ def test_report_text_with_cr_lf_and_encoded_words_adds_no_header_and_no_recipien
     start(container_factory, config_for, port)
     dispatch = event_dispatcher(rabbit_config)
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
-        seed(rpc)
+        seed(rpc, notify=True)
         event = rejected("=?utf-8?q?=0D=0ABcc:_evil@attacker.example?= x\r\nBcc: evil2@attacker.example"
                          "\r\n\r\nforged body")
         dispatch("reporting", "report_rejected", event)

@@ -129,7 +129,7 @@ def test_each_rule_mails_exactly_the_right_addresses_once(container_factory, con
     assert set(facts) >= set(EXPECTED)
     dispatch = event_dispatcher(rabbit_config)
     with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
-        seed(rpc)
+        seed(rpc, notify=True)
         for event_type in EXPECTED:
             for _ in range(2):  # every fact twice: a duplicate sends nothing more
                 dispatch(SOURCE[event_type.split("_")[0]], event_type, facts[event_type])

@@ -26,11 +26,16 @@ def start(container_factory, config_for):
     return plans, reporting
 
 
-def seed(rpc):
+def seed(rpc, notify: bool = False):
+    """The reference data and the sample plan, learned by reporting - and, with ``notify``, by
+    notify too (each learns it from a queue of its own, so one may be later than the other)."""
     csv = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     rpc.plans.load_reference(csv, REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
     ensure_plan(rpc, load_sample_plan(SAMPLE_PLAN))
     wait_until(lambda: rpc.reporting.indicator_results(PLAN, "FY2567-Q1"), what="plan learned")
+    if notify:
+        wait_until(lambda: "TH-34" in rpc.notify.directory_provinces(),
+                   what="notify to learn the plan's contacts")
 
 
 def report(provinces, code, indicator, period, value, reported_at, event_id=None):
