@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.system import free_port, wait_until
+from tests.support.system import listen_port, wait_until
 
 STARTUP_TIMEOUT_S = 90
 
@@ -42,9 +42,9 @@ class PrivateBroker:
         # node runs as the rabbitmq user.
         self.base = Path(tempfile.mkdtemp(prefix="cluster-planning-chaos-"))
         self.node = f"chaos-{uuid.uuid4().hex[:8]}@localhost"
-        self.amqp_port = free_port()
-        self.management_port = free_port()
-        self.dist_port = free_port()
+        self.amqp_port = listen_port()  # restarted on the same ports: outside the ephemeral range
+        self.management_port = listen_port()
+        self.dist_port = listen_port()
         self.restarts = 0
         self.conf_lines, self.login = conf_lines, login
         self.scheduler_bind_type, self.statistics_interval_ms = scheduler_bind_type, statistics_interval_ms

@@ -15,7 +15,7 @@ from clusterctl.settings import REPO_ROOT
 
 from .broker import PrivateBroker, reap_orphans, unavailable_reason
 from .harness import ChaosSystem, SmtpSink
-from tests.support.system import free_port
+from tests.support.system import listen_port
 
 pytestmark = pytest.mark.reliability
 
@@ -36,7 +36,7 @@ def chaos_broker():
 
 @pytest.fixture(scope="package")
 def chaos_sink(tmp_path_factory):
-    sink = SmtpSink(tmp_path_factory.mktemp("chaos-mail"), free_port())
+    sink = SmtpSink(tmp_path_factory.mktemp("chaos-mail"), listen_port())  # restarted: see listen_port
     sink.start()
     try:
         yield sink
