@@ -144,8 +144,9 @@ class Observability(DependencyProvider):
         for dependency in self.container.dependencies:
             if isinstance(dependency, Storage) and dependency.store is None:
                 return "the store is not open"
-        for reader in {id(r): r for r in (getattr(e, "reader", None)  # infra/messaging.py
-                                          for e in self.container.entrypoints) if r}.values():
+        readers = {e.reader for e in self.container.entrypoints  # infra/messaging.py, shared
+                   if hasattr(e, "reader")}
+        for reader in readers:
             problem = reader.not_ready()
             if problem:
                 return problem
