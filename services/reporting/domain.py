@@ -174,6 +174,21 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def conflict_rejection(valid: ValidReport, kept: dict) -> Rejection:
+    """The same sender sent another report under an event_id it used already: the first one
+    stands, and this one is refused (``kept``: kind, subject, period, received_at of the first)."""
+    event_id = valid.report["event_id"]
+    what = " ".join(filter(None, (kept["kind"], kept["subject"], kept["period"])))
+    return Rejection(
+        f"event_id {event_id} was used already by you for another report ({what}, received "
+        f"{kept['received_at']}); that report stands. Send a new or corrected report under a "
+        "new event_id",
+        event_id, valid.kind,
+        reason_th=f"event_id {event_id} ถูกใช้แล้วกับรายงานอื่นของท่าน ({what} ได้รับเมื่อ "
+                  f"{kept['received_at']}) รายงานนั้นยังมีผลอยู่ รายงานใหม่หรือรายงานแก้ไข"
+                  "ต้องใช้ event_id ใหม่")
+
+
 def _too_deep_rejection(kind: str | None) -> Rejection:
     return Rejection(f"JSON nested too deeply (more than {MAX_NESTING} levels); a report is one "
                      "flat object", kind=kind)
@@ -414,7 +429,9 @@ def off_target_event(plan: dict, indicator: dict, period: str, view: dict, repor
         return None
     result = indicator_result(plan, indicator, period, view)
     return contract_events.outgoing(INDICATOR_OFF_TARGET, {
-        "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['event_id']}")),
+        # the report's identity is its province's: another province may use the same event_id
+        "event_id": str(uuid.uuid5(EVENT_NAMESPACE,
+                                   f"off_target:{report['province']}:{report['event_id']}")),
         "occurred_at": now.isoformat(),
         "plan_id": plan["id"], "cluster": plan["cluster"],
         "indicator": indicator["code"], "indicator_name_th": indicator["name_th"],

@@ -59,12 +59,17 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None,
     return Checked(message, sender, outcome, body_event_id or message.message_id)
 
 
-def record(store, checked: Checked, now: datetime, views: "BatchViews") -> str:
-    """Store a checked message: "accepted", "duplicate" or "rejected" (with its reason kept)."""
-    if isinstance(checked.outcome, domain.Rejection):
-        return "rejected" if reject(store, checked.sender, checked.message, checked.outcome,
-                                    now) else "duplicate rejection"
-    return accept(store, checked.sender, checked.outcome, now, views)
+def record(store, checked: Checked, now: datetime, views: "BatchViews") -> tuple[str, Checked]:
+    """Store a checked message: "accepted", "duplicate", "rejected" (with its reason kept) or
+    "duplicate rejection"; and the message as it was judged (a report whose event_id its sender
+    used for another report becomes a rejection here, once the store has seen the first)."""
+    if isinstance(checked.outcome, domain.ValidReport):
+        result = accept(store, checked.sender, checked.outcome, now, views)
+        if not isinstance(result, domain.Rejection):
+            return result, checked
+        checked = Checked(checked.message, checked.sender, result, checked.event_id)
+    return ("rejected" if reject(store, checked.sender, checked.message, checked.outcome, now)
+            else "duplicate rejection"), checked
 
 
 REPORT_KINDS = ("indicator", "project")
@@ -96,7 +101,7 @@ def handle_intake(store, message: RawMessage, user_prefix: str = "",
     checked = check(store, message, user_prefix, now=now, max_ahead=max_ahead)
     with store.atomic():
         views = BatchViews(store)
-        result = record(store, checked, now, views)
+        result, checked = record(store, checked, now, views)
         views.save()
     log_outcome(checked, result)
     return "rejected" if result == "duplicate rejection" else result
@@ -124,8 +129,8 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
     except Exception:
         log.exception("a batch of %d reports failed; processing them one at a time", len(messages))
     else:
-        for each, result in zip(checked, results):
-            log_outcome(each, result)
+        for result, judged in results:
+            log_outcome(judged, result)
         return []
     retry = []
     for index, message in enumerate(messages):
@@ -161,8 +166,9 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
 
 
 def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetime,
-           views: "BatchViews") -> str:
-    """Keep a valid report (inside the intake's transaction, ``store.atomic()``)."""
+           views: "BatchViews") -> str | domain.Rejection:
+    """Keep a valid report (inside the intake's transaction, ``store.atomic()``): "accepted",
+    "duplicate", or the rejection of a report whose event_id its sender used for another."""
     report = valid.report
     body = {**report, "reported_at": report["reported_at"].isoformat()}
     if valid.kind == "project":
@@ -170,6 +176,8 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
     recorded = store.record_report(valid.kind, valid.plan_id, valid.subject, valid.period,
                                    report["province"], report["event_id"],
                                    valid.reported_at_key, body, sender.username)
+    if recorded.conflict:
+        return domain.conflict_rejection(valid, recorded.conflict)
     if valid.kind == "indicator":
         # Even for a duplicate: its view is written again, which repairs one a crash left
         # behind (MongoDB).

@@ -28,22 +28,28 @@ BASE = datetime(2024, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=7)))
 
 PLAN = published_sample_plan()
 
+# A few ids shared by every province: a report's identity is (province, event_id), so another
+# province using the same id must change nothing of this one's reports.
+EVENT_IDS = [str(uuid.UUID(int=n, version=4)) for n in range(1, 7)]
+
 reports = st.builds(
-    lambda province, indicator, period_index, value, hours: {
-        "event_id": str(uuid.uuid4()), "province": province, "indicator": indicator,
+    lambda province, indicator, period_index, value, hours, event_id: {
+        "event_id": event_id, "province": province, "indicator": indicator,
         "period": INDICATORS[indicator][period_index % len(INDICATORS[indicator])],
         "value": value,
         # few distinct times, so equal reported_at (decided by event_id) happens often
         "reported_at": (BASE + timedelta(hours=hours)).isoformat()},
     st.sampled_from(PROVINCES), st.sampled_from(sorted(INDICATORS)), st.integers(0, 1),
     st.one_of(st.none(), st.floats(0, 1000, allow_nan=False).map(lambda v: round(v, 2))),
-    st.integers(0, 3))
+    st.integers(0, 3), st.sampled_from(EVENT_IDS))
 
 
 @st.composite
 def deliveries(draw):
-    """A set of distinct reports, and an arrival order that shuffles and repeats them."""
-    pool = draw(st.lists(reports, min_size=1, max_size=14))
+    """A set of distinct reports (one per province and event_id; ids shared across provinces),
+    and an arrival order that shuffles and repeats them."""
+    pool = draw(st.lists(reports, min_size=1, max_size=14,
+                         unique_by=lambda r: (r["province"], r["event_id"])))
     repeats = draw(st.lists(st.sampled_from(range(len(pool))), max_size=8))
     order = draw(st.permutations(list(range(len(pool))) + repeats))
     return pool, [pool[i] for i in order]

@@ -112,22 +112,54 @@ def test_at_equal_reported_at_the_greater_event_id_wins(store, arrival):
 def test_a_repeated_event_id_has_no_further_effect(store):
     assert report(store, EVENT_A, 1.0) == Recorded(True, True)
     assert report(store, EVENT_A, 1.0) == Recorded(new=False, current=True)
-    # even when the resend carries other content and a later time
-    assert report(store, EVENT_A, 99.0, LATE) == Recorded(new=False, current=True)
+    # a resend that stamps the time again still says the same: a redelivery, not a conflict
+    assert report(store, EVENT_A, 1.0, LATE) == Recorded(new=False, current=True)
     assert values(store) == {"TH-34": 1.0}
     assert store.count_reports() == 1
 
 
-def test_an_event_id_reused_for_another_report_changes_nothing(store):
-    report(store, EVENT_A, 1.0, EARLY, province="TH-33")
-    report(store, EVENT_B, 7.0, EARLY, province="TH-34")
-    # the same event_id again, for another province, indicator or period: ignored everywhere
-    assert report(store, EVENT_A, 5.0, LATE, province="TH-34") == Recorded(False, False)
-    assert report(store, EVENT_A, 5.0, LATE, period="FY2567-Q3") == Recorded(False, False)
-    assert progress(store, EVENT_A, 50.0, LATE) == Recorded(False, False)
+def test_the_same_senders_event_id_with_other_content_is_a_conflict_that_changes_nothing(store):
+    report(store, EVENT_A, 1.0, EARLY)
+    outcome = report(store, EVENT_A, 99.0, LATE)
+    assert (outcome.new, outcome.current) == (False, False)
+    assert {k: outcome.conflict[k] for k in ("kind", "subject", "period")} == \
+        {"kind": "indicator", "subject": "NE2-1.1", "period": "FY2567-Q2"}
+    assert outcome.conflict["received_at"]
+    # reused for another period or for a project report: a conflict too, and nothing moves
+    assert report(store, EVENT_A, 5.0, LATE, period="FY2567-Q3").conflict["period"] == "FY2567-Q2"
+    assert progress(store, EVENT_A, 50.0, LATE).conflict["kind"] == "indicator"
+    assert values(store) == {"TH-34": 1.0}
+    assert values(store, period="FY2567-Q3") == {} and store.project_progress(PLAN_ID) == []
+    assert store.count_reports() == 1
+
+
+def test_another_senders_event_id_neither_blocks_nor_replaces_a_report(store):
+    # TH-33 uses the id first; TH-34's own report under the same id is its own, and counts
+    assert report(store, EVENT_A, 1.0, EARLY, province="TH-33") == Recorded(True, True)
+    assert report(store, EVENT_A, 7.0, EARLY, province="TH-34") == Recorded(True, True)
+    assert progress(store, EVENT_A, 50.0, LATE, province="TH-35") == Recorded(True, True)
     assert values(store) == {"TH-33": 1.0, "TH-34": 7.0}
-    assert values(store, period="FY2567-Q3") == {}
-    assert store.project_progress(PLAN_ID) == []
+    assert [r["physical_progress_pct"] for r in store.project_progress(PLAN_ID)] == [50.0]
+    assert store.count_reports() == 3
+    # each is listed as in force for its own sender, and replays as its own
+    listed = {r["province"]: r["in_force"] for r in store.reports_of(PLAN_ID, {"kind": "indicator"})}
+    assert listed == {"TH-33": True, "TH-34": True}
+    assert sorted(r["sender"] for r in store.stored_reports()) == ["TH-33", "TH-34", "TH-35"]
+    store.reset_views()
+    for r in store.stored_reports():
+        store.replay_report(r["kind"], r["plan_id"], r["subject"], r["period"], r["province"],
+                            r["event_id"], r["reported_at"], r["body"])
+    assert values(store) == {"TH-33": 1.0, "TH-34": 7.0}
+
+
+def test_a_later_report_of_one_sender_leaves_anothers_same_id_in_force(store):
+    report(store, EVENT_A, 1.0, EARLY, province="TH-33")
+    report(store, EVENT_A, 7.0, EARLY, province="TH-34")
+    report(store, EVENT_B, 8.0, LATE, province="TH-34")
+    listed = {(r["province"], r["event_id"]): r["in_force"]
+              for r in store.reports_of(PLAN_ID, {})}
+    assert listed == {("TH-33", EVENT_A): True, ("TH-34", EVENT_A): False,
+                      ("TH-34", EVENT_B): True}
 
 
 def test_a_repeat_of_a_superseded_report_does_not_bring_it_back(store):
@@ -400,8 +432,9 @@ def test_everything_survives_a_restart(store, backend):
     assert store.indicator_views(PLAN_ID, "FY2567-Q2") == {"NE2-1.1": {"value": 2.0}}
     assert [r["rejection_id"] for r in store.rejections(["TH-34"])] == ["r-1"]
     assert {p["event_id"] for _, p in store.outbox.pending_events()} == {"off-1", "evt-r-1"}
-    # and precedence still holds against what was stored before the restart
+    # and precedence and identity still hold against what was stored before the restart
     assert report(store, EVENT_A, 1.0, EARLY) == Recorded(False, False)
+    assert report(store, EVENT_A, 3.0, EARLY).conflict is not None
 
 
 def test_the_event_store_replays_into_the_same_reports_in_force(store):
@@ -492,3 +525,48 @@ def test_a_sqlite_store_made_before_thai_reasons_gets_the_column_and_keeps_its_r
     assert [(r["rejection_id"], r["reason_th"]) for r in store.rejections(None)] == [("r-old", None)]
     store.record_rejection({**rejection("r-new"), "reason_th": "ล่วงหน้า"}, [])
     assert {r["rejection_id"]: r["reason_th"] for r in store.rejections(None)}["r-new"] == "ล่วงหน้า"
+
+
+def test_a_sqlite_store_keyed_by_event_id_alone_is_rekeyed_by_sender_and_keeps_its_reports(tmp_path):
+    import sqlite3
+
+    from services.reporting.store import SqliteReportingStore
+    path = tmp_path / "reporting.sqlite3"
+    old = SqliteReportingStore(path)
+    report(old, EVENT_A, 1.0, EARLY, province="TH-33")
+    report(old, EVENT_B, 2.0, LATE, province="TH-34")
+    old.close()
+    with sqlite3.connect(path) as conn:  # as a store made when event_id alone was the key
+        conn.executescript(
+            "ALTER TABLE reports RENAME TO r; DROP INDEX IF EXISTS reports_by_receipt;"
+            "CREATE TABLE reports (event_id TEXT PRIMARY KEY, kind TEXT NOT NULL, plan_id TEXT"
+            " NOT NULL, subject TEXT NOT NULL, period TEXT NOT NULL, province TEXT NOT NULL,"
+            " reported_at TEXT NOT NULL, received_at TEXT NOT NULL, sender TEXT NOT NULL,"
+            " body TEXT NOT NULL); CREATE INDEX reports_by_received ON reports"
+            " (received_at, event_id); INSERT INTO reports SELECT * FROM r; DROP TABLE r;")
+    store = SqliteReportingStore(path)
+    assert store.count_reports() == 2 and values(store) == {"TH-33": 1.0, "TH-34": 2.0}
+    later = "2024-04-10T02:31:00.000000Z"  # TH-33's id, now TH-34's own too
+    assert report(store, EVENT_A, 5.0, later, province="TH-34") == Recorded(True, True)
+    assert values(store) == {"TH-33": 1.0, "TH-34": 5.0}
+    indexes = {r["name"] for r in store.db.query("PRAGMA index_list(reports)")}
+    assert "reports_by_receipt" in indexes and "reports_by_received" not in indexes
+    store.close()
+    assert SqliteReportingStore(path).count_reports() == 3  # opened again: nothing to redo
+
+
+def test_a_mongo_store_with_reports_keyed_by_event_id_alone_is_rekeyed_by_sender():
+    mongomock = pytest.importorskip("mongomock")
+    from services.reporting.store import MongoReportingStore
+    db = mongomock.MongoClient(tz_aware=True)["reporting_rekey"]
+    body = {"event_id": EVENT_A, "province": "TH-33", "indicator": "NE2-1.1",
+            "period": "FY2567-Q2", "value": 1.0, "reported_at": EARLY}
+    db.reports.insert_one({"_id": EVENT_A, "kind": "indicator", "plan_id": PLAN_ID,
+                           "subject": "NE2-1.1", "period": "FY2567-Q2", "province": "TH-33",
+                           "reported_at": EARLY, "received_at": "2024-04-10T02:30:01+00:00",
+                           "sender": "TH-33", "body": body})
+    store = MongoReportingStore(db)
+    assert [r["event_id"] for r in store.stored_reports()] == [EVENT_A]
+    assert db.reports.find_one({"_id": EVENT_A}) is None
+    assert report(store, EVENT_A, 1.0, EARLY, province="TH-33").new is False
+    assert report(store, EVENT_A, 7.0, EARLY, province="TH-34") == Recorded(True, True)

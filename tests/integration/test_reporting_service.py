@@ -140,6 +140,33 @@ def test_a_report_150_years_ahead_cannot_pin_a_value_and_a_period_to_come_is_ref
             assert thai_date(begins) in not_begun["reason_th"]
 
 
+def test_a_province_reusing_anothers_event_id_blocks_nothing_and_a_conflict_is_rejected(
+        container_factory, config_for, provinces, rabbit_config):
+    """A report's identity is its sender's (province, event_id): TH-33 publishing first under
+    the id TH-34 will use suppresses nothing; TH-34 sending the same id again with the same
+    report is a no-op, and with another value a conflict, rejected with its reason."""
+    start(container_factory, config_for)
+    shared = str(uuid.uuid4())
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        report(provinces, "TH-33", "NE2-1.1", "FY2567-Q3", 300, "2024-07-03T00:00:00+07:00", shared)
+        wait_until(lambda: provinces_of(rpc, "FY2567-Q3", "NE2-1.1")["reported"] == 1,
+                   what="TH-33's report")
+        report(provinces, "TH-34", "NE2-1.1", "FY2567-Q3", 40, "2024-07-04T00:00:00+07:00", shared)
+        report(provinces, "TH-34", "NE2-1.1", "FY2567-Q3", 40, "2024-07-04T00:00:00+07:00", shared)
+        report(provinces, "TH-34", "NE2-1.1", "FY2567-Q3", 99, "2024-07-05T00:00:00+07:00", shared)
+        rejected = wait_until(lambda: rpc.reporting.list_rejections(["TH-34"]),
+                              what="TH-34's conflicting resend rejected")
+        result = provinces_of(rpc, "FY2567-Q3", "NE2-1.1")
+        assert result["provinces"] == {"TH-33": 300.0, "TH-34": 40.0}
+        assert len(rejected) == 1 and rejected[0]["event_id"] == shared
+        assert "used already by you" in rejected[0]["reason"] and "FY2567-Q3" in rejected[0]["reason"]
+        assert "ถูกใช้แล้ว" in rejected[0]["reason_th"]
+        assert rpc.reporting.list_rejections(["TH-33"]) == []
+        statuses = rpc.reporting.report_statuses(PLAN, "TH-34", [shared])
+        assert statuses[shared]["status"] == "in_force"
+
+
 def test_project_progress_is_kept_by_precedence(container_factory, config_for, provinces,
                                                 rabbit_config):
     start(container_factory, config_for)

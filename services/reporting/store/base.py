@@ -15,8 +15,11 @@ from services.infra.meta import KeepsMeta
 
 @dataclass(frozen=True)
 class Recorded:
-    new: bool       # False: this event_id was already stored (a redelivery or a resend)
+    new: bool       # False: this sender stored this event_id already (a redelivery or a resend)
     current: bool   # this report is now the one in force for its key
+    # The report this sender kept under this event_id, when the new one says something else:
+    # a conflict, which changes nothing (the handler rejects it with this report as the reason).
+    conflict: dict | None = None
 
 
 class ReportingStore(KeepsMeta, ABC):
@@ -44,7 +47,12 @@ class ReportingStore(KeepsMeta, ABC):
     def record_report(self, kind: str, plan_id: str, subject: str, period: str, province: str,
                       event_id: str, reported_at_key: str, body: dict, sender: str) -> Recorded:
         """Keep an accepted report; make it current for (kind, plan, subject, period, province)
-        if it is later (reported_at, then event_id) than the current one."""
+        if it is later (reported_at, then event_id) than the current one.
+
+        A report's identity is (sender, event_id): another sender's use of the same event_id
+        neither blocks nor replaces it. The same sender's event_id again is a redelivery when it
+        carries the same report (``same_report``), applied again with no further effect, and
+        a conflict otherwise (``Recorded.conflict``), with no effect at all."""
 
     @abstractmethod
     def current_values(self, plan_id: str, indicator: str, period: str) -> dict[str, float]:
@@ -157,6 +165,21 @@ def _value_of(kind: str, body: dict):
 
 def _key_of(report) -> tuple:
     return tuple(report[k] for k in ("kind", "plan_id", "subject", "period", "province"))
+
+
+def same_report(kept: dict, key: tuple, body: dict) -> bool:
+    """Whether a report received again under its sender's event_id is the one kept: the same
+    key and the same content. ``reported_at`` is left out: a province's client that sends again
+    may stamp the time again, and what the report says is the same."""
+    if _key_of(kept) != key:
+        return False
+    return ({k: v for k, v in kept["body"].items() if k != "reported_at"}
+            == {k: v for k, v in body.items() if k != "reported_at"})
+
+
+def conflict_of(kept: dict) -> dict:
+    """What a conflict rejection tells the sender about the report kept under the id."""
+    return {k: kept[k] for k in ("kind", "subject", "period", "received_at")}
 
 
 def _parked_row(row: dict) -> dict:

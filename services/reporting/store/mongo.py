@@ -9,7 +9,14 @@ from pymongo.errors import DuplicateKeyError
 from services.infra.meta import MongoMeta
 from services.infra.outbox import MongoOutbox, now_iso
 
-from .base import PlanCache, Recorded, ReportingStore, _key_of, _parked_row, _rejection_row, _value_of
+from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
+                   conflict_of, same_report)
+
+
+def report_id(sender: str, event_id: str) -> str:
+    """A report's _id: its identity is (sender, event_id). An event_id is a UUID, so the last
+    '|' separates the two whatever the sender's name holds."""
+    return f"{sender}|{event_id}"
 
 
 class MongoReportingStore(ReportingStore):
@@ -22,6 +29,19 @@ class MongoReportingStore(ReportingStore):
         db.current_reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING),
                                          ("subject", ASCENDING), ("period", ASCENDING)])
         db.rejections.create_index([("province", ASCENDING), ("received_at", DESCENDING)])
+        self._key_reports_by_sender()
+
+    def _key_reports_by_sender(self):
+        """Reports kept when event_id alone was their _id get (sender, event_id). An _id cannot
+        change: each is copied under its new one, then the old is removed - a crash in between
+        leaves the copy, found again (and the old removed) at the next start."""
+        for doc in self.db.reports.find({"event_id": {"$exists": False}}):
+            copy = {**doc, "_id": report_id(doc["sender"], doc["_id"]), "event_id": doc["_id"]}
+            try:
+                self.db.reports.insert_one(copy)
+            except DuplicateKeyError:
+                pass  # copied before a crash
+            self.db.reports.delete_one({"_id": doc["_id"], "event_id": {"$exists": False}})
 
     def atomic(self):
         return nullcontext()
@@ -52,24 +72,30 @@ class MongoReportingStore(ReportingStore):
                       body, sender):
         try:
             self.db.reports.insert_one({
-                "_id": event_id, "kind": kind, "plan_id": plan_id, "subject": subject,
-                "period": period, "province": province, "reported_at": reported_at_key,
-                "received_at": now_iso(), "sender": sender, "body": body})
+                "_id": report_id(sender, event_id), "event_id": event_id, "kind": kind,
+                "plan_id": plan_id, "subject": subject, "period": period, "province": province,
+                "reported_at": reported_at_key, "received_at": now_iso(), "sender": sender,
+                "body": body})
             new = True
         except DuplicateKeyError:
-            # A repeated event_id: only what was first received under it counts. Re-applying it
-            # below repairs a current report that a crash left unwritten.
+            # The sender's event_id again: only what it first sent under it counts. Re-applying
+            # it below repairs a current report that a crash left unwritten.
             new = False
-            kept = self.db.reports.find_one({"_id": event_id})
-            if _key_of(kept) != (kind, plan_id, subject, period, province):
-                return Recorded(False, False)  # reused for another report: no effect at all
+            kept = self.db.reports.find_one({"_id": report_id(sender, event_id)})
+            if not same_report(kept, (kind, plan_id, subject, period, province), body):
+                return Recorded(False, False, conflict_of(kept))
             reported_at_key, body = kept["reported_at"], kept["body"]
         return Recorded(new, self._apply(kind, plan_id, subject, period, province, event_id,
                                          reported_at_key, body))
 
+    @staticmethod
+    def _current_key(report) -> str:
+        return "|".join(report[k] for k in ("kind", "plan_id", "subject", "period", "province"))
+
     def _apply(self, kind, plan_id, subject, period, province, event_id, reported_at_key, body):
         """The precedence rule as a guarded update; True when this report is in force."""
-        key = f"{kind}|{plan_id}|{subject}|{period}|{province}"
+        key = self._current_key({"kind": kind, "plan_id": plan_id, "subject": subject,
+                                 "period": period, "province": province})
         doc = {"kind": kind, "plan_id": plan_id, "subject": subject, "period": period,
                "province": province, "reported_at": reported_at_key, "event_id": event_id,
                "value": _value_of(kind, body), "body": body}
@@ -99,7 +125,7 @@ class MongoReportingStore(ReportingStore):
     def stored_reports(self, page: int = 5000):
         cursor = self.db.reports.find().sort([("received_at", ASCENDING), ("_id", ASCENDING)]) \
             .batch_size(page)
-        return ({**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]} for d in cursor)
+        return ({k: v for k, v in d.items() if k != "_id"} for d in cursor)
 
     def reset_views(self):
         self.db.current_reports.delete_many({})
@@ -179,18 +205,19 @@ class MongoReportingStore(ReportingStore):
 
     def project_reports(self, plan_id):
         cursor = self.db.reports.find({"kind": "project", "plan_id": plan_id}).sort(
-            [("reported_at", ASCENDING), ("_id", ASCENDING)])
+            [("reported_at", ASCENDING), ("event_id", ASCENDING)])
         return [d["body"] for d in cursor]
 
     def reports_of(self, plan_id, filters, limit=1000):
         query = {"plan_id": plan_id, **filters}
         cursor = self.db.reports.find(query).sort([("reported_at", DESCENDING),
-                                                   ("_id", DESCENDING)]).limit(limit)
-        found = [{**{k: v for k, v in d.items() if k != "_id"}, "event_id": d["_id"]}
-                 for d in cursor]
-        in_force = {d["event_id"] for d in self.db.current_reports.find(
+                                                   ("event_id", DESCENDING)]).limit(limit)
+        found = [{k: v for k, v in d.items() if k != "_id"} for d in cursor]
+        # in force: its key's current report is this one (another sender may use the same id)
+        in_force = {(d["_id"], d["event_id"]) for d in self.db.current_reports.find(
             {"event_id": {"$in": [r["event_id"] for r in found]}}, {"event_id": 1})}
-        return [{**r, "in_force": r["event_id"] in in_force} for r in found]
+        return [{**r, "in_force": (self._current_key(r), r["event_id"]) in in_force}
+                for r in found]
 
     def first_received(self, plan_id, period):
         first = {}

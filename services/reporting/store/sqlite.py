@@ -5,15 +5,12 @@ from services.infra.meta import META_SQL, SqliteMeta
 from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, now_iso
 from services.infra.sqlite import SqliteDatabase, dumps, loads
 
-from .base import (PlanCache, Recorded, ReportingStore, _key_of, _parked_row, _rejection_row,
-                   _value_of)
+from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
+                   conflict_of, same_report)
 
-SCHEMA = OUTBOX_SQL + META_SQL + """
-CREATE TABLE IF NOT EXISTS plans (
-    id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL
-);
+REPORTS_SQL = """
 CREATE TABLE IF NOT EXISTS reports (          -- the event store: every accepted report
-    event_id    TEXT PRIMARY KEY,
+    event_id    TEXT NOT NULL,
     kind        TEXT NOT NULL,
     plan_id     TEXT NOT NULL,
     subject     TEXT NOT NULL,
@@ -22,10 +19,17 @@ CREATE TABLE IF NOT EXISTS reports (          -- the event store: every accepted
     reported_at TEXT NOT NULL,
     received_at TEXT NOT NULL,
     sender      TEXT NOT NULL,
-    body        TEXT NOT NULL
+    body        TEXT NOT NULL,
+    PRIMARY KEY (sender, event_id)            -- a report's identity is its sender's
 );
 -- the replay reads the event store in pages in this order (keyset pagination)
-CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_at, event_id);
+CREATE INDEX IF NOT EXISTS reports_by_receipt ON reports (received_at, sender, event_id);
+"""
+
+SCHEMA = OUTBOX_SQL + META_SQL + REPORTS_SQL + """
+CREATE TABLE IF NOT EXISTS plans (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS current_reports (  -- the report in force per key
     kind TEXT NOT NULL, plan_id TEXT NOT NULL, subject TEXT NOT NULL, period TEXT NOT NULL,
     province TEXT NOT NULL, reported_at TEXT NOT NULL, event_id TEXT NOT NULL,
@@ -74,6 +78,26 @@ class SqliteReportingStore(ReportingStore):
                 if column not in columns:
                     with self.db.transaction() as conn:
                         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+        self._key_reports_by_sender()
+
+    def _key_reports_by_sender(self):
+        """A store made when event_id alone was a report's key gets (sender, event_id): SQLite
+        cannot change a primary key in place, so the table is copied, in one transaction."""
+        key = [r["name"] for r in sorted(self.db.query("PRAGMA table_info(reports)"),
+                                         key=lambda r: r["pk"]) if r["pk"]]
+        if key == ["sender", "event_id"]:
+            return
+        with self.db.transaction() as conn:
+            conn.execute("ALTER TABLE reports RENAME TO reports_keyed_by_event_id")
+            for index in ("reports_by_received", "reports_by_receipt"):  # went with the rename
+                conn.execute(f"DROP INDEX IF EXISTS {index}")
+            for statement in filter(str.strip, REPORTS_SQL.split(";")):
+                conn.execute(statement)
+            conn.execute("INSERT INTO reports (event_id, kind, plan_id, subject, period, province,"
+                         " reported_at, received_at, sender, body) SELECT event_id, kind, plan_id,"
+                         " subject, period, province, reported_at, received_at, sender, body"
+                         " FROM reports_keyed_by_event_id")
+            conn.execute("DROP TABLE reports_keyed_by_event_id")
 
     def atomic(self):
         return self.db.transaction()
@@ -105,12 +129,13 @@ class SqliteReportingStore(ReportingStore):
                 "INSERT OR IGNORE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (event_id, kind, plan_id, subject, period, province, reported_at_key, now_iso(),
                  sender, text)).rowcount == 1
-            if not new:  # a repeated event_id: only what was first received under it counts
-                kept = conn.execute("SELECT * FROM reports WHERE event_id = ?",
-                                    (event_id,)).fetchone()
-                if _key_of(kept) != (kind, plan_id, subject, period, province):
-                    return Recorded(False, False)  # reused for another report: no effect at all
-                reported_at_key, body, text = kept["reported_at"], loads(kept["body"]), kept["body"]
+            if not new:  # the sender's event_id again: only what it first sent under it counts
+                row = conn.execute("SELECT * FROM reports WHERE sender = ? AND event_id = ?",
+                                   (sender, event_id)).fetchone()
+                kept = {**dict(row), "body": loads(row["body"])}
+                if not same_report(kept, (kind, plan_id, subject, period, province), body):
+                    return Recorded(False, False, conflict_of(kept))
+                reported_at_key, body, text = kept["reported_at"], kept["body"], row["body"]
             return Recorded(new, self._apply(conn, kind, plan_id, subject, period, province,
                                              event_id, reported_at_key, body, text))
 
@@ -138,15 +163,16 @@ class SqliteReportingStore(ReportingStore):
         return row["event_id"] == event_id
 
     def stored_reports(self, page: int = 5000):
-        after = ("", "")
+        after = ("", "", "")
         while True:  # keyset pagination: each page a short query, whatever else runs meanwhile
-            rows = self.db.query("SELECT * FROM reports WHERE (received_at, event_id) > (?, ?)"
-                                 " ORDER BY received_at, event_id LIMIT ?", (*after, page))
+            rows = self.db.query("SELECT * FROM reports WHERE (received_at, sender, event_id)"
+                                 " > (?, ?, ?) ORDER BY received_at, sender, event_id LIMIT ?",
+                                 (*after, page))
             for r in rows:
                 yield {**dict(r), "body": loads(r["body"])}
             if len(rows) < page:
                 return
-            after = (rows[-1]["received_at"], rows[-1]["event_id"])
+            after = (rows[-1]["received_at"], rows[-1]["sender"], rows[-1]["event_id"])
 
     def reset_views(self):
         with self.db.transaction() as conn:
