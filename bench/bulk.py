@@ -14,6 +14,7 @@ import time
 import uuid
 from itertools import cycle
 
+from services.contracts.rules import indicator_bounds
 from services.infra.messaging import RawMessage
 from services.reporting import handlers
 from services.reporting.store import open_store
@@ -22,14 +23,16 @@ from .workload import ReportClock, plan_periods
 
 
 def keys_of(plans: list[dict]) -> list[tuple[str, str, str, str]]:
-    """(province, indicator, period, direction) for every indicator of every plan."""
+    """(province, indicator, period, direction, highest value its rules accept) for every
+    indicator of every plan."""
     keys = []
     for plan in plans:
         for issue in plan["issues"]:
             for ind in issue["indicators"]:
                 for period in plan_periods(plan, ind["frequency"]):
                     for province in ind.get("provinces") or plan["provinces"]:
-                        keys.append((province, ind["code"], period, ind["direction"]))
+                        keys.append((province, ind["code"], period, ind["direction"],
+                                     indicator_bounds(ind)[1]))
     return keys
 
 
@@ -70,11 +73,14 @@ def fill(store_url: str, user_prefix: str, total: int, clock: ReportClock,
         while done < need:
             with store.atomic():
                 for _ in range(min(batch, need - done)):
-                    province, indicator, period, direction = next(source)
+                    province, indicator, period, direction, highest = next(source)
                     event_id = str(uuid.uuid4())
                     body = {"event_id": event_id, "province": province, "indicator": indicator,
                             "period": period, "reported_at": clock.next(),
-                            "value": 1_000_000.0 + done % 997 if direction == "increase" else 0.0}
+                            # on target (no off-target fact), within the plan's rules
+                            "value": (0.0 if direction != "increase" else
+                                      highest if highest is not None else
+                                      1_000_000.0 + done % 997)}
                     message = RawMessage(json.dumps(body).encode("utf-8"),
                                          f"report.{province}.indicator", user_prefix + province,
                                          event_id, "application/json", False, {})

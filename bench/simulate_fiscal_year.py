@@ -25,6 +25,7 @@ import pika
 import requests
 
 from clusterctl.settings import Settings
+from services.contracts.rules import indicator_bounds
 
 PLAN_ID = "northeast-lower-2-2566-2570"
 BANGKOK = timezone(timedelta(hours=7))
@@ -46,24 +47,26 @@ def plan_reports(plan: dict, fy: int, rnd: random.Random):
     for issue in plan["issues"]:
         for ind in issue["indicators"]:
             provinces = ind.get("provinces") or plan["provinces"]
+            low, high = indicator_bounds(ind)  # values within the plan's rules
+            low, high = (0.0 if low is None else low), (1000 if high is None else high)
             for period in periods_of(ind["frequency"], fy):
                 for province in provinces:
                     when = start + timedelta(days=rnd.randint(0, 400), minutes=rnd.randint(0, 600))
                     first = {"event_id": str(uuid.uuid4()), "province": province,
                              "indicator": ind["code"], "period": period,
-                             "value": round(rnd.uniform(1, 1000), 2),
+                             "value": round(rnd.uniform(low + 1, high), 2),
                              "reported_at": when.isoformat()}
                     reports.append(first)
                     roll = rnd.random()
                     if roll < 0.25:    # a correction, later
                         reports.append({**first, "event_id": str(uuid.uuid4()),
-                                        "value": round(rnd.uniform(1, 1000), 2),
+                                        "value": round(rnd.uniform(low + 1, high), 2),
                                         "reported_at": (when + timedelta(days=3)).isoformat()})
                     elif roll < 0.30:  # a retraction, later
                         reports.append({**first, "event_id": str(uuid.uuid4()), "value": None,
                                         "reported_at": (when + timedelta(days=5)).isoformat()})
                     elif roll < 0.35:  # an older correction arriving after the newer value
-                        reports.append({**first, "event_id": str(uuid.uuid4()), "value": -1.0,
+                        reports.append({**first, "event_id": str(uuid.uuid4()), "value": low,
                                         "reported_at": (when - timedelta(days=2)).isoformat()})
     for province in plan["provinces"]:
         bad += [(province, b'{"event_id": "broken'),

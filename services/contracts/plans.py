@@ -6,6 +6,8 @@ from datetime import date
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from .rules import IndicatorRulesSchema, ProjectRulesSchema
+
 DIRECTIONS = ("increase", "decrease")
 AGGREGATIONS = ("sum", "mean", "min", "max")  # DESIGN 3.4; a mean with a weight is weighted
 FREQUENCIES = ("monthly", "quarterly", "yearly")
@@ -87,6 +89,9 @@ class IndicatorSchema(_Strict):
                             metadata={"description": "who reports it; empty: every plan province"})
     responsible_agency = fields.String(allow_none=True, load_default=None)
     data_source = fields.Nested(DataSourceSchema, allow_none=True, load_default=None)
+    validation = fields.Nested(IndicatorRulesSchema, allow_none=True, load_default=None,
+                               metadata={"description": "hard and soft rules for reported values "
+                                                        "(contracts/rules.py); absent: by unit"})
     sample = fields.Boolean(load_default=False)
 
 
@@ -137,6 +142,9 @@ class ProjectSchema(_Strict):
     sdgs = fields.List(fields.Integer(validate=validate.Range(
         min=1, max=17, error="must be an SDG number between 1 and 17")), load_default=list)
     status = fields.String(load_default="active", validate=validate.OneOf(PROJECT_STATUSES))
+    validation = fields.Nested(ProjectRulesSchema, allow_none=True, load_default=None,
+                               metadata={"description": "rules for progress reports "
+                                                        "(contracts/rules.py); absent: defaults"})
     sample = fields.Boolean(load_default=False)
 
 

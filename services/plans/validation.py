@@ -5,12 +5,11 @@ targets``), ``what`` says what is wrong and, where it helps, what would be right
 """
 from __future__ import annotations
 
-import re
 
 from services.contracts.periods import parse_period
 from services.contracts.plans import iter_indicators
+from services.contracts.rules import PERCENT_UNIT
 
-PERCENT_UNIT = re.compile(r"%|ร้อยละ|percent", re.IGNORECASE)
 CENT = 0.005  # tolerance when comparing THB sums
 
 

@@ -22,6 +22,7 @@ from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHE
                                         ROUTING_KEY, describe_errors,
                                         well_formed_indicator_report)
 from services.contracts import events as contract_events
+from services.contracts import rules
 from services.contracts.events import (INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
                                         PROJECT_BEHIND_SCHEDULE, REPORT_REJECTED)
 
@@ -172,6 +173,15 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def rule_problem(plan: dict, valid: ValidReport) -> tuple[str, str] | None:
+    """(English, Thai) reason a report breaks a hard rule the plan keeps for its indicator or
+    project (contracts/rules.py), or None."""
+    if valid.kind == "indicator":
+        return rules.indicator_problem(find_indicator(plan, valid.subject), valid.report["value"])
+    project = next(p for p in plan["projects"] if p["code"] == valid.subject)
+    return rules.project_problem(project, valid.report)
 
 
 def conflict_rejection(valid: ValidReport, kept: dict) -> Rejection:

@@ -40,19 +40,22 @@ class Checked:
 def check(store, message: RawMessage, user_prefix: str = "", plans=None,
           now: datetime | None = None,
           max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD) -> Checked:
-    """Envelope, sender, schema, plan and the receiving clock: pure work, done outside any
-    transaction (``plans``: the store's plans, read once for a batch)."""
+    """Envelope, sender, schema, plan, the receiving clock and the plan's hard rules: pure work,
+    done outside any transaction (``plans``: the store's plans, read once for a batch)."""
     sender = domain.identify_sender(message.user_id, message.routing_key, user_prefix)
     kind = domain.check_envelope(sender, message.routing_key, message.content_type)
     outcome = kind if isinstance(kind, domain.Rejection) else \
         domain.parse_body(message.body, kind, sender, message.message_id)
     body_event_id = outcome.get("event_id") if isinstance(outcome, dict) else \
         outcome.report_event_id
+    plans = store.plans() if plans is None else plans
     if isinstance(outcome, dict):
-        outcome = domain.match_plan(kind, outcome, store.plans() if plans is None else plans)
+        outcome = domain.match_plan(kind, outcome, plans)
     if isinstance(outcome, domain.ValidReport):
+        plan = next(p for p in plans if p["id"] == outcome.plan_id)
         problem = plausibility.time_problem(outcome.kind, outcome.report,
-                                            now or datetime.now(timezone.utc), max_ahead)
+                                            now or datetime.now(timezone.utc), max_ahead) \
+            or domain.rule_problem(plan, outcome)
         if problem:
             outcome = domain.Rejection(problem[0], outcome.report["event_id"], outcome.kind,
                                        reason_th=problem[1])

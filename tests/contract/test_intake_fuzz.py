@@ -20,7 +20,7 @@ import json
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from services.contracts.periods import parse_period
 from services.contracts.plans import iter_indicators
+from services.contracts.rules import indicator_bounds
 from services.infra.messaging import RawMessage
 from services.reporting import domain, handlers
 from services.reporting.store import SqliteReportingStore
@@ -47,6 +48,10 @@ INDICATOR_PERIODS = {  # the plan's periods that have begun: a report for one to
 assert {i["frequency"] for _, i in iter_indicators(PLAN)} <= {"quarterly", "yearly"}
 INDICATOR_PROVINCES = {i["code"]: i.get("provinces") or list(PROVINCES) for _, i in iter_indicators(PLAN)}
 PROJECT_PROVINCES = {p["code"]: p["provinces"] or list(PROVINCES) for p in PLAN["projects"]}
+BOUNDS = {i["code"]: indicator_bounds(i) for _, i in iter_indicators(PLAN)}  # the plan's rules
+BUDGETS = {p["code"]: p["budget_thb"] for p in PLAN["projects"]}
+DATES = {p["code"]: (date.fromisoformat(p["start_date"]),
+                     min(date.fromisoformat(p["end_date"]), TODAY)) for p in PLAN["projects"]}
 STAGES = ("not_started", "preparing_tor", "procurement", "contract_signed", "in_progress",
           "inspection", "completed", "cancelled")
 
@@ -86,8 +91,10 @@ def valid_report(draw):
         province = draw(st.sampled_from(INDICATOR_PROVINCES[indicator]))
         body = {"event_id": event_id, "province": province, "indicator": indicator,
                 "period": draw(st.sampled_from(INDICATOR_PERIODS[indicator])),
-                "value": draw(st.one_of(st.none(), st.integers(-10**6, 10**6),
-                                        st.floats(-1e9, 1e9, allow_nan=False))),
+                "value": draw(st.one_of(
+                    st.none(),
+                    st.integers(int(BOUNDS[indicator][0]), int(BOUNDS[indicator][1] or 10**6)),
+                    st.floats(BOUNDS[indicator][0], BOUNDS[indicator][1] or 1e9))),
                 "reported_at": reported_at}
         if draw(st.booleans()):
             body["note"] = draw(st.one_of(st.none(), some_text))
@@ -95,9 +102,10 @@ def valid_report(draw):
     project = draw(st.sampled_from(sorted(PROJECT_PROVINCES)))
     province = draw(st.sampled_from(PROJECT_PROVINCES[project]))
     body = {"event_id": event_id, "province": province, "project": project,
-            "as_of": f"2024-0{draw(st.integers(1, 9))}-15",
+            "as_of": draw(st.dates(*DATES[project])).isoformat(),  # within its dates
             "physical_progress_pct": draw(st.floats(0, 100)),
-            "disbursed_thb": draw(st.one_of(st.integers(0, 10**9), st.floats(0, 1e9))),
+            "disbursed_thb": draw(st.one_of(st.integers(0, int(BUDGETS[project])),
+                                            st.floats(0, BUDGETS[project]))),
             "procurement_stage": draw(st.sampled_from(STAGES)), "reported_at": reported_at}
     for optional in ("problems", "solutions"):
         if draw(st.booleans()):
@@ -186,6 +194,22 @@ def out_of_plan(draw):
         return Sent(raw(bad, province, kind), False, (change, "not one of", "outside", "only by"))
     bad["project"] = draw(st.sampled_from(["NE2-99-001", "โครงการ", "ne2-67-001"]))
     return Sent(raw(bad, province, kind), False, ("project",))
+
+
+@st.composite
+def breaks_rule(draw):
+    """Well-formed and in the plan, but a value no one could have meant: the plan's hard rules."""
+    kind, province, body = draw(valid_report())
+    bad = copy.deepcopy(body)
+    if kind == "indicator":
+        low, high = BOUNDS[bad["indicator"]]
+        if high is not None and draw(st.booleans()):
+            bad["value"] = high + draw(st.sampled_from([0.5, 150, 1e6]))
+            return Sent(raw(bad, province, kind), False, ("above its maximum",))
+        bad["value"] = low - draw(st.sampled_from([0.01, 1, 1e6]))
+        return Sent(raw(bad, province, kind), False, ("below its minimum",))
+    bad["disbursed_thb"] = BUDGETS[bad["project"]] * draw(st.sampled_from([1.01, 2, 100]))
+    return Sent(raw(bad, province, kind), False, ("budget",))
 
 
 @st.composite
@@ -299,7 +323,8 @@ def random_bytes(draw):
                 False)
 
 
-invalid_message = st.one_of(broken_field(), out_of_plan(), unknown_field(), bad_envelope(),
+invalid_message = st.one_of(broken_field(), out_of_plan(), breaks_rule(), unknown_field(),
+                            bad_envelope(),
                             hostile_body(), random_json(), random_bytes())
 
 

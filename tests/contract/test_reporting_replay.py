@@ -40,7 +40,8 @@ reports = st.builds(
         # few distinct times, so equal reported_at (decided by event_id) happens often
         "reported_at": (BASE + timedelta(hours=hours)).isoformat()},
     st.sampled_from(PROVINCES), st.sampled_from(sorted(INDICATORS)), st.integers(0, 1),
-    st.one_of(st.none(), st.floats(0, 1000, allow_nan=False).map(lambda v: round(v, 2))),
+    # within every indicator's rules (NE2-3.1 is a percentage: 0-100)
+    st.one_of(st.none(), st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 2))),
     st.integers(0, 3), st.sampled_from(EVENT_IDS))
 
 

@@ -167,6 +167,33 @@ def test_a_province_reusing_anothers_event_id_blocks_nothing_and_a_conflict_is_r
         assert statuses[shared]["status"] == "in_force"
 
 
+def test_impossible_values_are_rejected_with_the_rule_and_the_value(
+        container_factory, config_for, provinces, rabbit_config):
+    """A percentage of 250, a negative count and disbursement above the budget: rejected with
+    the rule, the value and the limit (English and Thai), while a possible value counts."""
+    start(container_factory, config_for)
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc)
+        pct = report(provinces, "TH-34", "NE2-3.1", "FY2567-Q2", 250, "2024-04-01T10:00:00+07:00")
+        count = report(provinces, "TH-34", "NE2-2.1", "FY2567-Q2", -3, "2024-04-01T10:00:00+07:00")
+        money = str(uuid.uuid4())
+        provinces.publish("TH-34", project_body("TH-34", "NE2-67-001", event_id=money,
+                                                disbursed_thb=99_000_000), kind="project",
+                          message_id=money)
+        report(provinces, "TH-34", "NE2-3.1", "FY2567-Q2", 71.5, "2024-04-02T10:00:00+07:00")
+        wait_until(lambda: provinces_of(rpc, "FY2567-Q2", "NE2-3.1")["reported"] == 1,
+                   what="the possible value")
+        rejected = wait_until(lambda: len(r := rpc.reporting.list_rejections(["TH-34"])) == 3
+                              and r, what="three rejections")
+        by_event = {r["event_id"]: r for r in rejected}
+        assert "value 250 for NE2-3.1" in by_event[pct]["reason"]
+        assert "above its maximum 100" in by_event[pct]["reason"]
+        assert "สูงกว่าค่าสูงสุด 100" in by_event[pct]["reason_th"]
+        assert "below its minimum 0" in by_event[count]["reason"]
+        assert "budget 25,000,000" in by_event[money]["reason"]
+        assert provinces_of(rpc, "FY2567-Q2", "NE2-3.1")["provinces"] == {"TH-34": 71.5}
+
+
 def test_project_progress_is_kept_by_precedence(container_factory, config_for, provinces,
                                                 rabbit_config):
     start(container_factory, config_for)

@@ -17,7 +17,7 @@ from services.plans.workbook import (CellProblem, WorkbookError, csv_to_plan, en
                                      locate, located_error, plan_to_csv, plan_to_xlsx,
                                      xlsx_to_plan)
 
-PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES = (
+PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES, RULES = (
     sheet.title for sheet in wbk.SHEETS)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.contracts.rules import INDICATOR_RULES, PROJECT_RULES
 from services.contracts.plans import (AGENCY_KINDS, AGENCY_ROLES, AGGREGATIONS, BUDGET_CATEGORIES,
                                       DIRECTIONS, FREQUENCIES, PLAN_STATUSES, PROJECT_STATUSES,
                                       QUARTERS)
@@ -85,6 +86,7 @@ class Sheet:
     note: str = ""
     dynamic: str | None = None  # "targets": targets FY#### columns; "provinces": one per province
     freeze: str = "A2"
+    optional: bool = False  # a workbook made before the sheet existed may leave it out
 
     @property
     def title(self) -> str:
@@ -247,7 +249,20 @@ AGENCIES = Sheet("agencies", "หน่วยงาน", (
     _c("sample", "ข้อมูลตัวอย่าง", BOOL),
 ), note="one row per agency")
 
-SHEETS = (PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES)
+RULES = Sheet("rules", "เกณฑ์ตรวจสอบค่า", (
+    _c("subject", "รหัสตัวชี้วัดหรือโครงการ", CODE, True,
+       note="a code on the indicators sheet (min, max, outlier_z) or the projects sheet "
+            "(disbursement_tolerance_pct, report_after_end_days)", width=20),
+    _c("rule", "เกณฑ์", CHOICE, True, choices=INDICATOR_RULES + PROJECT_RULES, width=28),
+    _c("value", "ค่า", NUMBER, note="empty: the rule is switched off (e.g. no lower bound)"),
+), note="the rules reported values must keep (docs/plan-workbook.md, 'Validation rules'), one "
+        "per row; a rule not listed keeps its default: a percentage within 0-100 and any other "
+        "unit not negative, an outlier flagged above a modified z-score of 3.5, disbursement up "
+        "to the budget, as_of up to 365 days after the project's end. The sheet may be left out",
+        optional=True)
+
+SHEETS = (PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES,
+          RULES)
 BY_KEY = {sheet.key: sheet for sheet in SHEETS}
 TARGET_COLUMN = re.compile(r"^targets\s*FY\s*(\d{4})$", re.IGNORECASE)
 PERIOD_YEAR = re.compile(r"^FY(\d{4})$", re.IGNORECASE)

@@ -7,6 +7,7 @@ import re
 import zipfile
 
 from services.contracts.plans import BUDGET_CATEGORIES, QUARTERS
+from services.contracts.rules import INDICATOR_RULES
 from services.infra.spreadsheet import (PLAN_LIMITS, Bad, CellProblem, Grid, SheetUnreadable,
                                         as_text, csv_grid, english_name, is_blank, is_xlsx, number,
                                         off_hub, open_zip, parse_date, shown, whole_number,
@@ -14,7 +15,8 @@ from services.infra.spreadsheet import (PLAN_LIMITS, Bad, CellProblem, Grid, She
 
 from .layout import (ABSENT, AGENCIES, BOOL, BOOL_WORDS, CHOICE, CODE, DATE, FORM_TH, INDICATORS,
                      INT, INT_LIST, ISSUES, LIST, LIST_SEPARATOR, NUMBER, OBJECTIVES, OUTPUTS,
-                     PLAN_FIELDS, PROJECTS, RAW, REVISION_FIELDS, SHEETS, TARGETS, TEXT, WEIGHTS,
+                     PLAN_FIELDS, PROJECTS, RAW, REVISION_FIELDS, RULES, SHEETS, TARGETS, TEXT,
+                     WEIGHTS,
                      BAD, BY_KEY, EMPTY, PERIOD_QUARTER, PERIOD_YEAR,
                      TARGET_COLUMN, Column, Locations, Sheet, WorkbookError)
 
@@ -216,7 +218,7 @@ def _read(grids: list[Grid], form: str) -> tuple[dict, Locations]:
             continue
         found[key] = grid
     for sheet in SHEETS:
-        if sheet.key not in found:
+        if sheet.key not in found and not sheet.optional:
             name = sheet.title if form == "sheet" else sheet.filename
             reader.add(name, None, None, f"the {form} is missing", f"ไม่มี{FORM_TH[form]}นี้")
             reader.broken.add(sheet.key)
@@ -283,8 +285,41 @@ def _assemble(tables: dict[str, tuple[str, list[_Record]]], reader: _Reader):
         where(f"agencies.{len(agencies)}", title, record.row)
         agencies.append(agency)
 
+    _assemble_rules(*rows("rules"), issues, projects, reader, where)
     plan.update(weights=weights, issues=issues, projects=projects, agencies=agencies)
     return plan, locations
+
+
+def _assemble_rules(title: str, records: list[_Record], issues: list[dict], projects: list[dict],
+                    reader: _Reader, where) -> None:
+    """Each row of the rules sheet into its indicator's or project's ``validation``."""
+    indicators = {i["code"]: i for issue in issues for i in issue["indicators"] if i["code"]}
+    by_code = {p["code"]: p for p in projects if p["code"]}
+    seen: dict[tuple[str, str], int] = {}
+    for record in records:
+        subject, rule = (record.get_value(RULES.column(n)) for n in ("subject", "rule"))
+        if subject is None or rule is None:
+            continue
+        kind, things = (("indicator", indicators) if rule in INDICATOR_RULES
+                        else ("project", by_code))
+        if subject not in things:
+            if f"{kind}s" not in reader.broken:
+                reader.add(title, record.row, "subject", f"{subject} is not a {kind} of the plan "
+                           f"(rule {rule} is for {kind}s)", f"{subject} ไม่ใช่"
+                           f"{'ตัวชี้วัด' if kind == 'indicator' else 'โครงการ'}ในแผน "
+                           f"(เกณฑ์ {rule} ใช้กับ{'ตัวชี้วัด' if kind == 'indicator' else 'โครงการ'})")
+            continue
+        if (subject, rule) in seen:
+            reader.add(title, record.row, "rule", f"the same rule is on row "
+                       f"{seen[subject, rule]}", f"เกณฑ์เดียวกันนี้มีอยู่แล้วที่แถว "
+                       f"{seen[subject, rule]}")
+            continue
+        seen[subject, rule] = record.row
+        thing = things[subject]
+        thing["validation"] = {**(thing.get("validation") or {}),
+                               rule: record.get_value(RULES.column("value"))}
+        where(f"{kind} {subject}, validation", title, record.row)
+        where(f"{kind} {subject}, validation {rule}", title, record.row)
 
 
 def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -> dict:
@@ -404,6 +439,7 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
         else:
             indicator["data_source"] = None
         indicator["sample"] = record.get_value(INDICATORS.column("sample"))
+        indicator["validation"] = None  # the rules sheet's rows fill it
         code = indicator["code"]
         where(f"indicator {code}", title, record.row)
         if code is not None:
@@ -480,6 +516,7 @@ def _assemble_projects(project_rows, output_rows, reader, where):
         names = ("strategy national_strategy", "strategy master_plan", "strategy sub_plan")
         project["strategy"] = _values(record, PROJECTS, *names) if record.filled(*names) else None
         project.update(_values(record, PROJECTS, "sdgs", "status", "sample"))
+        project["validation"] = None  # the rules sheet's rows fill it
         code = project["code"]
         where(f"project {code}", title, record.row)
         where(f"projects.{len(projects)}", title, record.row)

@@ -10,7 +10,7 @@ import zipfile
 from services.infra.spreadsheet import csv_cell, keep_as_text, number_text
 
 from .layout import (ABSENT, AGENCIES, BOOL, CHOICE, INDICATORS, INT, INT_LIST, ISSUES, LIST,
-                     NUMBER, OBJECTIVES, OUTPUTS, PLAN, PLAN_FIELDS, PROJECTS, REVISION_FIELDS,
+                     NUMBER, OBJECTIVES, OUTPUTS, PLAN, PLAN_FIELDS, PROJECTS, REVISION_FIELDS, RULES,
                      SHEETS, TARGETS, TYPE_NAMES, WEIGHTS, Column, Sheet,
                      province_header, target_header)
 
@@ -95,6 +95,11 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
     agency_rows = [[_cell_value(c, agency.get(c.name)) for c in AGENCIES.columns]
                    for agency in plan.get("agencies", [])]
 
+    rule_rows = [[thing["code"], rule, value]
+                 for thing in [i for issue in issues for i in issue.get("indicators", [])]
+                 + plan.get("projects", [])
+                 for rule, value in (thing.get("validation") or {}).items()]
+
     def clean(rows):
         return [[None if value == "" else value for value in row] for row in rows]
 
@@ -106,7 +111,8 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
             (WEIGHTS, weight_columns, weight_rows),
             (PROJECTS, list(PROJECTS.columns), project_rows),
             (OUTPUTS, list(OUTPUTS.columns), clean(output_rows)),
-            (AGENCIES, list(AGENCIES.columns), agency_rows)]
+            (AGENCIES, list(AGENCIES.columns), agency_rows),
+            (RULES, list(RULES.columns), rule_rows)]
 
 
 def _header(sheet: Sheet, column: Column) -> str:
