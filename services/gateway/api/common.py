@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 REMOTE_ERRORS = {
     service_errors.LifecycleError: (409, "wrong_state"),
     service_errors.StaleVersion: (409, "stale_version"),
+    service_errors.PlanExists: (409, "conflict"),
     service_errors.PlanError: (400, "invalid_plan"),
     service_errors.UnknownPlan: (404, "not_found"),
     service_errors.Forbidden: (403, "forbidden"),
@@ -39,6 +40,7 @@ REMOTE_ERRORS = {
     service_errors.AssetError: (400, "invalid_asset"),
     service_errors.RuleError: (400, "bad_request"),
     service_errors.PreferenceForbidden: (403, "forbidden"),
+    service_errors.UnknownAgency: (404, "not_found"),
 }
 
 
