@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+from urllib.parse import quote
 from functools import wraps
 
 import eventlet
@@ -204,7 +206,15 @@ def file_response(name: str, fmt: str, header: list[str], rows: list[list]) -> R
     if fmt not in exports.FORMATS:
         raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)}")
     return Response(exports.table_file(name, header, rows, fmt), content_type=exports.FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+                    headers={"Content-Disposition": attachment(f"{name}.{fmt}")})
+
+
+def attachment(filename: str) -> str:
+    """``Content-Disposition`` of a download whose name holds what a person typed (an asset's
+    code): an ASCII name for every client and the exact one as RFC 6266's ``filename*``. A header
+    is Latin-1: a Thai or control character sent as it is dropped the connection."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def view_or_file(request, view, name: str, table):

@@ -4,9 +4,10 @@ what the document says is a boolean, a whole number, a number or a text must be 
 marshmallow itself is lenient at loading (``"2567"`` and ``2567.0`` are an Integer, ``0`` and
 ``"yes"`` a Boolean); /openapi.json says ``integer`` and ``boolean``. The gateway holds bodies
 to what it documents before a service sees them, naming every field that is of another type.
-Types and enums, and the required and unknown fields of nested objects (a service may drop a part it sets itself, a new
-plan's ``revision``, before it would check it): the services keep every other rule (ranges, unknown
-keys, the body's own required fields)."""
+Types, the required and unknown fields of nested objects and the enums of the top-level fields
+named in ``enums`` - what a service may drop before it would check it, since it sets it itself (a
+new plan's ``status`` and ``revision``). The services keep every other rule (ranges, enums, unknown
+keys, the body's own required fields) and name every problem at once."""
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -22,10 +23,17 @@ _KINDS = (  # (field class, what JSON value it takes, its name in a message): fi
 )
 
 
-def check(schema: Schema | type[Schema], body, what: str = "the body") -> None:
-    """400 naming every field of ``body`` whose JSON type the schema does not allow."""
+def check(schema: Schema | type[Schema], body, what: str = "the body", enums=()) -> None:
+    """400 naming every field of ``body`` whose JSON type the schema does not allow, and every
+    top-level field of ``enums`` with a value its enum does not have."""
     problems: list[str] = []
-    _object(schema() if isinstance(schema, type) else schema, body, what, problems, top=True)
+    schema = schema() if isinstance(schema, type) else schema
+    _object(schema, body, what, problems, top=True)
+    for name in enums if isinstance(body, dict) else ():
+        value = body.get(name)
+        for rule in schema.fields[name].validators:  # documented as an enum
+            if value is not None and isinstance(rule, validate.OneOf) and value not in rule.choices:
+                problems.append(f"{what}.{name} must be one of {', '.join(map(str, rule.choices))}")
     if problems:
         shown = "; ".join(problems[:20]) + (f" (and {len(problems) - 20} more)"
                                               if len(problems) > 20 else "")
@@ -79,8 +87,4 @@ def _value(field: fields.Field, value, where: str, problems: list[str]) -> None:
             if isinstance(field, kind):
                 if not fits(value):
                     problems.append(f"{where} must be {name}")
-                    return
-                for rule in field.validators:  # documented as an enum
-                    if isinstance(rule, validate.OneOf) and value not in rule.choices:
-                        problems.append(f"{where} must be one of {', '.join(map(str, rule.choices))}")
                 return

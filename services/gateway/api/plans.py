@@ -11,8 +11,9 @@ from services.contracts.plans import AgencySchema, PlanSchema
 
 from ..rpc import call
 from . import json_types
-from .common import (MAX_UPLOAD_BYTES, ApiError, body_bytes, changeable_plan, forbidden, known_clusters,
-                     json_body, json_response, only_fields, principal, sheet_format, visible_plan)
+from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, changeable_plan, forbidden,
+                     json_body, json_response, known_clusters, only_fields, principal,
+                     sheet_format, visible_plan)
 from .routing import FILE, SHEET_FORMAT, XLSX, RouteTable, file_ok
 from .routing import json_body as body_of
 from .routing import ok, param
@@ -78,7 +79,7 @@ def list_plans(gw, request):
 def create_plan(gw, request):
     who = principal(gw, request)
     document = json_body(request)
-    json_types.check(PlanSchema, document)
+    json_types.check(PlanSchema, document, enums=("status",))
     access.check_can_change_plan(who, str(document.get("cluster")))
     return json_response(call(gw.plans, "create_plan", document), 201)
 
@@ -110,7 +111,7 @@ def get_plan(gw, request, plan_id):
 def update_draft(gw, request, plan_id):
     changeable_plan(gw, request, plan_id)
     document = json_body(request)
-    json_types.check(PlanSchema, document)
+    json_types.check(PlanSchema, document, enums=("status",))
     return json_response(call(gw.plans, "update_draft", plan_id, document))
 
 
@@ -141,7 +142,7 @@ def revise_plan(gw, request, plan_id):
             or not isinstance(body.get("approved_by"), (str, type(None))):
         raise ApiError(400, "bad_request", 'send {"plan": {…the whole revised plan…}, '
                                            '"reason": "…", "approved_by": "…"}')
-    json_types.check(PlanSchema, body["plan"], "plan")
+    json_types.check(PlanSchema, body["plan"], "plan", enums=("status",))
     return json_response(call(gw.plans, "revise_plan", plan_id, body["plan"], body["reason"],
                               body.get("approved_by"), str(who)), 201)
 
@@ -168,7 +169,7 @@ def export_plan(gw, request, plan_id):
     fmt = sheet_format(request)
     exported = call(gw.plans, "export_plan", plan_id, fmt)
     return Response(base64.b64decode(exported["base64"]), content_type=exported["content_type"],
-                    headers={"Content-Disposition": f'attachment; filename="{exported["filename"]}"'})
+                    headers={"Content-Disposition": attachment(exported["filename"])})
 
 
 @routes.post("/api/plans/import", "Create (new id), edit (a draft) or revise (published: give "

@@ -9,8 +9,8 @@ from services.contracts.periods import PeriodError, parse_period
 
 from .. import exports, province_reports
 from ..rpc import call
-from .common import (MAX_UPLOAD_BYTES, ApiError, body_bytes, forbidden, json_response, principal,
-                     reporting_plan)
+from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, forbidden, json_response,
+                     principal, reporting_plan)
 from .routing import FILE, PERIOD, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
 
 routes = RouteTable()
@@ -40,7 +40,7 @@ def report_workbook(gw, request, plan_id):
     except (PeriodError, ValueError) as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
     return Response(data, content_type=exports.FORMATS["xlsx"], headers={
-        "Content-Disposition": f'attachment; filename="{plan_id}-{province}-{period}.xlsx"'})
+        "Content-Disposition": attachment(f"{plan_id}-{province}-{period}.xlsx")})
 
 
 @routes.post("/api/plans/<string:plan_id>/report-workbook/check",
