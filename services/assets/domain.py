@@ -313,6 +313,11 @@ def projects_of(plan: dict) -> list[dict]:
     return [{**p, "plan_id": plan["id"], "cluster": plan["cluster"]} for p in plan["projects"]]
 
 
+def _whole(value):
+    """JSON has one kind of number: 30.0 is the whole number 30."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def validate_settings(raw: dict, current: dict = DEFAULT_SETTINGS) -> dict:
     """Admin settings over the current ones: overdue days, audit intervals, useful lives;
     every problem named."""
@@ -324,16 +329,17 @@ def validate_settings(raw: dict, current: dict = DEFAULT_SETTINGS) -> dict:
             problems.append(f"unknown setting {key!r}")
     for key in ("transfer_overdue_days", "audit_due_soon_days"):
         if key in raw:
-            value = raw[key]
+            value = _whole(raw[key])
             if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 3650:
                 problems.append(f"{key} must be a whole number of days from 1 to 3650")
             else:
                 clean[key] = value
     for key, allow_none in (("audit_interval_days", False), ("useful_life_years", True)):
-        if not isinstance(raw.get(key) or {}, dict):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
             problems.append(f"{key} must be an object by category, e.g. {{\"building\": 20}}")
             continue
         for category, value in (raw.get(key) or {}).items():
+            value = _whole(value)
             if category not in CATEGORIES:
                 problems.append(f"{key}: unknown category {category!r}")
             elif value is None and allow_none:

@@ -3,9 +3,14 @@ registration (``register_asset``, each row of ``import_assets``) and the documen
 and audit of the transfer / receipt-of-transfer steps (``act``). Domain rules stay in domain.py."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
+
+
+# An asset's value, in baht, has a ceiling far above any real one (a thousand times the national
+# budget): totals and sums of totals then stay finite numbers JSON can carry.
+MAX_VALUE_THB = 1e16
 
 
 class _Strict(Schema):
@@ -47,13 +52,20 @@ class AssetSchema(_Strict):
     description_en = fields.String(load_default="")
     quantity = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
     unit = fields.String(required=True)
-    unit_value_thb = fields.Float(required=True, validate=validate.Range(min=0))
+    unit_value_thb = fields.Float(required=True, validate=validate.Range(min=0, max=MAX_VALUE_THB))
     acquired_on = fields.Date(required=True)
     location = fields.Nested(LocationSchema, required=True)
     custodian = fields.String(required=True, validate=validate.Length(min=1))
     documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
     maintenance = fields.Nested(MaintenanceSchema, load_default=None, allow_none=True)
     sample = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _total_value(self, data, **_):
+        total = data.get("quantity", 0) * data.get("unit_value_thb", 0)
+        if total > MAX_VALUE_THB:
+            raise ValidationError(f"quantity x unit value is {total:.3g} baht; an asset is worth "
+                                  f"at most {MAX_VALUE_THB:.0e}", "unit_value_thb")
 
 
 class AuditSchema(_Strict):

@@ -44,6 +44,10 @@ class UnknownPlan(ServiceError, LookupError):
     pass
 
 
+class PlanExists(PlanError):
+    """A new plan's id is taken."""
+
+
 class Forbidden(ServiceError, PermissionError):
     """The caller's scope does not cover this change."""
 
@@ -94,6 +98,10 @@ class PreferenceForbidden(ServiceError):
     """The asker may not change this agency's preferences."""
 
 
-ALL = (PlanError, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
+class UnknownAgency(RuleError):
+    """No such agency in the directory (a path names it: the gateway answers 404)."""
+
+
+ALL = (PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
        QueryError, ParkedError, AssetError, NotAllowed, Conflict, AlreadyRegistered, NotFound,
-       RuleError, PreferenceForbidden)
+       RuleError, PreferenceForbidden, UnknownAgency)

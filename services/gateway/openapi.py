@@ -1,5 +1,7 @@
-"""The OpenAPI 3 document of the HTTP API: its paths from the gateway's route table (api/), its
-schemas from marshmallow (apispec)."""
+"""The OpenAPI 3.1 document of the HTTP API: its paths from the gateway's route table (api/), its
+schemas from marshmallow (apispec) and the JSON Schema of schemas.py. Every operation lists every
+status it can answer (api/routing.py ``Route.error_statuses``), every error with the one Error
+schema."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,12 +10,12 @@ from functools import lru_cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.contracts.plans import PlanSchema
+from services.contracts.plans import AgencySchema, PlanSchema
 
 from . import schemas
 from .api import ROUTES
 
-COMPONENTS = ("Error", "Health", "Cluster", "PlanSummary", "IndicatorResults", "Rejection",
+COMPONENTS = ("Health", "Cluster", "PlanSummary", "IndicatorResults", "Rejection",
               "HistoryEntry", "PublishRequest", "RevisionRequest")
 
 
@@ -21,13 +23,19 @@ COMPONENTS = ("Error", "Health", "Cluster", "PlanSummary", "IndicatorResults", "
 def openapi_document() -> dict:
     spec = APISpec(
         title="Provincial cluster planning and reporting API", version="1.0.0",
-        openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+        openapi_version="3.1.0", plugins=[MarshmallowPlugin()],
         info={"description": "Public contract v1 (DESIGN 3.4). Every /api call needs "
                              "'Authorization: Bearer <api_key>' from var/credentials.json."})
     spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer"})
     for name in COMPONENTS:
         spec.components.schema(name, schema=getattr(schemas, name))
     spec.components.schema("Plan", schema=PlanSchema)
+    # what the plans service takes: it sets a new plan's status itself (lifecycle.create) and
+    # its provinces from its cluster when none are given; an agency's code comes from its URL
+    spec.components.schema("PlanDocument", schema=PlanSchema(partial=("status", "provinces")))
+    spec.components.schema("AgencyChange", schema=AgencySchema(partial=("code",)))
+    for name, component in schemas.JSON_SCHEMAS.items():
+        spec.components.schema(name, component)
     paths: dict[str, dict] = defaultdict(dict)
     for route in ROUTES:
         if route.documented:

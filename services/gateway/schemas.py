@@ -1,16 +1,80 @@
-"""Response shapes of the HTTP API, for the OpenAPI document (requests are validated where used)."""
+"""The shapes of the HTTP API's bodies, for the OpenAPI 3.1 document: marshmallow schemas (the
+plan's own, from contracts/, and a few here), and JSON Schema written out for what the services
+answer with as plain dicts (their code is cited beside each). Requests are validated where used;
+a request schema says no more than the code enforces, a response schema no less than it
+guarantees (objects stay open to new fields unless the code forbids them). schemathesis checks
+every answer against these (tests/e2e/test_api_fuzz.py)."""
 from marshmallow import Schema, fields
 
+from services.contracts.labels import ASSET_CATEGORIES
 from services.contracts.plans import PlanSchema, RevisionSchema
+from services.contracts.reports import MAX_CODE, MAX_NOTE, MAX_TEXT, PROCUREMENT_STAGES
 
 
-class ErrorBody(Schema):
-    code = fields.String(required=True, metadata={"description": "machine-readable error code"})
-    message = fields.String(required=True, metadata={"description": "what is wrong, for a person"})
+# --- JSON Schema helpers ----------------------------------------------------------------------
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
-class Error(Schema):
-    error = fields.Nested(ErrorBody, required=True)
+def nullable(schema: dict) -> dict:
+    """``schema`` or null (OpenAPI 3.1: a type list, or anyOf for a reference)."""
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        return {**schema, "type": [*types, "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict, required=(), description: str | None = None, closed=False, **more) -> dict:
+    """An object; ``required`` lists the fields it always has; open to more unless ``closed``."""
+    found = {"type": "object", "properties": properties, **more}
+    if required:
+        found["required"] = list(required)
+    if closed:
+        found["additionalProperties"] = False
+    if description:
+        found["description"] = description
+    return found
+
+
+def array(items: dict, **more) -> dict:
+    return {"type": "array", "items": items, **more}
+
+
+def map_of(values: dict, description: str | None = None, **more) -> dict:
+    found = {"type": "object", "additionalProperties": values, **more}
+    if description:
+        found["description"] = description
+    return found
+
+
+STRING, INTEGER, NUMBER, BOOLEAN = ({"type": t} for t in ("string", "integer", "number", "boolean"))
+DATE = {"type": "string", "format": "date"}
+DATE_TIME = {"type": "string", "description": "ISO 8601 date and time"}
+PERIOD = {"type": "string", "description": "FY2567, FY2567-Q2 or 2024-01", "examples": ["FY2567-Q2"]}
+PROVINCE = {"type": "string", "description": "ISO 3166-2 code", "examples": ["TH-34"]}
+
+
+# --- errors: every error answer has this one body ----------------------------------------------
+
+ERROR = obj({"error": obj({
+    "code": {**STRING, "description": "machine-readable error code, e.g. bad_request, "
+                                      "not_found, forbidden, stale_version, too_large"},
+    "message": {**STRING, "description": "what is wrong, for a person (English; Thai where the "
+                                         "rule has it)"},
+    "message_th": {**STRING, "description": "the same in Thai, where given"},
+    "problems": {"description": "a workbook or sheet import: every bad cell {sheet, row, "
+                                "column, message}; a reporting workbook's send: how many "
+                                "problems there are (error.rows lists them)",
+                 "anyOf": [array(obj({
+                     "sheet": nullable(STRING), "row": nullable(INTEGER),
+                     "column": nullable(STRING), "cell": nullable(STRING),
+                     "message": STRING, "message_th": STRING, "message_en": STRING},
+                     required=("message",))), INTEGER]},
+    "rows": {"type": "array", "description": "a reporting workbook's send: every row with its "
+                                            "errors (as its check answers)"},
+}, required=("code", "message"))}, required=("error",),
+    description="ข้อผิดพลาด / an error: what went wrong, for a person and for a program")
 
 
 class Health(Schema):
@@ -62,7 +126,8 @@ class PublishRequest(Schema):
 
 class RevisionRequest(Schema):
     plan = fields.Dict(required=True, metadata={"description": "the whole revised plan document"})
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"pattern": r"\S",
+                                                    "description": "why (not blank)"})
     approved_by = fields.String(allow_none=True)
 
 
@@ -88,6 +153,8 @@ class IndicatorResult(Schema):
     achievement_pct = fields.Float(allow_none=True)
     weight = fields.String(allow_none=True, metadata={"description": "a mean with a weight is "
                                                                      "a weighted mean"})
+    quarter_target = fields.Float(allow_none=True, metadata={
+        "description": "the quarter's own target, where the plan sets quarterly targets"})
     rolled_up_from = fields.Dict(metadata={
         "description": "only for a fiscal year of a quarterly or monthly indicator: its "
                        "frequency and, per province, the periods its year value comes from"})
@@ -113,5 +180,246 @@ class Rejection(Schema):
     raw_body = fields.String(metadata={"description": "the body as received (UTF-8, bad bytes replaced)"})
 
 
-__all__ = ["Error", "Health", "Cluster", "PlanSummary", "PlanSchema", "IndicatorResults",
-           "Rejection", "HistoryEntry", "PublishRequest", "RevisionRequest"]
+# --- reporting views (services/reporting/queries.py, handlers.py, domain.py) ----------------------
+
+INDICATOR_REPORT = {  # contracts/reports.py IndicatorReportSchema
+    "event_id": STRING, "province": PROVINCE, "reported_at": DATE_TIME,
+    "indicator": {**STRING, "maxLength": MAX_CODE}, "period": PERIOD,
+    "value": nullable({**NUMBER, "description": "null retracts the province's value"}),
+    "note": nullable({**STRING, "maxLength": MAX_NOTE})}
+PROJECT_REPORT = {  # contracts/reports.py ProjectReportSchema
+    "event_id": STRING, "province": PROVINCE, "reported_at": DATE_TIME,
+    "project": {**STRING, "maxLength": MAX_CODE}, "as_of": DATE,
+    "physical_progress_pct": {**NUMBER, "minimum": 0, "maximum": 100},
+    "disbursed_thb": {**NUMBER, "minimum": 0},
+    "procurement_stage": {**STRING, "enum": list(PROCUREMENT_STAGES)},
+    "problems": nullable({**STRING, "maxLength": MAX_TEXT}),
+    "solutions": nullable({**STRING, "maxLength": MAX_TEXT})}
+
+SERIES = obj({
+    "plan_id": STRING, "indicator": STRING, "frequency": STRING,
+    "series": array({"allOf": [ref("IndicatorResult"), obj({
+        "period": PERIOD, "label_th": {**STRING, "description": "e.g. ไตรมาส 2 ปีงบประมาณ 2567"},
+        "label_en": STRING}, required=("period", "label_th", "label_en"))]},
+        description="every period reported so far, in time order")},
+    required=("plan_id", "indicator", "frequency", "series"),
+    description="ตัวชี้วัดหนึ่งตัวทุกงวดที่รายงาน / one indicator across the periods reported")
+
+REPORTS = obj({
+    "plan_id": STRING,
+    "filters": obj({k: nullable(STRING) for k in ("province", "indicator", "project", "period")}),
+    "reports": array(obj({
+        **INDICATOR_REPORT, **PROJECT_REPORT,
+        "kind": {**STRING, "enum": ["indicator", "project"]},
+        "received_at": DATE_TIME, "sender": {**STRING, "description": "the authenticated AMQP user"},
+        "status": {**STRING, "enum": ["in_force", "superseded"]},
+        "retraction": {**BOOLEAN, "description": "an indicator report with value null"}},
+        required=("event_id", "province", "kind", "received_at", "sender", "status",
+                  "retraction"),
+        description="the report as received (indicator or project fields), with its fate"))},
+    required=("plan_id", "filters", "reports"),
+    description="รายงานที่อยู่เบื้องหลังค่า / the reports behind a value, newest first")
+
+PROBLEM = obj({
+    "project": STRING, "title_th": nullable(STRING), "title_en": nullable(STRING),
+    "issue": nullable(INTEGER), "implementing_agency": nullable(STRING), "province": PROVINCE,
+    "as_of": DATE, "reported_at": DATE_TIME, "event_id": STRING,
+    "procurement_stage": {**STRING, "enum": list(PROCUREMENT_STAGES)},
+    "problems": nullable(STRING), "solutions": nullable(STRING)},
+    required=("project", "province", "as_of", "reported_at", "event_id", "problems", "solutions"),
+    description="ปัญหาอุปสรรคและแนวทางแก้ไข / a problem and its solution, as reported")
+
+QUARTER_TARGETS = obj({q: {**NUMBER, "minimum": 0, "maximum": 100} for q in ("Q1", "Q2", "Q3", "Q4")},
+                      description="cumulative % of budget by the end of each quarter")
+DISBURSEMENT_TARGETS = map_of(QUARTER_TARGETS, "{FY2567: {Q1..Q4}}: the government's "
+                                               "cumulative disbursement targets by fiscal year",
+                              propertyNames={"pattern": r"^FY\d{4}$"})
+
+PROJECT_PROGRESS = obj({
+    "plan_id": STRING, "government_targets": DISBURSEMENT_TARGETS,
+    "projects": array(obj({
+        "project": STRING, "title_th": STRING, "title_en": STRING, "fiscal_year": INTEGER,
+        "issue": INTEGER, "status": STRING, "budget_thb": NUMBER,
+        "provinces_reported": array(PROVINCE),
+        "provinces": map_of(obj({"as_of": DATE, "physical_progress_pct": NUMBER,
+                                 "disbursed_thb": NUMBER, "procurement_stage": STRING}),
+                            "each province's latest progress report (a province key: its own)"),
+        "as_of": nullable(DATE), "quarter": nullable(INTEGER),
+        "physical_progress_pct": nullable(NUMBER), "disbursed_thb": nullable(NUMBER),
+        "disbursement_pct": nullable(NUMBER), "planned_to_date_thb": nullable(NUMBER),
+        "planned_to_date_pct": nullable(NUMBER), "government_target_pct": nullable(NUMBER),
+        "procurement_stage": nullable({**STRING, "description": "the least advanced"}),
+        "behind_schedule": nullable(BOOLEAN), "behind_reasons": array(STRING),
+        "assets_registered": INTEGER, "assets_value_thb": NUMBER},
+        required=("project", "budget_thb", "provinces", "behind_schedule", "behind_reasons")))},
+    required=("plan_id", "government_targets", "projects"),
+    description="ความก้าวหน้าโครงการ / each project's progress and disbursement")
+
+COMPLETENESS = obj({
+    "plan_id": STRING, "period": PERIOD, "due_days": INTEGER,
+    "provinces": array(obj({
+        "province": PROVINCE, "period": PERIOD, "due_date": DATE, "overdue": BOOLEAN,
+        "expected": INTEGER, "received": INTEGER, "on_time": INTEGER, "late": INTEGER,
+        "missing": array(STRING, description="indicators not reported"),
+        "late_indicators": array(STRING),
+        "completeness_pct": nullable(NUMBER), "timeliness_pct": nullable(NUMBER)},
+        required=("province", "expected", "received", "on_time", "late", "missing")))},
+    required=("plan_id", "period", "provinces"),
+    description="ความครบถ้วนและตรงเวลาของการรายงาน / completeness and timeliness by province")
+
+REPORT_STATUSES = obj({
+    "plan_id": STRING, "province": PROVINCE,
+    "statuses": map_of(obj({
+        "status": {**STRING, "enum": ["pending", "in_force", "superseded", "rejected"]},
+        "reason": nullable({**STRING, "description": "why it was rejected"}),
+        "in_force": nullable({"type": "object", "description": "superseded: the body of the "
+                                                               "report in force instead"})},
+        required=("status", "reason")), "by event_id")},
+    required=("plan_id", "province", "statuses"))
+
+PARKED = obj({
+    "parked_id": STRING, "queue": STRING, "reason": STRING, "deliveries": nullable(INTEGER),
+    "routing_key": nullable(STRING), "parked_at": DATE_TIME, "retried_at": nullable(DATE_TIME),
+    "headers": {"type": "object", "description": "the AMQP headers as received (x-death...)"},
+    "body": {**STRING, "description": "the body (UTF-8, bad bytes replaced)"},
+    "properties": obj({"content_type": nullable(STRING), "message_id": nullable(STRING),
+                       "user_id": nullable(STRING)})},
+    required=("parked_id", "queue", "reason", "parked_at", "body"),
+    description="ข้อความที่พักไว้ / a message a service gave up on after the delivery limit")
+RETRIED = obj({"parked_id": STRING, "queue": STRING,
+               "outcome": {**STRING, "description": "republished, or what the intake decided"}},
+              required=("parked_id", "queue", "outcome"))
+
+# --- the province reporting workbook (services/gateway/province_reports.py check) ------------------
+
+CHECKED_FIELDS = {
+    "province": PROVINCE, "period": nullable(PERIOD),
+    "rows": array(obj({
+        "sheet": STRING, "row": INTEGER, "kind": nullable(STRING), "subject": nullable(STRING),
+        "period": nullable(STRING),
+        "event_id": nullable({**STRING, "description": "the report's id, once the row passed"}),
+        "errors": array(obj({"cell": nullable(STRING), "message_th": STRING, "message_en": STRING},
+                            required=("message_th", "message_en")))},
+        required=("sheet", "row", "errors"))),
+    "problems": {**INTEGER, "description": "how many errors in all"},
+    "reports": {**INTEGER, "description": "rows that would be sent"}}
+WORKBOOK_CHECK = obj(CHECKED_FIELDS, required=("province", "rows", "problems", "reports"),
+                     description="ผลการตรวจแบบรายงาน / every row with what is wrong and where")
+WORKBOOK_SENT = obj({**CHECKED_FIELDS, "event_ids": array(STRING),
+                     "sent": INTEGER, "already_received": INTEGER},
+                    required=("province", "rows", "problems", "reports", "event_ids", "sent",
+                              "already_received"))
+
+# --- plans' reference data (services/plans/handlers.py) ------------------------------------------
+
+REFERENCE_VERSION = obj({"version_id": STRING, "effective_from": DATE, "source": STRING,
+                         "loaded_at": DATE_TIME},
+                        required=("version_id", "effective_from", "source"))
+REFERENCE_LOADED = obj({"version_id": STRING,
+                        "created": {**BOOLEAN, "description": "false: the same version was "
+                                                              "loaded before"},
+                        "clusters": INTEGER, "provinces": INTEGER},
+                       required=("version_id", "created", "clusters", "provinces"))
+
+# --- assets (services/assets/schemas.py, domain.py) -----------------------------------------------
+
+DOCUMENT = obj({"kind": {**STRING, "minLength": 1, "description": "e.g. delivery, inspection, "
+                                                                  "handover, photo"},
+                "reference": {**STRING, "minLength": 1}, "date": nullable(DATE)},
+               required=("kind", "reference"), closed=True)
+LOCATION = obj({"province": PROVINCE, "district": nullable(STRING),
+                "latitude": nullable({**NUMBER, "minimum": -90, "maximum": 90}),
+                "longitude": nullable({**NUMBER, "minimum": -180, "maximum": 180})},
+               required=("province",), closed=True)
+MAINTENANCE = obj({"agency": {**STRING, "minLength": 1, "description": "who maintains it"},
+                   "budget_thb": {**NUMBER, "minimum": 0, "description": "yearly budget"},
+                   "note": STRING}, required=("agency", "budget_thb"), closed=True)
+CATEGORY = {**STRING, "enum": list(ASSET_CATEGORIES)}
+ASSET_FIELDS = {
+    "code": {**STRING, "minLength": 1, "maxLength": 64, "pattern": r"^[^/\\\s?#%]+$"},
+    "project": STRING, "fiscal_year": {**INTEGER, "minimum": 2500, "maximum": 2700},
+    "category": CATEGORY, "description_th": {**STRING, "minLength": 1}, "description_en": STRING,
+    "quantity": {**NUMBER, "exclusiveMinimum": 0}, "unit": STRING,
+    "unit_value_thb": {**NUMBER, "minimum": 0, "maximum": 1e16,
+                       "description": "quantity x unit value at most 1e16 baht"},
+    "acquired_on": DATE, "location": LOCATION,
+    "custodian": {**STRING, "minLength": 1}, "documents": array(DOCUMENT),
+    "maintenance": nullable(MAINTENANCE), "sample": BOOLEAN}
+NEW_ASSET = obj(ASSET_FIELDS, closed=True, required=(
+    "code", "project", "fiscal_year", "category", "description_th", "quantity", "unit",
+    "unit_value_thb", "acquired_on", "location", "custodian"),
+    description="ทะเบียนทรัพย์สิน / an asset to register (its project must be in a published "
+                "plan; the code must be free)")
+ASSET = obj({
+    **ASSET_FIELDS, "maintenance": nullable(obj(MAINTENANCE["properties"])),
+    "documents": array(obj(DOCUMENT["properties"])), "location": obj(LOCATION["properties"]),
+    "plan_id": STRING, "cluster": STRING, "implementing_agency": nullable(STRING),
+    "status": {**STRING, "enum": ["in_custody", "transfer_requested", "transfer_approved",
+                                  "handed_over", "disposed"]},
+    "status_th": STRING, "category_th": STRING, "version": INTEGER, "total_value_thb": NUMBER,
+    "book_value_thb": {**NUMBER, "description": "straight-line depreciation to today"},
+    "transfer": nullable({"type": "object", "description": "the transfer in progress: id, "
+                                                           "from, to, requested_at, due_by..."}),
+    "audit": obj({"last_on": nullable(DATE), "next_due": nullable(DATE)}),
+    "transfer_overdue": BOOLEAN, "audit_overdue": BOOLEAN},
+    required=("code", "project", "category", "status", "version", "custodian", "location",
+              "book_value_thb", "transfer_overdue", "audit_overdue"),
+    description="ทรัพย์สิน / an asset with its book value, Thai labels and overdue flags")
+LEDGER_ENTRY = obj({"seq": INTEGER, "action": STRING, "at": DATE_TIME, "by": STRING,
+                    "from_state": nullable(STRING), "to_state": nullable(STRING),
+                    "reason": nullable(STRING), "documents": array(obj(DOCUMENT["properties"])),
+                    "details": nullable({"type": "object"}), "transfer_id": nullable(STRING)},
+                   required=("seq", "action", "at", "by"))
+ASSET_HISTORY = obj({"code": STRING, "version": INTEGER, "ledger": array(LEDGER_ENTRY)},
+                    required=("code", "version", "ledger"),
+                    description="ประวัติทรัพย์สิน / the asset's ledger, oldest first")
+REGISTERED = obj({"registered": array(STRING, description="the codes registered")},
+                 required=("registered",))
+DAYS = {**INTEGER, "minimum": 1, "maximum": 3650}
+ASSET_SETTINGS_CHANGE = obj({
+    "transfer_overdue_days": DAYS, "audit_due_soon_days": DAYS,
+    "audit_interval_days": nullable(obj({c: DAYS for c in ASSET_CATEGORIES}, closed=True)),
+    "useful_life_years": nullable(obj({c: nullable(DAYS) for c in ASSET_CATEGORIES},
+                                      closed=True))},
+    closed=True, description="the settings to change; the others stay")
+ASSET_SETTINGS = obj({
+    "transfer_overdue_days": INTEGER, "audit_due_soon_days": INTEGER,
+    "audit_interval_days": map_of(INTEGER, "days between audits, by category"),
+    "useful_life_years": map_of(nullable(INTEGER), "by category; null: not depreciated")},
+    required=("transfer_overdue_days", "audit_due_soon_days", "audit_interval_days",
+              "useful_life_years"))
+
+# --- notify (services/notify/store, handlers.py) ------------------------------------------------
+
+MAIL = obj({
+    "mail_id": STRING, "event_id": STRING, "template": STRING, "to_addr": STRING,
+    "agency": nullable(STRING), "subject": STRING, "message_id": STRING,
+    "status": {**STRING, "description": "pending, held, in_digest, sent or failed"},
+    "attempts": INTEGER, "next_attempt_at": nullable(DATE_TIME), "lease_until": nullable(DATE_TIME),
+    "last_error": nullable(STRING), "created_at": DATE_TIME, "sent_at": nullable(DATE_TIME)},
+    required=("mail_id", "template", "to_addr", "status", "attempts", "created_at"),
+    description="จดหมายหนึ่งฉบับในบันทึกการส่ง / one mail of the delivery log")
+
+# --- the AMQP side's document -------------------------------------------------------------------
+
+ASYNCAPI = obj({"asyncapi": STRING, "info": obj({"title": STRING, "version": STRING},
+                                                required=("title", "version")),
+                "channels": map_of({"type": "object"}, "by channel name: its operations and "
+                                                       "messages (see the AsyncAPI 2.6 spec)")},
+               required=("asyncapi", "info", "channels"), description="AsyncAPI 2.6")
+
+JSON_SCHEMAS = {
+    "Error": ERROR, "IndicatorSeries": SERIES, "Reports": REPORTS, "Problem": PROBLEM,
+    "ProjectProgress": PROJECT_PROGRESS, "Completeness": COMPLETENESS,
+    "DisbursementTargets": DISBURSEMENT_TARGETS, "QuarterTargets": QUARTER_TARGETS,
+    "ReportStatuses": REPORT_STATUSES, "Parked": PARKED, "ParkedRetry": RETRIED,
+    "ReferenceVersion": REFERENCE_VERSION, "ReferenceLoaded": REFERENCE_LOADED,
+    "NewAsset": NEW_ASSET, "Asset": ASSET, "AssetHistory": ASSET_HISTORY,
+    "AssetsRegistered": REGISTERED, "AssetSettings": ASSET_SETTINGS,
+    "AssetSettingsChange": ASSET_SETTINGS_CHANGE, "Mail": MAIL, "WorkbookCheck": WORKBOOK_CHECK,
+    "WorkbookSent": WORKBOOK_SENT, "AsyncApiDocument": ASYNCAPI, "AssetDocument": DOCUMENT,
+}
+
+
+__all__ = ["Health", "Cluster", "PlanSummary", "PlanSchema", "IndicatorResults",
+           "Rejection", "HistoryEntry", "PublishRequest", "RevisionRequest", "JSON_SCHEMAS"]

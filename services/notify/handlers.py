@@ -5,7 +5,7 @@ import logging
 from datetime import datetime, timezone
 
 from services.contracts import access, events
-from services.contracts.errors import PreferenceForbidden, RuleError  # raised to RPC callers
+from services.contracts.errors import PreferenceForbidden, RuleError, UnknownAgency  # raised to RPC callers
 from services.infra.metrics import MAILS
 
 from . import domain, schemas, sender
@@ -76,7 +76,7 @@ def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict)
     province key sees its province's agencies' preferences, but changes none)."""
     agencies = store.directory()["agencies"]
     if agency not in agencies:
-        raise RuleError(f"unknown agency {agency!r}")
+        raise UnknownAgency(f"unknown agency {agency!r}")
     role, code = scope
     if not access.can_change_agency_mail(access.Who(role, code), agency, agencies[agency]):
         raise PreferenceForbidden(f"{role} {code or ''} may not change {agency}'s "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from services.contracts.errors import Forbidden, UnknownPlan  # raised to RPC callers
+from services.contracts.errors import Forbidden, PlanExists, UnknownPlan  # raised to RPC callers
 
 from . import domain, files, lifecycle, workbook
 
@@ -41,7 +41,7 @@ def create_plan(store, document: dict) -> dict:
     """A new plan, as a draft (version 1)."""
     plan = lifecycle.create(document, reference_of(store))  # checked first: id may be anything
     if store.get_plan(plan["id"]) is not None:
-        raise domain.PlanError(f"plan {plan['id']} exists already; edit or revise it")
+        raise PlanExists(f"plan {plan['id']} exists already; edit or revise it")
     store.put_plan(plan, None, [])
     return domain.plan_summary(plan)
 

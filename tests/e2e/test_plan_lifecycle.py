@@ -84,7 +84,8 @@ def test_drafts_are_the_osms_until_published(system):
     created = send(system, "POST", "/api/plans", osm, draft)
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "draft"
-    assert send(system, "POST", "/api/plans", osm, draft).status_code == 400  # exists already
+    taken = send(system, "POST", "/api/plans", osm, draft)  # its id exists already: a conflict
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "conflict", taken.text
 
     assert system.get(f"/api/plans/{draft['id']}", th34).status_code == 403
     assert draft["id"] not in [p["id"] for p in system.get("/api/plans", th34).json()]

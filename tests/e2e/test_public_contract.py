@@ -315,7 +315,8 @@ def test_an_indicators_series_runs_in_time_order_with_thai_labels(system, provin
     assert periods.index("FY2569-Q2") < periods.index("FY2569-Q3")
     q2 = next(s for s in body["series"] if s["period"] == "FY2569-Q2")
     assert q2["label_th"] == "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2569" and q2["target"] == 4400.0
-    assert system.get(f"/api/plans/{PLAN}/indicators/NO-SUCH/series", system.key()).status_code == 400
+    # the path names an indicator the plan does not have: 404, as for any path-scoped thing
+    assert system.get(f"/api/plans/{PLAN}/indicators/NO-SUCH/series", system.key()).status_code == 404
 
 
 def test_project_progress_against_the_governments_targets(system, province):

@@ -108,7 +108,7 @@ MATRIX = {
     ("put", "/api/disbursement-targets/{fiscal_year}"): ("+ 403 403 403 403 403 403 403",
                                                          ask(400, json={"Q1": "x"})),
     ("get", "/api/parked"): ("+ 403 403 403 403 403 403 403", ask()),
-    ("post", "/api/parked/{parked_id}/retry"): ("+ 403 403 403 403 403 403 403", ask(400)),
+    ("post", "/api/parked/{parked_id}/retry"): ("+ 403 403 403 403 403 403 403", ask(404)),
     # assets: registering (the project's implementing agency, the cluster's OSM, the admin)
     ("get", "/api/assets"): ("F F F F F F F F", ask()),
     ("post", "/api/assets"): ("+ + 403 403 403 403 + 403", lambda w: Ask(json=w.registration, ok=(409,))),

@@ -2,19 +2,32 @@
 gateway service (service.py) and /openapi.json (openapi.py) are both made."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from werkzeug.routing import Map, Rule
+
 from . import admin, assets, notify, plans, public, reporting, workbooks
-from .common import ApiError, principal
+from .common import no_such_endpoint, principal
 from .routing import Route
 
 
 def unknown(gw, request, anything):
     principal(gw, request)
-    raise ApiError(404, "not_found", f"no such endpoint: {request.method} /api/{anything} "
-                                     "(see /openapi.json)")
+    raise no_such_endpoint(request)
 
 
 ROUTES: tuple[Route, ...] = (
     *public.routes.routes, *plans.routes.routes, *reporting.routes.routes,
     *workbooks.routes.routes, *assets.routes.routes, *notify.routes.routes, *admin.routes.routes,
-    Route("GET,POST,PUT,PATCH,DELETE", "/api/<path:anything>", unknown, documented=False),
+    Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
+
+
+@lru_cache(maxsize=1)
+def _documented() -> Map:
+    return Map([Rule(r.path, methods=r.method.split(",")) for r in ROUTES if r.documented])
+
+
+def documented_methods(path: str) -> list[str]:
+    """The methods the documented routes answer at ``path`` (HEAD beside GET); [] if none."""
+    return sorted(_documented().bind("gateway").allowed_methods(path))

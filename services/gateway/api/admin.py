@@ -9,25 +9,28 @@ from services.contracts import access
 from .. import auth
 from ..rpc import call
 from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, json_body, json_response,
-                     known_clusters, principal)
+                     known_clusters, principal, whole_number)
+from ..schemas import QUARTER_TARGETS
 from .routing import RouteTable, ok, param
 from .routing import json_body as body_of
 
 routes = RouteTable()
-KEY = {"type": "object", "properties": {
+KEY = {"type": "object", "required": ["id", "role", "scope", "label", "created_at", "revoked_at"],
+       "properties": {
     "id": {"type": "string"}, "role": {"type": "string", "enum": list(access.ROLES)},
-    "scope": {"type": "string", "nullable": True}, "label": {"type": "string"},
+    "scope": {"type": ["string", "null"]}, "label": {"type": "string"},
     "created_at": {"type": "string"}, "created_by": {"type": "string"},
-    "revoked_at": {"type": "string", "nullable": True}}}
+    "revoked_at": {"type": ["string", "null"]}}}
 NEW_KEY = {"type": "object", "required": ["role"], "properties": {
     "role": {"type": "string", "enum": list(access.ROLES)},
-    "scope": {"type": "string", "description": "cluster code (osm), province code (province), "
-                                               "agency code (agency); none for the admin"},
-    "label": {"type": "string"}}}
+    "scope": {"type": ["string", "null"], "description": "cluster code (osm), province code "
+                                                        "(province), agency code (agency); none "
+                                                        "for the admin"},
+    "label": {"type": ["string", "null"]}}}
 
 
 @routes.get("/api/reference-data", "Loaded versions of the cluster membership (effective_from, "
-                                   "source)", ok=ok({"type": "object"}, "versions", array=True))
+                                   "source)", ok=ok("ReferenceVersion", "versions", array=True))
 def reference_versions(gw, request):
     principal(gw, request)
     return json_response(call(gw.plans, "reference_versions"))
@@ -37,12 +40,12 @@ def reference_versions(gw, request):
                                     "version they were made under",
              query=(param("effective_from", required=True, schema={"type": "string",
                                                                     "format": "date"}),
-                    param("source", required=True)),
+                    param("source", required=True, schema={"type": "string", "minLength": 1})),
              body={"required": True, "content": {"text/csv": {"schema": {
                  "type": "string",
                  "description": "columns as clusterctl/data/reference/provincial-clusters.csv"}}}},
-             ok=ok({"type": "object"}, "the version loaded", 201),
-             errors={400: "the CSV is wrong; the lines are named", 413: None})
+             ok=ok("ReferenceLoaded", "the version loaded", 201),
+             errors={400: "the CSV is wrong; the lines are named"})
 def load_reference(gw, request):
     """A new version of the cluster membership, as the CSV of clusterctl/data/reference (admin only)."""
     admin(gw, request, "only the admin loads reference data")
@@ -60,25 +63,26 @@ def load_reference(gw, request):
 
 @routes.put("/api/reporting-schedule", 'When reports are due: {"due_days": 15} days after a '
                                        'period ends (admin)',
-            body=body_of({"type": "object", "properties": {
+            body=body_of({"type": "object", "required": ["due_days"], "properties": {
                 "due_days": {"type": "integer", "minimum": 0, "maximum": 180}}}),
             ok=ok({"type": "object", "properties": {"due_days": {"type": "integer"}}},
                   "the schedule"),
-            errors={400: "not a number of days from 0 to 180", 413: None})
+            errors={400: "not a number of days from 0 to 180"})
 def set_due_days(gw, request):
     admin(gw, request, "only the admin sets when reports are due")
     return json_response({"due_days": call(gw.reporting, "set_due_days",
-                                           json_body(request).get("due_days"))})
+                                           whole_number(json_body(request).get("due_days")))})
 
 
 @routes.put("/api/disbursement-targets/<string:fiscal_year>",
             'Set a fiscal year\'s targets (admin), e.g. {"Q1": 30, "Q2": 52, "Q3": 77, "Q4": 100} '
             '(% of budget, cumulative)',
-            path_schemas={"fiscal_year": {"type": "string", "example": "FY2567"}},
-            body=body_of({"type": "object", "properties": {
-                q: {"type": "number"} for q in ("Q1", "Q2", "Q3", "Q4")}}),
-            ok=ok({"type": "object"}, "every fiscal year's targets"),
-            errors={400: "what is wrong with them", 413: None})
+            path_schemas={"fiscal_year": {"type": "string", "pattern": r"^FY\d{4}$",
+                                          "examples": ["FY2567"]}},
+            body=body_of({**QUARTER_TARGETS, "required": ["Q1", "Q2", "Q3", "Q4"],
+                          "additionalProperties": False}),
+            ok=ok("DisbursementTargets", "every fiscal year's targets"),
+            errors={400: "what is wrong with them (each quarter's at least the one before)"})
 def set_disbursement_targets(gw, request, fiscal_year):
     admin(gw, request, "only the admin sets the government's disbursement targets")
     return json_response(call(gw.reporting, "set_disbursement_targets", fiscal_year,
@@ -98,20 +102,23 @@ def list_keys(gw, request):
              body=body_of(NEW_KEY),
              ok=ok({**KEY, "properties": {**KEY["properties"], "api_key": {"type": "string"}}},
                    "the key, with api_key", 201),
-             errors={400: "bad role or scope", 413: None})
+             errors={400: "bad role or scope"})
 def issue_key(gw, request):
     """A new key {role, scope, label}; the secret is in this answer only."""
     who = admin(gw, request, "only the admin manages API keys")
     body = json_body(request)
-    role, scope, label = body.get("role"), body.get("scope"), body.get("label") or ""
+    role, scope, label = body.get("role"), body.get("scope"), body.get("label")
+    if scope is not None and not isinstance(scope, str):
+        raise ApiError(400, "bad_request", "scope must be text (or left out)")
     checked = role in (access.OSM, access.PROVINCE) and isinstance(scope, str) and scope
     problem = access.scope_problem(role, scope, known_clusters(gw) if checked else [])
     if problem:
         raise ApiError(400, "bad_request", problem)
     if role == access.ADMIN:
         scope = None
+    label = "" if label is None else label
     if not isinstance(label, str):
-        raise ApiError(400, "bad_request", "label must be text")
+        raise ApiError(400, "bad_request", "label must be text (or left out)")
     now = datetime.now(timezone.utc).isoformat()
     return json_response(gw.keys.issue(role, scope, label, str(who), now), 201)
 
@@ -129,7 +136,7 @@ def revoke_key(gw, request, key_id):
 
 @routes.get("/api/parked", "Messages a service could not process after the delivery limit "
                            "(admin): queue, reason, deliveries, routing key, headers, body",
-            ok=ok({"type": "object"}, "parked messages", array=True))
+            ok=ok("Parked", "parked messages", array=True))
 def parked(gw, request):
     """Messages a service gave up on after the delivery limit, with where and why (admin)."""
     admin(gw, request, "only the admin sees parked messages")
@@ -139,9 +146,15 @@ def parked(gw, request):
 @routes.post("/api/parked/<string:parked_id>/retry",
              "Send a parked message back to be processed, once its cause is fixed (admin); a "
              "message is retried once, and parked anew if it fails again",
-             ok=ok({"type": "object"}, "queue and outcome"),
-             errors={400: "unknown, or retried already"})
+             ok=ok("ParkedRetry", "queue and outcome"),
+             errors={404: "no such parked message", 409: "retried already"})
 def retry_parked(gw, request, parked_id):
     """Send a parked message back to be processed, once its cause is fixed (admin)."""
     admin(gw, request, "only the admin re-drives parked messages")
+    kept = call(gw.reporting, "get_parked", parked_id)
+    if kept is None:
+        raise ApiError(404, "not_found", f"no parked message {parked_id!r}")
+    if kept.get("retried_at"):
+        raise ApiError(409, "wrong_state", f"parked message {parked_id} was retried already at "
+                                           f"{kept['retried_at']}")
     return json_response(call(gw.reporting, "retry_parked", parked_id, timeout=60))

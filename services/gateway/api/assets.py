@@ -9,22 +9,49 @@ from werkzeug.wrappers import Response
 
 from .. import exports
 from ..rpc import call
+from ..schemas import obj, ref
 from .common import (MAX_UPLOAD_BYTES, ApiError, actor, admin, body_bytes, forbidden, json_body,
-                     json_response, principal, sheet_format, view_or_file)
-from .routing import AS_FILE, PAGE, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
+                     json_response, no_such_endpoint, principal, sheet_format, view_or_file)
+from .routing import AS_FILE, FILE, PAGE, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
 from .routing import json_body as body_of
 
 routes = RouteTable()
 FILTERS = ("project", "custodian", "status", "province", "cluster", "agency")
-ASSET = {"type": "object", "description": "an asset with book value, Thai labels and overdue "
-                                          "flags"}
-VERSIONED = body_of({"type": "object", "required": ["version"], "properties": {
+ASSET = "Asset"
+DOCUMENTS = {"type": ["array", "null"], "items": ref("AssetDocument")}
+STEP = {  # what every step takes (services/assets/domain.py transition); extra fields are ignored
     "version": {"type": "integer", "description": "the asset's version as read: a command "
                                                  "decided on an older one is 409"},
-    "reason": {"type": "string"}, "documents": {"type": "array", "items": {"type": "object"}}}})
+    "reason": {"type": ["string", "null"]}, "documents": DOCUMENTS}
+SAY_WHY = {"type": "string", "pattern": r"\S", "description": "why (not blank)"}
+STEP_BODIES = {  # beyond STEP, by the assets service's step
+    "request": obj({**STEP, "to": {"type": "string", "minLength": 1,
+                                   "description": "the receiving agency's code"}},
+                   required=("version", "to")),
+    "approve": obj(STEP, required=("version",)),
+    "hand_over": obj({**STEP, "documents": {"type": "array", "items": ref("AssetDocument"),
+                                            "minItems": 1, "description": "delivery evidence"}},
+                     required=("version", "documents")),
+    "accept": obj({**STEP, "maintenance": {"anyOf": [
+        {"type": "object", "required": ["agency", "budget_thb"], "additionalProperties": False,
+         "properties": {"agency": {"type": "string", "minLength": 1},
+                        "budget_thb": {"type": "number", "minimum": 0}, "note": {"type": "string"}}},
+        {"type": "null"}], "description": "who maintains it and its yearly budget (needed for "
+                                          "a building or a durable article)"}},
+                  required=("version",)),
+    "reject": obj({**STEP, "reason": SAY_WHY}, required=("version", "reason")),
+    "cancel": obj({**STEP, "reason": SAY_WHY}, required=("version", "reason")),
+    "audit": obj({"version": STEP["version"], "on": {"type": "string", "format": "date"},
+                  "found": {"type": "boolean"},
+                  "condition": {"type": "string", "enum": ["good", "needs_repair", "unusable",
+                                                           "idle"]},
+                  "note": {"type": "string"}, "documents": {"type": "array",
+                                                            "items": ref("AssetDocument")}},
+                 required=("version", "on", "found", "condition"), closed=True),
+}
 STEP_ERRORS = {400: "illegal for the asset's state, or input missing",
                404: "no such asset you may see",
-               409: "the asset changed since it was read (stale_version)", 413: None}
+               409: "the asset changed since it was read (stale_version)"}
 # URL word -> the assets service's step, with what the step needs
 STEPS = {
     "transfer": ("request", "Request a transfer {version, to, reason, documents} (the holder, "
@@ -46,7 +73,7 @@ STEPS = {
                            "or implemented; a province key: located there), with book value, "
                            "Thai labels and overdue flags",
             query=tuple(param(n) for n in FILTERS) + (AS_FILE,) + PAGE,
-            ok=ok(ASSET, "assets", array=True), errors={400: None})
+            ok=ok(ASSET, "assets", array=True, paged=True))
 def list_assets(gw, request):
     """The assets the key may see (an agency: what it holds, receives or implemented)."""
     who = principal(gw, request)
@@ -57,8 +84,8 @@ def list_assets(gw, request):
 
 @routes.post("/api/assets", "Register an asset (its project's implementing agency, the "
                             "custodian, the cluster's OSM or the admin)",
-             body=body_of({"type": "object"}), ok=ok(ASSET, "the asset", 201),
-             errors={400: "what is wrong", 409: "the code is taken", 413: None})
+             body=body_of(ref("NewAsset")), ok=ok(ASSET, "the asset", 201),
+             errors={400: "what is wrong", 409: "the code is taken"})
 def register_asset(gw, request):
     who = principal(gw, request)
     return json_response(call(gw.assets, "register_asset", json_body(request), actor(who)), 201)
@@ -67,9 +94,10 @@ def register_asset(gw, request):
 @routes.post("/api/assets/import", "Register a sheet of assets (body: .xlsx or UTF-8 CSV; "
                                    "?format=xlsx|csv): all rows or none; 400 lists every bad "
                                    "cell {row, column, message}",
-             query=(SHEET_FORMAT,), body={"required": True, "content": {XLSX: {}, "text/csv": {}}},
-             ok=ok({"type": "object"}, "codes registered", 201),
-             errors={400: "bad cells", 409: "a code is taken", 413: None})
+             query=(SHEET_FORMAT,), body={"required": True, "content": {
+                 XLSX: {"schema": FILE}, "text/csv": {"schema": {"type": "string"}}}},
+             ok=ok("AssetsRegistered", "codes registered", 201),
+             errors={400: "bad cells", 409: "a code is taken"})
 def import_assets(gw, request):
     """Register a sheet of assets (format=xlsx|csv): all rows or none."""
     who = principal(gw, request)
@@ -100,15 +128,15 @@ def asset_template(gw, request):
 
 @routes.get("/api/assets/settings", "transfer_overdue_days, audit_interval_days and "
                                     "useful_life_years by category, audit_due_soon_days",
-            ok=ok({"type": "object"}, "settings"))
+            ok=ok("AssetSettings", "settings"))
 def asset_settings(gw, request):
     principal(gw, request)
     return json_response(call(gw.assets, "settings"))
 
 
 @routes.put("/api/assets/settings", "Change them (admin); unspecified ones stay",
-            body=body_of({"type": "object"}), ok=ok({"type": "object"}, "settings"),
-            errors={400: "every bad value named", 413: None})
+            body=body_of(ref("AssetSettingsChange")), ok=ok("AssetSettings", "settings"),
+            errors={400: "every bad value named"})
 def set_asset_settings(gw, request):
     admin(gw, request, "only the admin changes the asset settings")
     return json_response(call(gw.assets, "set_settings", json_body(request)))
@@ -123,8 +151,7 @@ def get_asset(gw, request, code):
 
 @routes.get("/api/assets/<string:code>/history",
             "The asset's ledger: registration, every transfer step, audits (who, when, why, "
-            "documents)", query=(AS_FILE,), ok=ok({"type": "object"}, "the ledger"),
-            errors={400: None, 404: "not found"})
+            "documents)", query=(AS_FILE,), ok=ok("AssetHistory", "the ledger"), errors={404: "not found"})
 def asset_history(gw, request, code):
     who = principal(gw, request)
     history = call(gw.assets, "asset_history", code, actor(who))
@@ -140,10 +167,11 @@ def asset_step(gw, request, code, step):
 for _word, (_step, _summary) in STEPS.items():
     _handler = partial(asset_step, step=_step)
     _handler.__name__ = f"asset_{_step}"
-    routes.post(f"/api/assets/<string:code>/{_word}", _summary, body=VERSIONED,
+    routes.post(f"/api/assets/<string:code>/{_word}", _summary, body=body_of(STEP_BODIES[_step]),
                 ok=ok(ASSET, "the asset after the step"), errors=STEP_ERRORS)(_handler)
 
 
 @routes.route("POST", "/api/assets/<string:code>/<string:action>", documented=False)
 def unknown_asset_step(gw, request, code, action):
-    raise ApiError(404, "not_found", f"no asset step {action!r}; use one of " + ", ".join(STEPS))
+    principal(gw, request)
+    raise no_such_endpoint(request, f"asset step {action!r} (steps: {', '.join(STEPS)})")

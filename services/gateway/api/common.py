@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+from urllib.parse import quote
 from functools import wraps
 
 import eventlet
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 REMOTE_ERRORS = {
     service_errors.LifecycleError: (409, "wrong_state"),
     service_errors.StaleVersion: (409, "stale_version"),
+    service_errors.PlanExists: (409, "conflict"),
     service_errors.PlanError: (400, "invalid_plan"),
     service_errors.UnknownPlan: (404, "not_found"),
     service_errors.Forbidden: (403, "forbidden"),
@@ -39,6 +42,7 @@ REMOTE_ERRORS = {
     service_errors.AssetError: (400, "invalid_asset"),
     service_errors.RuleError: (400, "bad_request"),
     service_errors.PreferenceForbidden: (403, "forbidden"),
+    service_errors.UnknownAgency: (404, "not_found"),
 }
 
 
@@ -56,9 +60,9 @@ def remote_status(exc: BaseException) -> tuple[int, str] | None:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
 def forbidden(message: str) -> AuthError:
@@ -70,8 +74,8 @@ def json_response(body, status: int = 200, headers=None) -> Response:
                     content_type="application/json; charset=utf-8")
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    return json_response({"error": {"code": code, "message": message}}, status)
+def error_response(status: int, code: str, message: str, headers=None) -> Response:
+    return json_response({"error": {"code": code, "message": message}}, status, headers)
 
 
 def endpoint(handler):
@@ -80,7 +84,9 @@ def endpoint(handler):
     def wrapper(gateway, request, *args, **kwargs):
         try:
             return handler(gateway, request, *args, **kwargs)
-        except (AuthError, ApiError) as exc:
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.headers)
+        except AuthError as exc:
             return error_response(exc.status, exc.code, exc.message)
         except access.Denied as exc:
             return error_response(403, "forbidden", str(exc))
@@ -99,6 +105,19 @@ def endpoint(handler):
             log.exception("%s %s failed", request.method, request.path)
             return error_response(500, "internal", "the gateway failed; see its log")
     return wrapper
+
+
+def no_such_endpoint(request, what: str = "endpoint") -> ApiError:
+    """The answer to a method and path no route has: 405 with ``Allow`` when the path has other
+    methods (an OPTIONS or a PUT on a path that only reads), else 404."""
+    from . import documented_methods  # the route table this module is part of
+    allowed = documented_methods(request.path)
+    if allowed:
+        return ApiError(405, "method_not_allowed", f"{request.method} is not a method of "
+                        f"{request.path}; it answers {', '.join(allowed)} (see /openapi.json)",
+                        {"Allow": ", ".join(allowed)})
+    return ApiError(404, "not_found", f"no such {what}: {request.method} {request.path} "
+                                      "(see /openapi.json)")
 
 
 # --- bodies, pages, files ----------------------------------------------------------------------
@@ -120,13 +139,18 @@ def body_bytes(request, limit: int) -> bytes:
     return data
 
 
+def _not_json(constant: str):
+    """NaN, Infinity and -Infinity: Python's reader takes them, JSON has no such numbers."""
+    raise ApiError(400, "bad_request", f"the body is not JSON: {constant} is not a JSON number")
+
+
 def json_body(request, default=None):
     """The request's JSON body; a 400 that says what is wrong with it otherwise."""
     raw = body_bytes(request, MAX_JSON_BYTES)
     if not raw and default is not None:
         return default
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "bad_request", f"the body is not UTF-8 JSON: {exc}") from None
     except RecursionError:
@@ -136,6 +160,14 @@ def json_body(request, default=None):
     return body
 
 
+def only_fields(body: dict, known: tuple[str, ...]) -> None:
+    """400 naming the fields of a small body that are none of ``known`` (a typo is caught)."""
+    unknown = sorted(set(body) - set(known))
+    if unknown:
+        raise ApiError(400, "bad_request", f"unknown field(s) {', '.join(map(repr, unknown[:10]))}; "
+                                           f"the body takes {', '.join(known)}")
+
+
 def sheet_format(request) -> str:
     fmt = request.args.get("format", "xlsx")
     if fmt not in SHEET_FORMATS:
@@ -143,8 +175,8 @@ def sheet_format(request) -> str:
     return fmt
 
 
-def paginated(request, items: list) -> Response:
-    """``?limit=&offset=`` over a list; the whole count in ``X-Total-Count``."""
+def page(request) -> tuple[int, int]:
+    """``?limit=&offset=``, checked: (limit, offset)."""
     try:
         limit = int(request.args.get("limit", MAX_PAGE))
         offset = int(request.args.get("offset", 0))
@@ -152,7 +184,21 @@ def paginated(request, items: list) -> Response:
         raise ApiError(400, "bad_request", "limit and offset must be whole numbers") from None
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise ApiError(400, "bad_request", f"limit must be 1-{MAX_PAGE} and offset 0 or more")
+    return limit, offset
+
+
+def paginated(request, items: list) -> Response:
+    """``?limit=&offset=`` over a list; the whole count in ``X-Total-Count``."""
+    limit, offset = page(request)
     return json_response(items[offset:offset + limit], headers={"X-Total-Count": str(len(items))})
+
+
+def whole_number(value):
+    """A JSON number with no fraction as an int (``15.0`` is the whole number JSON Schema
+    says it is); anything else unchanged, for the rule that checks it to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def file_response(name: str, fmt: str, header: list[str], rows: list[list]) -> Response:
@@ -160,14 +206,24 @@ def file_response(name: str, fmt: str, header: list[str], rows: list[list]) -> R
     if fmt not in exports.FORMATS:
         raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)}")
     return Response(exports.table_file(name, header, rows, fmt), content_type=exports.FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+                    headers={"Content-Disposition": attachment(f"{name}.{fmt}")})
+
+
+def attachment(filename: str) -> str:
+    """``Content-Disposition`` of a download whose name holds what a person typed (an asset's
+    code): an ASCII name for every client and the exact one as RFC 6266's ``filename*``. A header
+    is Latin-1: a Thai or control character sent as it is dropped the connection."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def view_or_file(request, view, name: str, table):
     """JSON (a list a page at a time with ``limit``/``offset``), or with ``?format=csv|xlsx``
     the same view, whole, as a file."""
     fmt = request.args.get("format")
-    if fmt:
+    if isinstance(view, list):
+        page(request)  # checked even when the file has them all
+    if fmt is not None:
         return file_response(name, fmt, *table(view))
     if isinstance(view, list):
         return paginated(request, view)

@@ -7,11 +7,14 @@ import base64
 from werkzeug.wrappers import Response
 
 from services.contracts import access
+from services.contracts.plans import AgencySchema, PlanSchema
 
 from ..rpc import call
-from .common import (MAX_UPLOAD_BYTES, ApiError, body_bytes, changeable_plan, forbidden, known_clusters,
-                     json_body, json_response, principal, sheet_format, visible_plan)
-from .routing import SHEET_FORMAT, XLSX, RouteTable, file_ok
+from . import json_types
+from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, changeable_plan, forbidden,
+                     json_body, json_response, known_clusters, only_fields, principal,
+                     sheet_format, visible_plan)
+from .routing import FILE, SHEET_FORMAT, XLSX, RouteTable, file_ok
 from .routing import json_body as body_of
 from .routing import ok, param
 
@@ -48,11 +51,12 @@ def agencies(gw, request):
 
 @routes.put("/api/agencies/<string:code>", "Add or change an agency (the OSM of its province's "
                                            "cluster, or the admin)",
-            body=body_of("Agency"), ok=ok("Agency", "the agency as kept"),
-            errors={400: "what is wrong with it", 413: None})
+            body=body_of("AgencyChange"), ok=ok("Agency", "the agency as kept"),
+            errors={400: "what is wrong with it"})
 def save_agency(gw, request, code):
     who = principal(gw, request)
     body = json_body(request)
+    json_types.check(AgencySchema, body)
     if body.get("code", code) != code:
         raise ApiError(400, "bad_request", f"the body names agency {body.get('code')!r}, "
                                            f"the URL {code!r}")
@@ -69,11 +73,13 @@ def list_plans(gw, request):
 
 
 @routes.post("/api/plans", "Create a plan as a draft (the cluster's OSM or the admin)",
-             body=body_of("Plan"), ok=ok("PlanSummary", "the new draft", 201),
-             errors={400: "the plan breaks rules; every problem is named", 409: None, 413: None})
+             body=body_of("PlanDocument"), ok=ok("PlanSummary", "the new draft", 201),
+             errors={400: "the plan breaks rules; every problem is named",
+                     409: "its id is taken"})
 def create_plan(gw, request):
     who = principal(gw, request)
     document = json_body(request)
+    json_types.check(PlanSchema, document, enums=("status",))
     access.check_can_change_plan(who, str(document.get("cluster")))
     return json_response(call(gw.plans, "create_plan", document), 201)
 
@@ -99,21 +105,26 @@ def get_plan(gw, request, plan_id):
 
 
 @routes.put("/api/plans/<string:plan_id>", "Replace a draft (not a published plan: revise that)",
-            body=body_of("Plan"), ok=ok("PlanSummary", "the edited draft"),
+            body=body_of("PlanDocument"), ok=ok("PlanSummary", "the edited draft"),
             errors={400: "the plan breaks rules", 404: "no such plan",
-                    409: "the plan is not a draft", 413: None})
+                    409: "the plan is not a draft"})
 def update_draft(gw, request, plan_id):
     changeable_plan(gw, request, plan_id)
-    return json_response(call(gw.plans, "update_draft", plan_id, json_body(request)))
+    document = json_body(request)
+    json_types.check(PlanSchema, document, enums=("status",))
+    return json_response(call(gw.plans, "update_draft", plan_id, document))
 
 
 @routes.post("/api/plans/<string:plan_id>/publish", "Publish a draft: reporting starts accepting "
                                                     "reports against it",
-             body=body_of("PublishRequest"), ok=ok("PlanSummary", "published"),
-             errors={400: None, 404: "no such plan", 409: "not a draft", 413: None})
+             body=body_of("PublishRequest", required=False), ok=ok("PlanSummary", "published"),
+             errors={404: "no such plan", 409: "not a draft"})
 def publish_plan(gw, request, plan_id):
     who, _ = changeable_plan(gw, request, plan_id)
     body = json_body(request, default={})
+    only_fields(body, ("approved_by",))
+    if not isinstance(body.get("approved_by"), (str, type(None))):
+        raise ApiError(400, "bad_request", "approved_by must be text (the approving body)")
     return json_response(call(gw.plans, "publish_plan", plan_id, str(who), body.get("approved_by")))
 
 
@@ -122,13 +133,16 @@ def publish_plan(gw, request, plan_id):
              "emits plan_published, target_revised, project_registered/changed/cancelled",
              body=body_of("RevisionRequest"), ok=ok("PlanSummary", "the new version", 201),
              errors={400: "no reason, no change, a removed project, or a rule broken",
-                     404: "no such plan", 409: "not published", 413: None})
+                     404: "no such plan", 409: "not published, or changed meanwhile"})
 def revise_plan(gw, request, plan_id):
     who, _ = changeable_plan(gw, request, plan_id)
     body = json_body(request)
-    if not isinstance(body.get("plan"), dict) or not isinstance(body.get("reason"), str):
+    only_fields(body, ("plan", "reason", "approved_by"))
+    if not isinstance(body.get("plan"), dict) or not isinstance(body.get("reason"), str) \
+            or not isinstance(body.get("approved_by"), (str, type(None))):
         raise ApiError(400, "bad_request", 'send {"plan": {…the whole revised plan…}, '
                                            '"reason": "…", "approved_by": "…"}')
+    json_types.check(PlanSchema, body["plan"], "plan", enums=("status",))
     return json_response(call(gw.plans, "revise_plan", plan_id, body["plan"], body["reason"],
                               body.get("approved_by"), str(who)), 201)
 
@@ -147,24 +161,26 @@ def plan_history(gw, request, plan_id):
 
 @routes.get("/api/plans/<string:plan_id>/export", "The whole plan as an Excel workbook (Thai "
                                                   "headers) or a zip of CSV files",
-            query=(SHEET_FORMAT,), ok=file_ok("the file (Content-Disposition: attachment)"),
+            query=(SHEET_FORMAT,), ok=file_ok("the file (Content-Disposition: attachment)",
+                                              types=(XLSX, "application/zip")),
             errors={400: "an unknown format", 404: "no such plan"})
 def export_plan(gw, request, plan_id):
     visible_plan(gw, request, plan_id)
     fmt = sheet_format(request)
     exported = call(gw.plans, "export_plan", plan_id, fmt)
     return Response(base64.b64decode(exported["base64"]), content_type=exported["content_type"],
-                    headers={"Content-Disposition": f'attachment; filename="{exported["filename"]}"'})
+                    headers={"Content-Disposition": attachment(exported["filename"])})
 
 
 @routes.post("/api/plans/import", "Create (new id), edit (a draft) or revise (published: give "
                                   "reason and approved_by) a plan from a workbook; see "
                                   "docs/plan-workbook.md",
              query=(SHEET_FORMAT, param("reason"), param("approved_by")),
-             body={"required": True, "content": {XLSX: {}, "application/zip": {}}},
+             body={"required": True, "content": {XLSX: {"schema": FILE},
+                                                 "application/zip": {"schema": FILE}}},
              ok=ok("PlanSummary", "applied", 201),
              errors={400: "nothing applied; error.problems lists every bad cell as {sheet, row, "
-                          "column, message}", 409: None, 413: None})
+                          "column, message}", 409: None})
 def import_plan(gw, request):
     """Create, edit or revise a plan from a workbook; every bad cell is named, nothing applied."""
     who = principal(gw, request)

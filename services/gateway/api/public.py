@@ -13,13 +13,13 @@ from .. import dashboard, metrics as gateway_metrics
 from ..asyncapi import asyncapi_document
 from ..pages import PUBLIC_LIMIT, too_many
 from .common import json_response
-from .routing import JSON, RouteTable, json_response as response_of
+from .routing import RouteTable, json_response as response_of
 
 log = logging.getLogger(__name__)
 routes = RouteTable()
 HEALTH_TIMEOUT_S = 3
 SERVICES = ("plans", "reporting", "assets", "notify")
-LIMITED = {"429": response_of("Error", "too many requests from this client; see Retry-After")}
+LIMITED = {429: None}  # rate_limited: too many requests from this client
 
 
 def rate_limited(handler):
@@ -33,7 +33,7 @@ def rate_limited(handler):
 
 @routes.get("/health", "Liveness of every service (no auth)", auth=False, wrapped=False,
             ok={"200": response_of("Health", "all services answer"),
-                "503": response_of("Health", "some service does not answer"), **LIMITED})
+                "503": response_of("Health", "some service does not answer")}, errors=LIMITED)
 @rate_limited
 def health(gw, request):
     replies, statuses = {}, {}
@@ -63,8 +63,7 @@ def openapi(gw, request):
 
 @routes.get("/asyncapi.json", "The AsyncAPI 2.6 document of the AMQP side (no auth, "
                               "rate-limited)", auth=False, wrapped=False,
-            ok={"200": {"description": "the document",
-                        "content": {JSON: {"schema": {"type": "object"}}}}, **LIMITED})
+            ok={"200": response_of("AsyncApiDocument", "the document")}, errors=LIMITED)
 @rate_limited
 def asyncapi(gw, request):
     """The AMQP side: the province intake and every service's events (AsyncAPI 2.6)."""
@@ -77,7 +76,8 @@ def asyncapi(gw, request):
             ok={"200": {"description": "the metrics", "content": {"text/plain": {
                 "schema": {"type": "string"}}}},
                 "503": {"description": "a service or the broker did not answer",
-                        "content": {"text/plain": {"schema": {"type": "string"}}}}, **LIMITED})
+                        "content": {"text/plain": {"schema": {"type": "string"}}}}},
+            errors=LIMITED)
 @rate_limited
 def metrics(gw, request):
     """Prometheus text format (no key: numbers only, rate-limited like /health)."""

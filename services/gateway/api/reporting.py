@@ -9,17 +9,24 @@ from .. import exports
 from ..rpc import call
 from .common import (ApiError, file_response, json_response, known_clusters, paginated, principal,
                      reporting_plan, view_or_file)
-from .routing import AS_FILE, PAGE, RouteTable, ok, param
+from .routing import AS_FILE, PAGE, PERIOD, RouteTable, ok, param
 
 routes = RouteTable()
-PLAN_ERRORS = {400: None, 404: "no such plan"}
+PLAN_ERRORS = {404: "no such plan"}
+
+
+def checked_period(period: str) -> None:
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
 
 
 @routes.get("/api/plans/<string:plan_id>/indicator-results",
             "Cluster value, per-province values, target and status of every indicator",
             query=(param("period", "FY2567, FY2567-Q2 or 2024-01; a fiscal year of a quarterly or "
                                    "monthly indicator is rolled up (cumulative: latest "
-                                   "year-to-date value)", required=True), AS_FILE),
+                                   "year-to-date value)", required=True, schema=PERIOD), AS_FILE),
             ok=ok("IndicatorResults", "results for the period"),
             errors={400: "missing or invalid period", 404: "no such plan"})
 def indicator_results(gw, request, plan_id):
@@ -28,13 +35,10 @@ def indicator_results(gw, request, plan_id):
     if not period:
         raise ApiError(400, "bad_request", "query parameter 'period' is required, "
                                            "e.g. ?period=FY2567-Q2")
-    try:
-        parse_period(period)
-    except PeriodError as exc:
-        raise ApiError(400, "bad_request", str(exc)) from None
+    checked_period(period)
     results = access.results_for(who, call(gw.reporting, "indicator_results", plan_id, period))
     fmt = request.args.get("format")
-    if fmt:
+    if fmt is not None:
         own = {who.scope} if who.role == access.PROVINCE else set(plan["provinces"])
         provinces = sorted({p for r in results["results"] for p in r["provinces"]} | own)
         return file_response(f"{plan_id}-{period}-indicators", fmt,
@@ -45,9 +49,12 @@ def indicator_results(gw, request, plan_id):
 @routes.get("/api/plans/<string:plan_id>/indicators/<string:code>/series",
             "One indicator across every period reported so far (time order), each with target, "
             "status and Thai/English period labels",
-            query=(AS_FILE,), ok=ok({"type": "object"}, "the series"), errors=PLAN_ERRORS)
+            query=(AS_FILE,), ok=ok("IndicatorSeries", "the series"),
+            errors={404: "no such plan, or no such indicator in it"})
 def indicator_series(gw, request, plan_id, code):
-    who, _ = reporting_plan(gw, request, plan_id)
+    who, plan = reporting_plan(gw, request, plan_id)
+    if not any(i["code"] == code for issue in plan["issues"] for i in issue["indicators"]):
+        raise ApiError(404, "not_found", f"plan {plan_id} has no indicator {code!r}")
     series = call(gw.reporting, "indicator_series", plan_id, code)
     series["series"] = access.results_for(who, {"results": series["series"]})["results"]
     return view_or_file(request, series, f"{plan_id}-{code}-series", exports.series_table)
@@ -60,13 +67,15 @@ def indicator_series(gw, request, plan_id, code):
             query=tuple(param(n, d) for n, d in (("province", "e.g. TH-34"),
                                                   ("indicator", "indicator code"),
                                                   ("project", "project code"),
-                                                  ("period", "e.g. FY2567-Q2"))) + (AS_FILE,),
-            ok=ok({"type": "object"}, "the reports"), errors=PLAN_ERRORS)
+                                                  )) + (param("period", schema=PERIOD), AS_FILE),
+            ok=ok("Reports", "the reports"), errors=PLAN_ERRORS)
 def reports(gw, request, plan_id):
     """Drill-down: the reports behind a value (a province key sees its own province's)."""
     who, _ = reporting_plan(gw, request, plan_id)
     province = access.own_province(who, request.args.get("province"))
     args = request.args
+    if args.get("period") is not None:
+        checked_period(args["period"])
     result = call(gw.reporting, "reports", plan_id, province, args.get("indicator"),
                   args.get("project"), args.get("period"))
     return view_or_file(request, result, f"{plan_id}-reports", exports.reports_table)
@@ -74,12 +83,13 @@ def reports(gw, request, plan_id):
 
 @routes.get("/api/plans/<string:plan_id>/problems",
             "Problems and obstacles reported with project progress, newest first",
-            query=tuple(param(n, d) for n, d in (("issue", "development issue number"),
-                                                  ("project", "project code"),
+            query=(param("issue", "development issue number",
+                         schema={"type": "integer", "minimum": 0}),)
+            + tuple(param(n, d) for n, d in (("project", "project code"),
                                                   ("province", "e.g. TH-34"),
                                                   ("q", "text in problems or solutions")))
             + (AS_FILE,) + PAGE,
-            ok=ok({"type": "object"}, "register entries", array=True), errors=PLAN_ERRORS)
+            ok=ok("Problem", "register entries", array=True, paged=True), errors=PLAN_ERRORS)
 def problems(gw, request, plan_id):
     """The problems-and-obstacles register; a province key sees its own province's."""
     who, _ = reporting_plan(gw, request, plan_id)
@@ -97,7 +107,7 @@ def problems(gw, request, plan_id):
             "Each project: physical %, disbursed THB and % of budget, planned disbursement to "
             "date, the government's target for the quarter, procurement stage, behind-schedule "
             "flag with reasons, and the provinces' reports",
-            query=(AS_FILE,), ok=ok({"type": "object"}, "progress"), errors=PLAN_ERRORS)
+            query=(AS_FILE,), ok=ok("ProjectProgress", "progress"), errors=PLAN_ERRORS)
 def project_progress(gw, request, plan_id):
     who, _ = reporting_plan(gw, request, plan_id)
     status = call(gw.reporting, "project_status", plan_id)
@@ -109,8 +119,8 @@ def project_progress(gw, request, plan_id):
 @routes.get("/api/plans/<string:plan_id>/completeness",
             "Per province: reports expected for the period, received, on time (by the due date: "
             "period end + due_days), late, missing, completeness and timeliness %",
-            query=(param("period", required=True), AS_FILE),
-            ok=ok({"type": "object"}, "completeness"), errors=PLAN_ERRORS)
+            query=(param("period", required=True, schema=PERIOD), AS_FILE),
+            ok=ok("Completeness", "completeness"), errors=PLAN_ERRORS)
 def completeness(gw, request, plan_id):
     who, _ = reporting_plan(gw, request, plan_id)
     period = request.args.get("period")
@@ -125,7 +135,7 @@ def completeness(gw, request, plan_id):
 
 @routes.get("/api/disbursement-targets",
             "The government's cumulative disbursement targets by fiscal year and quarter",
-            ok=ok({"type": "object"}, "targets"))
+            ok=ok("DisbursementTargets", "targets"))
 def disbursement_targets(gw, request):
     principal(gw, request)
     return json_response(call(gw.reporting, "disbursement_targets"))
@@ -133,7 +143,7 @@ def disbursement_targets(gw, request):
 
 @routes.get("/api/rejections", "Rejected province reports, newest first",
             query=(param("province", "e.g. TH-34"),) + PAGE,
-            ok=ok("Rejection", "rejections", array=True), errors={400: None})
+            ok=ok("Rejection", "rejections", array=True, paged=True))
 def rejections(gw, request):
     who = principal(gw, request)
     requested = request.args.get("province") or None

@@ -9,13 +9,13 @@ from services.contracts.periods import PeriodError, parse_period
 
 from .. import exports, province_reports
 from ..rpc import call
-from .common import (MAX_UPLOAD_BYTES, ApiError, body_bytes, forbidden, json_response, principal,
-                     reporting_plan)
-from .routing import SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
+from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, forbidden, json_response,
+                     principal, reporting_plan)
+from .routing import FILE, PERIOD, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
 
 routes = RouteTable()
 PROVINCE = param("province", "e.g. TH-34; a province key: its own (may be left out)")
-WORKBOOK_BODY = {"required": True, "content": {XLSX: {}, "text/csv": {}}}
+WORKBOOK_BODY = {"required": True, "content": {XLSX: {"schema": FILE}, "text/csv": {"schema": {"type": "string"}}}}
 CHECKED = ("every row {sheet, row, kind, subject, period, event_id, errors: [{cell, message_th, "
            "message_en}]}, problems, reports")
 
@@ -24,7 +24,7 @@ CHECKED = ("every row {sheet, row, kind, subject, period, event_id, errors: [{ce
             "The reporting workbook of a province and period (docs/report-workbook.md): the "
             "indicators and projects it reports, targets and values in force read-only, input "
             "cells validated in Excel, Thai headers",
-            query=(PROVINCE, param("period", "e.g. FY2568-Q1", required=True)),
+            query=(PROVINCE, param("period", "e.g. FY2568-Q1", required=True, schema=PERIOD)),
             ok=file_ok("the workbook (Content-Disposition: attachment)"),
             errors={400: "no such period or province", 404: "no such plan"})
 def report_workbook(gw, request, plan_id):
@@ -40,15 +40,15 @@ def report_workbook(gw, request, plan_id):
     except (PeriodError, ValueError) as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
     return Response(data, content_type=exports.FORMATS["xlsx"], headers={
-        "Content-Disposition": f'attachment; filename="{plan_id}-{province}-{period}.xlsx"'})
+        "Content-Disposition": attachment(f"{plan_id}-{province}-{period}.xlsx")})
 
 
 @routes.post("/api/plans/<string:plan_id>/report-workbook/check",
              "Check a filled workbook (format=xlsx) or CSV (format=csv): every row with what is "
              "wrong and where, by the workbook's rules and the intake's own; nothing is sent",
-             query=(SHEET_FORMAT, PROVINCE), body=WORKBOOK_BODY, ok=file_ok(CHECKED),
+             query=(SHEET_FORMAT, PROVINCE), body=WORKBOOK_BODY, ok=ok("WorkbookCheck", CHECKED),
              errors={400: "not a reporting workbook of this plan and province",
-                     404: "no such plan", 413: None})
+                     404: "no such plan"})
 def check_report_workbook(gw, request, plan_id):
     """Every row of a filled workbook (or CSV) with what is wrong and where; nothing sent."""
     checked = checked_workbook(gw, request, plan_id)
@@ -61,9 +61,8 @@ def check_report_workbook(gw, request, plan_id):
              "(a province key only): all rows or none; rows already received are not sent again "
              "(event ids derive from the content)",
              query=(SHEET_FORMAT,), body=WORKBOOK_BODY,
-             ok=file_ok(CHECKED + ", event_ids, sent, already_received", 202),
-             errors={400: "nothing sent: error.rows lists every problem", 404: "no such plan",
-                     413: None})
+             ok=ok("WorkbookSent", CHECKED + ", event_ids, sent, already_received", 202),
+             errors={400: "nothing sent: error.rows lists every problem", 404: "no such plan"})
 def send_report_workbook(gw, request, plan_id):
     """Check, then send every row as the province's own report event - all rows or none.
     Rows already received are not sent again."""
@@ -92,8 +91,7 @@ def send_report_workbook(gw, request, plan_id):
             "or rejected (with the reason)",
             query=(PROVINCE, param("event_id", required=True, style="form", explode=True,
                                    schema={"type": "array", "items": {"type": "string"}})),
-            ok=ok({"type": "object"}, "{plan_id, province, statuses: {event_id: {status, "
-                                      "reason}}}"),
+            ok=ok("ReportStatuses", "{plan_id, province, statuses: {event_id: {status, reason}}}"),
             errors={400: "no province, or not 1 to 2000 event ids", 404: "no such plan"})
 def report_status(gw, request, plan_id):
     """What became of reports, by event_id: pending, in_force, superseded or rejected."""
