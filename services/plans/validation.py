@@ -5,7 +5,6 @@ targets``), ``what`` says what is wrong and, where it helps, what would be right
 """
 from __future__ import annotations
 
-
 from services.contracts.periods import parse_period
 from services.contracts.plans import iter_indicators
 from services.contracts.rules import PERCENT_UNIT
