@@ -62,6 +62,10 @@ class QueryError(ServiceError, ValueError):
     """A query a person must correct (unknown plan, bad period)."""
 
 
+class UnknownFlag(QueryError):
+    """No such flagged value in the plan (a path names it: the gateway answers 404)."""
+
+
 class ParkedError(ServiceError, ValueError):
     """A parked message that cannot be retried (unknown, or retried already)."""
 
@@ -104,4 +108,4 @@ class UnknownAgency(RuleError):
 
 ALL = (PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
        QueryError, ParkedError, AssetError, NotAllowed, Conflict, AlreadyRegistered, NotFound,
-       RuleError, PreferenceForbidden, UnknownAgency)
+       RuleError, PreferenceForbidden, UnknownAgency, UnknownFlag)

@@ -33,6 +33,10 @@ REPORT_OVERDUE = ("reporting", "report_overdue")      # ... and the due date has
 # An indicator's value when its period closed (due date passed) missed its target.
 INDICATOR_OFF_TARGET_AT_CLOSE = ("reporting", "indicator_off_target_at_close")
 PROJECT_BEHIND_SCHEDULE = ("reporting", "project_behind_schedule")  # once per fiscal quarter
+# A value accepted but far from what it compares with (an outlier): for the OSM to check; and
+# the OSM asking the province to correct one.
+REPORT_FLAGGED = ("reporting", "report_flagged")
+CORRECTION_REQUESTED = ("reporting", "correction_requested")
 # The transfer / receipt of transfer of an asset, step by step; and what falls due.
 ASSET_REGISTERED = ("assets", "asset_registered")
 TRANSFER_REQUESTED = ("assets", "transfer_requested")
@@ -71,8 +75,8 @@ class ReportRejected(_Event):
     received_at = fields.AwareDateTime(required=True, format="iso")
 
 
-class _IndicatorResult(_Event):
-    """An indicator's cluster value against its target, for one period."""
+class _AboutIndicator(_Event):
+    """A fact about one indicator of a plan, in one period."""
     plan_id = fields.String(required=True)
     cluster = fields.String(required=True)
     indicator = fields.String(required=True)
@@ -80,6 +84,10 @@ class _IndicatorResult(_Event):
     indicator_name_en = fields.String(required=True)
     unit = fields.String(required=True)
     period = fields.String(required=True)
+
+
+class _IndicatorResult(_AboutIndicator):
+    """An indicator's cluster value against its target, for one period."""
     value = fields.Float(required=True)
     target = fields.Float(required=True)
     direction = fields.String(required=True)
@@ -93,6 +101,26 @@ class IndicatorOffTarget(_IndicatorResult):
     expected = fields.Integer(required=True)
     province = fields.String(required=True)  # whose report moved the value
     report_event_id = fields.String(required=True)
+
+
+class ReportFlagged(_AboutIndicator):
+    """A province's value accepted and flagged "to check" (contracts/rules.py, ``outlier``)."""
+    flag_id = fields.String(required=True)
+    province = fields.String(required=True)
+    report_event_id = fields.String(required=True)
+    value = fields.Float(required=True)
+    basis = fields.String(required=True)  # own_history | other_provinces
+    median = fields.Float(required=True)
+    reference = fields.List(fields.Float(), required=True)
+    score = fields.Float(allow_none=True, load_default=None)  # none: infinitely far
+    threshold = fields.Float(required=True)
+    responsible_agency = fields.String(allow_none=True, load_default=None)
+
+
+class CorrectionRequested(ReportFlagged):
+    """The OSM asks the province to check a flagged value and send a correction."""
+    requested_by = fields.String(required=True)
+    note = fields.String(allow_none=True, load_default=None)
 
 
 class _PlanChange(_Event):
@@ -263,6 +291,13 @@ REGISTRY: dict[Kind, EventType] = build_registry(
     EventType(PROJECT_BEHIND_SCHEDULE, ProjectBehindSchedule,
               "a project's disbursement is behind its plan or the government's target",
               "การเบิกจ่ายของโครงการล่าช้ากว่าแผนหรือเป้าหมายของรัฐบาล"),
+    EventType(REPORT_FLAGGED, ReportFlagged,
+              "a province's value was accepted and flagged to check: far from its own earlier "
+              "periods or from the other provinces", "ค่าที่จังหวัดรายงานได้รับแล้วแต่ต้องตรวจสอบ: "
+              "ต่างจากงวดก่อนของจังหวัดเองหรือจากจังหวัดอื่นมาก"),
+    EventType(CORRECTION_REQUESTED, CorrectionRequested,
+              "the OSM asks a province to check a flagged value and send a correction",
+              "สำนักงานกลุ่มจังหวัดขอให้จังหวัดตรวจสอบค่าที่ถูกทักท้วงและส่งค่าที่ถูกต้อง"),
     EventType(ASSET_REGISTERED, TransferStep,
               "an asset a project produced was registered", "ลงทะเบียนทรัพย์สินที่เกิดจากโครงการ"),
     *(EventType(step, TransferStep, *_TRANSFER_WORDS[step]) for step in TRANSFER_STEPS),

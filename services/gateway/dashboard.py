@@ -30,6 +30,17 @@ WORDS = {
     "problems": ("ปัญหาอุปสรรค", "Problems and obstacles"),
     "assets": ("การโอนทรัพย์สิน", "Asset transfers"),
     "rejections": ("รายงานที่ถูกปฏิเสธ", "Rejected reports"),
+    "flags": ("ค่าที่ต้องตรวจสอบ", "Values to check"),
+    "flags_note": ("ค่าที่ได้รับและนับในภาพรวมแล้ว แต่ต่างจากงวดก่อนของจังหวัดเอง (หรือจากจังหวัดอื่นในงวดเดียวกัน) มาก "
+                   "สำนักงานกลุ่มจังหวัดบันทึกผลการตรวจผ่าน API: POST /api/plans/{plan}/flags/{flag_id}",
+                   "Values accepted and counted, but far from the province's own earlier periods (or the other provinces "
+                   "this period). The OSM records its review through the API: POST /api/plans/{plan}/flags/{flag_id}"),
+    "reported_value": ("ค่าที่รายงาน", "Value reported"),
+    "compared_with": ("เทียบกับ (มัธยฐาน)", "Compared with (median)"), "score": ("ระยะห่าง (z)", "Distance (z)"),
+    "to_check": ("รอตรวจสอบ", "To check"), "checked": ("ตรวจแล้ว", "Checked"),
+    "correction_requested": ("ขอให้แก้ไขแล้ว", "Correction requested"),
+    "own_history": ("งวดก่อนของจังหวัด", "own earlier periods"),
+    "other_provinces": ("จังหวัดอื่น งวดเดียวกัน", "other provinces, same period"),
     "login": ("เข้าสู่ระบบ", "Log in"), "logout": ("ออกจากระบบ", "Log out"),
     "api_key": ("รหัส API (จาก var/credentials.json)", "API key (from var/credentials.json)"),
     "bad_key": ("รหัส API ไม่ถูกต้อง", "Unknown API key"),

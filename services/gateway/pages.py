@@ -151,6 +151,14 @@ class DashboardPages:
             return {"rows": self._call("reporting", "list_rejections", provinces, 200)}
         return self._page(request, "rejections", build, needs_plan=False)
 
+    @http("GET", "/flags")
+    def flags_page(self, request):
+        def build(ctx):
+            own = access.own_province(ctx["principal"], None)
+            return {"rows": self._call("reporting", "list_flags", ctx["plan"]["id"], None,
+                                       [own] if own else None)}
+        return self._page(request, "flags", build)
+
     # --- province reporting: the upload, and what the province has sent ----------------------
 
     @http("GET", "/report")

@@ -400,6 +400,30 @@ MAIL = obj({
     required=("mail_id", "template", "to_addr", "status", "attempts", "created_at"),
     description="จดหมายหนึ่งฉบับในบันทึกการส่ง / one mail of the delivery log")
 
+FLAG_STATUS = {**STRING, "enum": ["to_check", "checked", "correction_requested"]}
+FLAG = obj({
+    "flag_id": STRING, "plan_id": STRING, "indicator": STRING, "period": PERIOD,
+    "province": PROVINCE, "event_id": {**STRING, "description": "the flagged report's"},
+    "value": NUMBER,
+    "basis": obj({"basis": {**STRING, "enum": ["own_history", "other_provinces"]},
+                  "median": NUMBER, "reference": array(NUMBER),
+                  "score": nullable({**NUMBER, "description": "modified z-score; null: "
+                                                              "infinitely far"}),
+                  "threshold": NUMBER},
+                 required=("basis", "median", "reference", "score", "threshold"),
+                 description="what the value was compared with, and how far it is"),
+    "flagged_at": DATE_TIME, "status": FLAG_STATUS,
+    "reviewed_by": nullable(STRING), "reviewed_at": nullable(DATE_TIME),
+    "review_note": nullable(STRING)},
+    required=("flag_id", "plan_id", "indicator", "period", "province", "event_id", "value",
+              "basis", "flagged_at", "status", "reviewed_by", "reviewed_at", "review_note"),
+    description="ค่าที่ต้องตรวจสอบ / a value accepted and flagged to check (an outlier)")
+FLAG_REVIEW = obj({"action": {**STRING, "enum": ["checked", "correction_requested"],
+                              "description": "checked: the value is right; correction_requested:"
+                                             " mail the province to check and correct it"},
+                   "note": nullable({**STRING, "maxLength": 2000})},
+                  required=("action",), closed=True)
+
 # --- the AMQP side's document -------------------------------------------------------------------
 
 ASYNCAPI = obj({"asyncapi": STRING, "info": obj({"title": STRING, "version": STRING},
@@ -418,6 +442,7 @@ JSON_SCHEMAS = {
     "AssetsRegistered": REGISTERED, "AssetSettings": ASSET_SETTINGS,
     "AssetSettingsChange": ASSET_SETTINGS_CHANGE, "Mail": MAIL, "WorkbookCheck": WORKBOOK_CHECK,
     "WorkbookSent": WORKBOOK_SENT, "AsyncApiDocument": ASYNCAPI, "AssetDocument": DOCUMENT,
+    "Flag": FLAG, "FlagReview": FLAG_REVIEW,
 }
 
 

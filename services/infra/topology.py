@@ -13,9 +13,10 @@ from kombu import Exchange, Queue
 # The event types (source, name) are vocabulary and live in contracts/events.py; re-exported
 # here because the subscriptions below are written with them.
 from services.contracts.events import (  # noqa: F401
-    ASSET_REGISTERED, AUDIT_DUE, INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
+    ASSET_REGISTERED, AUDIT_DUE, CORRECTION_REQUESTED, INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
     PLAN_PUBLISHED, PROJECT_BEHIND_SCHEDULE, PROJECT_CANCELLED, PROJECT_CHANGED,
-    PROJECT_REGISTERED, REPORT_DUE_SOON, REPORT_OVERDUE, REPORT_REJECTED, TARGET_REVISED,
+    PROJECT_REGISTERED, REPORT_DUE_SOON, REPORT_FLAGGED, REPORT_OVERDUE, REPORT_REJECTED,
+    TARGET_REVISED,
     TRANSFER_ACCEPTED, TRANSFER_APPROVED, TRANSFER_CANCELLED, TRANSFER_HANDED_OVER,
     TRANSFER_OVERDUE, TRANSFER_REJECTED, TRANSFER_REQUESTED, TRANSFER_STEPS)
 from services.contracts.reports import REPORTS_EXCHANGE
@@ -51,6 +52,8 @@ SUBSCRIPTIONS = (
     Subscription("notify", *PROJECT_REGISTERED),
     Subscription("notify", *PROJECT_CHANGED),
     Subscription("notify", *PROJECT_CANCELLED),
+    Subscription("notify", *REPORT_FLAGGED),
+    Subscription("notify", *CORRECTION_REQUESTED),
     Subscription("assets", *PLAN_PUBLISHED),
     Subscription("reporting", *ASSET_REGISTERED),  # what each project has produced so far
     *(Subscription("notify", *step) for step in TRANSFER_STEPS),

@@ -99,6 +99,8 @@ DEFAULT_RULES = {
     "report_rejected": ["province_focal_point"],
     "report_due_soon": ["province_focal_point"],
     "report_overdue": ["province_focal_point"],
+    "report_flagged": ["osm"],                        # a value to check
+    "correction_requested": ["province_focal_point"],  # ... and the OSM's request to correct it
     "indicator_off_target": ["responsible_agency", "osm"],
     "indicator_off_target_at_close": ["responsible_agency", "osm"],
     "target_revised": ["responsible_agency", "osm"],

@@ -105,6 +105,18 @@ def _english_first(text: str, html: str) -> tuple[str, str]:
     return text, html
 
 
+FLAG_WORDS = {
+    "report_flagged": {"th": "ค่าที่ต้องตรวจสอบ", "en": "Value to check"},
+    "correction_requested": {"th": "ขอให้ตรวจสอบและแก้ไขค่าที่รายงาน",
+                             "en": "Please check and correct a reported value"},
+}
+FLAG_BASIS = {
+    "own_history": {"th": "ค่าของจังหวัดเองในงวดก่อน ๆ", "en": "the province's own earlier periods"},
+    "other_provinces": {"th": "ค่าของจังหวัดอื่นในกลุ่มจังหวัดในงวดเดียวกัน",
+                        "en": "the other provinces of the cluster in the same period"},
+}
+
+
 def render(template: str, event: dict, recipient: Recipient, public_url: str,
            directory: dict | None = None) -> Mail:
     """Subject, plain text and HTML of one e-mail, in Thai then English."""
@@ -137,6 +149,13 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
         context["received"] = _when(event["received_at"])
         subject = (f"[รายงานถูกปฏิเสธ / Report rejected] {event.get('province') or event['sender']}: "
                    f"{event['reason'][:80]}")
+    elif template in ("report_flagged", "correction_requested"):
+        context.update(period=_period(event["period"]),
+                       words=FLAG_WORDS[template], basis=FLAG_BASIS[event["basis"]])
+        subject = (f"[{FLAG_WORDS[template]['th']} / {FLAG_WORDS[template]['en']}] "
+                   f"{event['province']} {event['indicator']} {event['period']}: "
+                   f"{_number(event['value'])}")
+        template_file = "report_flagged"
     elif template == "indicator_off_target":
         context["period"] = _period(event["period"])
         subject = (f"[ตัวชี้วัดต่ำกว่าเป้าหมาย / Indicator off target] {event['indicator']} "

@@ -52,6 +52,8 @@ class NotifyService(BusServiceBase):
     on_project_registered = _mail_on(topology.PROJECT_REGISTERED)
     on_project_changed = _mail_on(topology.PROJECT_CHANGED)
     on_project_cancelled = _mail_on(topology.PROJECT_CANCELLED)
+    on_report_flagged = _mail_on(topology.REPORT_FLAGGED)
+    on_correction_requested = _mail_on(topology.CORRECTION_REQUESTED)
 
     # the transfer of an asset, step by step, and audits due
     on_transfer_requested = _mail_on(topology.TRANSFER_REQUESTED)

@@ -23,8 +23,9 @@ from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHE
                                         well_formed_indicator_report)
 from services.contracts import events as contract_events
 from services.contracts import rules
-from services.contracts.events import (INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
-                                        PROJECT_BEHIND_SCHEDULE, REPORT_REJECTED)
+from services.contracts.events import (CORRECTION_REQUESTED, INDICATOR_OFF_TARGET,
+                                        INDICATOR_OFF_TARGET_AT_CLOSE, PROJECT_BEHIND_SCHEDULE,
+                                        REPORT_FLAGGED, REPORT_REJECTED)
 
 EVENT_NAMESPACE = uuid.UUID("0f6a1f8e-8f5e-4a53-9d43-7d0b8a3c2b10")
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -452,6 +453,57 @@ def off_target_event(plan: dict, indicator: dict, period: str, view: dict, repor
         "responsible_agency": indicator.get("responsible_agency"),
         "province": report["province"], "report_event_id": report["event_id"],
     })
+
+
+HISTORY_PERIODS = 8  # the province's latest earlier periods an outlier is judged against
+
+
+def earlier_values(series: dict[str, dict], period: str, province: str) -> list[float]:
+    """The province's values in force in the periods before ``period`` (of an indicator's views
+    by period), the latest ``HISTORY_PERIODS`` of them, oldest first."""
+    start = parse_period(period).start
+    earlier = sorted((parse_period(code).start, view["provinces"][province])
+                     for code, view in series.items()
+                     if province in view.get("provinces", {}) and parse_period(code).start < start)
+    return [value for _, value in earlier[-HISTORY_PERIODS:]]
+
+
+def _flag_payload(plan: dict, indicator: dict, flag: dict) -> dict:
+    basis = flag["basis"]
+    return {"flag_id": flag["flag_id"], "plan_id": plan["id"], "cluster": plan["cluster"],
+            "indicator": indicator["code"], "indicator_name_th": indicator["name_th"],
+            "indicator_name_en": indicator["name_en"], "unit": indicator["unit"],
+            "period": flag["period"], "province": flag["province"],
+            "report_event_id": flag["event_id"], "value": flag["value"],
+            "basis": basis["basis"], "median": basis["median"], "reference": basis["reference"],
+            "score": basis["score"], "threshold": basis["threshold"],
+            "responsible_agency": indicator.get("responsible_agency")}
+
+
+def flag_of(plan: dict, indicator: dict, period: str, report: dict, found: dict,
+            now: datetime) -> tuple[dict, tuple[str, dict]]:
+    """A value flagged to check (``found``: rules.outlier's answer) and the fact that tells the
+    OSM. One flag per report (its province and event_id)."""
+    flag_id = str(uuid.uuid5(EVENT_NAMESPACE, f"flag:{report['province']}:{report['event_id']}"))
+    flag = {"flag_id": flag_id, "plan_id": plan["id"], "indicator": indicator["code"],
+            "period": period, "province": report["province"], "event_id": report["event_id"],
+            "value": report["value"], "basis": found, "flagged_at": now.isoformat(),
+            "status": "to_check"}
+    return flag, contract_events.outgoing(REPORT_FLAGGED, {
+        "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"report_flagged:{flag_id}")),
+        "occurred_at": now.isoformat(), **_flag_payload(plan, indicator, flag)})
+
+
+def correction_requested_event(plan: dict, flag: dict, by: str, note: str | None,
+                               now: datetime) -> tuple[str, dict]:
+    """The OSM asks the province to check a flagged value (each request its own fact)."""
+    indicator = find_indicator(plan, flag["indicator"]) or {
+        "code": flag["indicator"], "name_th": flag["indicator"], "name_en": flag["indicator"],
+        "unit": ""}  # a revision removed it: the request still goes out
+    return contract_events.outgoing(CORRECTION_REQUESTED, {
+        "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"correction:{flag['flag_id']}:{now.isoformat()}")),
+        "occurred_at": now.isoformat(), **_flag_payload(plan, indicator, flag),
+        "requested_by": by, "note": note})
 
 
 def off_target_at_close_events(plan: dict, period: str, due: date, results: list[dict],

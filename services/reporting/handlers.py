@@ -16,7 +16,9 @@ from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
 from services.infra.metrics import PARKED, REPORTS
 
-from services.contracts.errors import ParkedError  # raised to RPC callers
+from services.contracts.errors import ParkedError, UnknownFlag  # raised to RPC callers
+
+from services.contracts import rules
 
 from . import domain, plausibility, schemas, timeliness
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
@@ -210,6 +212,7 @@ class BatchViews:
         self._plans = {p["id"]: p for p in plans} if plans is not None else {}
         self._values: dict[tuple[str, str, str], dict] = {}  # each key's values in force
         self._events: dict[tuple[str, str, str], list] = {}  # the off-target facts found
+        self._series: dict[tuple[str, str], dict] = {}  # views by period, read once a batch
 
     def plan(self, plan_id: str) -> dict:
         if plan_id not in self._plans:
@@ -234,6 +237,24 @@ class BatchViews:
             event = domain.off_target_event(plan, indicator, valid.period, view, body, now)
             if event:
                 events.append(event)
+            if recorded.new and body.get("value") is not None:
+                self._flag_if_outlier(plan, indicator, valid, body, now)
+
+    def _flag_if_outlier(self, plan, indicator, valid, body, now) -> None:
+        """The soft rule: a value far from the province's own earlier periods (or, with too few
+        of them, from the other provinces this period) is accepted and flagged to check."""
+        province = body["province"]
+        series = self._series.get((valid.plan_id, valid.subject))
+        if series is None:
+            series = self._series[valid.plan_id, valid.subject] = \
+                self._store.indicator_series(valid.plan_id, valid.subject)
+        history = domain.earlier_values(series, valid.period, province)
+        peers = [v for p, v in self._values[(valid.plan_id, valid.subject, valid.period)].items()
+                 if p != province]
+        found = rules.outlier(body["value"], history, peers, rules.outlier_z(indicator))
+        if found:
+            flag, event = domain.flag_of(plan, indicator, valid.period, body, found, now)
+            self._store.record_flag(flag, [event])
 
     def save(self) -> None:
         for (plan_id, code, period), events in self._events.items():
@@ -244,6 +265,7 @@ class BatchViews:
             self._store.save_indicator_view(plan_id, code, period, view, events, revision)
         self._values.clear()
         self._events.clear()
+        self._series.clear()
 
 
 def handle_plan_published(store, payload: dict) -> bool:
@@ -365,6 +387,36 @@ def ensure_views_current(store) -> dict | None:
     if store.get_meta("views_version") == VIEWS_VERSION:
         return None
     return rebuild(store)
+
+
+FLAG_STATUSES = ("to_check", "checked", "correction_requested")
+
+
+def list_flags(store, plan_id: str, status: str | None = None,
+               provinces: list[str] | None = None) -> list[dict]:
+    _plan(store, plan_id)
+    if status is not None and status not in FLAG_STATUSES:
+        raise QueryError(f"status {status!r} is not one of {', '.join(FLAG_STATUSES)}")
+    return store.flags(plan_id, status, provinces)
+
+
+def review_flag(store, plan_id: str, flag_id: str, action: str, by: str,
+                note: str | None = None, now: datetime | None = None) -> dict:
+    """The OSM's review of a flagged value: "checked" (it is right) or "correction_requested"
+    (the province is asked, by mail, to check it and send a correction)."""
+    plan = _plan(store, plan_id)
+    flag = store.get_flag(flag_id)
+    if flag is None or flag["plan_id"] != plan_id:
+        raise UnknownFlag(f"plan {plan_id} has no flagged value {flag_id!r}")
+    if action not in FLAG_STATUSES[1:]:
+        raise QueryError(f"action {action!r} is not one of {', '.join(FLAG_STATUSES[1:])}")
+    if note is not None and (not isinstance(note, str) or len(note) > 2000):
+        raise QueryError("note must be text of at most 2,000 characters")
+    now = now or datetime.now(timezone.utc)
+    events = [domain.correction_requested_event(plan, flag, by, note, now)] \
+        if action == "correction_requested" else []
+    store.review_flag(flag_id, action, by, now.isoformat(), note, events)
+    return store.get_flag(flag_id)
 
 
 def count_asset(store, payload: dict) -> None:

@@ -75,6 +75,14 @@ class ReportingService(BusServiceBase):
         return self.store.rejections(provinces, limit)
 
     @rpc
+    def list_flags(self, plan_id, status=None, provinces=None):
+        return handlers.list_flags(self.store, plan_id, status, provinces)
+
+    @rpc
+    def review_flag(self, plan_id, flag_id, action, by, note=None):
+        return handlers.review_flag(self.store, plan_id, flag_id, action, by, note)
+
+    @rpc
     def indicator_series(self, plan_id, indicator):
         return handlers.indicator_series(self.store, plan_id, indicator)
 

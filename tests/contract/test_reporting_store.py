@@ -570,3 +570,40 @@ def test_a_mongo_store_with_reports_keyed_by_event_id_alone_is_rekeyed_by_sender
     assert db.reports.find_one({"_id": EVENT_A}) is None
     assert report(store, EVENT_A, 1.0, EARLY, province="TH-33").new is False
     assert report(store, EVENT_A, 7.0, EARLY, province="TH-34") == Recorded(True, True)
+
+
+# --- values flagged to check -------------------------------------------------------------------
+
+def flag(flag_id, province="TH-34", flagged_at="2024-04-10T02:30:00+00:00", **changes):
+    return {"flag_id": flag_id, "plan_id": PLAN_ID, "indicator": "NE2-1.1", "period": "FY2567-Q2",
+            "province": province, "event_id": EVENT_A, "value": 900.0,
+            "basis": {"basis": "own_history", "median": 41.5, "reference": [40.0, 43.0, 41.5],
+                      "score": 310.2, "threshold": 3.5},
+            "flagged_at": flagged_at, "status": "to_check", **changes}
+
+
+def test_a_flag_is_kept_once_with_its_event_and_survives_a_restart(store, backend):
+    assert store.record_flag(flag("f-1"), [("report_flagged", {"event_id": "evt-f-1"})]) is True
+    assert store.record_flag(flag("f-1"), [("report_flagged", {"event_id": "evt-f-1"})]) is False
+    store = backend.reopen(store)
+    kept = store.get_flag("f-1")
+    assert kept["basis"]["reference"] == [40.0, 43.0, 41.5] and kept["status"] == "to_check"
+    assert kept["reviewed_by"] is None
+    assert [p["event_id"] for _, p in store.outbox.pending_events()] == ["evt-f-1"]
+    assert store.get_flag("nope") is None
+
+
+def test_flags_are_listed_newest_first_by_status_and_province(store):
+    store.record_flag(flag("f-1", flagged_at="2024-04-10T01:00:00+00:00"), [])
+    store.record_flag(flag("f-2", province="TH-33", flagged_at="2024-04-10T03:00:00+00:00"), [])
+    store.record_flag(flag("f-3", flagged_at="2024-04-10T02:00:00+00:00", plan_id="other"), [])
+    assert [f["flag_id"] for f in store.flags(PLAN_ID)] == ["f-2", "f-1"]
+    assert [f["flag_id"] for f in store.flags(PLAN_ID, provinces=["TH-34"])] == ["f-1"]
+    assert store.review_flag("f-1", "checked", "osm:ne2", "2024-04-11T00:00:00+00:00",
+                             "ตรวจแล้ว ถูกต้อง", [("x", {"event_id": "evt-review"})]) is True
+    assert [f["flag_id"] for f in store.flags(PLAN_ID, status="to_check")] == ["f-2"]
+    reviewed = store.get_flag("f-1")
+    assert (reviewed["status"], reviewed["reviewed_by"], reviewed["review_note"]) == \
+        ("checked", "osm:ne2", "ตรวจแล้ว ถูกต้อง")
+    assert store.review_flag("nope", "checked", "osm:ne2", "2024-04-11T00:00:00+00:00", None,
+                             []) is False

@@ -37,7 +37,7 @@ AGENCIES = {"receiving_agency": "ubon-pao", "holding_agency": "ubon-tourism",
             "other_agency": "yasothon-agriculture"}  # the last: named by the plan, party to nothing here
 
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
-          "agency": "ubon-pao", "parked_id": "none"}
+          "agency": "ubon-pao", "parked_id": "none", "flag_id": "none"}
 
 
 @dataclass
@@ -103,6 +103,10 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/completeness"): ("+ + 403 F 403 403 403 403",
                                                     ask(params={"period": "FY2567-Q2"})),
     ("get", "/api/rejections"): ("F F F F F F F F", ask()),
+    # values flagged to check: seen like the reports; reviewed by the cluster's OSM
+    ("get", "/api/plans/{plan_id}/flags"): ("+ + 403 + 403 403 403 403", ask()),
+    ("post", "/api/plans/{plan_id}/flags/{flag_id}"): (
+        "+ + 403 403 403 403 403 403", ask(404, json={"action": "checked"})),
     ("put", "/api/reporting-schedule"): ("+ 403 403 403 403 403 403 403", ask(400, json={"due_days": -1})),
     ("get", "/api/disbursement-targets"): ("+ + + + + + + +", ask()),
     ("put", "/api/disbursement-targets/{fiscal_year}"): ("+ 403 403 403 403 403 403 403",

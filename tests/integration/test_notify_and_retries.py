@@ -73,6 +73,50 @@ def test_rejection_and_off_target_reach_the_right_mailboxes_once(
     assert len({m["Message-ID"] for m in mails}) == len(mails)
 
 
+def test_an_outlier_is_accepted_flagged_to_the_osm_and_a_correction_request_reaches_the_province(
+        container_factory, config_for, provinces, rabbit_config, smtp_sink):
+    """The soft rule: a value 100 times the province's own earlier quarters counts, is flagged
+    "to check" and mailed to the cluster's OSM; the OSM asks for a correction, which is mailed
+    to the province's focal point; a value marked checked stays checked."""
+    port, mail_dir = smtp_sink
+    for cls, name in ((PlansService, "plans"), (ReportingService, "reporting"),
+                      (NotifyService, "notify")):
+        container_factory(cls, config_for(name, SMTP_HOST="127.0.0.1", SMTP_PORT=port)).start()
+    plan = "northeast-lower-2-2566-2570"
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        seed(rpc, notify=True)
+        for quarter, value in (("Q1", 40_000), ("Q2", 41_000), ("Q3", 42_500)):
+            report(provinces, "TH-34", "NE2-1.1", f"FY2567-{quarter}", value,
+                   f"2024-0{3 + len(quarter)}-01T00:00:00+07:00")
+            wait_until(lambda q=quarter: provinces_of(rpc, f"FY2567-{q}", "NE2-1.1")["reported"],
+                       what=f"the {quarter} value")
+        odd = report(provinces, "TH-34", "NE2-1.1", "FY2567-Q4", 4_100_000,
+                     "2024-10-02T00:00:00+07:00")
+        flags = wait_until(lambda: rpc.reporting.list_flags(plan), what="the outlier flagged")
+        assert provinces_of(rpc, "FY2567-Q4", "NE2-1.1")["provinces"] == {"TH-34": 4_100_000.0}
+        [flag] = flags
+        assert (flag["event_id"], flag["status"], flag["basis"]["basis"]) == \
+            (odd, "to_check", "own_history")
+        assert flag["basis"]["median"] == 41_000 and flag["basis"]["score"] > 3.5
+        wait_until(lambda: any(m["To"] == "osm@northeast-lower-2.example"
+                               and "ค่าที่ต้องตรวจสอบ" in m["Subject"] for m in read_mails(mail_dir)),
+                   what="the OSM's mail")
+        reviewed = rpc.reporting.review_flag(plan, flag["flag_id"], "correction_requested",
+                                             "osm:northeast-lower-2", "โปรดตรวจสอบหน่วย (ไร่)")
+        assert reviewed["status"] == "correction_requested"
+        asked = wait_until(lambda: [m for m in read_mails(mail_dir)
+                                    if m["To"] == "strategy@ubon.example"
+                                    and "ขอให้ตรวจสอบและแก้ไข" in m["Subject"]],
+                           what="the province's mail")
+        text = asked[0].get_body(("plain",)).get_content()
+        assert "4,100,000" in text and "โปรดตรวจสอบหน่วย (ไร่)" in text and "41,000" in text
+        assert rpc.reporting.list_flags(plan, "to_check") == []
+        # a value within the province's range is not flagged
+        report(provinces, "TH-34", "NE2-1.1", "FY2568-Q1", 43_000, "2024-12-01T00:00:00+07:00")
+        wait_until(lambda: provinces_of(rpc, "FY2568-Q1", "NE2-1.1")["reported"], what="FY2568-Q1")
+        assert len(rpc.reporting.list_flags(plan)) == 1
+
+
 def test_a_project_behind_schedule_mails_its_implementing_agency_once(
         container_factory, config_for, provinces, rabbit_config, smtp_sink):
     port, mail_dir = smtp_sink

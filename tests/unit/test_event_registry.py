@@ -25,6 +25,10 @@ PLAN_CHANGE = {"plan_id": "p", "cluster": "NE2", "version": 2,
 TRANSFER = {"asset": ASSET, "action": "request", "by": "AG-1", "reason": "", "documents": [],
             "from_agency": "AG-1", "to_agency": "AG-2", "due_by": None, "transfer_id": "t-1"}
 # One valid payload per schema (without event_id / occurred_at, added below).
+FLAG = {"flag_id": "f-1", "plan_id": "p", "cluster": "NE2", "indicator": "NE2-1.1",
+        "indicator_name_th": "ก", "indicator_name_en": "a", "unit": "ไร่", "period": "FY2567-Q2",
+        "province": "TH-34", "report_event_id": "e-1", "value": 900.0, "basis": "own_history",
+        "median": 41.0, "reference": [40.0, 41.0, 42.0], "score": 300.0, "threshold": 3.5}
 EXAMPLES = {
     events.PlanPublished: lambda: {"plan": published_sample_plan()},
     events.TargetRevised: lambda: {**PLAN_CHANGE, "indicator": {"code": "NE2-1.1"},
@@ -48,6 +52,8 @@ EXAMPLES = {
                                            "quarter": "FY2567-Q2", "as_of": "2024-02-01",
                                            "reasons": ["below_government_target"],
                                            "disbursed_thb": 0.0},
+    events.ReportFlagged: lambda: dict(FLAG),
+    events.CorrectionRequested: lambda: {**FLAG, "requested_by": "osm:NE2", "note": "โปรดตรวจสอบ"},
     events.TransferStep: lambda: dict(TRANSFER),
     events.AuditDue: lambda: {"asset": ASSET, "due_on": "2024-05-01", "overdue": False,
                               "custodian": "AG-1"},

@@ -43,6 +43,7 @@ REMOTE_ERRORS = {
     service_errors.RuleError: (400, "bad_request"),
     service_errors.PreferenceForbidden: (403, "forbidden"),
     service_errors.UnknownAgency: (404, "not_found"),
+    service_errors.UnknownFlag: (404, "not_found"),
 }
 
 

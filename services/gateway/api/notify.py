@@ -15,7 +15,8 @@ PARTIES = ("province_focal_point", "responsible_agency", "implementing_agency", 
            "receiving_agency", "holding_agency", "custodian")
 # the event types a rule names (notify/domain.py DEFAULT_RULES; tests/unit/test_openapi.py keeps
 # the two the same)
-RULE_EVENTS = ("report_rejected", "report_due_soon", "report_overdue", "indicator_off_target",
+RULE_EVENTS = ("report_rejected", "report_due_soon", "report_overdue", "report_flagged",
+               "correction_requested", "indicator_off_target",
                "indicator_off_target_at_close", "target_revised", "project_registered",
                "project_changed", "project_cancelled", "project_behind_schedule",
                "transfer_requested", "transfer_approved", "transfer_handed_over",

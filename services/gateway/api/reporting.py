@@ -7,9 +7,10 @@ from services.contracts.periods import PeriodError, parse_period
 
 from .. import exports
 from ..rpc import call
-from .common import (ApiError, file_response, json_response, known_clusters, paginated, principal,
-                     reporting_plan, view_or_file)
+from .common import (ApiError, file_response, forbidden, json_body, json_response, known_clusters,
+                     only_fields, paginated, principal, reporting_plan, view_or_file)
 from .routing import AS_FILE, PAGE, PERIOD, RouteTable, ok, param
+from .routing import json_body as body_of
 
 routes = RouteTable()
 PLAN_ERRORS = {404: "no such plan"}
@@ -150,3 +151,45 @@ def rejections(gw, request):
     clusters = known_clusters(gw) if who.role == access.OSM else []
     provinces = access.rejection_provinces(who, requested, clusters)
     return paginated(request, call(gw.reporting, "list_rejections", provinces))
+
+
+FLAG_STATUSES = ("to_check", "checked", "correction_requested")
+
+
+@routes.get("/api/plans/<string:plan_id>/flags",
+            "Values accepted but flagged to check (outliers: far from the province's own earlier "
+            "periods, or from the other provinces), newest first, with what each was compared "
+            "with and the OSM's review (a province key: its own)",
+            query=(param("status", "to_check, checked or correction_requested",
+                         schema={"type": "string", "enum": list(FLAG_STATUSES)}),
+                   param("province", "e.g. TH-34")) + PAGE,
+            ok=ok("Flag", "flagged values", array=True, paged=True), errors=PLAN_ERRORS)
+def flags(gw, request, plan_id):
+    who, _ = reporting_plan(gw, request, plan_id)
+    status = request.args.get("status")
+    if status is not None and status not in FLAG_STATUSES:
+        raise ApiError(400, "bad_request", f"status must be one of {', '.join(FLAG_STATUSES)}")
+    province = access.own_province(who, request.args.get("province"))
+    return paginated(request, call(gw.reporting, "list_flags", plan_id, status,
+                                   [province] if province else None))
+
+
+@routes.post("/api/plans/<string:plan_id>/flags/<string:flag_id>",
+             "Review a flagged value (the cluster's OSM or the admin): checked, or ask the "
+             "province to correct it (it is mailed, in Thai and English)",
+             body=body_of("FlagReview"), ok=ok("Flag", "the flag as reviewed"),
+             errors={404: "no such plan, or no such flag in it"})
+def review_flag(gw, request, plan_id, flag_id):
+    who, plan = reporting_plan(gw, request, plan_id)
+    if not access.can_change_plan(who, plan["cluster"]):
+        raise forbidden(f"only the OSM of cluster {plan['cluster']} or the admin reviews its "
+                        "flagged values")
+    body = json_body(request)
+    only_fields(body, ("action", "note"))
+    if body.get("action") not in FLAG_STATUSES[1:]:
+        raise ApiError(400, "bad_request", 'send {"action": "checked" | "correction_requested", '
+                                           '"note": "…"}')
+    if not isinstance(body.get("note"), (str, type(None))) or len(body.get("note") or "") > 2000:
+        raise ApiError(400, "bad_request", "note must be text of at most 2,000 characters")
+    return json_response(call(gw.reporting, "review_flag", plan_id, flag_id, body["action"],
+                              str(who), body.get("note")))

@@ -103,6 +103,24 @@ class ReportingStore(KeepsMeta, ABC):
     def rejections(self, provinces: list[str] | None = None, limit: int = 500) -> list[dict]:
         """Newest first; ``provinces`` None means all (including unknown senders)."""
 
+    # values flagged "to check" (the soft rule: an outlier, contracts/rules.py)
+    @abstractmethod
+    def record_flag(self, flag: dict, events) -> bool:
+        """Keep a flag (idempotent on flag_id) and queue its events; True when new."""
+
+    @abstractmethod
+    def flags(self, plan_id: str, status: str | None = None,
+              provinces: list[str] | None = None, limit: int = 500) -> list[dict]:
+        """Newest first; ``status`` and ``provinces`` None mean all."""
+
+    @abstractmethod
+    def get_flag(self, flag_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def review_flag(self, flag_id: str, status: str, by: str, at: str, note: str | None,
+                    events) -> bool:
+        """Record the OSM's review of a flag and queue its events; False if no such flag."""
+
     @abstractmethod
     def count_reports(self) -> int: ...
 

@@ -29,6 +29,7 @@ class MongoReportingStore(ReportingStore):
         db.current_reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING),
                                          ("subject", ASCENDING), ("period", ASCENDING)])
         db.rejections.create_index([("province", ASCENDING), ("received_at", DESCENDING)])
+        db.flags.create_index([("plan_id", ASCENDING), ("flagged_at", DESCENDING)])
         self._key_reports_by_sender()
 
     def _key_reports_by_sender(self):
@@ -250,6 +251,36 @@ class MongoReportingStore(ReportingStore):
         cursor = self.db.rejections.find(query).sort(
             [("received_at", DESCENDING), ("_id", ASCENDING)]).limit(limit)
         return [_rejection_row({"rejection_id": d.pop("_id"), **d}) for d in cursor]
+
+    def record_flag(self, flag, events):
+        self.outbox.add(events)  # same event_id on a retry: no duplicate
+        try:
+            self.db.flags.insert_one({"_id": flag["flag_id"], "reviewed_by": None,
+                                      "reviewed_at": None, "review_note": None, **flag})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def flags(self, plan_id, status=None, provinces=None, limit=500):
+        query = {"plan_id": plan_id}
+        if status is not None:
+            query["status"] = status
+        if provinces is not None:
+            query["province"] = {"$in": list(provinces)}
+        cursor = self.db.flags.find(query).sort([("flagged_at", DESCENDING),
+                                                 ("_id", ASCENDING)]).limit(limit)
+        return [{k: v for k, v in d.items() if k != "_id"} for d in cursor]
+
+    def get_flag(self, flag_id):
+        doc = self.db.flags.find_one({"_id": flag_id})
+        return {k: v for k, v in doc.items() if k != "_id"} if doc else None
+
+    def review_flag(self, flag_id, status, by, at, note, events):
+        done = self.db.flags.update_one({"_id": flag_id}, {"$set": {
+            "status": status, "reviewed_by": by, "reviewed_at": at, "review_note": note}})
+        if done.matched_count:
+            self.outbox.add(events)  # after the write: a retry finds it and queues them again
+        return done.matched_count == 1
 
     def count_reports(self):
         return self.db.reports.count_documents({})

@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS rejections (
     reason_th    TEXT                -- the reason in Thai, where the rule has it
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
+CREATE TABLE IF NOT EXISTS flags (         -- values to check: far from what they compare with
+    flag_id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, indicator TEXT NOT NULL,
+    period TEXT NOT NULL, province TEXT NOT NULL, event_id TEXT NOT NULL, value REAL,
+    basis TEXT NOT NULL, flagged_at TEXT NOT NULL, status TEXT NOT NULL,
+    reviewed_by TEXT, reviewed_at TEXT, review_note TEXT
+);
+CREATE INDEX IF NOT EXISTS flags_by_plan ON flags (plan_id, flagged_at);
 CREATE TABLE IF NOT EXISTS project_assets (
     code TEXT PRIMARY KEY, plan_id TEXT NOT NULL, project TEXT NOT NULL, value_thb REAL NOT NULL
 );
@@ -309,6 +316,41 @@ class SqliteReportingStore(ReportingStore):
                                  " ORDER BY received_at DESC, rejection_id LIMIT ?",
                                  (*provinces, limit))
         return [_rejection_row(r) for r in rows]
+
+    def record_flag(self, flag, events):
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO flags (flag_id, plan_id, indicator, period, province,"
+                " event_id, value, basis, flagged_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (flag["flag_id"], flag["plan_id"], flag["indicator"], flag["period"],
+                 flag["province"], flag["event_id"], flag["value"], dumps(flag["basis"]),
+                 flag["flagged_at"], flag["status"]))
+            if cur.rowcount == 1:
+                self.outbox.add(conn, events)
+            return cur.rowcount == 1
+
+    def flags(self, plan_id, status=None, provinces=None, limit=500):
+        where, args = "plan_id = ?", [plan_id]
+        if status is not None:
+            where, args = where + " AND status = ?", args + [status]
+        if provinces is not None:
+            where += f" AND province IN ({','.join('?' * len(provinces))})"
+            args += list(provinces)
+        rows = self.db.query(f"SELECT * FROM flags WHERE {where}"
+                             " ORDER BY flagged_at DESC, flag_id LIMIT ?", (*args, limit))
+        return [{**dict(r), "basis": loads(r["basis"])} for r in rows]
+
+    def get_flag(self, flag_id):
+        rows = self.db.query("SELECT * FROM flags WHERE flag_id = ?", (flag_id,))
+        return {**dict(rows[0]), "basis": loads(rows[0]["basis"])} if rows else None
+
+    def review_flag(self, flag_id, status, by, at, note, events):
+        with self.db.transaction() as conn:
+            cur = conn.execute("UPDATE flags SET status = ?, reviewed_by = ?, reviewed_at = ?,"
+                               " review_note = ? WHERE flag_id = ?", (status, by, at, note, flag_id))
+            if cur.rowcount == 1:
+                self.outbox.add(conn, events)
+            return cur.rowcount == 1
 
     def count_reports(self):
         return self.db.query("SELECT count(*) AS n FROM reports")[0]["n"]
