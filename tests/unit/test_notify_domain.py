@@ -142,6 +142,25 @@ def test_a_rejection_with_a_thai_reason_gives_it_in_the_thai_part_and_english_in
     assert "เริ่มวันที่ 1 มกราคม 2570" in mail.html
 
 
+@pytest.mark.parametrize("make", ["conflict", "rule"])
+def test_the_step_12_reasons_reach_the_province_in_thai_and_english(make):
+    """A conflicting event_id and a value breaking a plan's rule, as the intake words them."""
+    from services.contracts import rules
+    from services.reporting import domain
+    valid = domain.ValidReport("indicator", {"event_id": "7a1c2f34-5b6d-4e7f-8a9b-0c1d2e3f4a5b",
+                                             "value": 250}, "p", "NE2-3.1", "FY2567-Q2", "")
+    if make == "conflict":
+        why = domain.conflict_rejection(valid, {"kind": "indicator", "subject": "NE2-3.1",
+                                                "period": "FY2567-Q1",
+                                                "received_at": "2024-01-05T02:00:00+00:00"})
+        en, th = why.reason, why.reason_th
+    else:
+        en, th = rules.indicator_problem({"code": "NE2-3.1", "unit": "ร้อยละ (%)"}, 250)
+    mail = render("report_rejected", rejected(reason=en, reason_th=th), SISAKET, PUBLIC_URL)
+    assert f"เหตุผล: {th}" in mail.text and f"Reason: {en}" in mail.text
+    assert th in mail.html.replace("&#39;", "'") and ("ถูกใช้แล้ว" in th or "สูงกว่าค่าสูงสุด" in th)
+
+
 def test_an_unreadable_report_is_said_to_be_unreadable():
     mail = render("report_rejected", rejected(report_event_id=None, kind=None), SISAKET, PUBLIC_URL)
     assert "รหัสรายงาน (event_id): อ่านไม่ได้" in mail.text
