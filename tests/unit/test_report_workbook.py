@@ -136,7 +136,7 @@ def test_the_workbook_has_its_sheets_headers_and_rows(workbook_bytes, plan):
     assert [c.value for c in ind[1]] == [
         "รหัสตัวชี้วัด (indicator)", "ตัวชี้วัด (name_th)", "Indicator (name_en)", "หน่วย (unit)",
         "เป้าหมายปีงบประมาณ (target)", "ค่าที่รายงานล่าสุด (last_value)",
-        "ค่าที่รายงาน (value)", "หมายเหตุ (note)"]
+        "ค่าที่รายงาน (value)", "หมายเหตุ (note)", "ค่าที่ยอมรับ (accepted)"]
     assert [c.value for c in prj[1]] == [
         "รหัสโครงการ (project)", "โครงการ (title_th)", "งบประมาณ บาท (budget_thb)",
         "ความก้าวหน้าล่าสุด % (last_progress_pct)", "เบิกจ่ายล่าสุด บาท (last_disbursed_thb)",
@@ -186,27 +186,94 @@ def test_the_sheets_are_protected_and_only_the_input_cells_unlocked(workbook_byt
     assert book[ABOUT].protection.sheet
 
 
+def rule_at(ws, coordinate):
+    """The one data validation covering a cell."""
+    found = [rule for rule in ws.data_validations.dataValidation if coordinate in rule.sqref]
+    assert len(found) == 1, (coordinate, found)
+    return found[0]
+
+
 def test_the_input_cells_have_data_validation(workbook_bytes):
     book = opened(workbook_bytes)
-
-    def rules(ws):
-        return {str(rule.sqref).split(":")[0][0]: rule
-                for rule in ws.data_validations.dataValidation}
-
-    ind = rules(book[IND])
-    assert ind["G"].type == "decimal" and ind["G"].showErrorMessage
-    assert "ตัวเลข" in ind["G"].error and "number" in ind["G"].error
-    assert ind["H"].type == "textLength" and ind["H"].formula1 == "4000"
-    prj = rules(book[PRJ])
-    assert prj["G"].type == "date"
-    assert (prj["H"].type, prj["H"].formula1, prj["H"].formula2) == ("decimal", "0", "100")
-    assert (prj["I"].type, prj["I"].formula1, prj["I"].formula2) == ("decimal", "0", "$C2")
-    assert prj["J"].type == "list"
-    sheet, cells = prj["J"].formula1.split("!")
+    ind, prj = book[IND], book[PRJ]
+    irows, prows = rows_of(ind), rows_of(prj)
+    value = rule_at(ind, f"G{irows['NE2-1.1']}")
+    assert value.type == "decimal" and value.showErrorMessage and value.allow_blank
+    assert "ตัวเลข" in value.error and "number" in value.error
+    assert rule_at(ind, f"H{irows['NE2-1.1']}").type == "textLength"
+    assert rule_at(ind, f"H{irows['NE2-1.1']}").formula1 == "4000"
+    row = prows["NE2-67-001"]
+    assert rule_at(prj, f"G{row}").type == "date"
+    progress = rule_at(prj, f"H{row}")
+    assert (progress.type, progress.formula1, progress.formula2) == ("decimal", "0", "100")
+    assert "0 ถึง 100" in progress.error and "0 to 100" in progress.error
+    stage = rule_at(prj, f"J{row}")
+    assert stage.type == "list"
+    sheet, cells = stage.formula1.split("!")
     stages = book[sheet.strip("'")]
     first, last = (int(part.split("$")[-1]) for part in cells.split(":"))
     assert [stages.cell(row=r, column=1).value for r in range(first, last + 1)] == list(
         PROCUREMENT_STAGE_TH.values())
+
+
+def test_each_indicator_shows_its_accepted_range_and_its_value_cell_keeps_to_it(workbook_bytes):
+    """The plan's hard rules (contracts/rules.py) in the workbook: a percentage 0-100, a count
+    not negative - shown in the accepted column and enforced by Excel on the value cell."""
+    book = opened(workbook_bytes)
+    ind = book[IND]
+    irows = rows_of(ind)
+    assert ind["I1"].value == "ค่าที่ยอมรับ (accepted)"
+    assert ind["I1"].comment and "refused" in ind["I1"].comment.text
+    percent, count = irows["NE2-3.1"], irows["NE2-2.1"]  # ร้อยละ (%) and ราย (businesses)
+    assert ind[f"D{percent}"].value == "ร้อยละ (%)"
+    assert ind[f"I{percent}"].value == "0 ถึง 100 (0 to 100)"
+    assert ind[f"I{count}"].value == "ไม่น้อยกว่า 0 (at least 0)"
+    assert ind[f"I{percent}"].protection.locked is not False  # read-only
+
+    rule = rule_at(ind, f"G{percent}")
+    assert (rule.type, rule.operator, rule.formula1, rule.formula2) == (
+        "decimal", "between", "0", "100")
+    assert rule.allow_blank and rule.showErrorMessage and rule.errorStyle == "stop"
+    assert "0 ถึง 100" in rule.error and "0 to 100" in rule.error
+    assert rule.showInputMessage and "0 to 100" in rule.prompt
+    rule = rule_at(ind, f"G{count}")
+    assert (rule.type, rule.operator, rule.formula1, rule.formula2) == (
+        "decimal", "greaterThanOrEqual", "0", None)
+    assert "ไม่น้อยกว่า 0" in rule.error and "at least 0" in rule.error
+    assert rule_at(ind, f"G{irows['NE2-4.1']}") is rule_at(ind, f"G{percent}")  # one per range
+
+
+def test_the_plan_s_own_rules_and_tolerance_shape_the_validations(plan):
+    """An indicator's own min/max (a growth rate that may fall) and a project's disbursement
+    tolerance reach the workbook."""
+    changed = json.loads(json.dumps(plan))
+    for _, indicator in iter_indicators(changed):
+        if indicator["code"] == "NE2-2.1":
+            indicator["validation"] = {"min": -50, "max": None}
+        if indicator["code"] == "NE2-1.1":
+            indicator["validation"] = {"min": None}
+    project = next(p for p in changed["projects"] if p["code"] == "NE2-67-001")
+    project["validation"] = {"disbursement_tolerance_pct": 10}
+    other = next(p for p in changed["projects"] if p["code"] == "NE2-67-002")
+    other["validation"] = {"disbursement_tolerance_pct": None}
+    book = opened(build_workbook(changed, PROVINCE, PERIOD, {}, GENERATED))
+    ind, prj = book[IND], book[PRJ]
+    irows, prows = rows_of(ind), rows_of(prj)
+    assert ind[f"I{irows['NE2-2.1']}"].value == "ไม่น้อยกว่า -50 (at least -50)"
+    rule = rule_at(ind, f"G{irows['NE2-2.1']}")
+    assert (rule.operator, rule.formula1) == ("greaterThanOrEqual", "-50")
+    assert ind[f"I{irows['NE2-1.1']}"].value == "ตัวเลขใดก็ได้ (any number)"
+    assert rule_at(ind, f"G{irows['NE2-1.1']}").operator == "between"  # just "a number"
+
+    rule = rule_at(prj, f"I{prows['NE2-67-001']}")  # budget 25,000,000 + 10%
+    assert (rule.type, rule.operator, rule.formula1, rule.formula2) == (
+        "decimal", "between", "0", "27500000")
+    assert "27,500,000" in rule.error and "+ 10%" in rule.error
+    rule = rule_at(prj, f"I{prows['NE2-67-002']}")  # no limit
+    assert (rule.operator, rule.formula1, rule.formula2) == ("greaterThanOrEqual", "0", None)
+    rule = rule_at(prj, f"I{prows['NE2-67-003']}")  # the default: at most the budget
+    assert (rule.operator, rule.formula1, rule.formula2) == ("between", "0", "32000000")
+    assert "32,000,000" in rule.error and "บาท" in rule.error and "THB" in rule.error
 
 
 def test_a_plan_province_or_period_the_plan_does_not_have_builds_nothing(plan):
