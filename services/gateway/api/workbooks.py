@@ -122,7 +122,7 @@ def checked_workbook(gw, request, plan_id) -> dict:
     try:
         upload = province_reports.read(plan_id, access.own_province(who, asked),
                                        request.args.get("format", "xlsx"),
-                                       body_bytes(request, MAX_UPLOAD_BYTES))
+                                       body_bytes(request, MAX_UPLOAD_BYTES), plan)
     except province_reports.UploadError as exc:
         raise ApiError(400, exc.code, f"{exc.message_en} / {exc.message_th}") from None
     province = reporting_province(who, plan, asked or upload.province)
