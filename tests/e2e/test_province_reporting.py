@@ -254,3 +254,45 @@ def test_a_huge_upload_is_refused_quickly_and_the_gateway_keeps_answering_meanwh
     # the refusal is decided off the event loop: /health answers as usual meanwhile
     assert statistics.median(latencies) < 0.5 and max(latencies) < 5, latencies
 
+
+def test_a_check_with_more_problems_than_listed_answers_200_and_the_true_total(system):
+    """A CSV of 260 rows, each value not a number: the check lists 200 problems and rows, says
+    260; the send refuses with the same counts (services/gateway/listing.py)."""
+    key = system.key("province", "TH-34")
+    rows = [{"kind": "indicator", "code": f"X-{n}", "period": PERIOD, "value": f"x{n}"}
+            for n in range(260)]
+    data = csv_text(rows).encode("utf-8")
+    answer = post(system, key, "check", data, format="csv")
+    assert answer.status_code == 200, answer.text[:500]
+    checked = answer.json()
+    assert checked["problems"] == checked["problems_total"] == 260
+    assert checked["problems_shown"] == 200 == sum(len(r["errors"]) for r in checked["rows"])
+    assert (checked["rows_total"], checked["rows_shown"], len(checked["rows"])) == (260, 200, 200)
+    assert checked["rows"][0]["errors"][0]["cell"] == "row 2, column value"
+    refused = post(system, key, "send", data, format="csv")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert (error["problems"], error["problems_total"], error["problems_shown"]) == (260, 260, 200)
+    assert len(error["rows"]) == 200
+
+
+def test_a_value_outside_its_accepted_range_is_named_on_its_cell_before_sending(system):
+    """The workbook shows each indicator's accepted range; the check names a value outside it
+    on its cell in Thai and English (contracts/rules.py), and nothing reaches the intake."""
+    key, province = system.key("province", "TH-34"), "TH-34"
+    book = workbook(system, key, province, PERIOD)
+    sheet = indicator_sheet(book)
+    cols = columns(sheet)
+    units = {r[cols["indicator"] - 1].value: r[cols["unit"] - 1].value
+             for r in sheet.iter_rows(min_row=2)}
+    accepted = {r[cols["indicator"] - 1].value: r[cols["accepted"] - 1].value
+                for r in sheet.iter_rows(min_row=2)}
+    percent = next(code for code, unit in units.items() if unit and "%" in unit)
+    assert accepted[percent] == "0 ถึง 100 (0 to 100)"
+    data = fill(book, lambda code, n: 250 if code == percent else None)
+    checked = post(system, key, "check", data).json()
+    assert checked["problems"] == 1 and checked["reports"] == 0
+    (row,) = checked["rows"]
+    assert row["subject"] == percent and row["errors"][0]["cell"].startswith("G")
+    assert "above its maximum 100" in row["errors"][0]["message_en"]
+    assert "สูงกว่าค่าสูงสุด 100" in row["errors"][0]["message_th"]
