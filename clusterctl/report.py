@@ -118,12 +118,18 @@ def run(args, settings: Settings, out=sys.stdout) -> int:
     for row in checked["rows"]:
         for error in row["errors"]:
             say(f"{row['sheet']} {error['cell']}: {error['message_en']} / {error['message_th']}")
+    shown = checked.get("problems_shown", checked["problems"])
+    if shown < checked["problems"]:  # the answer lists at most so many (gateway/listing.py)
+        say(f"... and {checked['problems'] - shown} more problem(s) not listed: fix these and "
+            "check again")
     if checked["problems"]:
         raise ReportError(f"{checked['problems']} problem(s) in {path.name}; nothing was sent")
-    valid = {row["event_id"] for row in checked["rows"] if row["event_id"]}
+    # every row passed the check (which may list only some of them): all of them go
     bodies = [b for _, b in report_workbook.report_bodies(upload, args.province,
-                                                          datetime.now(timezone.utc))
-              if b["event_id"] in valid]
+                                                          datetime.now(timezone.utc))]
+    if len(bodies) != checked["reports"]:
+        raise ReportError(f"{path.name}: {len(bodies)} report(s) read here but the check "
+                          f"passed {checked['reports']}; nothing was sent")
     say(f"{path.name}: {len(bodies)} report(s) for {args.province}, plan {plan_id}: all rows pass")
     if args.dry_run:
         say("dry run: nothing sent")

@@ -36,15 +36,17 @@ def build(plan: dict, province: str, period: str, last: dict) -> bytes:
                                           datetime.now(timezone.utc))
 
 
-def read(plan_id: str, province: str | None, fmt: str, data: bytes):
-    """The upload's rows; the workbook's own plan and province must be the ones asked for."""
+def read(plan_id: str, province: str | None, fmt: str, data: bytes, plan: dict | None = None):
+    """The upload's rows; the workbook's own plan and province must be the ones asked for.
+    With ``plan``, a value breaking one of its hard rules is an error on its cell (in Thai and
+    English, before the intake is asked: such a row is never sent to it)."""
     if fmt not in FORMATS:
         raise UploadError(f"format must be one of {', '.join(FORMATS)}",
                           f"รูปแบบไฟล์ต้องเป็น {' หรือ '.join(FORMATS)}", "bad_request")
     if not data:
         raise UploadError("send the workbook as the request body", "ไม่พบไฟล์ที่ส่งมา", "bad_request")
     try:  # parsing is CPU work: read_workbook runs it off the hub, so the gateway keeps answering
-        upload = report_workbook.read_workbook(f"upload.{fmt}", data, plan_id, province)
+        upload = report_workbook.read_workbook(f"upload.{fmt}", data, plan_id, province, plan)
     except report_workbook.WorkbookUnreadable as exc:
         raise UploadError(exc.message_en, exc.message_th) from None
     if upload.plan_id and upload.plan_id != plan_id:

@@ -10,6 +10,10 @@ from services.contracts.labels import ASSET_CATEGORIES
 from services.contracts.plans import PlanSchema, RevisionSchema
 from services.contracts.reports import MAX_CODE, MAX_NOTE, MAX_TEXT, PROCUREMENT_STAGES
 
+# How many problems and rows an upload's answer lists: services/gateway/listing.py MAX_LISTED
+# (not imported: this module stays pure, tests/unit/test_layering.py).
+CAPPED = "at most MAX_LISTED (services/gateway/listing.py)"
+
 
 # --- JSON Schema helpers ----------------------------------------------------------------------
 
@@ -63,16 +67,23 @@ ERROR = obj({"error": obj({
     "message": {**STRING, "description": "what is wrong, for a person (English; Thai where the "
                                          "rule has it)"},
     "message_th": {**STRING, "description": "the same in Thai, where given"},
-    "problems": {"description": "a workbook or sheet import: every bad cell {sheet, row, "
-                                "column, message}; a reporting workbook's send: how many "
+    "problems": {"description": f"a workbook or sheet import: the bad cells {{sheet, row, "
+                                f"column, message}}, {CAPPED} (problems_total "
+                                "counts them all); a reporting workbook's send: how many "
                                 "problems there are (error.rows lists them)",
                  "anyOf": [array(obj({
                      "sheet": nullable(STRING), "row": nullable(INTEGER),
                      "column": nullable(STRING), "cell": nullable(STRING),
                      "message": STRING, "message_th": STRING, "message_en": STRING},
                      required=("message",))), INTEGER]},
-    "rows": {"type": "array", "description": "a reporting workbook's send: every row with its "
-                                            "errors (as its check answers)"},
+    "rows": {"type": "array", "description": "a reporting workbook's send: the rows with their "
+                                            "errors, as its check lists them"},
+    **{name: {**INTEGER, "minimum": 0, "description": text} for name, text in (
+        ("problems_total", "an upload's problems: how many there are in all"),
+        ("problems_shown", f"an upload's problems: how many are listed ({CAPPED})"),
+        ("rows_total", "a reporting workbook's send: how many rows were read"),
+        ("rows_shown", f"a reporting workbook's send: how many rows are listed "
+                       f"({CAPPED})"))},
 }, required=("code", "message"))}, required=("error",),
     description="ข้อผิดพลาด / an error: what went wrong, for a person and for a program")
 
@@ -302,12 +313,20 @@ CHECKED_FIELDS = {
                             required=("message_th", "message_en")))},
         required=("sheet", "row", "errors"))),
     "problems": {**INTEGER, "description": "how many errors in all"},
+    "problems_total": {**INTEGER, "minimum": 0, "description": "how many errors in all (as "
+                                                               "problems)"},
+    "problems_shown": {**INTEGER, "minimum": 0, "description": f"how many errors rows lists "
+                                                               f"({CAPPED})"},
+    "rows_total": {**INTEGER, "minimum": 0, "description": "how many rows were read"},
+    "rows_shown": {**INTEGER, "minimum": 0, "description": f"how many rows are listed ({CAPPED}"
+                                                           ": those with errors first)"},
     "reports": {**INTEGER, "description": "rows that would be sent"}}
-WORKBOOK_CHECK = obj(CHECKED_FIELDS, required=("province", "rows", "problems", "reports"),
+LISTED = ("problems_total", "problems_shown", "rows_total", "rows_shown")
+WORKBOOK_CHECK = obj(CHECKED_FIELDS, required=("province", "rows", "problems", *LISTED, "reports"),
                      description="ผลการตรวจแบบรายงาน / every row with what is wrong and where")
 WORKBOOK_SENT = obj({**CHECKED_FIELDS, "event_ids": array(STRING),
                      "sent": INTEGER, "already_received": INTEGER},
-                    required=("province", "rows", "problems", "reports", "event_ids", "sent",
+                    required=("province", "rows", "problems", *LISTED, "reports", "event_ids", "sent",
                               "already_received"))
 
 # --- plans' reference data (services/plans/handlers.py) ------------------------------------------

@@ -85,7 +85,7 @@ def test_a_filled_workbook_is_checked_sent_followed_and_shown_in_the_cluster_vie
     assert sheet.protection.sheet  # only the input cells can be typed in
     codes = [r[0].value for r in sheet.iter_rows(min_row=2) if r[0].value]
     assert codes, "the period's workbook lists the indicators due"
-    data = fill(book, lambda code, n: 1000 + n)
+    data = fill(book, lambda code, n: 10 + n)  # within every range: some are %
 
     checked = post(system, key, "check", data).json()
     assert checked["problems"] == 0 and checked["reports"] == len(codes)
@@ -96,7 +96,7 @@ def test_a_filled_workbook_is_checked_sent_followed_and_shown_in_the_cluster_vie
     done = wait_until(lambda: settled(system, key, province, ids), timeout=60,
                       what="every report accepted or rejected")
     assert {s["status"] for s in done.values()} == {"in_force"}
-    assert shown(system, period, province, codes) == {c: 1000 + n for n, c in enumerate(codes)}
+    assert shown(system, period, province, codes) == {c: 10 + n for n, c in enumerate(codes)}
 
     again = post(system, key, "send", data).json()  # the same workbook again: nothing new
     assert (again["sent"], again["already_received"]) == (0, len(codes))
@@ -105,7 +105,7 @@ def test_a_filled_workbook_is_checked_sent_followed_and_shown_in_the_cluster_vie
     assert len(drill.json()["reports"]) == len(codes)
 
     corrected = fill(workbook(system, key, province, period),
-                     lambda code, n: 5555.5 if n == 0 else 1000 + n)
+                     lambda code, n: 5555.5 if n == 0 else 10 + n)
     fixed = post(system, key, "send", corrected).json()
     assert fixed["sent"] == 1
     wait_until(lambda: shown(system, period, province)[codes[0]] == 5555.5, timeout=60,
@@ -116,7 +116,7 @@ def test_a_filled_workbook_is_checked_sent_followed_and_shown_in_the_cluster_vie
 
     back = post(system, key, "send", data).json()  # the first workbook again: A, B, then A
     assert back["sent"] == 1 and back["event_ids"][0] not in (ids[0], fixed["event_ids"][0])
-    wait_until(lambda: shown(system, period, province)[codes[0]] == 1000, timeout=60,
+    wait_until(lambda: shown(system, period, province)[codes[0]] == 10, timeout=60,
                what="the first value in force again")
     assert post(system, key, "send", data).json()["sent"] == 0  # and once more: nothing new
 
@@ -158,7 +158,7 @@ def test_clusterctl_report_sends_a_workbook_and_a_csv(system, tmp_path):
     key, period = system.key("province", "TH-35"), PERIOD
     book = workbook(system, key, "TH-35", period)
     path = tmp_path / "th35.xlsx"
-    path.write_bytes(fill(book, lambda code, n: 200 + n))
+    path.write_bytes(fill(book, lambda code, n: 20 + n))
     codes = [r[0].value for r in indicator_sheet(book).iter_rows(min_row=2) if r[0].value]
 
     dry = run_cli(system, tmp_path, str(path), "--dry-run")
@@ -167,7 +167,7 @@ def test_clusterctl_report_sends_a_workbook_and_a_csv(system, tmp_path):
     sent = run_cli(system, tmp_path, str(path))
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert f"accepted {len(codes)}, rejected 0" in sent.stdout
-    assert shown(system, period, "TH-35", codes) == {c: 200 + n for n, c in enumerate(codes)}
+    assert shown(system, period, "TH-35", codes) == {c: 20 + n for n, c in enumerate(codes)}
     again = run_cli(system, tmp_path, str(path))
     assert again.returncode == 0 and f"{len(codes)} already received earlier" in again.stdout
 
@@ -179,7 +179,7 @@ def test_clusterctl_report_sends_a_workbook_and_a_csv(system, tmp_path):
     refused = run_cli(system, tmp_path, str(bad), "--plan", PLAN)
     assert refused.returncode == 2 and "nothing was sent" in refused.stderr
     assert "value" in refused.stdout  # the bad cell is named
-    assert shown(system, period, "TH-35")[codes[0]] == 200
+    assert shown(system, period, "TH-35")[codes[0]] == 20
     good = tmp_path / "good.csv"
     good.write_text(csv_text(rows[:1]), "utf-8")
     accepted = run_cli(system, tmp_path, str(good), "--plan", PLAN)
@@ -203,7 +203,7 @@ def test_a_province_uploads_a_workbook_in_the_browser_and_sees_the_statuses_chan
     key, period = system.key("province", "TH-34"), PERIOD
     book = workbook(system, key, "TH-34", period)
     path = tmp_path / "th34.xlsx"
-    path.write_bytes(fill(book, lambda code, n: 700 + n))
+    path.write_bytes(fill(book, lambda code, n: 70 + n))
     ARTIFACTS.mkdir(exist_ok=True)
     request = {"mode": "upload", "base": system.base, "plan": PLAN, "key": key,
                "file": str(path), "chromium": CHROMIUM, "artifacts": str(ARTIFACTS)}
@@ -214,7 +214,7 @@ def test_a_province_uploads_a_workbook_in_the_browser_and_sees_the_statuses_chan
     assert seen["checked_rows"] > 0 and seen["send_enabled"]
     assert set(seen["statuses"]) == {"in_force"} and len(seen["statuses"]) == seen["checked_rows"]
     assert seen["my_reports_rows"] >= seen["checked_rows"]
-    assert 700 in shown(system, period, "TH-34").values()
+    assert 70 in shown(system, period, "TH-34").values()
 
 
 def test_a_huge_upload_is_refused_quickly_and_the_gateway_keeps_answering_meanwhile(system):
@@ -253,3 +253,46 @@ def test_a_huge_upload_is_refused_quickly_and_the_gateway_keeps_answering_meanwh
     assert latencies, "no /health answer while the upload was read"
     # the refusal is decided off the event loop: /health answers as usual meanwhile
     assert statistics.median(latencies) < 0.5 and max(latencies) < 5, latencies
+
+
+def test_a_check_with_more_problems_than_listed_answers_200_and_the_true_total(system):
+    """A CSV of 260 rows, each value not a number: the check lists 200 problems and rows, says
+    260; the send refuses with the same counts (services/gateway/listing.py)."""
+    key = system.key("province", "TH-34")
+    rows = [{"kind": "indicator", "code": f"X-{n}", "period": PERIOD, "value": f"x{n}"}
+            for n in range(260)]
+    data = csv_text(rows).encode("utf-8")
+    answer = post(system, key, "check", data, format="csv")
+    assert answer.status_code == 200, answer.text[:500]
+    checked = answer.json()
+    assert checked["problems"] == checked["problems_total"] == 260
+    assert checked["problems_shown"] == 200 == sum(len(r["errors"]) for r in checked["rows"])
+    assert (checked["rows_total"], checked["rows_shown"], len(checked["rows"])) == (260, 200, 200)
+    assert checked["rows"][0]["errors"][0]["cell"] == "row 2, column value"
+    refused = post(system, key, "send", data, format="csv")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert (error["problems"], error["problems_total"], error["problems_shown"]) == (260, 260, 200)
+    assert len(error["rows"]) == 200
+
+
+def test_a_value_outside_its_accepted_range_is_named_on_its_cell_before_sending(system):
+    """The workbook shows each indicator's accepted range; the check names a value outside it
+    on its cell in Thai and English (contracts/rules.py), and nothing reaches the intake."""
+    key, province = system.key("province", "TH-34"), "TH-34"
+    book = workbook(system, key, province, PERIOD)
+    sheet = indicator_sheet(book)
+    cols = columns(sheet)
+    units = {r[cols["indicator"] - 1].value: r[cols["unit"] - 1].value
+             for r in sheet.iter_rows(min_row=2)}
+    accepted = {r[cols["indicator"] - 1].value: r[cols["accepted"] - 1].value
+                for r in sheet.iter_rows(min_row=2)}
+    percent = next(code for code, unit in units.items() if unit and "%" in unit)
+    assert accepted[percent] == "0 ถึง 100 (0 to 100)"
+    data = fill(book, lambda code, n: 250 if code == percent else None)
+    checked = post(system, key, "check", data).json()
+    assert checked["problems"] == 1 and checked["reports"] == 0
+    (row,) = checked["rows"]
+    assert row["subject"] == percent and row["errors"][0]["cell"].startswith("G")
+    assert "above its maximum 100" in row["errors"][0]["message_en"]
+    assert "สูงกว่าค่าสูงสุด 100" in row["errors"][0]["message_th"]

@@ -136,7 +136,7 @@ def test_the_workbook_has_its_sheets_headers_and_rows(workbook_bytes, plan):
     assert [c.value for c in ind[1]] == [
         "รหัสตัวชี้วัด (indicator)", "ตัวชี้วัด (name_th)", "Indicator (name_en)", "หน่วย (unit)",
         "เป้าหมายปีงบประมาณ (target)", "ค่าที่รายงานล่าสุด (last_value)",
-        "ค่าที่รายงาน (value)", "หมายเหตุ (note)"]
+        "ค่าที่รายงาน (value)", "หมายเหตุ (note)", "ค่าที่ยอมรับ (accepted)"]
     assert [c.value for c in prj[1]] == [
         "รหัสโครงการ (project)", "โครงการ (title_th)", "งบประมาณ บาท (budget_thb)",
         "ความก้าวหน้าล่าสุด % (last_progress_pct)", "เบิกจ่ายล่าสุด บาท (last_disbursed_thb)",
@@ -186,27 +186,94 @@ def test_the_sheets_are_protected_and_only_the_input_cells_unlocked(workbook_byt
     assert book[ABOUT].protection.sheet
 
 
+def rule_at(ws, coordinate):
+    """The one data validation covering a cell."""
+    found = [rule for rule in ws.data_validations.dataValidation if coordinate in rule.sqref]
+    assert len(found) == 1, (coordinate, found)
+    return found[0]
+
+
 def test_the_input_cells_have_data_validation(workbook_bytes):
     book = opened(workbook_bytes)
-
-    def rules(ws):
-        return {str(rule.sqref).split(":")[0][0]: rule
-                for rule in ws.data_validations.dataValidation}
-
-    ind = rules(book[IND])
-    assert ind["G"].type == "decimal" and ind["G"].showErrorMessage
-    assert "ตัวเลข" in ind["G"].error and "number" in ind["G"].error
-    assert ind["H"].type == "textLength" and ind["H"].formula1 == "4000"
-    prj = rules(book[PRJ])
-    assert prj["G"].type == "date"
-    assert (prj["H"].type, prj["H"].formula1, prj["H"].formula2) == ("decimal", "0", "100")
-    assert (prj["I"].type, prj["I"].formula1, prj["I"].formula2) == ("decimal", "0", "$C2")
-    assert prj["J"].type == "list"
-    sheet, cells = prj["J"].formula1.split("!")
+    ind, prj = book[IND], book[PRJ]
+    irows, prows = rows_of(ind), rows_of(prj)
+    value = rule_at(ind, f"G{irows['NE2-1.1']}")
+    assert value.type == "decimal" and value.showErrorMessage and value.allow_blank
+    assert "ตัวเลข" in value.error and "number" in value.error
+    assert rule_at(ind, f"H{irows['NE2-1.1']}").type == "textLength"
+    assert rule_at(ind, f"H{irows['NE2-1.1']}").formula1 == "4000"
+    row = prows["NE2-67-001"]
+    assert rule_at(prj, f"G{row}").type == "date"
+    progress = rule_at(prj, f"H{row}")
+    assert (progress.type, progress.formula1, progress.formula2) == ("decimal", "0", "100")
+    assert "0 ถึง 100" in progress.error and "0 to 100" in progress.error
+    stage = rule_at(prj, f"J{row}")
+    assert stage.type == "list"
+    sheet, cells = stage.formula1.split("!")
     stages = book[sheet.strip("'")]
     first, last = (int(part.split("$")[-1]) for part in cells.split(":"))
     assert [stages.cell(row=r, column=1).value for r in range(first, last + 1)] == list(
         PROCUREMENT_STAGE_TH.values())
+
+
+def test_each_indicator_shows_its_accepted_range_and_its_value_cell_keeps_to_it(workbook_bytes):
+    """The plan's hard rules (contracts/rules.py) in the workbook: a percentage 0-100, a count
+    not negative - shown in the accepted column and enforced by Excel on the value cell."""
+    book = opened(workbook_bytes)
+    ind = book[IND]
+    irows = rows_of(ind)
+    assert ind["I1"].value == "ค่าที่ยอมรับ (accepted)"
+    assert ind["I1"].comment and "refused" in ind["I1"].comment.text
+    percent, count = irows["NE2-3.1"], irows["NE2-2.1"]  # ร้อยละ (%) and ราย (businesses)
+    assert ind[f"D{percent}"].value == "ร้อยละ (%)"
+    assert ind[f"I{percent}"].value == "0 ถึง 100 (0 to 100)"
+    assert ind[f"I{count}"].value == "ไม่น้อยกว่า 0 (at least 0)"
+    assert ind[f"I{percent}"].protection.locked is not False  # read-only
+
+    rule = rule_at(ind, f"G{percent}")
+    assert (rule.type, rule.operator, rule.formula1, rule.formula2) == (
+        "decimal", "between", "0", "100")
+    assert rule.allow_blank and rule.showErrorMessage and rule.errorStyle == "stop"
+    assert "0 ถึง 100" in rule.error and "0 to 100" in rule.error
+    assert rule.showInputMessage and "0 to 100" in rule.prompt
+    rule = rule_at(ind, f"G{count}")
+    assert (rule.type, rule.operator, rule.formula1, rule.formula2) == (
+        "decimal", "greaterThanOrEqual", "0", None)
+    assert "ไม่น้อยกว่า 0" in rule.error and "at least 0" in rule.error
+    assert rule_at(ind, f"G{irows['NE2-4.1']}") is rule_at(ind, f"G{percent}")  # one per range
+
+
+def test_the_plan_s_own_rules_and_tolerance_shape_the_validations(plan):
+    """An indicator's own min/max (a growth rate that may fall) and a project's disbursement
+    tolerance reach the workbook."""
+    changed = json.loads(json.dumps(plan))
+    for _, indicator in iter_indicators(changed):
+        if indicator["code"] == "NE2-2.1":
+            indicator["validation"] = {"min": -50, "max": None}
+        if indicator["code"] == "NE2-1.1":
+            indicator["validation"] = {"min": None}
+    project = next(p for p in changed["projects"] if p["code"] == "NE2-67-001")
+    project["validation"] = {"disbursement_tolerance_pct": 10}
+    other = next(p for p in changed["projects"] if p["code"] == "NE2-67-002")
+    other["validation"] = {"disbursement_tolerance_pct": None}
+    book = opened(build_workbook(changed, PROVINCE, PERIOD, {}, GENERATED))
+    ind, prj = book[IND], book[PRJ]
+    irows, prows = rows_of(ind), rows_of(prj)
+    assert ind[f"I{irows['NE2-2.1']}"].value == "ไม่น้อยกว่า -50 (at least -50)"
+    rule = rule_at(ind, f"G{irows['NE2-2.1']}")
+    assert (rule.operator, rule.formula1) == ("greaterThanOrEqual", "-50")
+    assert ind[f"I{irows['NE2-1.1']}"].value == "ตัวเลขใดก็ได้ (any number)"
+    assert rule_at(ind, f"G{irows['NE2-1.1']}").operator == "between"  # just "a number"
+
+    rule = rule_at(prj, f"I{prows['NE2-67-001']}")  # budget 25,000,000 + 10%
+    assert (rule.type, rule.operator, rule.formula1, rule.formula2) == (
+        "decimal", "between", "0", "27500000")
+    assert "27,500,000" in rule.error and "+ 10%" in rule.error
+    rule = rule_at(prj, f"I{prows['NE2-67-002']}")  # no limit
+    assert (rule.operator, rule.formula1, rule.formula2) == ("greaterThanOrEqual", "0", None)
+    rule = rule_at(prj, f"I{prows['NE2-67-003']}")  # the default: at most the budget
+    assert (rule.operator, rule.formula1, rule.formula2) == ("between", "0", "32000000")
+    assert "32,000,000" in rule.error and "บาท" in rule.error and "THB" in rule.error
 
 
 def test_a_plan_province_or_period_the_plan_does_not_have_builds_nothing(plan):
@@ -258,7 +325,7 @@ def test_an_unfilled_workbook_has_no_rows(workbook_bytes):
     assert upload.rows == [] and report_bodies(upload, PROVINCE, REPORTED) == []
 
 
-def test_every_mistake_is_reported_with_its_cell_and_sends_nothing(workbook_bytes):
+def test_every_mistake_is_reported_with_its_cell_and_sends_nothing(workbook_bytes, plan):
     def fill(ind, irow, prj, prow):
         ind[f"G{irow['NE2-1.1']}"] = "abc"                     # text in value
         ind[f"G{irow['NE2-1.2']}"] = True                      # a boolean
@@ -282,14 +349,14 @@ def test_every_mistake_is_reported_with_its_cell_and_sends_nothing(workbook_byte
             "31/12/2567", 10, 1, "in_progress")                 # not ISO
         prj[f"K{r}"] = "y" * 8001
 
-    upload = read_workbook("r.xlsx", filled(workbook_bytes, fill))
+    upload = read_workbook("r.xlsx", filled(workbook_bytes, fill), plan=plan)
     found = {(e.sheet, e.cell): e for row in upload.rows for e in row.errors}
     expected = {
         (IND, "G2"): "is not a number", (IND, "G3"): "TRUE/FALSE",
         (IND, "G4"): "value is required", (IND, "H6"): "more than 4,000",
         (IND, "A8"): "already on row 7", (IND, "G9"): "is not a number",
         (PRJ, "G2"): "use the C.E. date (2025-01-15)", (PRJ, "H2"): "between 0 and 100",
-        (PRJ, "I2"): "more than the project's budget 25,000,000.00",
+        (PRJ, "I2"): "above project NE2-67-001's budget 25,000,000 THB",
         (PRJ, "J2"): "not a procurement stage",
         (PRJ, "G3"): "as_of is required", (PRJ, "J3"): "procurement_stage is required",
         (PRJ, "I3"): "must not be negative",
@@ -521,3 +588,88 @@ def test_the_public_types_keep_their_shapes():
     assert NAMESPACE == uuid.UUID("6f1d7e2a-3c4b-4e5f-9a8b-1c2d3e4f5a6b")
     assert zipfile.is_zipfile(io.BytesIO(build_workbook(
         json.loads(PLAN_FILE.read_text("utf-8")), "TH-37", "FY2568", {}, GENERATED)))
+
+
+# --- the plan's hard rules, at read time (contracts/rules.py) ----------------------------------
+
+def out_of_range_fill(ind, irow, prj, prow):
+    good_fill(ind, irow, prj, prow)
+    ind[f"G{irow['NE2-3.1']}"] = 250              # ร้อยละ (%): 0-100
+    ind[f"G{irow['NE2-2.1']}"] = -3               # ราย (businesses): not negative
+    ind[f"G{irow['NE2-4.1']}"] = 100              # the bound itself is accepted
+    r = prow["NE2-68-003"]                        # 3,500,000 THB, 2025-01-10 to 2025-06-30
+    prj[f"G{r}"], prj[f"H{r}"], prj[f"I{r}"], prj[f"J{r}"] = (
+        date(2024, 12, 31), 5, 3_600_000, "procurement")  # before its start, over its budget
+
+
+def test_a_value_breaking_a_hard_rule_is_an_error_on_its_cell_naming_the_range(workbook_bytes,
+                                                                               plan):
+    upload = read_workbook("r.xlsx", filled(workbook_bytes, out_of_range_fill), plan=plan)
+    found = {(e.sheet, e.cell): e for row in upload.rows for e in row.errors}
+    irows, prows = rows_of(opened(workbook_bytes)[IND]), rows_of(opened(workbook_bytes)[PRJ])
+    percent = found.pop((IND, f"G{irows['NE2-3.1']}"))
+    assert "value 250 for NE2-3.1 (ร้อยละ (%)) is above its maximum 100" in percent.message_en
+    assert "สูงกว่าค่าสูงสุด 100" in percent.message_th and "ร้อยละ" in percent.message_th
+    assert percent.row == irows["NE2-3.1"] and percent.column == "value"
+    count = found.pop((IND, f"G{irows['NE2-2.1']}"))
+    assert "below its minimum 0" in count.message_en and "ต่ำกว่าค่าต่ำสุด 0" in count.message_th
+    row = prows["NE2-68-003"]
+    assert "before project NE2-68-003 starts (2025-01-10)" in found.pop((PRJ, f"G{row}")).message_en
+    over = found.pop((PRJ, f"I{row}"))
+    assert "above project NE2-68-003's budget 3,500,000 THB" in over.message_en
+    assert "เกินงบประมาณโครงการ" in over.message_th
+    assert found == {}
+    sent = {row.subject for row, _ in report_bodies(upload, PROVINCE, REPORTED)}
+    assert sent == {"NE2-1.1", "NE2-2.2", "NE2-5.1", "NE2-4.1", "NE2-67-001", "NE2-68-001"}
+
+    # without the plan the reader knows no rule: the intake's check names them (gateway /check)
+    unruled = read_workbook("r.xlsx", filled(workbook_bytes, out_of_range_fill))
+    assert not any(row.errors for row in unruled.rows)
+
+
+def test_the_plan_s_tolerance_and_own_bounds_apply_when_read_and_in_a_csv(plan):
+    changed = json.loads(json.dumps(plan))
+    for _, indicator in iter_indicators(changed):
+        if indicator["code"] == "NE2-3.1":
+            indicator["validation"] = {"max": 120}
+    project = next(p for p in changed["projects"] if p["code"] == "NE2-67-001")
+    project["validation"] = {"disbursement_tolerance_pct": 10}
+    text = "\n".join([CSV_HEADER,
+                      "indicator,NE2-3.1,FY2568-Q1,110,,,,,,,",
+                      "indicator,NE2-3.2,FY2568-Q1,-1,,,,,,,",
+                      "project,NE2-67-001,,,,2024-12-31,55,27000000,in_progress,,",
+                      "project,NE2-67-002,,,,2024-12-31,55,19000000,in_progress,,"])
+    upload = read_workbook("r.csv", text.encode("utf-8"), plan=changed)
+    found = {e.cell: e.message_en for row in upload.rows for e in row.errors}
+    assert set(found) == {"row 3, column value", "row 5, column disbursed_thb"}
+    assert "the default: a count or an amount is not negative" in found["row 3, column value"]
+    assert "18,500,000 THB (+0% tolerance" in found["row 5, column disbursed_thb"]
+
+
+def test_a_workbook_made_before_the_accepted_column_reads_as_before(good_upload):
+    book = opened(good_upload)
+    book[IND].delete_cols(9)  # ค่าที่ยอมรับ (accepted)
+    upload = read_workbook("old.xlsx", saved(book))
+    assert [(r.subject, r.errors) for r in upload.rows] == [
+        (r.subject, []) for r in read_workbook("new.xlsx", good_upload).rows]
+
+
+def test_the_gateway_check_names_a_broken_rule_on_its_row_in_both_languages(workbook_bytes, plan):
+    """The dashboard's and clusterctl's check (gateway province_reports.read and .check): the
+    rule's row error is there before the intake is asked, and the row is never put to it."""
+    from services.gateway import province_reports
+
+    data = filled(workbook_bytes, out_of_range_fill)
+    upload = province_reports.read(plan["id"], PROVINCE, "xlsx", data, plan)
+    asked = []
+    checked = province_reports.check(upload, PROVINCE,
+                                     lambda province, bodies: asked.extend(bodies) or
+                                     [None] * len(bodies))
+    by_subject = {row["subject"]: row for row in checked["rows"]}
+    errors = by_subject["NE2-3.1"]["errors"]
+    assert len(errors) == 1 and errors[0]["cell"].startswith("G")
+    assert "above its maximum 100" in errors[0]["message_en"]
+    assert "สูงกว่าค่าสูงสุด 100" in errors[0]["message_th"]
+    assert by_subject["NE2-3.1"]["event_id"] is None
+    assert checked["problems"] == 4 and checked["reports"] == 6
+    assert "NE2-3.1" not in {body.get("indicator") for body in asked}

@@ -8,6 +8,7 @@ from functools import partial
 from werkzeug.wrappers import Response
 
 from .. import exports
+from ..listing import MAX_LISTED, listed_problems
 from ..rpc import call
 from ..schemas import obj, ref
 from .common import (MAX_UPLOAD_BYTES, ApiError, actor, admin, body_bytes, forbidden, json_body,
@@ -92,8 +93,9 @@ def register_asset(gw, request):
 
 
 @routes.post("/api/assets/import", "Register a sheet of assets (body: .xlsx or UTF-8 CSV; "
-                                   "?format=xlsx|csv): all rows or none; 400 lists every bad "
-                                   "cell {row, column, message}",
+                                   "?format=xlsx|csv): all rows or none; 400 lists the bad "
+                                   f"cells {{row, column, message}} (at most {MAX_LISTED}, "
+                                   "problems_total counts them all)",
              query=(SHEET_FORMAT,), body={"required": True, "content": {
                  XLSX: {"schema": FILE}, "text/csv": {"schema": {"type": "string"}}}},
              ok=ok("AssetsRegistered", "codes registered", 201),
@@ -112,7 +114,7 @@ def import_assets(gw, request):
     if "problems" in result:
         return json_response({"error": {"code": "invalid_sheet", "message":
                                         f"{len(result['problems'])} problem(s); nothing was "
-                                        "registered", "problems": result["problems"]}}, 400)
+                                        "registered", **listed_problems(result["problems"])}}, 400)
     return json_response(result, 201)
 
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from services.contracts import access
 from services.contracts.plans import AgencySchema, PlanSchema
 
+from ..listing import MAX_LISTED, listed_problems
 from ..rpc import call
 from . import json_types
 from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, changeable_plan, forbidden,
@@ -179,8 +180,9 @@ def export_plan(gw, request, plan_id):
              body={"required": True, "content": {XLSX: {"schema": FILE},
                                                  "application/zip": {"schema": FILE}}},
              ok=ok("PlanSummary", "applied", 201),
-             errors={400: "nothing applied; error.problems lists every bad cell as {sheet, row, "
-                          "column, message}", 409: None})
+             errors={400: "nothing applied; error.problems lists the bad cells as {sheet, row, "
+                          f"column, message}} (at most {MAX_LISTED}; error.problems_total counts "
+                          "them all)", 409: None})
 def import_plan(gw, request):
     """Create, edit or revise a plan from a workbook; every bad cell is named, nothing applied."""
     who = principal(gw, request)
@@ -197,6 +199,6 @@ def import_plan(gw, request):
         raise forbidden(result["forbidden"])
     if "problems" in result:
         return json_response({"error": {"code": "invalid_workbook", "message": result["message"],
-                                        "problems": result["problems"]}}, 400)
+                                        **listed_problems(result["problems"])}}, 400)
     return json_response(result["plan"], 201)
 

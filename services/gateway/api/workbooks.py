@@ -8,6 +8,7 @@ from services.contracts import access
 from services.contracts.periods import PeriodError, parse_period
 
 from .. import exports, province_reports
+from ..listing import MAX_LISTED, listed_rows
 from ..rpc import call
 from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, forbidden, json_response,
                      principal, reporting_plan)
@@ -16,8 +17,10 @@ from .routing import FILE, PERIOD, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, 
 routes = RouteTable()
 PROVINCE = param("province", "e.g. TH-34; a province key: its own (may be left out)")
 WORKBOOK_BODY = {"required": True, "content": {XLSX: {"schema": FILE}, "text/csv": {"schema": {"type": "string"}}}}
-CHECKED = ("every row {sheet, row, kind, subject, period, event_id, errors: [{cell, message_th, "
-           "message_en}]}, problems, reports")
+CHECKED = (f"the rows {{sheet, row, kind, subject, period, event_id, errors: [{{cell, message_th, "
+           f"message_en}}]}} (at most {MAX_LISTED} rows and {MAX_LISTED} problems listed: rows "
+           "with problems first), problems (the total count), problems_total, problems_shown, "
+           "rows_total, rows_shown, reports")
 
 
 @routes.get("/api/plans/<string:plan_id>/report-workbook",
@@ -53,7 +56,7 @@ def check_report_workbook(gw, request, plan_id):
     """Every row of a filled workbook (or CSV) with what is wrong and where; nothing sent."""
     checked = checked_workbook(gw, request, plan_id)
     checked.pop("bodies")
-    return json_response(checked)
+    return json_response(listed_rows(checked))
 
 
 @routes.post("/api/plans/<string:plan_id>/report-workbook/send",
@@ -62,7 +65,8 @@ def check_report_workbook(gw, request, plan_id):
              "(event ids derive from the content)",
              query=(SHEET_FORMAT,), body=WORKBOOK_BODY,
              ok=ok("WorkbookSent", CHECKED + ", event_ids, sent, already_received", 202),
-             errors={400: "nothing sent: error.rows lists every problem", 404: "no such plan"})
+             errors={400: f"nothing sent: error.rows lists the problems (at most {MAX_LISTED}; "
+                          "error.problems_total counts them all)", 404: "no such plan"})
 def send_report_workbook(gw, request, plan_id):
     """Check, then send every row as the province's own report event - all rows or none.
     Rows already received are not sent again."""
@@ -75,14 +79,14 @@ def send_report_workbook(gw, request, plan_id):
         return json_response({"error": {
             "code": "invalid_workbook", "message": f"{checked['problems']} problem(s); "
             "nothing was sent", "message_th": f"พบ {checked['problems']} ข้อผิดพลาด "
-            "ยังไม่ได้ส่งรายงานใด", **checked}}, 400)
+            "ยังไม่ได้ส่งรายงานใด", **listed_rows(checked)}}, 400)
     ids = [b["event_id"] for b in bodies]
     statuses = call(gw.reporting, "report_statuses", plan_id, checked["province"], ids)
     fresh, ids = province_reports.to_send(bodies, statuses)
     uri, username = province_reports.province_login(
         gw.config["AMQP_URI"], gw.config["CREDENTIALS_PATH"], checked["province"])
     province_reports.publish(uri, username, checked["province"], fresh)
-    return json_response({**checked, "event_ids": ids, "sent": len(fresh),
+    return json_response({**listed_rows(checked), "event_ids": ids, "sent": len(fresh),
                           "already_received": len(ids) - len(fresh)}, 202)
 
 
@@ -122,7 +126,7 @@ def checked_workbook(gw, request, plan_id) -> dict:
     try:
         upload = province_reports.read(plan_id, access.own_province(who, asked),
                                        request.args.get("format", "xlsx"),
-                                       body_bytes(request, MAX_UPLOAD_BYTES))
+                                       body_bytes(request, MAX_UPLOAD_BYTES), plan)
     except province_reports.UploadError as exc:
         raise ApiError(400, exc.code, f"{exc.message_en} / {exc.message_th}") from None
     province = reporting_province(who, plan, asked or upload.province)

@@ -43,6 +43,9 @@
     show(answer.rows);
     summary.textContent = answer.problems ? `${answer.problems} ${words.problem}`
                                           : `${answer.reports} ${words.ok_row}`;
+    if (answer.rows_shown < answer.rows_total) {  // the answer lists at most so many rows
+      summary.textContent += ` (${answer.rows_shown} / ${answer.rows_total})`;
+    }
     sendButton.disabled = answer.problems > 0 || answer.reports === 0;
   });
 

@@ -40,6 +40,7 @@ INDICATOR_COLUMNS = (
     ("last_value", "ค่าที่รายงานล่าสุด", False),
     ("value", "ค่าที่รายงาน", True),
     ("note", "หมายเหตุ", True),
+    ("accepted", "ค่าที่ยอมรับ", False),  # the plan's rule (contracts/rules.py), read-only
 )
 PROJECT_COLUMNS = (
     ("project", "รหัสโครงการ", False),

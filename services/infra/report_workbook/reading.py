@@ -10,7 +10,9 @@ import uuid
 from datetime import date, datetime
 
 from services.contracts.periods import PeriodError, parse_period
+from services.contracts.plans import iter_indicators
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES, PROVINCE_CODE
+from services.contracts.rules import indicator_problem, project_problem
 from services.infra.spreadsheet import (REPORT_LIMITS, Bad, CellProblem, as_text, csv_grid,
                                         english_name, is_blank, number, off_hub, open_zip,
                                         parse_date, percent, shown, text, xlsx_grids)
@@ -64,7 +66,7 @@ PARSERS = {
 }
 
 
-def _parse_inputs(kind: str, cells: dict, place, budget=None) -> tuple[dict, list[CellProblem]]:
+def _parse_inputs(kind: str, cells: dict, place) -> tuple[dict, list[CellProblem]]:
     """``cells``: input name -> raw value. The parsed fields and a CellProblem per problem;
     ``place(name)`` gives (sheet, row, column, cell) of an input."""
     inputs = INDICATOR_INPUTS if kind == "indicator" else PROJECT_INPUTS
@@ -84,14 +86,46 @@ def _parse_inputs(kind: str, cells: dict, place, budget=None) -> tuple[dict, lis
             fields_[name] = PARSERS[name](raw)
         except Bad as bad:
             errors.append(bad.at(*place(name)))
-            continue
-        if name == "disbursed_thb" and budget is not None and fields_[name] > budget:
-            spent, whole = f"{fields_[name]:,.2f}", f"{budget:,.2f}"
-            errors.append(Bad(f"เบิกจ่าย {spent} บาท เกินงบประมาณของโครงการ {whole} บาท",
-                              f"the disbursement {spent} THB is more than the project's budget "
-                              f"{whole} THB").at(*place(name)))
-            del fields_[name]
     return fields_, errors
+
+
+class PlanRules:
+    """The plan's hard rules (contracts/rules.py) by indicator and project code: the same the
+    intake applies and the workbook's data validation shows, checked on each row as it is read
+    so a value that breaks one is an error on its own cell, in Thai and English."""
+
+    def __init__(self, plan: dict | None):
+        self.indicators = {i["code"]: i for _, i in iter_indicators(plan)} if plan else {}
+        self.projects = {p["code"]: p for p in (plan or {}).get("projects") or []}
+
+    def problems(self, kind: str, code: str, fields_: dict, place) -> list[CellProblem]:
+        if kind == "indicator" and code in self.indicators:
+            problem = indicator_problem(self.indicators[code], fields_.get("value"))
+            return [Bad(problem[1], problem[0]).at(*place("value"))] if problem else []
+        project = self.projects.get(code) if kind == "project" else None
+        if project is None:
+            return []
+        found = []
+        as_of, disbursed = fields_.get("as_of"), fields_.get("disbursed_thb")
+        on_date = None
+        if as_of is not None:  # the date's own rules: checked with nothing disbursed
+            on_date = project_problem(project, {"disbursed_thb": 0.0, "as_of": as_of})
+            if on_date:
+                found.append(Bad(on_date[1], on_date[0]).at(*place("as_of")))
+        if disbursed is not None:  # rules.py checks the disbursement first: a problem other
+            some_day = as_of or _a_day_of(project)  # than the date's is the disbursement's
+            problem = project_problem(project, {"disbursed_thb": disbursed, "as_of": some_day})
+            if problem and problem != on_date:
+                found.append(Bad(problem[1], problem[0]).at(*place("disbursed_thb")))
+        return found
+
+
+def _a_day_of(project: dict) -> date:
+    """A date the project's date rules accept, to check a disbursement whose date is unread."""
+    for key in ("start_date", "end_date"):
+        if project.get(key):
+            return date.fromisoformat(project[key])
+    return date(MIN_YEAR, 1, 1)
 
 
 def _check_duplicates(rows: list[Row], code_cells: dict[int, tuple]) -> None:
@@ -114,16 +148,19 @@ def _check_duplicates(rows: list[Row], code_cells: dict[int, tuple]) -> None:
 # --- reading an upload -------------------------------------------------------------------------
 
 def read_workbook(filename: str, content: bytes, plan_id: str | None = None,
-                  province: str | None = None) -> Upload:
+                  province: str | None = None, plan: dict | None = None) -> Upload:
     """The rows filled in in an uploaded reporting workbook (.xlsx) or CSV file, read off the
     eventlet hub. Every problem of every cell is on its row (``Row.errors``); WorkbookUnreadable
     when the file as a whole cannot be used. An .xlsx names its own plan, province and period
     (its about sheet: the caller compares them with what it expects); for a CSV file
-    ``plan_id`` and ``province`` are what the upload is for, and each row names its period."""
-    return off_hub(_read_workbook, filename, content, plan_id, province)
+    ``plan_id`` and ``province`` are what the upload is for, and each row names its period.
+    With ``plan`` (the plan the upload is for), a value breaking one of its hard rules
+    (contracts/rules.py: an indicator's range, a project's disbursement limit and dates) is an
+    error on its cell too."""
+    return off_hub(_read_workbook, filename, content, plan_id, province, PlanRules(plan))
 
 
-def _read_workbook(filename, content, plan_id, province) -> Upload:
+def _read_workbook(filename, content, plan_id, province, rules) -> Upload:
     if not isinstance(content, (bytes, bytearray, memoryview)):
         raise TypeError(f"expected the file's bytes, got {type(content).__name__}")
     content = bytes(content)
@@ -138,9 +175,9 @@ def _read_workbook(filename, content, plan_id, province) -> Upload:
         if "[Content_Types].xml" not in archive.namelist():
             raise WorkbookUnreadable("ไฟล์นี้เป็น ZIP แต่ไม่ใช่ไฟล์ Excel (.xlsx)",
                                      "this is a ZIP file but not an Excel workbook (.xlsx)")
-        return _read_xlsx(content)
+        return _read_xlsx(content, rules)
     if name.endswith(".csv"):
-        return _read_csv(content, plan_id, province)
+        return _read_csv(content, plan_id, province, rules)
     raise WorkbookUnreadable(
         "ไฟล์นี้ไม่ใช่แบบฟอร์มรายงาน: ต้องเป็นไฟล์ Excel (.xlsx) ที่ดาวน์โหลดจากระบบ "
         "หรือไฟล์ CSV (UTF-8)",
@@ -161,7 +198,7 @@ def _sheet_key(title: str) -> str:
     return english_name(title).lower()
 
 
-def _read_xlsx(content: bytes) -> Upload:
+def _read_xlsx(content: bytes, rules: PlanRules) -> Upload:
     sheets: dict[str, tuple[str, list[tuple[int, list]]]] = {}
     # the hidden lists sheet, or a sheet of the person's own, is left out unread
     for grid in xlsx_grids(content, REPORT_LIMITS, lambda title: _sheet_key(title) in SHEET_TITLES):
@@ -199,8 +236,9 @@ def _read_xlsx(content: bytes) -> Upload:
     period = about["period"]
     code_cells: dict[int, tuple] = {}
     rows = (_sheet_rows(*sheets[INDICATORS_KEY], "indicator", INDICATOR_COLUMNS, period,
-                        code_cells)
-            + _sheet_rows(*sheets[PROJECTS_KEY], "project", PROJECT_COLUMNS, None, code_cells))
+                        code_cells, rules)
+            + _sheet_rows(*sheets[PROJECTS_KEY], "project", PROJECT_COLUMNS, None, code_cells,
+                          rules))
     _check_duplicates(rows, code_cells)
     return Upload(plan_id=about["plan_id"], province=about["province"], period=period, rows=rows)
 
@@ -217,13 +255,11 @@ def _about(rows: list[tuple[int, list]]) -> dict:
 
 
 def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, period,
-                code_cells: dict[int, str]) -> list[Row]:
+                code_cells: dict[int, str], rules: PlanRules) -> list[Row]:
     from openpyxl.utils import get_column_letter
 
     code_name = columns[0][0]
     wanted = {name for name, _, is_input in columns if is_input} | {code_name}
-    if kind == "project":
-        wanted.add("budget_thb")
     header_at, index = None, {}
     for line_no, cells in rows[:HEADER_SEARCH_ROWS]:
         names = [english_name(as_text(cell)).lower() if not is_blank(cell) else None
@@ -273,21 +309,16 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
             if not code:
                 errors.append(Bad("แถวนี้ไม่มีรหัส", f"the row has no {code_name} code"
                                   ).at(*code_cell))
-        budget = None
-        if kind == "project":
-            try:
-                budget = None if is_blank(at(cells, "budget_thb")) else \
-                    number(at(cells, "budget_thb"))
-            except Bad:
-                budget = None  # not ours to fix: the disbursement is then checked by the service
-        fields_, problems = _parse_inputs(kind, raw, place, budget)
+        fields_, problems = _parse_inputs(kind, raw, place)
+        problems += rules.problems(kind, code, fields_, place)
         row = Row(title, line_no, kind, code, period, fields_, errors + problems)
         code_cells[id(row)] = code_cell
         found.append(row)
     return found
 
 
-def _read_csv(content: bytes, plan_id: str | None, province: str | None) -> Upload:
+def _read_csv(content: bytes, plan_id: str | None, province: str | None,
+              rules: PlanRules) -> Upload:
     records = csv_grid(content, CSV_SHEET, REPORT_LIMITS).rows
     expected = ",".join(CSV_COLUMNS)
     if not records:
@@ -366,6 +397,7 @@ def _read_csv(content: bytes, plan_id: str | None, province: str | None) -> Uplo
                                       "2025-01 (เดือน ปี ค.ศ.)", str(exc)).at(*place("period")))
         raw = {name: cell(cells, name) for name in inputs}
         fields_, problems = _parse_inputs(kind, raw, place)
+        problems += rules.problems(kind, code, fields_, place)
         row = Row(CSV_SHEET, line, kind, code, period, fields_, errors + problems)
         code_cells[id(row)] = place("code")
         rows.append(row)

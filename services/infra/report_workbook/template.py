@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from services.contracts.periods import parse_period
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
+from services.contracts.rules import describe_indicator_rules, indicator_bounds, project_rules
 from services.infra.spreadsheet import keep_as_text, off_hub
 
 from .layout import (ABOUT_KEY, ABOUT_ROWS, INDICATOR_COLUMNS, INDICATORS_KEY, INSTRUCTIONS_EN,
@@ -16,6 +17,15 @@ from .layout import (ABOUT_KEY, ABOUT_ROWS, INDICATOR_COLUMNS, INDICATORS_KEY, I
 
 
 # --- writing -----------------------------------------------------------------------------------
+
+def _letters(columns) -> dict[str, str]:
+    """Each column's letter, by its English name."""
+    from openpyxl.utils import get_column_letter
+    return {name: get_column_letter(at) for at, (name, _, _) in enumerate(columns, start=1)}
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 def _width(text: str) -> int:
     """Characters that take room: Thai vowel and tone marks above or below take none."""
@@ -42,8 +52,12 @@ _COMMENTS = {
               "fill in: the date the figures are as of, a C.E. date (not B.E.), e.g. 2025-03-31"),
     "physical_progress_pct": ("กรอก: ความก้าวหน้าทางกายภาพ ร้อยละ 0-100",
                               "fill in: physical progress, a percentage 0-100"),
-    "disbursed_thb": ("กรอก: เบิกจ่ายสะสมตั้งแต่เริ่มโครงการ (บาท) ไม่เกินงบประมาณ",
-                      "fill in: cumulative disbursement since the start (THB), at most the budget"),
+    "disbursed_thb": ("กรอก: เบิกจ่ายสะสมตั้งแต่เริ่มโครงการ (บาท) ไม่เกินงบประมาณ "
+                      "(บวกส่วนที่แผนยอมให้เกิน ถ้ามี)",
+                      "fill in: cumulative disbursement since the start (THB), at most the budget "
+                      "(plus any tolerance the plan allows)"),
+    "accepted": ("ค่าที่ระบบรับได้ตามเกณฑ์ของตัวชี้วัดในแผน ค่านอกช่วงนี้จะถูกปฏิเสธ",
+                 "what the plan's rules accept for the indicator; a value outside is refused"),
     "procurement_stage": ("กรอก: เลือกขั้นตอนจากรายการ", "fill in: pick the stage from the list"),
     "problems": ("กรอกได้: ปัญหาอุปสรรค ไม่เกิน 8000 ตัวอักษร",
                  "optional: problems, at most 8000 characters"),
@@ -52,13 +66,63 @@ _COMMENTS = {
 }
 
 
-def _rule(kind: str, title: str, th: str, en: str, **kwargs):
+def _rule(kind: str, title: str, th: str, en: str, prompt: tuple[str, str] | None = None,
+          **kwargs):
+    """An Excel data validation (openpyxl's DataValidation): ``th``/``en`` the error shown when
+    a value breaks it; ``prompt`` (Thai, English) an input message shown on the cell."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    if prompt:
+        kwargs.update(showInputMessage=True, promptTitle=ACCEPTED_TITLE[:32],
+                      prompt=f"{prompt[0]}\n{prompt[1]}"[:255])
     rule = DataValidation(type=kind, allow_blank=True, showErrorMessage=True,
                           errorStyle="stop", errorTitle=title[:32],  # Excel's limit
                           error=f"{th}\n{en}"[:255], **kwargs)  # Excel's limit
     return rule
+
+
+ACCEPTED_TITLE = "ค่าที่ยอมรับ (accepted)"
+ANY_NUMBER = ("-1E+300", "1E+300")  # "a decimal", for a value the plan sets no bound on
+
+
+def _formula_number(value: float) -> str:
+    """A bound as an Excel formula constant: no thousands separator, no trailing .0."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _bounds_rule(low: float | None, high: float | None, title: str, th: str, en: str,
+                 prompt: tuple[str, str] | None = None):
+    """A decimal validation between ``low`` and ``high`` (either may be None: no bound)."""
+    if low is not None and high is not None:
+        limits = {"operator": "between", "formula1": _formula_number(low),
+                  "formula2": _formula_number(high)}
+    elif low is not None:
+        limits = {"operator": "greaterThanOrEqual", "formula1": _formula_number(low)}
+    elif high is not None:
+        limits = {"operator": "lessThanOrEqual", "formula1": _formula_number(high)}
+    else:
+        limits = {"operator": "between", "formula1": ANY_NUMBER[0], "formula2": ANY_NUMBER[1]}
+    return _rule("decimal", title, th, en, prompt=prompt, **limits)
+
+
+def _grouped(ws, rules: dict) -> None:
+    """``rules``: (rule arguments) -> the cells it covers; one validation per distinct rule."""
+    for (low, high, title, th, en, prompt), cells in rules.items():
+        rule = _bounds_rule(low, high, title, th, en, prompt)
+        for cell in cells:
+            rule.add(cell)
+        ws.add_data_validation(rule)
+
+
+def _disbursement_limit(project: dict) -> float | None:
+    """The most a project's cumulative disbursement may be (budget plus the plan's tolerance,
+    contracts/rules.py), None: no limit."""
+    tolerance = project_rules(project)["disbursement_tolerance_pct"]
+    budget = project.get("budget_thb")
+    if tolerance is None or budget is None:
+        return None
+    return round(budget * (1 + tolerance / 100), 2)  # to the satang, as the intake compares
 
 
 def build_workbook(plan: dict, province: str, period: str, last: dict,
@@ -135,27 +199,32 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
         return ws
 
     # indicators
-    indicator_rows = []
-    for indicator in due["indicators"]:
+    indicator_rows, value_rules = [], {}
+    at = _letters(INDICATOR_COLUMNS)
+    for number, indicator in enumerate(due["indicators"], start=2):
         code = indicator["code"]
+        accepted_en, accepted_th = describe_indicator_rules(indicator)
         indicator_rows.append([code, indicator.get("name_th"), indicator.get("name_en"),
                                indicator.get("unit"), (indicator.get("targets") or {}).get(fy_key),
-                               last_indicators.get(code), None, None])
+                               last_indicators.get(code), None, None,
+                               f"{accepted_th} ({accepted_en})"])
+        # the value cell takes what the plan's rules accept: the same bounds the intake checks
+        value_rules.setdefault((*indicator_bounds(indicator), "value",
+                                f"ต้องเป็นตัวเลข {accepted_th}",
+                                f"must be a number: {accepted_en}",
+                                (accepted_th, accepted_en)), []).append(f"{at['value']}{number}")
     ws = table(INDICATORS_KEY, INDICATOR_COLUMNS, indicator_rows)
     end = len(indicator_rows) + 1
     if indicator_rows:
-        value = _rule("decimal", "value", "ต้องเป็นตัวเลข", "must be a number",
-                      operator="between", formula1="-1E+300", formula2="1E+300")
-        value.add(f"G2:G{end}")
+        _grouped(ws, value_rules)
         note = _rule("textLength", "note", f"ไม่เกิน {MAX_NOTE} ตัวอักษร",
                      f"at most {MAX_NOTE} characters", operator="lessThanOrEqual",
                      formula1=str(MAX_NOTE))
-        note.add(f"H2:H{end}")
-        for rule in (value, note):
-            ws.add_data_validation(rule)
+        note.add(f"{at['note']}2:{at['note']}{end}")
+        ws.add_data_validation(note)
         for number in range(2, end + 1):
-            ws.cell(row=number, column=5).number_format = "#,##0.##########"
-            ws.cell(row=number, column=6).number_format = "#,##0.##########"
+            for name in ("target", "last_value"):
+                ws[f"{at[name]}{number}"].number_format = "#,##0.##########"
 
     # projects
     project_rows = []
@@ -177,14 +246,27 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
                       formula1=str(first), formula2=str(final))
         as_of.add(f"G2:G{end}")
         progress = _rule("decimal", "physical_progress_pct", "ต้องเป็นตัวเลข 0 ถึง 100",
-                         "must be a number from 0 to 100", operator="between",
-                         formula1="0", formula2="100")
+                         "must be a number from 0 to 100", prompt=("0 ถึง 100", "0 to 100"),
+                         operator="between", formula1="0", formula2="100")
         progress.add(f"H2:H{end}")
-        # $C2 is relative: each row's disbursement is checked against its own budget
-        disbursed = _rule("decimal", "disbursed_thb", "ต้องเป็นตัวเลข 0 ถึงงบประมาณของโครงการ",
-                          "must be a number from 0 to the project's budget",
-                          operator="between", formula1="0", formula2="$C2")
-        disbursed.add(f"I2:I{end}")
+        # each row's disbursement within its project's own limit: the budget plus the
+        # tolerance the plan allows it (contracts/rules.py), the same limit the intake checks
+        disbursed_rules, disbursed_at = {}, _letters(PROJECT_COLUMNS)["disbursed_thb"]
+        for number, project in enumerate(due["projects"], start=2):
+            limit = _disbursement_limit(project)
+            if limit is None:
+                shown_th, shown_en = "ไม่น้อยกว่า 0 บาท", "at least 0 THB"
+            else:
+                tolerance = project_rules(project)["disbursement_tolerance_pct"]
+                extra = f" + {_amount(tolerance)}%" if tolerance else ""
+                budget = _amount(project["budget_thb"])
+                shown_th = f"0 ถึง {_amount(limit)} บาท (งบประมาณ {budget} บาท{extra})"
+                shown_en = f"0 to {_amount(limit)} THB (the budget {budget} THB{extra})"
+            disbursed_rules.setdefault(
+                (0.0, limit, "disbursed_thb", f"ต้องเป็นตัวเลข {shown_th}",
+                 f"must be a number: {shown_en}", (shown_th, shown_en)), []
+            ).append(f"{disbursed_at}{number}")
+        _grouped(ws, disbursed_rules)
         stage = _rule("list", "procurement_stage", "เลือกขั้นตอนจากรายการ",
                       "pick a stage from the list",
                       formula1=f"'{LISTS_TITLE}'!$A$1:$A${len(PROCUREMENT_STAGES)}")
@@ -193,7 +275,7 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
                       f"at most {MAX_TEXT} characters", operator="lessThanOrEqual",
                       formula1=str(MAX_TEXT))
         texts.add(f"K2:L{end}")
-        for rule in (as_of, progress, disbursed, stage, texts):
+        for rule in (as_of, progress, stage, texts):
             ws.add_data_validation(rule)
         for number, project in enumerate(due["projects"], start=2):
             ws.cell(row=number, column=7).number_format = "yyyy-mm-dd"
