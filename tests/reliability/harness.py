@@ -24,6 +24,7 @@ from pathlib import Path
 import requests
 
 from clusterctl.settings import REPO_ROOT
+from services.contracts.rules import indicator_bounds
 from tests.support.system import RunningSystem, wait_until
 
 from .broker import PrivateBroker
@@ -220,7 +221,9 @@ def fiscal_year_reports(plan: dict, fy: int, reported_from: datetime) -> dict[st
             periods = ([f"FY{fy}"] if ind["frequency"] == "yearly" else
                        [f"FY{fy}-Q{q}" for q in range(1, 5)] if ind["frequency"] == "quarterly"
                        else [])
-            good = 1_000_000.0 if ind["direction"] == "increase" else 0.0
+            highest = indicator_bounds(ind)[1]  # within the plan's rules: some are percentages
+            good = (0.0 if ind["direction"] != "increase" else
+                    1_000_000.0 if highest is None else highest)
             for period in periods:
                 for province in ind.get("provinces") or plan["provinces"]:
                     for _ in range(2 if ind["frequency"] == "quarterly" else 1):
@@ -234,6 +237,7 @@ def fiscal_year_reports(plan: dict, fy: int, reported_from: datetime) -> dict[st
             continue
         share = project["budget_thb"] / len(project["provinces"])
         for as_of in quarter_ends:
+            as_of = max(as_of, project.get("start_date") or as_of)  # within the project's dates
             for province in project["provinces"]:
                 by_province[province].append(
                     {"event_id": str(uuid.uuid4()), "province": province,
@@ -283,7 +287,8 @@ def off_target_reports(provinces=PROVINCES, indicator: str = "NE2-3.1") -> list[
 
 def off_target_fact_id(report: dict) -> str:
     from services.reporting.domain import EVENT_NAMESPACE  # the fact's id is derived, not random
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['event_id']}"))
+    # per province: a report's identity is (its province, event_id)
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['province']}:{report['event_id']}"))
 
 
 def count_mail_outcome(system: ChaosSystem, fact_ids: set[str], timeout: float = 180) -> dict:
