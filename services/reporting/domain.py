@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 from statistics import fmean
@@ -61,6 +61,7 @@ class ValidReport:
     subject: str         # indicator or project code
     period: str          # "" for project reports
     reported_at_key: str  # UTC, fixed width: sorts as time does
+    plan: dict | None = field(default=None, compare=False, repr=False)  # the one it matched
 
 
 def identify_sender(user_id: str | None, routing_key: str, user_prefix: str = "") -> Sender:
@@ -263,7 +264,7 @@ def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidR
             if project["provinces"] and province not in project["provinces"]:
                 return Rejection(f"project {report['project']} does not run in {province} "
                                  f"(it runs in {', '.join(project['provinces'])})", event_id, kind)
-            return ValidReport(kind, report, plan["id"], report["project"], "", reported_at)
+            return ValidReport(kind, report, plan["id"], report["project"], "", reported_at, plan)
         return Rejection(f"unknown project {report['project']!r} for {province}", event_id, kind)
     period = parse_period(report["period"])  # the schema has checked it parses
     for plan in mine:
@@ -280,7 +281,8 @@ def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidR
                 f"indicator {indicator['code']} is reported {indicator['frequency']}, so period "
                 f"{report['period']} ({period.kind}) is not one of its periods "
                 f"(e.g. {example_period(indicator['frequency'], period.fiscal_year)})", event_id, kind)
-        return ValidReport(kind, report, plan["id"], indicator["code"], period.code, reported_at)
+        return ValidReport(kind, report, plan["id"], indicator["code"], period.code, reported_at,
+                           plan)
     known = any(i["code"] == report["indicator"] for p in mine for _, i in iter_indicators(p))
     if known:
         spans = ", ".join(f"FY{p['start_fy']}-FY{p['end_fy']}" for p in mine)
@@ -462,9 +464,9 @@ def earlier_values(series: dict[str, dict], period: str, province: str) -> list[
     """The province's values in force in the periods before ``period`` (of an indicator's views
     by period), the latest ``HISTORY_PERIODS`` of them, oldest first."""
     start = parse_period(period).start
-    earlier = sorted((parse_period(code).start, view["provinces"][province])
-                     for code, view in series.items()
-                     if province in view.get("provinces", {}) and parse_period(code).start < start)
+    earlier = sorted((begins, view["provinces"][province]) for code, view in series.items()
+                     if province in view.get("provinces", {})
+                     and (begins := parse_period(code).start) < start)
     return [value for _, value in earlier[-HISTORY_PERIODS:]]
 
 

@@ -54,7 +54,7 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None,
     if isinstance(outcome, dict):
         outcome = domain.match_plan(kind, outcome, plans)
     if isinstance(outcome, domain.ValidReport):
-        plan = next(p for p in plans if p["id"] == outcome.plan_id)
+        plan = outcome.plan or next(p for p in plans if p["id"] == outcome.plan_id)
         problem = plausibility.time_problem(outcome.kind, outcome.report,
                                             now or datetime.now(timezone.utc), max_ahead) \
             or domain.rule_problem(plan, outcome)
