@@ -8,6 +8,13 @@ from playwright.sync_api import sync_playwright
 from .browser_checks import log_in
 
 
+def ready(page) -> None:
+    """The map drawn and the charts made (they wait for the Thai font)."""
+    page.wait_for_selector("#tile-map svg")
+    page.wait_for_function("() => { const c = document.getElementById('cluster-path');"
+                           " return c && c.chart; }", timeout=10_000)
+
+
 def page_facts(page) -> dict:
     rows = page.locator("#province-targets tr[data-province]")
     return {
@@ -38,12 +45,12 @@ def observe(request: dict) -> dict:
         seen["overview_link"] = link.count() == 1
         link.click()
         page.wait_for_load_state()
-        page.wait_for_selector("#tile-map svg")
+        ready(page)
         seen["th"] = page_facts(page)
         page.screenshot(path=f"{shots}/indicator-th.png", full_page=True)
         page.click("#lang-switch")
         page.wait_for_load_state()
-        page.wait_for_selector("#tile-map svg")
+        ready(page)
         seen["en"] = page_facts(page)
         page.screenshot(path=f"{shots}/indicator-en.png", full_page=True)
         browser.close()
