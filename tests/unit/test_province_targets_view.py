@@ -3,6 +3,7 @@ tile-grid map and its hand-made layout, the indicator page's chart data, the exp
 import copy
 
 import pytest
+from markupsafe import escape
 
 from services.gateway import exports, targets_view
 from services.gateway.openapi import openapi_document
@@ -137,3 +138,74 @@ def test_openapi_documents_the_new_fields():
     assert {"name_th", "target", "status", "baseline", "progress_from_baseline_pct"} <= set(
         figures["required"])
     assert {"baseline", "path", "provinces"} <= set(schemas["IndicatorSeries"]["required"])
+
+
+# --- the indicator page, rendered from canned service answers ----------------------------------
+
+class Answers:
+    """The RPC answers the indicator page asks for, computed from the plan with reporting's own
+    pure functions (as its queries module does over its store)."""
+
+    def __init__(self, plan, reference_clusters, values_by_period, code):
+        self.plan, self.clusters, self.values, self.code = plan, reference_clusters, values_by_period, code
+
+    def views(self, ind):
+        return {p: domain.indicator_view(self.plan, ind, v) for p, v in self.values.items()}
+
+    def __call__(self, service, method, *args):
+        if method == "list_clusters":
+            return {"clusters": self.clusters}
+        if method == "indicator_results":
+            period = args[1]
+            results = []
+            for _, ind in domain.iter_indicators(self.plan):
+                views = self.views(ind) if ind["code"] == self.code else {}
+                results.append(targets.with_targets(self.plan, ind, period, domain.indicator_result(
+                    self.plan, ind, period, views.get(period))))
+            return {"plan_id": self.plan["id"], "period": period, "results": results}
+        if method == "indicator_series":
+            ind = indicator(self.plan, args[1])
+            views = self.views(ind)
+            return {"series": [{**targets.with_targets(self.plan, ind, p, domain.indicator_result(
+                        self.plan, ind, p, views[p])), "period": p, "label_th": p, "label_en": p}
+                        for p in sorted(views)],
+                    "path": [{**s, "label_th": "", "label_en": ""}
+                             for s in targets.five_year_path(self.plan, ind, views)],
+                    "provinces": targets.province_plan(self.plan, ind), "baseline": None}
+        raise AssertionError(method)
+
+
+@pytest.mark.parametrize("who, lang, shown", [
+    (("osm", "northeast-lower-2"), "th", {"TH-34", "TH-33", "TH-35", "TH-37"}),
+    (("province", "TH-35"), "en", {"TH-35"}),
+])
+def test_the_indicator_page_of_a_quarter_for_the_osm_and_for_a_province(plan, reference_clusters,
+                                                                        who, lang, shown):
+    from werkzeug.test import EnvironBuilder
+
+    from services.contracts.access import Who
+    from services.gateway import dashboard
+    from services.gateway.indicator_page import IndicatorPage
+
+    ind = indicator(plan, "NE2-4.1")  # quarterly, decrease
+    ind["province_targets"] = {"TH-35": {"FY2567": 6.0}}
+    ind["province_baselines"] = {"TH-35": {"value": 9.0, "fiscal_year": 2565}}
+    page = IndicatorPage()
+    page._call = Answers(plan, reference_clusters, {"FY2567-Q1": {"TH-35": 8.0, "TH-34": 7.0},
+                                                    "FY2567-Q2": {"TH-35": 7.5}}, "NE2-4.1")
+    request = EnvironBuilder(query_string={"code": "NE2-4.1"}).get_request()
+    context = page._indicator_view({"plan": plan, "period": "FY2567-Q2", "lang": lang,
+                                    "principal": Who(*who), "request": request})
+    assert {r["code"] for r in context["rows"]} == shown and not context["yearly"]
+    th35 = next(r for r in context["rows"] if r["code"] == "TH-35")
+    assert th35["target"] is None and th35["fiscal_year_target"] == 6.0  # a quarter: not judged
+    charts = targets_view.json.loads(context["charts_json"])
+    trend = next(t for t in charts["trends"] if t["province"] == "TH-35")
+    assert trend["values"] == [8.0, 7.5] and trend["targets"] == [6.0, 6.0]  # the year's line
+    frame = {"page": "indicator", "plan": plan, "plans": [plan], "period": "FY2567-Q2",
+             "provinces": [], "province_names": {}, "who": "x", "download": None}
+    html = dashboard.render("indicator", lang, **{**frame, **context})
+    assert 'id="province-targets"' in html and 'id="tile-map"' in html
+    assert ("ยโสธร" if lang == "th" else "Yasothon") in html and "9 (2565)" in html
+    note = targets_view.WORDS["quarter_note"][0 if lang == "th" else 1]
+    assert str(escape(note)) in html
