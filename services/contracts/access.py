@@ -102,8 +102,10 @@ def results_for(who, results: dict) -> dict:
     """A province sees the cluster value but only its own province's figure."""
     if who.role != PROVINCE:
         return results
-    return {**results, "results": [{**r, "provinces": province_figures(who, r["provinces"])}
-                                   for r in results["results"]]}
+    return {**results, "results": [
+        {**r, "provinces": province_figures(who, r["provinces"]),
+         **({"by_province": province_figures(who, r["by_province"])} if "by_province" in r else {})}
+        for r in results["results"]]}
 
 
 def cluster_provinces(cluster_code: str | None, clusters: list[dict]) -> list[str]:

@@ -101,6 +101,10 @@ class IndicatorOffTarget(_IndicatorResult):
     expected = fields.Integer(required=True)
     province = fields.String(required=True)  # whose report moved the value
     report_event_id = fields.String(required=True)
+    # extension: that province's own value and its own target for the period's fiscal year
+    # (the plan's province_targets), where the plan sets one; older producers leave them out
+    province_value = fields.Float(allow_none=True, load_default=None)
+    province_target = fields.Float(allow_none=True, load_default=None)
 
 
 class ReportFlagged(_AboutIndicator):

@@ -85,6 +85,10 @@ class IndicatorSchema(_Strict):
                                  metadata={"description": "optional, e.g. FY2567-Q2"})
     province_targets = fields.Dict(keys=fields.String(), values=_amounts(FY_KEY), load_default=dict,
                                    metadata={"description": "optional, {province: {FY2567: x}}"})
+    province_baselines = fields.Dict(
+        keys=fields.String(), values=fields.Nested(BaselineSchema), load_default=dict,
+        metadata={"description": "optional, {province: {value, fiscal_year}}: where each "
+                                 "province starts from"})
     provinces = fields.List(fields.String(), load_default=list,
                             metadata={"description": "who reports it; empty: every plan province"})
     responsible_agency = fields.String(allow_none=True, load_default=None)

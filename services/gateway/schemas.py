@@ -7,7 +7,7 @@ every answer against these (tests/e2e/test_api_fuzz.py)."""
 from marshmallow import Schema, fields
 
 from services.contracts.labels import ASSET_CATEGORIES
-from services.contracts.plans import PlanSchema, RevisionSchema
+from services.contracts.plans import BaselineSchema, PlanSchema, RevisionSchema
 from services.contracts.reports import MAX_CODE, MAX_NOTE, MAX_TEXT, PROCUREMENT_STAGES
 
 # How many problems and rows an upload's answer lists: services/gateway/listing.py MAX_LISTED
@@ -142,6 +142,30 @@ class RevisionRequest(Schema):
     approved_by = fields.String(allow_none=True)
 
 
+RESULT_STATUSES = ["achieved", "not_achieved", "no_data", "no_target"]
+
+
+class ProvinceFigures(Schema):
+    """One province's figures beside the cluster's (services/reporting/targets.py)."""
+    name_th = fields.String(required=True, metadata={"example": "อุบลราชธานี"})
+    name_en = fields.String(required=True, metadata={"example": "Ubon Ratchathani"})
+    value = fields.Float(required=True, allow_none=True, metadata={
+        "description": "its value in force; null: not reported"})
+    target = fields.Float(required=True, allow_none=True, metadata={
+        "description": "its own target the value is judged against (the plan's "
+                       "province_targets): for a fiscal year only, else null"})
+    fiscal_year_target = fields.Float(required=True, allow_none=True, metadata={
+        "description": "its own target for the period's fiscal year, shown beside a quarter "
+                       "or month (not judged against)"})
+    status = fields.String(required=True, metadata={"enum": RESULT_STATUSES})
+    achievement_pct = fields.Float(required=True, allow_none=True)
+    baseline = fields.Nested(BaselineSchema, required=True, allow_none=True, metadata={
+        "description": "its own baseline (the plan's province_baselines), else null"})
+    progress_from_baseline_pct = fields.Float(required=True, allow_none=True, metadata={
+        "description": "(value - baseline) / (target - baseline) x 100; null when any is "
+                       "missing or the target is the baseline"})
+
+
 class IndicatorResult(Schema):
     indicator = fields.String()
     name_th = fields.String()
@@ -169,6 +193,15 @@ class IndicatorResult(Schema):
     rolled_up_from = fields.Dict(metadata={
         "description": "only for a fiscal year of a quarterly or monthly indicator: its "
                        "frequency and, per province, the periods its year value comes from"})
+    baseline = fields.Nested(BaselineSchema, allow_none=True, metadata={
+        "description": "the cluster's baseline, else null (extension)"})
+    progress_from_baseline_pct = fields.Float(allow_none=True, metadata={
+        "description": "the cluster's progress from its baseline toward the target, % "
+                       "(extension)"})
+    by_province = fields.Dict(keys=fields.String(), values=fields.Nested(ProvinceFigures),
+                              metadata={"description": "every expected province's own target, "
+                                                       "status, baseline and progress "
+                                                       "(a province key: its own; extension)"})
 
 
 class IndicatorResults(Schema):
@@ -207,13 +240,32 @@ PROJECT_REPORT = {  # contracts/reports.py ProjectReportSchema
     "problems": nullable({**STRING, "maxLength": MAX_TEXT}),
     "solutions": nullable({**STRING, "maxLength": MAX_TEXT})}
 
+BASELINE = nullable(obj({"value": NUMBER, "fiscal_year": {**INTEGER, "description": "B.E."}},
+                        required=("value", "fiscal_year")))
 SERIES = obj({
     "plan_id": STRING, "indicator": STRING, "frequency": STRING,
+    "baseline": {**BASELINE, "description": "the cluster's baseline, else null"},
+    "path": array(obj({"period": PERIOD, "fiscal_year": {**INTEGER, "description": "B.E."},
+                       "target": nullable(NUMBER), "label_th": STRING, "label_en": STRING,
+                       "value": nullable({**NUMBER, "description": "the whole year's cluster "
+                                                                   "value (rolled up)"}),
+                       "status": {**STRING, "enum": ["achieved", "not_achieved", "no_data",
+                                                     "no_target"]},
+                       "achievement_pct": nullable(NUMBER),
+                       "progress_from_baseline_pct": nullable(NUMBER)},
+                      required=("period", "fiscal_year", "target", "value", "status")),
+                  description="the cluster's five-year path: each fiscal year of the plan with "
+                              "its target and the year's value"),
+    "provinces": map_of(obj({"name_th": STRING, "name_en": STRING, "baseline": BASELINE,
+                             "targets": map_of(nullable(NUMBER), "{FY2567: target or null}")},
+                            required=("baseline", "targets")),
+                        "per expected province (a province key: its own): its baseline and "
+                        "its own target for each fiscal year of the plan"),
     "series": array({"allOf": [ref("IndicatorResult"), obj({
         "period": PERIOD, "label_th": {**STRING, "description": "e.g. ไตรมาส 2 ปีงบประมาณ 2567"},
         "label_en": STRING}, required=("period", "label_th", "label_en"))]},
         description="every period reported so far, in time order")},
-    required=("plan_id", "indicator", "frequency", "series"),
+    required=("plan_id", "indicator", "frequency", "series", "baseline", "path", "provinces"),
     description="ตัวชี้วัดหนึ่งตัวทุกงวดที่รายงาน / one indicator across the periods reported")
 
 REPORTS = obj({

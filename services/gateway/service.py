@@ -11,13 +11,14 @@ from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
 from .auth import ApiKeys
+from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .web import http
 
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, ServiceBase):
+class GatewayService(DashboardPages, IndicatorPage, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

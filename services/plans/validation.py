@@ -92,6 +92,13 @@ def _indicator_problems(ind, plan, years, span, provinces, agencies, add) -> Non
         for key in sorted(targets):
             if int(key[2:]) not in years:
                 add(f"{where}, province_targets", f"{province} {key} is outside {span}")
+    for province, baseline in sorted(ind.get("province_baselines", {}).items()):
+        if province not in provinces:
+            add(f"{where}, province_baselines", f"{province} is not in the plan")
+        elif baseline["fiscal_year"] > plan["start_fy"]:
+            add(f"{where}, province_baselines", f"{province}: baseline year "
+                                                f"{baseline['fiscal_year']} is after the plan "
+                                                f"starts (FY{plan['start_fy']})")
     for province in sorted(set(ind["provinces"]) - provinces):
         add(f"{where}, provinces", f"{province} is not in the plan")
     if ind["weight"]:

@@ -23,6 +23,7 @@ from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHE
                                         well_formed_indicator_report)
 from services.contracts import events as contract_events
 from services.contracts import rules
+from services.contracts.targets import province_fiscal_year_target
 from services.contracts.events import (CORRECTION_REQUESTED, INDICATOR_OFF_TARGET,
                                         INDICATOR_OFF_TARGET_AT_CLOSE, PROJECT_BEHIND_SCHEDULE,
                                         REPORT_FLAGGED, REPORT_REJECTED)
@@ -454,6 +455,8 @@ def off_target_event(plan: dict, indicator: dict, period: str, view: dict, repor
         "reported": result["reported"], "expected": result["expected"],
         "responsible_agency": indicator.get("responsible_agency"),
         "province": report["province"], "report_event_id": report["event_id"],
+        "province_value": view["provinces"].get(report["province"]),
+        "province_target": province_fiscal_year_target(indicator, report["province"], period),
     })
 
 

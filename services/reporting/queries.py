@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.contracts.errors import QueryError  # raised to RPC callers
 from services.contracts.periods import PeriodError, parse_period
 
-from . import domain, schemas
+from . import domain, schemas, targets
 
 
 def checked_period(period: str) -> str:
@@ -22,8 +22,8 @@ def indicator_results(store, plan_id: str, period: str) -> dict:
     plan = _plan(store, plan_id)
     checked_period(period)
     views = store.indicator_views(plan_id, period)
-    results = [domain.indicator_result(plan, indicator, period,
-                                       _view_for(store, plan, indicator, period, views))
+    results = [targets.with_targets(plan, indicator, period, domain.indicator_result(
+                   plan, indicator, period, _view_for(store, plan, indicator, period, views)))
                for _, indicator in domain.iter_indicators(plan)]
     return {"plan_id": plan_id, "period": period, "results": results}
 
@@ -40,7 +40,9 @@ def _view_for(store, plan: dict, indicator: dict, period: str, views: dict) -> d
 
 def indicator_series(store, plan_id: str, code: str) -> dict:
     """One indicator across every period reported so far, in time order, each with its target
-    and status - the trend a committee looks at."""
+    and status - the trend a committee looks at - with each province's figures per period, the
+    cluster's target for every fiscal year of the plan (its five-year path) and each province's
+    baseline and yearly targets."""
     plan = _plan(store, plan_id)
     indicator = domain.find_indicator(plan, code)
     if indicator is None:
@@ -48,9 +50,16 @@ def indicator_series(store, plan_id: str, code: str) -> dict:
     views = store.indicator_series(plan_id, code)
     periods = sorted(views, key=lambda p: (parse_period(p).start, parse_period(p).end))
     return {"plan_id": plan_id, "indicator": code, "frequency": indicator["frequency"],
-            "series": [{**domain.indicator_result(plan, indicator, p, views[p]), "period": p,
-                        "label_th": parse_period(p).label_th, "label_en": parse_period(p).label_en}
-                       for p in periods]}
+            "series": [{**targets.with_targets(plan, indicator, p,
+                                               domain.indicator_result(plan, indicator, p, views[p])),
+                        "period": p, "label_th": parse_period(p).label_th,
+                        "label_en": parse_period(p).label_en}
+                       for p in periods],
+            "baseline": indicator.get("baseline"),
+            "path": [{**step, "label_th": parse_period(step["period"]).label_th,
+                      "label_en": parse_period(step["period"]).label_en}
+                     for step in targets.five_year_path(plan, indicator, views)],
+            "provinces": targets.province_plan(plan, indicator)}
 
 
 def problems_register(store, plan_id: str, issue: int | None = None, project: str | None = None,

@@ -17,8 +17,8 @@ from services.plans.workbook import (CellProblem, WorkbookError, csv_to_plan, en
                                      locate, located_error, plan_to_csv, plan_to_xlsx,
                                      xlsx_to_plan)
 
-PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES, RULES = (
-    sheet.title for sheet in wbk.SHEETS)
+(PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, BASELINES, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES,
+ RULES) = (sheet.title for sheet in wbk.SHEETS)
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +137,8 @@ def awkward(plan):
     ind["targets"]["FY2571"] = 123456789.12345679  # 17 significant digits, outside the plan
     ind["quarterly_targets"] = {"FY2567-Q2": 0.1 + 0.2, "FY2567-Q3": -5.0}
     ind["province_targets"] = {"TH-34": {"FY2567": 1 / 3, "FY2568": 90000.0}}
+    ind["province_baselines"] = {"TH-34": {"value": 0.1 + 0.2, "fiscal_year": 2565},
+                                 "TH-33": {"value": -7.0, "fiscal_year": 2560}}
     issue = plan["issues"][0]
     issue["objectives"] = []
     issue["approaches"] = [{"th": "@ผู้ว่าราชการจังหวัด\nบรรทัดที่สอง", "en": "'=quoted"},

@@ -136,7 +136,9 @@ def test_the_workbook_has_its_sheets_headers_and_rows(workbook_bytes, plan):
     assert [c.value for c in ind[1]] == [
         "รหัสตัวชี้วัด (indicator)", "ตัวชี้วัด (name_th)", "Indicator (name_en)", "หน่วย (unit)",
         "เป้าหมายปีงบประมาณ (target)", "ค่าที่รายงานล่าสุด (last_value)",
-        "ค่าที่รายงาน (value)", "หมายเหตุ (note)", "ค่าที่ยอมรับ (accepted)"]
+        "ค่าที่รายงาน (value)", "หมายเหตุ (note)", "ค่าที่ยอมรับ (accepted)",
+        "เป้าหมายปีงบประมาณของจังหวัด (province_target)", "ค่าฐานของจังหวัด (province_baseline)",
+        "ปีค่าฐานของจังหวัด พ.ศ. (province_baseline_year)"]
     assert [c.value for c in prj[1]] == [
         "รหัสโครงการ (project)", "โครงการ (title_th)", "งบประมาณ บาท (budget_thb)",
         "ความก้าวหน้าล่าสุด % (last_progress_pct)", "เบิกจ่ายล่าสุด บาท (last_disbursed_thb)",

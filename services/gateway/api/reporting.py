@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.contracts import access
 from services.contracts.periods import PeriodError, parse_period
 
-from .. import exports
+from .. import exports, targets_view
 from ..rpc import call
 from .common import (ApiError, file_response, forbidden, json_body, json_response, known_clusters,
                      only_fields, paginated, principal, reporting_plan, view_or_file)
@@ -38,12 +38,13 @@ def indicator_results(gw, request, plan_id):
                                            "e.g. ?period=FY2567-Q2")
     checked_period(period)
     results = access.results_for(who, call(gw.reporting, "indicator_results", plan_id, period))
+    targets_view.name_provinces(results["results"], province_names(gw))
     fmt = request.args.get("format")
     if fmt is not None:
         own = {who.scope} if who.role == access.PROVINCE else set(plan["provinces"])
         provinces = sorted({p for r in results["results"] for p in r["provinces"]} | own)
-        return file_response(f"{plan_id}-{period}-indicators", fmt,
-                             *exports.indicator_results_table(results, provinces))
+        return file_response(f"{plan_id}-{period}-indicators", fmt, *targets_view.extended(
+            exports.indicator_results_table(results, provinces), results["results"], provinces))
     return json_response(results)
 
 
@@ -58,7 +59,16 @@ def indicator_series(gw, request, plan_id, code):
         raise ApiError(404, "not_found", f"plan {plan_id} has no indicator {code!r}")
     series = call(gw.reporting, "indicator_series", plan_id, code)
     series["series"] = access.results_for(who, {"results": series["series"]})["results"]
-    return view_or_file(request, series, f"{plan_id}-{code}-series", exports.series_table)
+    series["provinces"] = access.province_figures(who, series["provinces"])
+    targets_view.name_series(series, province_names(gw))
+    provinces = list(series["provinces"])
+    return view_or_file(request, series, f"{plan_id}-{code}-series", lambda view: (
+        targets_view.extended(exports.series_table(view), view["series"], provinces)))
+
+
+def province_names(gw) -> dict:
+    """Province names from the reference data, for the views' ``by_province``."""
+    return targets_view.cached_names(lambda: known_clusters(gw))
 
 
 @routes.get("/api/plans/<string:plan_id>/reports",

@@ -41,6 +41,11 @@ INDICATOR_COLUMNS = (
     ("value", "ค่าที่รายงาน", True),
     ("note", "หมายเหตุ", True),
     ("accepted", "ค่าที่ยอมรับ", False),  # the plan's rule (contracts/rules.py), read-only
+    # the province's own, from the plan (contracts/targets.py), read-only; after the others so
+    # a workbook made before they existed keeps its columns where they were
+    ("province_target", "เป้าหมายปีงบประมาณของจังหวัด", False),
+    ("province_baseline", "ค่าฐานของจังหวัด", False),
+    ("province_baseline_year", "ปีค่าฐานของจังหวัด พ.ศ.", False),
 )
 PROJECT_COLUMNS = (
     ("project", "รหัสโครงการ", False),

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from services.contracts.periods import parse_period
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 from services.contracts.rules import describe_indicator_rules, indicator_bounds, project_rules
+from services.contracts.targets import province_baseline, province_fiscal_year_target
 from services.infra.spreadsheet import keep_as_text, off_hub
 
 from .layout import (ABOUT_KEY, ABOUT_ROWS, INDICATOR_COLUMNS, INDICATORS_KEY, INSTRUCTIONS_EN,
@@ -36,6 +37,13 @@ _COMMENTS = {
     "indicator": ("รหัสตัวชี้วัดในแผน", "the indicator's code in the plan"),
     "target": ("ค่าเป้าหมายของกลุ่มจังหวัดในปีงบประมาณของงวดนี้ (ว่าง: ไม่ได้กำหนด)",
                "the cluster's target for the period's fiscal year (empty: none set)"),
+    "province_target": ("ค่าเป้าหมายของจังหวัดเองในปีงบประมาณของงวดนี้ ตามแผน (ว่าง: ไม่ได้กำหนด)",
+                        "the province's own target for the period's fiscal year, from the plan "
+                        "(empty: none set)"),
+    "province_baseline": ("ค่าฐานของจังหวัดเองตามแผน (ว่าง: ไม่ได้กำหนด)",
+                          "the province's own baseline, from the plan (empty: none set)"),
+    "province_baseline_year": ("ปีงบประมาณ พ.ศ. ของค่าฐานของจังหวัด",
+                               "the B.E. fiscal year of the province's baseline"),
     "last_value": ("ค่าที่จังหวัดรายงานล่าสุดสำหรับงวดนี้ (ว่าง: ยังไม่เคยรายงาน)",
                    "the value the province last reported for this period (empty: never)"),
     "value": ("กรอก: ค่าของตัวชี้วัดในงวดนี้ เป็นตัวเลข ในหน่วยของตัวชี้วัด",
@@ -204,10 +212,13 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
     for number, indicator in enumerate(due["indicators"], start=2):
         code = indicator["code"]
         accepted_en, accepted_th = describe_indicator_rules(indicator)
+        baseline = province_baseline(indicator, province) or {}
         indicator_rows.append([code, indicator.get("name_th"), indicator.get("name_en"),
                                indicator.get("unit"), (indicator.get("targets") or {}).get(fy_key),
                                last_indicators.get(code), None, None,
-                               f"{accepted_th} ({accepted_en})"])
+                               f"{accepted_th} ({accepted_en})",
+                               province_fiscal_year_target(indicator, province, period),
+                               baseline.get("value"), baseline.get("fiscal_year")])
         # the value cell takes what the plan's rules accept: the same bounds the intake checks
         value_rules.setdefault((*indicator_bounds(indicator), "value",
                                 f"ต้องเป็นตัวเลข {accepted_th}",
@@ -223,7 +234,7 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
         note.add(f"{at['note']}2:{at['note']}{end}")
         ws.add_data_validation(note)
         for number in range(2, end + 1):
-            for name in ("target", "last_value"):
+            for name in ("target", "last_value", "province_target", "province_baseline"):
                 ws[f"{at[name]}{number}"].number_format = "#,##0.##########"
 
     # projects

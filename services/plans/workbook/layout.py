@@ -41,7 +41,8 @@ class Locations(dict):
     Keys are the places ``plan_problems`` names ("plan", "plan, provinces", "issue 3",
     "indicator NE2-1.1", "project NE2-67-003", "agency ubon-commerce", "weight households"), the
     rows of the targets and outputs sheets ("indicator NE2-1.1, quarterly_targets FY2567-Q2",
-    "indicator NE2-1.1, province_targets TH-34 FY2567", "project NE2-67-001, outputs"), the
+    "indicator NE2-1.1, province_targets TH-34 FY2567", "indicator NE2-1.1, province_baselines
+    TH-34", "project NE2-67-001, outputs"), the
     schema's paths ("issues.0.indicators.1", "projects.2.outputs.0", "agencies.3",
     "weights.households") and, for a code used again, "<where> #2", "#3", ...
     """
@@ -194,6 +195,16 @@ TARGETS = Sheet("targets", "เป้าไตรมาส-จังหวัด
     _c("value", "ค่าเป้าหมาย", NUMBER, True),
 ), note="quarterly cluster targets and yearly province targets, one per row")
 
+BASELINES = Sheet("baselines", "ค่าฐานรายจังหวัด", (
+    _c("indicator", "รหัสตัวชี้วัด", CODE, True, note="a code on the indicators sheet"),
+    _c("province", "จังหวัด", CODE, True, note="a province code of the plan, e.g. TH-34"),
+    _c("value", "ค่าฐาน", NUMBER, True),
+    _c("fiscal_year", "ปีของค่าฐาน พ.ศ.", INT, True, note="B.E., not after the plan's first year",
+       minimum=2500),
+), note="each province's own baseline (where it starts from), one per indicator and province; "
+        "the cluster's baseline is on the indicators sheet. The sheet may be left out",
+    optional=True)
+
 WEIGHTS = Sheet("weights", "น้ำหนัก", (
     _c("name", "ชื่อตัวถ่วงน้ำหนัก", CODE, True, note="the name indicators use, e.g. households",
        width=20),
@@ -261,7 +272,7 @@ RULES = Sheet("rules", "เกณฑ์ตรวจสอบค่า", (
         "to the budget, as_of up to 365 days after the project's end. The sheet may be left out",
         optional=True)
 
-SHEETS = (PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES,
+SHEETS = (PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, BASELINES, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES,
           RULES)
 BY_KEY = {sheet.key: sheet for sheet in SHEETS}
 TARGET_COLUMN = re.compile(r"^targets\s*FY\s*(\d{4})$", re.IGNORECASE)

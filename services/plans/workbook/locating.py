@@ -83,6 +83,12 @@ def _locate(where: str, what: str, locations) -> CellProblem:
                 return _rule_problem(*locations[key], column, what)
         if thing in locations:
             return _rule_problem(*locations[thing], None, what)
+    elif field == "province_baselines":
+        province = what.split()[0].rstrip(":") if what else ""
+        for key in (f"{thing}, {field} {province}", f"{thing}, {field}", thing):
+            if key in locations:
+                column = "province" if "is not in the plan" in what else "fiscal_year"
+                return _rule_problem(*locations[key], column if key != thing else None, what)
     elif thing in locations:
         sheet, row = locations[thing]
         column = _column(kind, field, what) if field else None

@@ -13,7 +13,7 @@ from services.infra.spreadsheet import (PLAN_LIMITS, Bad, CellProblem, Grid, She
                                         off_hub, open_zip, parse_date, shown, whole_number,
                                         xlsx_grids, from_csv)
 
-from .layout import (ABSENT, AGENCIES, BOOL, BOOL_WORDS, CHOICE, CODE, DATE, FORM_TH, INDICATORS,
+from .layout import (ABSENT, AGENCIES, BASELINES, BOOL, BOOL_WORDS, CHOICE, CODE, DATE, FORM_TH, INDICATORS,
                      INT, INT_LIST, ISSUES, LIST, LIST_SEPARATOR, NUMBER, OBJECTIVES, OUTPUTS,
                      PLAN_FIELDS, PROJECTS, RAW, REVISION_FIELDS, RULES, SHEETS, TARGETS, TEXT,
                      WEIGHTS,
@@ -274,6 +274,7 @@ def _assemble(tables: dict[str, tuple[str, list[_Record]]], reader: _Reader):
 
     issues = _assemble_issues(rows("issues"), rows("objectives"), rows("indicators"),
                               rows("targets"), reader, where)
+    _assemble_baselines(*rows("baselines"), issues, reader, where)
     projects = _assemble_projects(rows("projects"), rows("outputs"), reader, where)
 
     title, records = rows("agencies")
@@ -320,6 +321,33 @@ def _assemble_rules(title: str, records: list[_Record], issues: list[dict], proj
                                rule: record.get_value(RULES.column("value"))}
         where(f"{kind} {subject}, validation", title, record.row)
         where(f"{kind} {subject}, validation {rule}", title, record.row)
+
+
+def _assemble_baselines(title: str, records: list[_Record], issues: list[dict], reader: _Reader,
+                        where) -> None:
+    """Each row of the baselines sheet into its indicator's ``province_baselines``."""
+    indicators = {i["code"]: i for issue in issues for i in issue["indicators"] if i["code"]}
+    seen: dict[tuple[str, str], int] = {}
+    for record in records:
+        code, province, value, year = (record.get_value(BASELINES.column(name)) for name in
+                                       ("indicator", "province", "value", "fiscal_year"))
+        if code is not None and code not in indicators:
+            if "indicators" not in reader.broken:
+                reader.add(title, record.row, "indicator", f"indicator {code} is not on the "
+                           f"{INDICATORS.title} sheet", f"ไม่มีตัวชี้วัด {code} ในแผ่นงาน "
+                           f"{INDICATORS.title}")
+            continue
+        if None in (code, province, value, year):
+            continue  # an empty required cell is reported already
+        if (code, province) in seen:
+            reader.add(title, record.row, "province", f"{province} has a baseline for {code} on "
+                       f"row {seen[code, province]} already", f"{province} มีค่าฐานของ {code} "
+                       f"อยู่แล้วที่แถว {seen[code, province]}")
+            continue
+        seen[code, province] = record.row
+        indicators[code]["province_baselines"][province] = {"value": value, "fiscal_year": year}
+        where(f"indicator {code}, province_baselines", title, record.row)
+        where(f"indicator {code}, province_baselines {province}", title, record.row)
 
 
 def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -> dict:
@@ -428,7 +456,7 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
             indicator["baseline"] = None
         indicator["targets"] = {key: value for key, value in sorted(
             record.extra.items(), key=lambda kv: kv[0]) if value is not BAD}
-        indicator.update(quarterly_targets={}, province_targets={})
+        indicator.update(quarterly_targets={}, province_targets={}, province_baselines={})
         indicator.update(_values(record, INDICATORS, "provinces", "responsible_agency"))
         names = ("data_source name", "data_source agency", "data_source method")
         if record.filled(*names):

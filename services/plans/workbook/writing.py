@@ -9,7 +9,7 @@ import zipfile
 
 from services.infra.spreadsheet import csv_cell, keep_as_text, number_text
 
-from .layout import (ABSENT, AGENCIES, BOOL, CHOICE, INDICATORS, INT, INT_LIST, ISSUES, LIST,
+from .layout import (ABSENT, AGENCIES, BASELINES, BOOL, CHOICE, INDICATORS, INT, INT_LIST, ISSUES, LIST,
                      NUMBER, OBJECTIVES, OUTPUTS, PLAN, PLAN_FIELDS, PROJECTS, REVISION_FIELDS, RULES,
                      SHEETS, TARGETS, TYPE_NAMES, WEIGHTS, Column, Sheet,
                      province_header, target_header)
@@ -36,6 +36,7 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
 
     issues = plan.get("issues", [])
     issue_rows, objective_rows, indicator_rows, target_rows = [], [], [], []
+    baseline_rows = []
     years = set(range(plan["start_fy"], plan["end_fy"] + 1))
     for issue in issues:
         for indicator in issue.get("indicators", []):
@@ -68,6 +69,9 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
             for province, targets in ind.get("province_targets", {}).items():
                 for period, value in targets.items():
                     target_rows.append([ind["code"], province, period, value])
+            for province, baseline in ind.get("province_baselines", {}).items():
+                baseline_rows.append([ind["code"], province, baseline["value"],
+                                      baseline["fiscal_year"]])
 
     weights = plan.get("weights", {})
     provinces = list(plan.get("provinces", []))
@@ -108,6 +112,7 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
             (OBJECTIVES, list(OBJECTIVES.columns), clean(objective_rows)),
             (INDICATORS, indicator_columns, indicator_rows),
             (TARGETS, list(TARGETS.columns), target_rows),
+            (BASELINES, list(BASELINES.columns), baseline_rows),
             (WEIGHTS, weight_columns, weight_rows),
             (PROJECTS, list(PROJECTS.columns), project_rows),
             (OUTPUTS, list(OUTPUTS.columns), clean(output_rows)),
