@@ -6,12 +6,18 @@ no other e2e test."""
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 import uuid
 
 import pytest
 import requests
 
+from clusterctl.settings import REPO_ROOT
 from tests.support.system import Province, wait_until
+
+from .test_dashboard import ARTIFACTS, CHROMIUM
 
 pytestmark = pytest.mark.e2e
 PLAN = "northeast-lower-2-2566-2570"
@@ -134,3 +140,25 @@ def test_an_unknown_indicator_page_says_so(system):
                        params={"plan": PLAN, "indicator": f"X-{uuid.uuid4().hex[:6]}",
                                "lang": "th"})
     assert page.status_code == 200 and "ไม่พบตัวชี้วัดนี้ในแผน" in page.text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (make test installs "
+                                             "Debian's when it runs as root with apt)")
+def test_a_province_attaches_evidence_on_the_report_page_in_the_browser(system, tmp_path):
+    path = tmp_path / "สถิติผู้เยี่ยมเยือน.pdf"
+    path.write_bytes(PDF)
+    ARTIFACTS.mkdir(exist_ok=True)
+    request = {"mode": "evidence", "base": system.base, "plan": PLAN,
+               "key": system.key("province", "TH-33"), "file": str(path),
+               "reference": "หนังสือ ที่ ศก 0017/2568", "indicator": CODE, "period": PERIOD,
+               "chromium": CHROMIUM, "artifacts": str(ARTIFACTS)}
+    done = subprocess.run([sys.executable, "-m", "tests.e2e.browser_checks"], cwd=REPO_ROOT,
+                          input=json.dumps(request), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout)
+    reference, evidence_id = seen["cell"].split("; ")
+    assert reference == "หนังสือ ที่ ศก 0017/2568" and evidence_id in seen["summary"]
+    kept = requests.get(f"{system.base}/api/plans/{PLAN}/evidence/{evidence_id}", timeout=30,
+                        headers={"Authorization": f"Bearer {system.key('province', 'TH-33')}"})
+    assert kept.status_code == 200 and kept.content == PDF
+    assert seen["card"] == 1 and "/indicator-card?" in seen["card_page"]
