@@ -63,6 +63,8 @@ class DataSourceSchema(_Strict):
     name = fields.String(required=True, validate=validate.Length(min=1))
     agency = fields.String(allow_none=True, load_default=None)
     method = fields.String(load_default="")
+    link = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"},
+                      metadata={"description": "where the data are published (http/https)"})
 
 
 class IndicatorSchema(_Strict):
@@ -70,6 +72,11 @@ class IndicatorSchema(_Strict):
     name_th = fields.String(required=True, validate=validate.Length(min=1))
     name_en = fields.String(required=True, validate=validate.Length(min=1))
     unit = fields.String(required=True)
+    # the facts behind the figure (the indicator card): what it means and how it is computed
+    definition_th = fields.String(load_default="")
+    definition_en = fields.String(load_default="")
+    formula = fields.String(load_default="", metadata={"description": "how the value is computed, "
+                                                                      "e.g. A / B × 100"})
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
     aggregation = fields.String(required=True, validate=validate.OneOf(AGGREGATIONS))
     weight = fields.String(allow_none=True, load_default=None,

@@ -6,7 +6,8 @@ import re
 import uuid
 from datetime import datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import (RAISE, Schema, ValidationError, fields, validate, validates,
+                         validates_schema)
 
 from .periods import PeriodError, parse_period
 
@@ -21,6 +22,9 @@ MAX_CODE = 64                    # indicator and project codes
 MAX_NOTE = 4000                  # an indicator report's note
 MAX_TEXT = 8000                  # a project report's problems / solutions
 MIN_YEAR, MAX_YEAR = 2000, 2200  # plausible C.E. years of reported_at and as_of
+MAX_EVIDENCE = 10                # evidence items on one report
+MAX_REFERENCE = 500              # one evidence reference (a document number, a URL)
+EVIDENCE_ID = re.compile(r"^ev-[0-9a-f]{32}\Z", re.ASCII)  # an uploaded file (infra/evidence)
 
 # Procurement stages in order, with the Thai words shown to people.
 PROCUREMENT_STAGE_TH = {
@@ -81,12 +85,36 @@ class _ReportBase(Schema):
             raise ValidationError("must be an ISO 3166-2 province code such as TH-34")
 
 
+class EvidenceItemSchema(Schema):
+    """One piece of evidence behind a report: a reference (a document number, a URL) and/or an
+    uploaded file's id (POST /api/plans/{id}/evidence); the message never carries the bytes."""
+    class Meta:
+        unknown = RAISE
+
+    reference = fields.String(validate=validate.Length(min=1, max=MAX_REFERENCE))
+    file = fields.String(validate=validate.Regexp(
+        EVIDENCE_ID, error="must be an evidence id from the upload, ev- and 32 hex digits"))
+
+    @validates_schema
+    def _something(self, data, **_):
+        if not data:
+            raise ValidationError("give a reference, a file (an evidence id) or both")
+
+
+def _evidence():
+    # no default: a report without evidence is stored exactly as before
+    return fields.List(fields.Nested(EvidenceItemSchema), allow_none=True,
+                       validate=validate.Length(max=MAX_EVIDENCE, error=f"at most {MAX_EVIDENCE} "
+                                                "evidence items on one report"))
+
+
 class IndicatorReportSchema(_ReportBase):
     indicator = fields.String(required=True, validate=validate.Length(min=1, max=MAX_CODE))
     period = PeriodCode(required=True)
     # Required but nullable: null retracts this province's value for the period.
     value = StrictNumber(required=True, allow_none=True, allow_nan=False)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
+    evidence = _evidence()
 
 
 class ProjectReportSchema(_ReportBase):
@@ -106,6 +134,7 @@ class ProjectReportSchema(_ReportBase):
                              validate=validate.Length(max=MAX_TEXT))
     solutions = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(max=MAX_TEXT))
+    evidence = _evidence()
 
 
 REPORT_SCHEMAS = {"indicator": IndicatorReportSchema, "project": ProjectReportSchema}

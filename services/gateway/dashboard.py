@@ -81,6 +81,38 @@ WORDS = {
     "sent_reports": ("รายงานที่ส่งแล้ว", "Reports sent"), "due_next": ("งวดที่ต้องรายงาน", "What is due"),
     "subject": ("ตัวชี้วัด / โครงการ", "Indicator / project"),
 }
+
+# The words of the indicator page's card and the printable card (issue 22, facts behind the figure).
+WORDS.update({
+    "indicator_page": ("ตัวชี้วัด", "Indicator"),
+    "indicator_card": ("บัตรตัวชี้วัด", "Indicator card"),
+    "print_card": ("พิมพ์บัตรตัวชี้วัด", "Print the indicator card"),
+    "definition": ("นิยาม", "Definition"), "formula": ("สูตรคำนวณ", "Formula"),
+    "data_source": ("แหล่งข้อมูล", "Data source"),
+    "source_agency": ("หน่วยงานเจ้าของข้อมูล", "Data owner"),
+    "method": ("วิธีการวัด", "Method"), "link": ("ลิงก์", "Link"),
+    "frequency": ("ความถี่การรายงาน", "Reporting frequency"),
+    "responsible_agency": ("หน่วยงานรับผิดชอบ", "Responsible agency"),
+    "baseline": ("ค่าฐาน", "Baseline"), "targets": ("ค่าเป้าหมายรายปี", "Yearly targets"),
+    "direction": ("ทิศทางที่ดี", "Better when"),
+    "increase": ("ยิ่งมากยิ่งดี", "higher"), "decrease": ("ยิ่งน้อยยิ่งดี", "lower"),
+    "monthly": ("รายเดือน", "monthly"), "quarterly": ("รายไตรมาส", "quarterly"),
+    "yearly": ("รายปี", "yearly"),
+    "evidence": ("หลักฐาน", "Evidence"), "reports_behind": ("รายงานที่อยู่เบื้องหลังค่า",
+                                                           "The reports behind the value"),
+    "not_given": ("ยังไม่ได้ระบุในแผน", "not given in the plan"),
+    "no_indicator": ("ไม่พบตัวชี้วัดนี้ในแผน", "The plan has no such indicator"),
+    "attach": ("แนบหลักฐาน (PDF, PNG, JPEG, XLSX, CSV ไม่เกิน 10 MB)",
+               "Attach evidence (PDF, PNG, JPEG, XLSX, CSV, at most 10 MB)"),
+    "attach_note": ("อัปโหลดไฟล์หลักฐานและ/หรือระบุเลขที่หนังสือหรือ URL แล้วคัดลอกข้อความที่ได้ไปใส่ในคอลัมน์ "
+                    "evidence ของไฟล์ CSV (หรือคอลัมน์ที่มีหัว (evidence) ในแบบฟอร์ม Excel) ของแถวที่เกี่ยวข้อง",
+                    "Upload an evidence file and/or give a document number or URL, then copy the text "
+                    "below into the evidence column of the CSV (or a column headed (evidence) in the "
+                    "workbook) on the row it supports"),
+    "reference": ("เลขที่หนังสือ / URL อ้างอิง", "Document number / URL"),
+    "attach_button": ("อัปโหลดหลักฐาน", "Upload evidence"),
+    "evidence_cell": ("ข้อความสำหรับคอลัมน์ evidence", "Text for the evidence column"),
+})
 STATUS_WORDS = {
     "achieved": ("บรรลุเป้าหมาย", "Achieved"), "near": ("ใกล้เป้าหมาย", "Near target"),
     "not_achieved": ("ไม่บรรลุเป้าหมาย", "Not achieved"), "no_data": ("ยังไม่มีข้อมูล", "No data"),

@@ -132,14 +132,22 @@ def reports_table(result: dict) -> tuple[list[str], list[list]]:
     header = ["ได้รับเมื่อ (received_at)", "รายงานเมื่อ (reported_at)", "จังหวัด (province)",
               "ประเภท (kind)", "ตัวชี้วัด/โครงการ (subject)", "ช่วงเวลา (period)",
               "ค่า (value)", "สถานะ (status)", "เพิกถอนค่า (retraction)", "หมายเหตุ (note)",
-              "ผู้ส่ง (sender)", "event_id"]
+              "ผู้ส่ง (sender)", "event_id", "หลักฐาน (evidence)"]
     rows = [[r["received_at"], r["reported_at"], r["province"], r["kind"],
              r.get("indicator") or r.get("project"),
              parse_period(r["period"]).label_th if r.get("period") else _thai_day(r.get("as_of")),
              r.get("value") if r["kind"] == "indicator" else r.get("physical_progress_pct"),
              status_th[r["status"]], "ใช่" if r["retraction"] else "", r.get("note") or "",
-             r["sender"], r["event_id"]] for r in result["reports"]]
+             r["sender"], r["event_id"], evidence_text(r.get("evidence"))]
+            for r in result["reports"]]
     return header, rows
+
+
+def evidence_text(items) -> str:
+    """A report's evidence in one cell: references as written, files by their id."""
+    return "; ".join(i.get("reference") or "" if not i.get("file") else
+                     " ".join(filter(None, (i.get("reference"), f"[{i['file']}]")))
+                     for i in items or [])
 
 
 def assets_table(assets: list[dict]) -> tuple[list[str], list[list]]:

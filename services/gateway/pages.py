@@ -25,6 +25,7 @@ from services.contracts.plans import iter_indicators
 
 from . import dashboard
 from .auth import AuthError
+from .evidence_links import with_links
 from .rpc import call
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -186,7 +187,8 @@ class DashboardPages:
             for period in [last_ended_period(kind, today) for kind in kinds]:
                 rows = self._call("reporting", "completeness", plan["id"], period)["provinces"]
                 due += [{**r, "period": period} for r in rows if r["province"] == province]
-            reports = self._call("reporting", "reports", plan["id"], province, None, None, None)
+            reports = with_links(self._call("reporting", "reports", plan["id"], province, None,
+                                            None, None))
             return {"province": province, "due": due, "reports": reports["reports"],
                     "rejected": self._call("reporting", "list_rejections", [province], 100)}
         return self._page(request, "my_reports", build)

@@ -8,7 +8,8 @@ from marshmallow import Schema, fields
 
 from services.contracts.labels import ASSET_CATEGORIES
 from services.contracts.plans import BaselineSchema, PlanSchema, RevisionSchema
-from services.contracts.reports import MAX_CODE, MAX_NOTE, MAX_TEXT, PROCUREMENT_STAGES
+from services.contracts.reports import (MAX_CODE, MAX_EVIDENCE, MAX_NOTE, MAX_REFERENCE,
+                                        MAX_TEXT, PROCUREMENT_STAGES)
 
 # How many problems and rows an upload's answer lists: services/gateway/listing.py MAX_LISTED
 # (not imported: this module stays pure, tests/unit/test_layering.py).
@@ -242,6 +243,16 @@ PROJECT_REPORT = {  # contracts/reports.py ProjectReportSchema
 
 BASELINE = nullable(obj({"value": NUMBER, "fiscal_year": {**INTEGER, "description": "B.E."}},
                         required=("value", "fiscal_year")))
+
+EVIDENCE_ID = {**STRING, "pattern": "^ev-[0-9a-f]{32}$", "description": "an uploaded file's id"}
+# One item of a report's evidence (issue 22), as the drill-down lists it (``url``: the file's)
+REPORT_EVIDENCE = nullable(array(obj({
+    "reference": {**STRING, "maxLength": MAX_REFERENCE,
+                  "description": "a document number, a URL..."},
+    "file": EVIDENCE_ID,
+    "url": {**STRING, "description": "where the file downloads (with a file)"}}),
+    maxItems=MAX_EVIDENCE, description="the evidence the report cites"))
+
 SERIES = obj({
     "plan_id": STRING, "indicator": STRING, "frequency": STRING,
     "baseline": {**BASELINE, "description": "the cluster's baseline, else null"},
@@ -276,7 +287,8 @@ REPORTS = obj({
         "kind": {**STRING, "enum": ["indicator", "project"]},
         "received_at": DATE_TIME, "sender": {**STRING, "description": "the authenticated AMQP user"},
         "status": {**STRING, "enum": ["in_force", "superseded"]},
-        "retraction": {**BOOLEAN, "description": "an indicator report with value null"}},
+        "retraction": {**BOOLEAN, "description": "an indicator report with value null"},
+        "evidence": REPORT_EVIDENCE},
         required=("event_id", "province", "kind", "received_at", "sender", "status",
                   "retraction"),
         description="the report as received (indicator or project fields), with its fate"))},

@@ -6,11 +6,13 @@ from __future__ import annotations
 from nameko.rpc import RpcProxy
 
 from services.infra.base import ServiceBase
+from services.infra.evidence.provider import EvidenceFiles
 
 from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
 from .auth import ApiKeys
+from .card_pages import IndicatorPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .web import http
@@ -18,7 +20,7 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, IndicatorPage, ServiceBase):
+class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()
@@ -26,6 +28,7 @@ class GatewayService(DashboardPages, IndicatorPage, ServiceBase):
     reporting = RpcProxy("reporting")
     assets = RpcProxy("assets")
     notify = RpcProxy("notify")
+    evidence = EvidenceFiles()  # uploaded evidence files (api/evidence.py)
 
 
 def entrypoint(route: Route):

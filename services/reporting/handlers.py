@@ -21,6 +21,7 @@ from services.contracts.errors import ParkedError, UnknownFlag  # raised to RPC 
 from services.contracts import rules
 
 from . import domain, plausibility, schemas, timeliness
+from .evidence import evidence_problem
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
                       project_status, reports_of, set_disbursement_targets)
@@ -41,9 +42,10 @@ class Checked:
 
 def check(store, message: RawMessage, user_prefix: str = "", plans=None,
           now: datetime | None = None,
-          max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD) -> Checked:
-    """Envelope, sender, schema, plan, the receiving clock and the plan's hard rules: pure work,
-    done outside any transaction (``plans``: the store's plans, read once for a batch)."""
+          max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD, evidence=None) -> Checked:
+    """Envelope, sender, schema, plan, the receiving clock, the plan's hard rules and the
+    evidence files cited: pure work, done outside any transaction (``plans``: the store's
+    plans, read once for a batch; ``evidence``: the evidence store, infra/evidence)."""
     sender = domain.identify_sender(message.user_id, message.routing_key, user_prefix)
     kind = domain.check_envelope(sender, message.routing_key, message.content_type)
     outcome = kind if isinstance(kind, domain.Rejection) else \
@@ -57,7 +59,8 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None,
         plan = outcome.plan or next(p for p in plans if p["id"] == outcome.plan_id)
         problem = plausibility.time_problem(outcome.kind, outcome.report,
                                             now or datetime.now(timezone.utc), max_ahead) \
-            or domain.rule_problem(plan, outcome)
+            or domain.rule_problem(plan, outcome) \
+            or evidence_problem(outcome.plan_id, outcome.report, evidence and evidence.info)
         if problem:
             outcome = domain.Rejection(problem[0], outcome.report["event_id"], outcome.kind,
                                        reason_th=problem[1])
@@ -100,10 +103,10 @@ def log_outcome(checked: Checked, result: str) -> None:
 
 def handle_intake(store, message: RawMessage, user_prefix: str = "",
                   now: datetime | None = None,
-                  max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD) -> str:
+                  max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD, evidence=None) -> str:
     """Accept or reject one province message; returns "accepted", "duplicate" or "rejected"."""
     now = now or datetime.now(timezone.utc)
-    checked = check(store, message, user_prefix, now=now, max_ahead=max_ahead)
+    checked = check(store, message, user_prefix, now=now, max_ahead=max_ahead, evidence=evidence)
     with store.atomic():
         views = BatchViews(store)
         result, checked = record(store, checked, now, views)
@@ -113,7 +116,8 @@ def handle_intake(store, message: RawMessage, user_prefix: str = "",
 
 
 def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = "",
-                        max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD) -> list[int]:
+                        max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD,
+                        evidence=None) -> list[int]:
     """Province messages that arrived together: checked first, outside any transaction, then
     stored in one transaction - one commit (one fsync) for all of them, and the write lock held
     only for the writes, so several reporting processes can share one store. Returns the indexes
@@ -125,7 +129,7 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
     try:
         plans = store.plans()
         now = datetime.now(timezone.utc)
-        checked = [check(store, message, user_prefix, plans, now, max_ahead)
+        checked = [check(store, message, user_prefix, plans, now, max_ahead, evidence)
                    for message in messages]
         with store.atomic():
             views = BatchViews(store, plans)
@@ -140,7 +144,7 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
     retry = []
     for index, message in enumerate(messages):
         try:
-            handle_intake(store, message, user_prefix, max_ahead=max_ahead)
+            handle_intake(store, message, user_prefix, max_ahead=max_ahead, evidence=evidence)
         except Exception:
             with bound_event_id(message.message_id):
                 log.exception("report could not be processed; it will be retried")
@@ -477,7 +481,7 @@ def check_deadlines(store, now: datetime | None = None) -> int:
 
 # ---- province reporting without code (workbook, upload, CLI) -------------------------------------
 
-def check_reports(store, province: str, bodies: list[dict]) -> list[str | None]:
+def check_reports(store, province: str, bodies: list[dict], evidence=None) -> list[str | None]:
     """The intake's own checks (schema, plan match) on report bodies a province is about to
     send, without keeping anything: per body None, or the reason the intake would reject it."""
     plans = store.plans()
@@ -488,7 +492,7 @@ def check_reports(store, province: str, bodies: list[dict]) -> list[str | None]:
                              routing_key=f"report.{province}.{kind}", user_id=province,
                              message_id=body.get("event_id"), content_type="application/json",
                              redelivered=False)
-        outcome = check(store, message, "", plans).outcome
+        outcome = check(store, message, "", plans, evidence=evidence).outcome
         reasons.append(outcome.reason if isinstance(outcome, domain.Rejection) else None)
     return reasons
 

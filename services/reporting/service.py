@@ -14,6 +14,7 @@ from services.infra.messaging import (RawMessage, batch_consumer, dispatcher,
                                       on_event, raw_consumer)
 from services.infra.outbox import relay
 from services.infra.storage import Storage
+from services.infra.evidence.provider import EvidenceFiles
 
 from . import handlers, plausibility
 from .store import open_store
@@ -25,13 +26,15 @@ class ReportingService(BusServiceBase):
     name = "reporting"
 
     store = Storage(open_store)
+    evidence = EvidenceFiles()  # the uploaded files reports cite (only their records are read)
     dispatch = dispatcher()
 
     @batch_consumer(topology.intake_queue())
     def intake(self, messages: list[RawMessage]):
         retry = handlers.handle_intake_batch(
             self.store, messages, self.config.get("AMQP_USER_PREFIX", ""),
-            plausibility.max_ahead_from(self.config.get("REPORT_MAX_AHEAD_MINUTES")))
+            plausibility.max_ahead_from(self.config.get("REPORT_MAX_AHEAD_MINUTES")),
+            evidence=self.evidence)
         try:  # the batch is committed: its events go out now, or with the relay_outbox timer
             relay(self.store.outbox, self.dispatch)
         except Exception:  # never a reason to hand back reports that are stored
@@ -96,7 +99,7 @@ class ReportingService(BusServiceBase):
 
     @rpc
     def check_reports(self, province, bodies):
-        return handlers.check_reports(self.store, province, bodies)
+        return handlers.check_reports(self.store, province, bodies, self.evidence)
 
     @rpc
     def report_statuses(self, plan_id, province, event_ids):

@@ -91,6 +91,11 @@ class Backend:
 
         store.db = RacingDatabase()
 
+    def database(self, service: str):
+        """A database of this backend for a store with no service of its own (the evidence
+        store, tests/contract/test_evidence_store.py); dropped like the others."""
+        return self._database(service)
+
     def _database(self, service: str):
         if self.name == "mongomock":
             import mongomock  # test-only dependency: never imported by production code

@@ -102,7 +102,36 @@ def upload(request: dict) -> dict:
     return seen
 
 
+def evidence(request: dict) -> dict:
+    """A province attaches an evidence file and a reference on /report and gets the text for
+    the evidence column; then the indicator page and its printable card."""
+    base, shots = request["base"], request["artifacts"]
+    seen = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["key"])
+        page.goto(f"{base}/report?plan={request['plan']}")
+        page.fill("#evidence-reference", request["reference"])
+        page.set_input_files("#evidence-file", request["file"])
+        page.click("#evidence-button")
+        page.wait_for_function("() => document.getElementById('evidence-cell').value"
+                               ".includes('ev-')", timeout=30_000)
+        seen["cell"] = page.input_value("#evidence-cell")
+        seen["summary"] = page.inner_text("#evidence-summary")
+        page.screenshot(path=f"{shots}/report-evidence.png", full_page=True)
+        page.goto(f"{base}/indicator?plan={request['plan']}&indicator={request['indicator']}"
+                  f"&period={request['period']}")
+        seen["card"] = page.locator("#indicator-card").count()
+        page.click("#print-card")
+        page.wait_for_load_state()
+        seen["card_page"] = page.url
+        page.screenshot(path=f"{shots}/indicator-card.png", full_page=True)
+        browser.close()
+    return seen
+
+
+MODES = {"upload": upload, "evidence": evidence}
+
 if __name__ == "__main__":
     asked = json.load(sys.stdin)
-    print(json.dumps(upload(asked) if asked.get("mode") == "upload" else observe(asked),
-                     ensure_ascii=False))
+    print(json.dumps(MODES.get(asked.get("mode"), observe)(asked), ensure_ascii=False))

@@ -37,7 +37,7 @@ AGENCIES = {"receiving_agency": "ubon-pao", "holding_agency": "ubon-tourism",
             "other_agency": "yasothon-agriculture"}  # the last: named by the plan, party to nothing here
 
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
-          "agency": "ubon-pao", "parked_id": "none", "flag_id": "none"}
+          "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "evidence_id": "none"}
 
 
 @dataclass
@@ -88,6 +88,15 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/indicators/{code}/series"): ("+ + 403 F 403 403 403 403",
                                                                ask(args={"code": "NE2-1.1"})),
     ("get", "/api/plans/{plan_id}/reports"): ("+ + 403 F 403 403 403 403", ask()),
+    # the facts behind a figure: the card reads like the plan; evidence like the reports (a
+    # file refused by its content here, so nothing is kept)
+    ("get", "/api/plans/{plan_id}/indicators/{code}"): ("+ + 403 + 403 + + +",
+                                                        ask(args={"code": "NE2-1.1"})),
+    ("post", "/api/plans/{plan_id}/evidence"): (
+        "+ + 403 + 403 403 403 403",
+        ask(415, params={"province": "TH-34", "filename": "x.pdf"}, data=b"not a pdf")),
+    ("get", "/api/plans/{plan_id}/evidence/{evidence_id}"): (
+        "+ + 403 + 403 403 403 403", ask(404, args={"evidence_id": "ev-" + "0" * 32})),
     ("get", "/api/plans/{plan_id}/problems"): ("+ + 403 F 403 403 403 403", ask()),
     # the province reporting workbook: a province its own; sending only by the province itself
     ("get", "/api/plans/{plan_id}/report-workbook"): (

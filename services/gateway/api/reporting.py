@@ -11,6 +11,7 @@ from .common import (ApiError, file_response, forbidden, json_body, json_respons
                      only_fields, paginated, principal, reporting_plan, view_or_file)
 from .routing import AS_FILE, PAGE, PERIOD, RouteTable, ok, param
 from .routing import json_body as body_of
+from ..evidence_links import with_links
 
 routes = RouteTable()
 PLAN_ERRORS = {404: "no such plan"}
@@ -73,8 +74,8 @@ def province_names(gw) -> dict:
 
 @routes.get("/api/plans/<string:plan_id>/reports",
             "Drill-down: the accepted reports behind the views, newest first, each with status "
-            "in_force or superseded, retraction, received_at and sender (a province key: its "
-            "own province)",
+            "in_force or superseded, retraction, received_at, sender (a province key: its "
+            "own province) and the evidence cited, each file with its download url",
             query=tuple(param(n, d) for n, d in (("province", "e.g. TH-34"),
                                                   ("indicator", "indicator code"),
                                                   ("project", "project code"),
@@ -87,8 +88,8 @@ def reports(gw, request, plan_id):
     args = request.args
     if args.get("period") is not None:
         checked_period(args["period"])
-    result = call(gw.reporting, "reports", plan_id, province, args.get("indicator"),
-                  args.get("project"), args.get("period"))
+    result = with_links(call(gw.reporting, "reports", plan_id, province, args.get("indicator"),
+                             args.get("project"), args.get("period")))
     return view_or_file(request, result, f"{plan_id}-reports", exports.reports_table)
 
 

@@ -61,11 +61,18 @@ PROJECT_COLUMNS = (
     ("problems", "ปัญหาอุปสรรค", True),
     ("solutions", "แนวทางแก้ไข", True),
 )
-INDICATOR_INPUTS = tuple(name for name, _, is_input in INDICATOR_COLUMNS if is_input)
-PROJECT_INPUTS = tuple(name for name, _, is_input in PROJECT_COLUMNS if is_input)
+# An optional input column (issue 22): the evidence behind a row - references (a document
+# number, a URL) and/or uploaded files' ids (ev-...), one per line or separated by ";". A CSV
+# may have it; a workbook may have a column headed (evidence) added: it is read when present.
+OPTIONAL_INPUTS = ("evidence",)
+INDICATOR_INPUTS = tuple(name for name, _, is_input in INDICATOR_COLUMNS if is_input) \
+    + OPTIONAL_INPUTS
+PROJECT_INPUTS = tuple(name for name, _, is_input in PROJECT_COLUMNS if is_input) \
+    + OPTIONAL_INPUTS
 INDICATOR_REQUIRED = ("value",)
 PROJECT_REQUIRED = ("as_of", "physical_progress_pct", "disbursed_thb", "procurement_stage")
 LABELS = {name: label for name, label, _ in INDICATOR_COLUMNS + PROJECT_COLUMNS}
+LABELS["evidence"] = "หลักฐาน"
 
 ABOUT_ROWS = (  # (key, Thai label)
     ("schema", "รุ่นของแบบฟอร์ม"),
@@ -93,7 +100,7 @@ INSTRUCTIONS_EN = (
     "cell to fix is listed at once. Uploading the same file again sends nothing twice.")
 
 CSV_COLUMNS = ("kind", "code", "period", "value", "note", "as_of", "physical_progress_pct",
-               "disbursed_thb", "procurement_stage", "problems", "solutions")
+               "disbursed_thb", "procurement_stage", "problems", "solutions", "evidence")
 CSV_REQUIRED_COLUMNS = ("kind", "code")
 CSV_INPUTS = {"indicator": INDICATOR_INPUTS, "project": PROJECT_INPUTS}
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 from datetime import date, datetime
 
 from services.contracts.periods import PeriodError, parse_period
 from services.contracts.plans import iter_indicators
-from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES, PROVINCE_CODE
+from services.contracts.reports import (EVIDENCE_ID, MAX_EVIDENCE, MAX_REFERENCE,
+                                        PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES, PROVINCE_CODE)
 from services.contracts.rules import indicator_problem, project_problem
 from services.infra.spreadsheet import (REPORT_LIMITS, Bad, CellProblem, as_text, csv_grid,
                                         english_name, is_blank, number, off_hub, open_zip,
@@ -20,7 +22,7 @@ from services.infra.spreadsheet import (REPORT_LIMITS, Bad, CellProblem, as_text
 from .layout import (ABOUT_KEY, CSV_COLUMNS, CSV_INPUTS, CSV_REQUIRED_COLUMNS, CSV_SHEET,
                      HEADER_SEARCH_ROWS, INDICATOR_COLUMNS, INDICATOR_INPUTS, INDICATOR_REQUIRED,
                      INDICATORS_KEY, LABELS, MAX_CODE, MAX_NOTE, MAX_TEXT, MAX_YEAR, MIN_YEAR,
-                     NAMESPACE, PROJECT_COLUMNS, PROJECT_INPUTS, PROJECT_REQUIRED, PROJECTS_KEY, SCHEMA,
+                     NAMESPACE, OPTIONAL_INPUTS, PROJECT_COLUMNS, PROJECT_INPUTS, PROJECT_REQUIRED, PROJECTS_KEY, SCHEMA,
                      SHEET_TITLES, Row, Upload, WorkbookUnreadable, header)
 
 _STAGE_BY_LABEL = {" ".join(label.split()): code for code, label in PROCUREMENT_STAGE_TH.items()}
@@ -54,7 +56,22 @@ def _amount(value) -> float:
     return amount
 
 
+def _evidence(value) -> list[dict]:
+    """An evidence cell: items one per line or separated by ";" - an uploaded file's id
+    (ev-...) is {"file": id}, anything else {"reference": text}."""
+    items = [item.strip() for item in re.split(r"[;\n]", as_text(value)) if item.strip()]
+    if len(items) > MAX_EVIDENCE:
+        raise Bad(f"หลักฐานได้ไม่เกิน {MAX_EVIDENCE} รายการ (พบ {len(items)})",
+                  f"at most {MAX_EVIDENCE} evidence items (found {len(items)})")
+    for item in items:
+        if len(item) > MAX_REFERENCE:
+            raise Bad(f"หลักฐานแต่ละรายการยาวได้ไม่เกิน {MAX_REFERENCE} ตัวอักษร",
+                      f"an evidence reference is at most {MAX_REFERENCE} characters")
+    return [{"file": item} if EVIDENCE_ID.match(item) else {"reference": item} for item in items]
+
+
 PARSERS = {
+    "evidence": _evidence,
     "value": number,
     "note": lambda value: text(value, MAX_NOTE),
     "as_of": lambda value: parse_date(value, MIN_YEAR, MAX_YEAR),
@@ -79,7 +96,7 @@ def _parse_inputs(kind: str, cells: dict, place) -> tuple[dict, list[CellProblem
                 errors.append(Bad(f"ต้องกรอก {LABELS[name]} ({name}) เพราะแถวนี้กรอกข้อมูลอื่นแล้ว",
                                   f"{name} is required: the row has other values filled in"
                                   ).at(*place(name)))
-            else:
+            elif name not in OPTIONAL_INPUTS:  # no evidence: the row's fields as before it
                 fields_[name] = None
             continue
         try:
@@ -259,7 +276,8 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
     from openpyxl.utils import get_column_letter
 
     code_name = columns[0][0]
-    wanted = {name for name, _, is_input in columns if is_input} | {code_name}
+    wanted = {name for name, _, is_input in columns if is_input} | {code_name} \
+        | set(OPTIONAL_INPUTS)
     header_at, index = None, {}
     for line_no, cells in rows[:HEADER_SEARCH_ROWS]:
         names = [english_name(as_text(cell)).lower() if not is_blank(cell) else None
@@ -284,8 +302,8 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
     inputs = INDICATOR_INPUTS if kind == "indicator" else PROJECT_INPUTS
 
     def at(cells, name):
-        column = index[name]
-        return cells[column] if column < len(cells) else None
+        column = index.get(name)  # an optional column (evidence) may be absent
+        return cells[column] if column is not None and column < len(cells) else None
 
     found = []
     for line_no, cells in rows:
@@ -468,6 +486,8 @@ def report_bodies(upload: Upload, province: str, reported_at: datetime
                                                 values),
                     "province": province, "indicator": row.subject, "period": row.period,
                     "value": values["value"], "note": values.get("note"), "reported_at": at}
+            if values.get("evidence"):
+                body["evidence"] = values["evidence"]
         elif row.kind == "project":
             body = {"event_id": stable_event_id("project", province, row.subject, None, values),
                     "province": province, "project": row.subject,
@@ -477,6 +497,8 @@ def report_bodies(upload: Upload, province: str, reported_at: datetime
                     "procurement_stage": values["procurement_stage"],
                     "problems": values.get("problems"), "solutions": values.get("solutions"),
                     "reported_at": at}
+            if values.get("evidence"):
+                body["evidence"] = values["evidence"]
         else:
             continue
         bodies.append((row, body))

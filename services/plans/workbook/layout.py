@@ -166,6 +166,10 @@ INDICATORS = Sheet("indicators", "ตัวชี้วัด", (
     _c("name_th", "ชื่อตัวชี้วัดภาษาไทย", TEXT, True, width=50),
     _c("name_en", "ชื่อตัวชี้วัดภาษาอังกฤษ", TEXT, True, width=50),
     _c("unit", "หน่วยนับ", TEXT, empty="", width=20),
+    _c("definition_th", "นิยามตัวชี้วัดภาษาไทย", TEXT, empty="", width=50,
+       note="what the indicator means (the indicator card)"),
+    _c("definition_en", "นิยามตัวชี้วัดภาษาอังกฤษ", TEXT, empty="", width=50),
+    _c("formula", "สูตรคำนวณ", TEXT, empty="", width=40, note="e.g. A / B × 100, with A and B named"),
     _c("direction", "ทิศทาง", CHOICE, True, choices=DIRECTIONS, note="which way is better"),
     _c("aggregation", "วิธีรวมค่าของกลุ่มจังหวัด", CHOICE, True, choices=AGGREGATIONS,
        note="how province values make the cluster value; percentages are never summed"),
@@ -183,6 +187,8 @@ INDICATORS = Sheet("indicators", "ตัวชี้วัด", (
     _c("data_source agency", "หน่วยงานเจ้าของข้อมูล", CODE, note="a code on the agencies sheet",
        width=20),
     _c("data_source method", "วิธีการวัด", TEXT, empty="", width=30),
+    _c("data_source link", "ลิงก์แหล่งข้อมูล", TEXT, note="http(s) address where the data are "
+                                                         "published", width=30),
     _c("sample", "ข้อมูลตัวอย่าง", BOOL),
 ), note="one row per indicator; a column 'targets FY2567' per fiscal year holds the yearly "
         "cluster targets", dynamic="targets", freeze="C2")

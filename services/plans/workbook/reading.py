@@ -443,8 +443,9 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
     by_code = {}
     for record in records:
         found = issue_of(title, record)
-        indicator = _values(record, INDICATORS, "code", "name_th", "name_en", "unit", "direction",
-                            "aggregation", "weight", "frequency", "cumulative")
+        indicator = _values(record, INDICATORS, "code", "name_th", "name_en", "unit", "definition_th",
+                            "definition_en", "formula", "direction", "aggregation", "weight",
+                            "frequency", "cumulative")
         if record.filled("baseline value", "baseline fiscal_year"):
             baseline = _values(record, INDICATORS, "baseline value", "baseline fiscal_year")
             for name in ("baseline value", "baseline fiscal_year"):
@@ -458,7 +459,8 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
             record.extra.items(), key=lambda kv: kv[0]) if value is not BAD}
         indicator.update(quarterly_targets={}, province_targets={}, province_baselines={})
         indicator.update(_values(record, INDICATORS, "provinces", "responsible_agency"))
-        names = ("data_source name", "data_source agency", "data_source method")
+        names = ("data_source name", "data_source agency", "data_source method",
+                 "data_source link")
         if record.filled(*names):
             if record.get("data_source name") is EMPTY:
                 reader.add(title, record.row, "data_source name",

@@ -55,13 +55,13 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
         for ind in issue.get("indicators", []):
             baseline, source = ind.get("baseline") or {}, ind.get("data_source") or {}
             values = {**{name: ind.get(name) for name in (
-                "code", "name_th", "name_en", "unit", "direction", "aggregation", "weight",
-                "frequency", "cumulative", "provinces", "responsible_agency", "sample")},
+                "code", "name_th", "name_en", "unit", "definition_th", "definition_en", "formula",
+                "direction", "aggregation", "weight", "frequency", "cumulative", "provinces", "responsible_agency", "sample")},
                 "issue": issue["number"],
                 "baseline value": baseline.get("value"),
                 "baseline fiscal_year": baseline.get("fiscal_year"),
                 "data_source name": source.get("name"), "data_source agency": source.get("agency"),
-                "data_source method": source.get("method"),
+                "data_source method": source.get("method"), "data_source link": source.get("link"),
                 **{f"targets {key}": value for key, value in ind.get("targets", {}).items()}}
             indicator_rows.append([_cell_value(c, values.get(c.name)) for c in indicator_columns])
             for period, value in ind.get("quarterly_targets", {}).items():
