@@ -18,6 +18,9 @@ from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
+PAGES = ("overview", "projects", "completeness", "problems", "assets", "rejections", "flags",
+         "report", "my_reports", "project_report")
+AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
                    autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),

@@ -275,7 +275,7 @@ class DashboardPages:
             principal = self.keys.authenticate(f"Bearer {request.cookies.get(KEY_COOKIE, '')}")
         except AuthError:
             return redirect(f"/login?lang={lang}")
-        if principal.role == "agency" and page not in ("assets", "project_report", "rejections"):
+        if principal.role == "agency" and page not in dashboard.AGENCY_PAGES:
             return redirect(f"/assets?lang={lang}")  # its transfers, and its projects' progress
         # drafts have no reports yet (reporting learns a plan when it is published)
         plans = [p for p in access.visible_plans(principal, self._call("plans", "list_plans"))
@@ -312,6 +312,7 @@ class DashboardPages:
         return {"page": page, "plan": plan, "plans": plans, "period": period,
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names, "who": str(principal),
+                "nav": dashboard.AGENCY_PAGES if principal.role == "agency" else dashboard.PAGES,
                 "query": query, "download": None}
 
     def _lang(self, request) -> str:

@@ -8,9 +8,9 @@
   const words = JSON.parse(document.getElementById("status-words").textContent);
   const number = v => (v === "" ? null : Number(v));
 
-  for (const row of table.querySelectorAll("tr.progress-form")) {
+  for (const row of table.querySelectorAll("fieldset.progress-form")) {
     row.querySelector("button.send-progress").addEventListener("click", async () => {
-      const outcome = row.querySelector("td.outcome");
+      const outcome = row.querySelector(".outcome");
       const field = name => row.querySelector(`[name="${name}"]`).value;
       const item = {project: row.dataset.project, province: row.dataset.province,
                     physical_progress_pct: number(field("physical_progress_pct")),
