@@ -2,9 +2,12 @@
 broker: their own AMQP login held to ``report.<code>.project``, the HTTP path with their API key,
 rejections listed for them and mailed to them, and the reports counted in completeness.
 
-Projects and periods of this module only: NE2-68-003 (amnat-tourism), NE2-68-005 (amnat-commerce)
-in FY2568-Q2."""
+Projects of this module only: NE2-68-003 (amnat-tourism) and NE2-68-005 (amnat-commerce) in
+FY2568-Q2, NE2-67-005 (sisaket-tourism), NE2-67-006 (yasothon-social)."""
 import email
+import json
+import subprocess
+import sys
 import uuid
 from email import policy
 
@@ -12,7 +15,10 @@ import pika
 import pytest
 import requests
 
+from clusterctl.settings import REPO_ROOT
 from tests.support.system import Province, wait_until
+
+from .test_dashboard import ARTIFACTS, CHROMIUM
 
 PLAN = "northeast-lower-2-2566-2570"
 
@@ -158,3 +164,24 @@ def test_the_dashboard_form_lists_the_agencys_projects_and_sends_through_the_sam
                ["statuses"][event_id]["status"] == "in_force", timeout=60, what="in force")
     assert requests.get(f"{system.base}/", cookies=cookies, allow_redirects=False,
                         timeout=30).headers["Location"].startswith("/assets")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (make test installs "
+                                             "Debian's when it runs as root with apt)")
+def test_an_agency_sends_progress_with_the_dashboard_form_in_a_browser(system):
+    ARTIFACTS.mkdir(exist_ok=True)
+    request = {"mode": "agency_form", "base": system.base, "plan": PLAN, "chromium": CHROMIUM,
+               "artifacts": str(ARTIFACTS), "key": system.key("agency", "yasothon-social"),
+               "project": "NE2-67-006", "province": "TH-35",
+               "values": {"physical_progress_pct": "64", "disbursed_thb": "2500000",
+                          "as_of": "2024-06-30", "problems": "วัสดุก่อสร้างขึ้นราคา"}}
+    done = subprocess.run([sys.executable, "-m", "tests.e2e.browser_checks"], cwd=REPO_ROOT,
+                          input=json.dumps(request), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout)
+    assert set(seen["forms"]) == {"NE2-67-006 TH-35", "NE2-67-006 TH-37"}  # its project only
+    assert len(seen["nav"]) == 3  # transfers, project progress, rejected reports
+    assert seen["status"] == "in_force", seen["outcome"]
+    [report] = [r for r in reports_of(system, "NE2-67-006") if r["province"] == "TH-35"]
+    assert report["physical_progress_pct"] == 64 and report["problems"] == "วัสดุก่อสร้างขึ้นราคา"
+    assert report["sender"] == f"{system.prefix}agency.yasothon-social"
