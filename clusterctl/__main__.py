@@ -11,6 +11,20 @@ from .runner import SetupError, check_broker, rebuild, run
 from .settings import Settings, SettingsError
 
 
+def agency_login_note(settings: Settings, code: str, entry: dict) -> str:
+    """Provision the agency's AMQP user on a running broker (it may report its projects at
+    once); otherwise the next start provisions it."""
+    from .broker import BrokerError, Management, provision_agency
+    try:
+        provision_agency(Management(settings.broker), settings.vhost, code,
+                         entry["amqp_username"], entry["amqp_password"])
+    except BrokerError as exc:
+        return (f"clusterctl: AMQP user {entry['amqp_username']} is in credentials.json; the "
+                f"broker was not reached ({exc}), so the next start provisions it")
+    return (f"clusterctl: AMQP user {entry['amqp_username']} may publish "
+            f"report.{code}.project to exchange 'reports'")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="clusterctl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -54,7 +68,9 @@ def main(argv=None) -> int:
     commands.add_parser("load-reference", help="load the clusters and provinces (REFERENCE_CSV) "
                                                "into a running deployment's plans service")
     agency = commands.add_parser("agency-key", help="print an agency's API key (created if it "
-                                                    "has none; the gateway picks it up at once)")
+                                                    "has none; the gateway picks it up at once) "
+                                                    "and give it an AMQP login agency.<code> to "
+                                                    "report its projects")
     agency.add_argument("code", help="the agency's code in the agencies directory")
     args, rest = parser.parse_known_args(argv)
 
@@ -105,9 +121,12 @@ def main(argv=None) -> int:
         if args.command == "agency-key":
             from .credentials import add_agency_key
             try:
-                print(add_agency_key(settings.credentials_path, args.code))
+                key, entry = add_agency_key(settings.credentials_path, args.code,
+                                            settings.user_prefix)
             except (FileNotFoundError, ValueError) as exc:
                 raise SetupError(str(exc)) from None
+            print(key)
+            print(agency_login_note(settings, args.code, entry), file=sys.stderr)
             return 0
         return run(settings)
     except (SettingsError, SetupError) as exc:

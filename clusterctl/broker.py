@@ -11,7 +11,8 @@ from urllib.parse import quote
 import requests
 from kombu import Connection
 
-from services.contracts.reports import REPORTS_EXCHANGE
+from services.contracts.reports import (REPORTS_EXCHANGE, agency_topic_pattern,
+                                        province_topic_pattern)
 from services.infra.topology import declare_topology, retry_policy
 
 from .settings import Broker
@@ -97,6 +98,9 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
     api.set_permissions(vhost, services["amqp_username"], ".*", ".*", ".*")
     for code, entry in sorted(credentials["provinces"].items()):
         provision_province(api, vhost, code, entry["amqp_username"], entry["amqp_password"])
+    for code, entry in sorted(credentials.get("agencies", {}).items()):
+        if "amqp_username" in entry:
+            provision_agency(api, vhost, code, entry["amqp_username"], entry["amqp_password"])
     api.set_policy(vhost, POLICY_NAME, retry_policy())
     with Connection(broker.amqp_uri(vhost, services["amqp_username"],
                                     services["amqp_password"]), connect_timeout=10) as conn:
@@ -106,7 +110,18 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
 def provision_province(api: Management, vhost: str, code: str, username: str,
                        password: str) -> None:
     """DESIGN 3.3: write only to ``reports``, only ``report.<code>.*``; no configure, no read."""
+    provision_sender(api, vhost, username, password, province_topic_pattern(code))
+
+
+def provision_agency(api: Management, vhost: str, code: str, username: str,
+                     password: str) -> None:
+    """An implementing agency (extension): write only to ``reports``, only
+    ``report.<code>.project`` - the broker refuses any other routing key (ACCESS_REFUSED)."""
+    provision_sender(api, vhost, username, password, agency_topic_pattern(code))
+
+
+def provision_sender(api: Management, vhost: str, username: str, password: str,
+                     topic_pattern: str) -> None:
     api.ensure_user(username, password)
     api.set_permissions(vhost, username, "^$", f"^{re.escape(REPORTS_EXCHANGE)}$", "^$")
-    api.set_topic_permissions(vhost, username, REPORTS_EXCHANGE,
-                              f"^report\\.{re.escape(code)}\\.", "^$")
+    api.set_topic_permissions(vhost, username, REPORTS_EXCHANGE, topic_pattern, "^$")

@@ -30,7 +30,8 @@ from urllib.parse import quote
 
 import yaml
 
-from services.contracts.reports import REPORTS_EXCHANGE
+from services.contracts.reports import (REPORTS_EXCHANGE, agency_topic_pattern,
+                                        province_topic_pattern)
 from services.infra.topology import retry_policy
 from services.infra.files import write_private
 
@@ -64,13 +65,17 @@ def definitions(creds: dict, vhost: str) -> dict:
     permissions = [{"user": u["name"], "vhost": vhost, "configure": ".*", "write": ".*",
                     "read": ".*"} for u in users]
     topic_permissions = []
-    for code, entry in sorted(creds["provinces"].items()):
+    senders = [(entry, province_topic_pattern(code))
+               for code, entry in sorted(creds["provinces"].items())]
+    senders += [(entry, agency_topic_pattern(code))  # implementing agencies (extension)
+                for code, entry in sorted(creds.get("agencies", {}).items())
+                if "amqp_username" in entry]
+    for entry, pattern in senders:
         users.append(user(entry["amqp_username"], entry["amqp_password"]))
         permissions.append({"user": entry["amqp_username"], "vhost": vhost, "configure": "^$",
                             "write": f"^{re.escape(REPORTS_EXCHANGE)}$", "read": "^$"})
         topic_permissions.append({"user": entry["amqp_username"], "vhost": vhost,
-                                  "exchange": REPORTS_EXCHANGE,
-                                  "write": f"^report\\.{re.escape(code)}\\.", "read": "^$"})
+                                  "exchange": REPORTS_EXCHANGE, "write": pattern, "read": "^$"})
     policy = retry_policy()
     return {
         "rabbit_version": "3.10.8", "users": users, "vhosts": [{"name": vhost}],

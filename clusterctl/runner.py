@@ -24,7 +24,7 @@ import yaml
 from nameko.exceptions import RemoteError
 
 from .broker import BrokerError, Management, provision
-from .credentials import ensure_credentials, write_private
+from .credentials import ensure_credentials, implementing_agencies, write_private
 from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
                         load_sample_assets, load_sample_plan)
 from .settings import REPO_ROOT, Settings, redact
@@ -458,11 +458,12 @@ def run(settings: Settings) -> int:
     version = check_broker(settings)
     clusters = read_clusters(settings)
     try:
-        sample_agencies = ([a["code"] for a in load_sample_plan()["agencies"]]
-                           if settings.seed_sample_plan else [])
+        sample = load_sample_plan() if settings.seed_sample_plan else {}
+        sample_agencies = [a["code"] for a in sample.get("agencies", [])]
         creds = ensure_credentials(settings.credentials_path,
                                    settings.broker.public_amqp_url(settings.vhost), clusters,
-                                   settings.user_prefix, sample_agencies)
+                                   settings.user_prefix, sample_agencies,
+                                   implementing_agencies(sample) if sample else [])
     except ValueError as exc:  # JSONDecodeError included
         raise SetupError(f"{settings.credentials_path} is not valid JSON ({exc}); restore it from "
                          "a backup, or move it away to generate new credentials") from None
@@ -470,8 +471,9 @@ def run(settings: Settings) -> int:
         provision(settings.broker, settings.vhost, creds)
     except BrokerError as exc:
         raise SetupError(str(exc)) from None
+    agency_users = sum("amqp_username" in a for a in creds.get("agencies", {}).values())
     say(f"RabbitMQ {version}: vhost {settings.vhost!r} provisioned "
-        f"({len(creds['provinces'])} province users)")
+        f"({len(creds['provinces'])} province users, {agency_users} agency users)")
     configs = write_service_configs(settings, creds)
     supervisor = Supervisor(settings.data_dir / "logs")
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -547,7 +549,7 @@ def print_banner(settings: Settings) -> None:
     say("ready.")
     print(f"""
   Gateway        {base}  (dashboard: {base}/, health: /health, API: /docs, /openapi.json)
-  Credentials    {settings.credentials_path}  (API keys, province AMQP users)
+  Credentials    {settings.credentials_path}  (API keys, province and agency AMQP users)
   Province AMQP  {settings.broker.public_amqp_url(settings.vhost)}  exchange 'reports'
   Mail           {settings.mail_dir if settings.run_smtp_sink else _relay_shown(settings)}
   Store          {'MongoDB (MONGO_URL)' if settings.mongo_url else f'SQLite files in {settings.data_dir}'}

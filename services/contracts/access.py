@@ -82,6 +82,12 @@ def sends_reports(who) -> bool:
     return who.role == PROVINCE
 
 
+def sends_project_reports(who) -> bool:
+    """Project progress: a province for the projects running in it, an implementing agency
+    for the projects it implements - each with its own AMQP login."""
+    return who.role in (PROVINCE, AGENCY)
+
+
 def own_province(who, requested: str | None) -> str | None:
     """The province filter of a query: a province key is held to its own province."""
     if who.role != PROVINCE:
@@ -121,12 +127,29 @@ def rejection_provinces(who, requested: str | None, clusters: list[dict]) -> lis
         if requested and requested != who.scope:
             raise Denied(f"a {who.scope} key sees only {who.scope}'s rejections")
         return [who.scope]
+    if who.role == AGENCY:  # its own reports' rejections (rejection_agencies)
+        if requested:
+            raise Denied(f"an agency key sees only the rejections of {who.scope}'s own reports")
+        return []
     members = cluster_provinces(who.scope, clusters)
     if requested:
         if requested not in members:
             raise Denied(f"{requested} is not in cluster {who.scope}")
         return [requested]
     return members
+
+
+def rejection_agencies(who, requested_province: str | None, plans: list[dict]) -> list[str] | None:
+    """Which implementing agencies' rejections to list beside the provinces' (None: no filter
+    of its own - the admin's all, a province's none): an agency its own; an OSM those its
+    cluster's plans name, unless it asked for one province."""
+    if who.role == AGENCY:
+        return [who.scope]
+    if who.role == OSM and not requested_province:
+        return sorted({code for p in plans if p.get("cluster") == who.scope
+                       for code in (p.get("agency_codes")
+                                    or [a["code"] for a in p.get("agencies", [])])})
+    return None if who.role == ADMIN else []
 
 
 # --- the agencies directory and their mail --------------------------------------------------------

@@ -67,6 +67,7 @@ class PlanPublished(_Event):
 class ReportRejected(_Event):
     rejection_id = fields.String(required=True)
     province = fields.String(required=True, allow_none=True)  # the sender, as authenticated
+    agency = fields.String(allow_none=True, load_default=None)  # ... when an agency sent it
     sender = fields.String(required=True)
     report_event_id = fields.String(allow_none=True, load_default=None)
     kind = fields.String(allow_none=True, load_default=None)
@@ -156,6 +157,9 @@ class ReportDue(_Event):
     missing = fields.List(fields.String(), required=True)
     expected = fields.Integer(required=True)
     received = fields.Integer(required=True)
+    # project progress not received (extension): the projects, and their implementing agencies
+    missing_projects = fields.List(fields.String(), load_default=list)
+    agencies = fields.List(fields.String(), load_default=list)
 
 
 class IndicatorOffTargetAtClose(_IndicatorResult):

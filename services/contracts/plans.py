@@ -16,6 +16,7 @@ PROJECT_STATUSES = ("active", "cancelled")
 AGENCY_KINDS = ("provincial_office", "central_regional_office", "local_administration", "osm",
                 "other")
 AGENCY_ROLES = ("focal_point", "implementing", "receiving", "responsible", "osm")
+PROGRESS_FREQUENCIES = ("quarterly", "monthly", "none")  # how often project progress is due
 BUDGET_CATEGORIES = ("investment", "operating")
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 FY_KEY = re.compile(r"^FY(\d{4})\Z", re.ASCII)
@@ -200,6 +201,10 @@ class PlanSchema(_Strict):
     issues = fields.List(fields.Nested(IssueSchema), load_default=list)
     projects = fields.List(fields.Nested(ProjectSchema), load_default=list)
     agencies = fields.List(fields.Nested(AgencySchema), load_default=list)
+    progress_frequency = fields.String(
+        load_default="quarterly", validate=validate.OneOf(PROGRESS_FREQUENCIES),
+        metadata={"description": "how often each project's progress is due (from its province "
+                                 "or its implementing agency): completeness and reminders"})
 
     @validates("provinces")
     def _provinces(self, value, **_):

@@ -44,6 +44,27 @@ def routing_key(province: str, kind: str) -> str:
     return f"report.{province}.{kind}"
 
 
+# Implementing agencies report their own projects (extension of DESIGN 3.3): AMQP user
+# ``<prefix>agency.<code>``, routing key ``report.<code>.project`` - project reports only.
+AGENCY_USER_PREFIX = "agency."
+# one routing-key word (no dot, no wildcard), and never a province code (TH-34)
+AGENCY_CODE = re.compile(r"^(?!TH-\d{2}\Z)[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z", re.ASCII)
+
+
+def agency_routing_key(agency: str) -> str:
+    return f"report.{agency}.project"
+
+
+def province_topic_pattern(province: str) -> str:
+    """The broker's topic permission of a province user: ``report.<its code>.<any kind>``."""
+    return f"^report\\.{re.escape(province)}\\."
+
+
+def agency_topic_pattern(agency: str) -> str:
+    """The broker's topic permission of an agency user: its own project reports only."""
+    return f"^report\\.{re.escape(agency)}\\.project$"
+
+
 class StrictNumber(fields.Float):
     """A JSON number: not a string, not a boolean, not NaN/Infinity."""
     default_error_messages = {"invalid": "must be a number (not a string or boolean)"}

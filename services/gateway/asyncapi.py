@@ -47,6 +47,21 @@ def asyncapi_document() -> dict:
                              "payload": {"$ref": f"#/components/schemas/{kind.capitalize()}Report"}}
                             for kind in REPORT_SCHEMAS]}},
         },
+        "report.{agency}.project": {
+            "description": "An implementing agency's project progress report (extension): "
+                           "published by its own AMQP user agency.<code>, which topic permissions "
+                           "allow this routing key only; the body's province names where the "
+                           "project runs, and the project must be one the agency implements.",
+            "parameters": {"agency": {"schema": {"type": "string",
+                                                 "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$"}}},
+            "bindings": {"amqp": {"is": "routingKey", "exchange": {
+                "name": "reports", "type": "topic", "durable": True, "vhost": "cluster-planning"}}},
+            "publish": {"operationId": "sendAgencyProjectReport",
+                        "summary": "an implementing agency reports one of its projects",
+                        "message": {"messageId": "agency_project_report",
+                                    "name": "agency_project_report",
+                                    "payload": {"$ref": "#/components/schemas/ProjectReport"}}},
+        },
     }
     for source, event_type in facts:
         schema = EVENT_SCHEMAS.get(event_type)

@@ -13,10 +13,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from services.contracts.periods import (english_date, last_ended_period, parse_period,
                                        quarter_months, thai_date)
+from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
+PAGES = ("overview", "projects", "completeness", "problems", "assets", "rejections", "flags",
+         "report", "my_reports", "project_report")
+AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
                    autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
@@ -80,6 +84,21 @@ WORDS = {
     "rejected": ("ถูกปฏิเสธ", "Rejected"), "pending": ("รอดำเนินการ", "Pending"),
     "sent_reports": ("รายงานที่ส่งแล้ว", "Reports sent"), "due_next": ("งวดที่ต้องรายงาน", "What is due"),
     "subject": ("ตัวชี้วัด / โครงการ", "Indicator / project"),
+    "project_report": ("รายงานความก้าวหน้าโครงการ", "Project progress"),
+    "project_report_note": ("กรอกความก้าวหน้าล่าสุดของโครงการที่ท่านรับผิดชอบ แล้วกดส่ง "
+                            "ระบบส่งเป็นรายงานของท่านเอง (ตรวจตามกฎเดียวกับรายงานอื่น) "
+                            "ส่งค่าเดิมซ้ำจะไม่ถูกนับซ้ำ",
+                            "Enter the latest progress of the projects you are responsible for, "
+                            "then send: it goes out as your own report, checked by the same "
+                            "rules as any other; the same values sent again count once"),
+    "no_projects": ("ไม่มีโครงการที่ท่านรายงานได้ในแผนนี้", "No project of this plan for you to report"),
+    "as_of": ("ข้อมูล ณ วันที่", "As of"), "stage": ("ขั้นตอนจัดซื้อจัดจ้าง", "Procurement stage"),
+    "problems_label": ("ปัญหาอุปสรรค", "Problems"), "in_force_now": ("ค่าปัจจุบัน", "In force now"),
+    "sent_none": ("ค่าเดิม ไม่ได้ส่งซ้ำ", "Same as before, not sent again"),
+    "project_progress_due": ("รายงานความก้าวหน้าโครงการ (ได้รับ / ต้องรายงาน)",
+                             "Project progress (received / expected)"),
+    "missing_projects": ("โครงการที่ยังไม่ได้รายงาน (หน่วยงานดำเนินการ)",
+                         "Projects not reported (implementing agency)"),
 }
 
 # The words of the indicator page's card and the printable card (issue 22, facts behind the figure).
@@ -193,6 +212,33 @@ def by_issue(plan: dict, results: list[dict], lang: str) -> list[dict]:
         groups.append({"number": issue["number"],
                        "title": issue["title_th" if lang == "th" else "title_en"], "rows": rows})
     return groups
+
+
+def stage_choices(lang: str) -> list[tuple[str, str]]:
+    """The procurement stages in order, each with the word a person reads."""
+    return [(s, PROCUREMENT_STAGE_TH[s] if lang == "th" else s.replace("_", " ")) for s in
+            PROCUREMENT_STAGES]
+
+
+def progress_rows(plan: dict, role: str, scope: str, in_force: dict, lang: str) -> list[dict]:
+    """The (project, province) pairs a key reports progress for - an agency the active projects
+    it implements, a province those running in it - each with the report in force."""
+    rows = []
+    for project in plan["projects"]:
+        if project.get("status", "active") != "active":
+            continue
+        provinces = project.get("provinces") or plan["provinces"]
+        if role == "agency" and project.get("implementing_agency") == scope:
+            mine = provinces
+        elif role == "province" and scope in provinces:
+            mine = [scope]
+        else:
+            continue
+        for province in mine:
+            rows.append({"project": project["code"], "province": province,
+                         "title": project["title_th" if lang == "th" else "title_en"],
+                         "current": in_force.get((project["code"], province))})
+    return rows
 
 
 def render(template: str, lang: str, **context) -> str:

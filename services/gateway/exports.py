@@ -68,11 +68,20 @@ def completeness_table(result: dict) -> tuple[list[str], list[list]]:
     header = ["ช่วงเวลา (period)", "จังหวัด (province)", "กำหนดส่ง (due_date)",
               "ต้องรายงาน (expected)", "ได้รับแล้ว (received)", "ตรงเวลา (on_time)",
               "ล่าช้า (late)", "ร้อยละความครบถ้วน (completeness_pct)",
-              "ร้อยละความตรงเวลา (timeliness_pct)", "ยังไม่ได้รายงาน (missing)"]
+              "ร้อยละความตรงเวลา (timeliness_pct)", "ยังไม่ได้รายงาน (missing)",
+              "โครงการที่ต้องรายงาน (projects.expected)", "โครงการที่ได้รับ (projects.received)",
+              "โครงการที่ยังไม่ได้รายงาน (projects.missing)",
+              "หน่วยงานดำเนินการที่ยังไม่ได้รายงาน (projects.missing_agencies)"]
     rows = [[label, r["province"], r["due_date"], r["expected"], r["received"], r["on_time"],
-             r["late"], r["completeness_pct"], r["timeliness_pct"], ", ".join(r["missing"])]
+             r["late"], r["completeness_pct"], r["timeliness_pct"], ", ".join(r["missing"]),
+             *_projects_cells(r.get("projects") or {})]
             for r in result["provinces"]]
     return header, rows
+
+
+def _projects_cells(projects: dict) -> list:
+    return [projects.get("expected"), projects.get("received"),
+            ", ".join(projects.get("missing", [])), ", ".join(projects.get("missing_agencies", []))]
 
 
 def _thai_day(iso: str | None) -> str | None:

@@ -149,7 +149,9 @@ class DashboardPages:
             principal = ctx["principal"]
             clusters = self._call("plans", "list_clusters")["clusters"]
             provinces = access.rejection_provinces(principal, None, clusters)
-            return {"rows": self._call("reporting", "list_rejections", provinces, 200)}
+            plans = self._call("plans", "list_plans") if principal.role == "osm" else []
+            agencies = access.rejection_agencies(principal, None, plans)
+            return {"rows": self._call("reporting", "list_rejections", provinces, 200, agencies)}
         return self._page(request, "rejections", build, needs_plan=False)
 
     @http("GET", "/flags")
@@ -192,6 +194,27 @@ class DashboardPages:
             return {"province": province, "due": due, "reports": reports["reports"],
                     "rejected": self._call("reporting", "list_rejections", [province], 100)}
         return self._page(request, "my_reports", build)
+
+    @http("GET", "/project-report")
+    def project_report_page(self, request):
+        """Project progress by form: an implementing agency its projects, a province the
+        projects running in it - each (project, province) with what is in force now."""
+        def build(ctx):
+            plan, principal = ctx["plan"], ctx["principal"]
+            in_force = {(r["project"], r["province"]): r
+                        for r in self._call("reporting", "project_progress", plan["id"])}
+            rows = dashboard.progress_rows(plan, principal.role, principal.scope, in_force,
+                                           ctx["lang"])
+            words = dashboard.words(ctx["lang"])
+            return {"rows": rows, "stages": dashboard.stage_choices(ctx["lang"]),
+                    "today": datetime.now(BANGKOK).date().isoformat(),
+                    "status_words": {k: words[k] for k in ("in_force", "superseded", "rejected",
+                                                           "pending", "sent_none")}}
+        return self._page(request, "project_report", build)
+
+    @http("POST", "/project-report/send")
+    def project_report_send(self, request):
+        return self._as_logged_in(request, self.send_project_reports)
 
     @http("POST", "/report/check")
     def report_check(self, request):
@@ -254,8 +277,8 @@ class DashboardPages:
             principal = self.keys.authenticate(f"Bearer {request.cookies.get(KEY_COOKIE, '')}")
         except AuthError:
             return redirect(f"/login?lang={lang}")
-        if principal.role == "agency" and page != "assets":
-            return redirect(f"/assets?lang={lang}")  # an agency key sees its transfers only
+        if principal.role == "agency" and page not in dashboard.AGENCY_PAGES:
+            return redirect(f"/assets?lang={lang}")  # its transfers, and its projects' progress
         # drafts have no reports yet (reporting learns a plan when it is published)
         plans = [p for p in access.visible_plans(principal, self._call("plans", "list_plans"))
                  if p["status"] != "draft"]
@@ -291,6 +314,7 @@ class DashboardPages:
         return {"page": page, "plan": plan, "plans": plans, "period": period,
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names, "who": str(principal),
+                "nav": dashboard.AGENCY_PAGES if principal.role == "agency" else dashboard.PAGES,
                 "query": query, "download": None}
 
     def _lang(self, request) -> str:

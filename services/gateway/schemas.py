@@ -75,6 +75,7 @@ ERROR = obj({"error": obj({
                  "anyOf": [array(obj({
                      "sheet": nullable(STRING), "row": nullable(INTEGER),
                      "column": nullable(STRING), "cell": nullable(STRING),
+                     "item": {**INTEGER, "description": "project reports: the item's index"},
                      "message": STRING, "message_th": STRING, "message_en": STRING},
                      required=("message",))), INTEGER]},
     "rows": {"type": "array", "description": "a reporting workbook's send: the rows with their "
@@ -214,6 +215,8 @@ class IndicatorResults(Schema):
 class Rejection(Schema):
     rejection_id = fields.String()
     province = fields.String(allow_none=True, metadata={"description": "the sending province"})
+    agency = fields.String(allow_none=True, metadata={
+        "description": "the sending implementing agency (its own AMQP user), else null"})
     sender = fields.String(metadata={"description": "the authenticated AMQP user"})
     event_id = fields.String(allow_none=True, metadata={"description": "when readable"})
     kind = fields.String(allow_none=True)
@@ -252,6 +255,21 @@ REPORT_EVIDENCE = nullable(array(obj({
     "file": EVIDENCE_ID,
     "url": {**STRING, "description": "where the file downloads (with a file)"}}),
     maxItems=MAX_EVIDENCE, description="the evidence the report cites"))
+
+# POST /api/plans/{id}/project-reports (services/gateway/project_reports.py): a report without
+# its event_id (derived from the content); province and reported_at may be left out
+PROJECT_REPORT_ITEMS = array(obj(
+    {k: v for k, v in PROJECT_REPORT.items() if k != "event_id"},
+    required=("project", "as_of", "physical_progress_pct", "disbursed_thb", "procurement_stage"),
+    closed=True, description="one project's progress; province: where the project runs (an "
+                             "agency names it, a province key may leave it out); reported_at: "
+                             "now if left out"), minItems=1, maxItems=500)
+PROJECT_REPORTS_SENT = obj({
+    "plan_id": STRING, "province": nullable(PROVINCE),
+    "agency": nullable({**STRING, "description": "the sending implementing agency"}),
+    "event_ids": array(STRING, description="each item's report, to follow with report-status"),
+    "sent": {**INTEGER, "minimum": 0}, "already_received": {**INTEGER, "minimum": 0}},
+    required=("plan_id", "province", "agency", "event_ids", "sent", "already_received"))
 
 SERIES = obj({
     "plan_id": STRING, "indicator": STRING, "frequency": STRING,
@@ -337,13 +355,25 @@ COMPLETENESS = obj({
         "expected": INTEGER, "received": INTEGER, "on_time": INTEGER, "late": INTEGER,
         "missing": array(STRING, description="indicators not reported"),
         "late_indicators": array(STRING),
-        "completeness_pct": nullable(NUMBER), "timeliness_pct": nullable(NUMBER)},
+        "completeness_pct": nullable(NUMBER), "timeliness_pct": nullable(NUMBER),
+        "projects": obj({
+            "frequency": {**STRING, "enum": ["quarterly", "monthly", "none"],
+                          "description": "the plan's progress_frequency"},
+            "expected": INTEGER, "received": INTEGER, "on_time": INTEGER, "late": INTEGER,
+            "missing": array(STRING, description="projects without progress as of the period"),
+            "late_projects": array(STRING),
+            "missing_agencies": array(STRING, description="their implementing agencies")},
+            required=("expected", "received", "on_time", "late", "missing",
+                      "missing_agencies"),
+            description="project progress due in the period (from the province or the "
+                        "implementing agency; none outside the plan's progress cadence)")},
         required=("province", "expected", "received", "on_time", "late", "missing")))},
     required=("plan_id", "period", "provinces"),
     description="ความครบถ้วนและตรงเวลาของการรายงาน / completeness and timeliness by province")
 
 REPORT_STATUSES = obj({
-    "plan_id": STRING, "province": PROVINCE,
+    "plan_id": STRING, "province": nullable(PROVINCE),
+    "agency": nullable({**STRING, "description": "an agency key: the agency (province null)"}),
     "statuses": map_of(obj({
         "status": {**STRING, "enum": ["pending", "in_force", "superseded", "rejected"]},
         "reason": nullable({**STRING, "description": "why it was rejected"}),
@@ -526,6 +556,7 @@ JSON_SCHEMAS = {
     "AssetSettingsChange": ASSET_SETTINGS_CHANGE, "Mail": MAIL, "WorkbookCheck": WORKBOOK_CHECK,
     "WorkbookSent": WORKBOOK_SENT, "AsyncApiDocument": ASYNCAPI, "AssetDocument": DOCUMENT,
     "Flag": FLAG, "FlagReview": FLAG_REVIEW,
+    "ProjectReportItems": PROJECT_REPORT_ITEMS, "ProjectReportsSent": PROJECT_REPORTS_SENT,
 }
 
 

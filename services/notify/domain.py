@@ -79,6 +79,15 @@ def _code(*path):
     return resolve
 
 
+def _agencies(field: str):
+    """The parties a list field of the event names (``agencies``: codes)."""
+    def resolve(event: dict, directory: dict) -> list[dict]:
+        codes = event.get(field)
+        return [a for code in (codes if isinstance(codes, list) else [])
+                for a in _agency(directory, code)]
+    return resolve
+
+
 def _agency(directory: dict, code: str | None) -> list[dict]:
     agency = directory["agencies"].get(code or "")
     return [agency] if agency else []
@@ -93,12 +102,14 @@ PARTIES = {
     "receiving_agency": _code("to_agency"),
     "holding_agency": _code("from_agency"),
     "custodian": _code("custodian"),
+    "sending_agency": _code("agency"),  # an implementing agency that sent the report itself
+    "project_agencies": _agencies("agencies"),  # the implementing agencies of missing projects
 }
 
 DEFAULT_RULES = {
-    "report_rejected": ["province_focal_point"],
-    "report_due_soon": ["province_focal_point"],
-    "report_overdue": ["province_focal_point"],
+    "report_rejected": ["province_focal_point", "sending_agency"],
+    "report_due_soon": ["province_focal_point", "project_agencies"],
+    "report_overdue": ["province_focal_point", "project_agencies"],
     "report_flagged": ["osm"],                        # a value to check
     "correction_requested": ["province_focal_point"],  # ... and the OSM's request to correct it
     "indicator_off_target": ["responsible_agency", "osm"],

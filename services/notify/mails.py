@@ -147,7 +147,7 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
         subject = f"[{words}] {event['asset']['code']} {event['asset']['description_th']}"
     elif template == "report_rejected":
         context["received"] = _when(event["received_at"])
-        subject = (f"[รายงานถูกปฏิเสธ / Report rejected] {event.get('province') or event['sender']}: "
+        subject = (f"[รายงานถูกปฏิเสธ / Report rejected] {event.get('province') or event.get('agency') or event['sender']}: "
                    f"{event['reason'][:80]}")
     elif template in ("report_flagged", "correction_requested"):
         context.update(period=_period(event["period"]),
@@ -179,7 +179,8 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
         context.update(words=REMINDER_WORDS[template], period=_period(event["period"]),
                        due=_day(event["due_date"]))
         subject = (f"[{REMINDER_WORDS[template][0]} / {REMINDER_WORDS[template][1]}] "
-                   f"{event['province']} {event['period']}: {len(event['missing'])} "
+                   f"{event['province']} {event['period']}: "
+                   f"{len(event['missing']) + len(event.get('missing_projects') or [])} "
                    f"รายการ / item(s)")
         template_file = "report_due"
     elif template in PROJECT_CHANGE_WORDS:

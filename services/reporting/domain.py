@@ -18,9 +18,9 @@ from marshmallow import ValidationError
 
 from services.contracts.periods import PeriodError, fiscal_quarter_of, parse_period
 from services.contracts.plans import iter_indicators
-from services.contracts.reports import (PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
-                                        ROUTING_KEY, describe_errors,
-                                        well_formed_indicator_report)
+from services.contracts.reports import (AGENCY_CODE, AGENCY_USER_PREFIX, PROVINCE_CODE,
+                                        REPORT_KINDS, REPORT_SCHEMAS, ROUTING_KEY,
+                                        describe_errors, well_formed_indicator_report)
 from services.contracts import events as contract_events
 from services.contracts import rules
 from services.contracts.targets import province_fiscal_year_target
@@ -43,6 +43,12 @@ class Sender:
     """Who published a message, as the broker authenticated it."""
     username: str | None
     province: str | None  # the province code, when the user is a province
+    agency: str | None = None  # the agency code, when the user is an implementing agency
+
+    @property
+    def code(self) -> str | None:
+        """The word the sender's routing keys carry: its province or agency code."""
+        return self.province or self.agency
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,13 @@ class ValidReport:
 
 def identify_sender(user_id: str | None, routing_key: str, user_prefix: str = "") -> Sender:
     """The broker validates ``user_id`` against the connection's user (NOTES-nameko), and topic
-    permissions pin a province user to ``report.<its code>.*``; either identifies a province."""
+    permissions pin a province user to ``report.<its code>.*`` (an agency user ``agency.<code>``
+    to ``report.<its code>.project``); either identifies a province or an agency."""
     if user_id:
         code = user_id[len(user_prefix):] if user_id.startswith(user_prefix) else None
+        if code and code.startswith(AGENCY_USER_PREFIX):
+            agency = code[len(AGENCY_USER_PREFIX):]
+            return Sender(user_id, None, agency if AGENCY_CODE.match(agency) else None)
         return Sender(user_id, code if code and PROVINCE_CODE.match(code) else None)
     match = ROUTING_KEY.match(routing_key or "")
     code = match.group("province") if match else None
@@ -103,19 +113,27 @@ def check_envelope(sender: Sender, routing_key: str, content_type: str | None) -
     if sender.username is None:
         return Rejection("message has no user_id property: set user_id to your AMQP username "
                          "(DESIGN 3.3) so the broker can vouch for the sender")
-    if sender.province is None:
-        return Rejection(f"AMQP user {sender.username!r} is not a province user; only provinces "
-                         "publish reports")
+    if sender.code is None:
+        return Rejection(f"AMQP user {sender.username!r} is not a province user (nor an "
+                         "implementing agency's, agency.<code>); only provinces and implementing "
+                         "agencies publish reports")
     match = ROUTING_KEY.match(routing_key or "")
     if not match:
-        return Rejection(f"routing key {routing_key!r} is not report.<province>.<kind>")
-    if match.group("province") != sender.province:
+        return Rejection(f"routing key {routing_key!r} is not report.<province>.<kind>"
+                         if sender.province else
+                         f"routing key {routing_key!r} is not report.{sender.agency}.project")
+    if match.group("province") != sender.code:
         return Rejection(f"routing key {routing_key!r} names {match.group('province')} but the "
-                         f"sender is {sender.province}")
+                         f"sender is {sender.code}")
     kind = match.group("kind")
     if kind not in REPORT_KINDS:
         return Rejection(f"routing key kind {kind!r} is unknown; use "
                          + " or ".join(REPORT_KINDS))
+    if sender.agency and kind != "project":
+        return Rejection(f"an agency reports the progress of its projects only: routing key "
+                         f"report.{sender.agency}.project, not {kind}", kind=kind,
+                         reason_th=f"หน่วยงานรายงานได้เฉพาะความก้าวหน้าของโครงการที่ตนดำเนินการ "
+                                   f"(routing key report.{sender.agency}.project) ไม่ใช่ {kind}")
     if content_type and content_type.split(";")[0].strip().lower() not in JSON_TYPES:
         return Rejection(f"content_type {content_type!r} is not application/json", kind=kind)
     return kind
@@ -165,7 +183,9 @@ def parse_body(body: bytes, kind: str, sender: Sender, message_id: str | None) -
         return Rejection(f"{kind} report does not match the schema: {describe_errors(exc.messages)}",
                          event_id, kind)
     report["event_id"] = str(report["event_id"])
-    if report["province"] != sender.province:
+    # A province reports for itself; an agency's report names the province the project runs in
+    # (match_plan checks it is one of the project's).
+    if sender.province and report["province"] != sender.province:
         return Rejection(f"body names province {report['province']} but the sender is "
                          f"{sender.province}; a province reports only for itself",
                          report["event_id"], kind)
@@ -250,8 +270,10 @@ def _same_uuid(text: str, event_id: str) -> bool:
         return False
 
 
-def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidReport:
-    """Which plan the report belongs to, or why it names something no plan has."""
+def match_plan(kind: str, report: dict, plans: list[dict],
+               agency: str | None = None) -> Rejection | ValidReport:
+    """Which plan the report belongs to, or why it names something no plan has. ``agency``: the
+    sending agency, which reports only the projects it implements."""
     province, event_id = report["province"], report["event_id"]
     mine = [p for p in plans if province in p["provinces"] and p["status"] != "archived"]
     if not mine:
@@ -265,6 +287,8 @@ def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidR
             if project["provinces"] and province not in project["provinces"]:
                 return Rejection(f"project {report['project']} does not run in {province} "
                                  f"(it runs in {', '.join(project['provinces'])})", event_id, kind)
+            if agency is not None and project.get("implementing_agency") != agency:
+                return not_implemented_rejection(project, agency, event_id)
             return ValidReport(kind, report, plan["id"], report["project"], "", reported_at, plan)
         return Rejection(f"unknown project {report['project']!r} for {province}", event_id, kind)
     period = parse_period(report["period"])  # the schema has checked it parses
@@ -289,6 +313,15 @@ def match_plan(kind: str, report: dict, plans: list[dict]) -> Rejection | ValidR
         spans = ", ".join(f"FY{p['start_fy']}-FY{p['end_fy']}" for p in mine)
         return Rejection(f"period {report['period']} is outside the plan ({spans})", event_id, kind)
     return Rejection(f"unknown indicator {report['indicator']!r} for {province}", event_id, kind)
+
+
+def not_implemented_rejection(project: dict, agency: str, event_id: str) -> Rejection:
+    implementer = project.get("implementing_agency") or "no agency"
+    return Rejection(
+        f"project {project['code']} is implemented by {implementer}, not by {agency}; an agency "
+        "reports only the projects it implements", event_id, "project",
+        reason_th=f"โครงการ {project['code']} ดำเนินการโดย {implementer} ไม่ใช่ {agency} "
+                  "หน่วยงานรายงานได้เฉพาะโครงการที่ตนเป็นหน่วยดำเนินการ")
 
 
 def example_period(frequency: str, fiscal_year: int) -> str:
@@ -545,6 +578,7 @@ def rejected_event(rejection: dict) -> tuple[str, dict]:
         "occurred_at": rejection["received_at"],
         "rejection_id": rejection["rejection_id"],
         "province": rejection["province"],
+        "agency": rejection.get("agency"),
         "sender": rejection["sender"],
         "report_event_id": rejection["event_id"],
         "kind": rejection["kind"],

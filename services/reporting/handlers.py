@@ -54,7 +54,7 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None,
         outcome.report_event_id
     plans = store.plans() if plans is None else plans
     if isinstance(outcome, dict):
-        outcome = domain.match_plan(kind, outcome, plans)
+        outcome = domain.match_plan(kind, outcome, plans, sender.agency)
     if isinstance(outcome, domain.ValidReport):
         plan = outcome.plan or next(p for p in plans if p["id"] == outcome.plan_id)
         problem = plausibility.time_problem(outcome.kind, outcome.report,
@@ -160,6 +160,7 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
         "rejection_id": domain.rejection_id(sender, message.body, (
             message.routing_key, message.content_type, message.message_id)),
         "province": sender.province,
+        "agency": sender.agency,  # an implementing agency's own report (its AMQP user)
         "sender": storable(sender.username or f"(no user_id; routing key {message.routing_key})"),
         "event_id": storable(rejection.report_event_id),
         "kind": storable(rejection.kind),
@@ -439,8 +440,18 @@ def completeness(store, plan_id: str, period: str, today=None) -> dict:
     checked_period(period)
     due_days = store.get_meta(DUE_DAYS) or timeliness.DEFAULT_DUE_DAYS
     today = today or datetime.now(domain.BANGKOK).date()
-    rows = timeliness.completeness(plan, period, store.first_received(plan_id, period), due_days, today)
+    rows = timeliness.completeness(plan, period, store.first_received(plan_id, period), due_days,
+                                   today, projects_received(store, plan, period))
     return {"plan_id": plan_id, "period": period, "due_days": due_days, "provinces": rows}
+
+
+def projects_received(store, plan: dict, period: str) -> dict:
+    """First received per (province, project) with progress as of the period - asked of the
+    store only in a period of the plan's progress cadence."""
+    parsed = domain.parse_period(period)
+    if parsed.kind != timeliness.progress_frequency(plan):
+        return {}
+    return store.projects_received(plan["id"], parsed.start.isoformat(), parsed.end.isoformat())
 
 
 def set_due_days(store, days) -> int:
@@ -465,7 +476,9 @@ def check_deadlines(store, now: datetime | None = None) -> int:
         periods = {last_ended_period(kind, today)
                    for kind in ("monthly", "quarterly", "yearly")}
         received = {p: store.first_received(plan["id"], p) for p in periods}
-        events += timeliness.reminders(plan, today, received, due_days)
+        progress = {p: projects_received(store, plan, p) for p in periods}
+        events += timeliness.reminders(plan, today, received, due_days,
+                                       projects_received_by_period=progress)
         # every period of the plan that has closed - not only the last: a long due offset or
         # an outage must not skip one (the event ids keep each fact to once)
         for period in timeliness.plan_periods(plan):
@@ -481,15 +494,21 @@ def check_deadlines(store, now: datetime | None = None) -> int:
 
 # ---- province reporting without code (workbook, upload, CLI) -------------------------------------
 
-def check_reports(store, province: str, bodies: list[dict], evidence=None) -> list[str | None]:
-    """The intake's own checks (schema, plan match) on report bodies a province is about to
-    send, without keeping anything: per body None, or the reason the intake would reject it."""
+def check_reports(store, province: str | None, bodies: list[dict], agency: str | None = None,
+                  evidence=None) -> list[str | None]:
+    """The intake's own checks (schema, plan match, cited evidence) on report bodies a province
+    (or an implementing ``agency``) is about to send, without keeping anything: per body None,
+    or the reason the intake would reject it."""
     plans = store.plans()
     reasons = []
+    user, code = (domain.AGENCY_USER_PREFIX + agency, agency) if agency else (province, province)
     for body in bodies:
         kind = "indicator" if "indicator" in body else "project"
-        message = RawMessage(body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                             routing_key=f"report.{province}.{kind}", user_id=province,
+        # surrogatepass: a lone surrogate in a body over HTTP is refused by the intake's own
+        # check (not UTF-8), not a fault here
+        message = RawMessage(body=json.dumps(body, ensure_ascii=False).encode("utf-8",
+                                                                              "surrogatepass"),
+                             routing_key=f"report.{code}.{kind}", user_id=user,
                              message_id=body.get("event_id"), content_type="application/json",
                              redelivered=False)
         outcome = check(store, message, "", plans, evidence=evidence).outcome
@@ -497,27 +516,35 @@ def check_reports(store, province: str, bodies: list[dict], evidence=None) -> li
     return reasons
 
 
-def report_statuses(store, plan_id: str, province: str, event_ids: list[str]) -> dict:
-    """What became of reports a province sent, by event_id: ``in_force`` (its value counts),
-    ``superseded`` (a later report of the same thing counts: ``in_force`` then holds that
-    report's body), ``rejected`` (with the reason) or ``pending`` (not processed yet, or never
-    received)."""
+def report_statuses(store, plan_id: str, province: str | None, event_ids: list[str],
+                    agency: str | None = None, user_prefix: str = "") -> dict:
+    """What became of reports a province (or an implementing ``agency``) sent, by event_id:
+    ``in_force`` (its value counts), ``superseded`` (a later report of the same thing counts:
+    ``in_force`` then holds that report's body), ``rejected`` (with the reason) or ``pending``
+    (not processed yet, or never received)."""
     wanted = set(event_ids)
     statuses = {event_id: {"status": "pending", "reason": None} for event_id in event_ids}
     in_force, superseded = {}, {}
-    for row in store.reports_of(plan_id, {"province": province}, 100_000):
+    user = user_prefix + domain.AGENCY_USER_PREFIX + agency if agency else None
+    # an agency's project may be in force by another sender's (a province's) report
+    rows = store.reports_of(plan_id, {"kind": "project"} if agency else {"province": province},
+                            100_000)
+    for row in rows:
         body = row["body"]
-        key = (row["kind"], body.get("indicator") or body.get("project"), body.get("period"))
+        key = (row["kind"], body.get("indicator") or body.get("project"), body.get("period"),
+               body["province"])
         if row["in_force"]:
             in_force[key] = body
-        if body["event_id"] in wanted:
+        if body["event_id"] in wanted and (user is None or row["sender"] == user):
             statuses[body["event_id"]] = {
                 "status": "in_force" if row["in_force"] else "superseded", "reason": None}
             if not row["in_force"]:
                 superseded[body["event_id"]] = key
     for event_id, key in superseded.items():
         statuses[event_id]["in_force"] = in_force.get(key)
-    for rejection in store.rejections([province], 100_000):
+    rejected = store.rejections([], 100_000, [agency]) if agency else \
+        store.rejections([province], 100_000)
+    for rejection in rejected:
         if rejection.get("event_id") in wanted and statuses[rejection["event_id"]]["status"] == "pending":
             statuses[rejection["event_id"]] = {"status": "rejected", "reason": rejection["reason"]}
     return statuses

@@ -74,8 +74,8 @@ class ReportingService(BusServiceBase):
         return self.store.project_progress(plan_id)
 
     @rpc
-    def list_rejections(self, provinces=None, limit=500):
-        return self.store.rejections(provinces, limit)
+    def list_rejections(self, provinces=None, limit=500, agencies=None):
+        return self.store.rejections(provinces, limit, agencies)
 
     @rpc
     def list_flags(self, plan_id, status=None, provinces=None):
@@ -98,12 +98,13 @@ class ReportingService(BusServiceBase):
         return handlers.reports_of(self.store, plan_id, province, indicator, project, period)
 
     @rpc
-    def check_reports(self, province, bodies):
-        return handlers.check_reports(self.store, province, bodies, self.evidence)
+    def check_reports(self, province, bodies, agency=None):
+        return handlers.check_reports(self.store, province, bodies, agency, self.evidence)
 
     @rpc
-    def report_statuses(self, plan_id, province, event_ids):
-        return handlers.report_statuses(self.store, plan_id, province, event_ids)
+    def report_statuses(self, plan_id, province, event_ids, agency=None):
+        return handlers.report_statuses(self.store, plan_id, province, event_ids, agency,
+                                        self.config.get("AMQP_USER_PREFIX", ""))
 
     @rpc
     def last_reported(self, plan_id, province, period):

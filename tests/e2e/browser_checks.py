@@ -130,7 +130,32 @@ def evidence(request: dict) -> dict:
     return seen
 
 
-MODES = {"upload": upload, "evidence": evidence}
+def agency_form(request: dict) -> dict:
+    """An implementing agency logs in, fills the progress form of its first project and sends
+    it; the row's outcome turns from pending to accepted (or says why not)."""
+    base, shots = request["base"], request["artifacts"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["key"])
+        page.goto(f"{base}/project-report?plan={request['plan']}&lang=en")
+        seen = {"nav": page.locator("nav a").all_inner_texts(),
+                "forms": page.locator("fieldset.progress-form").evaluate_all(
+                    "forms => forms.map(f => f.dataset.project + ' ' + f.dataset.province)")}
+        form = page.locator(f"fieldset.progress-form[data-project='{request['project']}']"
+                            f"[data-province='{request['province']}']")
+        for name, value in request["values"].items():
+            form.locator(f"[name={name}]").fill(value)
+        form.locator("button.send-progress").click()
+        outcome = form.locator(".outcome")
+        page.wait_for_function("el => el.dataset.status && el.dataset.status !== 'pending'",
+                               arg=outcome.element_handle(), timeout=60_000)
+        seen["status"], seen["outcome"] = outcome.get_attribute("data-status"), outcome.inner_text()
+        page.screenshot(path=f"{shots}/agency-progress-form.png", full_page=True)
+        browser.close()
+    return seen
+
+
+MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)

@@ -105,9 +105,13 @@ MATRIX = {
         "+ + 403 + 403 403 403 403", ask(400, params={"province": "TH-34"}, data=b"not a workbook")),
     ("post", "/api/plans/{plan_id}/report-workbook/send"): (
         "403 403 403 + 403 403 403 403", ask(400, data=b"not a workbook")),
+    # ... and an agency follows its own project reports (the plans naming it)
     ("get", "/api/plans/{plan_id}/report-status"): (
-        "+ + 403 + 403 403 403 403",
+        "+ + 403 + 403 + + +",
         ask(params={"province": "TH-34", "event_id": "4a5c2d10-0000-4000-8000-000000000000"})),
+    # project progress over HTTP: an implementing agency (its projects) or a province (its own)
+    ("post", "/api/plans/{plan_id}/project-reports"): (
+        "403 403 403 + 403 + + +", ask(400, json=[{"project": "NE2-67-002"}])),
     ("get", "/api/plans/{plan_id}/projects/progress"): ("+ + 403 F 403 403 403 403", ask()),
     ("get", "/api/plans/{plan_id}/completeness"): ("+ + 403 F 403 403 403 403",
                                                     ask(params={"period": "FY2567-Q2"})),
@@ -289,6 +293,17 @@ class World:
             return {scope}
         return set()  # an agency key reads no reporting view and no directory
 
+    def reporting_agencies_seen(self, role):
+        """Whose rejections of implementing agencies' own reports a role sees (None: all)."""
+        if role == "admin":
+            return None
+        if role.endswith("agency"):
+            return {self.scope[role]}
+        if role.startswith("osm"):
+            return {a for p in self.get("/api/plans", self.admin).json()
+                    if p["cluster"] == self.scope[role] for a in p.get("agency_codes", [])}
+        return set()
+
     def agencies_seen(self, role):
         """Whose mails and delivery preferences a role sees (None: all)."""
         if role == "admin":
@@ -323,7 +338,9 @@ def check_assets(w, role, answer):
 
 def check_rejections(w, role, answer):
     seen = w.provinces_seen(role)
-    only([r["province"] for r in answer], seen, "rejections")
+    only([r["province"] for r in answer if not r.get("agency")], seen, "rejections")
+    only([r["agency"] for r in answer if r.get("agency")], w.reporting_agencies_seen(role),
+         "agencies' rejections")
     mine = {r["province"] for r in answer if w.mark in (r.get("raw_body") or "")}
     assert mine == ({"TH-34", "TH-33"} if seen is None else {"TH-34", "TH-33"} & seen)
 

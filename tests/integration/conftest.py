@@ -6,22 +6,25 @@ import uuid
 import pytest
 from kombu import Connection
 
-from clusterctl.broker import Management, POLICY_NAME, provision_province
+from clusterctl.broker import Management, POLICY_NAME, provision_agency, provision_province
+from services.contracts.reports import AGENCY_USER_PREFIX
 from services.infra.topology import declare_topology, retry_policy
 from tests.support.system import admin_broker
 
 PROVINCES = ("TH-34", "TH-33", "TH-35", "TH-37")
+AGENCIES = ("ubon-tourism", "sisaket-commerce")  # implementing agencies of the sample plan
 
 
 class Provinces:
-    """Province AMQP users of one test vhost, publishing raw bodies with kombu."""
+    """Province AMQP users of one test vhost - and implementing agencies' (``agency.<code>``),
+    named by their agency code - publishing raw bodies with kombu."""
 
     def __init__(self, vhost: str, prefix: str):
         self.vhost, self.prefix = vhost, prefix
-        self.passwords = {code: uuid.uuid4().hex for code in PROVINCES}
+        self.passwords = {code: uuid.uuid4().hex for code in PROVINCES + AGENCIES}
 
     def username(self, code: str) -> str:
-        return self.prefix + code
+        return self.prefix + (code if code in PROVINCES else AGENCY_USER_PREFIX + code)
 
     def publish(self, code: str, body, kind: str = "indicator", routing_key: str | None = None,
                 **properties) -> None:
@@ -44,11 +47,13 @@ def provinces(rabbit_config):
     registry = Provinces(vhost, f"it{uuid.uuid4().hex[:6]}-")
     for code in PROVINCES:
         provision_province(api, vhost, code, registry.username(code), registry.passwords[code])
+    for code in AGENCIES:
+        provision_agency(api, vhost, code, registry.username(code), registry.passwords[code])
     api.set_policy(vhost, POLICY_NAME, retry_policy())
     with Connection(rabbit_config["AMQP_URI"]) as conn:
         declare_topology(conn)
     yield registry
-    for code in PROVINCES:
+    for code in PROVINCES + AGENCIES:
         api.delete_user(registry.username(code))
 
 

@@ -76,8 +76,9 @@ def one_of_each() -> dict:
     facts = transfer_facts()
     due = dict(timeliness.reminders(PLAN, date(2024, 1, 10), {}, 15) +
                timeliness.reminders(PLAN, date(2024, 1, 20), {}, 15))
-    facts["report_due_soon"] = {**due["report_due_soon"], "province": "TH-35"}
-    facts["report_overdue"] = {**due["report_overdue"], "province": "TH-35"}
+    # TH-35's indicators only (project reminders name their agencies: tests/unit/test_agency_reporting.py)
+    facts["report_due_soon"] = {**due["report_due_soon"], "province": "TH-35", "agencies": []}
+    facts["report_overdue"] = {**due["report_overdue"], "province": "TH-35", "agencies": []}
     rice = indicator("NE2-1.1")
     view = reporting.indicator_view(PLAN, rice, {"TH-34": 10.0})
     facts["indicator_off_target"] = reporting.off_target_event(

@@ -159,16 +159,18 @@ class RunningSystem:
         creds_path = self.data_dir / "credentials.json"
         if creds_path.exists():
             creds = self.credentials()
-            for entry in creds["provinces"].values():
-                api.delete_user(entry["amqp_username"])
+            for entry in [*creds["provinces"].values(), *creds.get("agencies", {}).values()]:
+                if "amqp_username" in entry:  # provinces, and implementing agencies
+                    api.delete_user(entry["amqp_username"])
             api.delete_user(creds["services"]["amqp_username"])
 
 
 class Province:
-    """A province's own system publishing with plain pika, following DESIGN 3.3 only."""
+    """A province's own system publishing with plain pika, following DESIGN 3.3 only - or an
+    implementing agency's (``code`` an agency code: its AMQP login ``agency.<code>``)."""
 
     def __init__(self, credentials: dict, code: str):
-        entry = credentials["provinces"][code]
+        entry = credentials["provinces"].get(code) or credentials["agencies"][code]
         self.code = code
         self.username = entry["amqp_username"]
         params = pika.URLParameters(credentials["amqp_url"])
@@ -194,6 +196,16 @@ class Province:
         body = {"event_id": event_id, "province": self.code, "indicator": indicator,
                 "period": period, "value": value, "reported_at": reported_at, **extra}
         self.publish(body, event_id=event_id)
+        return event_id
+
+    def project(self, project: str, province: str, as_of: str, reported_at: str,
+                **fields) -> str:
+        """A project progress report for ``province`` (an agency names where the project runs)."""
+        event_id = fields.pop("event_id", None) or str(uuid.uuid4())
+        body = {"event_id": event_id, "province": province, "project": project, "as_of": as_of,
+                "reported_at": reported_at, "physical_progress_pct": 10.0,
+                "disbursed_thb": 0.0, "procurement_stage": "procurement", **fields}
+        self.publish(body, kind="project", event_id=event_id)
         return event_id
 
     def close(self) -> None:

@@ -205,7 +205,8 @@ def test_the_indicator_page_of_a_quarter_for_the_osm_and_for_a_province(plan, re
     trend = next(t for t in charts["trends"] if t["province"] == "TH-35")
     assert trend["values"] == [8.0, 7.5] and trend["targets"] == [6.0, 6.0]  # the year's line
     frame = {"page": "indicator", "plan": plan, "plans": [plan], "period": "FY2567-Q2",
-             "provinces": [], "province_names": {}, "who": "x", "download": None}
+             "provinces": [], "province_names": {}, "who": "x", "download": None,
+             "nav": dashboard.PAGES}
     html = dashboard.render("indicator", lang, **{**frame, **context})
     assert 'id="province-targets"' in html and 'id="tile-map"' in html
     assert ("ยโสธร" if lang == "th" else "Yasothon") in html and "9 (2565)" in html

@@ -25,12 +25,17 @@ def test_the_period_that_ended_last(kind, today, period):
 def test_due_soon_then_overdue_for_the_provinces_still_missing_reports():
     everything = {(p, i["code"]): "2024-01-02T00:00:00+00:00" for p in ("TH-34",)
                   for issue in PLAN["issues"] for i in issue["indicators"]}
+    progress = {"FY2567-Q1": {("TH-34", p["code"]): "2024-01-02T00:00:00+00:00"
+                              for p in PLAN["projects"]}}  # TH-34's projects' progress too
+
     def quarter(facts):
         return [(k, e) for k, e in facts if e["period"] == "FY2567-Q1"]
-    soon = quarter(reminders(PLAN, date(2024, 1, 10), {"FY2567-Q1": everything}, due_days=15))
+    soon = quarter(reminders(PLAN, date(2024, 1, 10), {"FY2567-Q1": everything}, due_days=15,
+                             projects_received_by_period=progress))
     assert {(k, e["province"]) for k, e in soon} == {
         ("report_due_soon", p) for p in ("TH-33", "TH-35", "TH-37")}
-    late = quarter(reminders(PLAN, date(2024, 1, 20), {"FY2567-Q1": everything}, due_days=15))
+    late = quarter(reminders(PLAN, date(2024, 1, 20), {"FY2567-Q1": everything}, due_days=15,
+                             projects_received_by_period=progress))
     assert {k for k, _ in late} == {"report_overdue"} and len(late) == 3
     assert late[0][1]["due_date"] == "2024-01-15"
     # not due within a week yet; the year FY2566 (nobody reported it) is overdue, though

@@ -146,7 +146,23 @@ def _not_json(constant: str):
 
 
 def json_body(request, default=None):
-    """The request's JSON body; a 400 that says what is wrong with it otherwise."""
+    """The request's JSON body, an object; a 400 that says what is wrong with it otherwise."""
+    body = json_value(request, default)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    return body
+
+
+def json_array(request) -> list:
+    """The request's JSON body, an array; a 400 that says what is wrong with it otherwise."""
+    body = json_value(request)
+    if not isinstance(body, list):
+        raise ApiError(400, "bad_request", "the body must be a JSON array")
+    return body
+
+
+def json_value(request, default=None):
+    """The request's JSON body, read within MAX_JSON_BYTES (413) and parsed (400)."""
     raw = body_bytes(request, MAX_JSON_BYTES)
     if not raw and default is not None:
         return default
@@ -156,8 +172,6 @@ def json_body(request, default=None):
         raise ApiError(400, "bad_request", f"the body is not UTF-8 JSON: {exc}") from None
     except RecursionError:
         raise ApiError(400, "bad_request", "the JSON is nested too deeply") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
     return body
 
 

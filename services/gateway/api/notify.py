@@ -12,7 +12,8 @@ from .routing import json_body as body_of
 routes = RouteTable()
 # the parties a rule may name (notify/domain.py PARTIES; the gateway does not import notify)
 PARTIES = ("province_focal_point", "responsible_agency", "implementing_agency", "osm",
-           "receiving_agency", "holding_agency", "custodian")
+           "receiving_agency", "holding_agency", "custodian", "sending_agency",
+           "project_agencies")
 # the event types a rule names (notify/domain.py DEFAULT_RULES; tests/unit/test_openapi.py keeps
 # the two the same)
 RULE_EVENTS = ("report_rejected", "report_due_soon", "report_overdue", "report_flagged",

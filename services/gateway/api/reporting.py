@@ -153,7 +153,9 @@ def disbursement_targets(gw, request):
     return json_response(call(gw.reporting, "disbursement_targets"))
 
 
-@routes.get("/api/rejections", "Rejected province reports, newest first",
+@routes.get("/api/rejections", "Rejected reports, newest first: a province key its own, an "
+            "agency key those of its own reports, an OSM key its cluster's provinces' and "
+            "agencies'",
             query=(param("province", "e.g. TH-34"),) + PAGE,
             ok=ok("Rejection", "rejections", array=True, paged=True))
 def rejections(gw, request):
@@ -161,7 +163,9 @@ def rejections(gw, request):
     requested = request.args.get("province") or None
     clusters = known_clusters(gw) if who.role == access.OSM else []
     provinces = access.rejection_provinces(who, requested, clusters)
-    return paginated(request, call(gw.reporting, "list_rejections", provinces))
+    plans = call(gw.plans, "list_plans") if who.role == access.OSM else []
+    agencies = access.rejection_agencies(who, requested, plans)
+    return paginated(request, call(gw.reporting, "list_rejections", provinces, 500, agencies))
 
 
 FLAG_STATUSES = ("to_check", "checked", "correction_requested")

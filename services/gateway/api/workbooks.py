@@ -11,7 +11,7 @@ from .. import exports, province_reports
 from ..listing import MAX_LISTED, listed_rows
 from ..rpc import call
 from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, forbidden, json_response,
-                     principal, reporting_plan)
+                     principal, reporting_plan, visible_plan)
 from .routing import FILE, PERIOD, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
 
 routes = RouteTable()
@@ -91,21 +91,28 @@ def send_report_workbook(gw, request, plan_id):
 
 
 @routes.get("/api/plans/<string:plan_id>/report-status",
-            "What became of reports a province sent, by event_id: pending, in_force, superseded "
-            "or rejected (with the reason)",
+            "What became of reports a province (or an implementing agency: its own project "
+            "reports) sent, by event_id: pending, in_force, superseded or rejected (with the "
+            "reason)",
             query=(PROVINCE, param("event_id", required=True, style="form", explode=True,
                                    schema={"type": "array", "items": {"type": "string"}})),
             ok=ok("ReportStatuses", "{plan_id, province, statuses: {event_id: {status, reason}}}"),
             errors={400: "no province, or not 1 to 2000 event ids", 404: "no such plan"})
 def report_status(gw, request, plan_id):
     """What became of reports, by event_id: pending, in_force, superseded or rejected."""
-    who, plan = reporting_plan(gw, request, plan_id)
-    province = reporting_province(who, plan, request.args.get("province"))
+    if principal(gw, request).role == access.AGENCY:  # its own project reports
+        who, _ = visible_plan(gw, request, plan_id)
+        province, agency = None, who.scope
+    else:
+        who, plan = reporting_plan(gw, request, plan_id)
+        province = reporting_province(who, plan, request.args.get("province"))
+        agency = None
     ids = request.args.getlist("event_id")
     if not 1 <= len(ids) <= 2000:
         raise ApiError(400, "bad_request", "name 1 to 2000 reports with event_id=...")
-    return json_response({"plan_id": plan_id, "province": province, "statuses": call(
-        gw.reporting, "report_statuses", plan_id, province, ids)})
+    return json_response({"plan_id": plan_id, "province": province, "agency": agency,
+                          "statuses": call(gw.reporting, "report_statuses", plan_id, province,
+                                           ids, agency)})
 
 
 def reporting_province(who, plan, asked):

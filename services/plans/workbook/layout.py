@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from services.contracts.rules import INDICATOR_RULES, PROJECT_RULES
 from services.contracts.plans import (AGENCY_KINDS, AGENCY_ROLES, AGGREGATIONS, BUDGET_CATEGORIES,
-                                      DIRECTIONS, FREQUENCIES, PLAN_STATUSES, PROJECT_STATUSES,
-                                      QUARTERS)
+                                      DIRECTIONS, FREQUENCIES, PLAN_STATUSES,
+                                      PROGRESS_FREQUENCIES, PROJECT_STATUSES, QUARTERS)
 from services.infra.spreadsheet import CellProblem
 
 MAX_SHOWN = 50  # problems listed in str(WorkbookError); .problems keeps them all
@@ -115,6 +115,7 @@ def _nonneg(name, label, note=""):
 
 CATEGORY_LABELS = {"investment": "งบลงทุน", "operating": "งบดำเนินงาน"}
 
+OPTIONAL_PLAN_FIELDS = ("progress_frequency",)  # rows added since the first workbooks
 PLAN_FIELDS = (
     _c("id", "รหัสแผน", CODE, True, note="lower-case letters, digits and '-', e.g. "
                                            "northeast-lower-2-2566-2570"),
@@ -131,6 +132,10 @@ PLAN_FIELDS = (
     _c("reference_version", "รุ่นข้อมูลอ้างอิง", CODE, note="set by the system"),
     _c("version", "ฉบับที่", INT, empty=1, note="set by the system"),
     _c("sample", "ข้อมูลตัวอย่าง", BOOL, note="TRUE for demonstration data"),
+    _c("progress_frequency", "ความถี่การรายงานความก้าวหน้าโครงการ", CHOICE, empty="quarterly",
+       choices=PROGRESS_FREQUENCIES, note="how often each project's progress is due; the row "
+                                          "may be left out (a workbook made before it): "
+                                          "quarterly"),
     _c("revision version", "การปรับปรุง ฉบับที่", INT,
        note="set by the system; needed when any revision row is filled; all five revision "
             "rows empty: no revision"),

@@ -15,8 +15,8 @@ from services.infra.spreadsheet import (PLAN_LIMITS, Bad, CellProblem, Grid, She
 
 from .layout import (ABSENT, AGENCIES, BASELINES, BOOL, BOOL_WORDS, CHOICE, CODE, DATE, FORM_TH, INDICATORS,
                      INT, INT_LIST, ISSUES, LIST, LIST_SEPARATOR, NUMBER, OBJECTIVES, OUTPUTS,
-                     PLAN_FIELDS, PROJECTS, RAW, REVISION_FIELDS, RULES, SHEETS, TARGETS, TEXT,
-                     WEIGHTS,
+                     OPTIONAL_PLAN_FIELDS, PLAN_FIELDS, PROJECTS, RAW, REVISION_FIELDS, RULES,
+                     SHEETS, TARGETS, TEXT, WEIGHTS,
                      BAD, BY_KEY, EMPTY, PERIOD_QUARTER, PERIOD_YEAR,
                      TARGET_COLUMN, Column, Locations, Sheet, WorkbookError)
 
@@ -377,7 +377,7 @@ def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -
         where(f"plan, {name}", title, record.row)
     if "plan" not in reader.broken:
         for name, column in fields.items():
-            if name not in rows:
+            if name not in rows and name not in OPTIONAL_PLAN_FIELDS:
                 reader.add(title, None, "field", f"no row for {name} (header "
                            f"'{column.header}')", f"ไม่มีแถวของ {name} ('{column.header}')")
     where("plan", title, rows.get("id", 2))
@@ -401,6 +401,7 @@ def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -
     else:
         plan["revision"] = None
     plan["sample"] = value("sample")
+    plan["progress_frequency"] = value("progress_frequency")
     return plan
 
 

@@ -92,6 +92,11 @@ class ReportingStore(KeepsMeta, ABC):
         reported (received_at); a value retracted and not sent again is not received."""
 
     @abstractmethod
+    def projects_received(self, plan_id: str, start: str, end: str) -> dict[tuple[str, str], str]:
+        """When each (province, project) first got a progress report - by any sender - whose
+        ``as_of`` is from ``start`` to ``end`` (ISO dates, both included): received_at."""
+
+    @abstractmethod
     def indicator_series(self, plan_id: str, indicator: str) -> dict[str, dict]:
         """The indicator's view in every period that has one, by period code."""
 
@@ -100,8 +105,10 @@ class ReportingStore(KeepsMeta, ABC):
         """Keep a rejection (idempotent on rejection_id); True when new."""
 
     @abstractmethod
-    def rejections(self, provinces: list[str] | None = None, limit: int = 500) -> list[dict]:
-        """Newest first; ``provinces`` None means all (including unknown senders)."""
+    def rejections(self, provinces: list[str] | None = None, limit: int = 500,
+                   agencies: list[str] | None = None) -> list[dict]:
+        """Newest first: those of the ``provinces`` and those of the ``agencies`` (an
+        implementing agency's own reports); both None means all (unknown senders included)."""
 
     # values flagged "to check" (the soft rule: an outlier, contracts/rules.py)
     @abstractmethod
@@ -206,7 +213,7 @@ def _parked_row(row: dict) -> dict:
 
 
 def _rejection_row(row) -> dict:
-    out = {"reason_th": None, **dict(row)}  # kept before Thai reasons: none
+    out = {"reason_th": None, "agency": None, **dict(row)}  # kept before these: none
     raw = out.pop("raw_body")
     out["raw_body"] = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return out

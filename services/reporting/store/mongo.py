@@ -29,6 +29,7 @@ class MongoReportingStore(ReportingStore):
         db.current_reports.create_index([("kind", ASCENDING), ("plan_id", ASCENDING),
                                          ("subject", ASCENDING), ("period", ASCENDING)])
         db.rejections.create_index([("province", ASCENDING), ("received_at", DESCENDING)])
+        db.rejections.create_index([("agency", ASCENDING), ("received_at", DESCENDING)])
         db.flags.create_index([("plan_id", ASCENDING), ("flagged_at", DESCENDING)])
         self._key_reports_by_sender()
 
@@ -232,6 +233,16 @@ class MongoReportingStore(ReportingStore):
                 first[key] = d["received_at"]
         return first
 
+    def projects_received(self, plan_id, start, end):
+        first = {}
+        for d in self.db.reports.find({"kind": "project", "plan_id": plan_id,
+                                       "body.as_of": {"$gte": start, "$lte": end}},
+                                      {"province": 1, "subject": 1, "received_at": 1}):
+            key = (d["province"], d["subject"])
+            if key not in first or d["received_at"] < first[key]:
+                first[key] = d["received_at"]
+        return first
+
     def indicator_series(self, plan_id, indicator):
         cursor = self.db.indicator_views.find({"plan_id": plan_id, "indicator": indicator})
         return {d["period"]: d["view"] for d in cursor}
@@ -246,8 +257,12 @@ class MongoReportingStore(ReportingStore):
         except DuplicateKeyError:
             return False
 
-    def rejections(self, provinces=None, limit=500):
-        query = {} if provinces is None else {"province": {"$in": list(provinces)}}
+    def rejections(self, provinces=None, limit=500, agencies=None):
+        wanted = [{column: {"$in": list(codes)}} for column, codes in (("province", provinces),
+                                                                       ("agency", agencies)) if codes]
+        if (provinces is not None or agencies is not None) and not wanted:
+            return []
+        query = {"$or": wanted} if wanted else {}
         cursor = self.db.rejections.find(query).sort(
             [("received_at", DESCENDING), ("_id", ASCENDING)]).limit(limit)
         return [_rejection_row({"rejection_id": d.pop("_id"), **d}) for d in cursor]

@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS reports (          -- the event store: every accepted
 );
 -- the replay reads the event store in pages in this order (keyset pagination)
 CREATE INDEX IF NOT EXISTS reports_by_receipt ON reports (received_at, sender, event_id);
+-- project progress by plan (completeness): partial, so indicator reports do not pay for it
+CREATE INDEX IF NOT EXISTS project_reports_by_plan ON reports (plan_id, subject)
+    WHERE kind = 'project';
 """
 
 SCHEMA = OUTBOX_SQL + META_SQL + REPORTS_SQL + """
@@ -51,7 +54,8 @@ CREATE TABLE IF NOT EXISTS rejections (
     received_at  TEXT NOT NULL,
     routing_key  TEXT NOT NULL,
     raw_body     BLOB NOT NULL,
-    reason_th    TEXT                -- the reason in Thai, where the rule has it
+    reason_th    TEXT,               -- the reason in Thai, where the rule has it
+    agency       TEXT                -- the sending agency (an implementing agency's report)
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
 CREATE TABLE IF NOT EXISTS flags (         -- values to check: far from what they compare with
@@ -78,14 +82,19 @@ class SqliteReportingStore(ReportingStore):
         self.outbox = SqliteOutbox(self.db)
         self.meta = SqliteMeta(self.db)
         self.plan_cache = PlanCache(self._plan_versions, self._plan_document)
-        # columns added since a store was first made: parked retries, Thai rejection reasons
-        for table, added in (("parked", ("properties", "retried_at")), ("rejections", ("reason_th",))):
+        # columns added since a store was first made: parked retries, Thai rejection reasons,
+        # the sending agency of a rejection
+        for table, added in (("parked", ("properties", "retried_at")),
+                             ("rejections", ("reason_th", "agency"))):
             columns = {r["name"] for r in self.db.query(f"PRAGMA table_info({table})")}
             for column in added:
                 if column not in columns:
                     with self.db.transaction() as conn:
                         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
         self._key_reports_by_sender()
+        with self.db.transaction() as conn:  # after the column exists (stores made before it)
+            conn.execute("CREATE INDEX IF NOT EXISTS rejections_by_agency"
+                         " ON rejections (agency, received_at)")
 
     def _key_reports_by_sender(self):
         """A store made when event_id alone was a report's key gets (sender, event_id): SQLite
@@ -287,6 +296,14 @@ class SqliteReportingStore(ReportingStore):
             " AND c.value IS NOT NULL GROUP BY r.province, r.subject", (plan_id, period))
         return {(r["province"], r["subject"]): r["first"] for r in rows}
 
+    def projects_received(self, plan_id, start, end):
+        rows = self.db.query(
+            "SELECT province, subject, min(received_at) AS first FROM reports"
+            " WHERE kind = 'project' AND plan_id = ?"
+            " AND json_extract(body, '$.as_of') BETWEEN ? AND ? GROUP BY province, subject",
+            (plan_id, start, end))
+        return {(r["province"], r["subject"]): r["first"] for r in rows}
+
     def indicator_series(self, plan_id, indicator):
         rows = self.db.query("SELECT period, view FROM indicator_views WHERE plan_id = ?"
                              " AND indicator = ?", (plan_id, indicator))
@@ -296,25 +313,30 @@ class SqliteReportingStore(ReportingStore):
         with self.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO rejections (rejection_id, province, sender, event_id, kind,"
-                " reason, received_at, routing_key, raw_body, reason_th)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " reason, received_at, routing_key, raw_body, reason_th, agency)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (rejection["rejection_id"], rejection["province"], rejection["sender"],
                  rejection["event_id"], rejection["kind"], rejection["reason"],
                  rejection["received_at"], rejection["routing_key"], rejection["raw_body"],
-                 rejection.get("reason_th")))
+                 rejection.get("reason_th"), rejection.get("agency")))
             if cur.rowcount == 1:
                 self.outbox.add(conn, events)
             return cur.rowcount == 1
 
-    def rejections(self, provinces=None, limit=500):
-        if provinces is None:
+    def rejections(self, provinces=None, limit=500, agencies=None):
+        if provinces is None and agencies is None:
             rows = self.db.query("SELECT * FROM rejections ORDER BY received_at DESC, rejection_id"
                                  " LIMIT ?", (limit,))
         else:
-            marks = ",".join("?" * len(provinces))
-            rows = self.db.query(f"SELECT * FROM rejections WHERE province IN ({marks})"
+            wanted = [(column, list(codes)) for column, codes in (("province", provinces),
+                                                                   ("agency", agencies)) if codes]
+            if not wanted:
+                return []
+            where = " OR ".join(f"{column} IN ({','.join('?' * len(codes))})"
+                                for column, codes in wanted)
+            rows = self.db.query(f"SELECT * FROM rejections WHERE {where}"
                                  " ORDER BY received_at DESC, rejection_id LIMIT ?",
-                                 (*provinces, limit))
+                                 (*(c for _, codes in wanted for c in codes), limit))
         return [_rejection_row(r) for r in rows]
 
     def record_flag(self, flag, events):

@@ -1,0 +1,78 @@
+"""Project progress sent over HTTP (``POST /api/plans/{id}/project-reports``) by an implementing
+agency for the projects it implements, or by a province for the projects running in it.
+
+Each item ends as the message the sender's own system would publish (DESIGN 3.3 and its agency
+extension): exchange ``reports``, routing key ``report.<code>.project``, ``user_id`` the sender's
+AMQP user - so the intake treats it exactly as any other report, under the same precedence. The
+event id derives from the sender, the plan and the content: the same content sent again is the
+same report (sent 0), a changed one a new report that supersedes it.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+from services.infra.report_workbook import NAMESPACE
+
+# what an item may carry; the intake's schema (contracts/reports.py) checks the values
+REQUIRED = ("project", "as_of", "physical_progress_pct", "disbursed_thb", "procurement_stage")
+DERIVED = ("event_id",)  # made here, from the content
+
+
+class NoLogin(Exception):
+    """The sender has no AMQP login in credentials.json (409)."""
+
+
+def item_problem(item, index: int, province: str | None, plan: dict) -> str | None:
+    """What is wrong with one item before the intake is asked (its shape, the plan, the
+    province), or None."""
+    if not isinstance(item, dict):
+        return f"item {index} is not a JSON object"
+    if "event_id" in item:
+        return (f"item {index}: leave event_id out; it is derived from the report's content "
+                "(the same content sent again is the same report)")
+    missing = [f for f in REQUIRED if f not in item]
+    if missing:
+        return f"item {index}: missing {', '.join(missing)}"
+    if province and item.get("province", province) != province:
+        return (f"item {index}: a {province} key reports for {province}, not "
+                f"{item.get('province')!r}")
+    if not province and "province" not in item:
+        return (f"item {index}: name the province the project runs in "
+                "(\"province\": \"TH-34\")")
+    if not isinstance(item["project"], str) or \
+            item["project"] not in {p["code"] for p in plan["projects"]}:
+        return f"item {index}: plan {plan['id']} has no project {item['project']!r}"
+    return None
+
+
+def bodies(items: list[dict], plan_id: str, sender: str, province: str | None,
+           now: datetime | None = None) -> list[dict]:
+    """The report bodies to send: each with its province and ``reported_at`` (now, unless
+    given) and an event id derived from (sender, plan, content without reported_at)."""
+    stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    out = []
+    for item in items:
+        body = {"province": province, **item}
+        content = {k: v for k, v in body.items() if k != "reported_at"}
+        name = json.dumps([sender, plan_id, content], sort_keys=True)  # ASCII: any text hashes
+        out.append({"event_id": str(uuid.uuid5(NAMESPACE, f"project-report:{name}")),
+                    "reported_at": stamp, **body})
+    return out
+
+
+def sender_login(amqp_uri: str, credentials_path: str, section: str,
+                 code: str) -> tuple[str, str]:
+    """The broker URI with the sender's own login (``section``: provinces or agencies of
+    credentials.json), and its username; NoLogin when it has none."""
+    creds = json.loads(open(credentials_path, encoding="utf-8").read())
+    entry = creds.get(section, {}).get(code) or {}
+    if "amqp_username" not in entry:
+        raise NoLogin(f"{code} has no AMQP login yet: the operator runs "
+                      f"'python -m clusterctl agency-key {code}' once")
+    parts = urlsplit(amqp_uri)
+    return (f"amqp://{quote(entry['amqp_username'], safe='')}:"
+            f"{quote(entry['amqp_password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
+            f"{parts.path}", entry["amqp_username"])
