@@ -21,7 +21,7 @@ from services.contracts import access
 from services.infra import report_workbook
 from services.contracts.errors import ServiceError
 from services.contracts.periods import last_ended_period
-from services.contracts.plans import iter_indicators
+from services.contracts.plans import holds_sample, iter_indicators
 
 from . import dashboard
 from .auth import AuthError
@@ -289,7 +289,7 @@ class DashboardPages:
         return {"page": page, "plan": plan, "plans": plans, "period": period,
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names, "who": str(principal),
-                "query": query, "download": None}
+                "query": query, "download": None, "sample": holds_sample(plan)}
 
     def _lang(self, request) -> str:
         lang = request.args.get("lang") or request.form.get("lang") or request.cookies.get(LANG_COOKIE)
