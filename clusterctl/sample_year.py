@@ -242,11 +242,13 @@ def remove(settings, creds: dict, rpc, data: dict | None = None) -> dict:
     taken = rpc.reporting.remove_reports(plan["id"], keys(reports, creds), codes)
     assets = rpc.assets.remove_sample_assets(codes)
     result = {**taken, "assets": assets}
-    if not (taken["reports"] or taken["rejections"] or taken["flags"] or assets):
+    found = taken["reports"] or taken["rejections"] or taken["flags"] or assets
+    marker = settings.data_dir / MARKER  # also when nothing was found: none is loaded later
+    if found or not marker.exists():
+        marker.write_text(json.dumps({"removed_at": datetime.now(BANGKOK).isoformat(), **result},
+                                     ensure_ascii=False, indent=1), "utf-8")
+    if not found:
         raise LookupError("no sample data is there (removed already, or never loaded)")
-    marker = settings.data_dir / MARKER
-    marker.write_text(json.dumps({"removed_at": datetime.now(BANGKOK).isoformat(), **result},
-                                 ensure_ascii=False, indent=1), "utf-8")
     return result
 
 
@@ -286,17 +288,22 @@ def remove_command(settings, say) -> int:
         raise SetupError(f"{settings.credentials_path} does not exist: start the system with "
                          "'make run' (and keep it running), then remove the sample")
     creds = json.loads(settings.credentials_path.read_text("utf-8"))
-    try:
-        with ClusterRpcProxy(rpc_config(settings, creds), timeout=120) as rpc:
+    config = rpc_config(settings, creds)
+    try:  # a short wait first: with the system stopped, a call would wait its whole timeout
+        with ClusterRpcProxy(config, timeout=10) as rpc:
             for service in ("plans", "reporting", "assets"):
                 getattr(rpc, service).health()
+    except Exception as exc:  # not running, broker down: say so in one line
+        raise SetupError(f"sample remove: could not reach the services ({type(exc).__name__}: "
+                         f"{exc}); is 'make run' running?") from None
+    try:
+        with ClusterRpcProxy(config, timeout=300) as rpc:
             result = remove(settings, creds, rpc)
     except LookupError as exc:
         raise SetupError(f"sample remove: {exc}") from None
-    except Exception as exc:  # not running, broker down: say so in one line
+    except Exception as exc:  # a service failed midway: what it said (running it again is safe)
         message = getattr(exc, "value", None) or f"{type(exc).__name__}: {exc}"
-        raise SetupError(f"sample remove: could not reach the services ({message}); is "
-                         "'make run' running?") from None
+        raise SetupError(f"sample remove failed ({message}); it is safe to run again") from None
     say(f"sample removed: {result['reports']} reports, {result['rejections']} rejections, "
         f"{result['flags']} flags, {result['assets']} sample assets; "
         f"{result['views_rebuilt']} indicator views rebuilt from the reports that remain. "
