@@ -240,8 +240,9 @@ def remove(settings, creds: dict, rpc, data: dict | None = None) -> dict:
     reports = all_reports(plan, data)
     codes = [entry["asset"]["code"] for entry in load_sample_assets()]
     taken = rpc.reporting.remove_reports(plan["id"], keys(reports, creds), codes)
+    mails = rpc.notify.forget_mails(taken.pop("facts"))
     assets = rpc.assets.remove_sample_assets(codes)
-    result = {**taken, "assets": assets}
+    result = {**taken, "assets": assets, "mails": mails}
     found = taken["reports"] or taken["rejections"] or taken["flags"] or assets
     marker = settings.data_dir / MARKER  # also when nothing was found: none is loaded later
     if found or not marker.exists():
@@ -291,7 +292,7 @@ def remove_command(settings, say) -> int:
     config = rpc_config(settings, creds)
     try:  # a short wait first: with the system stopped, a call would wait its whole timeout
         with ClusterRpcProxy(config, timeout=10) as rpc:
-            for service in ("plans", "reporting", "assets"):
+            for service in ("plans", "reporting", "assets", "notify"):
                 getattr(rpc, service).health()
     except Exception as exc:  # not running, broker down: say so in one line
         raise SetupError(f"sample remove: could not reach the services ({type(exc).__name__}: "
@@ -305,7 +306,8 @@ def remove_command(settings, say) -> int:
         message = getattr(exc, "value", None) or f"{type(exc).__name__}: {exc}"
         raise SetupError(f"sample remove failed ({message}); it is safe to run again") from None
     say(f"sample removed: {result['reports']} reports, {result['rejections']} rejections, "
-        f"{result['flags']} flags, {result['assets']} sample assets; "
+        f"{result['flags']} flags, {result['assets']} sample assets, {result['mails']} mails "
+        "about those reports (queued or logged); "
         f"{result['views_rebuilt']} indicator views rebuilt from the reports that remain. "
         "The sample plan stays (the cluster's vision and issues; revise or replace its "
         f"indicators and projects). Later starts do not load the sample again ({MARKER} in "

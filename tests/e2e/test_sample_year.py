@@ -155,6 +155,10 @@ def test_sample_remove_takes_it_all_out_and_leaves_real_data_alone(sampled):
     wait_until(lambda: any(r["event_id"] == real_id for r in sampled.get(
         f"/api/plans/{PLAN}/reports", osm(sampled)).json()["reports"]), what="the real report")
 
+    def rejected_mails():
+        return len(sampled.get("/api/mails", sampled.key(), template="report_rejected").json())
+    wait_until(lambda: rejected_mails() >= 1, what="the sample rejection's mail")
+
     done = clusterctl(sampled, "sample", "remove")
     assert done.returncode == 0, done.stderr + done.stdout
     assert "sample removed:" in done.stdout and "The sample plan stays" in done.stdout
@@ -169,6 +173,7 @@ def test_sample_remove_takes_it_all_out_and_leaves_real_data_alone(sampled):
                           period=f"FY{FY}-Q4").json()["results"]
     assert {r["indicator"]: r["value"] for r in results if r["value"] is not None} == {"NE2-1.1": 777.0}
     assert sampled.get(f"/api/plans/{PLAN}/problems", osm(sampled)).json() == []
+    assert rejected_mails() == 0  # the mail the sample caused is gone from the log too
     assert sampled.get(f"/api/plans/{PLAN}", osm(sampled)).status_code == 200  # the plan stays
 
     again = clusterctl(sampled, "sample", "remove")
