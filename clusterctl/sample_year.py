@@ -159,10 +159,10 @@ def keys(reports: list[dict], creds: dict) -> list[list[str]]:
 
 # ---- loading at start, removing on request ----------------------------------------------------
 
-def removed(data_dir: Path) -> dict | None:
-    """What `sample remove` recorded, or None: a removed sample is never loaded again."""
-    marker = data_dir / MARKER
-    return json.loads(marker.read_text("utf-8")) if marker.exists() else None
+def removed(data_dir: Path) -> bool:
+    """Whether `sample remove` left its marker (what it removed, when): a removed sample is
+    never loaded again, whatever the marker holds."""
+    return (data_dir / MARKER).exists()
 
 
 def summary(reports: list[dict]) -> str:

@@ -140,3 +140,73 @@ def test_keys_are_the_senders_identities():
     creds = {"provinces": {p: {"amqp_username": f"x-{p}"} for p in PLAN["provinces"]}}
     keys = sample_year.keys(REPORTS[:3], creds)
     assert keys == [[f"x-{r['province']}", r["body"]["event_id"]] for r in REPORTS[:3]]
+
+
+# --- loading and removing, against stand-ins for the services ---------------------------------
+
+class FakeReporting:
+    """What load() asks of reporting: the plan's reports, and what became of those sent."""
+
+    def __init__(self, stored=()):
+        self.stored = list(stored)  # drill-down rows: sender, event_id
+        self.received = {}          # event_id -> province
+
+    def reports(self, plan_id, *_):
+        return {"reports": self.stored}
+
+    def report_statuses(self, plan_id, province, event_ids):
+        return {e: {"status": "in_force" if e in self.received else "pending"} for e in event_ids}
+
+
+class FakeRpc:
+    def __init__(self, reporting):
+        self.reporting = reporting
+
+
+class FakeSettings:
+    def __init__(self, tmp_path):
+        self.data_dir = tmp_path
+        self.vhost = "v"
+
+        class Broker:
+            @staticmethod
+            def amqp_uri(vhost, user, password):
+                return f"amqp://{user}:{password}@h/{vhost}"
+        self.broker = Broker()
+
+
+CREDS = {"provinces": {p: {"amqp_username": f"u-{p}", "amqp_password": "pw"} for p in PLAN["provinces"]}}
+
+
+def test_load_publishes_every_wave_as_each_province_and_waits_for_it(tmp_path):
+    reporting, sent = FakeReporting(), []
+
+    def publish(uri, username, province, bodies):
+        assert username == f"u-{province}" and uri.startswith(f"amqp://u-{province}:")
+        assert all(b["province"] == province for b in bodies)
+        sent.append([b["event_id"] for b in bodies])
+        reporting.received.update((b["event_id"], province) for b in bodies)
+
+    said = sample_year.load(FakeSettings(tmp_path), CREDS, FakeRpc(reporting), PLAN, publish)
+    assert said.startswith(f"FY{FY} (ปีงบประมาณ พ.ศ. {FY}) loaded in") and "151 indicator reports" in said
+    assert sorted(e for batch in sent for e in batch) == sorted(r["body"]["event_id"] for r in REPORTS)
+    assert len(sent) >= 6  # a batch per province and wave, the projects' wave first
+
+
+def test_load_is_skipped_when_removed_already_loaded_or_the_plan_has_its_own_reports(tmp_path):
+    def publish(*_):
+        raise AssertionError("nothing is sent")
+    settings = FakeSettings(tmp_path)
+    ours = [{"sender": s, "event_id": e} for (s, e), r in zip(sample_year.keys(REPORTS, CREDS), REPORTS)
+            if r["role"] != "rejected"]
+    said = sample_year.load(settings, CREDS, FakeRpc(FakeReporting(ours)), PLAN, publish)
+    assert said.startswith(f"FY{FY} already loaded")
+    real = [{"sender": "u-TH-34", "event_id": "5c4d3e2f-0000-4000-8000-000000000000"}]
+    said = sample_year.load(settings, CREDS, FakeRpc(FakeReporting(real)), PLAN, publish)
+    assert "has 1 reports that are not the sample's" in said
+    not_sample = {**PLAN, "projects": [{**p, "sample": False} for p in PLAN["projects"]]}
+    assert "is not sample data" in sample_year.load(settings, CREDS, FakeRpc(FakeReporting()),
+                                                    not_sample, publish)
+    (tmp_path / sample_year.MARKER).write_text("{}")
+    assert "removed earlier" in sample_year.load(settings, CREDS, FakeRpc(FakeReporting()), PLAN,
+                                                 publish)
