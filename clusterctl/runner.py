@@ -498,7 +498,9 @@ def run(settings: Settings) -> int:
         wait_for(lambda: requests.get(health_url, timeout=5).status_code == 200,
                  f"{health_url} to answer ok", supervisor)
         if settings.seed_sample_plan and settings.seed_sample_year:  # SEED_SAMPLE_YEAR
-            sample_year.load_at_start(settings, creds, rpc_config(settings, creds), say)
+            sample_year.load_at_start(settings, creds, rpc_config(settings, creds), say,
+                                      stop_requested.is_set)
+            check_stop()
         print_banner(settings)
         return watch(supervisor)
     except Stop:

@@ -175,7 +175,8 @@ def summary(reports: list[dict]) -> str:
             f"{roles.count('progress')} project progress reports ({problems} with problems)")
 
 
-def load(settings, creds: dict, rpc, plan: dict, publish, data: dict | None = None) -> str:
+def load(settings, creds: dict, rpc, plan: dict, publish, data: dict | None = None,
+         stopping=lambda: False) -> str:
     """Publish the sample year unless it was removed or the plan has reports of its own; wait
     until the intake has taken each wave (a quarter's reports before the next quarter's, as the
     year happened, so the outlier check compares each quarter with the ones before). Returns
@@ -196,6 +197,8 @@ def load(settings, creds: dict, rpc, plan: dict, publish, data: dict | None = No
         return f"FY{data['fiscal_year']} already loaded: {summary(reports)}"
     started = time.monotonic()
     for wave in sorted({r["wave"] for r in reports}):
+        if stopping():  # Ctrl-C: what is sent is kept; the next start sends the rest
+            return "interrupted (Ctrl-C); the next start loads the rest"
         by_province: dict[str, list[dict]] = {}
         for r in sorted((r for r in reports if r["wave"] == wave),
                         key=lambda r: r["body"]["reported_at"]):
@@ -205,15 +208,15 @@ def load(settings, creds: dict, rpc, plan: dict, publish, data: dict | None = No
             uri = settings.broker.amqp_uri(settings.vhost, login["amqp_username"],
                                            login["amqp_password"])
             publish(uri, login["amqp_username"], province, bodies)
-        _wait_for_wave(rpc, plan["id"], by_province, wave)
+        _wait_for_wave(rpc, plan["id"], by_province, wave, stopping)
     return (f"FY{data['fiscal_year']} (ปีงบประมาณ พ.ศ. {data['fiscal_year']}) loaded in "
             f"{time.monotonic() - started:.1f} s: {summary(reports)}, published as each "
             "province's own AMQP user; remove with 'python -m clusterctl sample remove'")
 
 
-def _wait_for_wave(rpc, plan_id: str, by_province: dict, wave: int) -> None:
+def _wait_for_wave(rpc, plan_id: str, by_province: dict, wave: int, stopping) -> None:
     deadline = time.monotonic() + WAVE_TIMEOUT_S
-    while True:
+    while not stopping():
         pending = [event_id for province, bodies in by_province.items()
                    for event_id, status in rpc.reporting.report_statuses(
                        plan_id, province, [b["event_id"] for b in bodies]).items()
@@ -253,7 +256,7 @@ def remove(settings, creds: dict, rpc, data: dict | None = None) -> dict:
     return result
 
 
-def load_at_start(settings, creds: dict, rpc_config: dict, say) -> None:
+def load_at_start(settings, creds: dict, rpc_config: dict, say, stopping=lambda: False) -> None:
     """`make run`, once the services answer: load the sample year and say what was loaded. A
     failure is said and the system runs on without it (a sample must not stop a start)."""
     import logging
@@ -270,7 +273,7 @@ def load_at_start(settings, creds: dict, rpc_config: dict, say) -> None:
             if plan is None:
                 say("sample year: the sample plan is not there; nothing loaded")
                 return
-            say(f"sample year: {load(settings, creds, rpc, plan, publish)}")
+            say(f"sample year: {load(settings, creds, rpc, plan, publish, stopping=stopping)}")
     except Exception as exc:  # noqa: BLE001 - said on the console, and the system runs on
         message = getattr(exc, "value", None) or f"{type(exc).__name__}: {exc}"
         say(f"sample year: not loaded ({message}); the system runs without it")
