@@ -67,6 +67,10 @@ def main(argv=None) -> int:
                         help="seconds to wait for every report to be accepted or rejected")
     commands.add_parser("load-reference", help="load the clusters and provinces (REFERENCE_CSV) "
                                                "into a running deployment's plans service")
+    sample = commands.add_parser("sample", help="the sample data make run loads (a past fiscal "
+                                                "year of the sample plan): 'sample remove' takes "
+                                                "it out of the running system")
+    sample.add_argument("action", choices=("remove",))
     agency = commands.add_parser("agency-key", help="print an agency's API key (created if it "
                                                     "has none; the gateway picks it up at once) "
                                                     "and give it an AMQP login agency.<code> to "
@@ -115,6 +119,10 @@ def main(argv=None) -> int:
             return 0
         if args.command == "rebuild":
             return rebuild(settings)
+        if args.command == "sample":
+            from .runner import say
+            from .sample_year import remove_command
+            return remove_command(settings, say)
         if args.command == "parked":
             from .runner import parked as parked_command
             return parked_command(settings, args.action, args.parked_id)

@@ -23,6 +23,7 @@ import requests
 import yaml
 from nameko.exceptions import RemoteError
 
+from . import sample_year
 from .broker import BrokerError, Management, provision
 from .credentials import ensure_credentials, implementing_agencies, write_private
 from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
@@ -353,7 +354,10 @@ def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
                      "notify to learn the seeded plan's contacts", supervisor)
             wait_for(lambda: {p["code"] for p in plan["projects"]} <= set(rpc.assets.known_projects()),
                      "assets to learn the seeded plan's projects", supervisor)
-            say(f"sample assets: {ensure_sample_assets(rpc, load_sample_assets())}")
+            if sample_year.removed(settings.data_dir):  # 'clusterctl sample remove' took them out
+                say("sample assets: removed earlier ('clusterctl sample remove'); not seeded again")
+            else:
+                say(f"sample assets: {ensure_sample_assets(rpc, load_sample_assets())}")
 
 
 def rebuild(settings: Settings) -> int:
@@ -495,6 +499,10 @@ def run(settings: Settings) -> int:
         health_url = f"http://{settings.gateway_host}:{settings.gateway_port}/health"
         wait_for(lambda: requests.get(health_url, timeout=5).status_code == 200,
                  f"{health_url} to answer ok", supervisor)
+        if settings.seed_sample_plan and settings.seed_sample_year:  # SEED_SAMPLE_YEAR
+            sample_year.load_at_start(settings, creds, rpc_config(settings, creds), say,
+                                      stop_requested.is_set)
+            check_stop()
         print_banner(settings)
         return watch(supervisor)
     except Stop:

@@ -82,6 +82,7 @@ class Settings:
     log_level: str = "INFO"  # LOG_LEVEL: the services' root log level
     metrics_port: int = 0  # METRICS_PORT: each service's /metrics, /live, /ready (0: none)
     report_max_ahead_minutes: int = 10  # REPORT_MAX_AHEAD_MINUTES: reported_at's clock skew
+    seed_sample_year: bool = True  # SEED_SAMPLE_YEAR: a past fiscal year of sample reports
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -113,7 +114,9 @@ class Settings:
             run_smtp_sink=not (smtp_host or smtp_url),
             public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
             user_prefix=env.get("AMQP_USER_PREFIX") or "",
-            seed_sample_plan=(env.get("SEED_SAMPLE_PLAN", "1") not in ("0", "false", "no")),
+            seed_sample_plan=_flag(env, "SEED_SAMPLE_PLAN", True,
+                                   "1 seeds the sample plan and its sample assets, 0 only the "
+                                   "reference data"),
             reference_csv=(Path(env["REFERENCE_CSV"]) if env.get("REFERENCE_CSV") else
                            files("clusterctl") / "data" / "reference" / "provincial-clusters.csv"),
             replicas=parse_replicas(env.get("REPLICAS") or ""),
@@ -122,6 +125,9 @@ class Settings:
             metrics_port=_count(env, "METRICS_PORT", 0, 0, 65530, "a port number (0: none)"),
             report_max_ahead_minutes=_count(env, "REPORT_MAX_AHEAD_MINUTES", 10, 0, 1440,
                                             "a whole number of minutes"),
+            seed_sample_year=_flag(env, "SEED_SAMPLE_YEAR", True,
+                                   "1 loads a past fiscal year of sample reports into the sample "
+                                   "plan at start, 0 starts without it"),
         )
 
     @property
@@ -186,6 +192,21 @@ def _count(env, name: str, default: int, low: int, high: int, what: str = "a who
     if not low <= value <= high:
         raise SettingsError(f"{name}={value} is out of range {low}-{high}")
     return value
+
+
+FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+              "0": False, "false": False, "no": False, "off": False}
+
+
+def _flag(env, name: str, default: bool, meaning: str) -> bool:
+    """A yes/no setting: 1/0 (or true/false, yes/no, on/off, any case); anything else is refused
+    with what the values mean, rather than read as one of them."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw.lower() not in FLAG_WORDS:
+        raise SettingsError(f"{name}={raw!r} is not 1 or 0 ({meaning})")
+    return FLAG_WORDS[raw.lower()]
 
 
 def _log_level(env) -> str:

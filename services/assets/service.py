@@ -88,6 +88,11 @@ class AssetsService(BusServiceBase):
     def set_settings(self, raw):
         return handlers.set_settings(self.store, raw)
 
+    @rpc
+    def remove_sample_assets(self, codes):
+        """Delete these assets if they are sample data (clusterctl sample remove); how many."""
+        return sum(self.store.delete_sample(str(code)) for code in codes)
+
     @timer(interval=600, eager=True)
     def check_due(self):
         """Transfers overdue, audits due (each fact once)."""

@@ -216,3 +216,15 @@ def iter_indicators(plan: dict):
     for issue in plan.get("issues", []):
         for indicator in issue.get("indicators", []):
             yield issue, indicator
+
+
+def holds_sample(plan: dict | None) -> bool:
+    """Whether a plan's figures are sample data, to be labelled as such wherever they are shown:
+    the plan is flagged ``sample``, or every indicator and project of it is (the seeded plan:
+    its vision and issues are the cluster's own, its indicators and projects invented)."""
+    if not plan:
+        return False
+    if plan.get("sample"):
+        return True
+    parts = [i for _, i in iter_indicators(plan)] + list(plan.get("projects") or [])
+    return bool(parts) and all(p.get("sample") for p in parts)

@@ -21,9 +21,36 @@ BEHIND_TH = {"below_planned_disbursement": "เบิกจ่ายต่ำก
              "below_government_target": "เบิกจ่ายต่ำกว่าเป้าหมายรัฐบาล"}
 
 
-def table_file(title: str, header: list[str], rows: list[list], fmt: str) -> bytes:
+SAMPLE_HEADER = "ข้อมูลตัวอย่าง (sample)"
+SAMPLE_CELL = "ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลจริง (sample data, not real)"
+SAMPLE_SHEET = "ข้อมูลตัวอย่าง (sample)"
+SAMPLE_NOTE = ("ข้อมูลในไฟล์นี้ (แถวที่มีเครื่องหมายในคอลัมน์ ข้อมูลตัวอย่าง) สร้างขึ้นเพื่อสาธิตระบบ ไม่ใช่ข้อมูลจริง",
+               "The rows marked in the column 'sample' are sample data, invented to show the "
+               "system; they are not real figures.",
+               "ลบออกได้ด้วย / remove with: python -m clusterctl sample remove")
+
+
+def labelled(sample: bool | list[bool]) -> bool:
+    return sample is True or (not isinstance(sample, bool) and any(sample))
+
+
+def with_sample_column(header: list[str], rows: list[list],
+                       sample: bool | list[bool]) -> tuple[list[str], list[list]]:
+    """The table with a last column saying which rows are sample data (Thai and English) - for
+    the whole table (``sample=True``: a sample plan's view), or row by row (a list: assets)."""
+    flags = [sample] * len(rows) if isinstance(sample, bool) else list(sample)
+    if not labelled(sample):
+        return header, rows
+    return header + [SAMPLE_HEADER], [row + [SAMPLE_CELL if flag else ""]
+                                      for row, flag in zip(rows, flags)]
+
+
+def table_file(title: str, header: list[str], rows: list[list], fmt: str,
+               sample: bool | list[bool] = False) -> bytes:
     """The table as a file; what provinces and agencies typed never runs as a formula in it
-    (services/infra/spreadsheet/writing.py)."""
+    (services/infra/spreadsheet/writing.py). Sample data says so in a last column (and, in
+    Excel, a sheet of its own)."""
+    header, rows = with_sample_column(header, rows, sample)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -45,6 +72,11 @@ def table_file(title: str, header: list[str], rows: list[list], fmt: str) -> byt
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+    if labelled(sample):
+        note = book.create_sheet(SAMPLE_SHEET)
+        for line in SAMPLE_NOTE:
+            note.append([line])
+        note.column_dimensions["A"].width = 100
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -21,7 +21,7 @@ from services.contracts import access
 from services.infra import report_workbook
 from services.contracts.errors import ServiceError
 from services.contracts.periods import last_ended_period
-from services.contracts.plans import iter_indicators
+from services.contracts.plans import holds_sample, iter_indicators
 
 from . import dashboard
 from .auth import AuthError
@@ -315,7 +315,7 @@ class DashboardPages:
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names, "who": str(principal),
                 "nav": dashboard.AGENCY_PAGES if principal.role == "agency" else dashboard.PAGES,
-                "query": query, "download": None}
+                "query": query, "download": None, "sample": holds_sample(plan)}
 
     def _lang(self, request) -> str:
         lang = request.args.get("lang") or request.form.get("lang") or request.cookies.get(LANG_COOKIE)

@@ -95,6 +95,11 @@ class NotifyService(BusServiceBase):
         return handlers.set_preference(self.store, tuple(scope), agency, raw)
 
     @rpc
+    def forget_mails(self, event_ids):
+        """The mail of these facts out of the outbox and the log (clusterctl sample remove)."""
+        return self.store.delete_mails([str(e) for e in event_ids])
+
+    @rpc
     def mail_counts(self):
         return self.store.status_counts()
 

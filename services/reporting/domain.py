@@ -477,8 +477,7 @@ def off_target_event(plan: dict, indicator: dict, period: str, view: dict, repor
     result = indicator_result(plan, indicator, period, view)
     return contract_events.outgoing(INDICATOR_OFF_TARGET, {
         # the report's identity is its province's: another province may use the same event_id
-        "event_id": str(uuid.uuid5(EVENT_NAMESPACE,
-                                   f"off_target:{report['province']}:{report['event_id']}")),
+        "event_id": _off_target_id(report["province"], report["event_id"]),
         "occurred_at": now.isoformat(),
         "plan_id": plan["id"], "cluster": plan["cluster"],
         "indicator": indicator["code"], "indicator_name_th": indicator["name_th"],
@@ -522,14 +521,38 @@ def flag_of(plan: dict, indicator: dict, period: str, report: dict, found: dict,
             now: datetime) -> tuple[dict, tuple[str, dict]]:
     """A value flagged to check (``found``: rules.outlier's answer) and the fact that tells the
     OSM. One flag per report (its province and event_id)."""
-    flag_id = str(uuid.uuid5(EVENT_NAMESPACE, f"flag:{report['province']}:{report['event_id']}"))
+    flag_id = _flag_id(report["province"], report["event_id"])
     flag = {"flag_id": flag_id, "plan_id": plan["id"], "indicator": indicator["code"],
             "period": period, "province": report["province"], "event_id": report["event_id"],
             "value": report["value"], "basis": found, "flagged_at": now.isoformat(),
             "status": "to_check"}
     return flag, contract_events.outgoing(REPORT_FLAGGED, {
-        "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"report_flagged:{flag_id}")),
+        "event_id": _flagged_id(flag_id),
         "occurred_at": now.isoformat(), **_flag_payload(plan, indicator, flag)})
+
+
+# The ids of the facts one report causes, from its province and event_id (a report's identity is
+# its province's: another province may use the same event_id) - in one place, so the facts of a
+# removed report are found again (clusterctl sample remove).
+def _off_target_id(province: str, event_id: str) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{province}:{event_id}"))
+
+
+def _flag_id(province: str, event_id: str) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"flag:{province}:{event_id}"))
+
+
+def _flagged_id(flag_id: str) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"report_flagged:{flag_id}"))
+
+
+def rejected_fact_id(rejection_id: str) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"rejected:{rejection_id}"))
+
+
+def facts_of_report(province: str, event_id: str) -> list[str]:
+    """The facts an accepted report may have caused: off target, flagged to check."""
+    return [_off_target_id(province, event_id), _flagged_id(_flag_id(province, event_id))]
 
 
 def correction_requested_event(plan: dict, flag: dict, by: str, note: str | None,
@@ -574,7 +597,7 @@ def off_target_at_close_events(plan: dict, period: str, due: date, results: list
 
 def rejected_event(rejection: dict) -> tuple[str, dict]:
     return contract_events.outgoing(REPORT_REJECTED, {
-        "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"rejected:{rejection['rejection_id']}")),
+        "event_id": rejected_fact_id(rejection["rejection_id"]),
         "occurred_at": rejection["received_at"],
         "rejection_id": rejection["rejection_id"],
         "province": rejection["province"],

@@ -387,6 +387,26 @@ def rebuild(store) -> dict:
     return {"reports": replayed, "indicator_views": len(keys), "views_version": VIEWS_VERSION}
 
 
+def remove_reports(store, plan_id: str, keys: list, asset_codes: list) -> dict:
+    """Take reports out of the event store by identity (sender, event_id) - with the rejections
+    of those identities, their flags and the assets counted for projects - and rebuild every
+    view by replay, so what remains is exactly what the other reports make. Only for sample data
+    (clusterctl sample remove): accepted reports are otherwise never deleted."""
+    wanted = {(str(s), str(e)) for s, e in keys}
+    # the facts they caused, for notify to forget their mail: found before they are gone
+    facts = [fact for r in store.reports_of(plan_id, {}, 10_000_000)
+             if (r["sender"], r["event_id"]) in wanted
+             for fact in domain.facts_of_report(r["province"], r["event_id"])]
+    facts += [domain.rejected_fact_id(r["rejection_id"]) for r in store.rejections(None, 10_000_000)
+              if (r["sender"], r.get("event_id")) in wanted]
+    with store.atomic():
+        taken = store.delete_reports(plan_id, sorted(wanted))
+        taken["project_assets"] = store.delete_project_assets([str(c) for c in asset_codes])
+        rebuilt = rebuild(store)
+    log.info("removed %s from plan %s", taken, plan_id)
+    return {**taken, "views_rebuilt": rebuilt["indicator_views"], "facts": facts}
+
+
 def ensure_views_current(store) -> dict | None:
     """Rebuild when the stored views were made by another version of the view code."""
     if store.get_meta("views_version") == VIEWS_VERSION:

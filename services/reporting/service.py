@@ -162,6 +162,11 @@ class ReportingService(BusServiceBase):
         """Every view again from the event store (clusterctl rebuild)."""
         return handlers.rebuild(self.store)
 
+    @rpc
+    def remove_reports(self, plan_id, keys, asset_codes):
+        """The sample data's reports out again, views rebuilt (clusterctl sample remove)."""
+        return handlers.remove_reports(self.store, plan_id, keys, asset_codes)
+
     @timer(interval=3600, eager=True)
     def ensure_views_current(self):
         handlers.ensure_views_current(self.store)

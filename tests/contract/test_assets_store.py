@@ -127,3 +127,12 @@ def test_a_batch_with_a_taken_code_registers_nothing(store):
         store.register_many(batch)
     assert [a["code"] for a in store.list()] == ["A-2"]
     assert store.outbox.pending_events() == []
+
+
+def test_only_a_sample_asset_is_deleted(store):
+    store.register(asset("S-1", sample=True), [])
+    store.register(asset("R-1"), [])
+    assert store.delete_sample("S-1") is True
+    assert store.delete_sample("R-1") is False and store.delete_sample("nope") is False
+    assert store.get("S-1") is None and store.get("R-1") == asset("R-1")
+    assert store.delete_sample("S-1") is False

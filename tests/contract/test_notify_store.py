@@ -242,3 +242,12 @@ def test_a_mail_is_retried_while_the_server_is_away_and_given_up_only_after_thre
     handlers.deliver_due(store, away, "osm@example", T0 + sender.RETRY_FOR + timedelta(minutes=11))
     failed = store.mails()[0]
     assert failed["status"] == "failed" and "over 72 h" in failed["last_error"]
+
+
+def test_the_mails_of_given_events_are_forgotten_whatever_their_status(store):
+    store.enqueue([mail(1, event_id="evt-1"), mail(2, to="b@x.example", event_id="evt-1"),
+                   mail(3, event_id="evt-2")], T0)
+    store.mark_sent("mail-1", T0)
+    assert store.delete_mails(["evt-1", "evt-nope"]) == 2
+    assert ids(store.mails()) == ["mail-3"]
+    assert store.claim_due(T0 + timedelta(seconds=1), LEASE) != [] and store.delete_mails([]) == 0

@@ -607,3 +607,31 @@ def test_flags_are_listed_newest_first_by_status_and_province(store):
         ("checked", "osm:ne2", "ตรวจแล้ว ถูกต้อง")
     assert store.review_flag("nope", "checked", "osm:ne2", "2024-04-11T00:00:00+00:00", None,
                              []) is False
+
+
+# --- taking sample reports out again (clusterctl sample remove) -------------------------------
+
+def test_reports_are_deleted_by_their_senders_identity_with_their_rejections_and_flags(store):
+    report(store, EVENT_A, 1.0)                                    # TH-34's: to delete
+    report(store, EVENT_B, 2.0, province="TH-33")                   # kept
+    store.record_report("indicator", PLAN_ID, "NE2-1.1", "FY2567-Q2", "TH-35", EVENT_A, EARLY,
+                        {"event_id": EVENT_A, "province": "TH-35", "indicator": "NE2-1.1",
+                         "period": "FY2567-Q2", "value": 5.0, "reported_at": EARLY}, "TH-35")
+    progress(store, EVENT_C, 40.0)                                  # to delete
+    store.record_rejection(rejection("r-1", event_id=EVENT_C), [])  # TH-34's, to delete
+    store.record_rejection(rejection("r-2", province="TH-33", event_id=EVENT_C), [])  # kept
+    store.record_flag(flag("f-1"), [])                              # of EVENT_A: to delete
+    store.record_flag(flag("f-2", plan_id="other"), [])             # another plan's: kept
+    store.record_project_asset(PLAN_ID, "NE2-67-001", "A-1", 1000.0)
+    store.record_project_asset(PLAN_ID, "NE2-67-001", "A-2", 10.0)
+
+    taken = store.delete_reports(PLAN_ID, [("TH-34", EVENT_A), ("TH-34", EVENT_C)])
+    assert taken == {"reports": 2, "rejections": 1, "flags": 1}
+    assert store.delete_project_assets(["A-1", "nope"]) == 1
+    assert {(r["sender"], r["event_id"]) for r in store.stored_reports()} == \
+        {("TH-33", EVENT_B), ("TH-35", EVENT_A)}
+    assert [r["rejection_id"] for r in store.rejections()] == ["r-2"]
+    assert store.flags(PLAN_ID) == [] and len(store.flags("other")) == 1
+    assert store.project_assets(PLAN_ID) == {"NE2-67-001": {"count": 1, "value_thb": 10.0}}
+    assert store.delete_reports(PLAN_ID, [("TH-34", EVENT_A)]) == \
+        {"reports": 0, "rejections": 0, "flags": 0}

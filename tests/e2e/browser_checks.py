@@ -155,7 +155,57 @@ def agency_form(request: dict) -> dict:
     return seen
 
 
-MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form}
+# What one page shows: its sample banner, each visible table's rows that hold a value (a cell
+# neither empty nor "-"), each canvas: Chart.js's datasets holding a number, else any pixel drawn.
+PAGE_CONTENT = """() => ({
+  banner: !!document.querySelector('#sample-banner') &&
+          document.querySelector('#sample-banner').offsetParent !== null,
+  tables: [...document.querySelectorAll('table')].filter(t => !t.hidden && t.offsetParent !== null)
+    .map(t => ({id: t.id || t.className,
+                rows: [...t.querySelectorAll('tr')].filter(r => [...r.querySelectorAll('td')]
+                  .some(td => !['', '-'].includes(td.innerText.trim()))).length})),
+  charts: [...document.querySelectorAll('canvas')].map(c => {
+    const chart = window.Chart && window.Chart.getChart(c);
+    if (chart) {
+      return {id: c.id, drawn: chart.data.datasets.some(d => d.data.some(v => v !== null && v !== undefined))};
+    }
+    const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return {id: c.id, drawn: pixels.some((v, i) => i % 4 === 3 && v > 0)};
+  }),
+  options: [...document.querySelectorAll('select option')].length,
+})"""
+
+
+def alive(request: dict) -> dict:
+    """Every page of the dashboard's menu as an OSM and as a province sees it: what each shows
+    (PAGE_CONTENT), and the overview's trend chart of its first indicator."""
+    base, start, shots = request["base"], request["start"], request["artifacts"]
+    seen = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        for who, key in (("osm", request["osm_key"]), ("province", request["province_key"])):
+            page, _ = log_in(browser, base, key)
+            page.goto(f"{base}{start}")
+            links = page.locator("nav a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+            for link in links:
+                page.goto(f"{base}{link}")
+                page.wait_for_load_state("networkidle")
+                path = link.split("?")[0]
+                seen.setdefault(path, {})[who] = page.evaluate(PAGE_CONTENT)
+                page.screenshot(path=f"{shots}/sample-{who}-{path.strip('/') or 'overview'}.png",
+                                full_page=True)
+            page.goto(f"{base}{start}")
+            page.locator("tr[data-indicator] a[href*='trend=']").first.click()
+            page.wait_for_selector("canvas#trend")
+            page.wait_for_timeout(300)
+            seen.setdefault("/ (trend)", {})[who] = page.evaluate(PAGE_CONTENT)
+            page.screenshot(path=f"{shots}/sample-{who}-trend.png", full_page=True)
+            page.close()
+        browser.close()
+    return seen
+
+
+MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)

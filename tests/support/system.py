@@ -69,7 +69,7 @@ class RunningSystem:
     """`python -m clusterctl run` in a private data dir, vhost, user prefix and ports."""
 
     def __init__(self, data_dir: Path, tag: str | None = None, python: str | None = None,
-                 cwd: Path | None = None):
+                 cwd: Path | None = None, sample_year: bool = False):
         self.data_dir = data_dir
         self.python = python or sys.executable  # tests/smoke: another venv's, run outside the
         self.cwd = cwd or REPO_ROOT             # checkout (the code installed there is used)
@@ -81,12 +81,16 @@ class RunningSystem:
         self.proc: subprocess.Popen | None = None
         self.starts = 0  # how many times it said "ready" (the output file is appended to)
         self.output = data_dir / "clusterctl.out"
+        # the sample fiscal year (SEED_SAMPLE_YEAR) only where a test asks for it: the others
+        # choose their own indicator/period combinations and count their own rejections and mail
+        self.sample_year = sample_year
 
     @property
     def env(self) -> dict:
         return dict(os.environ, DATA_DIR=str(self.data_dir), AMQP_VHOST=self.vhost,
                     AMQP_USER_PREFIX=self.prefix, GATEWAY_PORT=str(self.port),
-                    SMTP_PORT=str(self.smtp_port), PYTHONUNBUFFERED="1")
+                    SMTP_PORT=str(self.smtp_port), PYTHONUNBUFFERED="1",
+                    SEED_SAMPLE_YEAR="1" if self.sample_year else "0")
 
     @property
     def base(self) -> str:

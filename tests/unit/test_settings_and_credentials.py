@@ -19,6 +19,14 @@ def test_defaults_match_the_contract():
     assert settings.broker.public_amqp_url(settings.vhost) == "amqp://127.0.0.1:5672/cluster-planning"
     assert settings.data_dir.name == "var" and settings.run_smtp_sink
     assert settings.store_url("plans").endswith("/var/plans.sqlite3")
+    assert settings.seed_sample_plan and settings.seed_sample_year  # make run: alive at once
+
+
+@pytest.mark.parametrize("raw, on", [("0", False), ("no", False), ("OFF", False), ("False", False),
+                                     ("1", True), ("yes", True), (" true ", True), ("", True)])
+def test_the_sample_switches_take_yes_and_no(raw, on):
+    settings = Settings.from_env({"SEED_SAMPLE_YEAR": raw, "SEED_SAMPLE_PLAN": raw})
+    assert settings.seed_sample_year is on and settings.seed_sample_plan is on
 
 
 def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
@@ -41,6 +49,8 @@ def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
     ({"REPLICAS": "notify=x"}, "REPLICAS notify='x' is not a whole number"),
     ({"TRUSTED_PROXY_HOPS": "nginx"}, "TRUSTED_PROXY_HOPS='nginx' is not a whole number"),
     ({"TRUSTED_PROXY_HOPS": "9"}, "TRUSTED_PROXY_HOPS=9 is out of range 0-5"),
+    ({"SEED_SAMPLE_YEAR": "maybe"}, "SEED_SAMPLE_YEAR='maybe' is not 1 or 0 (1 loads a past"),
+    ({"SEED_SAMPLE_PLAN": "2"}, "SEED_SAMPLE_PLAN='2' is not 1 or 0"),
 ])
 def test_bad_settings_say_which_and_how(env, words):
     with pytest.raises(SettingsError) as error:

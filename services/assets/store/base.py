@@ -56,4 +56,9 @@ class AssetsStore(KeepsMeta, ABC):
     def list(self, project: str | None = None) -> list[dict]: ...
 
     @abstractmethod
+    def delete_sample(self, code: str) -> bool:
+        """Delete the asset - ledger and all - only if it is marked ``sample``; True if it was
+        (clusterctl sample remove: a real asset is never deleted)."""
+
+    @abstractmethod
     def close(self) -> None: ...

@@ -78,5 +78,8 @@ class MongoAssetsStore(AssetsStore):
         query = {"project": project} if project else {}
         return [d["document"] for d in self.db.assets.find(query).sort("_id", 1)]
 
+    def delete_sample(self, code):
+        return self.db.assets.delete_one({"_id": code, "document.sample": True}).deleted_count == 1
+
     def close(self):
         self.db.client.close()

@@ -73,5 +73,12 @@ class SqliteAssetsStore(AssetsStore):
             rows = self.db.query("SELECT document FROM assets ORDER BY code")
         return [loads(r["document"]) for r in rows]
 
+    def delete_sample(self, code):
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT document FROM assets WHERE code = ?", (code,)).fetchone()
+            if row is None or not loads(row["document"]).get("sample"):
+                return False
+            return conn.execute("DELETE FROM assets WHERE code = ?", (code,)).rowcount == 1
+
     def close(self):
         self.db.close()

@@ -80,7 +80,8 @@ def list_assets(gw, request):
     who = principal(gw, request)
     filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
     found = call(gw.assets, "list_assets", filters, actor(who))
-    return view_or_file(request, found, "assets", exports.assets_table)
+    return view_or_file(request, found, "assets", exports.assets_table,
+                        [bool(a.get("sample")) for a in found])
 
 
 @routes.post("/api/assets", "Register an asset (its project's implementing agency, the "
@@ -157,7 +158,9 @@ def get_asset(gw, request, code):
 def asset_history(gw, request, code):
     who = principal(gw, request)
     history = call(gw.assets, "asset_history", code, actor(who))
-    return view_or_file(request, history, f"{code}-history", exports.asset_history_table)
+    sample = bool(request.args.get("format") is not None
+                  and call(gw.assets, "get_asset", code, actor(who)).get("sample"))
+    return view_or_file(request, history, f"{code}-history", exports.asset_history_table, sample)
 
 
 def asset_step(gw, request, code, step):

@@ -216,11 +216,14 @@ def whole_number(value):
     return value
 
 
-def file_response(name: str, fmt: str, header: list[str], rows: list[list]) -> Response:
-    """A view as a CSV or Excel download (``?format=csv|xlsx``)."""
+def file_response(name: str, fmt: str, header: list[str], rows: list[list],
+                  sample: bool | list[bool] = False) -> Response:
+    """A view as a CSV or Excel download (``?format=csv|xlsx``); ``sample``: the rows that are
+    sample data (True: all of them), labelled as such in the file."""
     if fmt not in exports.FORMATS:
         raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)}")
-    return Response(exports.table_file(name, header, rows, fmt), content_type=exports.FORMATS[fmt],
+    return Response(exports.table_file(name, header, rows, fmt, sample),
+                    content_type=exports.FORMATS[fmt],
                     headers={"Content-Disposition": attachment(f"{name}.{fmt}")})
 
 
@@ -232,14 +235,14 @@ def attachment(filename: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def view_or_file(request, view, name: str, table):
+def view_or_file(request, view, name: str, table, sample: bool | list[bool] = False):
     """JSON (a list a page at a time with ``limit``/``offset``), or with ``?format=csv|xlsx``
-    the same view, whole, as a file."""
+    the same view, whole, as a file (``sample``: as file_response)."""
     fmt = request.args.get("format")
     if isinstance(view, list):
         page(request)  # checked even when the file has them all
     if fmt is not None:
-        return file_response(name, fmt, *table(view))
+        return file_response(name, fmt, *table(view), sample=sample)
     if isinstance(view, list):
         return paginated(request, view)
     return json_response(view)

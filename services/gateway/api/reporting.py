@@ -3,6 +3,7 @@ them, problems, project progress, completeness, disbursement targets, rejections
 from __future__ import annotations
 
 from services.contracts import access
+from services.contracts.plans import holds_sample
 from services.contracts.periods import PeriodError, parse_period
 
 from .. import exports, targets_view
@@ -45,7 +46,8 @@ def indicator_results(gw, request, plan_id):
         own = {who.scope} if who.role == access.PROVINCE else set(plan["provinces"])
         provinces = sorted({p for r in results["results"] for p in r["provinces"]} | own)
         return file_response(f"{plan_id}-{period}-indicators", fmt, *targets_view.extended(
-            exports.indicator_results_table(results, provinces), results["results"], provinces))
+            exports.indicator_results_table(results, provinces), results["results"], provinces),
+                             sample=holds_sample(plan))
     return json_response(results)
 
 
@@ -64,7 +66,8 @@ def indicator_series(gw, request, plan_id, code):
     targets_view.name_series(series, province_names(gw))
     provinces = list(series["provinces"])
     return view_or_file(request, series, f"{plan_id}-{code}-series", lambda view: (
-        targets_view.extended(exports.series_table(view), view["series"], provinces)))
+        targets_view.extended(exports.series_table(view), view["series"], provinces)),
+                        holds_sample(plan))
 
 
 def province_names(gw) -> dict:
@@ -83,14 +86,15 @@ def province_names(gw) -> dict:
             ok=ok("Reports", "the reports"), errors=PLAN_ERRORS)
 def reports(gw, request, plan_id):
     """Drill-down: the reports behind a value (a province key sees its own province's)."""
-    who, _ = reporting_plan(gw, request, plan_id)
+    who, plan = reporting_plan(gw, request, plan_id)
     province = access.own_province(who, request.args.get("province"))
     args = request.args
     if args.get("period") is not None:
         checked_period(args["period"])
     result = with_links(call(gw.reporting, "reports", plan_id, province, args.get("indicator"),
                              args.get("project"), args.get("period")))
-    return view_or_file(request, result, f"{plan_id}-reports", exports.reports_table)
+    return view_or_file(request, result, f"{plan_id}-reports", exports.reports_table,
+                        holds_sample(plan))
 
 
 @routes.get("/api/plans/<string:plan_id>/problems",
@@ -104,7 +108,7 @@ def reports(gw, request, plan_id):
             ok=ok("Problem", "register entries", array=True, paged=True), errors=PLAN_ERRORS)
 def problems(gw, request, plan_id):
     """The problems-and-obstacles register; a province key sees its own province's."""
-    who, _ = reporting_plan(gw, request, plan_id)
+    who, plan = reporting_plan(gw, request, plan_id)
     issue = request.args.get("issue")
     if issue is not None and not issue.isdigit():
         raise ApiError(400, "bad_request", f"issue {issue!r} is not a development issue number")
@@ -112,7 +116,8 @@ def problems(gw, request, plan_id):
     found = call(gw.reporting, "problems", plan_id, int(issue) if issue else None,
                  request.args.get("project"), [province] if province else None,
                  request.args.get("q"))
-    return view_or_file(request, found, f"{plan_id}-problems", exports.problems_table)
+    return view_or_file(request, found, f"{plan_id}-problems", exports.problems_table,
+                        holds_sample(plan))
 
 
 @routes.get("/api/plans/<string:plan_id>/projects/progress",
@@ -121,11 +126,12 @@ def problems(gw, request, plan_id):
             "flag with reasons, and the provinces' reports",
             query=(AS_FILE,), ok=ok("ProjectProgress", "progress"), errors=PLAN_ERRORS)
 def project_progress(gw, request, plan_id):
-    who, _ = reporting_plan(gw, request, plan_id)
+    who, plan = reporting_plan(gw, request, plan_id)
     status = call(gw.reporting, "project_status", plan_id)
     for row in status["projects"]:  # a province: its own province's figures only
         row["provinces"] = access.province_figures(who, row["provinces"])
-    return view_or_file(request, status, f"{plan_id}-projects", exports.project_progress_table)
+    return view_or_file(request, status, f"{plan_id}-projects", exports.project_progress_table,
+                        holds_sample(plan))
 
 
 @routes.get("/api/plans/<string:plan_id>/completeness",
@@ -134,7 +140,7 @@ def project_progress(gw, request, plan_id):
             query=(param("period", required=True, schema=PERIOD), AS_FILE),
             ok=ok("Completeness", "completeness"), errors=PLAN_ERRORS)
 def completeness(gw, request, plan_id):
-    who, _ = reporting_plan(gw, request, plan_id)
+    who, plan = reporting_plan(gw, request, plan_id)
     period = request.args.get("period")
     if not period:
         raise ApiError(400, "bad_request", "query parameter 'period' is required, e.g. FY2567-Q2")
@@ -142,7 +148,7 @@ def completeness(gw, request, plan_id):
     if who.role == access.PROVINCE:
         result["provinces"] = [r for r in result["provinces"] if r["province"] == who.scope]
     return view_or_file(request, result, f"{plan_id}-{period}-completeness",
-                        exports.completeness_table)
+                        exports.completeness_table, holds_sample(plan))
 
 
 @routes.get("/api/disbursement-targets",

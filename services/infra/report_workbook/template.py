@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date, datetime
 
 from services.contracts.periods import parse_period
+from services.contracts.plans import holds_sample
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 from services.contracts.rules import describe_indicator_rules, indicator_bounds, project_rules
 from services.contracts.targets import province_baseline, province_fiscal_year_target
@@ -15,6 +16,9 @@ from services.infra.spreadsheet import keep_as_text, off_hub
 from .layout import (ABOUT_KEY, ABOUT_ROWS, INDICATOR_COLUMNS, INDICATORS_KEY, INSTRUCTIONS_EN,
                      INSTRUCTIONS_TH, LISTS_TITLE, MAX_NOTE, MAX_TEXT, MAX_YEAR, MIN_YEAR,
                      PROJECT_COLUMNS, PROJECTS_KEY, SCHEMA, SHEET_TITLES, due_items, header)
+
+SAMPLE_TEXT = ("ข้อมูลตัวอย่าง แผนนี้สร้างขึ้นเพื่อสาธิตระบบ ไม่ใช่ข้อมูลจริง "
+               "(sample data: this plan is invented to show the system; it is not real)")
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -310,6 +314,12 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
     for number, (key, label) in enumerate(ABOUT_ROWS, start=2):
         about.cell(row=number, column=1, value=f"{label} ({key})").font = bold
         put(about, number, 2, values[key]).alignment = wrap
+    if holds_sample(plan):  # said where it is read, and on every printed page (the reader skips it)
+        number = len(ABOUT_ROWS) + 2
+        about.cell(row=number, column=1, value="ข้อมูลตัวอย่าง (sample)").font = bold
+        put(about, number, 2, SAMPLE_TEXT).alignment = wrap
+        for sheet in workbook.worksheets:
+            sheet.oddHeader.center.text = SAMPLE_TEXT
     about.column_dimensions["A"].width = 30
     about.column_dimensions["B"].width = 90
     about.freeze_panes = "A2"

@@ -79,4 +79,9 @@ class NotifyStore(KeepsMeta, ABC):
         """How many mails are in each status (monitoring)."""
 
     @abstractmethod
+    def delete_mails(self, event_ids: list[str]) -> int:
+        """Forget the mails of these events, whatever their status (a pending one is then never
+        sent); how many. Only for sample data (clusterctl sample remove)."""
+
+    @abstractmethod
     def close(self) -> None: ...

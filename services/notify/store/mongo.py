@@ -93,5 +93,8 @@ class MongoNotifyStore(NotifyStore):
         return {d["_id"]: d["n"] for d in
                 self.db.mails.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
 
+    def delete_mails(self, event_ids):
+        return self.db.mails.delete_many({"event_id": {"$in": list(event_ids)}}).deleted_count
+
     def close(self):
         self.db.client.close()

@@ -110,5 +110,10 @@ class SqliteNotifyStore(NotifyStore):
         return {r["status"]: r["n"] for r in
                 self.db.query("SELECT status, count(*) AS n FROM mails GROUP BY status")}
 
+    def delete_mails(self, event_ids):
+        with self.db.transaction() as conn:
+            return sum(conn.execute("DELETE FROM mails WHERE event_id = ?", (e,)).rowcount
+                       for e in event_ids)
+
     def close(self):
         self.db.close()

@@ -180,6 +180,17 @@ class ReportingStore(KeepsMeta, ABC):
     def project_assets(self, plan_id: str) -> dict[str, dict]:
         """{project: {"count": n, "value_thb": total}} for the plan's projects with assets."""
 
+    # taking the sample data out again (clusterctl sample remove)
+    @abstractmethod
+    def delete_reports(self, plan_id: str, keys: list[tuple[str, str]]) -> dict[str, int]:
+        """Delete the plan's reports with these (sender, event_id), the rejections of those
+        identities and the flags of those reports; the views are rebuilt afterwards (the caller
+        replays). {"reports": n, "rejections": n, "flags": n} deleted."""
+
+    @abstractmethod
+    def delete_project_assets(self, codes: list[str]) -> int:
+        """Forget these assets in what projects produced; how many were kept."""
+
     @abstractmethod
     def close(self) -> None: ...
 

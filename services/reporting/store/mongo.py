@@ -174,6 +174,22 @@ class MongoReportingStore(ReportingStore):
             row["value_thb"] = round(row["value_thb"] + d["value_thb"], 2)
         return out
 
+    def delete_reports(self, plan_id, keys):
+        counts = {"reports": 0, "rejections": 0, "flags": 0}
+        for sender, event_id in keys:  # each step idempotent: a rerun finishes a crashed one
+            counts["rejections"] += self.db.rejections.delete_many(
+                {"sender": sender, "event_id": event_id}).deleted_count
+            kept = self.db.reports.find_one({"_id": report_id(sender, event_id), "plan_id": plan_id})
+            if kept is None:
+                continue
+            counts["flags"] += self.db.flags.delete_many(  # a flag names the report's province
+                {"plan_id": plan_id, "province": kept["province"], "event_id": event_id}).deleted_count
+            counts["reports"] += self.db.reports.delete_one({"_id": kept["_id"]}).deleted_count
+        return counts
+
+    def delete_project_assets(self, codes):
+        return self.db.project_assets.delete_many({"_id": {"$in": list(codes)}}).deleted_count
+
     def current_values(self, plan_id, indicator, period):
         cursor = self.db.current_reports.find(
             {"kind": "indicator", "plan_id": plan_id, "subject": indicator, "period": period,

@@ -241,6 +241,30 @@ class SqliteReportingStore(ReportingStore):
                              " FROM project_assets WHERE plan_id = ? GROUP BY project", (plan_id,))
         return {r["project"]: {"count": r["n"], "value_thb": round(r["value"], 2)} for r in rows}
 
+    def delete_reports(self, plan_id, keys):
+        counts = {"reports": 0, "rejections": 0, "flags": 0}
+        with self.db.transaction() as conn:
+            for sender, event_id in keys:
+                kept = conn.execute("SELECT province FROM reports WHERE plan_id = ? AND sender = ?"
+                                    " AND event_id = ?", (plan_id, sender, event_id)).fetchone()
+                counts["rejections"] += conn.execute(
+                    "DELETE FROM rejections WHERE sender = ? AND event_id = ?",
+                    (sender, event_id)).rowcount
+                if kept is None:
+                    continue
+                counts["reports"] += conn.execute(
+                    "DELETE FROM reports WHERE plan_id = ? AND sender = ? AND event_id = ?",
+                    (plan_id, sender, event_id)).rowcount
+                counts["flags"] += conn.execute(  # a flag names the report's province
+                    "DELETE FROM flags WHERE plan_id = ? AND province = ? AND event_id = ?",
+                    (plan_id, kept["province"], event_id)).rowcount
+        return counts
+
+    def delete_project_assets(self, codes):
+        with self.db.transaction() as conn:
+            return sum(conn.execute("DELETE FROM project_assets WHERE code = ?", (code,)).rowcount
+                       for code in codes)
+
     def current_values(self, plan_id, indicator, period):
         rows = self.db.query(
             "SELECT province, value FROM current_reports WHERE kind = 'indicator'"
