@@ -22,6 +22,14 @@ PAGES = ("overview", "projects", "completeness", "problems", "assets", "rejectio
          "report", "my_reports", "project_report")
 AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
 
+
+def nav_for(role: str) -> tuple[str, ...]:
+    """The menu of a key's role: an agency its three pages; the progress form only to those who
+    send progress (a province, an agency) - the OSM and the admin have nothing to send there."""
+    if role == "agency":
+        return AGENCY_PAGES
+    return PAGES if role == "province" else tuple(p for p in PAGES if p != "project_report")
+
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
                    autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
                    trim_blocks=True, lstrip_blocks=True)

@@ -314,7 +314,7 @@ class DashboardPages:
         return {"page": page, "plan": plan, "plans": plans, "period": period,
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names, "who": str(principal),
-                "nav": dashboard.AGENCY_PAGES if principal.role == "agency" else dashboard.PAGES,
+                "nav": dashboard.nav_for(principal.role),
                 "query": query, "download": None, "sample": holds_sample(plan)}
 
     def _lang(self, request) -> str:

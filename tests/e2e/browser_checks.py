@@ -173,6 +173,7 @@ PAGE_CONTENT = """() => ({
     return {id: c.id, drawn: pixels.some((v, i) => i % 4 === 3 && v > 0)};
   }),
   options: [...document.querySelectorAll('select option')].length,
+  forms: [...document.querySelectorAll('fieldset')].length,
 })"""
 
 

@@ -129,6 +129,9 @@ def test_every_dashboard_page_shows_data_and_says_it_is_sample(sampled):
         if path == "/report":  # the upload form: its periods to download, no table until a file
             assert by_who["province"]["options"] > 0
             continue
+        if path == "/project-report":  # a province's projects, each its progress and a form
+            assert by_who["province"]["forms"] > 0
+            continue
         filled = [t for shown in by_who.values() for t in shown["tables"] if t["rows"]]
         assert filled, (path, by_who)
     assert seen["/ (trend)"]["osm"]["charts"] == [{"id": "trend", "drawn": True}]
