@@ -9,6 +9,7 @@ from datetime import datetime
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from .periods import PeriodError, parse_period
+from .problems import ProblemItems
 
 REPORTS_EXCHANGE = "reports"
 REPORT_KINDS = ("indicator", "project")
@@ -106,6 +107,9 @@ class ProjectReportSchema(_ReportBase):
                              validate=validate.Length(max=MAX_TEXT))
     solutions = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(max=MAX_TEXT))
+
+    # Extension: structured problems (contracts/problems.py); problems/solutions above stay.
+    problem_items = ProblemItems(allow_none=True)  # absent stays absent in the kept body
 
 
 REPORT_SCHEMAS = {"indicator": IndicatorReportSchema, "project": ProjectReportSchema}

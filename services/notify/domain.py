@@ -93,6 +93,7 @@ PARTIES = {
     "receiving_agency": _code("to_agency"),
     "holding_agency": _code("from_agency"),
     "custodian": _code("custodian"),
+    "owner_agency": _code("owner_agency"),  # who owns a reported problem (its remedies)
 }
 
 DEFAULT_RULES = {
@@ -117,6 +118,7 @@ DEFAULT_RULES = {
     "transfer_cancelled": ["holding_agency", "receiving_agency", "osm"],
     "transfer_overdue": ["holding_agency", "receiving_agency", "osm"],
     "audit_due": ["custodian"],
+    "remedy_overdue": ["owner_agency"],
 }
 
 

@@ -20,7 +20,7 @@ from services.contracts.errors import ParkedError, UnknownFlag  # raised to RPC 
 
 from services.contracts import rules
 
-from . import domain, plausibility, schemas, timeliness
+from . import domain, plausibility, problem_cases, schemas, timeliness
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
                       project_status, reports_of, set_disbursement_targets)
@@ -57,7 +57,8 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None,
         plan = outcome.plan or next(p for p in plans if p["id"] == outcome.plan_id)
         problem = plausibility.time_problem(outcome.kind, outcome.report,
                                             now or datetime.now(timezone.utc), max_ahead) \
-            or domain.rule_problem(plan, outcome)
+            or domain.rule_problem(plan, outcome) \
+            or (outcome.kind == "project" and problem_cases.item_problem(store, plan, outcome.report))
         if problem:
             outcome = domain.Rejection(problem[0], outcome.report["event_id"], outcome.kind,
                                        reason_th=problem[1])
@@ -470,6 +471,7 @@ def check_deadlines(store, now: datetime | None = None) -> int:
                 results = indicator_results(store, plan["id"], period)["results"]
                 events += domain.off_target_at_close_events(plan, period, due, results, now)
         events += domain.behind_schedule_events(plan, _progress_rows(store, plan), now)
+        events += problem_cases.overdue_remedy_events(store, plan, now)
     if events:
         store.add_events(events)
     return len(events)

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from werkzeug.routing import Map, Rule
 
-from . import admin, assets, notify, plans, public, reporting, workbooks
+from . import admin, assets, notify, plans, problems, public, reporting, workbooks
 from .common import no_such_endpoint, principal
 from .routing import Route
 
@@ -18,7 +18,7 @@ def unknown(gw, request, anything):
 
 ROUTES: tuple[Route, ...] = (
     *public.routes.routes, *plans.routes.routes, *reporting.routes.routes,
-    *workbooks.routes.routes, *assets.routes.routes, *notify.routes.routes, *admin.routes.routes,
+    *workbooks.routes.routes, *problems.routes.routes, *assets.routes.routes, *notify.routes.routes, *admin.routes.routes,
     Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
 

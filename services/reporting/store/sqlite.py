@@ -5,6 +5,7 @@ from services.infra.meta import META_SQL, SqliteMeta
 from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, now_iso
 from services.infra.sqlite import SqliteDatabase, dumps, loads
 
+from .problems import SqliteProblems
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
 
@@ -72,7 +73,7 @@ CREATE TABLE IF NOT EXISTS parked (
 """
 
 
-class SqliteReportingStore(ReportingStore):
+class SqliteReportingStore(SqliteProblems, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         self.outbox = SqliteOutbox(self.db)
@@ -86,6 +87,7 @@ class SqliteReportingStore(ReportingStore):
                     with self.db.transaction() as conn:
                         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
         self._key_reports_by_sender()
+        self._problems_schema()
 
     def _key_reports_by_sender(self):
         """A store made when event_id alone was a report's key gets (sender, event_id): SQLite
