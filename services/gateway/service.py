@@ -12,12 +12,13 @@ from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
 from .auth import ApiKeys
 from .pages import DashboardPages
+from .problem_pages import ProblemPages
 from .web import http
 
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, ServiceBase):
+class GatewayService(DashboardPages, ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

@@ -113,7 +113,10 @@ class ReportingService(BusServiceBase):
 
     @rpc
     def update_problem(self, plan_id, problem_id, changes, by, project=None):
-        return problem_cases.update_problem(self.store, plan_id, problem_id, changes, by, project)
+        updated = problem_cases.update_problem(self.store, plan_id, problem_id, changes, by,
+                                               project)
+        self.remind()  # new remedies may be overdue already: the owner hears of it now
+        return updated
 
     @rpc
     def reports(self, plan_id, province=None, indicator=None, project=None, period=None):

@@ -11,7 +11,7 @@ from services.contracts.problems import STATUSES
 from .. import problem_exports
 from ..rpc import call
 from .common import (ApiError, admin, attachment, file_response, forbidden, json_body,
-                     json_response, known_clusters, page, paginated, principal, reporting_plan)
+                     json_response, known_clusters, only_fields, page, paginated, principal, reporting_plan)
 from .routing import AS_FILE, PAGE, XLSX, RouteTable, ok, param
 from .routing import json_body as body_of
 
@@ -129,6 +129,7 @@ def update_problem(gw, request, plan_id, problem_id):
         raise forbidden(f"only the OSM of cluster {plan['cluster']} or the admin updates its "
                         "problems")
     body = json_body(request)
+    only_fields(body, ("status", "owner_agency", "remedies", "note"))
     return json_response(call(gw.reporting, "update_problem", plan_id, problem_id, body,
                               str(who), request.args.get("project") or None))
 
