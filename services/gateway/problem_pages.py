@@ -122,7 +122,8 @@ class ProblemPages:
                         403)
         form = request.form
         causes = []
-        for n in range(int(form.get("rows", "0") or 0) if (form.get("rows") or "").isdigit() else 0):
+        rows = int(form["rows"]) if (form.get("rows") or "").isdigit() else 0
+        for n in range(min(rows, 200)):  # the list holds at most 100 causes
             code = (form.get(f"code_{n}") or "").strip()
             if code:
                 causes.append({"code": code, "label_th": form.get(f"label_th_{n}") or "",

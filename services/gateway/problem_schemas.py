@@ -1,7 +1,7 @@
 """The problem endpoints' bodies for the OpenAPI document (JSON Schema; schemas.py merges them):
 the cause code list, a problem's current state, the OSM's update, the analysis. What the
 reporting service answers with is in services/reporting/problems.py and problem_cases.py."""
-from services.contracts.problems import (MAX_ACTION, MAX_CAUSES, MAX_DESCRIPTION, MAX_LABEL,
+from services.contracts.problems import (MAX_ACTION, MAX_CAUSES, MAX_LABEL,
                                          MAX_REMEDIES, SEVERITIES, STATUSES)
 
 STRING, INTEGER, NUMBER, BOOLEAN = ({"type": t} for t in ("string", "integer", "number", "boolean"))

@@ -169,10 +169,12 @@ def _checked_changes(plan: dict, changes: dict) -> dict:
     found: list[str] = []
     clean = {"status": changes.get("status"), "owner_agency": changes.get("owner_agency"),
              "remedies": None, "note": changes.get("note")}
-    if clean["status"] is not None and clean["status"] not in STATUSES:
+    if clean["status"] is not None and (not isinstance(clean["status"], str)
+                                        or clean["status"] not in STATUSES):
         found.append(f"status must be one of {', '.join(STATUSES)}")
     agencies = {a["code"] for a in plan.get("agencies", [])}
-    if clean["owner_agency"] is not None and clean["owner_agency"] not in agencies:
+    if clean["owner_agency"] is not None and (not isinstance(clean["owner_agency"], str)
+                                              or clean["owner_agency"] not in agencies):
         found.append(f"owner_agency {clean['owner_agency']!r} is not an agency of plan {plan['id']}")
     if clean["note"] is not None and (not isinstance(clean["note"], str)
                                       or len(clean["note"]) > MAX_NOTE):

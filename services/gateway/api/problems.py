@@ -18,7 +18,8 @@ from .routing import json_body as body_of
 routes = RouteTable()
 FILTER_PARAMS = (
     param("cause", "a cause code (GET /api/problem-causes)"),
-    param("issue", "development issue number", schema={"type": "integer", "minimum": 0}),
+    param("issue", "development issue number",
+          schema={"type": "integer", "minimum": 0, "maximum": 1000000}),
     param("province", "e.g. TH-34"),
     param("fiscal_year", "B.E. fiscal year, e.g. 2567",
           schema={"type": "integer", "minimum": 2500, "maximum": 2800}),
