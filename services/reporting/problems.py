@@ -6,8 +6,8 @@ year, causes recurring across fiscal years, the Pareto of causes, and remedies o
 
 Precedence, once: a problem's report item in force is the one of its latest report - the later
 ``reported_at`` (as an instant), then the greater ``event_id`` (the rule reports follow). The OSM's
-latest update is laid over it when it was made later than that report; a later report wins over
-an earlier update.
+updates made later than that report are laid over it in order, each changing the fields it
+names; a report made after them wins again.
 """
 from __future__ import annotations
 
@@ -90,9 +90,9 @@ def current_problems(plan: dict, reports: list[dict], updates: list[dict],
                 seen[fy] = (order, report, item)
             if key not in first or _at(report["reported_at"]) < _at(first[key]):
                 first[key] = report["reported_at"]
-    last_update: dict[tuple, dict] = {}
+    updates_of: dict[tuple, list[dict]] = {}
     for update in sorted(updates, key=lambda u: (_at(u["at"]), u["update_id"])):
-        last_update[(update["project"], update["problem_id"])] = update
+        updates_of.setdefault((update["project"], update["problem_id"]), []).append(update)
     causes = causes_by_code(cause_list)
     out = []
     for key, (order, report, item) in latest.items():
@@ -107,13 +107,14 @@ def current_problems(plan: dict, reports: list[dict], updates: list[dict],
                  "first_reported_at": first[key], "reported_at": report["reported_at"],
                  "event_id": report["event_id"], "source": "report", "note": None,
                  "updated_by": None, "updated_at": None}
-        update = last_update.get(key)
-        if update and _at(update["at"]) > order[0]:
-            for name in ("status", "owner_agency", "remedies"):
+        # the OSM's updates made after that report, in order: each changes what it names
+        for update in updates_of.get(key, []):
+            if _at(update["at"]) <= order[0]:
+                continue
+            for name in ("status", "owner_agency", "remedies", "note"):
                 if update["changes"].get(name) is not None:
                     state[name] = update["changes"][name]
-            state.update(source="osm", note=update["changes"].get("note"),
-                         updated_by=update["by"], updated_at=update["at"])
+            state.update(source="osm", updated_by=update["by"], updated_at=update["at"])
         cause = causes.get(state["cause"], {})
         state["cause_label_th"] = cause.get("label_th", state["cause"])
         state["cause_label_en"] = cause.get("label_en", state["cause"])

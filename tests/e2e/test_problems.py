@@ -107,9 +107,14 @@ def sent(system):
         for sender in senders.values():
             sender.close()
     admin = system.key()
-    wait_until(lambda: set(ids) <= {r["event_id"] for r in system.get(
-        f"/api/plans/{PLAN}/reports", admin, limit=1000).json()["reports"]}, timeout=60,
-        what="the problem reports to be accepted")
+
+    def accepted():
+        kept = set()
+        for project in {entry[1] for entry in SENT}:
+            kept |= {r["event_id"] for r in system.get(f"/api/plans/{PLAN}/reports", admin,
+                                                       project=project).json()["reports"]}
+        return set(ids) <= kept
+    wait_until(accepted, timeout=60, what="the problem reports to be accepted")
     return {"ids": ids, "bad": bad_id}
 
 

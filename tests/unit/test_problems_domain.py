@@ -217,3 +217,16 @@ def test_an_overdue_remedy_is_mailed_to_its_owner_agency_in_thai_and_english():
     assert "ประกาศประกวดราคาใหม่" in mail.text and "30 เมษายน 2567" in mail.text
     assert "Remedy: ประกาศประกวดราคาใหม่" in mail.text and "10 day(s) overdue" in mail.text
     assert "การจัดซื้อจัดจ้าง" in mail.html and "Procurement" in mail.html
+
+
+def test_osm_updates_after_the_report_add_up():
+    reports = [report("e-1", "2024-04-10T09:30:00+07:00", [item()])]
+    first = {"update_id": "u1", "project": "A", "problem_id": "P1", "by": "osm",
+             "at": "2024-04-11T00:00:00+00:00",
+             "changes": {"status": "in_progress", "owner_agency": None, "remedies": None,
+                         "note": None}}
+    second = {**first, "update_id": "u2", "at": "2024-04-12T00:00:00+00:00",
+              "changes": {"status": None, "owner_agency": None, "remedies": None, "note": "ต่อ"}}
+    [state] = problems.current_problems(PLAN, reports, [second, first], CAUSES)
+    assert (state["status"], state["note"], state["updated_at"]) == \
+        ("in_progress", "ต่อ", "2024-04-12T00:00:00+00:00")
