@@ -230,3 +230,28 @@ def test_osm_updates_after_the_report_add_up():
     [state] = problems.current_problems(PLAN, reports, [second, first], CAUSES)
     assert (state["status"], state["note"], state["updated_at"]) == \
         ("in_progress", "ต่อ", "2024-04-12T00:00:00+00:00")
+
+
+# --- the annual review workbook ------------------------------------------------------------
+
+def test_the_review_workbook_has_a_sheet_per_table_and_runs_nothing_typed():
+    import io
+
+    import openpyxl
+
+    from services.gateway.problem_exports import review_workbook
+
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    reports = [report("1", "2024-01-10T00:00:00+00:00",
+                      [item(description=hostile, remedies=[{"action": "@SUM(1,1)",
+                                                            "due": "2024-02-01", "done": False}])])]
+    current = problems.current_problems(PLAN, reports, [], CAUSES)
+    data = review_workbook({**problems.analysis(current, CAUSES, PLAN, {}), "problems": current},
+                           {"TH-34": "อุบลราชธานี"})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert [s.title for s in book.worksheets] == ["สรุปตามสาเหตุ (groups)", "Pareto",
+                                                 "สาเหตุที่ซ้ำ (recurring)", "ปัญหา (problems)"]
+    cells = [c for s in book.worksheets for row in s.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    texts = {c.value for c in cells}
+    assert hostile in texts and "อุบลราชธานี" in texts and "ปีงบประมาณ พ.ศ. 2567" in texts
