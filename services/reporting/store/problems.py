@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS problem_updates (  -- the OSM's updates of problems
 );
 CREATE INDEX IF NOT EXISTS problem_updates_by_plan ON problem_updates (plan_id, at);
 -- project reports of a plan (problems are read from them) without a scan of every indicator
--- report; partial, so an indicator report's insert does not maintain it
+-- report (partial: an indicator report's insert does not maintain it)
 CREATE INDEX IF NOT EXISTS project_reports_by_plan ON reports (plan_id, reported_at)
     WHERE kind = 'project';
 """
