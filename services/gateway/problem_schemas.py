@@ -43,8 +43,9 @@ CAUSE_LIST_CHANGE = _obj({
     "causes": _array(CAUSE, minItems=1, maxItems=MAX_CAUSES,
                      description="the whole list; a cause used by a reported problem cannot be "
                                  "left out (retire it), codes unique, one at least not retired"),
-    "version": {**INTEGER, "minimum": 0, "description": "the version edited: 409 if another "
-                                                        "was saved since"}},
+    "version": {"type": ["integer", "null"], "minimum": 0,
+                "description": "the version edited: 409 if another was saved since (null or "
+                               "left out: no check)"}},
     required=("causes",), closed=True)
 REMEDY = _obj({"action": {**STRING, "minLength": 1, "maxLength": MAX_ACTION, "pattern": r"\S"},
                "due": {**STRING, "format": "date", "description": "YYYY-MM-DD (C.E., 2000-2200)",

@@ -68,16 +68,18 @@ def set_problem_causes(gw, request):
 def _filters(request) -> dict:
     """The filter query parameters, checked (a bad number is named)."""
     found = {}
-    for name in ("cause", "province", "status"):
+    for name in ("cause", "province"):
         if request.args.get(name):
             found[name] = request.args[name]
-    if found.get("status") is not None and found["status"] not in STATUSES:
-        raise ApiError(400, "bad_request", f"status must be one of {', '.join(STATUSES)}")
+    if "status" in request.args:
+        found["status"] = request.args["status"]
+        if found["status"] not in STATUSES:
+            raise ApiError(400, "bad_request", f"status must be one of {', '.join(STATUSES)}")
     for name, low, high in (("issue", 0, 10**6), ("fiscal_year", 2500, 2800)):
         raw = request.args.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             continue
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
             raise ApiError(400, "bad_request", f"{name} {raw!r} must be a whole number from "
                                                f"{low} to {high}")
         found[name] = int(raw)
