@@ -228,7 +228,8 @@ def checked_cause_list(raw) -> list[dict]:
                             "หรือ _ ยาว 2-40 ตัว")
         elif code in seen:
             problems.append(f"{where}.code: {code} is listed twice / รหัสซ้ำ")
-        seen.add(code)
+        else:
+            seen.add(code)
         labels = [_text(f"{where}.{name}", cause.get(name), MAX_LABEL, problems)
                   for name in ("label_th", "label_en")]
         retired = cause.get("retired", False)

@@ -85,6 +85,8 @@ def test_the_cause_list_is_checked():
         checked_cause_list([{"code": "Bad", "label_th": "ก", "label_en": "A"}])
     with pytest.raises(ValueError, match="label_en"):
         checked_cause_list([{"code": "ok", "label_th": "ก", "label_en": " "}])
+    with pytest.raises(ValueError, match="code"):
+        checked_cause_list([{"code": {}, "label_th": "ก", "label_en": "A"}, 5])
     with pytest.raises(ValueError, match="twice"):
         checked_cause_list([{"code": "ok", "label_th": "ก", "label_en": "A"}] * 2)
     with pytest.raises(ValueError, match="at least one"):
