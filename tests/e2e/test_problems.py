@@ -161,6 +161,43 @@ def test_an_item_outside_the_cause_list_is_rejected_in_both_languages(system, se
     assert "no_such_cause" in found["reason"] and "cause list" in found["reason"]
     assert "ไม่มีในรายการสาเหตุ" in (found.get("reason_th") or "")
 
+    def mailed_to_the_province():
+        for path in system.mails():
+            msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if msg["To"] == "strategy@sisaket.example" and "รายงานถูกปฏิเสธ" in msg["Subject"]:
+                text = msg.get_body(("plain",)).get_content()
+                if sent["bad"] in text:
+                    return text
+    text = wait_until(mailed_to_the_province, timeout=60, what="the rejection mail to TH-33")
+    assert "ไม่มีในรายการสาเหตุ" in text and "cause list" in text
+
+
+def test_the_admin_edits_the_cause_list_on_the_dashboard(system):
+    admin = system.key()
+    before = system.get("/api/problem-causes", admin).json()
+    form = {"version": str(before["version"]), "rows": str(len(before["causes"]) + 1)}
+    for n, cause in enumerate(before["causes"]):
+        form.update({f"code_{n}": cause["code"], f"label_th_{n}": cause["label_th"],
+                     f"label_en_{n}": cause["label_en"]})
+        if cause["retired"]:
+            form[f"retired_{n}"] = "on"
+    n = len(before["causes"])
+    form.update({f"code_{n}": f"e2e_{TAG}", f"label_th_{n}": "ทดสอบ", f"label_en_{n}": "Test"})
+    answer = requests.post(f"{system.base}/problem-causes", data=form, cookies={"cp_key": admin},
+                           allow_redirects=False, timeout=30)
+    assert answer.status_code == 303 and "saved=1" in answer.headers["Location"]
+    after = system.get("/api/problem-causes", admin).json()
+    assert after["version"] == before["version"] + 1 and after["changed_by"].startswith("admin")
+    assert {"code": f"e2e_{TAG}", "label_th": "ทดสอบ", "label_en": "Test", "retired": False} \
+        in after["causes"]
+    history = system.get("/api/problem-causes/history", admin).json()
+    assert history[0]["version"] == after["version"]
+    # a province key may read the list but not change it
+    province = system.key("province", "TH-34")
+    refused = requests.post(f"{system.base}/problem-causes", data=form,
+                            cookies={"cp_key": province}, allow_redirects=False, timeout=30)
+    assert refused.status_code == 403
+
 
 def test_the_osm_update_changes_the_status_and_an_overdue_remedy_is_mailed_once(system, sent):
     osm = system.key("osm", "northeast-lower-2")
