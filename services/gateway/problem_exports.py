@@ -44,6 +44,7 @@ def recurring_table(analysis: dict) -> tuple[list[str], list[list]]:
 
 
 def problems_table(problems: list[dict], names: dict) -> tuple[list[str], list[list]]:
+    """``names``: Thai names by province and agency code."""
     header = ["รหัสปัญหา (problem_id)", "โครงการ (project)", "ชื่อโครงการ (title_th)",
               "ประเด็นการพัฒนา (issue)", "จังหวัด (province)", "สาเหตุ (cause_label_th)",
               "Cause (cause_label_en)", "ความรุนแรง (severity)", "สถานะ (status)",
@@ -58,7 +59,8 @@ def problems_table(problems: list[dict], names: dict) -> tuple[list[str], list[l
         rows.append([p["problem_id"], p["project"], p["title_th"], p["issue"],
                      names.get(p["province"], p["province"]), p["cause_label_th"],
                      p["cause_label_en"], SEVERITY_TH.get(p["severity"], p["severity"]),
-                     STATUS_TH.get(p["status"], p["status"]), p["owner_agency"],
+                     STATUS_TH.get(p["status"], p["status"]),
+                     names.get(p["owner_agency"], p["owner_agency"]),
                      p["description"], remedies, ", ".join(map(str, p["fiscal_years"])),
                      _thai_day(p["reported_at"]), p["updated_by"], p["note"]])
     return header, rows

@@ -84,6 +84,8 @@ class ProblemPages:
                   "cumulative_label": _words(lang)["cumulative"]}
         years = range(plan["start_fy"], plan["end_fy"] + 1)
         return {"pw": _words(lang), "analysis": result, "filters": filters,
+                "agency_names": {a["code"]: a["name_th" if lang == "th" else "name_en"]
+                                 for a in plan.get("agencies", [])},
                 "cause_choices": [(c["code"], c[label]) for c in causes],
                 "issue_choices": [(i["number"], i["title_th" if lang == "th" else "title_en"])
                                   for i in plan["issues"]],

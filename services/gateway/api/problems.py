@@ -87,17 +87,19 @@ def _filters(request) -> dict:
 
 
 def _scoped(gw, request, plan_id):
-    """(who, filters, provinces): a province key is held to its own province."""
-    who, _ = reporting_plan(gw, request, plan_id)
+    """(plan, filters, provinces): a province key is held to its own province."""
+    who, plan = reporting_plan(gw, request, plan_id)
     filters = _filters(request)
     own = access.own_province(who, filters.get("province"))
     if own:
         filters["province"] = own
-    return who, filters, [own] if who.role == access.PROVINCE else None
+    return plan, filters, [own] if who.role == access.PROVINCE else None
 
 
-def _province_names(gw) -> dict:
-    return {p["code"]: p["name_th"] for c in known_clusters(gw) for p in c["provinces"]}
+def _names(gw, plan: dict) -> dict:
+    """Thai names by province code and by the plan's agency codes, for the files."""
+    return {**{p["code"]: p["name_th"] for c in known_clusters(gw) for p in c["provinces"]},
+            **{a["code"]: a["name_th"] for a in plan.get("agencies", [])}}
 
 
 @routes.get("/api/plans/<string:plan_id>/problem-items",
@@ -108,14 +110,14 @@ def _province_names(gw) -> dict:
             ok=ok("ProblemState", "problems, newest report first", array=True, paged=True),
             errors={404: "no such plan"})
 def problem_items(gw, request, plan_id):
-    _, filters, provinces = _scoped(gw, request, plan_id)
+    plan, filters, provinces = _scoped(gw, request, plan_id)
     found = call(gw.reporting, "current_problems", plan_id, filters, provinces,
                  request.args.get("project") or None)
     fmt = request.args.get("format")
     page(request)
     if fmt is not None:
         return file_response(f"{plan_id}-problems", fmt,
-                             *problem_exports.problems_table(found, _province_names(gw)))
+                             *problem_exports.problems_table(found, _names(gw, plan)))
     return paginated(request, found)
 
 
@@ -144,16 +146,16 @@ def update_problem(gw, request, plan_id, problem_id):
             query=FILTER_PARAMS + (AS_FILE,),
             ok=ok("ProblemAnalysis", "the analysis"), errors={404: "no such plan"})
 def problem_analysis(gw, request, plan_id):
-    _, filters, provinces = _scoped(gw, request, plan_id)
+    plan, filters, provinces = _scoped(gw, request, plan_id)
     fmt = request.args.get("format")
     if fmt not in (None, "csv", "xlsx"):
         raise ApiError(400, "bad_request", "format must be one of csv, xlsx")
     result = call(gw.reporting, "problem_analysis", plan_id, filters, provinces)
     if fmt == "csv":
         return file_response(f"{plan_id}-problem-analysis", fmt,
-                             *problem_exports.groups_table(result, _province_names(gw)))
+                             *problem_exports.groups_table(result, _names(gw, plan)))
     if fmt == "xlsx":
         name = f"{plan_id}-problem-review.xlsx"
-        return Response(problem_exports.review_workbook(result, _province_names(gw)),
+        return Response(problem_exports.review_workbook(result, _names(gw, plan)),
                         content_type=XLSX, headers={"Content-Disposition": attachment(name)})
     return json_response(result)
