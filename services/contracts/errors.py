@@ -66,6 +66,10 @@ class UnknownFlag(QueryError):
     """No such flagged value in the plan (a path names it: the gateway answers 404)."""
 
 
+class UnknownProblem(QueryError):
+    """No such reported problem in the plan (a path names it: the gateway answers 404)."""
+
+
 class ParkedError(ServiceError, ValueError):
     """A parked message that cannot be retried (unknown, or retried already)."""
 
@@ -108,4 +112,4 @@ class UnknownAgency(RuleError):
 
 ALL = (PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
        QueryError, ParkedError, AssetError, NotAllowed, Conflict, AlreadyRegistered, NotFound,
-       RuleError, PreferenceForbidden, UnknownAgency, UnknownFlag)
+       RuleError, PreferenceForbidden, UnknownAgency, UnknownFlag, UnknownProblem)

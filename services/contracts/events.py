@@ -37,6 +37,8 @@ PROJECT_BEHIND_SCHEDULE = ("reporting", "project_behind_schedule")  # once per f
 # the OSM asking the province to correct one.
 REPORT_FLAGGED = ("reporting", "report_flagged")
 CORRECTION_REQUESTED = ("reporting", "correction_requested")
+# A problem's remedy is past its due date and not done (contracts/problems.py): once per remedy.
+REMEDY_OVERDUE = ("reporting", "remedy_overdue")
 # The transfer / receipt of transfer of an asset, step by step; and what falls due.
 ASSET_REGISTERED = ("assets", "asset_registered")
 TRANSFER_REQUESTED = ("assets", "transfer_requested")
@@ -187,6 +189,25 @@ class ProjectBehindSchedule(_Event):
     provinces_reported = fields.List(fields.String(), load_default=list)
 
 
+class RemedyOverdue(_Event):
+    """A remedy of a reported problem is past its due date and not done: for its owner agency."""
+    plan_id = fields.String(required=True)
+    cluster = fields.String(required=True)
+    project = fields.Dict(required=True)  # code, title_th, title_en, issue
+    problem_id = fields.String(required=True)
+    province = fields.String(allow_none=True, load_default=None)  # whose report it came from
+    cause = fields.String(required=True)
+    cause_label_th = fields.String(required=True)
+    cause_label_en = fields.String(required=True)
+    severity = fields.String(required=True)
+    status = fields.String(required=True)
+    description = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+    action = fields.String(required=True)
+    due = fields.String(required=True)  # YYYY-MM-DD
+    days_overdue = fields.Integer(required=True)
+
+
 class TransferStep(_Event):
     """transfer_requested / approved / handed_over / accepted / rejected / cancelled / overdue."""
     asset = fields.Dict(required=True)  # code, project, category, descriptions, value, custodian…
@@ -306,6 +327,9 @@ REGISTRY: dict[Kind, EventType] = build_registry(
     EventType(CORRECTION_REQUESTED, CorrectionRequested,
               "the OSM asks a province to check a flagged value and send a correction",
               "สำนักงานกลุ่มจังหวัดขอให้จังหวัดตรวจสอบค่าที่ถูกทักท้วงและส่งค่าที่ถูกต้อง"),
+    EventType(REMEDY_OVERDUE, RemedyOverdue,
+              "a remedy of a reported problem is past its due date and not done",
+              "มาตรการแก้ไขปัญหาของโครงการเลยกำหนดแล้วยังไม่ดำเนินการ"),
     EventType(ASSET_REGISTERED, TransferStep,
               "an asset a project produced was registered", "ลงทะเบียนทรัพย์สินที่เกิดจากโครงการ"),
     *(EventType(step, TransferStep, *_TRANSFER_WORDS[step]) for step in TRANSFER_STEPS),

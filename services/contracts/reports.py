@@ -10,6 +10,7 @@ from marshmallow import (RAISE, Schema, ValidationError, fields, validate, valid
                          validates_schema)
 
 from .periods import PeriodError, parse_period
+from .problems import ProblemItems
 
 REPORTS_EXCHANGE = "reports"
 REPORT_KINDS = ("indicator", "project")
@@ -156,6 +157,9 @@ class ProjectReportSchema(_ReportBase):
     solutions = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(max=MAX_TEXT))
     evidence = _evidence()
+
+    # Extension: structured problems (contracts/problems.py); problems/solutions above stay.
+    problem_items = ProblemItems(allow_none=True)  # absent stays absent in the kept body
 
 
 REPORT_SCHEMAS = {"indicator": IndicatorReportSchema, "project": ProjectReportSchema}

@@ -18,8 +18,8 @@ from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
-PAGES = ("overview", "projects", "completeness", "problems", "assets", "rejections", "flags",
-         "report", "my_reports", "project_report")
+PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
+         "rejections", "flags", "report", "my_reports", "project_report")
 AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
 
 
@@ -40,6 +40,9 @@ WORDS = {
     "projects": ("โครงการและการเบิกจ่าย", "Projects and disbursement"),
     "completeness": ("ความครบถ้วนของรายงาน", "Reporting completeness"),
     "problems": ("ปัญหาอุปสรรค", "Problems and obstacles"),
+    "problem_analysis": ("วิเคราะห์ปัญหาอุปสรรค", "Problems analysed"),
+    "problem_review": ("ทบทวนปัญหาอุปสรรคประจำปี", "Annual review of problems"),
+    "problem_causes": ("รายการสาเหตุของปัญหา", "Problem causes"),
     "assets": ("การโอนทรัพย์สิน", "Asset transfers"),
     "rejections": ("รายงานที่ถูกปฏิเสธ", "Rejected reports"),
     "flags": ("ค่าที่ต้องตรวจสอบ", "Values to check"),

@@ -57,21 +57,29 @@ def table_file(title: str, header: list[str], rows: list[list], fmt: str,
         writer.writerow([csv_cell(value) for value in header])
         writer.writerows([csv_cell(value) for value in row] for row in rows)
         return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return workbook_file([(title, header, rows)], sample)
+
+
+def workbook_file(sheets: list[tuple[str, list[str], list[list]]],
+                  sample: bool | list[bool] = False) -> bytes:
+    """An Excel workbook of several tables, one sheet each (title, header, rows); typed text
+    never runs as a formula in it either. Sample data adds a sheet that says so."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            keep_as_text(cell)
-    sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                keep_as_text(cell)
+        sheet.freeze_panes = "A2"
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
     if labelled(sample):
         note = book.create_sheet(SAMPLE_SHEET)
         for line in SAMPLE_NOTE:

@@ -13,6 +13,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from services.contracts.plans import AgencySchema, PlanSchema
 
 from . import fact_schemas, schemas
+from .problem_schemas import PROBLEM_SCHEMAS
 from .api import ROUTES
 
 COMPONENTS = ("Health", "Cluster", "PlanSummary", "IndicatorResults", "Rejection",
@@ -34,7 +35,8 @@ def openapi_document() -> dict:
     # its provinces from its cluster when none are given; an agency's code comes from its URL
     spec.components.schema("PlanDocument", schema=PlanSchema(partial=("status", "provinces")))
     spec.components.schema("AgencyChange", schema=AgencySchema(partial=("code",)))
-    for name, component in {**schemas.JSON_SCHEMAS, **fact_schemas.FACT_SCHEMAS}.items():
+    for name, component in {**schemas.JSON_SCHEMAS, **fact_schemas.FACT_SCHEMAS,
+                            **PROBLEM_SCHEMAS}.items():
         spec.components.schema(name, component)
     paths: dict[str, dict] = defaultdict(dict)
     for route in ROUTES:

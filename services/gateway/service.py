@@ -15,12 +15,13 @@ from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
+from .problem_pages import ProblemPages
 from .web import http
 
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ServiceBase):
+class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

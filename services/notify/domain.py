@@ -104,6 +104,7 @@ PARTIES = {
     "custodian": _code("custodian"),
     "sending_agency": _code("agency"),  # an implementing agency that sent the report itself
     "project_agencies": _agencies("agencies"),  # the implementing agencies of missing projects
+    "owner_agency": _code("owner_agency"),  # who owns a reported problem (its remedies)
 }
 
 DEFAULT_RULES = {
@@ -128,6 +129,7 @@ DEFAULT_RULES = {
     "transfer_cancelled": ["holding_agency", "receiving_agency", "osm"],
     "transfer_overdue": ["holding_agency", "receiving_agency", "osm"],
     "audit_due": ["custodian"],
+    "remedy_overdue": ["owner_agency"],
 }
 
 

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from services.contracts.labels import ASSET_CATEGORY_TH
 from services.contracts.periods import english_date, parse_period, thai_date
+from services.contracts.problems import SEVERITY_TH, STATUS_EN, STATUS_TH
 
 from .domain import BANGKOK, MAIL_NAMESPACE, Mail, Recipient, mail_id
 
@@ -67,6 +68,10 @@ BEHIND_REASONS_EN = {
     "below_planned_disbursement": "disbursement below the project's own plan",
     "below_government_target": "disbursement below the government's target",
 }
+
+
+PROBLEM_SEVERITY = {k: {"th": v, "en": k} for k, v in SEVERITY_TH.items()}
+PROBLEM_STATUS = {k: {"th": STATUS_TH[k], "en": STATUS_EN[k]} for k in STATUS_TH}
 
 
 def _when(iso: str) -> dict:
@@ -169,6 +174,10 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
                        reasons_th=BEHIND_REASONS_TH, reasons_en=BEHIND_REASONS_EN)
         subject = (f"[โครงการล่าช้ากว่าแผน / Project behind schedule] {event['project']['code']} "
                    f"{event['project']['title_th']}")
+    elif template == "remedy_overdue":
+        context.update(due=_day(event["due"]), severity=PROBLEM_SEVERITY, status=PROBLEM_STATUS)
+        subject = (f"[มาตรการแก้ไขปัญหาเลยกำหนด / Remedy overdue] {event['project']['code']} "
+                   f"{event['action'][:60]}")
     elif template == "target_revised":
         context["when"] = _when(event["revision"]["at"])
         context["years"] = sorted(set(event["before"].get("targets", {}))

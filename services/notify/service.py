@@ -54,6 +54,7 @@ class NotifyService(BusServiceBase):
     on_project_cancelled = _mail_on(topology.PROJECT_CANCELLED)
     on_report_flagged = _mail_on(topology.REPORT_FLAGGED)
     on_correction_requested = _mail_on(topology.CORRECTION_REQUESTED)
+    on_remedy_overdue = _mail_on(topology.REMEDY_OVERDUE)
 
     # the transfer of an asset, step by step, and audits due
     on_transfer_requested = _mail_on(topology.TRANSFER_REQUESTED)

@@ -20,7 +20,7 @@ from services.contracts.errors import ParkedError, UnknownFlag  # raised to RPC 
 
 from services.contracts import rules
 
-from . import domain, plausibility, schemas, timeliness
+from . import domain, plausibility, problem_cases, schemas, timeliness
 from .evidence import evidence_problem
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
@@ -60,7 +60,8 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None,
         problem = plausibility.time_problem(outcome.kind, outcome.report,
                                             now or datetime.now(timezone.utc), max_ahead) \
             or domain.rule_problem(plan, outcome) \
-            or evidence_problem(outcome.plan_id, outcome.report, evidence and evidence.info)
+            or evidence_problem(outcome.plan_id, outcome.report, evidence and evidence.info) \
+            or (outcome.kind == "project" and problem_cases.item_problem(store, plan, outcome.report))
         if problem:
             outcome = domain.Rejection(problem[0], outcome.report["event_id"], outcome.kind,
                                        reason_th=problem[1])
@@ -507,6 +508,7 @@ def check_deadlines(store, now: datetime | None = None) -> int:
                 results = indicator_results(store, plan["id"], period)["results"]
                 events += domain.off_target_at_close_events(plan, period, due, results, now)
         events += domain.behind_schedule_events(plan, _progress_rows(store, plan), now)
+        events += problem_cases.overdue_remedy_events(store, plan, now)
     if events:
         store.add_events(events)
     return len(events)

@@ -16,7 +16,7 @@ from services.infra.outbox import relay
 from services.infra.storage import Storage
 from services.infra.evidence.provider import EvidenceFiles
 
-from . import handlers, plausibility
+from . import handlers, plausibility, problem_cases
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,34 @@ class ReportingService(BusServiceBase):
     @rpc
     def problems(self, plan_id, issue=None, project=None, provinces=None, text=None):
         return handlers.problems_register(self.store, plan_id, issue, project, provinces, text)
+
+    # problems analysed together (problem_cases.py)
+    @rpc
+    def problem_causes(self):
+        return problem_cases.cause_list(self.store)
+
+    @rpc
+    def problem_cause_history(self):
+        return self.store.cause_list_history()
+
+    @rpc
+    def set_problem_causes(self, causes, by, version=None):
+        return problem_cases.set_cause_list(self.store, causes, by, version)
+
+    @rpc
+    def current_problems(self, plan_id, filters=None, provinces=None, project=None):
+        return problem_cases.current_problems(self.store, plan_id, filters, provinces, project)
+
+    @rpc
+    def problem_analysis(self, plan_id, filters=None, provinces=None):
+        return problem_cases.analysis(self.store, plan_id, filters, provinces)
+
+    @rpc
+    def update_problem(self, plan_id, problem_id, changes, by, project=None):
+        updated = problem_cases.update_problem(self.store, plan_id, problem_id, changes, by,
+                                               project)
+        self.remind()  # new remedies may be overdue already: the owner hears of it now
+        return updated
 
     @rpc
     def reports(self, plan_id, province=None, indicator=None, project=None, period=None):

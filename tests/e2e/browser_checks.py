@@ -48,7 +48,8 @@ def observe(request: dict) -> dict:
         phone, _ = log_in(browser, base, request["osm_key"], width=390, height=844)
         seen["tables"] = {}
         for path, table in (("/projects", "#projects"), ("/completeness", "#completeness"),
-                            ("/problems", "#problems"), ("/assets", "#transfers"),
+                            ("/problems", "#problems"), ("/problem-analysis", "#problem-groups"),
+                            ("/problem-review", "#pareto-table"), ("/assets", "#transfers"),
                             ("/rejections", "#rejections")):
             phone.goto(f"{base}{path}?plan={plan}")
             seen["tables"][path] = phone.locator(table).count()

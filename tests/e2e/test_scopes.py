@@ -37,7 +37,8 @@ AGENCIES = {"receiving_agency": "ubon-pao", "holding_agency": "ubon-tourism",
             "other_agency": "yasothon-agriculture"}  # the last: named by the plan, party to nothing here
 
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
-          "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "evidence_id": "none"}
+          "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "evidence_id": "none",
+          "problem_id": "none"}
 
 
 @dataclass
@@ -120,6 +121,15 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/flags"): ("+ + 403 + 403 403 403 403", ask()),
     ("post", "/api/plans/{plan_id}/flags/{flag_id}"): (
         "+ + 403 403 403 403 403 403", ask(404, json={"action": "checked"})),
+    # problems analysed together: the cause list is everyone's to read and the admin's to edit;
+    # problems are seen like the reports and updated by the cluster's OSM
+    ("get", "/api/problem-causes"): ("+ + + + + + + +", ask()),
+    ("get", "/api/problem-causes/history"): ("+ + + + + + + +", ask()),
+    ("put", "/api/problem-causes"): ("+ 403 403 403 403 403 403 403", ask(400, json={"causes": []})),
+    ("get", "/api/plans/{plan_id}/problem-items"): ("+ + 403 F 403 403 403 403", ask()),
+    ("get", "/api/plans/{plan_id}/problem-analysis"): ("+ + 403 F 403 403 403 403", ask()),
+    ("post", "/api/plans/{plan_id}/problems/{problem_id}"): (
+        "+ + 403 403 403 403 403 403", ask(404, json={"status": "open"})),
     ("put", "/api/reporting-schedule"): ("+ 403 403 403 403 403 403 403", ask(400, json={"due_days": -1})),
     ("get", "/api/disbursement-targets"): ("+ + + + + + + +", ask()),
     ("put", "/api/disbursement-targets/{fiscal_year}"): ("+ 403 403 403 403 403 403 403",
@@ -391,6 +401,11 @@ FILTERS = {
     ("get", "/api/plans/{plan_id}/history"): check_no_drafts,
     ("get", "/api/plans/{plan_id}/reports"): check_reports,
     ("get", "/api/plans/{plan_id}/problems"): check_problems,
+    ("get", "/api/plans/{plan_id}/problem-items"): own_province_only(
+        lambda a: [r["province"] for r in a]),
+    ("get", "/api/plans/{plan_id}/problem-analysis"): own_province_only(
+        lambda a: [g["province"] for g in a["groups"]]
+        + [o["province"] for p in a["problems"] for o in p["occurrences"]]),
     ("get", "/api/plans/{plan_id}/indicator-results"): own_province_only(
         lambda a: [p for r in a["results"] for p in r["provinces"]]),
     ("get", "/api/plans/{plan_id}/indicators/{code}/series"): own_province_only(
@@ -411,6 +426,8 @@ def relabelled_pao(w):
 ATTEMPTS = [
     ("province", "get", f"/api/plans/{PLAN}/reports", {"province": "TH-33"}, None, 403),
     ("province", "get", f"/api/plans/{PLAN}/problems", {"province": "TH-33"}, None, 403),
+    ("province", "get", f"/api/plans/{PLAN}/problem-items", {"province": "TH-33"}, None, 403),
+    ("province", "get", f"/api/plans/{PLAN}/problem-analysis", {"province": "TH-33"}, None, 403),
     ("province", "get", "/api/rejections", {"province": "TH-33"}, None, 403),
     ("province", "get", "/api/agencies", {"province": "TH-33"}, None, 403),
     ("province", "put", "/api/notify/preferences/ubon-pao", {}, {"delivery": "daily_digest"}, 403),

@@ -29,6 +29,14 @@ def test_every_operation_and_message_has_an_id_of_its_own():
     assert ("report.{province}.{kind}", "sendReport") in operations
 
 
+def test_the_remedy_overdue_fact_is_documented_with_its_payload():
+    channel = asyncapi_document()["channels"]["reporting.events/remedy_overdue"]
+    assert channel["subscribe"]["message"]["payload"] == {"$ref": "#/components/schemas/RemedyOverdue"}
+    assert "notify" in channel["description"]
+    item = asyncapi_document()["components"]["schemas"]["ProjectReport"]["properties"]["problem_items"]
+    assert item["type"] == "array"
+
+
 PARSER_DIR = Path(__file__).resolve().parents[1] / "asyncapi"
 
 

@@ -1,7 +1,8 @@
 """The dashboard's pure parts: traffic lights, the default period, labels, the rate limit."""
 from datetime import date
 
-from services.gateway.dashboard import by_issue, default_period, light, number, periods_of, render
+from services.gateway.dashboard import (PAGES, by_issue, default_period, light, number, periods_of,
+                                       render)
 from services.gateway.pages import RateLimit
 from tests.support.plans import published_sample_plan
 
@@ -62,3 +63,16 @@ def test_a_plan_with_monthly_indicators_offers_its_months():
     periods = periods_of(monthly)
     assert periods[:4] == ["2027-09", "2027-08", "2027-07", "FY2570-Q4"]
     assert "2022-10" in periods and "2022-10" not in periods_of(PLAN)
+
+
+def test_my_reports_lists_a_project_report_too():
+    """A province that sent project progress could not open "My reports" (the page read an
+    indicator's fields of every report)."""
+    report = {"event_id": "e-1", "received_at": "2024-04-10T00:00:00+00:00", "kind": "project",
+              "project": "NE2-67-001", "as_of": "2024-03-31", "physical_progress_pct": 20.0,
+              "status": "in_force", "province": "TH-34"}
+    page = render("my_reports", "th", province="TH-34", due=[], reports=[report],
+                            rejected=[], page="my_reports", plan=None, plans=[], period=None,
+                            periods=[], provinces=[], province_names={}, who="x", query="",
+                            download=None, nav=PAGES, sample=False)
+    assert 'data-event="e-1"' in page and "NE2-67-001" in page and "31 มีนาคม 2567" in page

@@ -44,6 +44,7 @@ REMOTE_ERRORS = {
     service_errors.PreferenceForbidden: (403, "forbidden"),
     service_errors.UnknownAgency: (404, "not_found"),
     service_errors.UnknownFlag: (404, "not_found"),
+    service_errors.UnknownProblem: (404, "not_found"),
 }
 
 

@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from services.infra.meta import MongoMeta
 from services.infra.outbox import MongoOutbox, now_iso
 
+from .problems import MongoProblems
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
 
@@ -19,7 +20,7 @@ def report_id(sender: str, event_id: str) -> str:
     return f"{sender}|{event_id}"
 
 
-class MongoReportingStore(ReportingStore):
+class MongoReportingStore(MongoProblems, ReportingStore):
     def __init__(self, db):
         self.db = db
         self.outbox = MongoOutbox(self.db)
@@ -32,6 +33,7 @@ class MongoReportingStore(ReportingStore):
         db.rejections.create_index([("agency", ASCENDING), ("received_at", DESCENDING)])
         db.flags.create_index([("plan_id", ASCENDING), ("flagged_at", DESCENDING)])
         self._key_reports_by_sender()
+        self._problems_schema()
 
     def _key_reports_by_sender(self):
         """Reports kept when event_id alone was their _id get (sender, event_id). An _id cannot

@@ -5,6 +5,7 @@ from services.infra.meta import META_SQL, SqliteMeta
 from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, now_iso
 from services.infra.sqlite import SqliteDatabase, dumps, loads
 
+from .problems import SqliteProblems
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
 
@@ -76,7 +77,7 @@ CREATE TABLE IF NOT EXISTS parked (
 """
 
 
-class SqliteReportingStore(ReportingStore):
+class SqliteReportingStore(SqliteProblems, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         self.outbox = SqliteOutbox(self.db)
@@ -95,6 +96,7 @@ class SqliteReportingStore(ReportingStore):
         with self.db.transaction() as conn:  # after the column exists (stores made before it)
             conn.execute("CREATE INDEX IF NOT EXISTS rejections_by_agency"
                          " ON rejections (agency, received_at)")
+        self._problems_schema()
 
     def _key_reports_by_sender(self):
         """A store made when event_id alone was a report's key gets (sender, event_id): SQLite
