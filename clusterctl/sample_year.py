@@ -6,8 +6,10 @@ the year is a share of the plan's target, spread over provinces and quarters wit
 a few values are corrected later, some are sent after the due date, one typing slip is flagged
 as an outlier and one out-of-range value is rejected (both on purpose, so those pages show what
 they are for); every project reports its progress from start to close, with problems and
-solutions. Everything goes through the real path - published to the ``reports`` exchange as each
-province's own AMQP user (DESIGN 3.3) and checked by the intake like any report.
+solutions (structured as problem items with causes, owners and remedies, one remedy overdue),
+and the year's figures and the corrections cite their evidence. Everything goes through the
+real path - published to the ``reports`` exchange as each province's own AMQP user (DESIGN 3.3)
+and checked by the intake like any report.
 
 Idempotent: every report's ``event_id`` is a UUID5 of what it reports, so a second start sends
 the same reports again and the intake takes them as redeliveries. ``clusterctl sample remove``
@@ -85,6 +87,7 @@ def indicator_reports(plan: dict, data: dict) -> list[dict]:
         else:
             own = {p: year * f for p, f in factor.items()}
         source = (ind.get("data_source") or {}).get("name") or "-"
+        link = (ind.get("data_source") or {}).get("link")
         for wave, period in _periods(ind["frequency"], fy):
             q = wave - 1
             for province in provinces:
@@ -103,6 +106,8 @@ def indicator_reports(plan: dict, data: dict) -> list[dict]:
                         "province": province, "indicator": code, "period": period,
                         "value": value, "reported_at": sent.isoformat(),
                         "note": f"ที่มา (source): {source}"}
+                if link and wave == 5:  # the year's figure cites where it can be checked
+                    body["evidence"] = [{"reference": link}]
                 role = "late" if (province, period) in late else "first"
                 slip = slips.get((province, code, period))
                 fix = fixes.get((province, code, period))
@@ -120,7 +125,9 @@ def indicator_reports(plan: dict, data: dict) -> list[dict]:
                     out.append({"wave": wave, "province": province, "role": "correction", "body": {
                         **body, "event_id": _id(data, province, code, period, "correction"),
                         "value": _round(value * fix["factor"]), "note": fix["note"],
-                        "reported_at": (sent + timedelta(days=fix["days_after"])).isoformat()}})
+                        "reported_at": (sent + timedelta(days=fix["days_after"])).isoformat(),
+                        **({"evidence": [{"reference": fix["evidence"]}]} if fix.get("evidence")
+                           else {})}})
     return out
 
 
@@ -143,6 +150,8 @@ def project_reports(plan: dict, data: dict) -> list[dict]:
                         "reported_at": _at(as_of + timedelta(days=rnd.randint(3, 10)), rnd).isoformat()}
                 if "problems" in point and province in point.get("only", provinces):
                     body.update(problems=point["problems"], solutions=point.get("solutions"))
+                    if point.get("problem_items"):  # README "Problems and remedies"
+                        body["problem_items"] = point["problem_items"]
                 out.append({"wave": 0, "province": province, "role": "progress", "body": body})
     return out
 

@@ -76,6 +76,11 @@ def test_drafts_are_the_osms_until_published(system):
         for ind in issue["indicators"]:
             ind["targets"] = {f"FY{y}": v for y, v in zip(range(2571, 2576), ind["targets"].values())}
             ind["baseline"]["fiscal_year"] = 2570
+            ind["province_targets"] = {  # the provinces' own targets move with the years
+                province: {f"FY{int(key[2:]) + 5}": v for key, v in targets.items()}
+                for province, targets in ind.get("province_targets", {}).items()}
+            for baseline in ind.get("province_baselines", {}).values():
+                baseline["fiscal_year"] = 2570
     for project in draft["projects"]:
         project["fiscal_year"] += 5
 

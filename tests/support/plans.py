@@ -43,7 +43,10 @@ def cluster_plan(sample: dict, cluster: str, provinces: list[str]) -> dict:
     for issue in sample["issues"]:
         indicators = []
         for source in issue["indicators"]:
-            indicator = {k: v for k, v in source.items() if k not in ("provinces", "weight")}
+            # the sample's per-province targets and baselines name its own provinces
+            indicator = {k: v for k, v in source.items()
+                         if k not in ("provinces", "weight", "province_targets",
+                                      "province_baselines")}
             indicator.update(code=source["code"].replace("NE2", cluster),
                              responsible_agency=office["code"],
                              data_source={**source["data_source"], "agency": office["code"]})

@@ -139,6 +139,10 @@ def test_a_plan_without_provinces_covers_its_whole_cluster(reference, plan_doc):
 def test_a_plan_may_cover_part_of_its_cluster(reference, plan_doc):
     plan_doc["projects"] = [p for p in plan_doc["projects"] if p["code"] == "NE2-67-002"]
     plan_doc["provinces"] = ["TH-34", "TH-37"]
+    for _, indicator in iter_indicators(plan_doc):  # its own provinces' targets and baselines
+        for key in ("province_targets", "province_baselines"):
+            indicator[key] = {p: v for p, v in indicator.get(key, {}).items()
+                              if p in plan_doc["provinces"]}
     assert prepare_plan(plan_doc, reference)["provinces"] == ["TH-34", "TH-37"]
 
 

@@ -15,6 +15,7 @@ from clusterctl import sample_year
 from clusterctl.reference import load_sample_plan
 from services.contracts import rules
 from services.contracts.periods import parse_period
+from services.contracts.problems import DEFAULT_CAUSES
 from services.contracts.plans import holds_sample, iter_indicators
 from services.contracts.reports import REPORT_SCHEMAS
 from services.reporting.plausibility import time_problem
@@ -92,6 +93,31 @@ def test_projects_report_from_start_to_close_within_their_budget_and_with_proble
     for (code, _), total in by_point.items():
         assert total <= PROJECTS[code]["budget_thb"] + 0.01
     assert sum(1 for r in REPORTS if r["body"].get("problems")) >= 10
+
+
+def test_the_sample_problems_are_structured_and_one_remedy_is_overdue():
+    """The problem pages and the overdue-remedy mail have something to show: every item's cause
+    is one of the shipped list, its owner an agency of the plan; a cause recurs across fiscal
+    years; exactly one remedy is past its due date, not done, on a problem not resolved."""
+    causes = {code for code, _, _ in DEFAULT_CAUSES}
+    agencies = {a["code"] for a in PLAN["agencies"]}
+    items = [(r["body"]["as_of"], item) for r in REPORTS for item in r["body"].get("problem_items", [])]
+    assert len({item["problem_id"] for _, item in items}) >= 12
+    assert all(item["cause"] in causes and item["owner_agency"] in agencies for _, item in items)
+    years = defaultdict(set)
+    for as_of, item in items:
+        years[item["cause"]].add(as_of[:4])
+    assert any(len(y) >= 2 for y in years.values())
+    overdue = {(item["problem_id"], remedy["action"]) for _, item in items
+               if item["status"] != "resolved"
+               for remedy in item["remedies"] if not remedy["done"] and remedy["due"] < "2026-01-01"}
+    assert len(overdue) == 1
+
+
+def test_the_years_figures_and_corrections_cite_evidence():
+    cited = [r for r in REPORTS if r["body"].get("evidence")]
+    assert {r["role"] for r in cited} >= {"correction", "first"}
+    assert all(len(e["reference"]) <= 500 for r in cited for e in r["body"]["evidence"])
 
 
 def _in_force(reports):
