@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from services.contracts.problems import SEVERITY_TH, STATUS_TH
 
-from .exports import _thai_day, workbook_file
+from .exports import _thai_day, with_sample_column, workbook_file
 
 
 def fiscal_year_th(fy: int) -> str:
@@ -66,11 +66,12 @@ def problems_table(problems: list[dict], names: dict) -> tuple[list[str], list[l
     return header, rows
 
 
-def review_workbook(analysis: dict, names: dict) -> bytes:
-    """The annual review meeting's workbook: one sheet per table."""
-    return workbook_file([
-        ("สรุปตามสาเหตุ (groups)", *groups_table(analysis, names)),
-        ("Pareto", *pareto_table(analysis)),
-        ("สาเหตุที่ซ้ำ (recurring)", *recurring_table(analysis)),
-        ("ปัญหา (problems)", *problems_table(analysis["problems"], names)),
-    ])
+def review_workbook(analysis: dict, names: dict, sample: bool = False) -> bytes:
+    """The annual review meeting's workbook: one sheet per table; sample data says so in each
+    table's last column and in a sheet of its own."""
+    return workbook_file([(title, *with_sample_column(*table, sample)) for title, table in (
+        ("สรุปตามสาเหตุ (groups)", groups_table(analysis, names)),
+        ("Pareto", pareto_table(analysis)),
+        ("สาเหตุที่ซ้ำ (recurring)", recurring_table(analysis)),
+        ("ปัญหา (problems)", problems_table(analysis["problems"], names)),
+    )], sample)

@@ -93,6 +93,8 @@ def test_every_export_says_it_is_sample_data(sampled):
                          (f"/api/plans/{PLAN}/reports", {}), (f"/api/plans/{PLAN}/problems", {}),
                          (f"/api/plans/{PLAN}/projects/progress", {}),
                          (f"/api/plans/{PLAN}/completeness", {"period": f"FY{FY}-Q4"}),
+                         (f"/api/plans/{PLAN}/problem-items", {}),
+                         (f"/api/plans/{PLAN}/problem-analysis", {}),
                          ("/api/assets", {})):
         csv = sampled.get(path, key, format="csv", **params)
         assert csv.status_code == 200, (path, csv.text)
@@ -105,6 +107,13 @@ def test_every_export_says_it_is_sample_data(sampled):
                            period=f"FY{FY}-Q4")
     about = load_workbook(io.BytesIO(workbook.content)).worksheets[-2]
     assert any(row[0] == "ข้อมูลตัวอย่าง (sample)" for row in about.iter_rows(values_only=True))
+    # the printable pages, which stand without the dashboard's frame, say so too
+    session = requests.Session()
+    session.post(f"{sampled.base}/login", data={"api_key": key}, allow_redirects=False,
+                 timeout=15)
+    for page, params in (("/indicator-card", {"indicator": "NE2-1.3"}), ("/problem-review", {})):
+        shown = session.get(f"{sampled.base}{page}", params={"plan": PLAN, **params}, timeout=30)
+        assert shown.status_code == 200 and "ข้อมูลตัวอย่าง" in shown.text, page
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (make test installs "

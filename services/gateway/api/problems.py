@@ -6,6 +6,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from services.contracts import access
+from services.contracts.plans import holds_sample
 from services.contracts.problems import STATUSES
 
 from .. import problem_exports
@@ -117,7 +118,8 @@ def problem_items(gw, request, plan_id):
     page(request)
     if fmt is not None:
         return file_response(f"{plan_id}-problems", fmt,
-                             *problem_exports.problems_table(found, _names(gw, plan)))
+                             *problem_exports.problems_table(found, _names(gw, plan)),
+                             sample=holds_sample(plan))
     return paginated(request, found)
 
 
@@ -153,9 +155,11 @@ def problem_analysis(gw, request, plan_id):
     result = call(gw.reporting, "problem_analysis", plan_id, filters, provinces)
     if fmt == "csv":
         return file_response(f"{plan_id}-problem-analysis", fmt,
-                             *problem_exports.groups_table(result, _names(gw, plan)))
+                             *problem_exports.groups_table(result, _names(gw, plan)),
+                             sample=holds_sample(plan))
     if fmt == "xlsx":
         name = f"{plan_id}-problem-review.xlsx"
-        return Response(problem_exports.review_workbook(result, _names(gw, plan)),
+        return Response(problem_exports.review_workbook(result, _names(gw, plan),
+                                                        holds_sample(plan)),
                         content_type=XLSX, headers={"Content-Disposition": attachment(name)})
     return json_response(result)
