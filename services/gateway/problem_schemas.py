@@ -1,8 +1,8 @@
 """The problem endpoints' bodies for the OpenAPI document (JSON Schema; schemas.py merges them):
 the cause code list, a problem's current state, the OSM's update, the analysis. What the
 reporting service answers with is in services/reporting/problems.py and problem_cases.py."""
-from services.contracts.problems import (MAX_ACTION, MAX_CAUSES, MAX_LABEL,
-                                         MAX_REMEDIES, SEVERITIES, STATUSES)
+from services.contracts.problems import (MAX_ACTION, MAX_CAUSES, MAX_DESCRIPTION, MAX_ITEMS,
+                                         MAX_LABEL, MAX_REMEDIES, SEVERITIES, STATUSES)
 
 STRING, INTEGER, NUMBER, BOOLEAN = ({"type": t} for t in ("string", "integer", "number", "boolean"))
 
@@ -51,6 +51,18 @@ REMEDY = _obj({"action": {**STRING, "minLength": 1, "maxLength": MAX_ACTION, "pa
                "due": {**STRING, "format": "date", "description": "YYYY-MM-DD (C.E., 2000-2200)",
                        "pattern": r"^(20[0-9]{2}|21[0-9]{2}|2200)-[0-9]{2}-[0-9]{2}$"},
                "done": BOOLEAN}, required=("action", "due"), closed=True)
+# A report's structured problems as sent (contracts/problems.py load_problem_items)
+PROBLEM_ITEMS = _null(_array(_obj({
+    "problem_id": _null({**STRING, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                         "description": "the sender's; left out: derived from the project, "
+                                        "cause and description"}),
+    "cause": {**CAUSE_CODE, "description": "a code of the cause list in force"},
+    "severity": {**STRING, "enum": list(SEVERITIES)}, "status": {**STRING, "enum": list(STATUSES)},
+    "owner_agency": {**STRING, "description": "an agency code of the plan"},
+    "description": {**STRING, "minLength": 1, "maxLength": MAX_DESCRIPTION},
+    "remedies": _array(REMEDY, maxItems=MAX_REMEDIES)},
+    required=("cause", "severity", "status", "owner_agency", "description"), closed=True),
+    maxItems=MAX_ITEMS, description="structured problems (README, Problems and remedies)"))
 PROBLEM_STATE = _obj({
     "problem_id": STRING, "project": STRING, "title_th": _null(STRING), "title_en": _null(STRING),
     "issue": _null(INTEGER), "budget_thb": _null(NUMBER),

@@ -11,6 +11,8 @@ from services.contracts.plans import BaselineSchema, PlanSchema, RevisionSchema
 from services.contracts.reports import (MAX_CODE, MAX_EVIDENCE, MAX_NOTE, MAX_REFERENCE,
                                         MAX_TEXT, PROCUREMENT_STAGES)
 
+from .problem_schemas import PROBLEM_ITEMS
+
 # How many problems and rows an upload's answer lists: services/gateway/listing.py MAX_LISTED
 # (not imported: this module stays pure, tests/unit/test_layering.py).
 CAPPED = "at most MAX_LISTED (services/gateway/listing.py)"
@@ -259,7 +261,12 @@ REPORT_EVIDENCE = nullable(array(obj({
 # POST /api/plans/{id}/project-reports (services/gateway/project_reports.py): a report without
 # its event_id (derived from the content); province and reported_at may be left out
 PROJECT_REPORT_ITEMS = array(obj(
-    {k: v for k, v in PROJECT_REPORT.items() if k != "event_id"},
+    {**{k: v for k, v in PROJECT_REPORT.items() if k != "event_id"},
+     "evidence": nullable(array(obj({
+         "reference": {**STRING, "minLength": 1, "maxLength": MAX_REFERENCE},
+         "file": EVIDENCE_ID}, closed=True), maxItems=MAX_EVIDENCE,
+         description="the evidence the report cites (README, Indicator cards and evidence)")),
+     "problem_items": PROBLEM_ITEMS},
     required=("project", "as_of", "physical_progress_pct", "disbursed_thb", "procurement_stage"),
     closed=True, description="one project's progress; province: where the project runs (an "
                              "agency names it, a province key may leave it out); reported_at: "
