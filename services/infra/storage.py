@@ -5,12 +5,13 @@ from nameko.extensions import DependencyProvider
 
 
 class Storage(DependencyProvider):
-    def __init__(self, open_store):
+    def __init__(self, open_store, url_of=lambda config: config["STORE_URL"]):
         self.open_store = open_store  # callable(url) -> store with .close()
+        self.url_of = url_of  # callable(config) -> the url to open
         self.store = None
 
     def setup(self):
-        self.store = self.open_store(self.container.config["STORE_URL"])
+        self.store = self.open_store(self.url_of(self.container.config))
 
     def get_dependency(self, worker_ctx):
         return self.store

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 
 
@@ -10,7 +11,7 @@ def new_evidence_id() -> str:
     return "ev-" + uuid.uuid4().hex
 
 
-class EvidenceStore:
+class EvidenceStore(ABC):
     """``put`` keeps a file and answers its record; ``info`` the record of an id (None if
     unknown); ``read`` (record, bytes) or None. A record: evidence_id, plan_id, province (whose
     evidence it is: a report of that province may cite it), uploaded_by, uploaded_at, filename,
@@ -26,14 +27,17 @@ class EvidenceStore:
         self._keep(record, data)
         return record
 
+    @abstractmethod
     def info(self, evidence_id: str) -> dict | None:
-        raise NotImplementedError
+        """The record of ``evidence_id``, None if unknown."""
 
+    @abstractmethod
     def read(self, evidence_id: str) -> tuple[dict, bytes] | None:
-        raise NotImplementedError
+        """(record, bytes) of ``evidence_id``, None if unknown."""
 
+    @abstractmethod
     def _keep(self, record: dict, data: bytes) -> None:
-        raise NotImplementedError
+        """Keep a new file's bytes under its record (each adapter its own way)."""
 
     def close(self) -> None:
         pass
