@@ -102,7 +102,7 @@ class DashboardPages:
         response.set_cookie(LANG_COOKIE, lang, samesite="Strict", max_age=365 * 86400)
         return response
 
-    @http("GET", "/logout")
+    @http("GET,POST", "/logout")
     def logout(self, request):
         response = redirect("/login")
         response.delete_cookie(KEY_COOKIE)
@@ -228,7 +228,7 @@ class DashboardPages:
     def report_status_of_page(self, request):
         return self._as_logged_in(request, self.report_status)
 
-    def _as_logged_in(self, request, api_handler):
+    def _as_logged_in(self, request, api_handler, *args):
         """The upload page's requests, on the login cookie: the same API handler, only from a
         page of this site (the cookie is SameSite=Strict; the Origin, when sent, must match)."""
         origin = request.headers.get("Origin")
@@ -237,7 +237,7 @@ class DashboardPages:
                                                   "cross-site request refused"}}), status=403,
                             content_type="application/json")
         request.environ["HTTP_AUTHORIZATION"] = f"Bearer {request.cookies.get(KEY_COOKIE, '')}"
-        return api_handler(request, request.args.get("plan", ""))
+        return api_handler(request, *(args or (request.args.get("plan", ""),)))
 
     # --- the page frame ------------------------------------------------------------------------
 
@@ -315,7 +315,8 @@ class DashboardPages:
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names, "who": str(principal),
                 "nav": dashboard.nav_for(principal.role),
-                "query": query, "download": None, "sample": holds_sample(plan)}
+                "query": query, "download": None, "sample": holds_sample(plan),
+                "csrf": ""}  # the session's CSRF token: every form and script POST sends it
 
     def _lang(self, request) -> str:
         lang = request.args.get("lang") or request.form.get("lang") or request.cookies.get(LANG_COOKIE)
