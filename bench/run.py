@@ -458,8 +458,11 @@ def timed_gets(session, url: str, n: int, **params) -> dict:
 def queries(system: BenchSystem, n: int) -> dict:
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {system.key()}"
-    page = requests.Session()  # the dashboard as its user: the login cookie (an OSM key)
-    page.cookies.set("cp_key", system.key("osm", "northeast-lower-2"))
+    page = requests.Session()  # the dashboard as its user: a session signed in with an OSM key
+    form = {"csrf": re.search(r'name="csrf" value="([^"]+)"',
+                              page.get(f"{system.base}/login", timeout=30).text).group(1),
+            "api_key": system.key("osm", "northeast-lower-2"), "lang": "th"}
+    page.post(f"{system.base}/login", data=form, allow_redirects=False, timeout=30)
     page.cookies.set("cp_lang", "th")
     base = f"{system.base}/api/plans/{SAMPLE_PLAN_ID}/indicator-results"
     fresh = _FreshConnections(page.cookies)

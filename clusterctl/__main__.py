@@ -76,6 +76,9 @@ def main(argv=None) -> int:
                                                     "and give it an AMQP login agency.<code> to "
                                                     "report its projects")
     agency.add_argument("code", help="the agency's code in the agencies directory")
+    commands.add_parser("admin-link", help="print a one-time link to set the password of the "
+                                           "account 'admin' (made if missing): the first admin, "
+                                           "or a lost admin password")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "smtp-sink":
@@ -135,6 +138,13 @@ def main(argv=None) -> int:
                 raise SetupError(str(exc)) from None
             print(key)
             print(agency_login_note(settings, args.code, entry), file=sys.stderr)
+            return 0
+        if args.command == "admin-link":
+            from .first_admin import admin_link
+            link, expires = admin_link(settings, always=True)
+            print(link)
+            print(f"one use, until {expires}; it signs nobody in by itself: it sets the password "
+                  "of the account 'admin'", file=sys.stderr)
             return 0
         return run(settings)
     except (SettingsError, SetupError) as exc:

@@ -26,6 +26,7 @@ from nameko.exceptions import RemoteError
 from . import sample_year
 from .broker import BrokerError, Management, provision
 from .credentials import ensure_credentials, implementing_agencies, write_private
+from .first_admin import admin_link
 from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
                         load_sample_assets, load_sample_plan)
 from .settings import REPO_ROOT, Settings, redact
@@ -503,7 +504,7 @@ def run(settings: Settings) -> int:
             sample_year.load_at_start(settings, creds, rpc_config(settings, creds), say,
                                       stop_requested.is_set)
             check_stop()
-        print_banner(settings)
+        print_banner(settings, admin_link(settings))
         return watch(supervisor)
     except Stop:
         say("stopping (Ctrl-C)")
@@ -552,7 +553,15 @@ def _replicas_shown(settings: Settings) -> str:
     return f"\n  Replicas       {scaled}  (REPLICAS)" if scaled else ""
 
 
-def print_banner(settings: Settings) -> None:
+def _first_admin_shown(link) -> str:
+    if link is None:
+        return ""
+    return (f"\n  First admin    open {link[0]}\n"
+            f"                 to set the password of the account 'admin' (one use, until {link[1]};\n"
+            "                 python -m clusterctl admin-link prints a new one)")
+
+
+def print_banner(settings: Settings, first_admin=None) -> None:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     say("ready.")
     print(f"""
@@ -561,7 +570,7 @@ def print_banner(settings: Settings) -> None:
   Province AMQP  {settings.broker.public_amqp_url(settings.vhost)}  exchange 'reports'
   Mail           {settings.mail_dir if settings.run_smtp_sink else _relay_shown(settings)}
   Store          {'MongoDB (MONGO_URL)' if settings.mongo_url else f'SQLite files in {settings.data_dir}'}
-  Logs           {settings.data_dir / 'logs'}{_replicas_shown(settings)}
+  Logs           {settings.data_dir / 'logs'}{_replicas_shown(settings)}{_first_admin_shown(first_admin)}
 
   Ctrl-C stops everything.
 """, flush=True)

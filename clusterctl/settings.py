@@ -83,6 +83,7 @@ class Settings:
     metrics_port: int = 0  # METRICS_PORT: each service's /metrics, /live, /ready (0: none)
     report_max_ahead_minutes: int = 10  # REPORT_MAX_AHEAD_MINUTES: reported_at's clock skew
     seed_sample_year: bool = True  # SEED_SAMPLE_YEAR: a past fiscal year of sample reports
+    admin_email: str = "admin@cluster-planning.local"  # ADMIN_EMAIL: the first admin's address
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -113,6 +114,7 @@ class Settings:
             smtp_url=smtp_url,
             run_smtp_sink=not (smtp_host or smtp_url),
             public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
+            admin_email=env.get("ADMIN_EMAIL") or "admin@cluster-planning.local",
             user_prefix=env.get("AMQP_USER_PREFIX") or "",
             seed_sample_plan=_flag(env, "SEED_SAMPLE_PLAN", True,
                                    "1 seeds the sample plan and its sample assets, 0 only the "

@@ -61,11 +61,13 @@ ASSET_NAMESPACE = uuid.UUID("3c1b6a0e-52d4-4f7e-9b1a-7e0c5d2f8a91")
 
 @dataclass(frozen=True)
 class Actor:
-    role: str           # admin | osm | agency
-    scope: str | None   # cluster code for osm, agency code for agency
+    role: str           # admin | osm | agency | province | auditor | national
+    scope: str | None   # cluster code for osm and auditor, agency code for agency
+    person: str | None = None  # the person acting, "Name (username)"; None: an organisation's key
 
-    def __str__(self):
-        return self.role if self.scope is None else f"{self.role}:{self.scope}"
+    def __str__(self):  # how a ledger step is signed: the person, and the organisation
+        org = self.role if self.scope is None else f"{self.role}:{self.scope}"
+        return org if self.person is None else f"{self.person} · {org}"
 
 
 def _load(schema: Schema, raw, what: str) -> dict:

@@ -19,9 +19,8 @@ from .store import open_store
 
 
 def _actor(actor) -> Actor:
-    """The gateway's principal, sent as [role, scope]."""
-    role, scope = actor
-    return Actor(role, scope)
+    """The gateway's principal, sent as [role, scope] or [role, scope, person]."""
+    return Actor(*actor[:3])
 
 
 class AssetsService(BusServiceBase):

@@ -13,17 +13,80 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ADMIN, OSM, PROVINCE, AGENCY = "admin", "osm", "province", "agency"
-ROLES = (ADMIN, OSM, PROVINCE, AGENCY)
-SCOPE_OF = {OSM: "cluster code", PROVINCE: "province code, e.g. TH-34", AGENCY: "agency code"}
+# Readers only (people's roles, step 14): an auditor reads everything of its cluster, ledgers and
+# the audit log included; a national viewer reads every cluster. Neither writes anything.
+AUDITOR, NATIONAL = "auditor", "national"
+ROLES = (ADMIN, OSM, PROVINCE, AGENCY)             # what an API key can be issued as
+READER_ROLES = (AUDITOR, NATIONAL)
+SCOPE_OF = {OSM: "cluster code", PROVINCE: "province code, e.g. TH-34", AGENCY: "agency code",
+            AUDITOR: "cluster code"}
+
+# A person's role (duty) -> the organisation role it acts as. The duty refines what the person
+# may do within its organisation's powers (``may``); an API key has no duty and every power of its
+# role, as before people had accounts.
+DUTIES = {
+    "admin": ADMIN,
+    "osm_analyst": OSM, "osm_director": OSM,
+    "province_planner": PROVINCE, "province_approver": PROVINCE,
+    "agency_officer": AGENCY,
+    "auditor": AUDITOR, "national_viewer": NATIONAL,
+}
+DUTY_NAMES = {  # (Thai, English), for every page and mail that names a role
+    "admin": ("ผู้ดูแลระบบ", "Administrator"),
+    "osm_analyst": ("นักวิเคราะห์นโยบายและแผน สำนักงานกลุ่มจังหวัด", "OSM policy and plan analyst"),
+    "osm_director": ("ผู้อำนวยการสำนักงานกลุ่มจังหวัด", "OSM director"),
+    "province_planner": ("เจ้าหน้าที่แผนงานจังหวัด", "Province planner"),
+    "province_approver": ("ผู้อนุมัติของจังหวัด (สำนักงานจังหวัด)", "Province approver (governor's office)"),
+    "agency_officer": ("เจ้าหน้าที่หน่วยงาน", "Agency officer"),
+    "auditor": ("ผู้ตรวจสอบ", "Auditor"),
+    "national_viewer": ("ผู้ดูข้อมูลระดับประเทศ", "National viewer"),
+}
+# What some duties alone may do within their organisation's powers (an act not listed here is
+# open to every duty whose role allows it).
+ACTS = {
+    "publish_plan": ("osm_director", "admin"),   # the director signs the plan the committee approved
+    "manage_users": ("admin", "osm_director"),   # an OSM director: the users of its own cluster
+    "send_reports": ("province_planner",),       # the approver certifies; it does not type figures
+    "approve_period": ("province_approver",),    # step 15
+}
 
 
 @dataclass(frozen=True)
 class Who:
-    role: str            # admin | osm | province | agency
-    scope: str | None    # cluster code for osm, province code for province, agency code
+    role: str            # admin | osm | province | agency | auditor | national
+    scope: str | None    # cluster code for osm/auditor, province code for province, agency code
+    person: str | None = None  # the person acting ("Name (username)"); None: an organisation's key
+    duty: str | None = None    # the person's role (DUTIES); None: an API key, every power of role
 
     def __str__(self):
-        return self.role if self.scope is None else f"{self.role}:{self.scope}"
+        org = self.role if self.scope is None else f"{self.role}:{self.scope}"
+        return org if self.person is None else f"{self.person} · {org}"
+
+
+def may(who, act: str) -> bool:
+    """An act reserved to some duties (ACTS): a person needs one of them; a key (no duty) may."""
+    duty = getattr(who, "duty", None)
+    return duty is None or act not in ACTS or duty in ACTS[act]
+
+
+def check_may(who, act: str) -> None:
+    if not may(who, act):
+        allowed = ", ".join(DUTY_NAMES[d][1] for d in ACTS[act])
+        raise Denied(f"{who} may not {act.replace('_', ' ')}: only {allowed} may")
+
+
+def is_reader(who) -> bool:
+    return who.role in READER_ROLES
+
+
+def reads_all(who) -> bool:
+    """The admin and a national viewer read every cluster."""
+    return who.role in (ADMIN, NATIONAL)
+
+
+def reads_cluster(who, cluster: str | None) -> bool:
+    """The admin, a national viewer, and the cluster's OSM or auditor read its records."""
+    return reads_all(who) or (who.role in (OSM, AUDITOR) and who.scope == cluster)
 
 
 class Denied(PermissionError):
@@ -37,9 +100,9 @@ def _is(who, role: str, scope=None) -> bool:
 # --- plans and their reporting views -------------------------------------------------------------
 
 def can_see_plan(who, plan: dict) -> bool:
-    if who.role == ADMIN:
+    if reads_all(who):
         return True
-    if who.role == OSM:
+    if who.role in (OSM, AUDITOR):
         return plan["cluster"] == who.scope
     if who.role == AGENCY:  # an agency reads the published plans that name it
         named = plan.get("agency_codes") or [a["code"] for a in plan.get("agencies", [])]
@@ -67,9 +130,14 @@ def can_import_plans(who) -> bool:
     return who.role in (ADMIN, OSM)
 
 
+def can_publish_plan(who, cluster: str | None) -> bool:
+    return can_change_plan(who, cluster) and may(who, "publish_plan")
+
+
 def sees_drafts(who) -> bool:
-    """Drafts are the OSM's work in progress: a province or an agency sees published versions."""
-    return who.role in (ADMIN, OSM)
+    """Drafts are the OSM's work in progress: a province or an agency sees published versions
+    (an auditor and a national viewer read everything, drafts included)."""
+    return who.role in (ADMIN, OSM, AUDITOR, NATIONAL)
 
 
 def reads_reporting(who) -> bool:
@@ -78,14 +146,15 @@ def reads_reporting(who) -> bool:
 
 
 def sends_reports(who) -> bool:
-    """Only a province sends its own reports (with its own AMQP login)."""
-    return who.role == PROVINCE
+    """Only a province sends its own reports (with its own AMQP login); of its people, the
+    planner (the approver certifies them)."""
+    return who.role == PROVINCE and may(who, "send_reports")
 
 
 def sends_project_reports(who) -> bool:
     """Project progress: a province for the projects running in it, an implementing agency
     for the projects it implements - each with its own AMQP login."""
-    return who.role in (PROVINCE, AGENCY)
+    return who.role == AGENCY or sends_reports(who)  # of a province's people, its planner
 
 
 def own_province(who, requested: str | None) -> str | None:
@@ -121,7 +190,7 @@ def cluster_provinces(cluster_code: str | None, clusters: list[dict]) -> list[st
 
 def rejection_provinces(who, requested: str | None, clusters: list[dict]) -> list[str] | None:
     """Which provinces' rejections to list; None means all (admin without a filter)."""
-    if who.role == ADMIN:
+    if reads_all(who):
         return [requested] if requested else None
     if who.role == PROVINCE:
         if requested and requested != who.scope:
@@ -149,14 +218,16 @@ def rejection_agencies(who, requested_province: str | None, plans: list[dict]) -
         return sorted({code for p in plans if p.get("cluster") == who.scope
                        for code in (p.get("agency_codes")
                                     or [a["code"] for a in p.get("agencies", [])])})
-    return None if who.role == ADMIN else []
+    if who.role == AUDITOR and not requested_province:
+        return rejection_agencies(Who(OSM, who.scope), None, plans)
+    return None if reads_all(who) else []
 
 
 # --- the agencies directory and their mail --------------------------------------------------------
 
 def agency_provinces(who, clusters: list[dict]) -> list[str] | None:
     """Whose agencies a key sees in the directory; None means all."""
-    if who.role == ADMIN:
+    if reads_all(who):
         return None
     if who.role == PROVINCE:
         return [who.scope]
@@ -173,7 +244,7 @@ def check_can_change_agency(who, province: str | None, clusters: list[dict]) -> 
 def sees_agency(who, code: str, info: dict) -> bool:
     """An agency's mails and preferences: the admin all, an OSM its cluster's agencies, a province
     its province's, an agency its own. ``info`` is the directory's entry (cluster, province)."""
-    return (who.role == ADMIN or _is(who, OSM, info.get("cluster"))
+    return (reads_cluster(who, info.get("cluster"))
             or _is(who, PROVINCE, info.get("province")) or _is(who, AGENCY, code))
 
 
@@ -189,9 +260,9 @@ ASSET_STEPS = ("request", "approve", "hand_over", "accept", "reject", "cancel", 
 
 
 def can_see_asset(who, asset: dict) -> bool:
-    if who.role == ADMIN:
+    if reads_all(who):
         return True
-    if who.role == OSM:
+    if who.role in (OSM, AUDITOR):
         return asset["cluster"] == who.scope
     if who.role == PROVINCE:
         return asset["location"]["province"] == who.scope
@@ -218,6 +289,8 @@ def may_step_asset(who, step: str, asset: dict) -> bool:
         return osm
     if step in ("accept", "reject"):  # custody moves only on the receiver's word
         return receiver
+    if step == "audit" and _is(who, AUDITOR, asset["cluster"]):  # the cluster's auditor checks it
+        return True
     return holder or osm
 
 
@@ -228,10 +301,23 @@ def who_may_step_asset(step: str, asset: dict) -> str:
         return "the cluster's OSM or the admin"
     if step in ("accept", "reject"):
         return f"the receiving agency {transfer.get('to')}"
+    if step == "audit":
+        return (f"the custodian {asset['custodian']}, the cluster's OSM or auditor, or the admin")
     return f"the custodian {asset['custodian']}, the cluster's OSM or the admin"
 
 
 # --- administration -------------------------------------------------------------------------------
+
+def may_manage_users(who) -> bool:
+    """The admin, and an OSM director for its own cluster's people (accounts/domain.manages)."""
+    return who.role in (ADMIN, OSM) and may(who, "manage_users")
+
+
+def reads_audit(who) -> bool:
+    """The audit log: the admin and a national viewer all of it; an OSM and an auditor their
+    cluster's."""
+    return who.role in (ADMIN, NATIONAL, OSM, AUDITOR)
+
 
 def is_admin(who) -> bool:
     return who.role == ADMIN

@@ -90,6 +90,18 @@ class KeyTable:
             raise AuthError(401, "unauthenticated", "unknown API key")
         return principal
 
+    def digest_of(self, header_key: str) -> str:
+        """The hex SHA-256 a key is known by (a dashboard session started with it keeps this)."""
+        return _digest(header_key.strip()).hex()
+
+    def principal_of_digest(self, hexdigest: str) -> Principal | None:
+        """The principal of a key known by its digest, while the key is valid."""
+        self._refresh()
+        try:
+            return self._table.get(bytes.fromhex(hexdigest))
+        except ValueError:
+            return None
+
     def issued(self) -> dict:
         if not self.issued_path.exists():
             return {"keys": []}

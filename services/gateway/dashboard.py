@@ -11,9 +11,12 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.contracts import access
 from services.contracts.periods import (english_date, last_ended_period, parse_period,
                                        quarter_months, thai_date)
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
+
+from .accounts.words import ACCOUNT_WORDS
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -23,12 +26,18 @@ PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis",
 AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
 
 
-def nav_for(role: str) -> tuple[str, ...]:
-    """The menu of a key's role: an agency its three pages; the progress form only to those who
-    send progress (a province, an agency) - the OSM and the admin have nothing to send there."""
-    if role == "agency":
-        return AGENCY_PAGES
-    return PAGES if role == "province" else tuple(p for p in PAGES if p != "project_report")
+def nav_for(who) -> tuple[str, ...]:
+    """The menu of a principal: an agency its three pages; the upload and progress forms only
+    to those who send (a province's planner, an agency) - the OSM, the approver, the auditor and
+    the admin have nothing to send there; the users page to those who manage people."""
+    if who.role == "agency":
+        return AGENCY_PAGES + ("account",) * bool(who.person)
+    hidden = {"project_report"} if not access.sends_project_reports(who) else set()
+    if access.is_reader(who) or (who.role == "province" and not access.sends_reports(who)):
+        hidden |= {"report", "project_report"}
+    pages = tuple(p for p in PAGES if p not in hidden)
+    return pages + ("users",) * access.may_manage_users(who) + ("audit",) * access.reads_audit(who) \
+        + ("account",) * bool(who.person)
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
                    autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
@@ -149,6 +158,9 @@ STATUS_WORDS = {
     "no_target": ("ไม่มีค่าเป้าหมาย", "No target"),
 }
 NEAR_PCT = 80.0  # amber: not achieved but at least this share of the target
+
+
+WORDS.update(ACCOUNT_WORDS)
 
 
 def words(lang: str) -> dict:

@@ -24,13 +24,14 @@ from services.contracts.periods import last_ended_period
 from services.contracts.plans import holds_sample, iter_indicators
 
 from . import dashboard
-from .auth import AuthError
 from .evidence_links import with_links
 from .rpc import call
+from .auth import AuthError
+from .sessions import check_csrf, signed_in
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 log = logging.getLogger(__name__)
-KEY_COOKIE, LANG_COOKIE = "cp_key", "cp_lang"
+LANG_COOKIE = "cp_lang"
 
 
 class RateLimit:
@@ -81,33 +82,6 @@ class DashboardPages:
         return Response(path.read_bytes(), mimetype=kind,
                         headers={"Cache-Control": "public, max-age=3600"})
 
-    @http("GET", "/login")
-    def login_page(self, request):
-        return html(dashboard.render("login", self._lang(request), error=False))
-
-    @http("POST", "/login")
-    def login(self, request):
-        lang = self._lang(request)
-        if not LOGIN_LIMIT.allow(request.remote_addr):
-            return too_many()
-        key = (request.form.get("api_key") or "").strip()
-        try:
-            self.keys.authenticate(f"Bearer {key}")
-        except AuthError:
-            return html(dashboard.render("login", lang, error=True), 401)
-        response = redirect(f"/?lang={lang}")
-        # HttpOnly: no script reads it; SameSite=Strict: no other site sends it
-        response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="Strict",
-                            secure=request.scheme == "https", max_age=12 * 3600)
-        response.set_cookie(LANG_COOKIE, lang, samesite="Strict", max_age=365 * 86400)
-        return response
-
-    @http("GET,POST", "/logout")
-    def logout(self, request):
-        response = redirect("/login")
-        response.delete_cookie(KEY_COOKIE)
-        return response
-
     @http("GET", "/")
     def overview_page(self, request):
         return self._page(request, "overview", self._overview)
@@ -149,7 +123,7 @@ class DashboardPages:
             principal = ctx["principal"]
             clusters = self._call("plans", "list_clusters")["clusters"]
             provinces = access.rejection_provinces(principal, None, clusters)
-            plans = self._call("plans", "list_plans") if principal.role == "osm" else []
+            plans = self._call("plans", "list_plans") if principal.role in ("osm", "auditor") else []
             agencies = access.rejection_agencies(principal, None, plans)
             return {"rows": self._call("reporting", "list_rejections", provinces, 200, agencies)}
         return self._page(request, "rejections", build, needs_plan=False)
@@ -236,7 +210,7 @@ class DashboardPages:
             return Response(json.dumps({"error": {"code": "forbidden", "message":
                                                   "cross-site request refused"}}), status=403,
                             content_type="application/json")
-        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {request.cookies.get(KEY_COOKIE, '')}"
+        # the handler finds the session (and checks its CSRF token) as for any API request
         return api_handler(request, *(args or (request.args.get("plan", ""),)))
 
     # --- the page frame ------------------------------------------------------------------------
@@ -273,10 +247,10 @@ class DashboardPages:
 
     def _render_page(self, request, page, build, needs_plan=True):
         lang = self._lang(request)
-        try:
-            principal = self.keys.authenticate(f"Bearer {request.cookies.get(KEY_COOKIE, '')}")
-        except AuthError:
-            return redirect(f"/login?lang={lang}")
+        browser = signed_in(self, request)
+        if browser is None:
+            return redirect("/login?" + urlencode({"lang": lang, "next": request.full_path.rstrip("?")}))
+        principal = browser.who
         if principal.role == "agency" and page not in dashboard.AGENCY_PAGES:
             return redirect(f"/assets?lang={lang}")  # its transfers, and its projects' progress
         # drafts have no reports yet (reporting learns a plan when it is published)
@@ -287,7 +261,8 @@ class DashboardPages:
         plan = self._call("plans", "get_plan", summary["id"]) if summary else None
         if needs_plan and plan is None:  # a key that sees no plan yet
             return html(f"<!doctype html><meta charset='utf-8'><p>{dashboard.words(lang)['none']}"
-                        "</p><p><a href='/logout'>logout</a></p>")
+                        "</p><form method='post' action='/logout'><input type='hidden' name='csrf' "
+                        f"value='{browser.csrf}'><button>{dashboard.words(lang)['logout']}</button></form>")
         period = None
         if plan:
             today = datetime.now(BANGKOK).date()
@@ -298,6 +273,7 @@ class DashboardPages:
         ctx = {"principal": principal, "plan": plan, "period": period, "lang": lang,
                "request": request}
         context = self._frame(principal, page, lang, plans, plan, period, request)
+        context["csrf"] = browser.csrf
         context.update(build(ctx))
         response = html(dashboard.render(page, lang, **context))
         if request.args.get("lang") in dashboard.LANGUAGES:
@@ -314,9 +290,21 @@ class DashboardPages:
         return {"page": page, "plan": plan, "plans": plans, "period": period,
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names, "who": str(principal),
-                "nav": dashboard.nav_for(principal.role),
+                "nav": dashboard.nav_for(principal),
                 "query": query, "download": None, "sample": holds_sample(plan),
-                "csrf": ""}  # the session's CSRF token: every form and script POST sends it
+                "csrf": ""}  # the session's CSRF token (set by _render_page): every POST sends it
+
+    def _posting_browser(self, request):
+        """The signed-in browser of a form's POST, its CSRF token checked: (browser, None), or
+        (None, the answer to give: to the login page, or 403 with what is wrong)."""
+        browser = signed_in(self, request)
+        if browser is None:
+            return None, redirect("/login")
+        try:
+            check_csrf(request, browser)
+        except AuthError as exc:
+            return None, html(f"<!doctype html><meta charset='utf-8'><p>{exc.message}</p>", 403)
+        return browser, None
 
     def _lang(self, request) -> str:
         lang = request.args.get("lang") or request.form.get("lang") or request.cookies.get(LANG_COOKIE)

@@ -13,8 +13,7 @@ from services.contracts import access
 from services.contracts.errors import ServiceError
 from services.contracts.problems import SEVERITY_TH, STATUS_EN, STATUS_TH, STATUSES
 
-from .auth import AuthError
-from .pages import KEY_COOKIE, html, redirect
+from .pages import html, redirect
 from .web import http
 
 WORDS = {  # this page family's words beyond dashboard.WORDS: (Thai, English)
@@ -115,10 +114,10 @@ class ProblemPages:
         origin = request.headers.get("Origin")
         if origin and urlsplit(origin).netloc != request.host:
             return Response("cross-site request refused", status=403)
-        try:
-            who = self.keys.authenticate(f"Bearer {request.cookies.get(KEY_COOKIE, '')}")
-        except AuthError:
-            return redirect("/login")
+        browser, refusal = self._posting_browser(request)
+        if refusal is not None:
+            return refusal
+        who = browser.who
         if not access.is_admin(who):
             return html("<!doctype html><meta charset='utf-8'><p>เฉพาะผู้ดูแลระบบ / admin only</p>",
                         403)

@@ -11,6 +11,8 @@ from services.infra.evidence.provider import EvidenceFiles
 from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
+from .account_pages import AccountPages
+from .accounts.provider import People
 from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .indicator_page import IndicatorPage
@@ -21,10 +23,11 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
+class GatewayService(AccountPages, DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()
+    people = People()  # personal accounts and dashboard sessions (accounts/)
     plans = RpcProxy("plans")
     reporting = RpcProxy("reporting")
     assets = RpcProxy("assets")

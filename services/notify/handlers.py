@@ -77,7 +77,7 @@ def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict)
     agencies = store.directory()["agencies"]
     if agency not in agencies:
         raise UnknownAgency(f"unknown agency {agency!r}")
-    role, code = scope
+    role, code = scope[0], scope[1]
     if not access.can_change_agency_mail(access.Who(role, code), agency, agencies[agency]):
         raise PreferenceForbidden(f"{role} {code or ''} may not change {agency}'s "
                                   "preferences; the agency itself, its cluster's OSM or the admin may")
@@ -92,7 +92,7 @@ def set_preference(store, scope: tuple[str, str | None], agency: str, raw: dict)
 
 
 def _agencies_in_scope(store, scope) -> list[str]:
-    who = access.Who(*scope)
+    who = access.Who(*scope[:3])
     return [a for a, info in store.directory()["agencies"].items()
             if access.sees_agency(who, a, info)]
 
@@ -158,7 +158,7 @@ def delivery_log(store, scope: tuple[str, str | None], status: str | None = None
                  agency: str | None = None, template: str | None = None, limit: int = 500) -> list[dict]:
     """Mails as queued and delivered, newest first, for the asker's scope: the admin sees all,
     an OSM its cluster's agencies, a province its province's agencies, an agency its own."""
-    who = access.Who(*scope)
+    who = access.Who(*scope[:3])
     directory = store.directory()["agencies"]
     allowed = None if access.is_admin(who) else [
         a for a, info in directory.items() if access.sees_agency(who, a, info)]

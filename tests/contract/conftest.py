@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from services.assets.store import MongoAssetsStore, SqliteAssetsStore
+from services.gateway.accounts.store import MongoAccountStore, SqliteAccountStore
 from services.notify.store import MongoNotifyStore, SqliteNotifyStore
 from services.plans.store import MongoPlansStore, SqlitePlansStore
 from services.reporting.store import MongoReportingStore, SqliteReportingStore
@@ -31,6 +32,7 @@ ADAPTERS = {
     "reporting": (SqliteReportingStore, MongoReportingStore),
     "notify": (SqliteNotifyStore, MongoNotifyStore),
     "assets": (SqliteAssetsStore, MongoAssetsStore),
+    "accounts": (SqliteAccountStore, MongoAccountStore),
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from clusterctl.settings import REPO_ROOT
+from tests.support.browsing import csrf_of, signed_in
 from tests.support.system import Province, wait_until
 
 from .test_dashboard import ARTIFACTS, CHROMIUM
@@ -147,23 +148,23 @@ def test_project_reports_over_http_all_or_none_then_once(system):
 
 
 def test_the_dashboard_form_lists_the_agencys_projects_and_sends_through_the_same_path(system):
-    cookies = {"cp_key": system.key("agency", "sisaket-tourism"), "cp_lang": "en"}
-    page = requests.get(f"{system.base}/project-report", cookies=cookies, timeout=30)
+    browser = signed_in(system.base, system.key("agency", "sisaket-tourism"))
+    page = browser.get(f"{system.base}/project-report", timeout=30)
     assert page.status_code == 200 and 'data-project="NE2-67-005"' in page.text
     assert 'data-project="NE2-68-005"' not in page.text  # not its project
     assert "Project progress" in page.text
     item = {"project": "NE2-67-005", "province": "TH-33", "as_of": "2024-06-30",
             "physical_progress_pct": 70.0, "disbursed_thb": 5000000.0,
             "procurement_stage": "in_progress", "problems": None, "solutions": None}
-    sent = requests.post(f"{system.base}/project-report/send", params={"plan": PLAN}, json=[item],
-                         cookies=cookies, timeout=60)
+    sent = browser.post(f"{system.base}/project-report/send", params={"plan": PLAN}, json=[item],
+                        headers={"X-CSRF-Token": csrf_of(browser, "/project-report")}, timeout=60)
     assert sent.status_code == 202, sent.text
     [event_id] = sent.json()["event_ids"]
-    wait_until(lambda: requests.get(f"{system.base}/report/status", cookies=cookies, timeout=30,
+    wait_until(lambda: browser.get(f"{system.base}/report/status", timeout=30,
                                     params={"plan": PLAN, "event_id": event_id}).json()
                ["statuses"][event_id]["status"] == "in_force", timeout=60, what="in force")
-    assert requests.get(f"{system.base}/", cookies=cookies, allow_redirects=False,
-                        timeout=30).headers["Location"].startswith("/assets")
+    assert browser.get(f"{system.base}/", allow_redirects=False,
+                       timeout=30).headers["Location"].startswith("/assets")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (make test installs "

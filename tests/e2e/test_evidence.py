@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from clusterctl.settings import REPO_ROOT
+from tests.support.browsing import signed_in
 from tests.support.system import Province, wait_until
 
 from .test_dashboard import ARTIFACTS, CHROMIUM
@@ -116,9 +117,7 @@ def test_evidence_uploaded_cited_listed_downloaded_and_refused(system):
 
 
 def test_the_indicator_page_shows_the_card_and_the_evidence_and_prints(system):
-    session = requests.Session()
-    session.post(f"{system.base}/login", data={"api_key": system.key("province", "TH-33")},
-                 allow_redirects=False, timeout=15)
+    session = signed_in(system.base, system.key("province", "TH-33"))
     page = session.get(f"{system.base}/indicator", timeout=30, params={
         "plan": PLAN, "period": PERIOD, "indicator": CODE, "lang": "en"})
     assert page.status_code == 200, page.text
@@ -133,9 +132,7 @@ def test_the_indicator_page_shows_the_card_and_the_evidence_and_prints(system):
 
 
 def test_an_unknown_indicator_page_says_so(system):
-    session = requests.Session()
-    session.post(f"{system.base}/login", data={"api_key": system.key()}, allow_redirects=False,
-                 timeout=15)
+    session = signed_in(system.base, system.key())
     page = session.get(f"{system.base}/indicator", timeout=30,
                        params={"plan": PLAN, "indicator": f"X-{uuid.uuid4().hex[:6]}",
                                "lang": "th"})

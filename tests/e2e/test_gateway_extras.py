@@ -1,6 +1,8 @@
 """API keys issued and revoked by the admin, pagination, the AsyncAPI document, the docs page."""
 import requests
 
+from tests.support.browsing import signed_in
+
 
 def call(system, method, path, key, body=None):
     return requests.request(method, f"{system.base}{path}", json=body, timeout=15,
@@ -86,15 +88,17 @@ def test_metrics_show_queues_and_the_gateways_own_metrics_in_prometheus_format(s
     assert values["process_resident_memory_bytes"] > 0
 
 
-def test_a_logged_in_browser_downloads_with_its_cookie_but_never_writes_with_it(system):
-    session = requests.Session()
-    osm = system.key("osm", "northeast-lower-2")
-    assert session.post(f"{system.base}/login", data={"api_key": osm, "lang": "en"},
-                        allow_redirects=False, timeout=15).status_code == 303
+def test_a_logged_in_browser_downloads_with_its_cookie_but_writes_only_with_its_csrf_token(system):
+    session = signed_in(system.base, system.key("osm", "northeast-lower-2"))
+    assert "cp_key" not in session.cookies and system.key("osm", "northeast-lower-2") not in \
+        str(session.cookies.get_dict())  # the cookie names a session, never the key
     plan = "northeast-lower-2-2566-2570"
     sheet = session.get(f"{system.base}/api/plans/{plan}/indicator-results",
                         params={"period": "FY2567-Q1", "format": "xlsx"}, timeout=15)
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
     write = session.put(f"{system.base}/api/reporting-schedule", json={"due_days": 20}, timeout=15)
-    assert write.status_code == 401  # a cookie never authorises a change
+    assert write.status_code == 403 and "CSRF" in write.text  # a cookie alone changes nothing
+    other_site = session.put(f"{system.base}/api/reporting-schedule", json={"due_days": 20},
+                             headers={"X-CSRF-Token": "forged"}, timeout=15)
+    assert other_site.status_code == 403
     assert session.get(f"{system.base}/?plan=no-such-plan&period=garbage", timeout=15).status_code == 200

@@ -15,6 +15,7 @@ from email import policy
 import pytest
 import requests
 
+from tests.support.browsing import csrf_of, signed_in
 from tests.support.system import Province, wait_until
 
 PLAN = "northeast-lower-2-2566-2570"
@@ -183,8 +184,9 @@ def test_the_admin_edits_the_cause_list_on_the_dashboard(system):
             form[f"retired_{n}"] = "on"
     n = len(before["causes"])
     form.update({f"code_{n}": f"e2e_{TAG}", f"label_th_{n}": "ทดสอบ", f"label_en_{n}": "Test"})
-    answer = requests.post(f"{system.base}/problem-causes", data=form, cookies={"cp_key": admin},
-                           allow_redirects=False, timeout=30)
+    browser = signed_in(system.base, admin)
+    answer = browser.post(f"{system.base}/problem-causes", allow_redirects=False, timeout=30,
+                          data={**form, "csrf": csrf_of(browser, "/problem-causes")})
     assert answer.status_code == 303 and "saved=1" in answer.headers["Location"]
     after = system.get("/api/problem-causes", admin).json()
     assert after["version"] == before["version"] + 1 and after["changed_by"].startswith("admin")
@@ -194,8 +196,9 @@ def test_the_admin_edits_the_cause_list_on_the_dashboard(system):
     assert history[0]["version"] == after["version"]
     # a province key may read the list but not change it
     province = system.key("province", "TH-34")
-    refused = requests.post(f"{system.base}/problem-causes", data=form,
-                            cookies={"cp_key": province}, allow_redirects=False, timeout=30)
+    browser = signed_in(system.base, province)
+    refused = browser.post(f"{system.base}/problem-causes", allow_redirects=False, timeout=30,
+                           data={**form, "csrf": csrf_of(browser, "/problems")})
     assert refused.status_code == 403
 
 
@@ -236,6 +239,6 @@ def test_the_review_workbook_and_page(system, sent):
     admin = system.key()
     answer = system.get(f"/api/plans/{PLAN}/problem-analysis", admin, format="xlsx")
     assert answer.status_code == 200 and answer.content[:2] == b"PK"
-    page = requests.get(f"{system.base}/problem-analysis", cookies={"cp_key": admin},
-                        params={"plan": PLAN, "lang": "th"}, timeout=30)
+    page = signed_in(system.base, admin).get(f"{system.base}/problem-analysis",
+                                             params={"plan": PLAN, "lang": "th"}, timeout=30)
     assert page.status_code == 200 and "การจัดซื้อจัดจ้าง" in page.text and "pareto" in page.text

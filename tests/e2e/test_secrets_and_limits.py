@@ -18,6 +18,8 @@ from pathlib import Path
 
 import requests
 
+
+from tests.support.browsing import login_form_token, signed_in
 from tests.support.system import Province, wait_until
 from tests.support.zipbomb import zip_bomb
 
@@ -172,8 +174,10 @@ def test_no_secret_is_logged_and_secret_files_are_private(system):
                                                             "label": "secrets test"},
                            headers={"Authorization": f"Bearer {admin}"}, timeout=15).json()
     # use the keys where a careless log line would catch them: login, a wrong key, a province
-    requests.post(f"{system.base}/login", data={"api_key": admin}, allow_redirects=False, timeout=15)
-    requests.post(f"{system.base}/login", data={"api_key": admin + "x"}, timeout=15)
+    signed_in(system.base, admin)
+    wrong = requests.Session()
+    wrong.post(f"{system.base}/login", data={"api_key": admin + "x", "csrf": login_form_token(
+        wrong, system.base)}, timeout=15)
     requests.get(f"{system.base}/api/plans", timeout=15,
                  headers={"Authorization": f"Bearer {issued['api_key']}x"})
     assert system.get("/api/clusters", issued["api_key"]).status_code == 200

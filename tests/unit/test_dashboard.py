@@ -38,9 +38,11 @@ def test_numbers_and_groups():
     assert all(group["rows"] == [] for group in rest)
 
 
-def test_the_login_page_escapes_and_speaks_both_languages():
-    assert "เข้าสู่ระบบ" in render("login", "th", error=False)
-    assert "Unknown API key" in render("login", "en", error=True)
+def test_the_login_page_speaks_both_languages_and_escapes_where_to_go_next():
+    assert "เข้าสู่ระบบ" in render("login", "th", error=None, pre="t", next="/")
+    wrong = render("login", "en", error="bad_login", pre="t", next="/\"><script>")
+    assert "Wrong username or password" in wrong and "<script>" not in wrong
+    assert "Unknown API key" in render("login", "en", error="bad_key", pre="t", next="/")
 
 
 def test_the_rate_limit_allows_so_many_per_window_per_client():
@@ -74,5 +76,5 @@ def test_my_reports_lists_a_project_report_too():
     page = render("my_reports", "th", province="TH-34", due=[], reports=[report],
                             rejected=[], page="my_reports", plan=None, plans=[], period=None,
                             periods=[], provinces=[], province_names={}, who="x", query="",
-                            download=None, nav=PAGES, sample=False)
+                            download=None, nav=PAGES, sample=False, csrf="t")
     assert 'data-event="e-1"' in page and "NE2-67-001" in page and "31 มีนาคม 2567" in page

@@ -75,16 +75,19 @@ def test_no_service_package_imports_another():
 
 
 def test_clusterctl_does_not_import_the_gateway():
+    """Except its accounts store: `clusterctl admin-link` (the first admin, a lost admin
+    password) must work while the gateway is down."""
     wrong = [f"{where(path, line)} imports {module}"
              for path in python_files(ROOT / "clusterctl") for line, module in imports(path)
-             if is_under(module, "services.gateway")]
+             if is_under(module, "services.gateway")
+             and not is_under(module, "services.gateway.accounts")]
     assert not wrong, "\n".join(wrong)
 
 
 # Pure rule modules beside a domain.py (split from it to keep each under ~600 lines), and the
 # schemas.py of each service (marshmallow only). A domain.py may import these of its own package.
 PURE_MODULES = ("reporting/timeliness.py", "reporting/plausibility.py", "reporting/problems.py",
-                "gateway/problem_schemas.py",
+                "gateway/problem_schemas.py", "gateway/accounts/domain.py",
                 "plans/lifecycle.py",
                 "plans/validation.py",
                 *(f"{s}/schemas.py" for s in SERVICE_PACKAGES))

@@ -206,7 +206,7 @@ def test_the_indicator_page_of_a_quarter_for_the_osm_and_for_a_province(plan, re
     assert trend["values"] == [8.0, 7.5] and trend["targets"] == [6.0, 6.0]  # the year's line
     frame = {"page": "indicator", "plan": plan, "plans": [plan], "period": "FY2567-Q2",
              "provinces": [], "province_names": {}, "who": "x", "download": None,
-             "nav": dashboard.PAGES, "sample": False}
+             "nav": dashboard.PAGES, "sample": False, "csrf": "t"}
     html = dashboard.render("indicator", lang, **{**frame, **context})
     assert 'id="province-targets"' in html and 'id="tile-map"' in html
     assert ("ยโสธร" if lang == "th" else "Yasothon") in html and "9 (2565)" in html

@@ -18,7 +18,7 @@ from services.contracts import errors as service_errors
 
 from .. import exports
 from ..auth import AuthError
-from ..pages import KEY_COOKIE
+from ..sessions import SESSION_COOKIE, browser_principal
 from ..rpc import call
 
 log = logging.getLogger(__name__)
@@ -252,10 +252,11 @@ def view_or_file(request, view, name: str, table, sample: bool | list[bool] = Fa
 # --- who is asking -------------------------------------------------------------------------------
 
 def principal(gateway, request):
+    """Who is asking: an API key (``Authorization: Bearer``), else a signed-in browser's session
+    (the dashboard's downloads and forms; a change also needs the session's CSRF token)."""
     header = request.headers.get("Authorization")
-    if header is None and request.method == "GET" and request.cookies.get(KEY_COOKIE):
-        # the dashboard's downloads: a logged-in browser reads (never writes) with its cookie
-        header = f"Bearer {request.cookies[KEY_COOKIE]}"
+    if header is None and request.cookies.get(SESSION_COOKIE):
+        return browser_principal(gateway, request)
     return gateway.keys.authenticate(header)
 
 
@@ -267,8 +268,9 @@ def admin(gateway, request, refusal: str):
 
 
 def actor(who) -> list:
-    """How a key travels to the services: [role, scope]."""
-    return [who.role, who.scope]
+    """How a principal travels to the services: [role, scope], and the person acting when one
+    is (the services sign what they record with it)."""
+    return [who.role, who.scope] + ([who.person] if getattr(who, "person", None) else [])
 
 
 class ShortCache:

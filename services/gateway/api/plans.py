@@ -122,6 +122,7 @@ def update_draft(gw, request, plan_id):
              errors={404: "no such plan", 409: "not a draft"})
 def publish_plan(gw, request, plan_id):
     who, _ = changeable_plan(gw, request, plan_id)
+    access.check_may(who, "publish_plan")  # of an OSM's people, the director publishes
     body = json_body(request, default={})
     only_fields(body, ("approved_by",))
     if not isinstance(body.get("approved_by"), (str, type(None))):

@@ -167,9 +167,9 @@ def disbursement_targets(gw, request):
 def rejections(gw, request):
     who = principal(gw, request)
     requested = request.args.get("province") or None
-    clusters = known_clusters(gw) if who.role == access.OSM else []
+    clusters = known_clusters(gw) if who.role in (access.OSM, access.AUDITOR) else []
     provinces = access.rejection_provinces(who, requested, clusters)
-    plans = call(gw.plans, "list_plans") if who.role == access.OSM else []
+    plans = call(gw.plans, "list_plans") if who.role in (access.OSM, access.AUDITOR) else []
     agencies = access.rejection_agencies(who, requested, plans)
     return paginated(request, call(gw.reporting, "list_rejections", provinces, 500, agencies))
 

@@ -1,3 +1,9 @@
+// The session's CSRF token (layout.html's meta): every script POST sends it as X-CSRF-Token.
+function csrfToken() {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
 // Light JavaScript: the trend chart (Chart.js, served locally) from the JSON the page carries.
 (function () {
   var data = document.getElementById("trend-data");

@@ -23,7 +23,8 @@
     const chosen = file.files[0];
     const url = `/report/evidence?plan=${encodeURIComponent(plan)}&filename=${encodeURIComponent(chosen.name)}`;
     const answer = await fetch(url, {method: "POST", body: chosen, credentials: "same-origin",
-                                     headers: {"Content-Type": "application/octet-stream"}});
+                                     headers: {"Content-Type": "application/octet-stream",
+                                               "X-CSRF-Token": csrfToken()}});
     const body = await answer.json();
     if (answer.status !== 201) { summary.textContent = body.error.message; return; }
     summary.textContent = `${body.filename} (${body.size.toLocaleString()} B, sha256 ${body.sha256.slice(0, 12)}…): ${body.evidence_id}`;

@@ -20,7 +20,7 @@
       outcome.textContent = "…";
       const answer = await fetch(`/project-report/send?plan=${encodeURIComponent(plan)}`, {
         method: "POST", credentials: "same-origin", body: JSON.stringify([item]),
-        headers: {"Content-Type": "application/json"}});
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken()}});
       const body = await answer.json();
       if (answer.status !== 202) {
         const problems = (body.error.problems || []).map(p => p.message).join("; ");

@@ -15,7 +15,8 @@
 
   async function post(action) {
     const answer = await fetch(`/report/${action}?plan=${encodeURIComponent(plan)}&format=${fmt()}`,
-                               {method: "POST", body: file.files[0], credentials: "same-origin"});
+                               {method: "POST", body: file.files[0], credentials: "same-origin",
+                                headers: {"X-CSRF-Token": csrfToken()}});
     return [answer.status, await answer.json()];
   }
 
