@@ -110,6 +110,11 @@ class UnknownAgency(RuleError):
     """No such agency in the directory (a path names it: the gateway answers 404)."""
 
 
+class AccountMailError(ServiceError, ValueError):
+    """An account mail (password reset, invitation, account locked) that cannot be sent as asked:
+    the message names each field and what is wrong, never the value (a link is a secret)."""
+
+
 ALL = (PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
        QueryError, ParkedError, AssetError, NotAllowed, Conflict, AlreadyRegistered, NotFound,
-       RuleError, PreferenceForbidden, UnknownAgency, UnknownFlag, UnknownProblem)
+       RuleError, PreferenceForbidden, UnknownAgency, UnknownFlag, UnknownProblem, AccountMailError)

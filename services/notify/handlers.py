@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timezone
 
 from services.contracts import access, events
-from services.contracts.errors import PreferenceForbidden, RuleError, UnknownAgency  # raised to RPC callers
+from services.contracts.errors import (  # raised to RPC callers
+    AccountMailError, PreferenceForbidden, RuleError, UnknownAgency)
 from services.infra.metrics import MAILS
 
 from . import domain, schemas, sender
-from .mails import render, render_digest
+from .mails import ACCOUNT_TEMPLATES, render, render_account, render_digest
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,28 @@ def queue_mail(store, template: str, payload: dict, public_url: str,
     queued = store.enqueue(immediate, now) + store.enqueue(held, now, status="held")
     log.info("%s: %d new mail(s) for %d recipient(s)", template, queued, len(recipients))
     return queued
+
+
+# An account mail carries a one-time link (a secret): its body is never logged, never shown in
+# the delivery log, and erased from the outbox once it is sent or given up.
+SECRET_TEMPLATES = frozenset(ACCOUNT_TEMPLATES.values())
+
+
+def send_account_mail(store, raw: dict, public_url: str, now: datetime | None = None) -> dict:
+    """Queue a password reset, an invitation or an account-locked notice, once per ``id``: a
+    second call with the same id queues nothing. It goes out at once (no digest, no muting:
+    the person is waiting for it) through the same outbox, retries and log as every mail."""
+    try:
+        mail = schemas.account_mail(raw)
+    except ValueError as exc:
+        raise AccountMailError(f"จดหมายบัญชีผู้ใช้ไม่ถูกต้อง / invalid account mail: {exc}") from None
+    rendered = render_account(mail, public_url)
+    queued = store.enqueue([rendered], now or datetime.now(timezone.utc))
+    # the id and kind only: never the link, and no address either (personal data)
+    log.info("account mail %s (%s): %s", mail["id"], mail["kind"],
+             "queued" if queued else "queued before, nothing new")
+    return {"id": mail["id"], "kind": mail["kind"], "queued": bool(queued),
+            "message_id": rendered.message_id}
 
 
 PREFERENCES = "preferences"
@@ -131,6 +155,7 @@ def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None
     now = now or datetime.now(timezone.utc)
     delivered = 0
     for mail in store.claim_due(now, lease_seconds=120):
+        done = True  # sent or failed for good: no attempt left that needs the body
         try:
             sender.send(mail, relay, from_addr, now)
         except sender.PermanentFailure as exc:
@@ -147,10 +172,13 @@ def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None
             else:
                 store.retry_later(mail["mail_id"], sender.next_attempt(now, mail["attempts"]), str(exc))
                 MAILS.labels("retried").inc()
+                done = False
         else:
             store.mark_sent(mail["mail_id"], datetime.now(timezone.utc))
             MAILS.labels("sent").inc()
             delivered += 1
+        if done and mail["template"] in SECRET_TEMPLATES:
+            store.erase_body(mail["mail_id"])
     return delivered
 
 
@@ -166,5 +194,24 @@ def delivery_log(store, scope: tuple[str, str | None], status: str | None = None
         if allowed is not None and agency not in allowed:
             return []
         allowed = [agency]
-    return [{k: v for k, v in m.items() if k not in ("text", "html")}
-            for m in store.mails(status, limit, allowed, template)]
+    return [_log_line(m) for m in store.mails(status, limit, allowed, template)]
+
+
+LOG_HIDDEN = ("text", "html")  # bodies: the log says what was sent to whom, not what it said
+
+
+def _log_line(mail: dict) -> dict:
+    """A mail as the delivery log shows it: never a body. An account mail's subject is built by
+    render_account without its link; should a link ever reach a shown field, it is masked."""
+    line = {k: v for k, v in mail.items() if k not in LOG_HIDDEN}
+    if mail["template"] in SECRET_TEMPLATES:
+        line["subject"] = _no_links(line["subject"])
+        line["last_error"] = _no_links(line["last_error"]) if line.get("last_error") else None
+    return line
+
+
+_URL = re.compile(r"https?://\S+", re.I)
+
+
+def _no_links(text: str) -> str:
+    return _URL.sub("[ลิงก์ถูกซ่อน / link hidden]", text)

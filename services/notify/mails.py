@@ -208,6 +208,38 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
                 template, recipient.email, subject, text, html, recipient.agency)
 
 
+# An account mail's kind: its template and the words of its subject (Thai, English).
+ACCOUNT_TEMPLATES = {"password_reset": "account_password_reset", "invitation": "account_invitation",
+                     "account_locked": "account_locked"}
+ACCOUNT_WORDS = {"password_reset": ("ตั้งรหัสผ่านใหม่", "Reset your password"),
+                 "invitation": ("คำเชิญเข้าใช้ระบบ ตั้งรหัสผ่าน", "Invitation: set your password"),
+                 "account_locked": ("บัญชีผู้ใช้ถูกล็อกชั่วคราว", "Your account is locked for now")}
+
+
+def account_mail_id(key: str) -> str:
+    """The caller's idempotency key alone makes the id: the same key is one mail, whatever else
+    a retried call carries."""
+    return str(uuid.uuid5(MAIL_NAMESPACE, f"account|{key}"))
+
+
+def render_account(mail: dict, public_url: str) -> Mail:
+    """A password reset, an invitation or an account-locked notice to one person (a mail checked
+    by schemas.account_mail), Thai then English (English first when ``lang`` is en). The link is
+    in the body only, never in the subject: the subject is shown in the delivery log."""
+    th, en = ACCOUNT_WORDS[mail["kind"]]
+    template = ACCOUNT_TEMPLATES[mail["kind"]]
+    recipient = Recipient(mail["to"], mail["name"], mail["name"], mail["lang"], None)
+    context = {"mail": mail, "recipient": recipient, "public_url": public_url,
+               "expires": _when(mail["expires_at"]) if mail.get("expires_at") else None}
+    text = _env.get_template(f"{template}.txt.j2").render(**context)
+    html = _env.get_template(f"{template}.html.j2").render(**context)
+    if recipient.language == "en":
+        text, html = _english_first(text, html)
+    subject = f"[{th} / {en}] {mail['username']}"
+    return Mail(account_mail_id(mail["id"]), mail["id"], template, mail["to"], subject, text,
+                html, None)
+
+
 def render_digest(recipient: Recipient, held: list[dict], day: date, public_url: str) -> Mail:
     """One mail gathering the held ones, each in full. Its id comes from the mails it gathers,
     so making it again after a crash gives the same mail."""

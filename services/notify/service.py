@@ -113,6 +113,14 @@ class NotifyService(BusServiceBase):
         return handlers.set_rules(self.store, raw)
 
     @rpc
+    def send_account_mail(self, mail):
+        """A password reset, an invitation or an account-locked notice (the gateway's accounts):
+        ``mail`` is {"id", "kind", "to", "name", "lang", "link", "expires_at", "username"}
+        (schemas.AccountMailSchema). Queued once per id; AccountMailError when it is invalid.
+        Returns {"id", "kind", "queued": False when that id was queued before, "message_id"}."""
+        return handlers.send_account_mail(self.store, mail, self._public_url)
+
+    @rpc
     def list_mails(self, status=None, limit=500, scope=("admin", None), agency=None,
                    template=None):
         """The delivery log (without bodies) as the asker may see it."""

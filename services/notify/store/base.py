@@ -70,6 +70,11 @@ class NotifyStore(KeepsMeta, ABC):
     def mark_failed(self, mail_id: str, error: str) -> None: ...
 
     @abstractmethod
+    def erase_body(self, mail_id: str) -> None:
+        """Forget a mail's text and HTML (kept empty), the rest of its log line kept: an account
+        mail's one-time link, once sent or given up, is no longer kept at rest."""
+
+    @abstractmethod
     def mails(self, status: str | None = None, limit: int = 500,
               agencies: list[str] | None = None, template: str | None = None) -> list[dict]:
         """The delivery log, newest first; ``agencies`` None means every recipient."""

@@ -78,6 +78,9 @@ class MongoNotifyStore(NotifyStore):
         self.db.mails.update_one({"_id": mail_id}, {"$set": {"status": "failed",
                                                             "last_error": error[:1000]}})
 
+    def erase_body(self, mail_id):
+        self.db.mails.update_one({"_id": mail_id}, {"$set": {"text": "", "html": ""}})
+
     def mails(self, status=None, limit=500, agencies=None, template=None):
         query = {}
         if status:

@@ -90,6 +90,10 @@ class SqliteNotifyStore(NotifyStore):
             conn.execute("UPDATE mails SET status = 'failed', last_error = ? WHERE mail_id = ?",
                          (error[:1000], mail_id))
 
+    def erase_body(self, mail_id):
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE mails SET text = '', html = '' WHERE mail_id = ?", (mail_id,))
+
     def mails(self, status=None, limit=500, agencies=None, template=None):
         where, args = [], []
         if status:
