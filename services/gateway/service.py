@@ -13,6 +13,7 @@ from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
 from .auth import ApiKeys
 from .card_pages import IndicatorPages
+from .entry_pages import EntryPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .problem_pages import ProblemPages
@@ -21,7 +22,8 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
+class GatewayService(DashboardPages, EntryPages, IndicatorPage, IndicatorPages, ProblemPages,
+                     ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()
