@@ -136,6 +136,7 @@ WORDS.update({
     "sending": ("กำลังส่ง…", "Sending…"),
     "nothing_typed": ("ยังไม่ได้กรอกค่าใด", "Nothing typed yet"),
     "entry_refused": ("ไม่รับ", "Refused"),
+    "or_type": ("หรือกรอกค่าในหน้าเว็บโดยตรง:", "or type the values on a page:"),
 })
 
 # The words of the indicator page's card and the printable card (issue 22, facts behind the figure).

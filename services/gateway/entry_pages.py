@@ -53,8 +53,8 @@ class EntryPages:
             words = dashboard.words(lang)
             return {"province": province, "due_periods": due, "entry_period": period,
                     "rows": rows, "status_words": {k: words[k] for k in (
-                        "in_force", "superseded", "rejected", "pending", "sent_none",
-                        "not_sent_yet", "sending", "nothing_typed", "entry_refused")}}
+                        "in_force", "superseded", "rejected", "pending", "not_sent_yet",
+                        "sending", "nothing_typed", "entry_refused")}}
         return self._page(request, "report_entry", build)
 
     @http("POST", "/report-entry/send")
