@@ -20,7 +20,8 @@ from services.infra.spreadsheet import CellProblem
 
 from .layout import (CSV_COLUMNS, NAMESPACE, SCHEMA, SHEET_TITLES, Row, Upload,
                      WorkbookUnreadable, due_items)
-from .reading import ENTRY_SHEET, read_entries, read_workbook, report_bodies, stable_event_id
+from .entries import ENTRY_SHEET, read_entries
+from .reading import read_workbook, report_bodies, stable_event_id
 from .template import build_workbook
 
 __all__ = ["CSV_COLUMNS", "NAMESPACE", "SCHEMA", "SHEET_TITLES", "CellProblem", "Row",
