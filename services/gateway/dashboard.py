@@ -22,7 +22,8 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
 PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
-         "rejections", "flags", "report", "my_reports", "project_report")
+         "rejections", "flags", "report", "report_entry", "my_reports", "project_report")
+SENDERS_PAGES = ("project_report", "report_entry")  # forms to send from: not the OSM's, the admin's
 AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
 
 
@@ -33,11 +34,14 @@ def nav_for(who) -> tuple[str, ...]:
     if who.role == "agency":
         return AGENCY_PAGES + ("account",) * bool(who.person)
     hidden = {"project_report"} if not access.sends_project_reports(who) else set()
+    if who.role != "province":  # the typed entry is a province's own
+        hidden.add("report_entry")
     if access.is_reader(who) or (who.role == "province" and not access.sends_reports(who)):
-        hidden |= {"report", "project_report"}
+        hidden |= set(SENDERS_PAGES) | {"report"}
     pages = tuple(p for p in PAGES if p not in hidden)
     return pages + ("users",) * access.may_manage_users(who) + ("audit",) * access.reads_audit(who) \
         + ("account",) * bool(who.person)
+
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
                    autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
@@ -120,6 +124,32 @@ WORDS = {
     "missing_projects": ("โครงการที่ยังไม่ได้รายงาน (หน่วยงานดำเนินการ)",
                          "Projects not reported (implementing agency)"),
 }
+
+# The province's data-entry form (entry_pages.py, static/report_entry.js).
+WORDS.update({
+    "report_entry": ("กรอกรายงาน", "Enter values"),
+    "entry_note": ("กรอกค่าตัวชี้วัดของงวดนี้ในช่อง “ค่าที่รายงาน” (ไม่ต้องใช้ไฟล์ Excel) แล้วกดส่งหรือกด Enter "
+                   "ระบบตรวจตามกฎเดียวกับแบบฟอร์ม Excel และส่งเป็นรายงานของจังหวัดเอง แถวที่เว้นว่างจะไม่ถูกส่ง "
+                   "หากมีแถวที่ผิด จะยังไม่ส่งแถวใดเลย ข้อความที่กรอกไว้ยังอยู่ครบให้แก้ไขแล้วส่งใหม่",
+                   "Type this period's indicator values in the \u201cValue\u201d boxes (no Excel file needed), then "
+                   "send or press Enter. They are checked by the same rules as the workbook and sent as the "
+                   "province's own reports; rows left empty are not sent. If a row is wrong nothing is sent; "
+                   "what you typed stays here to fix and send again."),
+    "entry_value": ("ค่าที่รายงาน", "Value"), "entry_last": ("ค่าที่รายงานล่าสุด", "Last sent"),
+    "entry_target": ("เป้าหมายปีงบประมาณ", "Target for the year"),
+    "own_target": ("ของจังหวัด", "the province's own"), "accepted": ("ค่าที่ยอมรับ", "Accepted"),
+    "entry_note_label": ("หมายเหตุ / หลักฐาน", "Note / evidence"),
+    "note_label": ("หมายเหตุ", "Note"),
+    "evidence_label": ("เลขที่หนังสือ ลิงก์ หรือรหัสไฟล์หลักฐาน (ev-…)", "Document number, link or evidence file id (ev-…)"),
+    "entry_send": ("ส่งค่าที่กรอก", "Send the values"),
+    "entry_projects": ("ความก้าวหน้าโครงการรายงานที่หน้า", "Project progress is reported on"),
+    "no_due": ("ไม่มีตัวชี้วัดที่ต้องรายงานในแผนนี้", "No indicator of this plan is due from you"),
+    "not_sent_yet": ("ถูกต้อง ยังไม่ได้ส่ง (แก้แถวที่ผิดก่อน)", "OK, not sent yet (fix the rows marked first)"),
+    "sending": ("กำลังส่ง…", "Sending…"),
+    "nothing_typed": ("ยังไม่ได้กรอกค่าใด", "Nothing typed yet"),
+    "entry_refused": ("ไม่รับ", "Refused"),
+    "or_type": ("หรือกรอกค่าในหน้าเว็บโดยตรง:", "or type the values on a page:"),
+})
 
 # The words of the indicator page's card and the printable card (issue 22, facts behind the figure).
 WORDS.update({

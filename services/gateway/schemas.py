@@ -271,6 +271,19 @@ PROJECT_REPORT_ITEMS = array(obj(
     closed=True, description="one project's progress; province: where the project runs (an "
                              "agency names it, a province key may leave it out); reported_at: "
                              "now if left out"), minItems=1, maxItems=500)
+# POST /api/plans/{id}/reports (api/entries.py): indicator values typed in a form, each read as
+# a workbook row is (infra/report_workbook read_entries): text is taken as a cell's content
+TYPED_REPORT_ITEMS = array(obj({
+    "indicator": {**STRING, "maxLength": MAX_CODE, "description": "the indicator's code"},
+    "period": PERIOD,
+    "value": {"type": ["number", "string"], "description": "a number, or text of one as a person "
+                                                            "types it (1,250.5, Thai digits)"},
+    "note": nullable({**STRING, "maxLength": MAX_NOTE}),
+    "evidence": nullable({**STRING, "description": "uploaded files' ids (ev-...) and/or "
+                                                   "references, separated by ; or new lines"})},
+    required=("indicator", "period", "value"), closed=True,
+    description="one indicator's value for a period; the province is the key's own"),
+    minItems=1, maxItems=500)
 PROJECT_REPORTS_SENT = obj({
     "plan_id": STRING, "province": nullable(PROVINCE),
     "agency": nullable({**STRING, "description": "the sending implementing agency"}),
@@ -564,6 +577,7 @@ JSON_SCHEMAS = {
     "WorkbookSent": WORKBOOK_SENT, "AsyncApiDocument": ASYNCAPI, "AssetDocument": DOCUMENT,
     "Flag": FLAG, "FlagReview": FLAG_REVIEW,
     "ProjectReportItems": PROJECT_REPORT_ITEMS, "ProjectReportsSent": PROJECT_REPORTS_SENT,
+    "TypedReportItems": TYPED_REPORT_ITEMS,
 }
 
 

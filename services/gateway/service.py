@@ -15,6 +15,7 @@ from .account_pages import AccountPages
 from .accounts.provider import People
 from .auth import ApiKeys
 from .card_pages import IndicatorPages
+from .entry_pages import EntryPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .problem_pages import ProblemPages
@@ -23,7 +24,8 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(AccountPages, DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
+class GatewayService(AccountPages, DashboardPages, EntryPages, IndicatorPage, IndicatorPages,
+                     ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

@@ -161,6 +161,58 @@ def agency_form(request: dict) -> dict:
     return seen
 
 
+def entry(request: dict) -> dict:
+    """A province types values on /report-entry (one of them not a number), presses Enter, sees
+    that row refused with its message and every value still typed; fixes it, presses Enter
+    again and watches each row turn accepted. Then the same page at a phone's width."""
+    base, shots = request["base"], request["artifacts"]
+    seen = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["key"])
+        page.goto(f"{base}/report-entry?plan={request['plan']}&period={request['period']}"
+                  f"&lang={request.get('lang', 'en')}")
+        seen["nav"] = page.locator("nav a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href').split('?')[0])")
+        rows = page.locator("#entry-rows tbody tr[data-indicator]")
+        seen["rows"] = rows.count()
+        seen["unlabelled"] = page.evaluate(
+            "() => [...document.querySelectorAll('#entry-form input')]"
+            ".filter(i => !i.labels || !i.labels.length).map(i => i.id)")
+        values = request["values"]  # row index -> text typed
+        for at, text in values.items():
+            rows.nth(int(at)).locator("input[name=value]").fill(text)
+        bad = int(request["bad_row"])
+        rows.nth(bad).locator("input[name=note]").fill("typed note")
+        rows.nth(0).locator("input[name=value]").press("Enter")
+        outcome = rows.nth(bad).locator("td.outcome")
+        page.wait_for_function("el => el.dataset.status === 'refused'",
+                               arg=outcome.element_handle(), timeout=30_000)
+        seen["refused_text"] = outcome.inner_text()
+        seen["others_after_refusal"] = [rows.nth(int(at)).locator("td.outcome").inner_text()
+                                        for at in values if int(at) != bad]
+        seen["kept"] = {at: rows.nth(int(at)).locator("input[name=value]").input_value()
+                        for at in values}
+        seen["kept_note"] = rows.nth(bad).locator("input[name=note]").input_value()
+        seen["focused"] = page.evaluate("() => document.activeElement.id")
+        page.screenshot(path=f"{shots}/report-entry-refused.png", full_page=True)
+        rows.nth(bad).locator("input[name=value]").fill(request["fixed"])
+        rows.nth(bad).locator("input[name=value]").press("Enter")
+        page.wait_for_function(
+            "n => { const c = [...document.querySelectorAll('#entry-rows td.outcome[data-status]')];"
+            " return c.length === n && c.every(td => td.dataset.status !== 'pending'); }",
+            arg=len(values), timeout=60_000)
+        seen["statuses"] = page.locator("#entry-rows td.outcome[data-status]").evaluate_all(
+            "cells => cells.map(c => c.dataset.status)")
+        page.screenshot(path=f"{shots}/report-entry-sent.png", full_page=True)
+        page.set_viewport_size({"width": 375, "height": 800})
+        seen["phone_overflow"] = page.evaluate(
+            "() => document.documentElement.scrollWidth - window.innerWidth")
+        page.screenshot(path=f"{shots}/report-entry-phone.png", full_page=True)
+        browser.close()
+    return seen
+
+
 # What one page shows: its sample banner, each visible table's rows that hold a value (a cell
 # neither empty nor "-"), each canvas: Chart.js's datasets holding a number, else any pixel drawn.
 PAGE_CONTENT = """() => ({
@@ -212,7 +264,8 @@ def alive(request: dict) -> dict:
     return seen
 
 
-MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive}
+MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive,
+         "entry": entry}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)

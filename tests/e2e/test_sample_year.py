@@ -129,7 +129,7 @@ def test_every_dashboard_page_shows_data_and_says_it_is_sample(sampled):
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout)
     pages = {"/", "/projects", "/completeness", "/problems", "/assets", "/rejections", "/flags",
-             "/report", "/my-reports"}  # services/gateway/pages.py: the menu
+             "/report", "/report-entry", "/my-reports"}  # services/gateway/pages.py: the menu
     assert pages <= set(seen), sorted(seen)
     for path, by_who in seen.items():
         assert all(shown["banner"] for shown in by_who.values()), path

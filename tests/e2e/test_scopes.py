@@ -106,6 +106,10 @@ MATRIX = {
         "+ + 403 + 403 403 403 403", ask(400, params={"province": "TH-34"}, data=b"not a workbook")),
     ("post", "/api/plans/{plan_id}/report-workbook/send"): (
         "403 403 403 + 403 403 403 403", ask(400, data=b"not a workbook")),
+    # indicator values typed in a form: sent only by the province itself (a row without its
+    # period and value is refused, so nothing is sent)
+    ("post", "/api/plans/{plan_id}/reports"): (
+        "403 403 403 + 403 403 403 403", ask(400, json=[{"indicator": "NE2-1.1"}])),
     # ... and an agency follows its own project reports (the plans naming it)
     ("get", "/api/plans/{plan_id}/report-status"): (
         "+ + 403 + 403 + + +",

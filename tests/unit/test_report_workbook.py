@@ -675,3 +675,38 @@ def test_the_gateway_check_names_a_broken_rule_on_its_row_in_both_languages(work
     assert by_subject["NE2-3.1"]["event_id"] is None
     assert checked["problems"] == 4 and checked["reports"] == 6
     assert "NE2-3.1" not in {body.get("indicator") for body in asked}
+
+
+# --- values typed in a form (read_entries) ----------------------------------------------------
+
+def test_typed_values_make_the_reports_a_csv_of_the_same_values_makes(plan):
+    from services.infra.report_workbook import read_entries
+    at = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
+    typed = read_entries([{"indicator": "NE2-1.2", "period": "FY2570-Q1", "value": "1,250.5",
+                           "note": "typed"},
+                          {"indicator": "NE2-2.1", "period": "FY2570-Q1", "value": 7,
+                           "evidence": "doc 12; ev-" + "0" * 32}], plan)
+    csv = ("kind,code,period,value,note,evidence\n"
+           "indicator,NE2-1.2,FY2570-Q1,\"1,250.5\",typed,\n"
+           f"indicator,NE2-2.1,FY2570-Q1,7,,doc 12; ev-{'0' * 32}\n").encode("utf-8")
+    uploaded = read_workbook("u.csv", csv, plan["id"], "TH-35", plan)
+    assert [r.errors for r in typed.rows] == [[], []]
+    assert [b for _, b in report_bodies(typed, "TH-35", at)] == \
+        [b for _, b in report_bodies(uploaded, "TH-35", at)]
+
+
+def test_each_typed_item_s_problems_are_on_its_row_and_field_in_thai_and_english(plan):
+    from services.infra.report_workbook import ENTRY_SHEET, read_entries
+    rows = read_entries([{"indicator": "NE2-3.1", "period": "FY2570-Q1", "value": 250},
+                         {"indicator": "NE2-1.2", "period": "FY2570-Q1", "value": "มาก"},
+                         {"indicator": 5, "period": "Q1", "value": [1], "other": 1},
+                         "not an object",
+                         {"indicator": "NE2-3.1", "period": "FY2570-Q1", "value": 5}], plan).rows
+    assert [r.row for r in rows] == [0, 1, 2, 3, 4] and {r.sheet for r in rows} == {ENTRY_SHEET}
+    assert [e.cell for e in rows[0].errors] == ["value"]
+    assert "above its maximum 100" in rows[0].errors[0].message_en
+    assert rows[1].errors[0].message_th.endswith("ไม่ใช่ตัวเลข")
+    assert {e.cell for e in rows[2].errors} == {None, "indicator", "period", "value"}
+    assert all(e.message_th and e.message_en for r in rows for e in r.errors)
+    assert rows[3].errors[0].message_en == "item 3 is not a JSON object"
+    assert "already on row 0" in rows[4].errors[0].message_en  # the same indicator twice

@@ -76,10 +76,13 @@ def send_report_workbook(gw, request, plan_id):
     checked = checked_workbook(gw, request, plan_id)
     bodies = checked.pop("bodies")
     if checked["problems"]:
-        return json_response({"error": {
-            "code": "invalid_workbook", "message": f"{checked['problems']} problem(s); "
-            "nothing was sent", "message_th": f"พบ {checked['problems']} ข้อผิดพลาด "
-            "ยังไม่ได้ส่งรายงานใด", **listed_rows(checked)}}, 400)
+        return nothing_sent(checked, "invalid_workbook")
+    return send_checked(gw, plan_id, checked, bodies)
+
+
+def send_checked(gw, plan_id: str, checked: dict, bodies: list[dict]):
+    """Publish a check's bodies as the province's own reports (those not received before) and
+    answer 202 with the ids to follow: the workbook's send and the typed form's (api/entries.py)."""
     ids = [b["event_id"] for b in bodies]
     statuses = call(gw.reporting, "report_statuses", plan_id, checked["province"], ids)
     fresh, ids = province_reports.to_send(bodies, statuses)
@@ -113,6 +116,14 @@ def report_status(gw, request, plan_id):
     return json_response({"plan_id": plan_id, "province": province, "agency": agency,
                           "statuses": call(gw.reporting, "report_statuses", plan_id, province,
                                            ids, agency)})
+
+
+def nothing_sent(checked: dict, code: str):
+    """400: the check found problems, so nothing was sent; ``error.rows`` lists them."""
+    return json_response({"error": {
+        "code": code, "message": f"{checked['problems']} problem(s); nothing was sent",
+        "message_th": f"พบ {checked['problems']} ข้อผิดพลาด ยังไม่ได้ส่งรายงานใด",
+        **listed_rows(checked)}}, 400)
 
 
 def reporting_province(who, plan, asked):

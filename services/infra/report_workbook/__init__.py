@@ -8,6 +8,8 @@ same report bodies a provincial system would publish (``contracts/reports.py``).
 * :func:`read_workbook` - an uploaded ``.xlsx`` or ``.csv`` as :class:`Row` s, every problem of
   every cell collected at once (a :class:`CellProblem` with its cell, in Thai and English);
   :class:`WorkbookUnreadable` when the whole file is unusable;
+* :func:`read_entries` - indicator values typed in a form, as the rows of an upload (the same
+  parsers and rules);
 * :func:`report_bodies` - the rows without problems as ``IndicatorReportSchema`` /
   ``ProjectReportSchema`` bodies, with :func:`stable_event_id` ids: the same content always
   gets the same id, so uploading a file again sends nothing new.
@@ -18,9 +20,11 @@ from services.infra.spreadsheet import CellProblem
 
 from .layout import (CSV_COLUMNS, NAMESPACE, SCHEMA, SHEET_TITLES, Row, Upload,
                      WorkbookUnreadable, due_items)
+from .entries import ENTRY_SHEET, read_entries
 from .reading import read_workbook, report_bodies, stable_event_id
 from .template import build_workbook
 
 __all__ = ["CSV_COLUMNS", "NAMESPACE", "SCHEMA", "SHEET_TITLES", "CellProblem", "Row",
            "Upload", "WorkbookUnreadable", "build_workbook", "due_items", "read_workbook",
+           "ENTRY_SHEET", "read_entries",
            "report_bodies", "stable_event_id"]

@@ -503,3 +503,4 @@ def report_bodies(upload: Upload, province: str, reported_at: datetime
             continue
         bodies.append((row, body))
     return bodies
+
