@@ -21,6 +21,7 @@ LANGUAGES = ("th", "en")
 PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
          "rejections", "flags", "report", "my_reports", "project_report")
 AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
+PLAN_EDITORS = ("osm", "admin")  # who has the plans page in the menu (access.can_import_plans)
 
 
 def nav_for(role: str) -> tuple[str, ...]:
@@ -28,7 +29,11 @@ def nav_for(role: str) -> tuple[str, ...]:
     send progress (a province, an agency) - the OSM and the admin have nothing to send there."""
     if role == "agency":
         return AGENCY_PAGES
-    return PAGES if role == "province" else tuple(p for p in PAGES if p != "project_report")
+    if role == "province":
+        return PAGES
+    # the plans page: drafts, upload, publish, revise - the OSM's and the admin's work
+    return tuple(p for p in PAGES if p != "project_report") + (
+        ("plans",) if role in PLAN_EDITORS else ())
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
                    autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
@@ -46,6 +51,7 @@ WORDS = {
     "assets": ("การโอนทรัพย์สิน", "Asset transfers"),
     "rejections": ("รายงานที่ถูกปฏิเสธ", "Rejected reports"),
     "flags": ("ค่าที่ต้องตรวจสอบ", "Values to check"),
+    "plans": ("แผนและร่างแผน", "Plans and drafts"),
     "flags_note": ("ค่าที่ได้รับและนับในภาพรวมแล้ว แต่ต่างจากงวดก่อนของจังหวัดเอง (หรือจากจังหวัดอื่นในงวดเดียวกัน) มาก "
                    "สำนักงานกลุ่มจังหวัดบันทึกผลการตรวจผ่าน API: POST /api/plans/{plan}/flags/{flag_id}",
                    "Values accepted and counted, but far from the province's own earlier periods (or the other provinces "

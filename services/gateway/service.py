@@ -15,13 +15,15 @@ from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
+from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
 from .web import http
 
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
+class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, PlanPages,
+                     ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()
