@@ -68,6 +68,11 @@ WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
     "no_file": ("กรุณาเลือกไฟล์แผนก่อนอัปโหลด", "Choose a plan workbook file first"),
     "no_reason": ("การปรับปรุงแผนที่ประกาศใช้แล้วต้องระบุเหตุผล ยังไม่มีการเปลี่ยนแปลงใด",
                   "A revision of a published plan needs a reason; nothing was changed"),
+    "no_approved_by": ("การปรับปรุงแผนที่ประกาศใช้แล้วต้องระบุผู้อนุมัติ (เช่น ก.บ.ก.) ยังไม่มีการเปลี่ยนแปลงใด",
+                       "A revision of a published plan needs the body that approved it (e.g. "
+                       "the cluster committee); nothing was changed"),
+    "approved_by_revision": ("ผู้อนุมัติ (ต้องระบุเมื่อปรับปรุงแผนที่ประกาศแล้ว)",
+                             "Approved by (needed when it revises a published plan)"),
     "detail": ("รายละเอียดจากระบบ (ภาษาอังกฤษ)", "The system's answer"),
     "done_created": ("สร้างร่างแผน {id} แล้ว (ฉบับที่ {version})",
                      "Draft {id} created (version {version})"),
@@ -146,8 +151,9 @@ class PlanPages:
 
     @http("POST", "/plans/<string:plan_id>/revise")
     def plans_revise(self, request, plan_id):
-        if not (request.form.get("reason") or "").strip():  # the service refuses it too
-            return self._plans(request, failure={"status": 400, "words": "no_reason"})
+        for field in ("reason", "approved_by"):  # the service refuses them too, in English
+            if not (request.form.get(field) or "").strip():
+                return self._plans(request, failure={"status": 400, "words": f"no_{field}"})
         return self._plan_upload(request, plan_id)
 
     @http("POST", "/plans/<string:plan_id>/publish")
