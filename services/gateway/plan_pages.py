@@ -128,6 +128,12 @@ def plan_row(summary: dict, history: list[dict], clusters: dict, lang: str) -> d
             "revised": revised}
 
 
+def too_large(request) -> bool:
+    """A form larger than the API takes a file (and room for its fields): refused before the form
+    is read, so no such body is parsed or spooled to disk."""
+    return (request.content_length or 0) > MAX_UPLOAD_BYTES + 2**16
+
+
 def upload_format(filename: str | None) -> tuple[str, str]:
     """(format, content type) of an uploaded plan file: a .zip holds CSV files, else .xlsx."""
     if (filename or "").lower().endswith(".zip"):
@@ -143,14 +149,19 @@ class PlanPages:
         if done in DONE:
             notice = {"kind": done, "id": request.args.get("id", "")[:200],
                       "version": request.args.get("version", "")[:9]}
-        return self._plans(request, notice=notice)
+        refused = {"words": "refused_413"} if request.args.get("refused") == "413" else None
+        return self._plans(request, notice=notice, failure=refused)
 
     @http("POST", "/plans/upload")
     def plans_upload(self, request):
+        if too_large(request):
+            return redirect("/plans?refused=413")
         return self._plan_upload(request, None)
 
     @http("POST", "/plans/<string:plan_id>/revise")
     def plans_revise(self, request, plan_id):
+        if too_large(request):
+            return redirect("/plans?refused=413")
         for field in ("reason", "approved_by"):  # the service refuses them too, in English
             if not (request.form.get(field) or "").strip():
                 return self._plans(request, failure={"status": 400, "words": f"no_{field}"})
@@ -192,7 +203,8 @@ class PlanPages:
                 done = "revised" if body["status"] != "draft" else (
                     "created" if body["version"] == 1 else "edited")
             return redirect("/plans?" + urlencode({"done": done, "id": body["id"],
-                                                   "version": body["version"]}))
+                                                   "version": body["version"],
+                                                   "lang": self._lang(request)}))
         error = body.get("error", {})
         return self._plans(request, failure={
             "status": answer.status_code, "message": error.get("message", ""),
@@ -221,6 +233,6 @@ class PlanPages:
         response = self._page(request, "plans", build, needs_plan=False)
         if refused and response.status_code == 200:
             response.status_code = 403
-        elif failure and response.status_code == 200:
+        elif failure and failure.get("status") and response.status_code == 200:
             response.status_code = failure["status"]
         return response

@@ -48,3 +48,11 @@ def test_a_form_becomes_the_apis_request_with_its_cookie_and_csrf_token():
 def test_only_the_osm_and_the_admin_have_the_plans_page_in_the_menu():
     assert "plans" in dashboard.nav_for("osm") and "plans" in dashboard.nav_for("admin")
     assert "plans" not in dashboard.nav_for("province") + dashboard.nav_for("agency")
+
+
+def test_a_form_larger_than_the_api_takes_is_refused_before_it_is_read():
+    from services.gateway.api.common import MAX_UPLOAD_BYTES
+    from services.gateway.plan_pages import too_large
+    environ = EnvironBuilder(method="POST").get_environ()
+    big = Request({**environ, "CONTENT_LENGTH": str(MAX_UPLOAD_BYTES * 2)})
+    assert too_large(big) and not too_large(Request(EnvironBuilder(method="POST").get_environ()))
