@@ -25,6 +25,7 @@ PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis",
          "rejections", "flags", "report", "report_entry", "my_reports", "project_report")
 SENDERS_PAGES = ("project_report", "report_entry")  # forms to send from: not the OSM's, the admin's
 AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
+PLAN_EDITORS = ("osm", "admin")  # who has the plans page in the menu (access.can_import_plans)
 
 
 def nav_for(who) -> tuple[str, ...]:
@@ -39,6 +40,8 @@ def nav_for(who) -> tuple[str, ...]:
     if access.is_reader(who) or (who.role == "province" and not access.sends_reports(who)):
         hidden |= set(SENDERS_PAGES) | {"report"}
     pages = tuple(p for p in PAGES if p not in hidden)
+    # the plans page: drafts, upload, publish, revise - the OSM's and the admin's work
+    pages += ("plans",) * (who.role in PLAN_EDITORS)
     return pages + ("users",) * access.may_manage_users(who) + ("audit",) * access.reads_audit(who) \
         + ("account",) * bool(who.person)
 
@@ -59,6 +62,7 @@ WORDS = {
     "assets": ("การโอนทรัพย์สิน", "Asset transfers"),
     "rejections": ("รายงานที่ถูกปฏิเสธ", "Rejected reports"),
     "flags": ("ค่าที่ต้องตรวจสอบ", "Values to check"),
+    "plans": ("แผนและร่างแผน", "Plans and drafts"),
     "flags_note": ("ค่าที่ได้รับและนับในภาพรวมแล้ว แต่ต่างจากงวดก่อนของจังหวัดเอง (หรือจากจังหวัดอื่นในงวดเดียวกัน) มาก "
                    "สำนักงานกลุ่มจังหวัดบันทึกผลการตรวจผ่าน API: POST /api/plans/{plan}/flags/{flag_id}",
                    "Values accepted and counted, but far from the province's own earlier periods (or the other provinces "

@@ -18,6 +18,7 @@ from .card_pages import IndicatorPages
 from .entry_pages import EntryPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
+from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
 from .web import http
 
@@ -25,7 +26,7 @@ register_remote_errors()  # the services' errors arrive as their classes (contra
 
 
 class GatewayService(AccountPages, DashboardPages, EntryPages, IndicatorPage, IndicatorPages,
-                     ProblemPages, ServiceBase):
+                     PlanPages, ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

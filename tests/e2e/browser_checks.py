@@ -209,6 +209,105 @@ def entry(request: dict) -> dict:
         seen["phone_overflow"] = page.evaluate(
             "() => document.documentElement.scrollWidth - window.innerWidth")
         page.screenshot(path=f"{shots}/report-entry-phone.png", full_page=True)
+
+
+def retitle(path: str, title_en: str) -> None:
+    """A plan workbook's English title changed in place (the plan sheet: label, value rows)."""
+    import openpyxl
+    book = openpyxl.load_workbook(path)
+    sheet = next(book[n] for n in book.sheetnames if n.endswith("(plan)"))
+    next(row for row in sheet.iter_rows() if "(title_en)" in str(row[0].value))[1].value = title_en
+    book.save(path)
+
+
+def plan_forms(request: dict) -> dict:
+    """An OSM on /plans: a bad workbook refused with every bad cell listed, a good one made a
+    draft, the draft published, a revision refused without a reason and made with one; then a
+    province, which the page refuses. Each step: the answer's status and what the page shows."""
+    base, shots, new = request["base"], request["artifacts"], request["new_plan"]
+    seen = {}
+
+    def submit(page, selector):
+        with page.expect_navigation() as went:
+            page.click(selector)
+        page.wait_for_load_state()
+        return went.value.status if went.value else None
+
+    def notice(page):
+        found = page.locator("#plans-notice")
+        return found.inner_text() if found.count() else None
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["osm_key"], width=390, height=844)
+        page.goto(f"{base}/plans?lang=en")
+        seen["nav"] = page.locator("nav a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href').split('?')[0])")
+        seen["labelled"] = page.evaluate(
+            "() => [...document.querySelectorAll('form.plan-form input:not([type=hidden]),"
+            " form.plan-form textarea')].every(f => f.labels.length > 0)")
+        page.set_input_files("#upload-workbook", request["bad_file"])
+        seen["bad_status"] = submit(page, "#upload-button")
+        seen["bad_cells"] = page.locator("#bad-cells tr.bad-cell").evaluate_all(
+            "rows => rows.map(r => ({sheet: r.dataset.sheet, row: r.dataset.row,"
+            " column: r.dataset.column, th: r.cells[4].innerText, en: r.cells[5].innerText}))")
+        seen["fits_phone"] = page.evaluate(
+            "() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.screenshot(path=f"{shots}/plans-bad-workbook-phone.png", full_page=True)
+
+        page.set_input_files("#upload-workbook", request["good_file"])
+        seen["good_status"] = submit(page, "#upload-button")
+        seen["created"] = {"url": page.url, "notice": notice(page),
+                           "status": page.get_attribute(f"tr[data-plan='{new}']", "data-status")}
+        row = page.locator(f"tr[data-plan='{new}']")
+        row.locator("input[name=approved_by]").fill("คณะกรรมการบริหารงานกลุ่มจังหวัด (ก.บ.ก.)")
+        with page.expect_navigation():
+            row.locator("button.publish").click()
+        page.wait_for_load_state()
+        seen["published"] = {"notice": notice(page), "status": page.get_attribute(
+            f"tr[data-plan='{new}']", "data-status")}
+
+        # the published plan's own workbook, from its row's link, with a new English title
+        with page.expect_download() as got:
+            page.locator(f"tr[data-plan='{new}'] a[download]").click()
+        got.value.save_as(request["revised_file"])
+        retitle(request["revised_file"], request["title_en"])
+        row = page.locator(f"tr[data-plan='{new}']")
+        row.locator("details.revise summary").click()
+        row.locator("input[type=file]").set_input_files(request["revised_file"])
+        row.locator("textarea[name=reason]").fill("   ")  # passes `required`; the server refuses
+        row.locator("input[name=approved_by]").fill("ก.บ.ก.")
+        with page.expect_navigation() as went:
+            row.locator("button.revise-button").click()
+        page.wait_for_load_state()
+        seen["no_reason"] = {"status": went.value.status,
+                             "refusal": page.locator("#plans-failure").inner_text()}
+        row = page.locator(f"tr[data-plan='{new}']")
+        row.locator("details.revise summary").click()
+        row.locator("input[type=file]").set_input_files(request["revised_file"])
+        row.locator("textarea[name=reason]").fill(request["reason"])
+        row.locator("input[name=approved_by]").fill("ก.บ.ก.")
+        with page.expect_navigation():
+            row.locator("button.revise-button").click()
+        page.wait_for_load_state()
+        refusal = page.locator("#plans-failure")
+        seen["revised"] = {"notice": notice(page), "refusal": refusal.inner_text() if
+                           refusal.count() else None, "version": page.get_attribute(
+            f"tr[data-plan='{new}']", "data-version"),
+            "row": page.locator(f"tr[data-plan='{new}']").inner_text()}
+        page.screenshot(path=f"{shots}/plans-revised-phone.png", full_page=True)
+        page.goto(f"{base}/plans?lang=th")
+        seen["thai_row"] = page.locator(f"tr[data-plan='{new}']").inner_text()
+        page.screenshot(path=f"{shots}/plans-th.png", full_page=True)
+        page.close()
+
+        province, _ = log_in(browser, base, request["province_key"])
+        seen["province_nav"] = province.locator("nav a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href').split('?')[0])")
+        answer = province.goto(f"{base}/plans")
+        seen["province_page"] = {"status": answer.status,
+                                 "forms": province.locator("form.plan-form").count(),
+                                 "refused": province.locator("#plans-refused").is_visible()}
         browser.close()
     return seen
 
@@ -265,7 +364,8 @@ def alive(request: dict) -> dict:
 
 
 MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive,
-         "entry": entry}
+         "entry": entry,
+         "plan_forms": plan_forms}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)
