@@ -31,7 +31,7 @@ PLAN_EDITORS = ("osm", "admin")  # who has the plans page in the menu (access.ca
 def nav_for(who) -> tuple[str, ...]:
     """The menu of a principal: an agency its three pages; the upload and progress forms only
     to those who send (a province's planner, an agency) - the OSM, the approver, the auditor and
-    the admin have nothing to send there; the users page to those who manage people."""
+    the admin have nothing to send there."""
     if who.role == "agency":
         return AGENCY_PAGES + ("account",) * bool(who.person)
     hidden = {"project_report"} if not access.sends_project_reports(who) else set()
@@ -42,8 +42,7 @@ def nav_for(who) -> tuple[str, ...]:
     pages = tuple(p for p in PAGES if p not in hidden)
     # the plans page: drafts, upload, publish, revise - the OSM's and the admin's work
     pages += ("plans",) * (who.role in PLAN_EDITORS)
-    return pages + ("users",) * access.may_manage_users(who) + ("audit",) * access.reads_audit(who) \
-        + ("account",) * bool(who.person)
+    return pages + ("account",) * bool(who.person)
 
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,

@@ -209,6 +209,7 @@ def entry(request: dict) -> dict:
         seen["phone_overflow"] = page.evaluate(
             "() => document.documentElement.scrollWidth - window.innerWidth")
         page.screenshot(path=f"{shots}/report-entry-phone.png", full_page=True)
+    return seen
 
 
 def retitle(path: str, title_en: str) -> None:

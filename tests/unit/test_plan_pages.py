@@ -3,6 +3,7 @@ revision), the upload's format, the form turned into the API's request, and who 
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from services.contracts.access import Who
 from services.gateway import dashboard
 from services.gateway.plan_pages import api_request, plan_row, upload_format
 
@@ -46,8 +47,9 @@ def test_a_form_becomes_the_apis_request_with_its_cookie_and_csrf_token():
 
 
 def test_only_the_osm_and_the_admin_have_the_plans_page_in_the_menu():
-    assert "plans" in dashboard.nav_for("osm") and "plans" in dashboard.nav_for("admin")
-    assert "plans" not in dashboard.nav_for("province") + dashboard.nav_for("agency")
+    nav = {role: dashboard.nav_for(Who(role, None)) for role in ("osm", "admin", "province", "agency")}
+    assert "plans" in nav["osm"] and "plans" in nav["admin"]
+    assert "plans" not in nav["province"] + nav["agency"]
 
 
 def test_a_form_larger_than_the_api_takes_is_refused_before_it_is_read():
