@@ -20,14 +20,15 @@ STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
 PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
          "rejections", "flags", "report", "my_reports", "project_report")
-AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
+AGENCY_NAV = ("assets", "project_report", "rejections")  # an agency key's menu
+AGENCY_PAGES = AGENCY_NAV + ("asset", "register_asset")  # and the pages it may open
 
 
 def nav_for(role: str) -> tuple[str, ...]:
     """The menu of a key's role: an agency its three pages; the progress form only to those who
     send progress (a province, an agency) - the OSM and the admin have nothing to send there."""
     if role == "agency":
-        return AGENCY_PAGES
+        return AGENCY_NAV
     return PAGES if role == "province" else tuple(p for p in PAGES if p != "project_report")
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
@@ -76,7 +77,8 @@ WORDS = {
     "due": ("กำหนดส่ง", "Due"), "completeness_pct": ("ความครบถ้วน ร้อยละ", "Completeness %"),
     "timeliness_pct": ("ความตรงเวลา ร้อยละ", "Timeliness %"),
     "reported_at": ("วันที่รายงาน", "Reported"), "solutions": ("แนวทางแก้ไข", "Solutions"),
-    "asset": ("ทรัพย์สิน", "Asset"), "custodian": ("ผู้ครอบครอง", "Custodian"),
+    "asset": ("ทรัพย์สิน", "Asset"), "register_asset": ("ลงทะเบียนทรัพย์สิน", "Register an asset"),
+    "custodian": ("ผู้ครอบครอง", "Custodian"),
     "to": ("โอนให้", "To"), "due_by": ("กำหนดแล้วเสร็จ", "Due by"), "overdue": ("เกินกำหนด", "Overdue"),
     "reason": ("เหตุผล", "Reason"), "received_at": ("ได้รับเมื่อ", "Received"),
     "none": ("ไม่มีรายการ", "Nothing to show"), "print": ("พิมพ์", "Print"),

@@ -11,6 +11,7 @@ from services.infra.evidence.provider import EvidenceFiles
 from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
+from .asset_pages import AssetPages
 from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .indicator_page import IndicatorPage
@@ -21,7 +22,7 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(DashboardPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
+class GatewayService(DashboardPages, AssetPages, IndicatorPage, IndicatorPages, ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()
