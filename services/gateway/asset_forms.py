@@ -25,7 +25,7 @@ WORDS = {  # (Thai, English)
     "unit_value": ("ราคาต่อหน่วย (บาท)", "Unit value (THB)"),
     "total_value": ("มูลค่ารวม (บาท)", "Total value (THB)"),
     "book_value": ("มูลค่าตามบัญชี (บาท)", "Book value (THB)"),
-    "acquired_on": ("วันที่ได้มา (ค.ศ. ตามปฏิทินของเบราว์เซอร์)", "Acquired on"),
+    "acquired_on": ("วันที่ได้มา", "Acquired on"),
     "province": ("จังหวัดที่ตั้ง", "Province"), "district": ("อำเภอ", "District"),
     "custodian": ("ผู้ครอบครอง", "Custodian"), "status": ("สถานะ", "Status"),
     "implementing": ("หน่วยงานดำเนินการโครงการ", "Implementing agency"),
