@@ -94,6 +94,13 @@ class AssetPages:
                               lambda ctx, refused: self._asset_view(
                                   ctx, code, refused=refused, step=step, typed=request.form))
 
+    @http("GET", "/assets/<string:code>/<string:word>")
+    def asset_step_link(self, request, code, word):
+        """A refused form's page is at its POST address: its language switch (a GET there)
+        goes back to the asset's page."""
+        query = urlencode([(k, v) for k, v in request.args.items() if k in ("lang", "plan")])
+        return redirect(f"{_path(code)}?{query}")
+
     @http("GET", "/register-asset")
     def register_asset_page(self, request):
         return self._page(request, "register_asset", lambda ctx: self._register_view(ctx),
