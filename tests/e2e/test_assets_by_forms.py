@@ -110,6 +110,22 @@ def test_forms_work_without_scripts_and_the_server_still_decides(system):
     stale = form_post(tourism, system, "/assets/NE2-67-002-F01/cancel", {"version": "1", "reason": "x"})
     assert stale.status_code == 409 and "reload" in stale.text
     assert form_post(tourism, system, "/assets/NE2-67-002-F01/fly", {"version": "2"}).status_code == 404
+    switch = tourism.get(f"{system.base}/assets/NE2-67-002-F01/cancel?lang=en", timeout=15,
+                         allow_redirects=False)  # a refused form's language switch
+    assert switch.headers["Location"] == "/assets/NE2-67-002-F01?lang=en"
+    cancelled = form_post(tourism, system, "/assets/NE2-67-002-F01/cancel",
+                          {"version": "2", "reason": "เปลี่ยนแผนการใช้งาน"})
+    assert cancelled.status_code == 303
+    audited = form_post(tourism, system, "/assets/NE2-67-002-F01/audits", {
+        "version": "3", "on": "2025-03-01", "found": "yes", "condition": "needs_repair",
+        "note": "ใบพัดชำรุด", "doc_reference_0": "ภาพถ่าย 1", "doc_kind_0": "photo"})
+    assert audited.status_code == 303 and audited.headers["Location"].endswith("?done=audit")
+    ledger = system.get("/api/assets/NE2-67-002-F01/history", system.key()).json()["ledger"]
+    assert [e["action"] for e in ledger] == ["register", "request", "cancel", "audit"]
+    assert ledger[0]["documents"][0]["reference"] == "ใบตรวจรับ 3/2567"
+    assert ledger[3]["details"]["condition"] == "needs_repair"
+    page = tourism.get(f"{system.base}/assets/NE2-67-002-F01?lang=en", timeout=15).text
+    assert "needs repair" in page and "photo: ภาพถ่าย 1" in page
     cross = tourism.post(f"{system.base}/assets/NE2-67-002-F01/cancel", timeout=15,
                          data={"version": "2", "reason": "x"}, headers={"Origin": "http://evil.example"},
                          allow_redirects=False)
