@@ -63,7 +63,7 @@ WORDS = {  # (Thai, English)
                         "No project whose assets you may register (its implementing agency, the "
                         "cluster's OSM or the admin may)"),
     "admin": ("ผู้ดูแลระบบ", "the admin"), "osm": ("สำนักงานกลุ่มจังหวัด", "Cluster OSM"),
-    "system": ("ระบบ", "the system"),
+    "system": ("ระบบ", "the system"), "auditor": ("ผู้ตรวจสอบ", "Auditor of"),
     "back": ("กลับไปหน้าทรัพย์สิน", "Back to the assets"),
     "history_xlsx": ("ดาวน์โหลดประวัติ (Excel)", "Download the ledger (Excel)"),
 }
@@ -117,14 +117,18 @@ def agency_name(code: str | None, agencies: dict, lang: str) -> str:
 
 
 def actor_name(by: str, agencies: dict, clusters: dict, lang: str) -> str:
-    """Who acted, as a ledger keeps it ("agency:ubon-pao", "osm:<cluster>", "admin"), by name."""
+    """Who acted, as a ledger keeps it ("agency:ubon-pao", "osm:<cluster>", "admin"; a person's
+    step "Name (username) · agency:ubon-pao"), by name: the person, then the organisation's name."""
+    person, dot, org = (by or "").rpartition(" · ")
+    if dot:
+        return f"{person} · {actor_name(org, agencies, clusters, lang)}"
     role, _, scope = (by or "").partition(":")
     i = 0 if lang == "th" else 1
     if role == "agency":
         return agency_name(scope, agencies, lang)
-    if role == "osm":
+    if role in ("osm", "auditor"):
         cluster = clusters.get(scope) or {}
-        return f"{WORDS['osm'][i]} {cluster.get(f'name_{lang}') or scope}"
+        return f"{WORDS[role][i]} {cluster.get(f'name_{lang}') or scope}"
     if role in ("admin", "system"):
         return WORDS[role][i]
     return by or "-"

@@ -5,6 +5,7 @@ bodies, the event ids and the events on the bus are the workbook's; each row is 
 on /report/status as the upload page does. Mixed into GatewayService."""
 from __future__ import annotations
 
+from services.contracts import access
 from services.contracts.periods import parse_period
 from services.contracts.rules import describe_indicator_rules
 from services.contracts.targets import province_fiscal_year_target
@@ -39,8 +40,8 @@ class EntryPages:
     def report_entry_page(self, request):
         def build(ctx):
             plan, principal, lang = ctx["plan"], ctx["principal"], ctx["lang"]
-            if principal.role != "province":  # an OSM or the admin sends nothing: no form
-                return {"province": None}
+            if not access.sends_reports(principal):  # an OSM, the admin, a province's approver
+                return {"province": None}            # send nothing: no form
             province = principal.scope
             due = [p for p in dashboard.periods_of(plan)
                    if report_workbook.due_items(plan, province, p)["indicators"]]

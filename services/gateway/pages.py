@@ -133,7 +133,9 @@ class DashboardPages:
     def report_page(self, request):
         def build(ctx):
             plan, principal = ctx["plan"], ctx["principal"]
-            province = principal.scope if principal.role == "province" else None
+            # the upload is the sender's: of a province's people its planner (the approver
+            # certifies), as the API's send answers (access.sends_reports)
+            province = principal.scope if access.sends_reports(principal) else None
             due = [p for p in dashboard.periods_of(plan) if province and
                    report_workbook.due_items(plan, province, p)["indicators"]]
             words = dashboard.words(ctx["lang"])
@@ -168,8 +170,9 @@ class DashboardPages:
             plan, principal = ctx["plan"], ctx["principal"]
             in_force = {(r["project"], r["province"]): r
                         for r in self._call("reporting", "project_progress", plan["id"])}
-            rows = dashboard.progress_rows(plan, principal.role, principal.scope, in_force,
-                                           ctx["lang"])
+            rows = (dashboard.progress_rows(plan, principal.role, principal.scope, in_force,
+                                            ctx["lang"])
+                    if access.sends_project_reports(principal) else [])  # an approver: none
             words = dashboard.words(ctx["lang"])
             return {"rows": rows, "stages": dashboard.stage_choices(ctx["lang"]),
                     "today": datetime.now(BANGKOK).date().isoformat(),

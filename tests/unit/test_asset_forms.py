@@ -58,5 +58,10 @@ def test_names_not_codes():
     assert forms.actor_name("agency:ubon-pao", agencies, clusters, "en") == "Ubon Ratchathani PAO"
     assert forms.actor_name("osm:ne2", agencies, clusters, "th") == "สำนักงานกลุ่มจังหวัด กลุ่มจังหวัด 2"
     assert forms.actor_name("admin", agencies, clusters, "th") == "ผู้ดูแลระบบ"
+    # a person's step: the person, then the organisation by name (never "agency:<code>")
+    assert forms.actor_name("สมชาย ใจดี (somchai) · agency:ubon-pao", agencies, clusters,
+                            "th") == "สมชาย ใจดี (somchai) · องค์การบริหารส่วนจังหวัดอุบลราชธานี"
+    assert forms.actor_name("Ann Lee (ann) · auditor:ne2", agencies, clusters,
+                            "en") == "Ann Lee (ann) · Auditor of Cluster 2"
     assert forms.agency_name("nobody", agencies, "th") == "nobody"  # no entry: its code, not blank
     assert forms.refusal(403, "only the receiving agency")["en"] == "You may not take this step"
