@@ -62,7 +62,7 @@ def asset_journey(request: dict) -> dict:
     holder hands it over with a document, the receiver's officer accepts with the maintenance
     plan and budget; then the cluster's auditor reads the ledger and records an audit."""
     base, shots, code = request["base"], request["artifacts"], request["code"]
-    people, at = request["people"], f"{base}/assets/{request['code']}"
+    people, at = request["people"], f"{base}/assets/{code}"
     seen = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
