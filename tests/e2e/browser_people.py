@@ -236,7 +236,7 @@ def roles_tour(request: dict) -> dict:
                                  "form": page.locator("#entry-form").count(),
                                  "refused": page.locator("#entry-refused").count()}
                 answer = page.goto(f"{base}/plans?lang={lang}")
-                look["plans"] = {"status": answer.status,
+                look["plans"] = {"status": answer.status, "url": page.url.split("?")[0],
                                  "rows": page.locator("tr[data-plan]").evaluate_all(
                                      "rs => rs.map(r => r.dataset.plan)"),
                                  "publish_buttons": page.locator("button.publish").count()}
