@@ -19,12 +19,13 @@ from .entry_pages import EntryPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .problem_pages import ProblemPages
+from .user_pages import UserPages
 from .web import http
 
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(AccountPages, DashboardPages, EntryPages, IndicatorPage, IndicatorPages,
+class GatewayService(AccountPages, UserPages, DashboardPages, EntryPages, IndicatorPage, IndicatorPages,
                      ProblemPages, ServiceBase):
     name = "gateway"
 
