@@ -171,7 +171,8 @@ def test_no_secret_is_logged_and_secret_files_are_private(system):
     creds = system.credentials()
     admin = system.key()
     issued = requests.post(f"{system.base}/api/keys", json={"role": "province", "scope": "TH-35",
-                                                            "label": "secrets test"},
+                                                            "label": "secrets test",
+                                                            "owner": "system: secrets test"},
                            headers={"Authorization": f"Bearer {admin}"}, timeout=15).json()
     # use the keys where a careless log line would catch them: login, a wrong key, a province
     signed_in(system.base, admin)
