@@ -167,6 +167,9 @@ class KeyTable:
                             f"key expired on {entry['expires_at'][:10]}; ask the admin for a new "
                             f"one / รหัส API นี้หมดอายุแล้วเมื่อ {entry['expires_at'][:10]} "
                             "ขอรหัสใหม่จากผู้ดูแลระบบ")
+        self._noted_use(entry, now)
+
+    def _noted_use(self, entry: dict, now: datetime) -> None:
         last = self._noted.get(entry["id"])
         if last is None or time.monotonic() - last >= USE_NOTED_EVERY_S:
             self._noted[entry["id"]] = time.monotonic()
@@ -201,8 +204,11 @@ class KeyTable:
         except ValueError:
             return None
         entry = self._issued.get(digest)
-        if entry is not None and expired(entry, datetime.now(timezone.utc)):
-            return None  # a dashboard session of an expired key ends with it
+        if entry is not None:
+            now = datetime.now(timezone.utc)
+            if expired(entry, now):
+                return None  # a dashboard session of an expired key ends with it
+            self._noted_use(entry, now)  # a page read with the key is a use of it
         return self._table.get(digest)
 
     def issued(self) -> dict:

@@ -94,3 +94,27 @@ def test_an_excel_file_is_read_like_a_csv():
     rows = importing.read_rows(data.getvalue(), "users.xlsx")
     users, problems = importing.check_rows(rows, ORGS, lambda n: False, lambda u: True)
     assert problems == [] and users[0]["organisation"] == "ne2"
+
+
+class _Store:
+    def __init__(self, users):
+        self._users = users
+
+    def users(self):
+        return self._users
+
+
+class _Gateway:
+    def __init__(self, users):
+        self.people = type("People", (), {"store": _Store(users)})()
+
+
+def test_the_last_active_admin_is_neither_disabled_nor_demoted():
+    from services.gateway.api.users import last_admin
+    admin = {"username": "admin", "duty": "admin"}
+    alone = _Gateway([admin, {"username": "old", "duty": "admin", "disabled_at": "2026-01-01"}])
+    assert last_admin(alone, admin, {"active": False})
+    assert last_admin(alone, admin, {"duty": "auditor"})
+    assert not last_admin(alone, admin, {"name": "Renamed"})
+    two = _Gateway([admin, {"username": "second", "duty": "admin"}])
+    assert not last_admin(two, admin, {"active": False})

@@ -56,6 +56,8 @@ ACCOUNT_WORDS = {
     "new_user": ("เพิ่มผู้ใช้", "Add a user"), "create_invite": ("สร้างและส่งอีเมลเชิญ", "Create and invite"),
     "no_organisation": ("— ไม่สังกัด (ผู้ดูแลระบบ ผู้ดูข้อมูลระดับประเทศ)",
                         "— none (administrator, national viewer)"),
+    "organisation_code": ("รหัสหน่วยงานสังกัด (ว่างไว้สำหรับผู้ดูแลระบบ ผู้ดูข้อมูลระดับประเทศ)",
+                          "Organisation code (empty for an administrator or a national viewer)"),
     "clusters": ("กลุ่มจังหวัด", "Clusters"), "provinces": ("จังหวัด", "Provinces"),
     "agencies": ("หน่วยงาน", "Agencies"),
     "edit": ("แก้ไข", "Edit"), "disable": ("ปิดการใช้งาน", "Disable"), "enable": ("เปิดใช้งาน", "Enable"),

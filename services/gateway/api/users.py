@@ -71,6 +71,32 @@ def account_error(exc: AccountError) -> ApiError:
     return ApiError(400, "bad_request", f"{exc.field}: {exc.en} / {exc.th}")
 
 
+def check_types(body: dict) -> None:
+    """400 for a field of the wrong JSON type, before any rule reads it."""
+    for name, value in body.items():
+        if name == "active":
+            if not isinstance(value, bool):
+                raise ApiError(400, "bad_request", "active must be true or false")
+        elif not (isinstance(value, str) or (value is None and name == "organisation")):
+            raise ApiError(400, "bad_request", f"{name} must be text")
+
+
+def check_lang(value) -> str:
+    if value not in (None, "th", "en"):
+        raise ApiError(400, "bad_request", "lang must be th or en")
+    return value or "th"
+
+
+def last_admin(gw, user: dict, changes: dict) -> bool:
+    """Would this change leave no active admin (nobody could manage anyone any more)?"""
+    if user["duty"] != "admin" or user.get("disabled_at"):
+        return False
+    if changes.get("active") is not False and changes.get("duty", "admin") == "admin":
+        return False
+    return not any(u["duty"] == "admin" and not u.get("disabled_at") and u["username"] != user["username"]
+                   for u in gw.people.store.users())
+
+
 def _by(who) -> str:
     return who.person or str(who)
 
@@ -96,6 +122,8 @@ def managed_user(gw, who, username: str, orgs: Organisations) -> dict:
 
 def create_user_as(gw, who, body: dict) -> dict:
     only_fields(body, tuple(NEW_USER["properties"]))
+    check_types(body)
+    check_lang(body.get("lang"))
     orgs = directory(gw)
     duty = body.get("duty") or ""
     try:
@@ -114,10 +142,12 @@ def create_user_as(gw, who, body: dict) -> dict:
 
 def update_user_as(gw, who, username: str, body: dict) -> dict:
     only_fields(body, tuple(CHANGE["properties"]))
+    check_types(body)
     orgs = directory(gw)
     user = managed_user(gw, who, username, orgs)
-    if "active" in body and not isinstance(body["active"], bool):
-        raise ApiError(400, "bad_request", "active must be true or false")
+    if last_admin(gw, user, body):
+        raise ApiError(409, "wrong_state", "this is the last active administrator; make another "
+                                           "one first / นี่คือผู้ดูแลระบบคนสุดท้ายที่ใช้งานได้ ให้สร้างคนใหม่ก่อน")
     if body.get("active") is False and who.person and who.person.endswith(f"({user['username']})"):
         raise ApiError(409, "wrong_state", "you cannot disable your own account / "
                                            "ปิดการใช้งานบัญชีของตนเองไม่ได้")
@@ -139,6 +169,7 @@ def update_user_as(gw, who, username: str, body: dict) -> dict:
 
 
 def reset_user_as(gw, who, username: str, lang: str) -> dict:
+    lang = check_lang(lang)
     user = managed_user(gw, who, username, directory(gw))
     if user.get("disabled_at"):
         raise ApiError(409, "wrong_state", f"{user['username']} is disabled; enable it first / "
@@ -150,6 +181,7 @@ def reset_user_as(gw, who, username: str, lang: str) -> dict:
 
 def import_users_as(gw, who, data: bytes, filename: str, lang: str) -> tuple[int, dict]:
     """(201, the users created) or (400, every problem): all or none."""
+    lang = check_lang(lang)
     orgs = directory(gw)
     try:
         rows = importing.read_rows(data, filename)
@@ -203,7 +235,7 @@ def create_user(gw, request):
               "ends its sessions", path_schemas=USERNAME, body=body_of(CHANGE),
               ok=ok(USER, "the user as kept"),
               errors={400: "what is wrong, in English and Thai", 409: "one's own account "
-                      "cannot be disabled"})
+                      "cannot be disabled, nor the last active administrator"})
 def change_user(gw, request, username):
     who = manager(gw, request)
     return json_response(update_user_as(gw, who, username, json_body(request)))
