@@ -78,7 +78,7 @@ ACCOUNT_WORDS = {
     "done_key_revoked": ("ยกเลิกรหัส API แล้ว", "Key revoked"),
     "api_keys": ("รหัส API", "API keys"), "label": ("ชื่อเรียก", "Label"),
     "owner": ("เจ้าของ (ชื่อผู้ใช้ หรือ system: ชื่อระบบ)", "Owner (a username, or system: its name)"),
-    "scope": ("ขอบเขต", "Scope"), "expires": ("หมดอายุ", "Expires"),
+    "owner_short": ("เจ้าของ", "Owner"), "scope": ("ขอบเขต", "Scope"), "expires": ("หมดอายุ", "Expires"),
     "expires_help": ("หมดอายุ (ว่างไว้ = 1 ปี, ไม่เกิน 2 ปี)", "Expires (empty: a year; at most two years)"),
     "revoked": ("ยกเลิกแล้ว", "Revoked"), "revoke": ("ยกเลิก", "Revoke"),
     "issue_key": ("ออกรหัส API", "Issue a key"), "secret_once": ("รหัสลับ (แสดงครั้งเดียว)", "Secret (shown once)"),

@@ -35,9 +35,10 @@ function csrfToken() {
       });
       var none = org.querySelector('option[value=""]');
       if (none) { none.hidden = none.disabled = kind !== ""; }
+      function off(o) { return o.disabled || (o.parentNode.tagName === "OPTGROUP" && o.parentNode.disabled); }
       var chosen = org.options[org.selectedIndex];
-      if (!chosen || chosen.disabled) {
-        var first = Array.prototype.find.call(org.options, function (o) { return !o.disabled; });
+      if (!chosen || off(chosen)) {
+        var first = Array.prototype.find.call(org.options, function (o) { return !off(o); });
         if (first) { org.value = first.value; }
       }
     }
