@@ -73,21 +73,23 @@ def key_expiry(requested: object, now: datetime) -> datetime:
     if requested is None or requested == "":
         return now + KEY_LIFE
     if not isinstance(requested, str):
-        raise ValueError("expires_at must be a date (YYYY-MM-DD) or a date-time (ISO 8601)")
+        raise ValueError("expires_at must be a date (YYYY-MM-DD) or a date-time (ISO 8601) / "
+                         "วันหมดอายุต้องเป็นวันที่ (ปปปป-ดด-วว ค.ศ.)")
     try:
         when = datetime.fromisoformat(requested.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"expires_at {requested[:40]!r} is not a date (YYYY-MM-DD) or an "
-                         "ISO 8601 date-time") from None
+                         "ISO 8601 date-time / วันหมดอายุต้องเป็นวันที่ (ปปปป-ดด-วว ค.ศ.)") from None
     if len(requested.strip()) == 10:  # a day: the key works to its end
         when = when.replace(hour=23, minute=59, second=59)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     if when <= now:
-        raise ValueError("expires_at must be in the future")
+        raise ValueError("expires_at must be in the future / วันหมดอายุต้องเป็นวันในอนาคต")
     if when > now + KEY_LIFE_MAX:
+        last = (now + KEY_LIFE_MAX).date().isoformat()
         raise ValueError(f"a key lives at most {KEY_LIFE_MAX.days} days; expires_at must be "
-                         f"on or before {(now + KEY_LIFE_MAX).date().isoformat()}")
+                         f"on or before {last} / รหัส API มีอายุได้ไม่เกิน 2 ปี (ไม่เกิน {last})")
     return when
 
 
@@ -96,14 +98,16 @@ def owner_problem(owner: object, known_user) -> str | None:
     true) or a named system, "system: <its name>"."""
     if not isinstance(owner, str) or not owner.strip():
         return ("owner is required: the username of the person the key belongs to, or "
-                "'system: <the system's name>'")
+                "'system: <the system's name>' / ต้องระบุเจ้าของ: ชื่อผู้ใช้ของผู้ถือรหัส หรือ "
+                "'system: ชื่อระบบ'")
     owner = owner.strip()
     if owner.lower().startswith(SYSTEM_OWNER):
         name = owner[len(SYSTEM_OWNER):].strip()
         return None if 0 < len(name) <= 200 else "a system owner is 'system: <its name>' " \
-                                                    "(1-200 characters)"
+            "(1-200 characters) / เจ้าของที่เป็นระบบเขียนว่า 'system: ชื่อระบบ' (1-200 ตัวอักษร)"
     return None if known_user(owner) else (f"no user {owner[:64]!r}; the owner is an existing "
-                                           "username or 'system: <the system's name>'")
+                                           "username or 'system: <the system's name>' / "
+                                           f"ไม่มีผู้ใช้ชื่อ {owner[:64]!r}")
 
 
 def expired(entry: dict, now: datetime) -> bool:
