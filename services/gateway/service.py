@@ -13,11 +13,13 @@ from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
 from .account_pages import AccountPages
 from .accounts.provider import People
+from .asset_pages import AssetPages
 from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .entry_pages import EntryPages
 from .indicator_page import IndicatorPage
 from .pages import DashboardPages
+from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
 from .user_pages import UserPages
 from .web import http
@@ -25,8 +27,8 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(AccountPages, UserPages, DashboardPages, EntryPages, IndicatorPage, IndicatorPages,
-                     ProblemPages, ServiceBase):
+class GatewayService(AccountPages, UserPages, DashboardPages, AssetPages, EntryPages,
+                     IndicatorPage, IndicatorPages, PlanPages, ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

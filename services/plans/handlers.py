@@ -81,7 +81,8 @@ def export_plan(store, plan_id: str, fmt: str) -> dict:
 
 
 def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = None,
-                approved_by: str | None = None, only_cluster: str | None = None) -> dict:
+                approved_by: str | None = None, only_cluster: str | None = None,
+                only_plan: str | None = None) -> dict:
     """Create, edit (a draft) or revise (a published plan) from an uploaded workbook.
 
     Returns ``{"plan": summary}``, ``{"problems": [...]}`` naming every bad cell, or
@@ -95,6 +96,8 @@ def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = Non
     if only_cluster and document.get("cluster") != only_cluster:
         return {"forbidden": f"the workbook is a plan of cluster {document.get('cluster')}; "
                              f"this key may change only plans of {only_cluster}"}
+    if only_plan and document.get("id") != only_plan:
+        return files.problems(workbook.WorkbookError([other_plan(document, locations, only_plan)]))
     current = store.get_plan(document.get("id"))
     try:
         if current is None:
@@ -106,6 +109,17 @@ def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = Non
     except domain.PlanError as exc:
         return files.problems(workbook.located_error(exc, locations))
     return {"plan": result}
+
+
+def other_plan(document: dict, locations, expected: str):
+    """The problem of a workbook that is not of the plan it was sent for, at its id cell."""
+    sheet, row = locations.get("plan, id", ("", None))
+    got = document.get("id")
+    return workbook.CellProblem(
+        sheet, row, "value" if row else None, f"this workbook is of plan {got!r}, not of plan {expected!r}; "
+                          "download the plan's own workbook and change that",
+        f"ไฟล์นี้เป็นของแผน {got!r} ไม่ใช่แผน {expected!r} "
+        "ให้ดาวน์โหลดไฟล์ของแผนนี้แล้วแก้ไขในไฟล์นั้น")
 
 
 def save_agency(store, document: dict, only_provinces: list[str] | None = None) -> dict:

@@ -80,9 +80,10 @@ class PlansService(BusServiceBase):
         return handlers.export_plan(self.store, plan_id, fmt)
 
     @rpc
-    def import_plan(self, encoded, fmt, by, reason=None, approved_by=None, only_cluster=None):
+    def import_plan(self, encoded, fmt, by, reason=None, approved_by=None, only_cluster=None,
+                    only_plan=None):
         result = handlers.import_plan(self.store, encoded, fmt, by, reason, approved_by,
-                                      only_cluster)
+                                      only_cluster, only_plan)
         relay(self.store.outbox, self.dispatch)  # a revision it made tells the others
         return result
 

@@ -209,6 +209,106 @@ def entry(request: dict) -> dict:
         seen["phone_overflow"] = page.evaluate(
             "() => document.documentElement.scrollWidth - window.innerWidth")
         page.screenshot(path=f"{shots}/report-entry-phone.png", full_page=True)
+    return seen
+
+
+def retitle(path: str, title_en: str) -> None:
+    """A plan workbook's English title changed in place (the plan sheet: label, value rows)."""
+    import openpyxl
+    book = openpyxl.load_workbook(path)
+    sheet = next(book[n] for n in book.sheetnames if n.endswith("(plan)"))
+    next(row for row in sheet.iter_rows() if "(title_en)" in str(row[0].value))[1].value = title_en
+    book.save(path)
+
+
+def plan_forms(request: dict) -> dict:
+    """An OSM on /plans: a bad workbook refused with every bad cell listed, a good one made a
+    draft, the draft published, a revision refused without a reason and made with one; then a
+    province, which the page refuses. Each step: the answer's status and what the page shows."""
+    base, shots, new = request["base"], request["artifacts"], request["new_plan"]
+    seen = {}
+
+    def submit(page, selector):
+        with page.expect_navigation() as went:
+            page.click(selector)
+        page.wait_for_load_state()
+        return went.value.status if went.value else None
+
+    def notice(page):
+        found = page.locator("#plans-notice")
+        return found.inner_text() if found.count() else None
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["osm_key"], width=390, height=844)
+        page.goto(f"{base}/plans?lang=en")
+        seen["nav"] = page.locator("nav a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href').split('?')[0])")
+        seen["labelled"] = page.evaluate(
+            "() => [...document.querySelectorAll('form.plan-form input:not([type=hidden]),"
+            " form.plan-form textarea')].every(f => f.labels.length > 0)")
+        page.set_input_files("#upload-workbook", request["bad_file"])
+        seen["bad_status"] = submit(page, "#upload-button")
+        seen["bad_cells"] = page.locator("#bad-cells tr.bad-cell").evaluate_all(
+            "rows => rows.map(r => ({sheet: r.dataset.sheet, row: r.dataset.row,"
+            " column: r.dataset.column, th: r.cells[4].innerText, en: r.cells[5].innerText}))")
+        seen["fits_phone"] = page.evaluate(
+            "() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.screenshot(path=f"{shots}/plans-bad-workbook-phone.png", full_page=True)
+
+        page.set_input_files("#upload-workbook", request["good_file"])
+        seen["good_status"] = submit(page, "#upload-button")
+        seen["created"] = {"url": page.url, "notice": notice(page),
+                           "status": page.get_attribute(f"tr[data-plan='{new}']", "data-status")}
+        row = page.locator(f"tr[data-plan='{new}']")
+        row.locator("input[name=approved_by]").fill("คณะกรรมการบริหารงานกลุ่มจังหวัด (ก.บ.ก.)")
+        with page.expect_navigation():
+            row.locator("button.publish").click()
+        page.wait_for_load_state()
+        seen["published"] = {"notice": notice(page), "status": page.get_attribute(
+            f"tr[data-plan='{new}']", "data-status")}
+
+        # the published plan's own workbook, from its row's link, with a new English title
+        with page.expect_download() as got:
+            page.locator(f"tr[data-plan='{new}'] a[download]").click()
+        got.value.save_as(request["revised_file"])
+        retitle(request["revised_file"], request["title_en"])
+        row = page.locator(f"tr[data-plan='{new}']")
+        row.locator("details.revise summary").click()
+        row.locator("input[type=file]").set_input_files(request["revised_file"])
+        row.locator("textarea[name=reason]").fill("   ")  # passes `required`; the server refuses
+        row.locator("input[name=approved_by]").fill("ก.บ.ก.")
+        with page.expect_navigation() as went:
+            row.locator("button.revise-button").click()
+        page.wait_for_load_state()
+        seen["no_reason"] = {"status": went.value.status,
+                             "refusal": page.locator("#plans-failure").inner_text()}
+        row = page.locator(f"tr[data-plan='{new}']")
+        row.locator("details.revise summary").click()
+        row.locator("input[type=file]").set_input_files(request["revised_file"])
+        row.locator("textarea[name=reason]").fill(request["reason"])
+        row.locator("input[name=approved_by]").fill("ก.บ.ก.")
+        with page.expect_navigation():
+            row.locator("button.revise-button").click()
+        page.wait_for_load_state()
+        refusal = page.locator("#plans-failure")
+        seen["revised"] = {"notice": notice(page), "refusal": refusal.inner_text() if
+                           refusal.count() else None, "version": page.get_attribute(
+            f"tr[data-plan='{new}']", "data-version"),
+            "row": page.locator(f"tr[data-plan='{new}']").inner_text()}
+        page.screenshot(path=f"{shots}/plans-revised-phone.png", full_page=True)
+        page.goto(f"{base}/plans?lang=th")
+        seen["thai_row"] = page.locator(f"tr[data-plan='{new}']").inner_text()
+        page.screenshot(path=f"{shots}/plans-th.png", full_page=True)
+        page.close()
+
+        province, _ = log_in(browser, base, request["province_key"])
+        seen["province_nav"] = province.locator("nav a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href').split('?')[0])")
+        answer = province.goto(f"{base}/plans")
+        seen["province_page"] = {"status": answer.status,
+                                 "forms": province.locator("form.plan-form").count(),
+                                 "refused": province.locator("#plans-refused").is_visible()}
         browser.close()
     return seen
 
@@ -264,8 +364,97 @@ def alive(request: dict) -> dict:
     return seen
 
 
+def asset_forms(request: dict) -> dict:
+    """An asset's whole transfer by the dashboard's forms, each by the key whose step it is: the
+    holder registers it (on a phone) and requests the transfer, the OSM approves, the holder
+    hands over, the receiver accepts - first without a budget (refused, the message shown and
+    what was typed kept), then with it."""
+    base, shots, code = request["base"], request["artifacts"], request["code"]
+    seen = {}
+    at = f"{base}/assets/{code}"
+
+    def submit(page, button, keyboard=False):
+        with page.expect_navigation():
+            if keyboard:  # the keyboard alone: focus the button, press Enter
+                page.focus(button)
+                page.keyboard.press("Enter")
+            else:
+                page.click(button)
+
+    def state(page):
+        return {"url": page.url, "status": page.get_attribute("#asset-status", "data-status"),
+                "outcome": page.inner_text("#outcome") if page.locator("#outcome").count() else None,
+                "forms": page.locator("form.step-form").evaluate_all(
+                    "fs => fs.map(f => f.dataset.step)")}
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        holder, _ = log_in(browser, base, request["holder_key"], width=390, height=844)
+        holder.goto(f"{base}/assets")
+        holder.click("#register-link")
+        holder.wait_for_url("**/register-asset")
+        for field, value in request["registration"].items():
+            if holder.locator(f"#register-{field}").evaluate("e => e.tagName") == "SELECT":
+                holder.select_option(f"#register-{field}", value)
+            else:
+                holder.fill(f"#register-{field}", value)
+        seen["unlabelled"] = holder.evaluate(
+            "() => [...document.querySelectorAll('form.step-form input:not([type=hidden]),"
+            " form.step-form select, form.step-form textarea')]"
+            ".filter(e => !document.querySelector(`label[for='${e.id}']`)).map(e => e.name)")
+        holder.screenshot(path=f"{shots}/asset-register-phone.png", full_page=True)
+        submit(holder, "#submit-register")
+        seen["registered"] = state(holder)
+        seen["phone_overflow"] = holder.evaluate(  # what sticks out of a phone's width
+            "() => [...document.querySelectorAll('main *')].filter(e => "
+            "e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))"
+            ".map(e => e.tagName + '#' + e.id)")
+        holder.screenshot(path=f"{shots}/asset-registered-phone.png", full_page=True)
+        seen["receivers"] = holder.locator("#request-to option").all_inner_texts()
+        holder.select_option("#request-to", request["receiver"])
+        holder.fill("#request-reason", "โอนให้ดูแลและบำรุงรักษา")
+        submit(holder, "#submit-request", keyboard=True)
+        seen["requested"] = state(holder)
+        seen["transfer_to"] = holder.inner_text("#transfer-to")
+
+        osm, _ = log_in(browser, base, request["osm_key"])
+        osm.goto(at)
+        seen["osm_forms"] = state(osm)["forms"]
+        osm.fill("#approve-reason", "ที่ประชุมเห็นชอบ")
+        submit(osm, "#submit-approve")
+        seen["approved"] = state(osm)
+
+        holder.goto(at)
+        holder.fill("#hand_over-doc_reference_0", "บันทึกส่งมอบ 21/2568")
+        submit(holder, "#submit-hand_over")
+        seen["handed_over"] = state(holder)
+        holder.close()
+
+        receiver, _ = log_in(browser, base, request["receiver_key"])
+        receiver.goto(at)
+        seen["receiver_forms"] = state(receiver)["forms"]
+        receiver.fill("#accept-m_note", "ข้อบัญญัติงบประมาณ 2568")  # no budget: refused
+        submit(receiver, "#submit-accept")
+        seen["refused"] = {"message": receiver.inner_text("#refusal-message"),
+                           "box": receiver.inner_text("#refusal"),
+                           "kept": receiver.input_value("#accept-m_note"),
+                           "status": receiver.get_attribute("#asset-status", "data-status")}
+        receiver.screenshot(path=f"{shots}/asset-refused.png", full_page=True)
+        receiver.fill("#accept-m_budget", "120000")
+        submit(receiver, "#submit-accept")
+        seen["accepted"] = state(receiver)
+        seen["custodian"] = receiver.inner_text("#custodian")
+        seen["ledger"] = receiver.locator("#ledger tr[data-action]").evaluate_all(
+            "rows => rows.map(r => [r.dataset.action, r.cells[1].innerText])")
+        seen["text"] = receiver.inner_text("main")
+        receiver.screenshot(path=f"{shots}/asset-accepted.png", full_page=True)
+        receiver.close()
+        browser.close()
+    return seen
+
+
 MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive,
-         "entry": entry}
+         "entry": entry, "plan_forms": plan_forms, "asset_forms": asset_forms}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)

@@ -177,7 +177,9 @@ def export_plan(gw, request, plan_id):
 @routes.post("/api/plans/import", "Create (new id), edit (a draft) or revise (published: give "
                                   "reason and approved_by) a plan from a workbook; see "
                                   "docs/plan-workbook.md",
-             query=(SHEET_FORMAT, param("reason"), param("approved_by")),
+             query=(SHEET_FORMAT, param("reason"), param("approved_by"),
+                    param("plan", "the plan the workbook must be of (a form that revises one "
+                                  "plan): another plan's workbook is refused, nothing applied")),
              body={"required": True, "content": {XLSX: {"schema": FILE},
                                                  "application/zip": {"schema": FILE}}},
              ok=ok("PlanSummary", "applied", 201),
@@ -195,7 +197,8 @@ def import_plan(gw, request):
         raise ApiError(400, "bad_request", "send the workbook as the request body")
     result = call(gw.plans, "import_plan", base64.b64encode(data).decode("ascii"), fmt, str(who),
                   request.args.get("reason"), request.args.get("approved_by"),
-                  who.scope if who.role == access.OSM else None, timeout=60)
+                  who.scope if who.role == access.OSM else None, request.args.get("plan") or None,
+                  timeout=60)
     if "forbidden" in result:
         raise forbidden(result["forbidden"])
     if "problems" in result:
