@@ -166,9 +166,10 @@ class AccountPages:
         # the same answer whether or not an account matched
         return self._anonymous(request, "password_reset", sent=True, error=None)
 
-    def _account_mail(self, user, kind, lang, link_kind=None):
-        """Ask notify to mail a one-time link (or a notice); a failure is logged, never shown
-        to the asker (who must not learn whether the account exists)."""
+    def _account_mail(self, user, kind, lang, link_kind=None) -> bool:
+        """Ask notify to mail a one-time link (a password reset, an invitation) or a notice;
+        whether it was queued. A failure is logged, never shown to an anonymous asker (who must
+        not learn whether the account exists); the users page and API tell the manager."""
         mail = {"id": secrets.token_hex(16), "kind": kind, "to": user["email"],
                 "name": user.get("name") or user["username"], "lang": lang,
                 "username": user["username"]}
@@ -183,8 +184,9 @@ class AccountPages:
         except Exception as exc:  # the bus is away: the person asks again; the operator sees this
             log.error("account mail %s for %s not queued: %s", kind, user["username"],
                       type(exc).__name__)
-            return
+            return False
         eventlet.spawn_n(_log_refusal, reply, kind, user["username"])
+        return True
 
     def _public_base(self) -> str:
         return (self.config.get("PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")

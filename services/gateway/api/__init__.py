@@ -7,7 +7,7 @@ from functools import lru_cache
 from werkzeug.routing import Map, Rule
 
 from . import (admin, assets, cards, entries, evidence, notify, plans, problems, project_reports,
-               public, reporting, workbooks)
+               public, reporting, users, workbooks)
 from .common import no_such_endpoint, principal
 from .routing import Route
 
@@ -21,7 +21,7 @@ ROUTES: tuple[Route, ...] = (
     *public.routes.routes, *plans.routes.routes, *reporting.routes.routes,
     *workbooks.routes.routes, *entries.routes.routes, *project_reports.routes.routes, *problems.routes.routes,
     *assets.routes.routes, *notify.routes.routes, *admin.routes.routes, *cards.routes.routes,
-    *evidence.routes.routes,
+    *evidence.routes.routes, *users.routes.routes,
     Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
 
