@@ -85,6 +85,7 @@ class Settings:
     seed_sample_year: bool = True  # SEED_SAMPLE_YEAR: a past fiscal year of sample reports
     admin_email: str = "admin@cluster-planning.local"  # ADMIN_EMAIL: the first admin's address
     accounts_url: str | None = None  # ACCOUNTS_URL: people's accounts; None: the gateway's store
+    login_limit_per_minute: int = 10  # LOGIN_LIMIT_PER_MINUTE: sign-ins per client address
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -117,6 +118,8 @@ class Settings:
             public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
             admin_email=env.get("ADMIN_EMAIL") or "admin@cluster-planning.local",
             accounts_url=env.get("ACCOUNTS_URL") or None,
+            login_limit_per_minute=_count(env, "LOGIN_LIMIT_PER_MINUTE", 10, 1, 100000,
+                                          "a whole number of sign-ins a minute"),
             user_prefix=env.get("AMQP_USER_PREFIX") or "",
             seed_sample_plan=_flag(env, "SEED_SAMPLE_PLAN", True,
                                    "1 seeds the sample plan and its sample assets, 0 only the "

@@ -19,14 +19,13 @@ from services.contracts import access
 from . import dashboard
 from .accounts.domain import TOTP_DUTIES, AccountError, normal_username, public_user
 from .auth import AuthError
-from .pages import LANG_COOKIE, LOGIN_LIMIT, html, redirect, too_many
+from .pages import LANG_COOKIE, html, login_limit, redirect, too_many
 from .sessions import (SESSION_COOKIE, check_csrf, secure_cookies, set_session_cookie,
                        signed_in)
 from .web import http
 
 log = logging.getLogger(__name__)
 PRE_COOKIE = "cp_pre"  # the anonymous forms' CSRF token (login, forgotten password, new password)
-RESET_LIMIT = LOGIN_LIMIT
 
 
 def _local(target: str | None) -> str:
@@ -73,7 +72,7 @@ class AccountPages:
     @http("POST", "/login")
     def login(self, request):
         lang, nxt = self._lang(request), _local(request.form.get("next"))
-        if not LOGIN_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         if not self._pre_ok(request):
             return self._anonymous(request, "login", 400, error="stale", next=nxt, done=None)
@@ -100,7 +99,7 @@ class AccountPages:
     @http("POST", "/login/code")
     def login_code(self, request):
         nxt = _local(request.form.get("next"))
-        if not LOGIN_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         token = request.cookies.get(SESSION_COOKIE, "")
         signed = self._pre_ok(request) and self.people.confirm_code(
@@ -151,7 +150,7 @@ class AccountPages:
 
     @http("POST", "/password-reset")
     def reset_request(self, request):
-        if not RESET_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         if not self._pre_ok(request):
             return self._anonymous(request, "password_reset", 400, sent=False, error="stale")
@@ -200,7 +199,7 @@ class AccountPages:
 
     @http("POST", "/reset")
     def reset(self, request):
-        if not LOGIN_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         token = request.form.get("token", "")
         user = self.people.link_user(token)
