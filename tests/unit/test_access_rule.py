@@ -168,7 +168,7 @@ def test_an_asset_is_registered_by_its_projects_implementing_agency_its_osm_or_t
     ("request", {"admin", "osm", "holding"}), ("approve", {"admin", "osm"}),
     ("hand_over", {"admin", "osm", "holding"}), ("accept", {"receiving"}),
     ("reject", {"receiving"}), ("cancel", {"admin", "osm", "holding"}),
-    ("audit", {"admin", "osm", "holding"}),
+    ("audit", {"admin", "osm", "holding"}), ("dispose", {"admin", "osm", "holding"}),
 ])
 def test_each_asset_step_by_role(step, who):
     assert allowed(lambda w: access.may_step_asset(w, step, ASSET)) == who
