@@ -118,7 +118,9 @@ REFUSALS = {
     404: ("ไม่พบทรัพย์สินนี้ หรือท่านไม่มีสิทธิ์เห็น", "No such asset that you may see"),
     409: ("ข้อมูลถูกเปลี่ยนไปแล้วหลังจากท่านเปิดหน้านี้ (หรือรหัสซ้ำ) โปรดตรวจสอบแล้วทำใหม่",
           "It changed since you opened this page (or the code is taken): check and try again"),
-    413: ("ข้อมูลที่ส่งมีขนาดใหญ่เกินไป", "What was sent is too large"),
+    413: ("ข้อมูลที่ส่งมีขนาดใหญ่เกินไป (ไฟล์ไม่เกิน 10 MB)", "What was sent is too large (a file: at most 10 MB)"),
+    415: ("ชนิดไฟล์ไม่ถูกต้อง: รับเฉพาะ PDF, PNG, JPEG, XLSX หรือ CSV (ตรวจจากเนื้อหาไฟล์)",
+          "Not an allowed file: PDF, PNG, JPEG, XLSX or CSV only (checked by its content)"),
 }
 OTHER_REFUSAL = ("ระบบไม่ตอบสนอง ลองใหม่อีกครั้ง", "A service did not answer; try again shortly")
 
