@@ -6,7 +6,8 @@ Every form posts to a page route that turns its fields into the JSON body of the
 (asset_forms.py) and calls that handler through ``_as_logged_in``: the rules, the access rule,
 the events and the messages are the API's own. After a step the browser is sent back (303) to
 the asset's page; a refusal is shown on the page, in Thai and English with the API's message,
-the form keeping what was typed."""
+the form keeping what was typed. A form with a file (multipart) first uploads it through the
+API's asset documents handler (api/asset_documents.py), then cites it in the step's documents."""
 from __future__ import annotations
 
 import json
@@ -16,10 +17,9 @@ from urllib.parse import quote, urlencode
 
 from services.contracts import access
 from services.contracts.errors import NotFound
-
-from . import asset_forms as forms
 from services.infra.evidence import MAX_BYTES
 
+from . import asset_forms as forms
 from .api.common import error_response
 from .api.evidence import MULTIPART_SLACK
 from .dashboard import day_label, number
