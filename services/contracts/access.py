@@ -295,6 +295,15 @@ def may_step_asset(who, step: str, asset: dict) -> bool:
     return holder or osm
 
 
+def may_attach_asset_document(who, asset: dict | None) -> bool:
+    """A document file for an asset's steps: who may take one of the steps its state allows now
+    (``next_steps`` of the asset as shown); for a code not registered yet (``None``), a role
+    that may register assets - the registration citing the file then checks its project."""
+    if asset is None:
+        return who.role in (ADMIN, OSM, AGENCY)
+    return any(may_step_asset(who, step, asset) for step in asset.get("next_steps", []))
+
+
 def who_may_step_asset(step: str, asset: dict) -> str:
     """Who :func:`may_step_asset` lets do ``step``, in words."""
     transfer = asset.get("transfer") or {}

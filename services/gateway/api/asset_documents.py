@@ -76,12 +76,12 @@ def upload_asset_document(gw, request, code):
     who = principal(gw, request)
     asset = _asset(gw, code)
     if asset is None:
-        if who.role not in (access.ADMIN, access.OSM, access.AGENCY):
+        if not access.may_attach_asset_document(who, None):
             raise _not_found(code)
         province = None  # an asset being registered: its registration checks who may
     elif not access.can_see_asset(who, asset):
         raise _not_found(code)
-    elif not any(access.may_step_asset(who, step, asset) for step in asset.get("next_steps", [])):
+    elif not access.may_attach_asset_document(who, asset):
         raise forbidden(f"you may take no step on asset {code} now, so attach no document to it "
                         f"/ ท่านไม่มีขั้นตอนที่ทำได้กับทรัพย์สิน {code} ในขณะนี้")
     else:
