@@ -38,7 +38,7 @@ AGENCIES = {"receiving_agency": "ubon-pao", "holding_agency": "ubon-tourism",
 
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
           "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "evidence_id": "none",
-          "problem_id": "none", "username": "nobody-here"}
+          "problem_id": "none", "username": "nobody-here", "file_id": "none"}
 
 
 @dataclass
@@ -160,6 +160,14 @@ MATRIX = {
     # custody moves only on the receiving agency's word: not even the admin accepts for it
     ("post", "/api/assets/{code}/accept"): ("403 403 404 403 404 + 403 404", on_asset("handed_over")),
     ("post", "/api/assets/{code}/reject"): ("403 403 404 403 404 + 403 404", on_asset("handed_over")),
+    # disposal: as a transfer request (the holder, the OSM, the admin), from custody only
+    ("post", "/api/assets/{code}/dispose"): ("+ + 404 403 404 404 + 404", on_asset("in_custody")),
+    # its documents as files: uploaded by who may see it and take a step on it now (an empty
+    # body: 400 once let through, nothing kept); downloaded by who may see it
+    ("post", "/api/assets/{code}/documents"): ("+ + 404 403 404 404 + 404", lambda w: Ask(
+        args={"code": w.assets["in_custody"]}, params={"filename": "x.pdf"}, data=b"", ok=(400,))),
+    ("get", "/api/assets/{code}/documents/{file_id}"): ("+ + 404 + 404 404 + 404", lambda w: Ask(
+        args={"code": w.assets["in_custody"], "file_id": w.file_id})),
     # mail
     ("get", "/api/mails"): ("F F F F F F F F", ask()),
     ("get", "/api/notify/rules"): ("+ + + + + + + +", ask()),
@@ -264,6 +272,12 @@ class World:
                 asset = self.post(f"/api/assets/{code}/{action}", self.admin,
                                   {**body, "version": asset["version"]})
         self.registration = {**document, "code": self.assets["in_custody"]}  # taken: 409
+        kept = requests.post(f"{self.system.base}/api/assets/{self.assets['in_custody']}/documents",
+                             params={"filename": "scope.csv"}, data=b"a,b\n1,2\n", timeout=30,
+                             headers={"Authorization": f"Bearer {self.admin}",
+                                      "Content-Type": "application/octet-stream"})
+        assert kept.status_code == 201, kept.text
+        self.file_id = kept.json()["evidence_id"]
         columns = ["code", "project", "fiscal_year", "category", "description_th", "quantity",
                    "unit", "unit_value_thb", "acquired_on", "province", "custodian"]
         out = io.StringIO()
