@@ -143,8 +143,8 @@ def main(argv=None) -> int:
             from .first_admin import admin_link
             link, expires = admin_link(settings, always=True)
             print(link)
-            print(f"one use, until {expires}; it signs nobody in by itself: it sets the password "
-                  "of the account 'admin'", file=sys.stderr)
+            print(f"one use, until {expires} (earlier links no longer work); it signs nobody in "
+                  "by itself: it sets the password of the account 'admin'", file=sys.stderr)
             return 0
         return run(settings)
     except (SettingsError, SetupError) as exc:

@@ -11,22 +11,23 @@ from .settings import Settings
 ADMIN = "admin"
 
 
-def accounts_url(settings: Settings) -> str:
-    return settings.store_url("gateway")  # the gateway's ACCOUNTS_URL default (accounts/provider.py)
-
-
 def admin_link(settings: Settings, always: bool = False) -> tuple[str, str] | None:
-    """(link, expiry) to set the password of the account ``admin`` (made if missing); None when
-    an active admin already has a password, unless ``always``."""
-    store = open_store(accounts_url(settings))
+    """(link, expiry) to set the password of the account ``admin`` (made if missing, enabled
+    again if disabled); None when an active admin already has a password, unless ``always``.
+    A new link ends the earlier ones (accounts/handlers.py new_link)."""
+    store = open_store(settings.people_url())  # the store the gateway's config names
     try:
         admins = [u for u in store.users() if u["duty"] == "admin" and not u.get("disabled_at")]
         if not always and any(u.get("password_hash") for u in admins):
             return None
         people = Accounts(store)
-        if store.user(ADMIN) is None:
+        admin = store.user(ADMIN)
+        if admin is None:
             people.create_user({"username": ADMIN, "name": "ผู้ดูแลระบบ / Administrator",
                                 "email": settings.admin_email, "duty": "admin"}, "clusterctl", {})
+        elif admin.get("disabled_at") or admin["duty"] != "admin":
+            # the operator at the machine's shell recovers the system's own admin account
+            store.put_user({**admin, "duty": "admin", "organisation": None, "disabled_at": None})
         token, expires = people.new_link(ADMIN, "setup")
         return f"{settings.public_url}/reset?token={token}", expires.strftime("%Y-%m-%d %H:%M UTC")
     finally:

@@ -165,6 +165,8 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
         config["TRUSTED_PROXY_HOPS"] = settings.trusted_proxy_hops
+        config["ACCOUNTS_URL"] = settings.people_url()
+        config["LOGIN_LIMIT_PER_MINUTE"] = settings.login_limit_per_minute
     return config
 
 

@@ -22,7 +22,8 @@ from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
 from services.contracts.labels import ASSET_CATEGORY_TH as CATEGORY_TH
 from services.contracts.reports import describe_errors
 
-from .schemas import AssetSchema, AuditSchema, DocumentSchema, MaintenanceSchema  # noqa: F401
+from .schemas import (AssetSchema, AuditSchema, DisposalSchema, DocumentSchema,  # noqa: F401
+                      MaintenanceSchema)
 
 # What the receiver must show it can maintain before it accepts (audits found assets idle).
 NEEDS_MAINTENANCE = ("durable_article", "building")
@@ -41,11 +42,14 @@ TRANSITIONS = {
     "accept": ((HANDED_OVER,), IN_CUSTODY),
     "reject": ((APPROVED, HANDED_OVER), IN_CUSTODY),
     "cancel": ((REQUESTED, APPROVED), IN_CUSTODY),
+    # out of the registry (sold, transferred out, written off, destroyed): only from custody,
+    # never mid-transfer (cancel it first); a disposed asset takes no further step
+    "dispose": ((IN_CUSTODY,), DISPOSED),
 }
 EVENT_OF = {"register": "asset_registered", "request": "transfer_requested",
             "approve": "transfer_approved", "hand_over": "transfer_handed_over",
             "accept": "transfer_accepted", "reject": "transfer_rejected",
-            "cancel": "transfer_cancelled"}
+            "cancel": "transfer_cancelled", "dispose": "asset_disposed"}
 
 DEFAULT_SETTINGS = {
     "transfer_overdue_days": 60,  # MoF procurement regulation B.E. 2560 practice
@@ -197,6 +201,18 @@ def transition(asset: dict, action: str, command: dict, actor: Actor, now: datet
         details.update({"from": asset["custodian"], "to": asset["transfer"]["to"]})
         nxt["custodian"] = asset["transfer"]["to"]
         nxt["documents"] = asset["documents"] + asset["transfer"].get("evidence", [])
+    elif action == "dispose":
+        if not reason.strip():
+            raise AssetError("say why: a disposal needs a 'reason' (e.g. ชำรุดเสื่อมสภาพ ใช้การไม่ได้)")
+        disposal = _plain_dates(_load(DisposalSchema(), {
+            k: command[k] for k in ("method", "committee_reference", "decided_on", "proceeds_thb",
+                                    "recipient") if k in command}, "disposal"))
+        if disposal["decided_on"] > now.date().isoformat():
+            raise AssetError(f"decided_on {disposal['decided_on']} is in the future; dates are "
+                             "C.E. (2025-03-01, not B.E. 2568-03-01)")
+        nxt["disposal"] = {**disposal, "at": now.isoformat(), "by": str(actor)}
+        nxt["documents"] = asset["documents"] + documents
+        details = {"from": asset["custodian"], **disposal}
     elif action in ("reject", "cancel"):
         if not reason.strip():
             raise AssetError(f"say why: a {action} needs a 'reason'")
@@ -258,7 +274,9 @@ def _events(asset: dict, entry: dict) -> list[tuple[str, dict]]:
         "by": entry["by"], "reason": entry["reason"], "documents": entry["documents"],
         "from_agency": entry["details"].get("from", transfer.get("from")),
         "to_agency": entry["details"].get("to", transfer.get("to")),
-        "due_by": transfer.get("due_by"), "transfer_id": entry["transfer_id"]})]
+        "due_by": transfer.get("due_by"), "transfer_id": entry["transfer_id"],
+        **({"disposal": {k: v for k, v in entry["details"].items() if k != "from"}}
+           if entry["action"] == "dispose" else {})})]
 
 
 def ledger_events(asset: dict) -> list[tuple[str, dict]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.contracts.labels import ASSET_CATEGORIES as CATEGORIES
+from services.contracts.labels import DISPOSAL_METHODS
 
 
 # An asset's value, in baht, has a ceiling far above any real one (a thousand times the national
@@ -23,6 +24,13 @@ class DocumentSchema(_Strict):
                          metadata={"description": "e.g. delivery, inspection, handover, photo"})
     reference = fields.String(required=True, validate=validate.Length(min=1))
     date = fields.Date(load_default=None, allow_none=True)
+    # a file behind the reference (extension, optional: documents kept before stay as they were):
+    # the id the gateway's POST /api/assets/<code>/documents answered, and the file's name; the
+    # gateway checks the file is one of this asset's before the step reaches here
+    file_id = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Regexp(r"^ev-[0-9a-f]{32}$",
+                                                     error="a file_id is ev- and 32 hex digits"))
+    filename = fields.String(load_default=None, allow_none=True)
 
 
 class LocationSchema(_Strict):
@@ -66,6 +74,20 @@ class AssetSchema(_Strict):
         if total > MAX_VALUE_THB:
             raise ValidationError(f"quantity x unit value is {total:.3g} baht; an asset is worth "
                                   f"at most {MAX_VALUE_THB:.0e}", "unit_value_thb")
+
+
+class DisposalSchema(_Strict):
+    """What a disposal decides (MoF regulation B.E. 2560, chapter 9): how, on whose finding and
+    approval, and what it brought in."""
+    method = fields.String(required=True, validate=validate.OneOf(tuple(DISPOSAL_METHODS)))
+    committee_reference = fields.String(required=True, validate=validate.Length(min=1),
+                                        metadata={"description": "the committee's report or the "
+                                                                 "approving order, e.g. คำสั่ง 12/2568"})
+    decided_on = fields.Date(required=True, metadata={"description": "the day it was approved"})
+    proceeds_thb = fields.Float(load_default=None, allow_none=True,
+                                validate=validate.Range(min=0, max=MAX_VALUE_THB))
+    recipient = fields.String(load_default=None, allow_none=True,
+                              metadata={"description": "who receives it (transfer_out, sale)"})
 
 
 class AuditSchema(_Strict):

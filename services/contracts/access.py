@@ -256,7 +256,7 @@ def can_change_agency_mail(who, code: str, info: dict) -> bool:
 
 # --- assets and their transfer --------------------------------------------------------------------
 
-ASSET_STEPS = ("request", "approve", "hand_over", "accept", "reject", "cancel", "audit")
+ASSET_STEPS = ("request", "approve", "hand_over", "accept", "reject", "cancel", "audit", "dispose")
 
 
 def can_see_asset(who, asset: dict) -> bool:
@@ -277,8 +277,9 @@ def can_register_asset(who, cluster: str, implementing_agency: str | None) -> bo
 
 
 def may_step_asset(who, step: str, asset: dict) -> bool:
-    """A transfer step or an audit: the receiving agency alone accepts or rejects; the cluster's
-    OSM (or the admin) approves; the custodian, the OSM or the admin does the rest."""
+    """A transfer step, an audit or a disposal: the receiving agency alone accepts or rejects;
+    the cluster's OSM (or the admin) approves; the custodian, the OSM or the admin does the rest
+    (a disposal too: the custodian's committee decides it, the OSM oversees the cluster's assets)."""
     transfer = asset.get("transfer") or {}
     osm = who.role == ADMIN or _is(who, OSM, asset["cluster"])
     holder = _is(who, AGENCY, asset["custodian"])
@@ -292,6 +293,15 @@ def may_step_asset(who, step: str, asset: dict) -> bool:
     if step == "audit" and _is(who, AUDITOR, asset["cluster"]):  # the cluster's auditor checks it
         return True
     return holder or osm
+
+
+def may_attach_asset_document(who, asset: dict | None) -> bool:
+    """A document file for an asset's steps: who may take one of the steps its state allows now
+    (``next_steps`` of the asset as shown); for a code not registered yet (``None``), a role
+    that may register assets - the registration citing the file then checks its project."""
+    if asset is None:
+        return who.role in (ADMIN, OSM, AGENCY)
+    return any(may_step_asset(who, step, asset) for step in asset.get("next_steps", []))
 
 
 def who_may_step_asset(step: str, asset: dict) -> str:

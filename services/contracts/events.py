@@ -49,6 +49,8 @@ TRANSFER_REJECTED = ("assets", "transfer_rejected")
 TRANSFER_CANCELLED = ("assets", "transfer_cancelled")
 TRANSFER_OVERDUE = ("assets", "transfer_overdue")
 AUDIT_DUE = ("assets", "audit_due")
+# The asset left the registry (sold, auctioned, transferred out, written off, destroyed).
+ASSET_DISPOSED = ("assets", "asset_disposed")
 TRANSFER_STEPS = (TRANSFER_REQUESTED, TRANSFER_APPROVED, TRANSFER_HANDED_OVER, TRANSFER_ACCEPTED,
                   TRANSFER_REJECTED, TRANSFER_CANCELLED, TRANSFER_OVERDUE)
 
@@ -221,6 +223,13 @@ class TransferStep(_Event):
     transfer_id = fields.String(allow_none=True, load_default=None)
 
 
+class AssetDisposed(TransferStep):
+    """asset_disposed: the step's facts (from_agency: the custodian it leaves) and the decision."""
+    # method (sale | auction | transfer_out | write_off | destroy), committee_reference,
+    # decided_on, proceeds_thb, recipient
+    disposal = fields.Dict(required=True)
+
+
 class AuditDue(_Event):
     asset = fields.Dict(required=True)
     due_on = fields.String(required=True)
@@ -333,6 +342,10 @@ REGISTRY: dict[Kind, EventType] = build_registry(
     EventType(ASSET_REGISTERED, TransferStep,
               "an asset a project produced was registered", "ลงทะเบียนทรัพย์สินที่เกิดจากโครงการ"),
     *(EventType(step, TransferStep, *_TRANSFER_WORDS[step]) for step in TRANSFER_STEPS),
+    EventType(ASSET_DISPOSED, AssetDisposed,
+              "an asset was disposed of (sold, auctioned, transferred out, written off or "
+              "destroyed) on a committee's finding", "จำหน่ายทรัพย์สินออกจากทะเบียน (ขาย ขายทอดตลาด "
+              "โอน จำหน่ายเป็นสูญ หรือแปรสภาพ/ทำลาย) ตามผลการพิจารณาของคณะกรรมการ"),
     EventType(AUDIT_DUE, AuditDue,
               "an asset's audit is due soon or overdue", "ใกล้ถึงหรือเลยกำหนดตรวจนับทรัพย์สิน"),
 )

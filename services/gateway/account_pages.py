@@ -9,31 +9,42 @@ from __future__ import annotations
 
 import hmac
 import logging
+
+import eventlet
 import secrets
 from urllib.parse import urlencode, urlsplit
 
 from services.contracts import access
 
 from . import dashboard
-from .accounts.domain import TOTP_DUTIES, AccountError, public_user
+from .accounts.domain import TOTP_DUTIES, AccountError, normal_username, public_user
 from .auth import AuthError
-from .pages import LANG_COOKIE, LOGIN_LIMIT, html, redirect, too_many
-from .rpc import call
-from .sessions import SESSION_COOKIE, check_csrf, set_session_cookie, signed_in
+from .pages import LANG_COOKIE, html, login_limit, redirect, too_many
+from .sessions import (SESSION_COOKIE, check_csrf, secure_cookies, set_session_cookie,
+                       signed_in)
 from .web import http
 
 log = logging.getLogger(__name__)
 PRE_COOKIE = "cp_pre"  # the anonymous forms' CSRF token (login, forgotten password, new password)
-RESET_LIMIT = LOGIN_LIMIT
 
 
 def _local(target: str | None) -> str:
     """Where to go after signing in: a path of this site only (no open redirect)."""
     target = target or "/"
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
         return "/"
     return target
+
+
+def _log_refusal(reply, kind: str, username: str) -> None:
+    try:
+        reply.result()
+    except Exception as exc:  # never the link: the kind, the account and the error's class
+        log.error("account mail %s for %s refused by notify: %s", kind, username,
+                  type(exc).__name__)
 
 
 class AccountPages:
@@ -45,7 +56,7 @@ class AccountPages:
         pre = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
         response = html(dashboard.render(template, lang, pre=pre, **context), status)
         response.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="Strict", path="/",
-                            secure=request.scheme == "https")
+                            secure=secure_cookies(request, self.config))
         return response
 
     @staticmethod
@@ -61,7 +72,7 @@ class AccountPages:
     @http("POST", "/login")
     def login(self, request):
         lang, nxt = self._lang(request), _local(request.form.get("next"))
-        if not LOGIN_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         if not self._pre_ok(request):
             return self._anonymous(request, "login", 400, error="stale", next=nxt, done=None)
@@ -81,23 +92,25 @@ class AccountPages:
             return self._anonymous(request, "login", 401, error="bad_login", next=nxt, done=None)
         if result.needs_code:
             response = self._anonymous(request, "login_code", error=None, next=nxt)
-            set_session_cookie(response, request, result.token)
+            set_session_cookie(response, request, result.token, self.config)
             return response
         return self._signed_in(request, result.token, nxt, lang)
 
     @http("POST", "/login/code")
     def login_code(self, request):
         nxt = _local(request.form.get("next"))
-        if not LOGIN_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         token = request.cookies.get(SESSION_COOKIE, "")
-        if not self._pre_ok(request) or not self.people.confirm_code(token, request.form.get("code")):
+        signed = self._pre_ok(request) and self.people.confirm_code(
+            token, request.form.get("code"), request.remote_addr)
+        if not signed:
             return self._anonymous(request, "login_code", 401, error="bad_code", next=nxt)
-        return self._signed_in(request, token, nxt, self._lang(request))
+        return self._signed_in(request, signed, nxt, self._lang(request))
 
     def _signed_in(self, request, token, nxt, lang):
         response = redirect(nxt if nxt != "/" else f"/?lang={lang}")
-        set_session_cookie(response, request, token)
+        set_session_cookie(response, request, token, self.config)
         response.set_cookie(LANG_COOKIE, lang, samesite="Lax", max_age=365 * 86400)
         response.delete_cookie(PRE_COOKIE, path="/")
         return response
@@ -106,7 +119,7 @@ class AccountPages:
         """The owner of a name that was just locked is told by mail, once (never the guesser)."""
         if not self.people.just_locked(username):
             return
-        user = self.people.store.user(username.strip().lower())
+        user = self.people.store.user(normal_username(username))
         self.people.mark_told(username)
         if user and user.get("email"):
             self._account_mail(user, "account_locked", lang)
@@ -137,21 +150,25 @@ class AccountPages:
 
     @http("POST", "/password-reset")
     def reset_request(self, request):
-        if not RESET_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         if not self._pre_ok(request):
             return self._anonymous(request, "password_reset", 400, sent=False, error="stale")
         asked = (request.form.get("who") or "").strip()
-        user = self.people.store.user(asked.lower()) or (
+        user = self.people.store.user(normal_username(asked)) or (
             self.people.store.user_by_email(asked) if "@" in asked else None)
-        if user and user.get("email") and not user.get("disabled_at"):
+        # one mail per account in RESET_MAIL_EVERY (noted for any name asked, so both paths
+        # write once and take the same time)
+        if self.people.reset_allowed(user["username"] if user else f"?{normal_username(asked)}") \
+                and user and user.get("email") and not user.get("disabled_at"):
             self._account_mail(user, "password_reset", self._lang(request))
         # the same answer whether or not an account matched
         return self._anonymous(request, "password_reset", sent=True, error=None)
 
-    def _account_mail(self, user, kind, lang, link_kind=None):
-        """Ask notify to mail a one-time link (or a notice); a failure is logged, never shown
-        to the asker (who must not learn whether the account exists)."""
+    def _account_mail(self, user, kind, lang, link_kind=None) -> bool:
+        """Ask notify to mail a one-time link (a password reset, an invitation) or a notice;
+        whether it was queued. A failure is logged, never shown to an anonymous asker (who must
+        not learn whether the account exists); the users page and API tell the manager."""
         mail = {"id": secrets.token_hex(16), "kind": kind, "to": user["email"],
                 "name": user.get("name") or user["username"], "lang": lang,
                 "username": user["username"]}
@@ -159,11 +176,16 @@ class AccountPages:
             token, expires = self.people.new_link(user["username"], link_kind or kind)
             mail.update(link=f"{self._public_base()}/reset?{urlencode({'token': token})}",
                         expires_at=expires.isoformat())
+        # not waited for: the answer must not take longer because an account exists (the RPC
+        # request is on the bus either way); a refusal is logged when notify answers
         try:
-            call(self.notify, "send_account_mail", mail)
-        except Exception as exc:  # notify away: the person asks again; the operator sees this
+            reply = self.notify.send_account_mail.call_async(mail)
+        except Exception as exc:  # the bus is away: the person asks again; the operator sees this
             log.error("account mail %s for %s not queued: %s", kind, user["username"],
                       type(exc).__name__)
+            return False
+        eventlet.spawn_n(_log_refusal, reply, kind, user["username"])
+        return True
 
     def _public_base(self) -> str:
         return (self.config.get("PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
@@ -177,7 +199,7 @@ class AccountPages:
 
     @http("POST", "/reset")
     def reset(self, request):
-        if not LOGIN_LIMIT.allow(request.remote_addr):
+        if not login_limit(self.config).allow(request.remote_addr):
             return too_many()
         token = request.form.get("token", "")
         user = self.people.link_user(token)
@@ -236,13 +258,15 @@ class AccountPages:
                                             browser.token)
                 return self._account(request, browser, notice="password")
             if action == "totp_start":
-                return self._account(request, browser, totp_secret=self.people.new_totp_secret())
+                return self._account(request, browser,
+                                     totp_secret=self.people.start_totp(browser.session))
             if action == "totp_enable":
-                self.people.enable_totp(user, form.get("secret", ""), form.get("code", ""))
+                self.people.enable_totp(user, browser.session, form.get("current", ""),
+                                        form.get("code", ""))
                 browser.user = self.people.store.user(user["username"])
                 return self._account(request, browser, notice="totp_on")
             if action == "totp_disable":
-                self.people.disable_totp(user)
+                self.people.disable_totp(user, form.get("current", ""))
                 browser.user = self.people.store.user(user["username"])
                 return self._account(request, browser, notice="totp_off")
             if action == "end_sessions":
@@ -250,6 +274,7 @@ class AccountPages:
                 return self._account(request, browser, notice="sessions")
         except AccountError as exc:
             return self._account(request, browser, 400, error=exc,
-                                 totp_secret=form.get("secret") if action == "totp_enable" else None)
+                                 totp_secret=browser.session.get("totp_pending")
+                                 if action == "totp_enable" else None)
         return self._account(request, browser, 400, error=AccountError(
             "action", "ไม่รู้จักคำสั่งนี้", f"unknown action {action!r}"))

@@ -4,12 +4,16 @@ the same rules as a JSON client's, so a form adds no rule of its own (a number t
 is passed on as typed, for the service to name) - and the words and names those pages show."""
 from __future__ import annotations
 
-from services.contracts.labels import ASSET_ACTION_TH, ASSET_CATEGORIES, ASSET_CATEGORY_TH
+from services.contracts.labels import (ASSET_ACTION_TH, ASSET_CATEGORIES, ASSET_CATEGORY_TH,
+                                       DISPOSAL_METHODS)
 
 DOC_ROWS = 2  # document rows a form offers (reference, kind, date)
 # URL word of a step (as in /api/assets/<code>/<word>: api/assets.py STEPS) by the step
 WORD_OF_STEP = {"request": "transfer", "approve": "approve", "hand_over": "hand-over",
-                "accept": "accept", "reject": "reject", "cancel": "cancel", "audit": "audits"}
+                "accept": "accept", "reject": "reject", "cancel": "cancel", "audit": "audits",
+                "dispose": "dispose"}
+# the steps whose form attaches a file (a hand-over record, an inspection, a committee's finding)
+FILE_STEPS = ("register", "hand_over", "accept", "audit", "dispose")
 STEP_OF_WORD = {word: step for step, word in WORD_OF_STEP.items()}
 
 WORDS = {  # (Thai, English)
@@ -66,6 +70,25 @@ WORDS = {  # (Thai, English)
     "system": ("ระบบ", "the system"), "auditor": ("ผู้ตรวจสอบ", "Auditor of"),
     "back": ("กลับไปหน้าทรัพย์สิน", "Back to the assets"),
     "history_xlsx": ("ดาวน์โหลดประวัติ (Excel)", "Download the ledger (Excel)"),
+    "method": ("วิธีการจำหน่าย", "How it is disposed of"),
+    "committee_reference": ("เลขที่รายงานคณะกรรมการ / คำสั่งอนุมัติให้จำหน่าย",
+                            "The committee's report / the approving order"),
+    "decided_on": ("วันที่อนุมัติให้จำหน่าย", "Approved on"),
+    "proceeds": ("รายได้จากการจำหน่าย (บาท ถ้ามี)", "Proceeds (THB, if any)"),
+    "recipient": ("ผู้รับ (กรณีโอนหรือขาย)", "Received by (a transfer or a sale)"),
+    "dispose_hint": ("จำหน่ายได้เฉพาะทรัพย์สินที่อยู่ในความดูแล ตามผลการพิจารณาของคณะกรรมการและการอนุมัติของ"
+                     "หัวหน้าหน่วยงาน (ระเบียบกระทรวงการคลังว่าด้วยการจัดซื้อจัดจ้างและการบริหารพัสดุภาครัฐ "
+                     "พ.ศ. 2560 หมวด 9) เมื่อจำหน่ายแล้วจะดำเนินการใด ๆ ต่อไม่ได้",
+                     "Only an asset in custody, on a committee's finding approved by the head of the "
+                     "agency (MoF procurement regulation B.E. 2560, chapter 9); a disposed asset "
+                     "takes no further step"),
+    "disposed": ("จำหน่ายแล้ว", "Disposed of"),
+    "file": ("แนบไฟล์เอกสาร (PDF, PNG, JPEG, XLSX หรือ CSV ไม่เกิน 10 MB)",
+             "Attach a document file (PDF, PNG, JPEG, XLSX or CSV, at most 10 MB)"),
+    "file_kind": ("ชนิดของไฟล์เอกสาร", "Kind of the file"),
+    "file_reference": ("เลขที่เอกสารของไฟล์ (ว่างไว้: ใช้ชื่อไฟล์)",
+                       "The file's document number (blank: its name)"),
+    "download": ("ดาวน์โหลด", "download"),
 }
 # the button of each step's form
 STEP_WORDS = {
@@ -74,7 +97,9 @@ STEP_WORDS = {
     "hand_over": ("ส่งมอบ", "Hand over"), "accept": ("รับโอน", "Accept"),
     "reject": ("ปฏิเสธการรับโอน", "Reject"), "cancel": ("ยกเลิกการโอน", "Cancel the transfer"),
     "audit": ("บันทึกผลตรวจนับ", "Record the audit"),
+    "dispose": ("จำหน่ายทรัพย์สิน", "Dispose of the asset"),
 }
+METHODS = DISPOSAL_METHODS  # (Thai, English) by method
 STATUS_EN = {"in_custody": "In custody", "transfer_requested": "Transfer requested",
              "transfer_approved": "Transfer approved", "handed_over": "Handed over, awaiting acceptance",
              "disposed": "Disposed"}
@@ -82,7 +107,9 @@ CONDITIONS = {"good": ("ใช้งานได้ดี", "good"), "needs_repa
               "unusable": ("ใช้การไม่ได้", "unusable"), "idle": ("ไม่ได้ใช้งาน", "idle")}
 DOC_KINDS = {"handover": ("บันทึกส่งมอบ", "hand-over record"), "delivery": ("ใบส่งของ", "delivery note"),
              "inspection": ("ใบตรวจรับพัสดุ", "inspection report"), "letter": ("หนังสือราชการ", "letter"),
-             "photo": ("ภาพถ่าย", "photo"), "other": ("อื่น ๆ", "other")}
+             "photo": ("ภาพถ่าย", "photo"),
+             "committee": ("รายงานคณะกรรมการ", "committee report"),
+             "order": ("คำสั่งอนุมัติ", "approving order"), "other": ("อื่น ๆ", "other")}
 # a refusal's heading by the API's status: what to do about it, in both languages
 REFUSALS = {
     400: ("ข้อมูลไม่ครบหรือไม่ถูกต้อง หรือสถานะของทรัพย์สินไม่อนุญาตขั้นตอนนี้",
@@ -91,7 +118,9 @@ REFUSALS = {
     404: ("ไม่พบทรัพย์สินนี้ หรือท่านไม่มีสิทธิ์เห็น", "No such asset that you may see"),
     409: ("ข้อมูลถูกเปลี่ยนไปแล้วหลังจากท่านเปิดหน้านี้ (หรือรหัสซ้ำ) โปรดตรวจสอบแล้วทำใหม่",
           "It changed since you opened this page (or the code is taken): check and try again"),
-    413: ("ข้อมูลที่ส่งมีขนาดใหญ่เกินไป", "What was sent is too large"),
+    413: ("ข้อมูลที่ส่งมีขนาดใหญ่เกินไป (ไฟล์ไม่เกิน 10 MB)", "What was sent is too large (a file: at most 10 MB)"),
+    415: ("ชนิดไฟล์ไม่ถูกต้อง: รับเฉพาะ PDF, PNG, JPEG, XLSX หรือ CSV (ตรวจจากเนื้อหาไฟล์)",
+          "Not an allowed file: PDF, PNG, JPEG, XLSX or CSV only (checked by its content)"),
 }
 OTHER_REFUSAL = ("ระบบไม่ตอบสนอง ลองใหม่อีกครั้ง", "A service did not answer; try again shortly")
 
@@ -188,6 +217,13 @@ def step_body(step: str, form) -> dict:
         body["reason"] = reason
     if docs or step == "hand_over":  # a hand-over without evidence: the service says so
         body["documents"] = docs
+    if step == "dispose":
+        proceeds = _text(form, "proceeds_thb")
+        body.update(method=_text(form, "method"),
+                    committee_reference=_text(form, "committee_reference"),
+                    decided_on=_text(form, "decided_on"),
+                    proceeds_thb=_number(proceeds) if proceeds else None,
+                    recipient=_text(form, "recipient") or None)
     if step == "request":
         body["to"] = _text(form, "to")
     if step == "accept" and any(_text(form, f) for f in ("m_agency", "m_budget", "m_note")):
@@ -210,3 +246,12 @@ def registration_body(form) -> dict:
             "location": {"province": _text(form, "province"),
                          "district": _text(form, "district") or None},
             "custodian": _text(form, "custodian"), "documents": documents(form)}
+
+
+def file_document(form, record: dict, step: str) -> dict:
+    """The document a form's attached file becomes, once uploaded (``record``: the file as
+    kept): its kind as chosen, its reference as typed or else its name."""
+    default_kind = {"hand_over": "handover", "dispose": "committee", "audit": "inspection"}
+    return {"kind": _text(form, "file_kind") or default_kind.get(step, "other"),
+            "reference": _text(form, "file_reference") or record["filename"], "date": None,
+            "file_id": record["evidence_id"]}

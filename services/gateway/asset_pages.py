@@ -6,7 +6,8 @@ Every form posts to a page route that turns its fields into the JSON body of the
 (asset_forms.py) and calls that handler through ``_as_logged_in``: the rules, the access rule,
 the events and the messages are the API's own. After a step the browser is sent back (303) to
 the asset's page; a refusal is shown on the page, in Thai and English with the API's message,
-the form keeping what was typed."""
+the form keeping what was typed. A form with a file (multipart) first uploads it through the
+API's asset documents handler (api/asset_documents.py), then cites it in the step's documents."""
 from __future__ import annotations
 
 import json
@@ -16,10 +17,13 @@ from urllib.parse import quote, urlencode
 
 from services.contracts import access
 from services.contracts.errors import NotFound
+from services.infra.evidence import MAX_BYTES
 
 from . import asset_forms as forms
+from .api.common import error_response
+from .api.evidence import MULTIPART_SLACK
 from .dashboard import day_label, number
-from .form_requests import json_request
+from .form_requests import api_request, json_request
 from .pages import BANGKOK, html, redirect
 from .web import http
 
@@ -43,6 +47,18 @@ def _when(iso: str | None, lang: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(BANGKOK)
     return f"{day_label(moment.date().isoformat(), lang)} {moment:%H:%M}"
+
+
+def _disposal_said(decided: dict, words: dict, i: int, lang: str) -> list[str]:
+    """A disposal as a person reads it: how, on which finding of which day, to whom, for how much."""
+    method = forms.METHODS.get(decided.get("method"), (decided.get("method"),) * 2)[i]
+    said = [f"{words['method'][i]}: {method}"
+            + (f" ({words['recipient'][i]}: {decided['recipient']})" if decided.get("recipient") else ""),
+            f"{words['committee_reference'][i]}: {decided.get('committee_reference') or '-'}"
+            + (f", {day_label(decided['decided_on'], lang)}" if decided.get("decided_on") else "")]
+    if decided.get("proceeds_thb") is not None:
+        said.append(f"{words['proceeds'][i]}: {number(decided['proceeds_thb'])}")
+    return said
 
 
 class AssetPages:
@@ -75,9 +91,12 @@ class AssetPages:
         if step is None:
             return html("<!doctype html><meta charset='utf-8'><p>ไม่มีขั้นตอนนี้ / no such "
                         f"step (steps: {', '.join(forms.STEP_OF_WORD)})</p>", 404)
-        answer = self._as_logged_in(json_request(request, forms.step_body(step, request.form)),
-                                    getattr(self, f"asset_{step}"), code)
-        return self._answered(request, answer, f"{_path(code)}?done={step}", "asset",
+        body, answer = forms.step_body(step, request.form), None
+        file_answer = self._attached_file(request, code, step, body)
+        if file_answer is None:
+            answer = self._as_logged_in(json_request(request, body),
+                                        getattr(self, f"asset_{step}"), code)
+        return self._answered(request, file_answer or answer, f"{_path(code)}?done={step}", "asset",
                               lambda ctx, refused: self._asset_view(
                                   ctx, code, refused=refused, step=step, typed=request.form))
 
@@ -96,11 +115,34 @@ class AssetPages:
     @http("POST", "/register-asset")
     def register_asset_form(self, request):
         body = forms.registration_body(request.form)
-        answer = self._as_logged_in(json_request(request, body),
-                                    lambda api_request, *_: self.register_asset(api_request))
+        answer = self._attached_file(request, body["code"], "register", body) or \
+            self._as_logged_in(json_request(request, body),
+                               lambda api_request, *_: self.register_asset(api_request))
         return self._answered(request, answer, f"{_path(body['code'])}?done=register",
                               "register_asset", lambda ctx, refused: self._register_view(
                                   ctx, refused=refused, typed=request.form))
+
+    def _attached_file(self, request, code: str, step: str, body: dict):
+        """A form's attached file, uploaded through the API's own handler (same rules: who may,
+        kinds by content, 10 MB) and added to ``body``'s documents; None when that went well
+        or there was no file, else the API's refusal to show."""
+        if request.content_length and request.content_length > MAX_BYTES + MULTIPART_SLACK:
+            return error_response(413, "too_large", f"the form is {request.content_length:,} "
+                                  f"bytes; a file is at most {MAX_BYTES:,} bytes (10 MB) / "
+                                  "ไฟล์มีขนาดเกิน 10 MB")
+        upload = request.files.get("doc_file") if step in forms.FILE_STEPS else None
+        if upload is None or not upload.filename:
+            return None
+        answer = self._as_logged_in(
+            api_request(request, upload.read(), "application/octet-stream",
+                        args={"filename": upload.filename}),
+            self.upload_asset_document, code)
+        if answer.status_code >= 300:
+            return answer
+        record = json.loads(answer.get_data(as_text=True))
+        body["documents"] = list(body.get("documents") or []) + [
+            forms.file_document(request.form, record, step)]
+        return None
 
     # --- what the pages show ---------------------------------------------------------------------
 
@@ -162,8 +204,9 @@ class AssetPages:
                 "to_name": forms.agency_name(transfer["to"], names, lang) if transfer else None,
                 "from_name": forms.agency_name(transfer["from"], names, lang) if transfer else None}
 
-    def _ledger_rows(self, ledger: list[dict], world: dict, lang: str) -> list[dict]:
+    def _ledger_rows(self, ledger: list[dict], world: dict, lang: str, code: str = "") -> list[dict]:
         names, i = world["agencies"], 0 if lang == "th" else 1
+        files = f"/api/assets/{quote(code, safe='')}/documents/"
         rows = []
         for entry in ledger:
             details, said = entry.get("details") or {}, []
@@ -181,13 +224,16 @@ class AssetPages:
                 said.append(f"{forms.WORDS['found_yes' if details.get('found') else 'found_no'][i]}, "
                             f"{forms.CONDITIONS.get(details.get('condition'), ('-', '-'))[i]}, "
                             f"{day_label(details.get('on'), lang)}")
+            if entry["action"] == "dispose":
+                said += _disposal_said(details, forms.WORDS, i, lang)
             rows.append({"seq": entry["seq"], "action": entry["action"],
                          "when": _when(entry["at"], lang),
                          "who": forms.actor_name(entry["by"], names, world["clusters"], lang),
                          "what": forms.action_label(entry["action"], lang),
                          "reason": entry.get("reason") or "", "documents": [
                              {**d, "kind_label": forms.DOC_KINDS.get(d.get("kind"), (d.get("kind"),) * 2)[i],
-                              "day": day_label(d.get("date"), lang) if d.get("date") else ""}
+                              "day": day_label(d.get("date"), lang) if d.get("date") else "",
+                              "href": files + quote(d["file_id"], safe="") if d.get("file_id") else None}
                              for d in entry.get("documents") or []],
                          "details": said})
         return rows
@@ -209,7 +255,11 @@ class AssetPages:
         steps = [s for s in asset.get("next_steps", []) if access.may_step_asset(who, s, asset)]
         done = ctx["request"].args.get("done")
         by_name = lambda pairs: sorted(pairs, key=lambda p: p[1])  # noqa: E731
-        return {**base, "asset": shown, "ledger": self._ledger_rows(ledger, world, lang),
+        disposal = asset.get("disposal")
+        return {**base, "asset": shown, "ledger": self._ledger_rows(ledger, world, lang, code),
+                "disposal_said": _disposal_said(disposal, forms.WORDS, 0 if lang == "th" else 1,
+                                                lang) if disposal else None,
+                "methods": forms.pick(forms.METHODS, lang), "file_steps": forms.FILE_STEPS,
                 "steps": steps, "step_words": forms.pick(forms.STEP_WORDS, lang),
                 "words_of": forms.WORD_OF_STEP, "failed_step": step,
                 # what was typed into the refused form, to fill it again; others start empty

@@ -53,7 +53,17 @@ class RateLimit:
         return True
 
 
-LOGIN_LIMIT = RateLimit(10, 60.0)
+LOGIN_LIMITS: dict[int, RateLimit] = {}  # by LOGIN_LIMIT_PER_MINUTE (one per gateway process)
+
+
+def login_limit(config) -> RateLimit:
+    """Sign-in attempts (and reset requests) per client address a minute: LOGIN_LIMIT_PER_MINUTE,
+    default 10. A whole office behind one address may need more; each account's own lockout
+    (accounts/) holds whatever this allows."""
+    per_minute = int(config.get("LOGIN_LIMIT_PER_MINUTE") or 10)
+    return LOGIN_LIMITS.setdefault(per_minute, RateLimit(per_minute, 60.0))
+
+
 PUBLIC_LIMIT = RateLimit(600, 60.0)  # /health and /openapi.json: generous, but bounded
 
 

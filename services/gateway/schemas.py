@@ -458,7 +458,10 @@ REFERENCE_LOADED = obj({"version_id": STRING,
 
 DOCUMENT = obj({"kind": {**STRING, "minLength": 1, "description": "e.g. delivery, inspection, "
                                                                   "handover, photo"},
-                "reference": {**STRING, "minLength": 1}, "date": nullable(DATE)},
+                "reference": {**STRING, "minLength": 1}, "date": nullable(DATE),
+                "file_id": nullable({**STRING, "pattern": "^ev-[0-9a-f]{32}$", "description":
+                                     "a file of this asset (POST /api/assets/{code}/documents)"}),
+                "filename": nullable({**STRING, "description": "set from the file kept"})},
                required=("kind", "reference"), closed=True)
 LOCATION = obj({"province": PROVINCE, "district": nullable(STRING),
                 "latitude": nullable({**NUMBER, "minimum": -90, "maximum": 90}),
@@ -495,8 +498,12 @@ ASSET = obj({
                                                            "from, to, requested_at, due_by..."}),
     "audit": obj({"last_on": nullable(DATE), "next_due": nullable(DATE)}),
     "transfer_overdue": BOOLEAN, "audit_overdue": BOOLEAN,
+    "disposal": nullable({"type": "object", "description": "how and on whose decision it was "
+                                                           "disposed of: method, "
+                                                           "committee_reference, decided_on, "
+                                                           "proceeds_thb, recipient, at, by"}),
     "next_steps": array({**STRING, "enum": ["request", "approve", "hand_over", "accept", "reject",
-                                            "cancel", "audit"]},
+                                            "cancel", "audit", "dispose"]},
                         description="the steps its state allows now (who may: the access rule)")},
     required=("code", "project", "category", "status", "version", "custodian", "location",
               "book_value_thb", "transfer_overdue", "audit_overdue"),

@@ -21,13 +21,14 @@ from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
+from .user_pages import UserPages
 from .web import http
 
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(AccountPages, DashboardPages, AssetPages, EntryPages, IndicatorPage,
-                     IndicatorPages, PlanPages, ProblemPages, ServiceBase):
+class GatewayService(AccountPages, UserPages, DashboardPages, AssetPages, EntryPages,
+                     IndicatorPage, IndicatorPages, PlanPages, ProblemPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

@@ -73,9 +73,16 @@ def browser_principal(gateway, request) -> Who:
     return browser.who
 
 
-def set_session_cookie(response, request, token: str) -> None:
+def secure_cookies(request, config) -> bool:
+    """Cookies only over HTTPS when the request came so, or the public address is https (a TLS
+    proxy that does not say so: TRUSTED_PROXY_HOPS unset)."""
+    return request.scheme == "https" or \
+        str(config.get("PUBLIC_URL") or "").startswith("https://")
+
+
+def set_session_cookie(response, request, token: str, config) -> None:
     # HttpOnly: no script reads it. SameSite=Lax: a link in a mail (a top-level GET from another
     # site) still arrives signed in, while no other site can POST with it; the CSRF token guards
     # every change besides.
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax", path="/",
-                        secure=request.scheme == "https")
+                        secure=secure_cookies(request, config))

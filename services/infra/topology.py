@@ -13,7 +13,7 @@ from kombu import Exchange, Queue
 # The event types (source, name) are vocabulary and live in contracts/events.py; re-exported
 # here because the subscriptions below are written with them.
 from services.contracts.events import (  # noqa: F401
-    ASSET_REGISTERED, AUDIT_DUE, CORRECTION_REQUESTED, INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
+    ASSET_DISPOSED, ASSET_REGISTERED, AUDIT_DUE, CORRECTION_REQUESTED, INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
     PLAN_PUBLISHED, PROJECT_BEHIND_SCHEDULE, PROJECT_CANCELLED, PROJECT_CHANGED,
     PROJECT_REGISTERED, REPORT_DUE_SOON, REPORT_FLAGGED, REPORT_OVERDUE, REPORT_REJECTED,
     REMEDY_OVERDUE, TARGET_REVISED,
@@ -59,6 +59,7 @@ SUBSCRIPTIONS = (
     Subscription("reporting", *ASSET_REGISTERED),  # what each project has produced so far
     *(Subscription("notify", *step) for step in TRANSFER_STEPS),
     Subscription("notify", *AUDIT_DUE),
+    Subscription("notify", *ASSET_DISPOSED),
 )
 
 EVENT_SOURCES = ("plans", "reporting", "assets", "notify")

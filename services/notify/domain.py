@@ -129,6 +129,7 @@ DEFAULT_RULES = {
     "transfer_cancelled": ["holding_agency", "receiving_agency", "osm"],
     "transfer_overdue": ["holding_agency", "receiving_agency", "osm"],
     "audit_due": ["custodian"],
+    "asset_disposed": ["holding_agency", "osm"],  # the custodian it leaves, and the OSM
     "remedy_overdue": ["owner_agency"],
 }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.contracts.labels import ASSET_CATEGORY_TH
+from services.contracts.labels import ASSET_CATEGORY_TH, DISPOSAL_METHODS
 from services.contracts.periods import english_date, parse_period, thai_date
 from services.contracts.problems import SEVERITY_TH, STATUS_EN, STATUS_TH
 
@@ -45,6 +45,10 @@ TRANSFER_WORDS = {  # event type: (Thai, English, what to do in Thai, in English
     "transfer_overdue": ("การโอนทรัพย์สินเกินกำหนด", "Asset transfer overdue",
                          "เร่งส่งมอบและรับโอนให้แล้วเสร็จ หรือแจ้งเหตุที่ล่าช้า",
                          "complete the hand-over and acceptance, or explain the delay"),
+    "asset_disposed": ("จำหน่ายทรัพย์สินออกจากทะเบียนแล้ว", "Asset disposed of",
+                       "ตัดออกจากทะเบียนคุมทรัพย์สินของหน่วยงาน และเก็บหลักฐานการจำหน่ายไว้ตรวจสอบ",
+                       "remove it from your own asset records and keep the disposal's evidence "
+                       "for the audit"),
 }
 
 
@@ -72,6 +76,20 @@ BEHIND_REASONS_EN = {
 
 PROBLEM_SEVERITY = {k: {"th": v, "en": k} for k, v in SEVERITY_TH.items()}
 PROBLEM_STATUS = {k: {"th": STATUS_TH[k], "en": STATUS_EN[k]} for k in STATUS_TH}
+
+
+def _disposal(decided: dict | None) -> dict | None:
+    """An asset_disposed decision as a mail says it: how (Thai, English), on which finding,
+    when, and what it brought in."""
+    if not decided:
+        return None
+    method = decided.get("method")
+    th, en = DISPOSAL_METHODS.get(method, (method, method))
+    proceeds = decided.get("proceeds_thb")
+    return {"th": th, "en": en, "reference": decided.get("committee_reference") or "-",
+            "day": _day(decided["decided_on"]) if decided.get("decided_on") else None,
+            "proceeds": None if proceeds is None else _number(proceeds),
+            "recipient": decided.get("recipient")}
 
 
 def _when(iso: str) -> dict:
@@ -142,7 +160,8 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
                               "from_en": name(event.get("from_agency"), "en"),
                               "to_th": name(event.get("to_agency"), "th"),
                               "to_en": name(event.get("to_agency"), "en")},
-                       due=_when(event["due_by"]) if event.get("due_by") else None)
+                       due=_when(event["due_by"]) if event.get("due_by") else None,
+                       disposal=_disposal(event.get("disposal")))
         subject = f"[{th} / {en}] {event['asset']['code']} {event['asset']['description_th']}"
         template_file = "asset_transfer"
     elif template == "audit_due":

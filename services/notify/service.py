@@ -65,6 +65,7 @@ class NotifyService(BusServiceBase):
     on_transfer_cancelled = _mail_on(topology.TRANSFER_CANCELLED)
     on_transfer_overdue = _mail_on(topology.TRANSFER_OVERDUE)
     on_audit_due = _mail_on(topology.AUDIT_DUE)
+    on_asset_disposed = _mail_on(topology.ASSET_DISPOSED)
 
     @timer(interval=1, eager=True)
     def deliver(self):

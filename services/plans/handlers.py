@@ -82,12 +82,13 @@ def export_plan(store, plan_id: str, fmt: str) -> dict:
 
 def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = None,
                 approved_by: str | None = None, only_cluster: str | None = None,
-                only_plan: str | None = None) -> dict:
+                only_plan: str | None = None, may_revise: bool = True) -> dict:
     """Create, edit (a draft) or revise (a published plan) from an uploaded workbook.
 
     Returns ``{"plan": summary}``, ``{"problems": [...]}`` naming every bad cell, or
-    ``{"forbidden": why}`` when the plan is of a cluster other than ``only_cluster``; in
-    the last two cases nothing was applied.
+    ``{"forbidden": why}`` when the plan is of a cluster other than ``only_cluster``, or is
+    published and the asker may not revise (``may_revise``: a revision puts the plan in force,
+    as publishing does); in the last two cases nothing was applied.
     """
     try:
         document, locations = files.read(encoded, fmt)
@@ -104,6 +105,9 @@ def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = Non
             result = create_plan(store, document)
         elif current["status"] == "draft":
             result = update_draft(store, current["id"], document)
+        elif not may_revise:
+            return {"forbidden": f"plan {current['id']} is published: a revision puts it in "
+                                 "force, which only the OSM director (or the admin) may do"}
         else:
             result = revise_plan(store, current["id"], document, reason or "", approved_by, by)
     except domain.PlanError as exc:

@@ -81,9 +81,9 @@ class PlansService(BusServiceBase):
 
     @rpc
     def import_plan(self, encoded, fmt, by, reason=None, approved_by=None, only_cluster=None,
-                    only_plan=None):
+                    only_plan=None, may_revise=True):
         result = handlers.import_plan(self.store, encoded, fmt, by, reason, approved_by,
-                                      only_cluster, only_plan)
+                                      only_cluster, only_plan, may_revise)
         relay(self.store.outbox, self.dispatch)  # a revision it made tells the others
         return result
 

@@ -85,13 +85,30 @@ def test_sessions_end_by_idle_time_by_sign_out_and_when_the_user_is_disabled(peo
 def test_a_one_time_link_works_once_and_not_after_it_expires(people, clock):
     a_person(people)
     token, _ = people.new_link("somchai", "password_reset")
+    other, _ = people.new_link("somchai", "password_reset")
     people.set_password_by_link(token, "another good passphrase")
+    assert people.link_user(other) is None  # one used: the others of the person end too
     with pytest.raises(AccountError):
         people.set_password_by_link(token, "yet another passphrase")
     late, _ = people.new_link("somchai", "password_reset")
     clock.now += timedelta(hours=2)
     assert people.link_user(late) is None
     assert people.sign_in("somchai", "another good passphrase", None) is not None
+
+
+def test_a_sign_out_elsewhere_is_never_undone_by_a_session_in_use(people, clock):
+    a_person(people)
+    stolen = people.sign_in("somchai", PASSWORD, None).token
+    people.end_other_sessions("somchai")
+    clock.now += timedelta(minutes=5)  # the thief's next request would move the idle expiry on
+    assert people.session(stolen) is None
+
+
+def test_failures_count_atomically(backend):
+    store = backend.open("accounts")
+    for _ in range(4):
+        assert not store.count_failure("name:x", 5, "2099-01-01T00:00:00+00:00").get("locked_until")
+    assert store.count_failure("name:x", 5, "2099-01-01T00:00:00+00:00")["locked_until"]
 
 
 def test_a_new_password_ends_every_other_session(people):
@@ -102,17 +119,42 @@ def test_a_new_password_ends_every_other_session(people):
     assert people.session(here) is not None and people.session(elsewhere) is None
 
 
-def test_a_second_factor_is_asked_after_the_password(people):
-    user = a_person(people, "director", "osm_director")
-    secret = people.new_totp_secret()
+def enabled_totp(people, clock, username="director"):
+    user = a_person(people, username, "osm_director")
+    token = people.sign_in(username, PASSWORD, None).token
+    _, session = people.session(token)
+    secret = people.start_totp(session)
+    _, session = people.session(token)
     with pytest.raises(AccountError):
-        people.enable_totp(user, secret, "000000")
-    people.enable_totp(user, secret, pyotp.TOTP(secret).now())
+        people.enable_totp(user, session, PASSWORD, "000000")
+    with pytest.raises(AccountError):  # the password again: a stolen session cannot do it
+        people.enable_totp(user, session, "wrong password!!", pyotp.TOTP(secret).at(clock.now))
+    people.enable_totp(user, session, PASSWORD, pyotp.TOTP(secret).at(clock.now))
+    return secret
+
+
+def test_a_second_factor_is_asked_after_the_password_and_a_code_is_good_once(people, clock):
+    secret = enabled_totp(people, clock)
+    clock.now += timedelta(seconds=60)
     pending = people.sign_in("director", PASSWORD, None)
     assert pending.needs_code and people.session(pending.token) is None
-    assert not people.confirm_code(pending.token, "123456x")
-    assert people.confirm_code(pending.token, pyotp.TOTP(secret).now())
-    assert people.session(pending.token)[0]["username"] == "director"
+    assert people.confirm_code(pending.token, "123456x") is None
+    code = pyotp.TOTP(secret).at(clock.now)
+    signed = people.confirm_code(pending.token, code)
+    assert signed and signed != pending.token  # a new session id once the code is right
+    assert people.session(signed)[0]["username"] == "director"
+    again = people.sign_in("director", PASSWORD, None)
+    assert people.confirm_code(again.token, code) is None  # the same code replayed
+
+
+def test_wrong_codes_count_against_the_name_so_signing_in_again_buys_no_guesses(people, clock):
+    enabled_totp(people, clock)  # (one wrong password on the way)
+    rounds = 0
+    while (pending := people.sign_in("director", PASSWORD, None)) is not None:
+        people.confirm_code(pending.token, "000000")
+        rounds += 1
+        assert rounds < domain.FAILURES_BEFORE_LOCK, "the right password kept buying guesses"
+    assert rounds == domain.FAILURES_BEFORE_LOCK - 1  # locked: the five failures together
 
 
 def test_bad_users_are_refused_with_what_to_correct(people):

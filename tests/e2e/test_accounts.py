@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import re
+import time
 import uuid
 from email import policy
 
@@ -148,8 +149,8 @@ def test_a_director_adds_a_second_factor_and_is_asked_for_it(people):
         "csrf": browser.csrf(), "action": "totp_start"})
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', started.text).group(1)
     on = browser.http.post(f"{people.base}/account", timeout=15, data={
-        "csrf": browser.csrf(), "action": "totp_enable", "secret": secret,
-        "code": pyotp.TOTP(secret).now()})
+        "csrf": browser.csrf(), "action": "totp_enable", "secret": "AAAAAAAAAAAAAAAA",
+        "current": PASSWORD, "code": pyotp.TOTP(secret).now()})  # the secret is the session's
     assert on.status_code == 200 and 'id="account-notice"' in on.text
     again = Browser(people.base)
     asked = again.sign_in("director", PASSWORD)
@@ -159,7 +160,10 @@ def test_a_director_adds_a_second_factor_and_is_asked_for_it(people):
         "csrf": CSRF_FIELD.search(asked.text).group(1), "code": "000000"})
     assert wrong.status_code == 401
     right = again.http.post(f"{people.base}/login/code", timeout=15, allow_redirects=False, data={
-        "csrf": CSRF_FIELD.search(wrong.text).group(1), "code": pyotp.TOTP(secret).now()})
+        # the code of the next 30 s (RFC 6238 takes one step either side): the one that turned
+        # it on is used, and a code is good once
+        "csrf": CSRF_FIELD.search(wrong.text).group(1),
+        "code": pyotp.TOTP(secret).at(time.time() + 30)})
     assert right.status_code == 303 and again.page("/").status_code == 200
 
 
@@ -189,3 +193,14 @@ def test_an_analyst_is_signed_as_itself_and_may_not_publish(people):
     refused = browser.http.post(f"{people.base}/api/plans/{plan}/publish", json={}, timeout=15,
                                 headers={"X-CSRF-Token": browser.csrf("/")})
     assert refused.status_code == 403 and "OSM director" in refused.text
+    # nor put a revision in force, by the API or a workbook (a revision is in force at once)
+    document = browser.http.get(f"{people.base}/api/plans/{plan}", timeout=15).json()
+    revised = browser.http.post(f"{people.base}/api/plans/{plan}/revisions", timeout=15,
+                                headers={"X-CSRF-Token": browser.csrf("/")},
+                                json={"plan": document, "reason": "x", "approved_by": "y"})
+    assert revised.status_code == 403
+    workbook = browser.http.get(f"{people.base}/api/plans/{plan}/export", timeout=30).content
+    imported = browser.http.post(f"{people.base}/api/plans/import", data=workbook, timeout=60,
+                                 params={"format": "xlsx", "reason": "x", "approved_by": "y"},
+                                 headers={"X-CSRF-Token": browser.csrf("/")})
+    assert imported.status_code == 403 and "director" in imported.text

@@ -5,8 +5,8 @@ method the path lacks, no answer without a key - once as the admin and once as a
 
 Excluded, and only these: the uploads whose body is a file schemathesis cannot make (an Excel
 workbook or a filled reporting sheet: POST /api/plans/import, /api/assets/import,
-/api/plans/{plan_id}/report-workbook/check and /send; and POST /api/plans/{plan_id}/evidence,
-whose file must be a PDF, PNG, JPEG, XLSX or CSV by its content); random bytes there only ever
+/api/plans/{plan_id}/report-workbook/check and /send; and POST /api/plans/{plan_id}/evidence
+and /api/assets/{code}/documents, whose file must be a PDF, PNG, JPEG, XLSX or CSV by its content); random bytes there only ever
 test the "unreadable workbook" (or "not an allowed kind of file") answer. DELETE is fuzzed too (it revokes only keys the run issued itself).
 schemathesis.toml beside this file lets `positive_data_acceptance` take a 400 from the few
 operations whose input has rules JSON Schema cannot state (each named there, with its rule).
@@ -19,7 +19,7 @@ from tests.support.system import RunningSystem
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = "20261123"
-UPLOADS = r"(import|report-workbook/(check|send)|/evidence)$"  # file bodies (see above)
+UPLOADS = r"(import|report-workbook/(check|send)|/evidence|/documents)$"  # file bodies (see above)
 
 
 def schemathesis(system, key: str, report_dir: Path) -> list[str]:

@@ -59,7 +59,7 @@ def test_a_whole_transfer_by_forms_each_by_the_key_whose_step_it_is(system):
     registered = seen["registered"]
     assert registered["url"].endswith(f"/assets/{code}?done=register"), registered
     assert registered["status"] == "in_custody" and "ลงทะเบียน" in registered["outcome"]
-    assert registered["forms"] == ["request", "audit"]  # the holder's, in custody
+    assert registered["forms"] == ["request", "dispose", "audit"]  # the holder's, in custody
     assert any(PAO_TH in r for r in seen["receivers"])  # a select of names
     assert not any("ubon-pao" in r for r in seen["receivers"])
     assert seen["requested"]["status"] == "transfer_requested"  # sent by the keyboard alone

@@ -16,7 +16,8 @@ def test_the_admin_issues_a_scoped_key_that_works_until_revoked(system):
     bad = call(system, "POST", "/api/keys", admin, {"role": "province", "scope": "TH-99"})
     assert bad.status_code == 400 and "unknown province" in bad.json()["error"]["message"]
     made = call(system, "POST", "/api/keys", admin, {"role": "province", "scope": "TH-37",
-                                                     "label": "อำนาจเจริญ: ระบบรายงาน"})
+                                                     "label": "อำนาจเจริญ: ระบบรายงาน",
+                                                     "owner": "system: Amnat reporting"})
     assert made.status_code == 201
     key, key_id = made.json()["api_key"], made.json()["id"]
     mine = call(system, "GET", "/api/rejections", key)

@@ -38,7 +38,7 @@ AGENCIES = {"receiving_agency": "ubon-pao", "holding_agency": "ubon-tourism",
 
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
           "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "evidence_id": "none",
-          "problem_id": "none"}
+          "problem_id": "none", "username": "nobody-here", "file_id": "none"}
 
 
 @dataclass
@@ -160,6 +160,14 @@ MATRIX = {
     # custody moves only on the receiving agency's word: not even the admin accepts for it
     ("post", "/api/assets/{code}/accept"): ("403 403 404 403 404 + 403 404", on_asset("handed_over")),
     ("post", "/api/assets/{code}/reject"): ("403 403 404 403 404 + 403 404", on_asset("handed_over")),
+    # disposal: as a transfer request (the holder, the OSM, the admin), from custody only
+    ("post", "/api/assets/{code}/dispose"): ("+ + 404 403 404 404 + 404", on_asset("in_custody")),
+    # its documents as files: uploaded by who may see it and take a step on it now (an empty
+    # body: 400 once let through, nothing kept); downloaded by who may see it
+    ("post", "/api/assets/{code}/documents"): ("+ + 404 403 404 404 + 404", lambda w: Ask(
+        args={"code": w.assets["in_custody"]}, params={"filename": "x.pdf"}, data=b"", ok=(400,))),
+    ("get", "/api/assets/{code}/documents/{file_id}"): ("+ + 404 + 404 404 + 404", lambda w: Ask(
+        args={"code": w.assets["in_custody"], "file_id": w.file_id})),
     # mail
     ("get", "/api/mails"): ("F F F F F F F F", ask()),
     ("get", "/api/notify/rules"): ("+ + + + + + + +", ask()),
@@ -173,6 +181,12 @@ MATRIX = {
     ("get", "/api/keys"): ("+ 403 403 403 403 403 403 403", ask()),
     ("post", "/api/keys"): ("+ 403 403 403 403 403 403 403", ask(400, json={"role": "nobody"})),
     ("delete", "/api/keys/{key_id}"): ("+ 403 403 403 403 403 403 403", ask(404)),
+    # people's accounts: the admin all; an OSM (its director, or its key) its own cluster's
+    ("get", "/api/users"): ("F F F 403 403 403 403 403", ask()),
+    ("post", "/api/users"): ("+ + + 403 403 403 403 403", ask(400, json={})),
+    ("patch", "/api/users/{username}"): ("+ + + 403 403 403 403 403", ask(404, json={})),
+    ("post", "/api/users/{username}/reset"): ("+ + + 403 403 403 403 403", ask(404)),
+    ("post", "/api/users/import"): ("+ + + 403 403 403 403 403", ask(400, data=b"")),
 }
 
 
@@ -258,6 +272,12 @@ class World:
                 asset = self.post(f"/api/assets/{code}/{action}", self.admin,
                                   {**body, "version": asset["version"]})
         self.registration = {**document, "code": self.assets["in_custody"]}  # taken: 409
+        kept = requests.post(f"{self.system.base}/api/assets/{self.assets['in_custody']}/documents",
+                             params={"filename": "scope.csv"}, data=b"a,b\n1,2\n", timeout=30,
+                             headers={"Authorization": f"Bearer {self.admin}",
+                                      "Content-Type": "application/octet-stream"})
+        assert kept.status_code == 201, kept.text
+        self.file_id = kept.json()["evidence_id"]
         columns = ["code", "project", "fiscal_year", "category", "description_th", "quantity",
                    "unit", "unit_value_thb", "acquired_on", "province", "custodian"]
         out = io.StringIO()
@@ -395,7 +415,21 @@ def check_no_drafts(w, role, answer):
     assert all(h["status"] != "draft" for h in answer)
 
 
+def check_users(w, role, answer):
+    """The admin every user; an OSM its own cluster's people, never an admin or national viewer."""
+    if role == "admin":
+        assert {u["username"] for u in answer} == {u["username"] for u in w.get(
+            "/api/users", w.admin).json()}
+        return
+    for user in answer:
+        org = user["organisation"]
+        cluster = org if user["duty"] in ("osm_analyst", "osm_director", "auditor") else \
+            w.cluster_of.get(org) or w.cluster_of.get(w.agency_province.get(org))
+        assert user["duty"] not in ("admin", "national_viewer") and cluster == w.scope[role], user
+
+
 FILTERS = {
+    ("get", "/api/users"): check_users,
     ("get", "/api/agencies"): check_agencies,
     ("get", "/api/plans"): check_plans,
     ("get", "/api/assets"): check_assets,
@@ -441,6 +475,11 @@ ATTEMPTS = [
     ("osm_other", "get", "/api/agencies", {"province": "TH-34"}, None, 403),
     ("osm_other", "put", "/api/agencies/ubon-pao", {}, relabelled_pao, 403),
     ("osm_other", "post", "/api/plans", {}, {"cluster": CLUSTER, "id": "x-plan"}, 403),
+    ("osm_other", "post", "/api/users", {}, {"username": "scope-th34", "name": "x", "email":
+                                            "x@example.org", "duty": "province_planner",
+                                            "organisation": "TH-34"}, 403),
+    ("osm", "post", "/api/users", {}, {"username": "scope-admin", "name": "x", "email":
+                                      "x@example.org", "duty": "admin"}, 403),
     ("holding_agency", "post", "/api/assets/{handed_over}/accept", {}, "asset", 403),
     ("receiving_agency", "get", "/api/mails", {"agency": "ubon-tourism"}, None, []),
     ("other_agency", "get", "/api/assets", {"agency": "ubon-pao"}, None, []),

@@ -25,7 +25,8 @@ from tests.support.zipbomb import zip_bomb
 
 PLAN = "northeast-lower-2-2566-2570"
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
-          "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "problem_id": "none"}
+          "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "problem_id": "none",
+          "username": "nobody-here"}
 
 
 def service_pid(system, service: str) -> int:
@@ -171,7 +172,8 @@ def test_no_secret_is_logged_and_secret_files_are_private(system):
     creds = system.credentials()
     admin = system.key()
     issued = requests.post(f"{system.base}/api/keys", json={"role": "province", "scope": "TH-35",
-                                                            "label": "secrets test"},
+                                                            "label": "secrets test",
+                                                            "owner": "system: secrets test"},
                            headers={"Authorization": f"Bearer {admin}"}, timeout=15).json()
     # use the keys where a careless log line would catch them: login, a wrong key, a province
     signed_in(system.base, admin)

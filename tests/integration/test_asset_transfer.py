@@ -145,3 +145,36 @@ def test_many_concurrent_commands_on_one_asset_never_both_win(container_factory,
                 assert error_type(exc) in ("Conflict", "AssetError"), exc
         assert len(won) == 1
         assert rpc.assets.get_asset("IT-A01", HOLDER)["transfer"]["to"] == won[0]
+
+
+def test_a_disposal_is_kept_announced_and_ends_the_assets_steps(container_factory, config_for,
+                                                                rabbit_config, smtp_sink):  # noqa: F811
+    port, mail_dir = smtp_sink
+    start_all(container_factory, config_for, port)
+    committee = {"kind": "committee", "reference": "รายงานคณะกรรมการ 3/2568",
+                 "file_id": "ev-" + "b" * 32, "filename": "committee.pdf"}
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        ready(rpc)
+        asset = rpc.assets.register_asset({**BUILDING, "code": "IT-D01"}, HOLDER)
+        asset = rpc.assets.act("IT-D01", "dispose", {
+            "version": asset["version"], "method": "write_off", "committee_reference": "คำสั่ง 7/2568",
+            "decided_on": "2024-07-01", "reason": "ถูกน้ำท่วมเสียหายทั้งหลัง",
+            "documents": [committee]}, HOLDER)
+        assert asset["status"] == "disposed" and asset["next_steps"] == []
+        assert asset["disposal"]["method"] == "write_off" and asset["documents"][-1] == {
+            **committee, "date": None}
+        try:
+            rpc.assets.act("IT-D01", "request", {"version": asset["version"], "to": "ubon-pao"}, OSM)
+            raise AssertionError("a disposed asset was transferred")
+        except CALL_ERRORS as exc:
+            assert error_type(exc) == "AssetError"
+        ledger = rpc.assets.asset_history("IT-D01", OSM)["ledger"]
+        assert [e["action"] for e in ledger] == ["register", "dispose"]
+        assert ledger[-1]["documents"][0]["file_id"] == committee["file_id"]
+        wanted = {("tourism@ubon.example", "จำหน่ายทรัพย์สินออกจากทะเบียนแล้ว"),
+                  ("osm@northeast-lower-2.example", "จำหน่ายทรัพย์สินออกจากทะเบียนแล้ว")}
+        got = lambda: {(m["To"], m["Subject"][1:].split(" /")[0]) for m in read_mails(mail_dir)}  # noqa: E731
+        wait_until(lambda: wanted <= got(), timeout=20, what="the disposal's mails")
+    mail = next(m for m in read_mails(mail_dir) if "จำหน่ายทรัพย์สิน" in m["Subject"])
+    text = mail.get_body(("plain",)).get_content()
+    assert "จำหน่ายเป็นสูญ" in text and "คำสั่ง 7/2568" in text and "write-off" in text

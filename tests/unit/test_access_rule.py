@@ -168,7 +168,7 @@ def test_an_asset_is_registered_by_its_projects_implementing_agency_its_osm_or_t
     ("request", {"admin", "osm", "holding"}), ("approve", {"admin", "osm"}),
     ("hand_over", {"admin", "osm", "holding"}), ("accept", {"receiving"}),
     ("reject", {"receiving"}), ("cancel", {"admin", "osm", "holding"}),
-    ("audit", {"admin", "osm", "holding"}),
+    ("audit", {"admin", "osm", "holding"}), ("dispose", {"admin", "osm", "holding"}),
 ])
 def test_each_asset_step_by_role(step, who):
     assert allowed(lambda w: access.may_step_asset(w, step, ASSET)) == who
@@ -191,3 +191,13 @@ def test_no_one_accepts_a_transfer_that_names_no_receiver():
 def test_what_is_wrong_with_a_keys_role_and_scope(role, scope, problem):
     found = access.scope_problem(role, scope, CLUSTERS)
     assert (found is None) if problem is None else (problem in found)
+
+
+def test_a_document_file_is_attached_by_who_may_take_a_step_now_or_register():
+    in_custody = {**ASSET, "transfer": None, "next_steps": ["request", "dispose", "audit"]}
+    assert allowed(lambda w: access.may_attach_asset_document(w, in_custody)) == {
+        "admin", "osm", "holding"}
+    assert allowed(lambda w: access.may_attach_asset_document(w, {**in_custody, "next_steps": []})) == set()
+    # a code not registered yet: any role that registers assets (a province registers none)
+    assert allowed(lambda w: access.may_attach_asset_document(w, None)) == {
+        "admin", "osm", "osm_other", "receiving", "holding", "other_agency"}

@@ -65,3 +65,18 @@ def test_names_not_codes():
                             "en") == "Ann Lee (ann) · Auditor of Cluster 2"
     assert forms.agency_name("nobody", agencies, "th") == "nobody"  # no entry: its code, not blank
     assert forms.refusal(403, "only the receiving agency")["en"] == "You may not take this step"
+
+
+def test_a_dispose_form_is_the_dispose_body_and_a_file_becomes_a_cited_document():
+    form = {"version": "5", "method": "auction", "committee_reference": " คำสั่ง 12/2568 ",
+            "decided_on": "2025-01-15", "proceeds_thb": "3,500.50", "recipient": "",
+            "reason": "ชำรุด", "file_kind": "committee", "file_reference": "", "csrf": "t"}
+    assert forms.step_body("dispose", form) == {
+        "version": 5, "method": "auction", "committee_reference": "คำสั่ง 12/2568",
+        "decided_on": "2025-01-15", "proceeds_thb": 3500.5, "recipient": None, "reason": "ชำรุด"}
+    assert forms.step_body("dispose", {"version": "5", "proceeds_thb": ""})["proceeds_thb"] is None
+    kept = {"evidence_id": "ev-" + "c" * 32, "filename": "รายงาน.pdf"}
+    assert forms.file_document(form, kept, "dispose") == {
+        "kind": "committee", "reference": "รายงาน.pdf", "date": None, "file_id": "ev-" + "c" * 32}
+    assert forms.file_document({"file_reference": "บันทึก 3/2568"}, kept, "hand_over")["kind"] == "handover"
+    assert set(forms.FILE_STEPS) <= set(forms.WORD_OF_STEP) | {"register"}

@@ -257,10 +257,64 @@ def test_an_audit_due_soon_and_then_overdue_are_two_facts():
 
 
 @pytest.mark.parametrize("state, steps", [
-    ("in_custody", ["request", "audit"]), ("transfer_requested", ["approve", "cancel", "audit"]),
+    ("in_custody", ["request", "dispose", "audit"]),
+    ("transfer_requested", ["approve", "cancel", "audit"]),
     ("transfer_approved", ["hand_over", "reject", "cancel", "audit"]),
     ("handed_over", ["accept", "reject", "audit"])])
 def test_an_asset_as_shown_lists_the_steps_its_state_allows(state, steps):
     """What the dashboard offers as forms (who may: the access rule): each one the state
     machine takes from here, and an audit."""
     assert with_state(at_state(state), NOW.date())["next_steps"] == steps
+
+
+# --- disposal (MoF procurement regulation B.E. 2560, chapter 9) ---------------------------------
+
+DISPOSAL = {"method": "auction", "committee_reference": "คำสั่ง อบ 12/2568",
+            "decided_on": "2024-05-20", "proceeds_thb": 35000, "reason": "ชำรุด ใช้การไม่ได้",
+            "documents": [{"kind": "committee", "reference": "รายงานคณะกรรมการ 3/2568",
+                           "file_id": "ev-" + "a" * 32, "filename": "committee.pdf"}]}
+
+
+@pytest.mark.parametrize("actor", [HOLDER, OSM, ADMIN])
+def test_an_asset_in_custody_is_disposed_of_on_a_committees_finding_and_logged(actor):
+    asset = registered()
+    gone, events = step(asset, "dispose", actor, **DISPOSAL)
+    assert gone["status"] == domain.DISPOSED and gone["version"] == asset["version"] + 1
+    assert gone["disposal"]["method"] == "auction" and gone["disposal"]["proceeds_thb"] == 35000
+    assert gone["documents"][-1]["file_id"] == "ev-" + "a" * 32
+    entry = gone["ledger"][-1]
+    assert (entry["action"], entry["from_state"], entry["to_state"]) == ("dispose", IN_CUSTODY,
+                                                                        domain.DISPOSED)
+    assert entry["details"]["committee_reference"] == "คำสั่ง อบ 12/2568"
+    [(kind, fact)] = events
+    assert kind == "asset_disposed" and fact["from_agency"] == "ubon-tourism"
+    assert fact["disposal"]["method"] == "auction" and fact["event_version"] == 1
+    # a disposed asset takes no further step, not even an audit
+    assert with_state(gone, NOW.date())["next_steps"] == []
+    for action in ("request", "dispose"):
+        with pytest.raises(AssetError, match="disposed"):
+            step(gone, action, ADMIN, to="ubon-pao", **DISPOSAL)
+
+
+@pytest.mark.parametrize("state", [REQUESTED, APPROVED, HANDED_OVER])
+def test_no_disposal_during_a_transfer(state):
+    with pytest.raises(AssetError, match="cannot dispose"):
+        step(at_state(state), "dispose", ADMIN, **DISPOSAL)
+
+
+@pytest.mark.parametrize("actor", [RECEIVER, STRANGER, OTHER_OSM, Actor("auditor", "northeast-lower-2")])
+def test_only_the_custodian_its_osm_or_the_admin_dispose(actor):
+    with pytest.raises(NotAllowed, match="only the custodian ubon-tourism"):
+        step(registered(), "dispose", actor, **DISPOSAL)
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"method": "gift"}, "method"), ({"method": None}, "method"),
+    ({"committee_reference": ""}, "committee_reference"),
+    ({"decided_on": "2024-07-01"}, "in the future"), ({"decided_on": "20/05/2567"}, "decided_on"),
+    ({"proceeds_thb": -1}, "proceeds_thb"), ({"reason": "  "}, "reason"),
+    ({"documents": [{"kind": "committee", "reference": "x", "file_id": "../etc/passwd"}]}, "file_id"),
+])
+def test_a_disposal_missing_what_it_needs_says_so(changes, words):
+    with pytest.raises(AssetError, match=words):
+        step(registered(), "dispose", HOLDER, **{**DISPOSAL, **changes})

@@ -37,6 +37,14 @@ def test_the_remedy_overdue_fact_is_documented_with_its_payload():
     assert item["type"] == "array"
 
 
+def test_the_asset_disposed_fact_is_documented_with_its_decision():
+    document = asyncapi_document()
+    channel = document["channels"]["assets.events/asset_disposed"]
+    assert channel["subscribe"]["message"]["payload"] == {"$ref": "#/components/schemas/AssetDisposed"}
+    assert "notify" in channel["description"]
+    assert "disposal" in document["components"]["schemas"]["AssetDisposed"]["required"]
+
+
 PARSER_DIR = Path(__file__).resolve().parents[1] / "asyncapi"
 
 

@@ -123,3 +123,25 @@ def test_a_recipient_whose_language_is_english_reads_english_first_but_gets_both
         "Provincial cluster planning and reporting")
     assert english.html.index('<section lang="en">') < english.html.index('<section lang="th">')
     assert sorted(english.text.split()) == sorted(thai.text.split())  # the same words, reordered
+
+
+def test_a_disposal_goes_to_the_holder_and_the_osm_with_its_decision():
+    from services.contracts.events import AssetDisposed
+    asset, _ = assets.new_asset({
+        "code": "A-2", "project": "NE2-67-002", "fiscal_year": 2567, "category": "durable_article",
+        "description_th": "เครื่องปั๊มน้ำ", "quantity": 1, "unit": "เครื่อง",
+        "unit_value_thb": 50_000, "acquired_on": "2024-03-15",
+        "location": {"province": "TH-34"}, "custodian": "ubon-tourism"}, PROJECTS, HOLDER, NOW)
+    _, [(kind, fact)] = assets.transition(asset, "dispose", {
+        "version": asset["version"], "method": "auction", "committee_reference": "คำสั่ง 12/2567",
+        "decided_on": "2024-05-20", "proceeds_thb": 3500, "reason": "ชำรุด ใช้การไม่ได้"},
+        HOLDER, NOW)
+    AssetDisposed().load(fact)
+    fact["event_type"] = kind
+    assert {r.email for r in recipients_for_transfer(fact, DIRECTORY)} == {TOURISM, CLUSTER_OSM}
+    mail = render(kind, fact, recipients_for_transfer(fact, DIRECTORY)[0], "http://x", DIRECTORY)
+    assert mail.subject.startswith("[จำหน่ายทรัพย์สินออกจากทะเบียนแล้ว / Asset disposed of] A-2")
+    assert "วิธีจำหน่าย: ขายทอดตลาด\n" in mail.text and "Disposed of by: auction\n" in mail.text
+    assert "คำสั่ง 12/2567 ลงวันที่ 20 พฤษภาคม 2567\n" in mail.text
+    assert "รายได้จากการจำหน่าย: 3,500 บาท" in mail.text and "ถึง:" not in mail.text
+    assert "ขายทอดตลาด" in mail.html and "To</th>" not in mail.html

@@ -23,7 +23,8 @@ LOCK_FOR = timedelta(minutes=15)             # ... lock the name for this long (
 SESSION_IDLE = timedelta(hours=2)            # a session unused this long ends
 SESSION_MAX = timedelta(hours=12)            # and none lasts longer than a working day
 LINK_VALID = {"password_reset": timedelta(hours=1), "invitation": timedelta(days=7),
-              "setup": timedelta(days=7)}
+              "setup": timedelta(days=1)}
+RESET_MAIL_EVERY = timedelta(minutes=5)      # one reset mail per account in this time (no flood)
 TOTP_DUTIES = ("admin", "osm_director", "province_approver")  # who may add a second factor
 
 # The scope a duty's organisation is given by (None: no organisation).
@@ -121,14 +122,6 @@ def manages(who, user: dict, cluster_of: dict[str, str | None]) -> bool:
 def locked(attempts: dict | None, now: datetime) -> bool:
     until = (attempts or {}).get("locked_until")
     return bool(until) and datetime.fromisoformat(until) > now
-
-
-def after_failure(attempts: dict | None, now: datetime) -> dict:
-    """The count after one more wrong password; the fifth in a row locks for LOCK_FOR."""
-    failures = (attempts or {}).get("failures", 0) + 1
-    if failures >= FAILURES_BEFORE_LOCK:
-        return {"failures": 0, "locked_until": (now + LOCK_FOR).isoformat()}
-    return {"failures": failures, "locked_until": None}
 
 
 def session_expires(created: datetime, now: datetime) -> datetime:

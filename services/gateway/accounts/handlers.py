@@ -9,6 +9,7 @@ the same, so nobody learns from the login form whether an account exists.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timezone
 
@@ -57,12 +58,13 @@ class Accounts:
         if domain.locked(attempts, now):
             return None
         if not ok or user is None or user.get("disabled_at"):
-            self.store.set_attempts(key, domain.after_failure(attempts, now))
+            self._failed(name)
             return None
-        self.store.set_attempts(key, None)
+        pending = bool(user.get("totp_secret"))
+        if not pending:  # in: the count, and "told", start again (with a code: once it is right)
+            self.store.set_attempts(key, None)
         if HASHER.check_needs_rehash(user["password_hash"]):
             self.store.put_user({**user, "password_hash": HASHER.hash(password)})
-        pending = bool(user.get("totp_secret"))
         token = self._start_session(user, now, client, pending)
         return SignIn(token, pending, user)
 
@@ -70,6 +72,12 @@ class Accounts:
         """Did the last failure lock this name (to tell its owner by mail once)?"""
         attempts = self.store.attempts(f"name:{domain.normal_username(username)}")
         return domain.locked(attempts, self.clock()) and not attempts.get("told")
+
+    def _failed(self, name: str) -> None:
+        """One more failure of the name (a password, a code): counted atomically, so guesses
+        sent in parallel all count; the FAILURES_BEFORE_LOCK-th locks it for LOCK_FOR."""
+        self.store.count_failure(f"name:{name}", domain.FAILURES_BEFORE_LOCK,
+                                 (self.clock() + domain.LOCK_FOR).isoformat())
 
     def mark_told(self, username: str) -> None:
         key = f"name:{domain.normal_username(username)}"
@@ -85,20 +93,38 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             return False
 
-    def confirm_code(self, token: str, code: str) -> bool:
-        """The second step: a TOTP code for a pending session (five tries, then it ends)."""
+    def confirm_code(self, token: str, code: str, client: str | None = None) -> str | None:
+        """The second step: a TOTP code for a pending session. Right: a new session (a new id:
+        the pending one ends) is returned. Wrong: it counts against the name as a wrong
+        password does (five lock it), so signing in again does not buy more guesses."""
         session = self._live_session(token)
         if session is None or not session.get("pending"):
-            return False
+            return None
         user = self.store.user(session["username"])
-        secret = (user or {}).get("totp_secret")
-        if secret and pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
-            self.store.save_session({**session, "pending": False})
-            return True
-        tries = session.get("code_tries", 0) + 1
-        self.store.save_session({**session, "code_tries": tries,
-                                 **({"ended_at": self.clock().isoformat()} if tries >= 5 else {})})
-        return False
+        step = self._code_step(user, code)
+        if step is None:
+            self._failed(session["username"])
+            if domain.locked(self.store.attempts(f"name:{session['username']}"), self.clock()):
+                self.sign_out(token)
+            return None
+        self.store.put_user({**user, "totp_last_step": step})  # a code is good once
+        self.store.set_attempts(f"name:{user['username']}", None)
+        self.sign_out(token)
+        return self._start_session(user, self.clock(), client)
+
+    def _code_step(self, user: dict | None, code: str, secret: str | None = None) -> int | None:
+        """The time step of a right code not used before (RFC 6238: this step or one either
+        side, for clocks a little apart); None for a wrong or a replayed one."""
+        secret = secret or (user or {}).get("totp_secret")
+        typed = "".join((code or "").split())
+        if not secret or not typed.isdigit():
+            return None
+        totp, now = pyotp.TOTP(secret), self.clock()
+        for offset in (0, -1, 1):
+            if hmac.compare_digest(totp.at(now, counter_offset=offset), typed):
+                step = totp.timecode(now) + offset
+                return step if step > (user or {}).get("totp_last_step", -1) else None
+        return None
 
     def _start_session(self, user: dict, now: datetime, client, pending=False) -> str:
         token = secrets.token_urlsafe(32)
@@ -142,15 +168,17 @@ class Accounts:
         now = self.clock()
         if (now - datetime.fromisoformat(session["last_seen_at"])).total_seconds() > 60:
             created = datetime.fromisoformat(session["created_at"])
-            session = {**session, "last_seen_at": now.isoformat(),
-                       "expires_at": domain.session_expires(created, now).isoformat()}
-            self.store.save_session(session)
+            moved = {"last_seen_at": now.isoformat(),
+                     "expires_at": domain.session_expires(created, now).isoformat()}
+            # only a session not ended meanwhile (a sign-out elsewhere is never undone)
+            if not self.store.touch_session(session["digest"], moved):
+                return None
+            session = {**session, **moved}
         return user, session
 
     def sign_out(self, token: str | None) -> None:
-        session = self.store.session(digest(token)) if token else None
-        if session and not session.get("ended_at"):
-            self.store.save_session({**session, "ended_at": self.clock().isoformat()})
+        if token:
+            self.store.touch_session(digest(token), {"ended_at": self.clock().isoformat()})
 
     def end_other_sessions(self, username: str, token: str | None = None) -> int:
         return self.store.end_sessions(username, self.clock().isoformat(),
@@ -158,9 +186,20 @@ class Accounts:
 
     # --- one-time links ----------------------------------------------------------------------
 
+    def reset_allowed(self, key: str) -> bool:
+        """At most one reset mail per account per RESET_MAIL_EVERY (no inbox flood)."""
+        now, noted = self.clock(), self.store.attempts(f"reset:{key}")
+        if noted and datetime.fromisoformat(noted["at"]) > now - domain.RESET_MAIL_EVERY:
+            return False
+        self.store.set_attempts(f"reset:{key}", {"at": now.isoformat()})
+        return True
+
     def new_link(self, username: str, kind: str) -> tuple[str, datetime]:
-        """A one-time link's token for ``kind`` (password_reset, invitation, setup)."""
+        """A one-time link's token for ``kind`` (password_reset, invitation, setup); a new
+        first-admin link ends the earlier ones."""
         token, now = secrets.token_urlsafe(32), self.clock()
+        if kind == "setup":
+            self.store.end_links(username, now.isoformat(), "setup")
         expires = now + domain.LINK_VALID[kind]
         self.store.save_link({"digest": digest(token), "username": username, "kind": kind,
                               "created_at": now.isoformat(), "expires_at": expires.isoformat(),
@@ -188,39 +227,55 @@ class Accounts:
                 "password_set_at": self.clock().isoformat()}
         self.store.put_user(user)
         self.store.set_attempts(f"name:{user['username']}", None)
+        self.store.end_links(user["username"], self.clock().isoformat())  # the others, unused
         self.end_other_sessions(user["username"])
         return user
 
-    def change_password(self, user: dict, current: str, new: str, token: str) -> None:
+    def check_current_password(self, user: dict, current: str) -> None:
+        """What changes how a person signs in asks for the password again; a wrong one counts
+        against the name as at the login form (a stolen session cannot guess on)."""
         if not self._verify(user, current):
+            self._failed(user["username"])
             raise AccountError("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง", "the current password is wrong")
+
+    def change_password(self, user: dict, current: str, new: str, token: str) -> None:
+        self.check_current_password(user, current)
         domain.check_password(new, user["username"])
         self.store.put_user({**user, "password_hash": HASHER.hash(new),
                              "password_set_at": self.clock().isoformat()})
+        self.store.end_links(user["username"], self.clock().isoformat())
         self.end_other_sessions(user["username"], token)
 
     # --- the second factor -------------------------------------------------------------------
 
-    @staticmethod
-    def new_totp_secret() -> str:
-        return pyotp.random_base32()
+    def start_totp(self, session: dict) -> str:
+        """A new secret, kept in the session (never trusted back from the form)."""
+        secret = pyotp.random_base32()
+        self.store.touch_session(session["digest"], {"totp_pending": secret})
+        return secret
 
     @staticmethod
     def totp_uri(user: dict, secret: str) -> str:
         return pyotp.TOTP(secret).provisioning_uri(name=user["username"],
                                                    issuer_name="Cluster planning")
 
-    def enable_totp(self, user: dict, secret: str, code: str) -> None:
+    def enable_totp(self, user: dict, session: dict, current: str, code: str) -> None:
         if user["duty"] not in domain.TOTP_DUTIES:
             raise AccountError("totp", "บทบาทนี้ไม่ใช้รหัสยืนยันตัวตนสองชั้น",
                                "a second factor is for admins and approvers")
-        if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+        self.check_current_password(user, current)
+        secret = session.get("totp_pending")
+        step = self._code_step({}, code, secret) if secret else None
+        if step is None:
             raise AccountError("code", "รหัส 6 หลักไม่ถูกต้อง ลองรหัสล่าสุดจากแอป",
                                "the 6-digit code is wrong; type the app's current one")
-        self.store.put_user({**user, "totp_secret": secret})
+        self.store.put_user({**user, "totp_secret": secret, "totp_last_step": step})
+        self.store.touch_session(session["digest"], {"totp_pending": None})
 
-    def disable_totp(self, user: dict) -> None:
-        self.store.put_user({k: v for k, v in user.items() if k != "totp_secret"})
+    def disable_totp(self, user: dict, current: str) -> None:
+        self.check_current_password(user, current)
+        self.store.put_user({k: v for k, v in user.items()
+                             if k not in ("totp_secret", "totp_last_step")})
 
     # --- users -------------------------------------------------------------------------------
 

@@ -30,8 +30,12 @@ class AccountStore:
     def save_link(self, link: dict) -> None: ...
     def link(self, digest: str) -> dict | None: ...
     def take_link(self, digest: str, now: str) -> dict | None: ...  # once, unexpired, then used
+    def end_links(self, username: str, now: str, kind: str | None = None) -> None: ...
+    def touch_session(self, digest: str, changes: dict) -> bool: ...  # only a session not ended
     def attempts(self, key: str) -> dict | None: ...
     def set_attempts(self, key: str, attempts: dict | None) -> None: ...
+    # one more failure, atomically (parallel guesses all count); the limit-th locks until ``until``
+    def count_failure(self, key: str, limit: int, until: str) -> dict: ...
     def close(self) -> None: ...
 
 
@@ -119,9 +123,38 @@ class SqliteAccountStore(AccountStore):
             conn.execute("UPDATE links SET document = ? WHERE digest = ?", (dumps(link), digest))
             return link
 
+    def end_links(self, username, now, kind=None):
+        with self.db.transaction() as conn:
+            for row in conn.execute("SELECT document FROM links").fetchall():
+                link = loads(row["document"])
+                if link["username"] == username and not link.get("used_at") and \
+                        kind in (None, link["kind"]):
+                    conn.execute("UPDATE links SET document = ? WHERE digest = ?",
+                                 (dumps({**link, "used_at": now}), link["digest"]))
+
+    def touch_session(self, digest, changes):
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT document FROM sessions WHERE digest = ?", (digest,)).fetchone()
+            session = loads(row["document"]) if row else None
+            if session is None or session.get("ended_at"):
+                return False
+            conn.execute("UPDATE sessions SET document = ? WHERE digest = ?",
+                         (dumps({**session, **changes}), digest))
+            return True
+
     def attempts(self, key):
         rows = self.db.query("SELECT document FROM attempts WHERE key = ?", (key,))
         return loads(rows[0]["document"]) if rows else None
+
+    def count_failure(self, key, limit, until):
+        with self.db.transaction() as conn:  # BEGIN IMMEDIATE: one writer across processes
+            row = conn.execute("SELECT document FROM attempts WHERE key = ?", (key,)).fetchone()
+            attempts = loads(row["document"]) if row else {"failures": 0, "locked_until": None}
+            attempts["failures"] = attempts.get("failures", 0) + 1
+            if attempts["failures"] >= limit:
+                attempts.update(failures=0, locked_until=until)
+            conn.execute("INSERT OR REPLACE INTO attempts VALUES (?, ?)", (key, dumps(attempts)))
+            return attempts
 
     def set_attempts(self, key, attempts):
         with self.db.transaction() as conn:
@@ -194,8 +227,26 @@ class MongoAccountStore(AccountStore):
             {"_id": digest, "used_at": None, "expires_at": {"$gt": now}},
             {"$set": {"used_at": now}}, return_document=ReturnDocument.AFTER))
 
+    def end_links(self, username, now, kind=None):
+        query = {"username": username, "used_at": None, **({"kind": kind} if kind else {})}
+        self.db.links.update_many(query, {"$set": {"used_at": now}})
+
+    def touch_session(self, digest, changes):
+        return self.db.sessions.update_one({"_id": digest, "ended_at": None},
+                                           {"$set": changes}).modified_count == 1
+
     def attempts(self, key):
         return _plain(self.db.attempts.find_one({"_id": key}))
+
+    def count_failure(self, key, limit, until):
+        attempts = self.db.attempts.find_one_and_update(
+            {"_id": key}, {"$inc": {"failures": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER)
+        if attempts["failures"] >= limit:  # the guess that reached the limit locks the name
+            attempts = self.db.attempts.find_one_and_update(
+                {"_id": key}, {"$set": {"failures": 0, "locked_until": until}},
+                return_document=ReturnDocument.AFTER)
+        return _plain(attempts)
 
     def set_attempts(self, key, attempts):
         if attempts is None:

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 from werkzeug.routing import Map, Rule
 
-from . import (admin, assets, cards, entries, evidence, notify, plans, problems, project_reports,
-               public, reporting, workbooks)
+from . import (admin, asset_documents, assets, cards, entries, evidence, notify, plans, problems,
+               project_reports, public, reporting, users, workbooks)
 from .common import no_such_endpoint, principal
 from .routing import Route
 
@@ -20,8 +20,8 @@ def unknown(gw, request, anything):
 ROUTES: tuple[Route, ...] = (
     *public.routes.routes, *plans.routes.routes, *reporting.routes.routes,
     *workbooks.routes.routes, *entries.routes.routes, *project_reports.routes.routes, *problems.routes.routes,
-    *assets.routes.routes, *notify.routes.routes, *admin.routes.routes, *cards.routes.routes,
-    *evidence.routes.routes,
+    *assets.routes.routes, *asset_documents.routes.routes, *notify.routes.routes,
+    *admin.routes.routes, *cards.routes.routes, *evidence.routes.routes, *users.routes.routes,
     Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from services.contracts import access
 
 from .. import auth
+from ..accounts.domain import normal_username
 from ..rpc import call
 from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, json_body, json_response,
                      known_clusters, principal, whole_number)
@@ -19,14 +20,25 @@ KEY = {"type": "object", "required": ["id", "role", "scope", "label", "created_a
        "properties": {
     "id": {"type": "string"}, "role": {"type": "string", "enum": list(access.ROLES)},
     "scope": {"type": ["string", "null"]}, "label": {"type": "string"},
+    "owner": {"type": ["string", "null"], "description": "the username of the person the key "
+                                                          "belongs to, or 'system: <name>' "
+                                                          "(null: a key issued before owners)"},
     "created_at": {"type": "string"}, "created_by": {"type": "string"},
+    "expires_at": {"type": ["string", "null"], "description": "after this the key is refused "
+                                                               "(401 key_expired)"},
+    "last_used_at": {"type": ["string", "null"], "description": "to the minute; null: never"},
     "revoked_at": {"type": ["string", "null"]}}}
-NEW_KEY = {"type": "object", "required": ["role"], "properties": {
+NEW_KEY = {"type": "object", "required": ["role", "owner"], "properties": {
     "role": {"type": "string", "enum": list(access.ROLES)},
     "scope": {"type": ["string", "null"], "description": "cluster code (osm), province code "
                                                         "(province), agency code (agency); none "
                                                         "for the admin"},
-    "label": {"type": ["string", "null"]}}}
+    "label": {"type": ["string", "null"]},
+    "owner": {"type": "string", "description": "an existing username, or 'system: <the "
+                                               "system's name>'"},
+    "expires_at": {"type": ["string", "null"], "description": "a date (YYYY-MM-DD, the key "
+                   "works to its end, UTC) or an ISO 8601 date-time; default a year from now, at "
+                   "most two years"}}}
 
 
 @routes.get("/api/reference-data", "Loaded versions of the cluster membership (effective_from, "
@@ -94,19 +106,24 @@ def set_disbursement_targets(gw, request, fiscal_year):
 def list_keys(gw, request):
     """Keys the admin issued (never their secret or hash)."""
     admin(gw, request, "only the admin manages API keys")
-    return json_response([auth.shown_key(k) for k in gw.keys.issued()["keys"]])
+    return json_response(gw.keys.listed())
 
 
-@routes.post("/api/keys", "Issue a key {role: admin | osm | province | agency, scope, label} "
-                          "(admin); the secret is in this answer only",
+@routes.post("/api/keys", "Issue a key {role: admin | osm | province | agency, scope, label, "
+                          "owner, expires_at} (admin); the secret is in this answer only",
              body=body_of(NEW_KEY),
              ok=ok({**KEY, "properties": {**KEY["properties"], "api_key": {"type": "string"}}},
                    "the key, with api_key", 201),
-             errors={400: "bad role or scope"})
+             errors={400: "bad role, scope, owner or expiry"})
 def issue_key(gw, request):
-    """A new key {role, scope, label}; the secret is in this answer only."""
+    """A new key {role, scope, label, owner, expires_at}; the secret is in this answer only."""
     who = admin(gw, request, "only the admin manages API keys")
-    body = json_body(request)
+    return json_response(issue_key_as(gw, who, json_body(request)), 201)
+
+
+def issue_key_as(gw, who, body: dict) -> dict:
+    """The rules of a new key (the API's and the users page's form): role and scope, an owner
+    who exists (or a named system), an expiry within two years."""
     role, scope, label = body.get("role"), body.get("scope"), body.get("label")
     if scope is not None and not isinstance(scope, str):
         raise ApiError(400, "bad_request", "scope must be text (or left out)")
@@ -119,8 +136,20 @@ def issue_key(gw, request):
     label = "" if label is None else label
     if not isinstance(label, str):
         raise ApiError(400, "bad_request", "label must be text (or left out)")
-    now = datetime.now(timezone.utc).isoformat()
-    return json_response(gw.keys.issue(role, scope, label, str(who), now), 201)
+    owner = body.get("owner")
+    problem = auth.owner_problem(owner, lambda name: gw.people.store.user(
+        normal_username(name)) is not None)
+    if problem:
+        raise ApiError(400, "bad_request", problem)
+    owner = owner.strip()
+    owner = owner if owner.lower().startswith(auth.SYSTEM_OWNER) else normal_username(owner)
+    now = datetime.now(timezone.utc)
+    try:
+        expires = auth.key_expiry(body.get("expires_at"), now)
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    return gw.keys.issue(role, scope, label, str(who), now.isoformat(), owner,
+                         expires.isoformat(timespec="seconds"))
 
 
 @routes.delete("/api/keys/<string:key_id>", "Revoke an issued key (admin): it stops working at "

@@ -7,10 +7,13 @@ from functools import partial
 
 from werkzeug.wrappers import Response
 
+from services.contracts.labels import DISPOSAL_METHODS
+
 from .. import exports
 from ..listing import MAX_LISTED, listed_problems
 from ..rpc import call
 from ..schemas import obj, ref
+from .asset_documents import cited_files
 from .common import (MAX_UPLOAD_BYTES, ApiError, actor, admin, body_bytes, forbidden, json_body,
                      json_response, no_such_endpoint, principal, sheet_format, view_or_file)
 from .routing import AS_FILE, FILE, PAGE, SHEET_FORMAT, XLSX, RouteTable, file_ok, ok, param
@@ -49,6 +52,19 @@ STEP_BODIES = {  # beyond STEP, by the assets service's step
                   "note": {"type": "string"}, "documents": {"type": "array",
                                                             "items": ref("AssetDocument")}},
                  required=("version", "on", "found", "condition"), closed=True),
+    "dispose": obj({**STEP, "reason": SAY_WHY,
+                    "method": {"type": "string", "enum": list(DISPOSAL_METHODS),
+                               "description": "sale, auction, transfer_out (to another body), "
+                                              "write_off (lost or beyond use), destroy "
+                                              "(conversion or destruction)"},
+                    "committee_reference": {"type": "string", "minLength": 1, "description":
+                                            "the committee's finding or the approving order"},
+                    "decided_on": {"type": "string", "format": "date",
+                                   "description": "the day it was approved (not in the future)"},
+                    "proceeds_thb": {"type": ["number", "null"], "minimum": 0},
+                    "recipient": {"type": ["string", "null"],
+                                  "description": "who receives it (transfer_out, sale)"}},
+                   required=("version", "method", "committee_reference", "decided_on", "reason")),
 }
 STEP_ERRORS = {400: "illegal for the asset's state, or input missing",
                404: "no such asset you may see",
@@ -67,6 +83,11 @@ STEPS = {
     "cancel": ("cancel", "Cancel a requested or approved transfer with a reason"),
     "audits": ("audit", "Record a physical audit {version, on, found, condition: good | "
                         "needs_repair | unusable | idle, note}"),
+    "dispose": ("dispose", "Dispose of an asset in custody (MoF procurement regulation B.E. 2560, "
+                           "chapter 9) {version, method, committee_reference, decided_on, "
+                           "reason, proceeds_thb, recipient, documents} (the custodian, the "
+                           "cluster's OSM or the admin); not during a transfer; a disposed "
+                           "asset takes no further step"),
 }
 
 
@@ -90,7 +111,9 @@ def list_assets(gw, request):
              errors={400: "what is wrong", 409: "the code is taken"})
 def register_asset(gw, request):
     who = principal(gw, request)
-    return json_response(call(gw.assets, "register_asset", json_body(request), actor(who)), 201)
+    body = json_body(request)
+    body = cited_files(gw, body.get("code") if isinstance(body, dict) else None, body)
+    return json_response(call(gw.assets, "register_asset", body, actor(who)), 201)
 
 
 @routes.post("/api/assets/import", "Register a sheet of assets (body: .xlsx or UTF-8 CSV; "
@@ -166,7 +189,8 @@ def asset_history(gw, request, code):
 def asset_step(gw, request, code, step):
     """A transfer step or an audit: {"version": n, ...what the step needs}."""
     who = principal(gw, request)
-    return json_response(call(gw.assets, "act", code, step, json_body(request), actor(who)))
+    body = cited_files(gw, code, json_body(request))
+    return json_response(call(gw.assets, "act", code, step, body, actor(who)))
 
 
 for _word, (_step, _summary) in STEPS.items():

@@ -33,7 +33,7 @@ def _too_large(size: str) -> ApiError:
                                       "เกินขนาดสูงสุดของหลักฐาน 10 MB")
 
 
-def _read(request) -> tuple[str | None, bytes]:
+def read_upload(request) -> tuple[str | None, bytes]:
     """(the name the client gave, the bytes) of a raw or a multipart upload, refused with 413
     before more than the limit is read."""
     multipart = (request.mimetype or "") == "multipart/form-data"
@@ -84,7 +84,7 @@ def _province(who, plan, asked: str | None) -> str:
 def upload_evidence(gw, request, plan_id):
     who, plan = reporting_plan(gw, request, plan_id)
     province = _province(who, plan, request.args.get("province"))
-    filename, data = _read(request)
+    filename, data = read_upload(request)
     try:
         name, content_type = check_upload(filename, data)
     except EvidenceRefused as exc:

@@ -22,7 +22,7 @@ RULE_EVENTS = ("report_rejected", "report_due_soon", "report_overdue", "report_f
                "project_changed", "project_cancelled", "project_behind_schedule",
                "transfer_requested", "transfer_approved", "transfer_handed_over",
                "transfer_accepted", "transfer_rejected", "transfer_cancelled", "transfer_overdue",
-               "audit_due", "remedy_overdue")
+               "audit_due", "remedy_overdue", "asset_disposed")
 RULES = {"type": "object", "description": "{event type: [parties]}",
          "propertyNames": {"enum": list(RULE_EVENTS)},
          "additionalProperties": {"type": "array", "items": {"type": "string", "enum": sorted(PARTIES)}}}

@@ -138,6 +138,7 @@ def publish_plan(gw, request, plan_id):
                      404: "no such plan", 409: "not published, or changed meanwhile"})
 def revise_plan(gw, request, plan_id):
     who, _ = changeable_plan(gw, request, plan_id)
+    access.check_may(who, "publish_plan")  # a revision is in force at once, as a publication
     body = json_body(request)
     only_fields(body, ("plan", "reason", "approved_by"))
     if not isinstance(body.get("plan"), dict) or not isinstance(body.get("reason"), str) \
@@ -198,7 +199,7 @@ def import_plan(gw, request):
     result = call(gw.plans, "import_plan", base64.b64encode(data).decode("ascii"), fmt, str(who),
                   request.args.get("reason"), request.args.get("approved_by"),
                   who.scope if who.role == access.OSM else None, request.args.get("plan") or None,
-                  timeout=60)
+                  access.may(who, "publish_plan"), timeout=60)
     if "forbidden" in result:
         raise forbidden(result["forbidden"])
     if "problems" in result:

@@ -19,3 +19,30 @@ function csrfToken() {
     options: { animation: false, maintainAspectRatio: false, font: { family: "Sarabun" } }
   });
 })();
+
+// The users page: a role's organisations only. Choosing a role hides the other kinds' groups
+// (and "none" unless the role has no organisation); without script every group shows and the
+// server refuses a wrong pair with its message.
+(function () {
+  var duties = document.querySelectorAll("select[data-organisation]");
+  Array.prototype.forEach.call(duties, function (duty) {
+    var org = document.getElementById(duty.getAttribute("data-organisation"));
+    if (!org) { return; }
+    function show() {
+      var kind = duty.options[duty.selectedIndex].getAttribute("data-kind") || "";
+      Array.prototype.forEach.call(org.querySelectorAll("optgroup"), function (group) {
+        group.hidden = group.disabled = group.getAttribute("data-kind") !== kind;
+      });
+      var none = org.querySelector('option[value=""]');
+      if (none) { none.hidden = none.disabled = kind !== ""; }
+      function off(o) { return o.disabled || (o.parentNode.tagName === "OPTGROUP" && o.parentNode.disabled); }
+      var chosen = org.options[org.selectedIndex];
+      if (!chosen || off(chosen)) {
+        var first = Array.prototype.find.call(org.options, function (o) { return !off(o); });
+        if (first) { org.value = first.value; }
+      }
+    }
+    duty.addEventListener("change", show);
+    show();
+  });
+})();
