@@ -267,7 +267,7 @@ PAGES = {
     "/indicator": f"/indicator?plan={PLAN}&indicator={INDICATOR}",
     "/indicator-card": f"/indicator-card?plan={PLAN}&indicator={INDICATOR}",
     "/assets": "/assets", "/assets/<string:code>": f"/assets/{ASSET}",
-    "/register-asset": "/register-asset", "/account": "/account",
+    "/register-asset": "/register-asset", "/account": "/account", "/users": "/users",
 }
 NOT_PAGES = {  # open to anyone, or not a page of their own
     "/login": "the sign-in page", "/password-reset": "asks for a reset mail",
@@ -305,6 +305,7 @@ PAGE_MATRIX = {
     "/assets/<string:code>": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
     "/register-asset":    (Y, Y, Y, S, S, Y, S, S, Y, Y, S, Y),
     "/account":           (Y, Y, Y, Y, Y, Y, Y, Y, R, R, R, R),  # a key has no account
+    "/users":             (Y, N, Y, N, N, N, N, N, Y, Y, N, N),  # access.may_manage_users
 }
 # What marks each page's form, absent where the page is only a note (S).
 FORMS = {"/report": 'id="upload-file"', "/my-reports": 'id="my-reports"', "/report-entry": 'id="entry-form"',
@@ -332,7 +333,7 @@ def test_every_dashboard_get_route_is_in_the_matrix_or_said_why_not():
     routes = page_routes()
     assert routes == set(PAGES) | set(NOT_PAGES), (
         f"new: {sorted(routes - set(PAGES) - set(NOT_PAGES))}; "
-        f"gone: {sorted(set(PAGES) | set(NOT_PAGES) - routes)}")
+        f"gone: {sorted((set(PAGES) | set(NOT_PAGES)) - routes)}")
     assert set(PAGE_MATRIX) == set(PAGES)
     assert all(len(row) == len(ROLES) for row in PAGE_MATRIX.values())
 
@@ -358,6 +359,7 @@ OPERATIONS = {
     "record an audit": ("POST", f"/api/assets/{ASSET}/audits", {"version": 1}, 400),
     "issue an API key": ("POST", "/api/keys", {}, 400),
     "edit the problem causes": ("PUT", "/api/problem-causes", {"bogus": 1}, 400),
+    "create a person": ("POST", "/api/users", {"bogus": 1}, 400),
 }
 O, X, H = "ok", 403, 404  # allowed (the answer above); refused; not even seen
 #   admin analyst director planner approver officer auditor national | keys: admin osm prov agency
@@ -371,6 +373,7 @@ OPERATION_MATRIX = {
     "record an audit":         (O, O, O, X, X, O, O, X, O, O, X, O),
     "issue an API key":        (O, X, X, X, X, X, X, X, O, X, X, X),
     "edit the problem causes": (O, X, X, X, X, X, X, X, O, X, X, X),
+    "create a person":         (O, X, O, X, X, X, X, X, O, O, X, X),  # the director: its cluster's
 }
 
 
