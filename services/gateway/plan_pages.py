@@ -43,6 +43,8 @@ WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
                         "Reason (only when it revises a published plan)"),
     "approved_by": ("ผู้อนุมัติ (เช่น ก.บ.ก.)", "Approved by (e.g. the cluster committee)"),
     "upload": ("อัปโหลด", "Upload"), "publish": ("ประกาศใช้", "Publish"),
+    "director_publishes": ("ผู้อำนวยการสำนักงานกลุ่มจังหวัดเป็นผู้ประกาศใช้และปรับปรุงแผน",
+                           "The OSM director publishes and revises plans"),
     "revise": ("ปรับปรุงแผน (ฉบับใหม่)", "Revise (a new version)"),
     "revise_button": ("อัปโหลดฉบับปรับปรุง", "Upload the revision"),
     "only_osm": ("เฉพาะสำนักงานกลุ่มจังหวัดและผู้ดูแลระบบจัดการแผนได้ที่หน้านี้",
@@ -205,7 +207,9 @@ class PlanPages:
         def build(ctx):
             who, lang = ctx["principal"], ctx["lang"]
             context = {"pp": plan_words(lang), "notice": notice, "failure": failure,
-                       "allowed": access.can_import_plans(who), "rows": []}
+                       "allowed": access.can_import_plans(who), "rows": [],
+                       # publish and revise: the forms only to those the API lets (the director)
+                       "may_publish": access.may(who, "publish_plan")}
             if not context["allowed"]:
                 refused.append(True)
                 return context

@@ -248,8 +248,34 @@ def roles_tour(request: dict) -> dict:
     return seen
 
 
+def plan_publish(request: dict) -> dict:
+    """The OSM's analyst opens /plans and finds the draft with no Publish button (the director
+    signs); the director publishes it there, on a phone."""
+    base, shots, draft = request["base"], request["artifacts"], request["draft"]
+    row = f"tr[data-plan='{draft}']"
+    seen = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        analyst = sign_in(context(browser), base, request["analyst"])
+        analyst.goto(f"{base}/plans?lang=th")
+        seen["analyst"] = {"status": analyst.get_attribute(row, "data-status"),
+                           "publish": analyst.locator(f"{row} button.publish").count(),
+                           "revise": analyst.locator("details.revise").count(),
+                           "note": analyst.locator(f"{row} .director-publishes").count()}
+        director = sign_in(context(browser), base, request["director"])
+        director.goto(f"{base}/plans?lang=th")
+        director.fill(f"{row} input[name=approved_by]", "คณะกรรมการบริหารงานกลุ่มจังหวัด (ก.บ.ก.)")
+        submit(director, f"{row} button.publish")
+        seen["director"] = {"url": director.url, "status": director.get_attribute(row, "data-status"),
+                            "notice": director.inner_text("#plans-notice"),
+                            "overflow": director.evaluate(OVERFLOW)}
+        director.screenshot(path=f"{shots}/journey-director-published-phone.png", full_page=True)
+        browser.close()
+    return seen
+
+
 MODES = {"asset_journey": asset_journey, "keyboard_entry": keyboard_entry,
-         "roles_tour": roles_tour}
+         "roles_tour": roles_tour, "plan_publish": plan_publish}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)

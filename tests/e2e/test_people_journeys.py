@@ -29,6 +29,7 @@ import requests
 from clusterctl.settings import REPO_ROOT
 from services.contracts.access import DUTIES, Who
 from services.gateway import dashboard
+from tests.e2e.test_plan_pages import shifted_draft
 from tests.support.browsing import CSRF_FIELD, CSRF_META
 from tests.support.system import RunningSystem
 
@@ -160,6 +161,27 @@ def test_a_province_planner_sends_values_with_the_keyboard_alone_in_thai(town):
                     period=period).json()["reports"]
     mine = {r["indicator"]: r for r in sent if r["indicator"] in seen["indicators"]}
     assert {c: mine[c]["value"] for c in seen["indicators"]} == dict(zip(seen["indicators"], [20, 21]))
+
+
+# --- 2b. the director publishes; the analyst prepares -------------------------------------------
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
+def test_the_osm_director_publishes_a_draft_the_analyst_is_not_offered_to(town):
+    plan = town.get(f"/api/plans/{PLAN}", town.key()).json()
+    draft = shifted_draft(plan, "northeast-lower-2-2576-2580")
+    made = requests.post(f"{town.base}/api/plans", json=draft, timeout=30,
+                         headers={"Authorization": f"Bearer {town.key('osm', CLUSTER)}"})
+    assert made.status_code == 201, made.text
+    seen = ask_browser({"mode": "plan_publish", "base": town.base, "draft": draft["id"],
+                        "analyst": person("osm_analyst"), "director": person("osm_director")})
+    analyst = seen["analyst"]
+    assert analyst["status"] == "draft" and analyst["publish"] == 0 and analyst["note"] == 1
+    assert analyst["revise"] == 0  # nor a revision of the published plan: the director's too
+    director = seen["director"]
+    assert director["status"] == "published" and "done=published" in director["url"], director
+    assert director["overflow"] <= 1
+    history = town.get(f"/api/plans/{draft['id']}/history", town.key()).json()
+    assert signature("osm_director") in json.dumps(history, ensure_ascii=False)
 
 
 # --- 3. every duty on a phone, in Thai and in English ---------------------------------------
