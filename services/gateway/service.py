@@ -20,13 +20,14 @@ from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
+from .settings_pages import SettingsPages
 from .web import http
 
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
 class GatewayService(AccountPages, DashboardPages, EntryPages, IndicatorPage, IndicatorPages,
-                     PlanPages, ProblemPages, ServiceBase):
+                     PlanPages, ProblemPages, SettingsPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

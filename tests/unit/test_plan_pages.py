@@ -46,8 +46,14 @@ def test_a_form_becomes_the_apis_request_with_its_cookie_and_csrf_token():
 
 
 def test_only_the_osm_and_the_admin_have_the_plans_page_in_the_menu():
-    assert "plans" in dashboard.nav_for("osm") and "plans" in dashboard.nav_for("admin")
-    assert "plans" not in dashboard.nav_for("province") + dashboard.nav_for("agency")
+    from services.contracts.access import Who
+    nav = {role: dashboard.nav_for(Who(role, None if role == "admin" else "x"))
+           for role in ("admin", "osm", "province", "agency")}
+    assert "plans" in nav["osm"] and "plans" in nav["admin"]
+    assert "plans" not in nav["province"] + nav["agency"]
+    # the settings page: the admin's only
+    assert "settings" in nav["admin"]
+    assert "settings" not in nav["osm"] + nav["province"] + nav["agency"]
 
 
 def test_a_form_larger_than_the_api_takes_is_refused_before_it_is_read():
