@@ -206,6 +206,34 @@ def agency_problems(request: dict) -> dict:
     return seen
 
 
+def settings(request: dict) -> dict:
+    """The admin opens /settings from the menu, changes when reports are due (a reason given)
+    and sees the new value; then a number out of range: refused in words, what was typed kept."""
+    base, shots = request["base"], request["artifacts"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["key"])
+        page.goto(f"{base}/?lang=en")
+        page.click("nav a[href^='/settings']")
+        seen = {"before": page.inner_text("#due-days-now")}
+        page.fill("#due-days", str(request["due_days"]))
+        page.fill("#schedule-reason", request["reason"])
+        page.click("#schedule-form button[type=submit]")
+        page.wait_for_load_state()
+        seen["after"], seen["notice"] = page.inner_text("#due-days-now"), page.inner_text(
+            "#settings-notice")
+        page.screenshot(path=f"{shots}/settings.png", full_page=True)
+        page.fill("#due-days", "181")
+        page.evaluate("document.getElementById('due-days').removeAttribute('max')")
+        page.fill("#schedule-reason", request["reason"])
+        page.click("#schedule-form button[type=submit]")
+        page.wait_for_load_state()
+        seen["refused"] = page.inner_text("#schedule-failure")
+        seen["kept"] = page.input_value("#due-days")
+        browser.close()
+    return seen
+
+
 def entry(request: dict) -> dict:
     """A province types values on /report-entry (one of them not a number), presses Enter, sees
     that row refused with its message and every value still typed; fixes it, presses Enter
@@ -409,7 +437,7 @@ def alive(request: dict) -> dict:
 
 
 MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive,
-         "entry": entry, "agency_problems": agency_problems,
+         "entry": entry, "agency_problems": agency_problems, "settings": settings,
          "plan_forms": plan_forms}
 
 if __name__ == "__main__":

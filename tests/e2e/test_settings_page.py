@@ -2,11 +2,18 @@
 form with a reason (the same API handlers, ``?reason=`` passed along), a refusal shown in Thai
 and English with what was typed kept; anyone else is refused the page and its forms
 server-side. Every change is put back: the e2e system is shared."""
+import json
 import re
+import subprocess
+import sys
 
+import pytest
 import requests
 
+from clusterctl.settings import REPO_ROOT
 from tests.support.browsing import csrf_of, signed_in
+
+from .test_dashboard import ARTIFACTS, CHROMIUM
 
 REASON = "ตามหนังสือสั่งการ ว 123/2569"
 
@@ -104,3 +111,25 @@ def test_anyone_but_the_admin_is_refused_the_page_and_its_forms(system):
                             data={"csrf": token, "due_days": "1", "reason": REASON})
         assert sent.status_code == 403
     assert due_days_now(system) == before
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (apt-get install "
+                                             "chromium)")
+def test_the_admin_changes_when_reports_are_due_in_the_browser(system):
+    ARTIFACTS.mkdir(exist_ok=True)
+    before = due_days_now(system)
+    request = {"mode": "settings", "base": system.base, "chromium": CHROMIUM,
+               "artifacts": str(ARTIFACTS), "key": system.key(), "due_days": before + 3,
+               "reason": REASON}
+    try:
+        done = subprocess.run([sys.executable, "-m", "tests.e2e.browser_checks"], cwd=REPO_ROOT,
+                              input=json.dumps(request), capture_output=True, text=True,
+                              timeout=180)
+        assert done.returncode == 0, done.stderr[-3000:]
+        seen = json.loads(done.stdout)
+        assert f"due {before} day(s)" in seen["before"]
+        assert f"due {before + 3} day(s)" in seen["after"] and "saved" in seen["notice"]
+        assert due_days_now(system) == before + 3
+        assert "from 0 to 180" in seen["refused"] and seen["kept"] == "181"
+    finally:
+        put(system, "/api/reporting-schedule", {"due_days": before})
