@@ -11,14 +11,10 @@ from .settings import Settings
 ADMIN = "admin"
 
 
-def accounts_url(settings: Settings) -> str:
-    return settings.store_url("gateway")  # the gateway's ACCOUNTS_URL default (accounts/provider.py)
-
-
 def admin_link(settings: Settings, always: bool = False) -> tuple[str, str] | None:
     """(link, expiry) to set the password of the account ``admin`` (made if missing); None when
     an active admin already has a password, unless ``always``."""
-    store = open_store(accounts_url(settings))
+    store = open_store(settings.people_url())  # the store the gateway's config names
     try:
         admins = [u for u in store.users() if u["duty"] == "admin" and not u.get("disabled_at")]
         if not always and any(u.get("password_hash") for u in admins):

@@ -165,6 +165,7 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
         config["TRUSTED_PROXY_HOPS"] = settings.trusted_proxy_hops
+        config["ACCOUNTS_URL"] = settings.people_url()
     return config
 
 

@@ -84,6 +84,7 @@ class Settings:
     report_max_ahead_minutes: int = 10  # REPORT_MAX_AHEAD_MINUTES: reported_at's clock skew
     seed_sample_year: bool = True  # SEED_SAMPLE_YEAR: a past fiscal year of sample reports
     admin_email: str = "admin@cluster-planning.local"  # ADMIN_EMAIL: the first admin's address
+    accounts_url: str | None = None  # ACCOUNTS_URL: people's accounts; None: the gateway's store
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -115,6 +116,7 @@ class Settings:
             run_smtp_sink=not (smtp_host or smtp_url),
             public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
             admin_email=env.get("ADMIN_EMAIL") or "admin@cluster-planning.local",
+            accounts_url=env.get("ACCOUNTS_URL") or None,
             user_prefix=env.get("AMQP_USER_PREFIX") or "",
             seed_sample_plan=_flag(env, "SEED_SAMPLE_PLAN", True,
                                    "1 seeds the sample plan and its sample assets, 0 only the "
@@ -139,6 +141,10 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    def people_url(self) -> str:
+        """Where people's accounts and sessions are kept: ACCOUNTS_URL, else the gateway's store."""
+        return self.accounts_url or self.store_url("gateway")
 
     def store_url(self, service: str) -> str:
         """Where a service keeps its data: its own Mongo database, or its own SQLite file."""

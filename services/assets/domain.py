@@ -307,6 +307,10 @@ def with_state(asset: dict, today: date, settings: dict = DEFAULT_SETTINGS) -> d
     next_due = (asset.get("audit") or {}).get("next_due")
     shown["audit_overdue"] = bool(next_due and date.fromisoformat(next_due) < today)
     shown["status_th"] = STATUS_TH[asset["status"]]
+    # what its state allows next (who may is access.may_step_asset): the dashboard's forms
+    shown["next_steps"] = [step for step, (starts, _) in TRANSITIONS.items()
+                           if asset["status"] in starts] + (["audit"] if asset["status"] != DISPOSED
+                                                            else [])
     shown["category_th"] = CATEGORY_TH[asset["category"]]
     return shown
 

@@ -24,16 +24,17 @@ LANGUAGES = ("th", "en")
 PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
          "rejections", "flags", "report", "report_entry", "my_reports", "project_report")
 SENDERS_PAGES = ("project_report", "report_entry")  # forms to send from: not the OSM's, the admin's
-AGENCY_PAGES = ("assets", "project_report", "rejections")  # an agency key's pages
+AGENCY_NAV = ("assets", "project_report", "rejections")  # an agency key's menu
+AGENCY_PAGES = AGENCY_NAV + ("asset", "register_asset")  # and the pages it may open
 PLAN_EDITORS = ("osm", "admin")  # who has the plans page in the menu (access.can_import_plans)
 
 
 def nav_for(who) -> tuple[str, ...]:
     """The menu of a principal: an agency its three pages; the upload and progress forms only
     to those who send (a province's planner, an agency) - the OSM, the approver, the auditor and
-    the admin have nothing to send there; the users page to those who manage people."""
+    the admin have nothing to send there."""
     if who.role == "agency":
-        return AGENCY_PAGES + ("account",) * bool(who.person)
+        return AGENCY_NAV + ("account",) * bool(who.person)
     hidden = {"project_report"} if not access.sends_project_reports(who) else set()
     if who.role != "province":  # the typed entry is a province's own
         hidden.add("report_entry")
@@ -42,8 +43,7 @@ def nav_for(who) -> tuple[str, ...]:
     pages = tuple(p for p in PAGES if p not in hidden)
     # the plans page: drafts, upload, publish, revise - the OSM's and the admin's work
     pages += ("plans",) * (who.role in PLAN_EDITORS)
-    return pages + ("users",) * access.may_manage_users(who) + ("audit",) * access.reads_audit(who) \
-        + ("settings",) * access.is_admin(who) + ("account",) * bool(who.person)
+    return pages + ("settings",) * access.is_admin(who) + ("account",) * bool(who.person)
 
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
@@ -94,7 +94,8 @@ WORDS = {
     "due": ("กำหนดส่ง", "Due"), "completeness_pct": ("ความครบถ้วน ร้อยละ", "Completeness %"),
     "timeliness_pct": ("ความตรงเวลา ร้อยละ", "Timeliness %"),
     "reported_at": ("วันที่รายงาน", "Reported"), "solutions": ("แนวทางแก้ไข", "Solutions"),
-    "asset": ("ทรัพย์สิน", "Asset"), "custodian": ("ผู้ครอบครอง", "Custodian"),
+    "asset": ("ทรัพย์สิน", "Asset"), "register_asset": ("ลงทะเบียนทรัพย์สิน", "Register an asset"),
+    "custodian": ("ผู้ครอบครอง", "Custodian"),
     "to": ("โอนให้", "To"), "due_by": ("กำหนดแล้วเสร็จ", "Due by"), "overdue": ("เกินกำหนด", "Overdue"),
     "reason": ("เหตุผล", "Reason"), "received_at": ("ได้รับเมื่อ", "Received"),
     "none": ("ไม่มีรายการ", "Nothing to show"), "print": ("พิมพ์", "Print"),

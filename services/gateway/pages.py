@@ -108,15 +108,6 @@ class DashboardPages:
                                        [own] if own else None, None)}
         return self._page(request, "problems", build)
 
-    @http("GET", "/assets")
-    def assets_page(self, request):
-        def build(ctx):
-            found = self._call("assets", "list_assets", {}, [ctx["principal"].role,
-                                                             ctx["principal"].scope])
-            moving = [a for a in found if a.get("transfer")]
-            return {"rows": sorted(moving, key=lambda a: (not a["transfer_overdue"], a["code"]))}
-        return self._page(request, "assets", build, needs_plan=False)
-
     @http("GET", "/rejections")
     def rejections_page(self, request):
         def build(ctx):

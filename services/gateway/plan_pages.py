@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from io import BytesIO
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from werkzeug.wrappers import Request
 
 from services.contracts import access
 
 from .api.common import MAX_UPLOAD_BYTES
+from .form_requests import api_request
 from .pages import redirect
 from .web import http
 
@@ -88,20 +87,6 @@ DONE = ("created", "edited", "published", "revised")
 
 def plan_words(lang: str) -> dict:
     return {k: v[0 if lang == "th" else 1] for k, v in WORDS.items()}
-
-
-def api_request(request, body: bytes, content_type: str, args: dict) -> Request:
-    """A page form's request as an API handler reads it: the same headers (the login cookie,
-    Origin), the file or JSON as the body, the form's fields as the query, and the form's CSRF
-    token as the X-CSRF-Token header a script would send (the form's body is not the API's)."""
-    environ = dict(request.environ)
-    environ.update({"wsgi.input": BytesIO(body), "CONTENT_LENGTH": str(len(body)),
-                    "CONTENT_TYPE": content_type, "REQUEST_METHOD": "POST",
-                    "QUERY_STRING": urlencode({k: v for k, v in args.items() if v})})
-    csrf = request.form.get("csrf")
-    if csrf is not None:
-        environ["HTTP_X_CSRF_TOKEN"] = csrf
-    return Request(environ)
 
 
 def bangkok_day(iso: str | None) -> str | None:

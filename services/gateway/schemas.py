@@ -494,7 +494,10 @@ ASSET = obj({
     "transfer": nullable({"type": "object", "description": "the transfer in progress: id, "
                                                            "from, to, requested_at, due_by..."}),
     "audit": obj({"last_on": nullable(DATE), "next_due": nullable(DATE)}),
-    "transfer_overdue": BOOLEAN, "audit_overdue": BOOLEAN},
+    "transfer_overdue": BOOLEAN, "audit_overdue": BOOLEAN,
+    "next_steps": array({**STRING, "enum": ["request", "approve", "hand_over", "accept", "reject",
+                                            "cancel", "audit"]},
+                        description="the steps its state allows now (who may: the access rule)")},
     required=("code", "project", "category", "status", "version", "custodian", "location",
               "book_value_thb", "transfer_overdue", "audit_overdue"),
     description="ทรัพย์สิน / an asset with its book value, Thai labels and overdue flags")

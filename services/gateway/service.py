@@ -13,6 +13,7 @@ from .api.common import endpoint, register_remote_errors
 from .api.routing import Route
 from .account_pages import AccountPages
 from .accounts.provider import People
+from .asset_pages import AssetPages
 from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .entry_pages import EntryPages
@@ -26,8 +27,8 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(AccountPages, DashboardPages, EntryPages, IndicatorPage, IndicatorPages,
-                     PlanPages, ProblemPages, SettingsPages, ServiceBase):
+class GatewayService(AccountPages, DashboardPages, AssetPages, EntryPages, IndicatorPage,
+                     IndicatorPages, PlanPages, ProblemPages, SettingsPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

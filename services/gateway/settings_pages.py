@@ -17,7 +17,7 @@ from services.contracts import rules as plan_rules
 from .api.common import MAX_REASON
 from .api.notify import PARTIES, RULE_EVENTS
 from .pages import html, redirect
-from .plan_pages import api_request
+from .form_requests import api_request
 from .sessions import signed_in
 from .web import http
 

@@ -282,6 +282,7 @@ def entry(request: dict) -> dict:
         seen["phone_overflow"] = page.evaluate(
             "() => document.documentElement.scrollWidth - window.innerWidth")
         page.screenshot(path=f"{shots}/report-entry-phone.png", full_page=True)
+    return seen
 
 
 def retitle(path: str, title_en: str) -> None:
@@ -436,9 +437,98 @@ def alive(request: dict) -> dict:
     return seen
 
 
+def asset_forms(request: dict) -> dict:
+    """An asset's whole transfer by the dashboard's forms, each by the key whose step it is: the
+    holder registers it (on a phone) and requests the transfer, the OSM approves, the holder
+    hands over, the receiver accepts - first without a budget (refused, the message shown and
+    what was typed kept), then with it."""
+    base, shots, code = request["base"], request["artifacts"], request["code"]
+    seen = {}
+    at = f"{base}/assets/{code}"
+
+    def submit(page, button, keyboard=False):
+        with page.expect_navigation():
+            if keyboard:  # the keyboard alone: focus the button, press Enter
+                page.focus(button)
+                page.keyboard.press("Enter")
+            else:
+                page.click(button)
+
+    def state(page):
+        return {"url": page.url, "status": page.get_attribute("#asset-status", "data-status"),
+                "outcome": page.inner_text("#outcome") if page.locator("#outcome").count() else None,
+                "forms": page.locator("form.step-form").evaluate_all(
+                    "fs => fs.map(f => f.dataset.step)")}
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        holder, _ = log_in(browser, base, request["holder_key"], width=390, height=844)
+        holder.goto(f"{base}/assets")
+        holder.click("#register-link")
+        holder.wait_for_url("**/register-asset")
+        for field, value in request["registration"].items():
+            if holder.locator(f"#register-{field}").evaluate("e => e.tagName") == "SELECT":
+                holder.select_option(f"#register-{field}", value)
+            else:
+                holder.fill(f"#register-{field}", value)
+        seen["unlabelled"] = holder.evaluate(
+            "() => [...document.querySelectorAll('form.step-form input:not([type=hidden]),"
+            " form.step-form select, form.step-form textarea')]"
+            ".filter(e => !document.querySelector(`label[for='${e.id}']`)).map(e => e.name)")
+        holder.screenshot(path=f"{shots}/asset-register-phone.png", full_page=True)
+        submit(holder, "#submit-register")
+        seen["registered"] = state(holder)
+        seen["phone_overflow"] = holder.evaluate(  # what sticks out of a phone's width
+            "() => [...document.querySelectorAll('main *')].filter(e => "
+            "e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))"
+            ".map(e => e.tagName + '#' + e.id)")
+        holder.screenshot(path=f"{shots}/asset-registered-phone.png", full_page=True)
+        seen["receivers"] = holder.locator("#request-to option").all_inner_texts()
+        holder.select_option("#request-to", request["receiver"])
+        holder.fill("#request-reason", "โอนให้ดูแลและบำรุงรักษา")
+        submit(holder, "#submit-request", keyboard=True)
+        seen["requested"] = state(holder)
+        seen["transfer_to"] = holder.inner_text("#transfer-to")
+
+        osm, _ = log_in(browser, base, request["osm_key"])
+        osm.goto(at)
+        seen["osm_forms"] = state(osm)["forms"]
+        osm.fill("#approve-reason", "ที่ประชุมเห็นชอบ")
+        submit(osm, "#submit-approve")
+        seen["approved"] = state(osm)
+
+        holder.goto(at)
+        holder.fill("#hand_over-doc_reference_0", "บันทึกส่งมอบ 21/2568")
+        submit(holder, "#submit-hand_over")
+        seen["handed_over"] = state(holder)
+        holder.close()
+
+        receiver, _ = log_in(browser, base, request["receiver_key"])
+        receiver.goto(at)
+        seen["receiver_forms"] = state(receiver)["forms"]
+        receiver.fill("#accept-m_note", "ข้อบัญญัติงบประมาณ 2568")  # no budget: refused
+        submit(receiver, "#submit-accept")
+        seen["refused"] = {"message": receiver.inner_text("#refusal-message"),
+                           "box": receiver.inner_text("#refusal"),
+                           "kept": receiver.input_value("#accept-m_note"),
+                           "status": receiver.get_attribute("#asset-status", "data-status")}
+        receiver.screenshot(path=f"{shots}/asset-refused.png", full_page=True)
+        receiver.fill("#accept-m_budget", "120000")
+        submit(receiver, "#submit-accept")
+        seen["accepted"] = state(receiver)
+        seen["custodian"] = receiver.inner_text("#custodian")
+        seen["ledger"] = receiver.locator("#ledger tr[data-action]").evaluate_all(
+            "rows => rows.map(r => [r.dataset.action, r.cells[1].innerText])")
+        seen["text"] = receiver.inner_text("main")
+        receiver.screenshot(path=f"{shots}/asset-accepted.png", full_page=True)
+        receiver.close()
+        browser.close()
+    return seen
+
+
 MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive,
          "entry": entry, "agency_problems": agency_problems, "settings": settings,
-         "plan_forms": plan_forms}
+         "plan_forms": plan_forms, "asset_forms": asset_forms}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from clusterctl.settings import REPO_ROOT
+from tests.support.browsing import csrf_of, signed_in
 
 from .conftest import PLAN
 from .test_dashboard import ARTIFACTS, CHROMIUM
@@ -119,14 +120,14 @@ def test_the_plan_forms_refuse_a_province_and_another_plans_workbook(system):
     osm, th34 = system.key("osm", "northeast-lower-2"), system.key("province", "TH-34")
     exported = requests.get(f"{system.base}/api/plans/{PLAN}/export", params={"format": "xlsx"},
                             headers={"Authorization": f"Bearer {osm}"}, timeout=30).content
-    province = requests.Session()
-    province.post(f"{system.base}/login", data={"api_key": th34}, allow_redirects=False, timeout=15)
+    province = signed_in(system.base, th34)
+    token = csrf_of(province)
     before = system.get(f"/api/plans/{PLAN}", osm).json()["version"]
     for path, files in (("/plans/upload", {"workbook": ("plan.xlsx", exported)}),
                         (f"/plans/{PLAN}/revise", {"workbook": ("plan.xlsx", exported)}),
                         (f"/plans/{PLAN}/publish", None)):
         answer = province.post(f"{system.base}{path}", files=files, allow_redirects=False,
-                               data={"reason": "ลองแก้", "csrf": ""}, timeout=30)
+                               data={"reason": "ลองแก้", "csrf": token}, timeout=30)
         assert answer.status_code == 403, (path, answer.status_code)
         assert "form" not in answer.text.split("<main>")[1].split("</main>")[0], path
     assert system.get(f"/api/plans/{PLAN}", osm).json()["version"] == before
@@ -141,8 +142,7 @@ def test_the_plan_forms_refuse_a_province_and_another_plans_workbook(system):
     assert "northeast-lower-2-other" in problem["message_en"] and problem["message_th"]
     assert system.get(f"/api/plans/{PLAN}", osm).json()["version"] == before
     # an OSM's form without a file: the page says so, nothing is called
-    session = requests.Session()
-    session.post(f"{system.base}/login", data={"api_key": osm}, allow_redirects=False, timeout=15)
-    empty = session.post(f"{system.base}/plans/upload", data={"csrf": "", "lang": "en"},
+    session = signed_in(system.base, osm)
+    empty = session.post(f"{system.base}/plans/upload", data={"csrf": csrf_of(session), "lang": "en"},
                          allow_redirects=False, timeout=30)
     assert empty.status_code == 400 and "Choose a plan workbook file first" in empty.text

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from clusterctl.settings import REPO_ROOT
+from tests.support.browsing import csrf_of, signed_in
 from tests.support.system import wait_until
 
 from .test_dashboard import ARTIFACTS, CHROMIUM
@@ -40,10 +41,7 @@ def send(system, key, items):
 
 
 def logged_in(system, key) -> requests.Session:
-    session = requests.Session()
-    assert session.post(f"{system.base}/login", data={"api_key": key, "lang": "en"},
-                        allow_redirects=False, timeout=15).status_code == 303
-    return session
+    return signed_in(system.base, key)
 
 
 def test_typed_values_are_the_workbooks_reports_sent_and_followed_to_accepted(system):
@@ -125,7 +123,7 @@ def test_an_osm_key_has_no_entry_form_and_cannot_send_typed_values(system):
     assert 'id="entry-form"' not in page.text and 'id="entry-refused"' in page.text
     assert 'href="/report-entry' not in session.get(f"{system.base}/", timeout=15).text
     via_page = session.post(f"{system.base}/report-entry/send", params={"plan": PLAN},
-                            json=items, timeout=15)
+                            json=items, headers={"X-CSRF-Token": csrf_of(session)}, timeout=15)
     assert via_page.status_code == 403
     province = logged_in(system, system.key("province", PROVINCE))
     assert 'href="/report-entry' in province.get(f"{system.base}/", timeout=15).text

@@ -110,7 +110,7 @@ def test_every_export_says_it_is_sample_data(sampled):
     about = load_workbook(io.BytesIO(workbook.content)).worksheets[-2]
     assert any(row[0] == "ข้อมูลตัวอย่าง (sample)" for row in about.iter_rows(values_only=True))
     # the printable pages, which stand without the dashboard's frame, say so too
-    session = signed_in(sampled.base, key)
+    session = signed_in(sampled.base, key, lang="th")
     for page, params in (("/indicator-card", {"indicator": "NE2-1.3"}), ("/problem-review", {})):
         shown = session.get(f"{sampled.base}{page}", params={"plan": PLAN, **params}, timeout=30)
         assert shown.status_code == 200 and "ข้อมูลตัวอย่าง" in shown.text, page

@@ -91,7 +91,7 @@ def test_the_whole_transfer_moves_custody_and_tells_each_party(container_factory
                   and "ส่งมอบทรัพย์สินแล้ว" in m["Subject"])
     text = handed.get_body(("plain",)).get_content()
     assert "บันทึกส่งมอบ อบ 0017/2567" in text and "องค์การบริหารส่วนจังหวัดอุบลราชธานี" in text
-    assert "รับโอน (ระบุผู้บำรุงรักษาและงบประมาณ)" in text and "http://127.0.0.1:8000/assets" in text
+    assert "รับโอน (ระบุผู้บำรุงรักษาและงบประมาณ)" in text and "http://127.0.0.1:8000/assets/IT-A01\n" in text
 
 
 def test_two_commands_sent_at_once_on_one_asset_exactly_one_wins(container_factory, config_for,

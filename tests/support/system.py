@@ -69,8 +69,9 @@ class RunningSystem:
     """`python -m clusterctl run` in a private data dir, vhost, user prefix and ports."""
 
     def __init__(self, data_dir: Path, tag: str | None = None, python: str | None = None,
-                 cwd: Path | None = None, sample_year: bool = False):
+                 cwd: Path | None = None, sample_year: bool = False, extra_env: dict | None = None):
         self.data_dir = data_dir
+        self.extra_env = extra_env or {}
         self.python = python or sys.executable  # tests/smoke: another venv's, run outside the
         self.cwd = cwd or REPO_ROOT             # checkout (the code installed there is used)
         self.tag = tag or uuid.uuid4().hex[:8]
@@ -90,7 +91,7 @@ class RunningSystem:
         return dict(os.environ, DATA_DIR=str(self.data_dir), AMQP_VHOST=self.vhost,
                     AMQP_USER_PREFIX=self.prefix, GATEWAY_PORT=str(self.port),
                     SMTP_PORT=str(self.smtp_port), PYTHONUNBUFFERED="1",
-                    SEED_SAMPLE_YEAR="1" if self.sample_year else "0")
+                    SEED_SAMPLE_YEAR="1" if self.sample_year else "0", **self.extra_env)
 
     @property
     def base(self) -> str:
@@ -136,6 +137,33 @@ class RunningSystem:
             if str(self.data_dir) in args:
                 found.append(f"{cmdline.parent.name} {args}")
         return found
+
+    def add_person(self, username: str, duty: str, organisation: str | None, password: str,
+                   name: str = "ทดสอบ ระบบ", email: str | None = None) -> None:
+        """A person with a password, written to the gateway's accounts store as the admin's
+        invitation would leave it (the store is the one `clusterctl admin-link` opens)."""
+        from services.gateway.accounts.handlers import Accounts
+        from services.gateway.accounts.store import open_store
+        store = open_store(f"sqlite:///{self.data_dir / 'gateway.sqlite3'}")
+        try:
+            people = Accounts(store)
+            clusters = {c["code"]: c for c in self.get("/api/clusters", self.key()).json()}
+            known = {"cluster": set(clusters),
+                     "province": {p["code"] for c in clusters.values() for p in c["provinces"]},
+                     "agency": {organisation} if duty == "agency_officer" else set()}
+            people.create_user({"username": username, "name": name, "duty": duty,
+                                "email": email or f"{username}@example.org",
+                                "organisation": organisation}, "tests", known)
+            token, _ = people.new_link(username, "invitation")
+            people.set_password_by_link(token, password)
+        finally:
+            store.close()
+
+    def first_admin_link(self) -> str | None:
+        """The one-time link `make run` printed to set the admin's password (the last one)."""
+        import re
+        found = re.findall(r"First admin +open (\S+)", self.output.read_text("utf-8", "replace"))
+        return found[-1] if found else None
 
     def credentials(self) -> dict:
         return json.loads((self.data_dir / "credentials.json").read_text("utf-8"))

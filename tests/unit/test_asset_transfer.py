@@ -254,3 +254,13 @@ def test_an_audit_due_soon_and_then_overdue_are_two_facts():
     late = due_facts(asset, datetime(2025, 3, 20, tzinfo=timezone.utc))
     assert (soon[0][1]["overdue"], late[0][1]["overdue"]) == (False, True)
     assert soon[0][1]["event_id"] != late[0][1]["event_id"]
+
+
+@pytest.mark.parametrize("state, steps", [
+    ("in_custody", ["request", "audit"]), ("transfer_requested", ["approve", "cancel", "audit"]),
+    ("transfer_approved", ["hand_over", "reject", "cancel", "audit"]),
+    ("handed_over", ["accept", "reject", "audit"])])
+def test_an_asset_as_shown_lists_the_steps_its_state_allows(state, steps):
+    """What the dashboard offers as forms (who may: the access rule): each one the state
+    machine takes from here, and an audit."""
+    assert with_state(at_state(state), NOW.date())["next_steps"] == steps

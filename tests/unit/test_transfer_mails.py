@@ -86,6 +86,10 @@ def test_a_rejection_mail_names_both_agencies_and_the_reason_in_thai_and_english
     assert "องค์การบริหารส่วนจังหวัดอุบลราชธานี (ตัวอย่าง) (ubon-pao)" in mail.text
     assert "Ubon Ratchathani Provincial Administrative Organisation (sample) (ubon-pao)" in mail.text
     assert "อาคารและสิ่งก่อสร้าง" in mail.text and "4,500,000" in mail.text
+    # straight to the asset's page, where its forms are (PUBLIC_URL + /assets/<code>)
+    assert "ดำเนินการในหน้าทรัพย์สินนี้: http://x/assets/A-1\n" in mail.text
+    assert "Act on this asset's page: http://x/assets/A-1\n" in mail.text
+    assert mail.html.count('href="http://x/assets/A-1"') == 2
 
 
 def test_an_audit_due_goes_to_the_custodian():
@@ -95,6 +99,16 @@ def test_an_audit_due_goes_to_the_custodian():
     assert recipient.email == TOURISM
     mail = render(kind, fact, recipient, "http://x", DIRECTORY)
     assert "เลยกำหนดตรวจนับทรัพย์สิน" in mail.subject and "15 มีนาคม 2568" in mail.text
+    assert "บันทึกผลตรวจนับในหน้าทรัพย์สินนี้: http://x/assets/A-1\n" in mail.text
+    assert mail.html.count('href="http://x/assets/A-1"') == 2
+
+
+def test_a_code_that_needs_quoting_is_quoted_in_the_link():
+    fact = {**FACTS["transfer_rejected"], "asset": {**FACTS["transfer_rejected"]["asset"],
+                                                    "code": "ครุภัณฑ์&1"}}
+    [holder] = [r for r in recipients_for_transfer(fact, DIRECTORY) if r.email == TOURISM]
+    mail = render("transfer_rejected", fact, holder, "http://x", DIRECTORY)
+    assert "http://x/assets/%E0%B8%84" in mail.text and "%261\n" in mail.text
 
 
 def test_a_recipient_whose_language_is_english_reads_english_first_but_gets_both():
