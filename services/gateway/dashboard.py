@@ -43,7 +43,8 @@ def nav_for(who) -> tuple[str, ...]:
     pages = tuple(p for p in PAGES if p not in hidden)
     # the plans page: drafts, upload, publish, revise - the OSM's and the admin's work
     pages += ("plans",) * (who.role in PLAN_EDITORS)
-    return pages + ("account",) * bool(who.person)
+    return pages + ("users",) * access.may_manage_users(who) \
+        + ("settings",) * access.is_admin(who) + ("account",) * bool(who.person)
 
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
@@ -63,6 +64,7 @@ WORDS = {
     "rejections": ("รายงานที่ถูกปฏิเสธ", "Rejected reports"),
     "flags": ("ค่าที่ต้องตรวจสอบ", "Values to check"),
     "plans": ("แผนและร่างแผน", "Plans and drafts"),
+    "settings": ("ตั้งค่าระบบ", "Settings"),
     "flags_note": ("ค่าที่ได้รับและนับในภาพรวมแล้ว แต่ต่างจากงวดก่อนของจังหวัดเอง (หรือจากจังหวัดอื่นในงวดเดียวกัน) มาก "
                    "สำนักงานกลุ่มจังหวัดบันทึกผลการตรวจผ่าน API: POST /api/plans/{plan}/flags/{flag_id}",
                    "Values accepted and counted, but far from the province's own earlier periods (or the other provinces "

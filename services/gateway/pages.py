@@ -23,7 +23,7 @@ from services.contracts.errors import ServiceError
 from services.contracts.periods import last_ended_period
 from services.contracts.plans import holds_sample, iter_indicators
 
-from . import dashboard
+from . import dashboard, problem_form
 from .evidence_links import with_links
 from .rpc import call
 from .auth import AuthError
@@ -183,8 +183,15 @@ class DashboardPages:
             rows = (dashboard.progress_rows(plan, principal.role, principal.scope, in_force,
                                             ctx["lang"])
                     if access.sends_project_reports(principal) else [])  # an approver: none
+            for row in rows:  # its problems in force, to update with the next report
+                row["problem_items"] = problem_form.items_in_force(row["project"], row["current"])
             words = dashboard.words(ctx["lang"])
+            choices = problem_form.problem_choices(
+                plan, self._call("reporting", "problem_causes"), ctx["lang"])
+            implementing = {p["code"]: p.get("implementing_agency") for p in plan["projects"]}
             return {"rows": rows, "stages": dashboard.stage_choices(ctx["lang"]),
+                    "pw": problem_form.problem_words(ctx["lang"]), "choices": choices,
+                    "implementing": implementing,
                     "today": datetime.now(BANGKOK).date().isoformat(),
                     "status_words": {k: words[k] for k in ("in_force", "superseded", "rejected",
                                                            "pending", "sent_none")}}

@@ -21,6 +21,7 @@ from .indicator_page import IndicatorPage
 from .pages import DashboardPages
 from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
+from .settings_pages import SettingsPages
 from .user_pages import UserPages
 from .web import http
 
@@ -28,7 +29,8 @@ register_remote_errors()  # the services' errors arrive as their classes (contra
 
 
 class GatewayService(AccountPages, UserPages, DashboardPages, AssetPages, EntryPages,
-                     IndicatorPage, IndicatorPages, PlanPages, ProblemPages, ServiceBase):
+                     IndicatorPage, IndicatorPages, PlanPages, ProblemPages, SettingsPages,
+                     ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -72,6 +73,29 @@ BEHIND_REASONS_EN = {
     "below_planned_disbursement": "disbursement below the project's own plan",
     "below_government_target": "disbursement below the government's target",
 }
+
+
+def form_links(template: str, event: dict) -> dict:
+    """The dashboard form that acts on a mail, as a path under the public URL (None: none):
+    ``entry`` the province's entry form for the period (a reminder, a correction asked; after a
+    rejection, which names no plan or period, the province's own reports), ``progress`` the
+    project progress and problems form (a project behind, a remedy overdue, projects missing).
+    The pages ask to sign in first and then come back to the form."""
+    plan = {"plan": event["plan_id"]} if event.get("plan_id") else {}
+    entry = "/report-entry?" + urlencode({**plan, "period": event.get("period") or ""})
+    progress = "/project-report" + ("?" + urlencode(plan) if plan else "")
+    links = {"entry": None, "progress": None}
+    if template in REMINDER_WORDS:
+        links.update(entry=entry, progress=progress if event.get("missing_projects") else None)
+    elif template == "correction_requested":
+        links["entry"] = entry
+    elif template in ("project_behind_schedule", "remedy_overdue"):
+        links["progress"] = progress
+    elif template == "report_rejected" and event.get("kind") == "project":
+        links["progress"] = progress
+    elif template == "report_rejected" and event.get("province"):
+        links["entry"] = "/my-reports"
+    return links
 
 
 PROBLEM_SEVERITY = {k: {"th": v, "en": k} for k, v in SEVERITY_TH.items()}
@@ -144,7 +168,7 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
            directory: dict | None = None) -> Mail:
     """Subject, plain text and HTML of one e-mail, in Thai then English."""
     context = {"event": event, "recipient": recipient, "public_url": public_url,
-               "number": _number}
+               "number": _number, "links": form_links(template, event)}
     template_file = template
     if template in TRANSFER_WORDS:
         th, en, todo_th, todo_en = TRANSFER_WORDS[template]

@@ -456,10 +456,17 @@ def count_asset(store, payload: dict) -> None:
 DUE_DAYS = "reporting_due_days"
 
 
+def due_days_of(store) -> int:
+    """Days after a period's end until its reports are due: the admin's, else the default (0 is
+    the admin's choice too: due the day the period ends)."""
+    days = store.get_meta(DUE_DAYS)
+    return timeliness.DEFAULT_DUE_DAYS if days is None else days
+
+
 def completeness(store, plan_id: str, period: str, today=None) -> dict:
     plan = _plan(store, plan_id)
     checked_period(period)
-    due_days = store.get_meta(DUE_DAYS) or timeliness.DEFAULT_DUE_DAYS
+    due_days = due_days_of(store)
     today = today or datetime.now(domain.BANGKOK).date()
     rows = timeliness.completeness(plan, period, store.first_received(plan_id, period), due_days,
                                    today, projects_received(store, plan, period))
@@ -489,7 +496,7 @@ def check_deadlines(store, now: datetime | None = None) -> int:
     last report). Returns how many facts were queued or confirmed."""
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(domain.BANGKOK).date()
-    due_days = store.get_meta(DUE_DAYS) or timeliness.DEFAULT_DUE_DAYS
+    due_days = due_days_of(store)
     events = []
     for plan in store.plans():
         if plan["status"] != "published":

@@ -155,6 +155,10 @@ class ReportingService(BusServiceBase):
         return handlers.completeness(self.store, plan_id, period)
 
     @rpc
+    def due_days(self):
+        return handlers.due_days_of(self.store)
+
+    @rpc
     def set_due_days(self, days):
         return handlers.set_due_days(self.store, days)
 

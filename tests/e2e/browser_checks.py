@@ -161,6 +161,79 @@ def agency_form(request: dict) -> dict:
     return seen
 
 
+def agency_problems(request: dict) -> dict:
+    """An implementing agency fills a project's progress, adds a problem (its cause picked by
+    name, an owner agency by name) with a remedy and a due date, and sends it; the row's
+    outcome turns from pending to accepted (or says why not). Then the form again: the problem
+    is there, in force, to update."""
+    base, shots = request["base"], request["artifacts"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["key"])
+        page.goto(f"{base}/project-report?plan={request['plan']}&lang=en")
+        form = page.locator(f"fieldset.progress-form[data-project='{request['project']}']"
+                            f"[data-province='{request['province']}']")
+        for name, value in request["values"].items():
+            form.locator(f"[name={name}]").fill(value)
+        form.locator("button.add-problem").click()
+        block = form.locator("fieldset.problem-item").last
+        seen = {"causes": block.locator("[name=cause] option").all_inner_texts(),
+                "owners": block.locator("[name=owner_agency] option").all_inner_texts(),
+                "owner_default": block.locator("[name=owner_agency]").input_value()}
+        problem = request["problem"]
+        block.locator("[name=cause]").select_option(label=problem["cause_label"])
+        block.locator("[name=severity]").select_option(problem["severity"])
+        block.locator("[name=description]").fill(problem["description"])
+        block.locator("button.add-remedy").click()
+        remedy = block.locator("li.remedy").last
+        remedy.locator("[name=action]").fill(problem["action"])
+        remedy.locator("[name=due]").fill(problem["due"])
+        block.locator("button.add-remedy").click()  # a line left empty is not sent
+        form.locator("button.send-progress").click()
+        outcome = form.locator(".outcome")
+        page.wait_for_function("el => el.dataset.status && el.dataset.status !== 'pending'",
+                               arg=outcome.element_handle(), timeout=60_000)
+        seen["status"], seen["outcome"] = outcome.get_attribute("data-status"), outcome.inner_text()
+        page.screenshot(path=f"{shots}/agency-problems-form.png", full_page=True)
+        page.reload()
+        again = page.locator(f"fieldset.progress-form[data-project='{request['project']}']"
+                             f"[data-province='{request['province']}'] fieldset.problem-item")
+        seen["in_force"] = [{"id": b.get_attribute("data-problem-id"),
+                             "description": b.locator("[name=description]").input_value(),
+                             "remedies": b.locator("li.remedy").count()}
+                            for b in again.all()]
+        browser.close()
+    return seen
+
+
+def settings(request: dict) -> dict:
+    """The admin opens /settings from the menu, changes when reports are due (a reason given)
+    and sees the new value; then a number out of range: refused in words, what was typed kept."""
+    base, shots = request["base"], request["artifacts"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=request["chromium"], args=["--no-sandbox"])
+        page, _ = log_in(browser, base, request["key"])
+        page.goto(f"{base}/?lang=en")
+        page.click("nav a[href^='/settings']")
+        seen = {"before": page.inner_text("#due-days-now")}
+        page.fill("#due-days", str(request["due_days"]))
+        page.fill("#schedule-reason", request["reason"])
+        page.click("#schedule-form button[type=submit]")
+        page.wait_for_load_state()
+        seen["after"], seen["notice"] = page.inner_text("#due-days-now"), page.inner_text(
+            "#settings-notice")
+        page.screenshot(path=f"{shots}/settings.png", full_page=True)
+        page.fill("#due-days", "181")
+        page.evaluate("document.getElementById('due-days').removeAttribute('max')")
+        page.fill("#schedule-reason", request["reason"])
+        page.click("#schedule-form button[type=submit]")
+        page.wait_for_load_state()
+        seen["refused"] = page.inner_text("#schedule-failure")
+        seen["kept"] = page.input_value("#due-days")
+        browser.close()
+    return seen
+
+
 def entry(request: dict) -> dict:
     """A province types values on /report-entry (one of them not a number), presses Enter, sees
     that row refused with its message and every value still typed; fixes it, presses Enter
@@ -454,7 +527,8 @@ def asset_forms(request: dict) -> dict:
 
 
 MODES = {"upload": upload, "evidence": evidence, "agency_form": agency_form, "alive": alive,
-         "entry": entry, "plan_forms": plan_forms, "asset_forms": asset_forms}
+         "entry": entry, "agency_problems": agency_problems, "settings": settings,
+         "plan_forms": plan_forms, "asset_forms": asset_forms}
 
 if __name__ == "__main__":
     asked = json.load(sys.stdin)

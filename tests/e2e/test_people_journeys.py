@@ -197,7 +197,8 @@ READER_MENU = ["/", "/projects", "/completeness", "/problems", "/problem-analysi
                "/rejections", "/flags", "/my-reports"]
 EDITOR_MENU = READER_MENU[:-1] + ["/report", "/my-reports", "/plans"]
 MENUS = {
-    "admin": EDITOR_MENU, "osm_analyst": EDITOR_MENU, "osm_director": EDITOR_MENU,
+    "admin": EDITOR_MENU + ["/users", "/settings"], "osm_analyst": EDITOR_MENU,
+    "osm_director": EDITOR_MENU + ["/users"],  # the people of its cluster
     "province_planner": READER_MENU[:-1] + ["/report", "/report-entry", "/my-reports",
                                             "/project-report"],
     "province_approver": READER_MENU,  # it certifies: no upload, no entry form
@@ -290,6 +291,7 @@ PAGES = {
     "/indicator-card": f"/indicator-card?plan={PLAN}&indicator={INDICATOR}",
     "/assets": "/assets", "/assets/<string:code>": f"/assets/{ASSET}",
     "/register-asset": "/register-asset", "/account": "/account", "/users": "/users",
+    "/settings": "/settings",
 }
 NOT_PAGES = {  # open to anyone, or not a page of their own
     "/login": "the sign-in page", "/password-reset": "asks for a reset mail",
@@ -328,6 +330,7 @@ PAGE_MATRIX = {
     "/register-asset":    (Y, Y, Y, S, S, Y, S, S, Y, Y, S, Y),
     "/account":           (Y, Y, Y, Y, Y, Y, Y, Y, R, R, R, R),  # a key has no account
     "/users":             (Y, N, Y, N, N, N, N, N, Y, Y, N, N),  # access.may_manage_users
+    "/settings":          (Y, N, N, N, N, N, N, N, Y, N, N, N),  # the admin's
 }
 # What marks each page's form, absent where the page is only a note (S).
 FORMS = {"/report": 'id="upload-file"', "/my-reports": 'id="my-reports"', "/report-entry": 'id="entry-form"',

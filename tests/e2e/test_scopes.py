@@ -134,6 +134,7 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/problem-analysis"): ("+ + 403 F 403 403 403 403", ask()),
     ("post", "/api/plans/{plan_id}/problems/{problem_id}"): (
         "+ + 403 403 403 403 403 403", ask(404, json={"status": "open"})),
+    ("get", "/api/reporting-schedule"): ("+ + + + + + + +", ask()),
     ("put", "/api/reporting-schedule"): ("+ 403 403 403 403 403 403 403", ask(400, json={"due_days": -1})),
     ("get", "/api/disbursement-targets"): ("+ + + + + + + +", ask()),
     ("put", "/api/disbursement-targets/{fiscal_year}"): ("+ 403 403 403 403 403 403 403",

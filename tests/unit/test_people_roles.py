@@ -95,7 +95,8 @@ def test_each_duty_gets_a_menu_of_the_pages_it_may_open(duty):
     assert ("report" in nav) == (duty == "province_planner" or duty.startswith("osm")
                                  or duty == "admin")
     assert ("project_report" in nav) == (duty in ("province_planner", "agency_officer"))
-    assert "users" not in nav and "audit" not in nav  # until their pages land
+    assert ("users" in nav) == (duty in ("admin", "osm_director"))
+    assert ("settings" in nav) == (duty == "admin")
     if duty == "agency_officer":
         assert set(nav) == set(dashboard.AGENCY_NAV) | {"account"}
 

@@ -50,6 +50,9 @@ def test_only_the_osm_and_the_admin_have_the_plans_page_in_the_menu():
     nav = {role: dashboard.nav_for(Who(role, None)) for role in ("osm", "admin", "province", "agency")}
     assert "plans" in nav["osm"] and "plans" in nav["admin"]
     assert "plans" not in nav["province"] + nav["agency"]
+    # the settings page: the admin's only
+    assert "settings" in nav["admin"]
+    assert "settings" not in nav["osm"] + nav["province"] + nav["agency"]
 
 
 def test_a_form_larger_than_the_api_takes_is_refused_before_it_is_read():

@@ -9,10 +9,10 @@ from services.contracts import access
 from .. import auth
 from ..accounts.domain import normal_username
 from ..rpc import call
-from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, json_body, json_response,
-                     known_clusters, principal, whole_number)
+from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, change_reason, json_body,
+                     json_response, known_clusters, principal, whole_number)
 from ..schemas import QUARTER_TARGETS
-from .routing import RouteTable, ok, param
+from .routing import REASON, RouteTable, ok, param
 from .routing import json_body as body_of
 
 routes = RouteTable()
@@ -73,22 +73,31 @@ def load_reference(gw, request):
     return json_response(call(gw.plans, "load_reference", text, source, effective_from), 201)
 
 
+SCHEDULE = {"type": "object", "required": ["due_days"], "properties": {
+    "due_days": {"type": "integer", "minimum": 0, "maximum": 180}}}
+
+
+@routes.get("/api/reporting-schedule", "When reports are due: due_days after a period ends",
+            ok=ok(SCHEDULE, "the schedule"))
+def reporting_schedule(gw, request):
+    principal(gw, request)
+    return json_response({"due_days": call(gw.reporting, "due_days")})
+
+
 @routes.put("/api/reporting-schedule", 'When reports are due: {"due_days": 15} days after a '
-                                       'period ends (admin)',
-            body=body_of({"type": "object", "required": ["due_days"], "properties": {
-                "due_days": {"type": "integer", "minimum": 0, "maximum": 180}}}),
-            ok=ok({"type": "object", "properties": {"due_days": {"type": "integer"}}},
-                  "the schedule"),
+                                       'period ends (admin)', query=(REASON,),
+            body=body_of(SCHEDULE), ok=ok(SCHEDULE, "the schedule"),
             errors={400: "not a number of days from 0 to 180"})
 def set_due_days(gw, request):
     admin(gw, request, "only the admin sets when reports are due")
+    change_reason(request)
     return json_response({"due_days": call(gw.reporting, "set_due_days",
                                            whole_number(json_body(request).get("due_days")))})
 
 
 @routes.put("/api/disbursement-targets/<string:fiscal_year>",
             'Set a fiscal year\'s targets (admin), e.g. {"Q1": 30, "Q2": 52, "Q3": 77, "Q4": 100} '
-            '(% of budget, cumulative)',
+            '(% of budget, cumulative)', query=(REASON,),
             path_schemas={"fiscal_year": {"type": "string", "pattern": r"^FY\d{4}$",
                                           "examples": ["FY2567"]}},
             body=body_of({**QUARTER_TARGETS, "required": ["Q1", "Q2", "Q3", "Q4"],
@@ -97,6 +106,7 @@ def set_due_days(gw, request):
             errors={400: "what is wrong with them (each quarter's at least the one before)"})
 def set_disbursement_targets(gw, request, fiscal_year):
     admin(gw, request, "only the admin sets the government's disbursement targets")
+    change_reason(request)
     return json_response(call(gw.reporting, "set_disbursement_targets", fiscal_year,
                               json_body(request)))
 

@@ -209,6 +209,18 @@ def paginated(request, items: list) -> Response:
     return json_response(items[offset:offset + limit], headers={"X-Total-Count": str(len(items))})
 
 
+MAX_REASON = 500
+
+
+def change_reason(request) -> str | None:
+    """The optional ``?reason=`` of a settings change (why it is made): the audit log keeps it
+    with the before and after; the change itself does not depend on it. 400 when too long."""
+    reason = (request.args.get("reason") or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ApiError(400, "bad_request", f"reason: at most {MAX_REASON} characters")
+    return reason or None
+
+
 def whole_number(value):
     """A JSON number with no fraction as an int (``15.0`` is the whole number JSON Schema
     says it is); anything else unchanged, for the rule that checks it to refuse."""

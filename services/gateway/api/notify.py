@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from .. import exports
 from ..rpc import call
-from .common import (ApiError, actor, admin, json_body, json_response, principal,
+from .common import (ApiError, actor, admin, change_reason, json_body, json_response, principal,
                      view_or_file)
-from .routing import AS_FILE, PAGE, RouteTable, ok, param
+from .routing import AS_FILE, PAGE, REASON, RouteTable, ok, param
 from .routing import json_body as body_of
 
 routes = RouteTable()
@@ -65,13 +65,14 @@ def notify_rules(gw, request):
 
 
 @routes.put("/api/notify/rules", "Change rules (admin): {event type: [parties]}; [] switches one "
-                                 "off",
+                                 "off", query=(REASON,),
             body=body_of(RULES),
             ok=ok({"type": "object", "required": ["rules"], "properties": {"rules": RULES}},
                   "the rules in force"),
             errors={400: "unknown event or party"})
 def set_notify_rules(gw, request):
     admin(gw, request, "only the admin changes who is told what")
+    change_reason(request)
     return json_response({"rules": call(gw.notify, "set_rules", json_body(request))})
 
 

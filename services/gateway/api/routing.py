@@ -170,6 +170,10 @@ PERIOD = {"type": "string", "examples": ["FY2567-Q2"], "description": "FY2567 (f
           "FY2567-Q2 (fiscal quarter) or 2024-01 (calendar month, C.E.)",
           "pattern": r"^(FY(2[5-7][0-9]{2}|2800)(-Q[1-4])?|(195[7-9]|19[6-9][0-9]|2[01][0-9]{2}"
                      r"|22[0-4][0-9]|225[0-7])-(0[1-9]|1[0-2]))$"}
+# why a setting is changed (api/common.py change_reason): optional; the audit log keeps it
+REASON = param("reason", "why the change is made (optional, at most 500 characters): kept with "
+                         "the before and after in the audit log",
+               schema={"type": "string", "maxLength": 500})
 SHEET_FORMAT = param("format", schema={"type": "string", "enum": ["xlsx", "csv"], "default": "xlsx"})
 PAGE = (param("limit", "at most this many (1-1000); the whole count is in X-Total-Count",
               schema={"type": "integer", "minimum": 1, "maximum": 1000}),
