@@ -28,12 +28,14 @@ import uuid
 import pytest
 import requests
 
+from clusterctl.reference import load_sample_plan
 from clusterctl.settings import REPO_ROOT
 from services.contracts.access import DUTIES, Who
 from services.gateway import dashboard
 from tests.e2e.test_plan_pages import shifted_draft
 from tests.support.browsing import CSRF_FIELD, CSRF_META
-from tests.support.system import RunningSystem
+from tests.support.plans import cluster_plan, clusters
+from tests.support.system import RunningSystem, wait_until
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -78,10 +80,28 @@ def town(tmp_path_factory):
         for duty, (username, name, organisation) in PEOPLE.items():
             running.add_person(username, duty, organisation, PASSWORD, name=name)
         running.add_person(RECEIVER[0], "agency_officer", RECEIVER[2], PASSWORD, name=RECEIVER[1])
+        running.other_plan = publish_another_clusters_plan(running)
         yield running
     finally:
         running.stop()
         running.cleanup_broker()
+
+
+def publish_another_clusters_plan(system) -> str:
+    """A second cluster's plan, published by the admin: what a national viewer reads beside the
+    sample's, and no one of northeast-lower-2 sees."""
+    code, provinces = next((c, p) for c, p in clusters().items() if c != CLUSTER)
+    document = cluster_plan(load_sample_plan(), code, provinces)
+    headers = {"Authorization": f"Bearer {system.key()}"}
+    made = requests.post(f"{system.base}/api/plans", json=document, headers=headers, timeout=30)
+    assert made.status_code == 201, made.text
+    published = requests.post(f"{system.base}/api/plans/{document['id']}/publish", timeout=30,
+                              json={"approved_by": "ก.บ.ก."}, headers=headers)
+    assert published.status_code == 200, published.text
+    wait_until(lambda: system.get(f"/api/plans/{document['id']}/indicator-results", system.key(),
+                                  period="FY2567-Q1").status_code == 200,
+               timeout=60, what="reporting to learn the second cluster's plan")
+    return document["id"]
 
 
 def ask_browser(request: dict, timeout: int = 240) -> dict:
@@ -248,6 +268,8 @@ def test_every_duty_signs_in_on_a_phone_in_thai_and_english_and_gets_the_rules_m
         # button is a draft's (the sample plan is published: its director has nothing to sign)
         director = seen["osm_director"][lang]["plans"]
         assert director["status"] == 200 and PLAN in director["rows"]
+        assert town.other_plan not in director["rows"]  # its own cluster's alone
+        assert {PLAN, town.other_plan} <= set(seen["admin"][lang]["plans"]["rows"])
         assert seen["osm_analyst"][lang]["plans"]["status"] == 200
         for duty in ("province_planner", "province_approver", "auditor", "national_viewer"):
             refused = seen[duty][lang]["plans"]
@@ -257,8 +279,13 @@ def test_every_duty_signs_in_on_a_phone_in_thai_and_english_and_gets_the_rules_m
         assert seen["province_planner"][lang]["entry"]["form"] == 1
         approver = seen["province_approver"][lang]["entry"]
         assert approver["form"] == 0 and approver["refused"] == 1
-        # the sample has one cluster: a national viewer reads its plan (more when there are)
-        assert PLAN in seen["national_viewer"][lang]["plan_choices"]
+        # a national viewer reads every cluster's plans; the cluster's people theirs alone
+        national = seen["national_viewer"][lang]["plan_choices"]
+        assert {PLAN, town.other_plan} <= set(national), national
+        for duty in ("osm_analyst", "osm_director", "province_planner", "province_approver",
+                     "auditor"):
+            mine = seen[duty][lang]["plan_choices"]
+            assert PLAN in mine and town.other_plan not in mine, (duty, mine)
         assert seen["agency_officer"][lang]["landed"].split("?")[0].endswith("/assets")
 
 
