@@ -11,11 +11,10 @@ from werkzeug.wrappers import Response
 
 from services.contracts import access
 from services.contracts.errors import NotFound
-from services.infra.evidence import EvidenceRefused, check_upload
 
 from ..rpc import call
-from .common import ApiError, attachment, forbidden, json_response, principal
-from .evidence import KINDS, UPLOAD_BODY, read_upload
+from .common import ApiError, attachment, forbidden, principal
+from .evidence import KINDS, UPLOAD_BODY, store_upload
 from .routing import RouteTable, file_ok, ok, param
 
 routes = RouteTable()
@@ -86,13 +85,7 @@ def upload_asset_document(gw, request, code):
                         f"/ ท่านไม่มีขั้นตอนที่ทำได้กับทรัพย์สิน {code} ในขณะนี้")
     else:
         province = asset["location"]["province"]
-    filename, data = read_upload(request)
-    try:
-        name, content_type = check_upload(filename, data)
-    except EvidenceRefused as exc:
-        raise ApiError(exc.status, exc.code, str(exc)) from None
-    record = gw.evidence.put(scope_of(code), province or "", str(who), name, content_type, data)
-    return json_response(record, 201)
+    return store_upload(gw, request, scope_of(code), province or "", who)
 
 
 @routes.get("/api/assets/<string:code>/documents/<string:file_id>",

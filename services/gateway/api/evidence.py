@@ -84,12 +84,18 @@ def _province(who, plan, asked: str | None) -> str:
 def upload_evidence(gw, request, plan_id):
     who, plan = reporting_plan(gw, request, plan_id)
     province = _province(who, plan, request.args.get("province"))
+    return store_upload(gw, request, plan_id, province, who)
+
+
+def store_upload(gw, request, scope: str, province: str, who):
+    """The request's file, its kind checked by content, kept under ``scope``: 201 with its
+    record (a report's evidence, an asset's document)."""
     filename, data = read_upload(request)
     try:
         name, content_type = check_upload(filename, data)
     except EvidenceRefused as exc:
         raise ApiError(exc.status, exc.code, str(exc)) from None
-    record = gw.evidence.put(plan_id, province, str(who), name, content_type, data)
+    record = gw.evidence.put(scope, province, str(who), name, content_type, data)
     return json_response(record, 201)
 
 
