@@ -157,6 +157,18 @@ def sends_project_reports(who) -> bool:
     return who.role == AGENCY or sends_reports(who)  # of a province's people, its planner
 
 
+def reads_own_reports(who) -> bool:
+    """A province's list of what it sent (its planner's and its approver's): the readers, the OSM
+    and the admin follow reports through the cluster's pages instead."""
+    return who.role == PROVINCE
+
+
+def registers_assets(who) -> bool:
+    """Whether any registration may be open to ``who`` (can_register_asset decides per project):
+    the admin, an OSM, an agency."""
+    return who.role in (ADMIN, OSM, AGENCY)
+
+
 def own_province(who, requested: str | None) -> str | None:
     """The province filter of a query: a province key is held to its own province."""
     if who.role != PROVINCE:

@@ -17,34 +17,63 @@ from services.contracts.periods import (english_date, last_ended_period, parse_p
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 
 from .accounts.words import ACCOUNT_WORDS
+from .audit.words import PAGE_WORDS as AUDIT_WORDS
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
 PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
-         "rejections", "flags", "report", "report_entry", "my_reports", "project_report")
-SENDERS_PAGES = ("project_report", "report_entry")  # forms to send from: not the OSM's, the admin's
+         "rejections", "flags", "report", "report_entry", "my_reports", "project_report",
+         "plans", "users", "settings", "audit")  # the menu's order
 AGENCY_NAV = ("assets", "project_report", "rejections")  # an agency key's menu
 AGENCY_PAGES = AGENCY_NAV + ("asset", "register_asset")  # and the pages it may open
-PLAN_EDITORS = ("osm", "admin")  # who has the plans page in the menu (access.can_import_plans)
+# The one rule of which dashboard page a principal may open (the rules themselves are in
+# services/contracts/access.py, shared with the API); a page not named here opens to every
+# signed-in principal but an agency, which has AGENCY_PAGES only. A page the rule refuses is
+# neither in the menu nor opened (403): no page is only a note that it is someone else's.
+PAGE_RULES = {
+    "report": access.sends_reports,                 # the upload: a province's planner
+    "report_entry": access.sends_reports,           # the typed entry: the same
+    "my_reports": access.reads_own_reports,         # what a province sent
+    "project_report": access.sends_project_reports,  # a province's planner, an agency
+    "register_asset": access.registers_assets,
+    "plans": access.can_import_plans,               # drafts, upload, publish, revise
+    "users": access.may_manage_users,
+    "settings": access.is_admin,
+    "audit": access.reads_audit,
+}
+
+
+def may_open(who, page: str) -> bool:
+    if who.role == "agency" and page not in AGENCY_PAGES:
+        return False
+    rule = PAGE_RULES.get(page)
+    return rule is None or bool(rule(who))
 
 
 def nav_for(who) -> tuple[str, ...]:
-    """The menu of a principal: an agency its three pages; the upload and progress forms only
-    to those who send (a province's planner, an agency) - the OSM, the approver, the auditor and
-    the admin have nothing to send there."""
-    if who.role == "agency":
-        return AGENCY_NAV + ("account",) * bool(who.person)
-    hidden = {"project_report"} if not access.sends_project_reports(who) else set()
-    if who.role != "province":  # the typed entry is a province's own
-        hidden.add("report_entry")
-    if access.is_reader(who) or (who.role == "province" and not access.sends_reports(who)):
-        hidden |= set(SENDERS_PAGES) | {"report"}
-    pages = tuple(p for p in PAGES if p not in hidden)
-    # the plans page: drafts, upload, publish, revise - the OSM's and the admin's work
-    pages += ("plans",) * (who.role in PLAN_EDITORS)
-    return pages + ("users",) * access.may_manage_users(who) \
-        + ("settings",) * access.is_admin(who) + ("account",) * bool(who.person)
+    """The menu of a principal: every page of PAGES it may open (an agency's three), and its
+    own account for a person."""
+    pages = AGENCY_NAV if who.role == "agency" else tuple(p for p in PAGES if may_open(who, p))
+    return pages + ("account",) * bool(who.person)
+
+
+ROLE_NAMES = {  # (Thai, English): an organisation's key, which has no person and no duty
+    "admin": ("กุญแจผู้ดูแลระบบ", "Administrator's key"),
+    "osm": ("กุญแจสำนักงานกลุ่มจังหวัด", "Cluster OSM's key"),
+    "province": ("กุญแจจังหวัด", "Province's key"), "agency": ("กุญแจหน่วยงาน", "Agency's key"),
+    "auditor": ("กุญแจผู้ตรวจสอบ", "Auditor's key"),
+    "national": ("กุญแจผู้ดูข้อมูลระดับประเทศ", "National viewer's key"),
+}
+
+
+def who_label(who, lang: str, organisation: str | None) -> str:
+    """The header's "who": the person by name (username), the duty, the organisation by name -
+    or the organisation's key by role and name."""
+    i = 0 if lang == "th" else 1
+    duty = access.DUTY_NAMES.get(who.duty or "")
+    parts = [who.person, duty[i]] if who.person and duty else [ROLE_NAMES.get(who.role, (who.role,) * 2)[i]]
+    return " · ".join(parts + [organisation] * bool(organisation))
 
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
@@ -65,6 +94,8 @@ WORDS = {
     "flags": ("ค่าที่ต้องตรวจสอบ", "Values to check"),
     "plans": ("แผนและร่างแผน", "Plans and drafts"),
     "settings": ("ตั้งค่าระบบ", "Settings"),
+    "page_refused": ("หน้านี้ไม่เปิดให้บทบาทของท่าน เมนูด้านบนแสดงหน้าที่ท่านใช้ได้",
+                     "This page is not open to your role; the menu above lists the pages that are"),
     "flags_note": ("ค่าที่ได้รับและนับในภาพรวมแล้ว แต่ต่างจากงวดก่อนของจังหวัดเอง (หรือจากจังหวัดอื่นในงวดเดียวกัน) มาก "
                    "สำนักงานกลุ่มจังหวัดบันทึกผลการตรวจผ่าน API: POST /api/plans/{plan}/flags/{flag_id}",
                    "Values accepted and counted, but far from the province's own earlier periods (or the other provinces "
@@ -198,6 +229,7 @@ NEAR_PCT = 80.0  # amber: not achieved but at least this share of the target
 
 
 WORDS.update(ACCOUNT_WORDS)
+WORDS.update(AUDIT_WORDS)
 
 
 def words(lang: str) -> dict:

@@ -270,6 +270,9 @@ class DashboardPages:
         chosen = request.args.get("plan")
         summary = next((p for p in plans if p["id"] == chosen), plans[0] if plans else None)
         plan = self._call("plans", "get_plan", summary["id"]) if summary else None
+        if not dashboard.may_open(principal, page):  # the one page rule: refused, in the frame
+            context = self._frame(principal, page, lang, plans, plan, None, request)
+            return html(dashboard.render("refused", lang, **{**context, "csrf": browser.csrf}), 403)
         if needs_plan and plan is None:  # a key that sees no plan yet
             return html(f"<!doctype html><meta charset='utf-8'><p>{dashboard.words(lang)['none']}"
                         "</p><form method='post' action='/logout'><input type='hidden' name='csrf' "
@@ -300,10 +303,26 @@ class DashboardPages:
         query = urlencode({k: v for k, v in (("plan", plan and plan["id"]), ("period", period)) if v})
         return {"page": page, "plan": plan, "plans": plans, "period": period,
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
-                "provinces": provinces, "province_names": names, "who": str(principal),
+                "provinces": provinces, "province_names": names,
+                "who": dashboard.who_label(principal, lang, self._organisation_name(
+                    principal, lang, clusters, names)),
                 "nav": dashboard.nav_for(principal),
                 "query": query, "download": None, "sample": holds_sample(plan),
                 "csrf": ""}  # the session's CSRF token (set by _render_page): every POST sends it
+
+    def _organisation_name(self, who, lang, clusters, province_names) -> str | None:
+        """The principal's organisation by name (the code when it has none)."""
+        if who.scope is None:
+            return None
+        key = "name_th" if lang == "th" else "name_en"
+        if who.role in ("osm", "auditor"):
+            return next((c.get(key) or c["code"] for c in clusters if c["code"] == who.scope),
+                        who.scope)
+        if who.role == "province":
+            return province_names.get(who.scope, who.scope)
+        agencies = self._call("plans", "list_agencies")  # an agency's name: the directory's
+        return next((a.get(key) or a["code"] for a in agencies if a["code"] == who.scope),
+                    who.scope)
 
     def _posting_browser(self, request):
         """The signed-in browser of a form's POST, its CSRF token checked: (browser, None), or

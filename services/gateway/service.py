@@ -10,10 +10,13 @@ from services.infra.evidence.provider import EvidenceFiles
 
 from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
-from .api.routing import Route
+from .api.routing import PATH_VALUE, Route
 from .account_pages import AccountPages
 from .accounts.provider import People
 from .asset_pages import AssetPages
+from .audit_pages import AuditPages
+from .audit.provider import AuditLog
+from .audit.recording import audited
 from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .entry_pages import EntryPages
@@ -28,13 +31,14 @@ from .web import http
 register_remote_errors()  # the services' errors arrive as their classes (contracts/errors.py)
 
 
-class GatewayService(AccountPages, UserPages, DashboardPages, AssetPages, EntryPages,
+class GatewayService(AccountPages, AuditPages, UserPages, DashboardPages, AssetPages, EntryPages,
                      IndicatorPage, IndicatorPages, PlanPages, ProblemPages, SettingsPages,
                      ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()
     people = People()  # personal accounts and dashboard sessions (accounts/)
+    audit = AuditLog()  # who did what, when, before and after, and why (audit/)
     plans = RpcProxy("plans")
     reporting = RpcProxy("reporting")
     assets = RpcProxy("assets")
@@ -47,7 +51,12 @@ def entrypoint(route: Route):
     HTTP entrypoint, its errors answered as JSON unless the route answers its own."""
     handler = endpoint(route.handler) if route.wrapped else route.handler
 
+    names = [name for _, name in PATH_VALUE.findall(route.path)]
+
     def method(self, request, *args, **kwargs):
+        if route.audit is not None:  # an act: kept in the audit log once done (audit/)
+            # the forms call it with the path values in order, nameko by name
+            return audited(self, route, handler, request, {**dict(zip(names, args)), **kwargs})
         return handler(self, request, *args, **kwargs)
     method.__name__ = method.__qualname__ = route.name
     method.__doc__ = route.handler.__doc__

@@ -6,7 +6,6 @@ goes through the same rules as the JSON API (api/users.py, api/admin.py), so a f
 exactly as a script would be. Mixed into GatewayService."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from services.contracts import access
@@ -27,12 +26,12 @@ DONE = ("created", "updated", "reset_sent", "imported", "key_issued", "key_revok
 class UserPages:
     @http("GET", "/users")
     def users_page(self, request):
-        refusal = self._not_a_manager(request)
-        done = request.args.get("done")
-        return refusal or self._page(request, "users", self._users_view(
+        done = request.args.get("done")  # who may open it: dashboard.PAGE_RULES
+        return self._page(request, "users", self._users_view(
             request, done=done if done in DONE else None), needs_plan=False)
 
     def _not_a_manager(self, request):
+        """A POST by someone who may not manage users (the page itself: dashboard.PAGE_RULES)."""
         browser = signed_in(self, request)
         if browser is not None and not access.may_manage_users(browser.who):
             words = dashboard.words(self._lang(request))
@@ -114,9 +113,7 @@ class UserPages:
                     "expires_at": form.get("expires_at") or None})
                 return self._users_again(request, 201, done="key_issued", new_key=made)
             if action == "revoke_key":
-                if self.keys.revoke(form.get("key_id", ""),
-                                    datetime.now(timezone.utc).isoformat()) is None:
-                    raise ApiError(404, "not_found", "no such key")
+                admin_api.revoke_key_as(self, who, form.get("key_id", ""))
                 return self._users_done(lang, "key_revoked")
         except (ApiError, AuthError) as exc:
             return self._users_again(request, exc.status, error=exc.message)

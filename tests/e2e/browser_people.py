@@ -234,7 +234,7 @@ def roles_tour(request: dict) -> dict:
                 answer = page.goto(f"{base}/report-entry?lang={lang}")
                 look["entry"] = {"status": answer.status,
                                  "form": page.locator("#entry-form").count(),
-                                 "refused": page.locator("#entry-refused").count()}
+                                 "refused": page.locator("#page-refused").count()}
                 answer = page.goto(f"{base}/plans?lang={lang}")
                 look["plans"] = {"status": answer.status, "url": page.url.split("?")[0],
                                  "rows": page.locator("tr[data-plan]").evaluate_all(

@@ -10,7 +10,7 @@ Journeys:
 3. every duty signs in, in Thai and in English, on a phone: its menu is the rule's, each menu page
    opens without sticking out of the screen, its name is in the header;
 4. the matrix: 8 duties and the 4 API-key roles x every dashboard page and a set of writes;
-   two xfail tests say what the rule SHOULD be where today's pages fall short (see them).
+   a page the rule refuses is 403 in the frame, and no menu entry is a page without its form.
 
 Its own system, behind a pretend proxy (TRUSTED_PROXY_HOPS=1): each browser speaks from an
 address of its own (X-Forwarded-For), so the login limit (10 a minute per address) is not what
@@ -30,7 +30,7 @@ import requests
 
 from clusterctl.reference import load_sample_plan
 from clusterctl.settings import REPO_ROOT
-from services.contracts.access import DUTIES, Who
+from services.contracts.access import DUTIES, DUTY_NAMES, Who
 from services.gateway import dashboard
 from tests.e2e.test_plan_pages import shifted_draft
 from tests.support.browsing import CSRF_FIELD, CSRF_META
@@ -216,16 +216,17 @@ def menu_paths(duty: str, scope) -> list[str]:
 
 # The menus, spelled out (the rule is dashboard.nav_for; test_menus_are_the_rules checks both agree)
 READER_MENU = ["/", "/projects", "/completeness", "/problems", "/problem-analysis", "/assets",
-               "/rejections", "/flags", "/my-reports"]
-EDITOR_MENU = READER_MENU[:-1] + ["/report", "/my-reports", "/plans"]
+               "/rejections", "/flags"]
+EDITOR_MENU = READER_MENU + ["/plans"]
 MENUS = {
-    "admin": EDITOR_MENU + ["/users", "/settings"], "osm_analyst": EDITOR_MENU,
-    "osm_director": EDITOR_MENU + ["/users"],  # the people of its cluster
-    "province_planner": READER_MENU[:-1] + ["/report", "/report-entry", "/my-reports",
-                                            "/project-report"],
-    "province_approver": READER_MENU,  # it certifies: no upload, no entry form
+    "admin": EDITOR_MENU + ["/users", "/settings", "/audit"],
+    "osm_analyst": EDITOR_MENU + ["/audit"],
+    "osm_director": EDITOR_MENU + ["/users", "/audit"],  # the people of its cluster
+    "province_planner": READER_MENU + ["/report", "/report-entry", "/my-reports",
+                                       "/project-report"],
+    "province_approver": READER_MENU + ["/my-reports"],  # it certifies: no upload, no entry form
     "agency_officer": ["/assets", "/project-report", "/rejections"],
-    "auditor": READER_MENU, "national_viewer": READER_MENU,
+    "auditor": READER_MENU + ["/audit"], "national_viewer": READER_MENU + ["/audit"],
 }
 
 
@@ -247,7 +248,9 @@ def test_every_duty_signs_in_on_a_phone_in_thai_and_english_and_gets_the_rules_m
             where = f"{duty} ({lang})"
             if look["nav"] != MENUS[duty]:
                 problems.append(f"{where}: menu {look['nav']}")
-            if signature(duty) not in look["who"] or look["lang"] != lang:
+            duty_name = DUTY_NAMES[duty][0 if lang == "th" else 1]  # the header: names, no codes
+            if signature(duty) not in look["who"] or duty_name not in look["who"] \
+                    or look["lang"] != lang or re.search(r":(TH-\d|[a-z-]+-\d)", look["who"]):
                 problems.append(f"{where}: header {look['who']!r}, lang {look['lang']}")
             words = dashboard.words(lang)
             expected_words = [words[p.strip("/").replace("-", "_") or "overview"]
@@ -278,7 +281,7 @@ def test_every_duty_signs_in_on_a_phone_in_thai_and_english_and_gets_the_rules_m
         # a planner has the entry form; the approver certifies and has none
         assert seen["province_planner"][lang]["entry"]["form"] == 1
         approver = seen["province_approver"][lang]["entry"]
-        assert approver["form"] == 0 and approver["refused"] == 1
+        assert approver["status"] == 403 and approver["form"] == 0 and approver["refused"] == 1
         # a national viewer reads every cluster's plans; the cluster's people theirs alone
         national = seen["national_viewer"][lang]["plan_choices"]
         assert {PLAN, town.other_plan} <= set(national), national
@@ -320,7 +323,7 @@ PAGES = {
     "/indicator-card": f"/indicator-card?plan={PLAN}&indicator={INDICATOR}",
     "/assets": "/assets", "/assets/<string:code>": f"/assets/{ASSET}",
     "/register-asset": "/register-asset", "/account": "/account", "/users": "/users",
-    "/settings": "/settings",
+    "/settings": "/settings", "/audit": "/audit",
 }
 NOT_PAGES = {  # open to anyone, or not a page of their own
     "/login": "the sign-in page", "/password-reset": "asks for a reset mail",
@@ -330,10 +333,10 @@ NOT_PAGES = {  # open to anyone, or not a page of their own
 }
 
 Y, N, R = 200, 403, 303  # opens; refused; sent elsewhere (the agency: to its assets page)
-S = "note"  # SHOULD be refused (403, as /plans is): today it opens, saying only that the page is
-#             not this role's - with none of its forms (checked), and the API refuses the write
-# The expected table: what each role gets opening each page (the rule: dashboard.nav_for and
-# AGENCY_PAGES for the menu, access.py for what is behind it). Columns, in ROLES order:
+S = "note"  # seen, never expected: a page that opens (200) without its form - only a note that it
+#             is not this role's; the rule (dashboard.PAGE_RULES) refuses such a page instead
+# The expected table: what each role gets opening each page (the rule: dashboard.PAGE_RULES and
+# AGENCY_PAGES, the menu is dashboard.nav_for, access.py what is behind). Columns, in ROLES order:
 #   admin analyst director planner approver officer auditor national | keys: admin osm prov agency
 PAGE_MATRIX = {
     "/":                  (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
@@ -349,17 +352,18 @@ PAGE_MATRIX = {
     "/flags":             (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
     # /my-reports and /report are in the admin's, the OSM's (and the readers') menus, though
     # they only say that they are a province's (S): see test_no_menu_entry_is_only_a_note
-    "/my-reports":        (S, S, S, Y, Y, R, S, S, S, S, Y, R),
-    "/report":            (S, S, S, Y, S, R, S, S, S, S, Y, R),
-    "/report-entry":      (S, S, S, Y, S, R, S, S, S, S, Y, R),
-    "/project-report":    (S, S, S, Y, S, Y, S, S, S, S, Y, Y),
+    "/my-reports":        (N, N, N, Y, Y, R, N, N, N, N, Y, R),  # a province's own
+    "/report":            (N, N, N, Y, N, R, N, N, N, N, Y, R),  # sent by its planner
+    "/report-entry":      (N, N, N, Y, N, R, N, N, N, N, Y, R),
+    "/project-report":    (N, N, N, Y, N, Y, N, N, N, N, Y, Y),
     "/plans":             (Y, Y, Y, N, N, R, N, N, Y, Y, N, R),
     "/assets":            (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
     "/assets/<string:code>": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
-    "/register-asset":    (Y, Y, Y, S, S, Y, S, S, Y, Y, S, Y),
+    "/register-asset":    (Y, Y, Y, N, N, Y, N, N, Y, Y, N, Y),
     "/account":           (Y, Y, Y, Y, Y, Y, Y, Y, R, R, R, R),  # a key has no account
-    "/users":             (Y, N, Y, N, N, N, N, N, Y, Y, N, N),  # access.may_manage_users
+    "/users":             (Y, N, Y, N, N, R, N, N, Y, Y, N, R),  # access.may_manage_users
     "/settings":          (Y, N, N, N, N, N, N, N, Y, N, N, N),  # the admin's
+    "/audit":             (Y, Y, Y, N, N, R, Y, Y, Y, Y, N, R),  # access.reads_audit
 }
 # What marks each page's form, absent where the page is only a note (S).
 FORMS = {"/report": 'id="upload-file"', "/my-reports": 'id="my-reports"', "/report-entry": 'id="entry-form"',
@@ -476,19 +480,17 @@ def test_the_matrix_no_role_reaches_a_page_or_an_operation_the_rule_does_not_all
     assert wrong == [], "\n".join(wrong)
 
 
-@pytest.mark.xfail(strict=True, reason="AS THE RULE SHOULD BE (reported): a page that is not a "
-                   "role's (S in PAGE_MATRIX) opens (200) with a note instead of refusing as "
-                   "/plans does (403)")
-def test_a_page_that_is_not_a_roles_refuses_it(matrix):
-    pages, _ = matrix
-    opened = [f"{role} {route}" for route, row in PAGE_MATRIX.items()
-              for role, want, got in zip(ROLES, row, pages[route]) if want == S and got != N]
-    assert opened == [], opened
+def test_a_refused_page_says_so_in_the_frame_with_the_roles_own_menu(town):
+    """403 inside the dashboard's frame: the person still has its menu and its name, and reads
+    why - not a bare error page."""
+    http = sign_in(town, "province_planner")
+    for path in ("/plans", "/audit", "/register-asset"):
+        shown = http.get(f"{town.base}{path}?lang=th", timeout=30, allow_redirects=False)
+        assert shown.status_code == 403 and 'id="page-refused"' in shown.text, path
+        assert 'href="/report-entry' in shown.text and 'href="/plans' not in shown.text, path
+        assert PEOPLE["province_planner"][0] in shown.text, path
 
 
-@pytest.mark.xfail(strict=True, reason="AS THE RULE SHOULD BE (reported): dashboard.nav_for gives "
-                   "the admin, the OSM and the readers /my-reports (and the admin and the OSM "
-                   "/report), pages that only say they are a province's")
 def test_no_menu_entry_is_only_a_note(matrix):
     pages, _ = matrix
     notes = [f"{role} {route}" for route, row in PAGE_MATRIX.items()

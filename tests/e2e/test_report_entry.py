@@ -119,8 +119,8 @@ def test_an_osm_key_has_no_entry_form_and_cannot_send_typed_values(system):
     assert send(system, system.key(), items).status_code == 403  # the admin neither
     session = logged_in(system, osm)
     page = session.get(f"{system.base}/report-entry", params={"plan": PLAN}, timeout=15)
-    assert page.status_code == 200
-    assert 'id="entry-form"' not in page.text and 'id="entry-refused"' in page.text
+    assert page.status_code == 403  # the page rule: not the OSM's page, said in the frame
+    assert 'id="entry-form"' not in page.text and 'id="page-refused"' in page.text
     assert 'href="/report-entry' not in session.get(f"{system.base}/", timeout=15).text
     via_page = session.post(f"{system.base}/report-entry/send", params={"plan": PLAN},
                             json=items, headers={"X-CSRF-Token": csrf_of(session)}, timeout=15)

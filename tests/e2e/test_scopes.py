@@ -188,6 +188,8 @@ MATRIX = {
     ("patch", "/api/users/{username}"): ("+ + + 403 403 403 403 403", ask(404, json={})),
     ("post", "/api/users/{username}/reset"): ("+ + + 403 403 403 403 403", ask(404)),
     ("post", "/api/users/import"): ("+ + + 403 403 403 403 403", ask(400, data=b"")),
+    # the audit log: the admin every cluster's; an OSM its own cluster's acts
+    ("get", "/api/audit"): ("F F F 403 403 403 403 403", ask()),
 }
 
 
@@ -429,7 +431,14 @@ def check_users(w, role, answer):
         assert user["duty"] not in ("admin", "national_viewer") and cluster == w.scope[role], user
 
 
+def check_audit(w, role, answer):
+    """The admin reads every act; an OSM only acts within its own cluster."""
+    if role != "admin":
+        assert all(r["cluster"] == w.scope[role] for r in answer), answer
+
+
 FILTERS = {
+    ("get", "/api/audit"): check_audit,
     ("get", "/api/users"): check_users,
     ("get", "/api/agencies"): check_agencies,
     ("get", "/api/plans"): check_plans,

@@ -92,11 +92,16 @@ def test_an_osm_director_manages_its_own_clusters_people_only():
 def test_each_duty_gets_a_menu_of_the_pages_it_may_open(duty):
     nav = dashboard.nav_for(person(duty))
     assert "account" in nav
-    assert ("report" in nav) == (duty == "province_planner" or duty.startswith("osm")
-                                 or duty == "admin")
+    assert ("report" in nav) == ("report_entry" in nav) == (duty == "province_planner")
+    assert ("my_reports" in nav) == duty.startswith("province_")
     assert ("project_report" in nav) == (duty in ("province_planner", "agency_officer"))
     assert ("users" in nav) == (duty in ("admin", "osm_director"))
     assert ("settings" in nav) == (duty == "admin")
+    assert ("audit" in nav) == (duty in ("admin", "osm_analyst", "osm_director", "auditor",
+                                         "national_viewer"))
+    # the menu is the page rule: every entry opens, and every page that opens is an entry
+    pages = set(dashboard.PAGES) if duty != "agency_officer" else set(dashboard.AGENCY_NAV)
+    assert {p for p in pages if dashboard.may_open(person(duty), p)} == set(nav) - {"account"}
     if duty == "agency_officer":
         assert set(nav) == set(dashboard.AGENCY_NAV) | {"account"}
 

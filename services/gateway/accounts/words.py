@@ -43,7 +43,7 @@ ACCOUNT_WORDS = {
     "notice_totp_on": ("เปิดการยืนยันตัวตนสองชั้นแล้ว", "Two-step sign-in is on"),
     "notice_totp_off": ("ปิดการยืนยันตัวตนสองชั้นแล้ว", "Two-step sign-in is off"),
     "notice_sessions": ("ออกจากระบบในเครื่องอื่นแล้ว", "Signed out everywhere else"),
-    "users": ("ผู้ใช้งาน", "Users"), "audit": ("บันทึกการใช้งาน", "Audit log"),
+    "users": ("ผู้ใช้งาน", "Users"),
     # the users page (user_pages.py)
     "users_forbidden": ("หน้านี้สำหรับผู้ดูแลระบบและผู้อำนวยการสำนักงานกลุ่มจังหวัด",
                         "This page is for the admin and OSM directors"),

@@ -2,12 +2,14 @@
 gateway service (service.py) and /openapi.json (openapi.py) are both made."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from werkzeug.routing import Map, Rule
 
-from . import (admin, asset_documents, assets, cards, entries, evidence, notify, plans, problems,
+from . import (admin, asset_documents, assets, audit, cards, entries, evidence, notify, plans, problems,
                project_reports, public, reporting, users, workbooks)
+from ..audit.acts import ACTS
 from .common import no_such_endpoint, principal
 from .routing import Route
 
@@ -17,13 +19,15 @@ def unknown(gw, request, anything):
     raise no_such_endpoint(request)
 
 
-ROUTES: tuple[Route, ...] = (
+_ROUTES: tuple[Route, ...] = (
     *public.routes.routes, *plans.routes.routes, *reporting.routes.routes,
     *workbooks.routes.routes, *entries.routes.routes, *project_reports.routes.routes, *problems.routes.routes,
     *assets.routes.routes, *asset_documents.routes.routes, *notify.routes.routes,
-    *admin.routes.routes, *cards.routes.routes, *evidence.routes.routes, *users.routes.routes,
+    *admin.routes.routes, *audit.routes.routes, *cards.routes.routes, *evidence.routes.routes, *users.routes.routes,
     Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
+# each act the audit log keeps (audit/acts.py) on its route
+ROUTES: tuple[Route, ...] = tuple(replace(r, audit=ACTS.get(r.name)) for r in _ROUTES)
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from services.contracts import access
 
 from .. import auth
 from ..accounts.domain import normal_username
+from ..audit.recording import record_act
 from ..rpc import call
 from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, change_reason, json_body,
                      json_response, known_clusters, principal, whole_number)
@@ -158,19 +159,30 @@ def issue_key_as(gw, who, body: dict) -> dict:
         expires = auth.key_expiry(body.get("expires_at"), now)
     except ValueError as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
-    return gw.keys.issue(role, scope, label, str(who), now.isoformat(), owner,
+    made = gw.keys.issue(role, scope, label, str(who), now.isoformat(), owner,
                          expires.isoformat(timespec="seconds"))
+    record_act(gw, who, "key.issue", target=made.get("id"), before={}, answer=made,
+               cluster=scope if role == access.OSM else None, request=body)
+    return made
+
+
+def revoke_key_as(gw, who, key_id: str) -> dict:
+    """Revoke an issued key (the API's and the users page's form); 404 when there is none."""
+    revoked = gw.keys.revoke(key_id, datetime.now(timezone.utc).isoformat())
+    if revoked is None:
+        raise ApiError(404, "not_found", f"no issued key {key_id!r}")
+    record_act(gw, who, "key.revoke", target=key_id, before={"revoked_at": None},
+               answer=revoked, cluster=revoked.get("scope") if revoked.get("role") == access.OSM
+               else None)
+    return revoked
 
 
 @routes.delete("/api/keys/<string:key_id>", "Revoke an issued key (admin): it stops working at "
                                             "once",
                ok=ok(KEY, "the revoked key"), errors={404: "no such key"})
 def revoke_key(gw, request, key_id):
-    admin(gw, request, "only the admin manages API keys")
-    revoked = gw.keys.revoke(key_id, datetime.now(timezone.utc).isoformat())
-    if revoked is None:
-        raise ApiError(404, "not_found", f"no issued key {key_id!r}")
-    return json_response(revoked)
+    who = admin(gw, request, "only the admin manages API keys")
+    return json_response(revoke_key_as(gw, who, key_id))
 
 
 @routes.get("/api/parked", "Messages a service could not process after the delivery limit "

@@ -130,6 +130,9 @@ MAX_UPLOAD_BYTES = 20 * 2**20  # a workbook or a CSV
 SHEET_FORMATS = ("xlsx", "csv")
 
 
+BODY_READ = "cluster_planning.body"  # a WSGI environ key of ours (PEP 3333 extension keys)
+
+
 def body_bytes(request, limit: int) -> bytes:
     """The request body, refused with 413 before it is read when it is larger than ``limit``."""
     size = request.content_length
@@ -138,6 +141,7 @@ def body_bytes(request, limit: int) -> bytes:
     data = request.stream.read(limit + 1)  # also bounds a body sent without Content-Length
     if len(data) > limit:
         raise ApiError(413, "too_large", f"the body is larger than {limit:,} bytes")
+    request.environ[BODY_READ] = data  # the stream is read once; the audit log keeps what came
     return data
 
 

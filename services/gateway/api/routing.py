@@ -39,6 +39,7 @@ class Route:
     auth: bool = True                              # needs a key: documents 401 and 403
     documented: bool = True                        # in /openapi.json
     wrapped: bool = True                           # errors become JSON answers (api.common.endpoint)
+    audit: object = None                           # audit.record.Audit: the act the audit log keeps
 
     @property
     def name(self) -> str:

@@ -14,6 +14,7 @@ from services.infra.spreadsheet import SheetUnreadable
 from ..accounts import importing
 from ..accounts.directory import Organisations, organisations
 from ..accounts.domain import AccountError, check_duty, manages, normal_username, public_user
+from ..audit.recording import record_act
 from ..rpc import call
 from .common import (MAX_UPLOAD_BYTES, ApiError, body_bytes, forbidden, json_body, json_response,
                      known_clusters, only_fields, principal)
@@ -97,6 +98,11 @@ def last_admin(gw, user: dict, changes: dict) -> bool:
                    for u in gw.people.store.users())
 
 
+def _cluster(orgs: Organisations, organisation: str | None) -> str | None:
+    """The cluster of a user's organisation (a cluster is its own): whose audit log it is in."""
+    return orgs.cluster_of.get(organisation, organisation) if organisation else None
+
+
 def _by(who) -> str:
     return who.person or str(who)
 
@@ -137,6 +143,9 @@ def create_user_as(gw, who, body: dict) -> dict:
     except AccountError as exc:
         raise account_error(exc) from None
     queued = gw._account_mail(user, "invitation", _lang(body.get("lang")))
+    record_act(gw, who, "user.create", target=user["username"], before={},
+               answer=public_user(user),
+               cluster=_cluster(orgs, organisation), request=body)
     return {**public_user(user), "invitation_queued": queued}
 
 
@@ -163,20 +172,28 @@ def update_user_as(gw, who, username: str, body: dict) -> dict:
             raise forbidden(f"{who} may not make {user['username']} a {duty} of "
                             f"{organisation or 'no organisation'}")
     try:
-        return public_user(gw.people.update_user(user["username"], changes, orgs.known))
+        changed = public_user(gw.people.update_user(user["username"], changes, orgs.known))
     except AccountError as exc:
         raise account_error(exc) from None
+    record_act(gw, who, "user.change", target=user["username"], request=body,
+               before={k: public_user(user).get(k) for k in changes},
+               answer=changed, cluster=_cluster(orgs, changed.get("organisation")))
+    return changed
 
 
 def reset_user_as(gw, who, username: str, lang: str) -> dict:
     lang = check_lang(lang)
-    user = managed_user(gw, who, username, directory(gw))
+    orgs = directory(gw)
+    user = managed_user(gw, who, username, orgs)
     if user.get("disabled_at"):
         raise ApiError(409, "wrong_state", f"{user['username']} is disabled; enable it first / "
                                            "บัญชีนี้ถูกปิดการใช้งาน เปิดใช้ก่อน")
     kind = "password_reset" if user.get("password_hash") else "invitation"
-    return {"username": user["username"], "kind": kind,
-            "queued": gw._account_mail(user, kind, _lang(lang))}
+    answer = {"username": user["username"], "kind": kind,
+              "queued": gw._account_mail(user, kind, _lang(lang))}
+    record_act(gw, who, "user.reset", target=user["username"], answer=answer,
+               cluster=_cluster(orgs, user.get("organisation")))
+    return answer
 
 
 def import_users_as(gw, who, data: bytes, filename: str, lang: str) -> tuple[int, dict]:
@@ -201,6 +218,9 @@ def import_users_as(gw, who, data: bytes, filename: str, lang: str) -> tuple[int
                                    "created": [u["username"] for u in created]}}
         created.append({**public_user(user),
                         "invitation_queued": gw._account_mail(user, "invitation", _lang(lang))})
+        record_act(gw, who, "user.create", target=user["username"], before={},
+                   answer=public_user(user), cluster=_cluster(orgs, user.get("organisation")),
+                   request={"imported_from": filename})
     return 201, {"created": created}
 
 
