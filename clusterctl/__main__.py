@@ -130,18 +130,24 @@ def main(argv=None) -> int:
             from .runner import parked as parked_command
             return parked_command(settings, args.action, args.parked_id)
         if args.command == "agency-key":
-            from .credentials import add_agency_key
+            from .audit import keep
+            from .credentials import add_agency_key, issued_keys
             try:
+                had = issued_keys(settings.credentials_path)
                 key, entry = add_agency_key(settings.credentials_path, args.code,
                                             settings.user_prefix)
             except (FileNotFoundError, ValueError) as exc:
                 raise SetupError(str(exc)) from None
+            if f"agency:{args.code}" not in had:  # a new key: the operator's act, kept
+                keep(settings, "key.issue", f"agency:{args.code}", {"role": "agency"})
             print(key)
             print(agency_login_note(settings, args.code, entry), file=sys.stderr)
             return 0
         if args.command == "admin-link":
             from .first_admin import admin_link
             link, expires = admin_link(settings, always=True)
+            from .audit import keep
+            keep(settings, "user.reset", "admin", {"username": "admin", "expires": expires})
             print(link)
             print(f"one use, until {expires} (earlier links no longer work); it signs nobody in "
                   "by itself: it sets the password of the account 'admin'", file=sys.stderr)

@@ -71,6 +71,11 @@ def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
     return creds
 
 
+def issued_keys(path: Path) -> set[str]:
+    """The agencies holding a key in ``path``, as "agency:CODE" (empty when it is absent)."""
+    if not path.exists():
+        return set()
+    return {f"agency:{code}" for code in json.loads(path.read_text("utf-8")).get("agencies", {})}
 
 
 def add_agency_key(path: Path, code: str, user_prefix: str = "") -> tuple[str, dict]:

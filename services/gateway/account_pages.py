@@ -17,7 +17,8 @@ from urllib.parse import urlencode, urlsplit
 from services.contracts import access
 
 from . import dashboard
-from .accounts.domain import TOTP_DUTIES, AccountError, normal_username, public_user
+from .accounts.domain import TOTP_DUTIES, AccountError, normal_username, public_user, who_of
+from .audit.recording import record_act
 from .auth import AuthError
 from .pages import LANG_COOKIE, html, login_limit, redirect, too_many
 from .sessions import (SESSION_COOKIE, check_csrf, secure_cookies, set_session_cookie,
@@ -214,6 +215,8 @@ class AccountPages:
         except AccountError as exc:
             return self._anonymous(request, "password_set", 400, token=token,
                                    user=user and public_user(user), error=exc)
+        record_act(self, who_of(user), "user.password_link", target=user["username"],
+                   via="session")
         return redirect(f"/login?{urlencode({'lang': self._lang(request), 'done': 'password'})}")
 
     # --- a person's own account ------------------------------------------------------------------
@@ -235,13 +238,17 @@ class AccountPages:
         lang, user = self._lang(request), browser.user
         sessions = [s for s in self.people.store.sessions_of(user["username"]) if not s.get("ended_at")]
         context = {"page": "account", "plan": None, "sample": False, "nav": dashboard.nav_for(browser.who),
-                   "query": "", "who": str(browser.who), "csrf": browser.csrf,
+                   "query": "", "who": self._who_label(browser.who, lang), "csrf": browser.csrf,
                    "user": public_user(user), "duty": access.DUTY_NAMES[user["duty"]],
                    "may_totp": user["duty"] in TOTP_DUTIES, "error": error, "notice": notice,
                    "sessions": sessions, "this_session": browser.session["digest"],
                    "totp_secret": totp_secret,
                    "totp_uri": totp_secret and self.people.totp_uri(user, totp_secret)}
         return html(dashboard.render("account", lang, **context), status)
+
+    def _kept(self, browser, act: str) -> None:
+        """A person's act on their own account, in the audit log (never a password or secret)."""
+        record_act(self, browser.who, act, target=browser.user["username"], via="session")
 
     @http("POST", "/account")
     def account_change(self, request):
@@ -256,6 +263,7 @@ class AccountPages:
                     raise AccountError("again", "รหัสผ่านใหม่สองช่องไม่ตรงกัน", "the two new passwords differ")
                 self.people.change_password(user, form.get("current", ""), form.get("new", ""),
                                             browser.token)
+                self._kept(browser, "user.password")
                 return self._account(request, browser, notice="password")
             if action == "totp_start":
                 return self._account(request, browser,
@@ -264,13 +272,16 @@ class AccountPages:
                 self.people.enable_totp(user, browser.session, form.get("current", ""),
                                         form.get("code", ""))
                 browser.user = self.people.store.user(user["username"])
+                self._kept(browser, "user.totp_on")
                 return self._account(request, browser, notice="totp_on")
             if action == "totp_disable":
                 self.people.disable_totp(user, form.get("current", ""))
                 browser.user = self.people.store.user(user["username"])
+                self._kept(browser, "user.totp_off")
                 return self._account(request, browser, notice="totp_off")
             if action == "end_sessions":
                 self.people.end_other_sessions(user["username"], browser.token)
+                self._kept(browser, "user.end_sessions")
                 return self._account(request, browser, notice="sessions")
         except AccountError as exc:
             return self._account(request, browser, 400, error=exc,

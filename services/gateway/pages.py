@@ -304,25 +304,24 @@ class DashboardPages:
         return {"page": page, "plan": plan, "plans": plans, "period": period,
                 "periods": dashboard.periods_of(plan) if plan and page in ("overview", "completeness") else [],
                 "provinces": provinces, "province_names": names,
-                "who": dashboard.who_label(principal, lang, self._organisation_name(
-                    principal, lang, clusters, names)),
+                "who": self._who_label(principal, lang, clusters),
                 "nav": dashboard.nav_for(principal),
                 "query": query, "download": None, "sample": holds_sample(plan),
                 "csrf": ""}  # the session's CSRF token (set by _render_page): every POST sends it
 
-    def _organisation_name(self, who, lang, clusters, province_names) -> str | None:
-        """The principal's organisation by name (the code when it has none)."""
+    def _who_label(self, who, lang, clusters=None) -> str:
+        """The header's name for ``who``, its organisation by name (the code when it has none)."""
         if who.scope is None:
-            return None
+            return dashboard.who_label(who, lang, None)
         key = "name_th" if lang == "th" else "name_en"
-        if who.role in ("osm", "auditor"):
-            return next((c.get(key) or c["code"] for c in clusters if c["code"] == who.scope),
-                        who.scope)
-        if who.role == "province":
-            return province_names.get(who.scope, who.scope)
-        agencies = self._call("plans", "list_agencies")  # an agency's name: the directory's
-        return next((a.get(key) or a["code"] for a in agencies if a["code"] == who.scope),
-                    who.scope)
+        if who.role == "agency":  # an agency's name: the directory's
+            orgs = self._call("plans", "list_agencies")
+        else:
+            clusters = clusters or self._call("plans", "list_clusters")["clusters"]
+            orgs = clusters if who.role in ("osm", "auditor") else \
+                [p for c in clusters for p in c["provinces"]]
+        name = next((o.get(key) or o["code"] for o in orgs if o["code"] == who.scope), who.scope)
+        return dashboard.who_label(who, lang, name)
 
     def _posting_browser(self, request):
         """The signed-in browser of a form's POST, its CSRF token checked: (browser, None), or

@@ -5,11 +5,14 @@ and auditors (their cluster's only), filterable, on a page, and exportable as CS
 The e2e system is shared: every setting changed here is put back."""
 import csv
 import io
+import subprocess
+import sys
 import uuid
 
 import openpyxl
 import requests
 
+from clusterctl.settings import REPO_ROOT
 from tests.support.browsing import csrf_of, signed_in
 
 PASSWORD = "a long enough audit passphrase"
@@ -145,3 +148,41 @@ def test_the_page_filters_and_the_files_hold_the_same_acts(system):
         f"{system.base}/api/audit", params={"person": username, "format": "xlsx"},
         timeout=30).content)).active
     assert book.max_row == 3 and book["H2"].value == "ตั้งกำหนดส่งรายงาน"
+
+
+def test_the_operators_acts_at_the_shell_are_kept_too(system):
+    """`clusterctl agency-key` (a new key) and `clusterctl admin-link`: via clusterctl, signed
+    by the OS user on this host; the key itself is never kept, and a key already held is no act."""
+    code = f"audit-{uuid.uuid4().hex[:6]}"
+
+    def clusterctl(*args):
+        done = subprocess.run([sys.executable, "-m", "clusterctl", *args], cwd=REPO_ROOT,
+                              env=system.env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    key = clusterctl("agency-key", code)
+    assert clusterctl("agency-key", code) == key  # the same key again: nothing issued
+    kept = audit(system, system.key(), act="key.issue", target=f"agency:{code}")
+    assert len(kept) == 1 and kept[0]["via"] == "clusterctl" and "(clusterctl)" in kept[0]["person"]
+    assert key not in str(kept)
+    link = clusterctl("admin-link")
+    reset = audit(system, system.key(), act="user.reset", target="admin")[0]
+    assert reset["via"] == "clusterctl" and link.split("token=")[1] not in str(reset)
+
+
+def test_a_persons_own_account_acts_are_kept_under_their_name(system):
+    username, browser = person(system, "osm_analyst", CLUSTER, "สุดา แผนดี")
+    new = PASSWORD + " renewed"
+    changed = browser.post(f"{system.base}/account", timeout=30, data={
+        "csrf": csrf_of(browser, "/account"), "action": "password", "current": PASSWORD,
+        "new": new, "again": new})
+    assert changed.status_code == 200, changed.text[:300]
+    kept = audit(system, system.key(), act="user.password", target=username)
+    assert len(kept) == 1 and kept[0]["person"] == f"สุดา แผนดี ({username})"
+    assert kept[0]["cluster"] == CLUSTER and new not in str(kept) and PASSWORD not in str(kept)
+    # its cluster's auditor reads it on the page, by name
+    _, auditor = person(system, "auditor", CLUSTER, "ตรวจ ละเอียด")
+    page = auditor.get(f"{system.base}/audit", params={"act": "user", "lang": "en"}, timeout=30)
+    assert page.status_code == 200 and "สุดา แผนดี" in page.text
+    assert "changed their password" in page.text

@@ -44,6 +44,11 @@ ACT_NAMES = {  # act -> (Thai, English)
     "user.create": ("สร้างผู้ใช้", "created a user"),
     "user.change": ("แก้ไขผู้ใช้", "changed a user"),
     "user.reset": ("ส่งลิงก์ตั้งรหัสผ่าน", "sent a password link"),
+    "user.password_link": ("ตั้งรหัสผ่านจากลิงก์", "set a password by a mailed link"),
+    "user.password": ("เปลี่ยนรหัสผ่านของตน", "changed their password"),
+    "user.totp_on": ("เปิดการยืนยันสองขั้นตอน", "turned two-step sign-in on"),
+    "user.totp_off": ("ปิดการยืนยันสองขั้นตอน", "turned two-step sign-in off"),
+    "user.end_sessions": ("ออกจากระบบในอุปกรณ์อื่น", "ended their other sessions"),
     "key.issue": ("ออกกุญแจ API", "issued an API key"),
     "key.revoke": ("เพิกถอนกุญแจ API", "revoked an API key"),
 }
