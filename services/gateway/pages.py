@@ -262,7 +262,8 @@ class DashboardPages:
         if browser is None:
             return redirect("/login?" + urlencode({"lang": lang, "next": request.full_path.rstrip("?")}))
         principal = browser.who
-        if principal.role == "agency" and page not in dashboard.AGENCY_PAGES:
+        if principal.role == "agency" and page not in dashboard.AGENCY_PAGES \
+                and request.method == "GET":  # a form it sent is refused below, not sent away
             return redirect(f"/assets?lang={lang}")  # its transfers, and its projects' progress
         # drafts have no reports yet (reporting learns a plan when it is published)
         plans = [p for p in access.visible_plans(principal, self._call("plans", "list_plans"))

@@ -47,8 +47,6 @@ WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
                            "The OSM director publishes and revises plans"),
     "revise": ("ปรับปรุงแผน (ฉบับใหม่)", "Revise (a new version)"),
     "revise_button": ("อัปโหลดฉบับปรับปรุง", "Upload the revision"),
-    "only_osm": ("เฉพาะสำนักงานกลุ่มจังหวัดและผู้ดูแลระบบจัดการแผนได้ที่หน้านี้",
-                 "Only a cluster office (OSM) or the admin manages plans here"),
     "no_plans": ("ยังไม่มีแผน อัปโหลดไฟล์แผนด้านล่างเพื่อสร้างร่าง",
                  "No plan yet: upload a plan workbook below to make a draft"),
     "bad_cells": ("ช่องที่ต้องแก้ไข", "Cells to fix"), "sheet": ("แผ่นงาน", "Sheet"),
@@ -200,19 +198,14 @@ class PlanPages:
             else "refused_other"})
 
     def _plans(self, request, notice=None, failure=None):
-        """The page, with a notice after success or a refusal; 403 to a key that does not
-        manage plans, and the refusal's own status (the page stays where the person was)."""
-        refused = []
+        """The page, with a notice after success or a refusal, and the refusal's own status
+        (the page stays where the person was). Who may open it: dashboard.PAGE_RULES."""
 
         def build(ctx):
             who, lang = ctx["principal"], ctx["lang"]
-            context = {"pp": plan_words(lang), "notice": notice, "failure": failure,
-                       "allowed": access.can_import_plans(who), "rows": [],
+            context = {"pp": plan_words(lang), "notice": notice, "failure": failure, "rows": [],
                        # publish and revise: the forms only to those the API lets (the director)
                        "may_publish": access.may(who, "publish_plan")}
-            if not context["allowed"]:
-                refused.append(True)
-                return context
             clusters = {c["code"]: c for c in self._call("plans", "list_clusters")["clusters"]}
             for summary in access.visible_plans(who, self._call("plans", "list_plans")):
                 history = self._call("plans", "plan_history", summary["id"])
@@ -220,8 +213,6 @@ class PlanPages:
             return context
 
         response = self._page(request, "plans", build, needs_plan=False)
-        if refused and response.status_code == 200:
-            response.status_code = 403
-        elif failure and failure.get("status") and response.status_code == 200:
+        if failure and failure.get("status") and response.status_code == 200:
             response.status_code = failure["status"]
         return response

@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from services.contracts import access
 from services.contracts import events as contract_events
 from services.contracts import rules as plan_rules
 
 from .api.common import MAX_REASON
 from .api.notify import PARTIES, RULE_EVENTS
-from .pages import html, redirect
+from .pages import redirect
 from .form_requests import api_request
-from .sessions import signed_in
 from .web import http
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -57,7 +55,6 @@ WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
     "reason": ("เหตุผลการเปลี่ยนแปลง (บันทึกในประวัติการแก้ไข)",
                "Why (kept in the audit log)"),
     "save": ("บันทึก", "Save"), "now": ("ปัจจุบัน", "Now"),
-    "only_admin": ("เฉพาะผู้ดูแลระบบเปลี่ยนการตั้งค่าได้", "Only the admin changes the settings"),
     "no_reason": ("กรุณาระบุเหตุผลของการเปลี่ยนแปลง ยังไม่มีการเปลี่ยนแปลงใด",
                   "Say why the change is made; nothing was changed"),
     "long_reason": (f"เหตุผลยาวได้ไม่เกิน {MAX_REASON} ตัวอักษร ยังไม่มีการเปลี่ยนแปลงใด",
@@ -174,13 +171,8 @@ class SettingsPages:
             "words": f"refused_{status}" if status in (400, 403) else "refused_other"})
 
     def _settings(self, request, notice=None, failure=None):
-        """The page; 403 (and no settings shown) to anyone but the admin, a refusal's status
-        after a refused form, with what was typed in that form kept."""
-        browser = signed_in(self, request)
-        if browser is not None and browser.who.role == access.AGENCY:  # the frame redirects it
-            words = settings_words(self._lang(request))
-            return html(f"<!doctype html><meta charset='utf-8'><p>{words['only_admin']}</p>", 403)
-        refused = []
+        """The page (who may open it: dashboard.PAGE_RULES), a refusal's status after a refused
+        form, with what was typed in that form kept."""
         typed = dict(request.form) if failure else {}
         typed["rules"] = {e: request.form.getlist(f"rule:{e}") for e in RULE_EVENTS} \
             if failure and failure["form"] == "rules" else None
@@ -188,13 +180,10 @@ class SettingsPages:
         def build(ctx):
             lang = ctx["lang"]
             context = {"sw": settings_words(lang), "notice": notice, "failure": failure,
-                       "typed": typed, "allowed": access.is_admin(ctx["principal"]),
+                       "typed": typed,
                        "quarters": QUARTERS, "party_words": {
                            k: v[0 if lang == "th" else 1] for k, v in PARTY_WORDS.items()},
                        "parties": sorted(PARTIES)}
-            if not context["allowed"]:
-                refused.append(True)
-                return context
             notify_rules = self._call("notify", "rules")
             context.update(
                 due_days=self._call("reporting", "due_days"),
@@ -207,8 +196,6 @@ class SettingsPages:
             return context
 
         response = self._page(request, "settings", build, needs_plan=False)
-        if refused and response.status_code == 200:
-            response.status_code = 403
-        elif failure and response.status_code == 200:
+        if failure and response.status_code == 200:
             response.status_code = failure["status"]
         return response

@@ -381,7 +381,7 @@ def plan_forms(request: dict) -> dict:
         answer = province.goto(f"{base}/plans")
         seen["province_page"] = {"status": answer.status,
                                  "forms": province.locator("form.plan-form").count(),
-                                 "refused": province.locator("#plans-refused").is_visible()}
+                                 "refused": province.locator("#page-refused").is_visible()}
         browser.close()
     return seen
 

@@ -362,7 +362,7 @@ PAGE_MATRIX = {
     "/register-asset":    (Y, Y, Y, N, N, Y, N, N, Y, Y, N, Y),
     "/account":           (Y, Y, Y, Y, Y, Y, Y, Y, R, R, R, R),  # a key has no account
     "/users":             (Y, N, Y, N, N, R, N, N, Y, Y, N, R),  # access.may_manage_users
-    "/settings":          (Y, N, N, N, N, N, N, N, Y, N, N, N),  # the admin's
+    "/settings":          (Y, N, N, N, N, R, N, N, Y, N, N, R),  # the admin's
     "/audit":             (Y, Y, Y, N, N, R, Y, Y, Y, Y, N, R),  # access.reads_audit
 }
 # What marks each page's form, absent where the page is only a note (S).
