@@ -47,7 +47,9 @@ ACTS = {
     "publish_plan": ("osm_director", "admin"),   # the director signs the plan the committee approved
     "manage_users": ("admin", "osm_director"),   # an OSM director: the users of its own cluster
     "send_reports": ("province_planner",),       # the approver certifies; it does not type figures
-    "approve_period": ("province_approver",),    # step 15
+    "submit_period": ("province_planner",),      # step 15: "our figures are complete"
+    "approve_period": ("province_approver",),    # the governor's office certifies them
+    "accept_period": ("osm_director", "admin"),  # the cluster accepts them (docs/approvals.md)
 }
 
 

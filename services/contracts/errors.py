@@ -115,6 +115,19 @@ class AccountMailError(ServiceError, ValueError):
     the message names each field and what is wrong, never the value (a link is a secret)."""
 
 
-ALL = (PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
+class ApprovalError(ServiceError, ValueError):
+    """A step of a period's approval that cannot be taken (contracts/approvals.py): its own HTTP
+    ``status`` (400 bad input, 403 not the caller's step, 409 the approval or the figures moved
+    on), an error ``code``, and what to do in English and Thai. All four travel in ``args``."""
+
+    def __init__(self, status: int, code: str, en: str, th: str):
+        super().__init__(status, code, en, th)
+        self.status, self.code, self.en, self.th = status, code, en, th
+
+    def __str__(self):
+        return f"{self.en} / {self.th}"
+
+
+ALL = (ApprovalError, PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
        QueryError, ParkedError, AssetError, NotAllowed, Conflict, AlreadyRegistered, NotFound,
        RuleError, PreferenceForbidden, UnknownAgency, UnknownFlag, UnknownProblem, AccountMailError)

@@ -39,6 +39,10 @@ REPORT_FLAGGED = ("reporting", "report_flagged")
 CORRECTION_REQUESTED = ("reporting", "correction_requested")
 # A problem's remedy is past its due date and not done (contracts/problems.py): once per remedy.
 REMEDY_OVERDUE = ("reporting", "remedy_overdue")
+# A step of the approval of a province's figures for a period (docs/approvals.md: submit,
+# approve, accept, reopen), and a step that has waited too long for the next.
+PERIOD_APPROVAL_CHANGED = ("reporting", "period_approval_changed")
+PERIOD_APPROVAL_WAITING = ("reporting", "period_approval_waiting")
 # The transfer / receipt of transfer of an asset, step by step; and what falls due.
 ASSET_REGISTERED = ("assets", "asset_registered")
 TRANSFER_REQUESTED = ("assets", "transfer_requested")
@@ -210,6 +214,40 @@ class RemedyOverdue(_Event):
     days_overdue = fields.Integer(required=True)
 
 
+class MailTo(Schema):
+    """A person a fact is mailed to, as the gateway found them in its accounts."""
+    class Meta:
+        unknown = EXCLUDE
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    lang = fields.String(load_default="th")
+
+
+class PeriodApproval(_Event):
+    """A step of the approval of a province's figures for a period: who, when, from which state
+    to which, the approval's version after it, the comment or reason, and who acts next."""
+    plan_id = fields.String(required=True)
+    cluster = fields.String(required=True)
+    period = fields.String(required=True)
+    province = fields.String(required=True)
+    step = fields.String(required=True)         # submit | approve | accept | reopen
+    state = fields.String(required=True)        # after the step
+    from_state = fields.String(required=True)
+    version = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+    by = fields.String(required=True)
+    by_role = fields.String(allow_none=True, load_default=None)
+    by_duty = fields.String(allow_none=True, load_default=None)
+    comment = fields.String(allow_none=True, load_default=None)
+    figures = fields.Integer(allow_none=True, load_default=None)
+    notify = fields.List(fields.Nested(MailTo), load_default=list)  # the next actors
+
+
+class PeriodApprovalWaiting(PeriodApproval):
+    """The step above has waited ``days_waiting`` days for the next one."""
+    days_waiting = fields.Integer(required=True)
+
+
 class TransferStep(_Event):
     """transfer_requested / approved / handed_over / accepted / rejected / cancelled / overdue."""
     asset = fields.Dict(required=True)  # code, project, category, descriptions, value, custodian…
@@ -339,6 +377,13 @@ REGISTRY: dict[Kind, EventType] = build_registry(
     EventType(REMEDY_OVERDUE, RemedyOverdue,
               "a remedy of a reported problem is past its due date and not done",
               "มาตรการแก้ไขปัญหาของโครงการเลยกำหนดแล้วยังไม่ดำเนินการ"),
+    EventType(PERIOD_APPROVAL_CHANGED, PeriodApproval,
+              "a step of the approval of a province's figures for a period (submit, approve, "
+              "accept, reopen), with who acts next", "ขั้นตอนการรับรองข้อมูลของจังหวัดในงวด "
+              "(ยืนยันส่งครบ อนุมัติ รับรอง เปิดงวดใหม่) และผู้ที่ต้องดำเนินการต่อ"),
+    EventType(PERIOD_APPROVAL_WAITING, PeriodApprovalWaiting,
+              "a step of a period's approval has waited too long for the next",
+              "การรับรองข้อมูลของงวดรอการดำเนินการขั้นถัดไปนานเกินกำหนด"),
     EventType(ASSET_REGISTERED, TransferStep,
               "an asset a project produced was registered", "ลงทะเบียนทรัพย์สินที่เกิดจากโครงการ"),
     *(EventType(step, TransferStep, *_TRANSFER_WORDS[step]) for step in TRANSFER_STEPS),

@@ -81,6 +81,7 @@ PARTY_WORDS = {  # notify's parties, as a person reads them
     "project_agencies": ("หน่วยงานของโครงการที่ยังไม่รายงาน",
                          "the agencies of projects not reported"),
     "owner_agency": ("หน่วยงานเจ้าของปัญหา", "the problem's owner agency"),
+    "named_people": ("ผู้ที่ต้องดำเนินการขั้นถัดไป", "the people whose step is next"),
 }
 
 

@@ -14,6 +14,7 @@ from kombu import Exchange, Queue
 # here because the subscriptions below are written with them.
 from services.contracts.events import (  # noqa: F401
     ASSET_DISPOSED, ASSET_REGISTERED, AUDIT_DUE, CORRECTION_REQUESTED, INDICATOR_OFF_TARGET, INDICATOR_OFF_TARGET_AT_CLOSE,
+    PERIOD_APPROVAL_CHANGED, PERIOD_APPROVAL_WAITING,
     PLAN_PUBLISHED, PROJECT_BEHIND_SCHEDULE, PROJECT_CANCELLED, PROJECT_CHANGED,
     PROJECT_REGISTERED, REPORT_DUE_SOON, REPORT_FLAGGED, REPORT_OVERDUE, REPORT_REJECTED,
     REMEDY_OVERDUE, TARGET_REVISED,
@@ -55,6 +56,8 @@ SUBSCRIPTIONS = (
     Subscription("notify", *REPORT_FLAGGED),
     Subscription("notify", *CORRECTION_REQUESTED),
     Subscription("notify", *REMEDY_OVERDUE),
+    Subscription("notify", *PERIOD_APPROVAL_CHANGED),  # the next actor of a period's approval
+    Subscription("notify", *PERIOD_APPROVAL_WAITING),
     Subscription("assets", *PLAN_PUBLISHED),
     Subscription("reporting", *ASSET_REGISTERED),  # what each project has produced so far
     *(Subscription("notify", *step) for step in TRANSFER_STEPS),

@@ -93,6 +93,14 @@ def _agency(directory: dict, code: str | None) -> list[dict]:
     return [agency] if agency else []
 
 
+def _named_people(event: dict, directory: dict) -> list[dict]:
+    """The people an event names itself (``notify``: the next actors of a period's approval, as
+    the gateway found them in its accounts), shaped as directory entries."""
+    return [{"emails": [p["email"]], "name_th": p["name"], "name_en": p["name"],
+             "language": p.get("lang") or "th", "code": None}
+            for p in event.get("notify") or [] if isinstance(p, dict) and p.get("email")]
+
+
 PARTIES = {
     "province_focal_point": _focal_point,  # the province's focal contact (a report's sender)
     "responsible_agency": lambda e, d: _code("responsible_agency")(e, d)
@@ -105,6 +113,7 @@ PARTIES = {
     "sending_agency": _code("agency"),  # an implementing agency that sent the report itself
     "project_agencies": _agencies("agencies"),  # the implementing agencies of missing projects
     "owner_agency": _code("owner_agency"),  # who owns a reported problem (its remedies)
+    "named_people": _named_people,  # the people the event names (approvals: the next actors)
 }
 
 DEFAULT_RULES = {
@@ -131,6 +140,9 @@ DEFAULT_RULES = {
     "audit_due": ["custodian"],
     "asset_disposed": ["holding_agency", "osm"],  # the custodian it leaves, and the OSM
     "remedy_overdue": ["owner_agency"],
+    # a period's approval: the people whose step it now is (none: the cluster's OSM)
+    "period_approval_changed": ["named_people"],
+    "period_approval_waiting": ["named_people"],
 }
 
 

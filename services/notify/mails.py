@@ -75,6 +75,33 @@ BEHIND_REASONS_EN = {
 }
 
 
+# A period's approval (contracts/approvals.py): what was done, the state now, what is next.
+APPROVAL_STEP_WORDS = {
+    "submit": {"th": "จังหวัดยืนยันว่าข้อมูลครบ", "en": "Figures submitted"},
+    "approve": {"th": "จังหวัดอนุมัติข้อมูล", "en": "Figures approved"},
+    "accept": {"th": "สำนักงานกลุ่มจังหวัดรับรองข้อมูล", "en": "Figures accepted"},
+    "reopen": {"th": "เปิดงวดใหม่เพื่อแก้ไขข้อมูล", "en": "Period reopened"},
+}
+APPROVAL_STATE_WORDS = {
+    "open": {"th": "เปิดรับรายงาน (ข้อมูลเบื้องต้น)", "en": "open (provisional)"},
+    "submitted": {"th": "ยืนยันส่งครบแล้ว รออนุมัติ", "en": "submitted, awaiting approval"},
+    "approved": {"th": "อนุมัติแล้ว รอการรับรอง", "en": "approved, awaiting acceptance"},
+    "accepted": {"th": "รับรองแล้ว", "en": "accepted"},
+}
+APPROVAL_TODO = {
+    "open": {"th": "แก้ไขข้อมูลของจังหวัดตามเหตุผลข้างต้น แล้วยืนยันส่งใหม่",
+             "en": "correct the province's figures as the reason says, then submit them again"},
+    "submitted": {"th": "ตรวจสอบข้อมูลของจังหวัด แล้วอนุมัติ หรือส่งกลับพร้อมเหตุผล",
+                  "en": "check the province's figures, then approve them or send them back "
+                        "with a reason"},
+    "approved": {"th": "ตรวจสอบข้อมูล แล้วรับรองในนามกลุ่มจังหวัด หรือเปิดงวดใหม่พร้อมเหตุผล",
+                 "en": "check the figures, then accept them for the cluster or reopen the "
+                       "period with a reason"},
+    "accepted": {"th": "ไม่ต้องดำเนินการเพิ่ม ข้อมูลงวดนี้ได้รับการรับรองแล้ว",
+                 "en": "nothing more: the figures of this period are accepted"},
+}
+
+
 def form_links(template: str, event: dict) -> dict:
     """The dashboard form that acts on a mail, as a path under the public URL (None: none):
     ``entry`` the province's entry form for the period (a reminder, a correction asked; after a
@@ -84,7 +111,10 @@ def form_links(template: str, event: dict) -> dict:
     plan = {"plan": event["plan_id"]} if event.get("plan_id") else {}
     entry = "/report-entry?" + urlencode({**plan, "period": event.get("period") or ""})
     progress = "/project-report" + ("?" + urlencode(plan) if plan else "")
-    links = {"entry": None, "progress": None}
+    links = {"entry": None, "progress": None, "approval": None}
+    if template in ("period_approval_changed", "period_approval_waiting"):
+        links["approval"] = "/approvals?" + urlencode(
+            {"plan": event["plan_id"], "period": event["period"], "province": event["province"]})
     if template in REMINDER_WORDS:
         links.update(entry=entry, progress=progress if event.get("missing_projects") else None)
     elif template == "correction_requested":
@@ -221,6 +251,15 @@ def render(template: str, event: dict, recipient: Recipient, public_url: str,
         context.update(due=_day(event["due"]), severity=PROBLEM_SEVERITY, status=PROBLEM_STATUS)
         subject = (f"[มาตรการแก้ไขปัญหาเลยกำหนด / Remedy overdue] {event['project']['code']} "
                    f"{event['action'][:60]}")
+    elif template in ("period_approval_changed", "period_approval_waiting"):
+        state = APPROVAL_STATE_WORDS[event["state"]]
+        done = APPROVAL_STEP_WORDS[event["step"]]
+        waiting = template == "period_approval_waiting"
+        context.update(period=_period(event["period"]), when=_when(event["at"]), done=done,
+                       state=state, todo=APPROVAL_TODO[event["state"]], waiting=waiting)
+        lead = ("รอดำเนินการ / Waiting" if waiting else f"{done['th']} / {done['en']}")
+        subject = f"[{lead}] {event['province']} {event['period']}: {state['th']} / {state['en']}"
+        template_file = "period_approval"
     elif template == "target_revised":
         context["when"] = _when(event["revision"]["at"])
         context["years"] = sorted(set(event["before"].get("targets", {}))

@@ -55,6 +55,8 @@ class NotifyService(BusServiceBase):
     on_report_flagged = _mail_on(topology.REPORT_FLAGGED)
     on_correction_requested = _mail_on(topology.CORRECTION_REQUESTED)
     on_remedy_overdue = _mail_on(topology.REMEDY_OVERDUE)
+    on_period_approval_changed = _mail_on(topology.PERIOD_APPROVAL_CHANGED)
+    on_period_approval_waiting = _mail_on(topology.PERIOD_APPROVAL_WAITING)
 
     # the transfer of an asset, step by step, and audits due
     on_transfer_requested = _mail_on(topology.TRANSFER_REQUESTED)

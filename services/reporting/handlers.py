@@ -20,7 +20,7 @@ from services.contracts.errors import ParkedError, UnknownFlag  # raised to RPC 
 
 from services.contracts import rules
 
-from . import domain, plausibility, problem_cases, schemas, timeliness
+from . import approval_cases, domain, plausibility, problem_cases, schemas, timeliness
 from .evidence import evidence_problem
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
@@ -181,6 +181,9 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
     """Keep a valid report (inside the intake's transaction, ``store.atomic()``): "accepted",
     "duplicate", or the rejection of a report whose event_id its sender used for another."""
     report = valid.report
+    locked = approval_cases.lock_of(store, valid)
+    if locked is not None and not store.report_kept(sender.username, report["event_id"]):
+        return locked  # an approved period (a redelivery of a report kept before: as ever)
     body = {**report, "reported_at": report["reported_at"].isoformat()}
     if valid.kind == "project":
         body["as_of"] = report["as_of"].isoformat()
@@ -383,9 +386,16 @@ def rebuild(store) -> dict:
             revision = store.view_revision(plan_id, code, period)
             view = domain.indicator_view(plan, indicator, store.current_values(plan_id, code, period))
             store.save_indicator_view(plan_id, code, period, view, [], revision)
+        store.reset_approvals()  # approvals are events too: each one's highest version
+        steps = 0
+        for step in store.all_approval_steps():
+            store.apply_approval_step(step)
+            steps += 1
         store.set_meta("views_version", VIEWS_VERSION)
-    log.info("rebuilt %d indicator views from %d stored reports", len(keys), replayed)
-    return {"reports": replayed, "indicator_views": len(keys), "views_version": VIEWS_VERSION}
+    log.info("rebuilt %d indicator views from %d stored reports and %d approval steps",
+             len(keys), replayed, steps)
+    return {"reports": replayed, "indicator_views": len(keys), "approval_steps": steps,
+            "views_version": VIEWS_VERSION}
 
 
 def remove_reports(store, plan_id: str, keys: list, asset_codes: list) -> dict:

@@ -16,7 +16,7 @@ from services.infra.outbox import relay
 from services.infra.storage import Storage
 from services.infra.evidence.provider import EvidenceFiles
 
-from . import handlers, plausibility, problem_cases
+from . import approval_cases, handlers, plausibility, problem_cases
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -188,6 +188,21 @@ class ReportingService(BusServiceBase):
                 body, exchange="", routing_key=queue, serializer=None, delivery_mode=2,
                 content_type=properties.get("content_type") or "application/json",
                 content_encoding="utf-8", message_id=properties.get("message_id"), retry=True)
+
+    # approvals of a province's figures for a period (docs/approvals.md)
+    @rpc
+    def approvals(self, plan_id, period=None, provinces=None):
+        return approval_cases.list_approvals(self.store, plan_id, period, provinces)
+
+    @rpc
+    def approval_step(self, plan_id, period, province, step, actor, version, figures=None,
+                      comment=None, notify=None):
+        """One step (submit, approve, accept, reopen) by ``actor`` (the gateway's principal:
+        role, scope, person, duty); the approval as it now stands."""
+        done = approval_cases.take_step(self.store, plan_id, period, province, step, actor,
+                                        version, figures, comment, notify)
+        relay(self.store.outbox, self.dispatch)
+        return done
 
     @rpc
     def rebuild(self):

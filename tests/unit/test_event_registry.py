@@ -29,6 +29,10 @@ FLAG = {"flag_id": "f-1", "plan_id": "p", "cluster": "NE2", "indicator": "NE2-1.
         "indicator_name_th": "ก", "indicator_name_en": "a", "unit": "ไร่", "period": "FY2567-Q2",
         "province": "TH-34", "report_event_id": "e-1", "value": 900.0, "basis": "own_history",
         "median": 41.0, "reference": [40.0, 41.0, 42.0], "score": 300.0, "threshold": 3.5}
+APPROVAL_STEP = {"plan_id": "p", "cluster": "NE2", "period": "FY2568-Q2", "province": "TH-34",
+                 "step": "submit", "state": "submitted", "from_state": "open", "version": 1,
+                 "at": "2025-04-20T09:00:00+07:00", "by": "กัญญา (kanya) · province:TH-34",
+                 "notify": [{"name": "บุญมี", "email": "boonmee@example.org", "lang": "th"}]}
 EXAMPLES = {
     events.PlanPublished: lambda: {"plan": published_sample_plan()},
     events.TargetRevised: lambda: {**PLAN_CHANGE, "indicator": {"code": "NE2-1.1"},
@@ -70,6 +74,8 @@ EXAMPLES = {
                                    "due": "2024-04-30", "days_overdue": 3},
     events.AuditDue: lambda: {"asset": ASSET, "due_on": "2024-05-01", "overdue": False,
                               "custodian": "AG-1"},
+    events.PeriodApproval: lambda: APPROVAL_STEP,
+    events.PeriodApprovalWaiting: lambda: {**APPROVAL_STEP, "days_waiting": 8},
 }
 
 

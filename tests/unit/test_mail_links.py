@@ -108,5 +108,5 @@ def test_a_rejection_leads_to_the_senders_own_pages():
 def test_links_are_query_encoded_and_other_mails_have_none():
     odd = form_links("report_due_soon", {"plan_id": "a&b", "period": "FY2567 Q2"})
     assert odd["entry"] == "/report-entry?plan=a%26b&period=FY2567+Q2"
-    assert form_links("indicator_off_target", {"plan_id": PLAN}) == {"entry": None,
-                                                                      "progress": None}
+    assert form_links("indicator_off_target", {"plan_id": PLAN}) == {
+        "entry": None, "progress": None, "approval": None}

@@ -92,6 +92,8 @@ def endpoint(handler):
             return error_response(exc.status, exc.code, exc.message)
         except access.Denied as exc:
             return error_response(403, "forbidden", str(exc))
+        except service_errors.ApprovalError as exc:  # carries its own status (approvals)
+            return error_response(exc.status, exc.code, str(exc))
         except service_errors.ServiceError as exc:
             status, code = remote_status(exc) or (502, "service_error")
             if status == 502:

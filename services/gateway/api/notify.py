@@ -13,7 +13,7 @@ routes = RouteTable()
 # the parties a rule may name (notify/domain.py PARTIES; the gateway does not import notify)
 PARTIES = ("province_focal_point", "responsible_agency", "implementing_agency", "osm",
            "receiving_agency", "holding_agency", "custodian", "sending_agency",
-           "project_agencies", "owner_agency")
+           "project_agencies", "owner_agency", "named_people")
 # the event types a rule names (notify/domain.py DEFAULT_RULES; tests/unit/test_openapi.py keeps
 # the two the same)
 RULE_EVENTS = ("report_rejected", "report_due_soon", "report_overdue", "report_flagged",
@@ -22,7 +22,8 @@ RULE_EVENTS = ("report_rejected", "report_due_soon", "report_overdue", "report_f
                "project_changed", "project_cancelled", "project_behind_schedule",
                "transfer_requested", "transfer_approved", "transfer_handed_over",
                "transfer_accepted", "transfer_rejected", "transfer_cancelled", "transfer_overdue",
-               "audit_due", "remedy_overdue", "asset_disposed")
+               "audit_due", "remedy_overdue", "asset_disposed", "period_approval_changed",
+               "period_approval_waiting")
 RULES = {"type": "object", "description": "{event type: [parties]}",
          "propertyNames": {"enum": list(RULE_EVENTS)},
          "additionalProperties": {"type": "array", "items": {"type": "string", "enum": sorted(PARTIES)}}}

@@ -55,6 +55,10 @@ class ReportingStore(KeepsMeta, ABC):
         a conflict otherwise (``Recorded.conflict``), with no effect at all."""
 
     @abstractmethod
+    def report_kept(self, sender: str, event_id: str) -> bool:
+        """Whether this sender's event_id is in the event store already."""
+
+    @abstractmethod
     def current_values(self, plan_id: str, indicator: str, period: str) -> dict[str, float]:
         """Each province's value in force (retracted ones left out)."""
 

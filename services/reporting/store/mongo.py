@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from services.infra.meta import MongoMeta
 from services.infra.outbox import MongoOutbox, now_iso
 
+from .approvals import MongoApprovals
 from .problems import MongoProblems
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
@@ -20,7 +21,7 @@ def report_id(sender: str, event_id: str) -> str:
     return f"{sender}|{event_id}"
 
 
-class MongoReportingStore(MongoProblems, ReportingStore):
+class MongoReportingStore(MongoApprovals, MongoProblems, ReportingStore):
     def __init__(self, db):
         self.db = db
         self.outbox = MongoOutbox(self.db)
@@ -34,6 +35,7 @@ class MongoReportingStore(MongoProblems, ReportingStore):
         db.flags.create_index([("plan_id", ASCENDING), ("flagged_at", DESCENDING)])
         self._key_reports_by_sender()
         self._problems_schema()
+        self._approvals_schema()
 
     def _key_reports_by_sender(self):
         """Reports kept when event_id alone was their _id get (sender, event_id). An _id cannot
@@ -71,6 +73,9 @@ class MongoReportingStore(MongoProblems, ReportingStore):
     def _plan_document(self, plan_id):
         doc = self.db.plans.find_one({"_id": plan_id})
         return doc["version"], doc["document"]
+
+    def report_kept(self, sender, event_id):
+        return self.db.reports.count_documents({"_id": report_id(sender, event_id)}, limit=1) > 0
 
     def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
                       body, sender):

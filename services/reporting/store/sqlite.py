@@ -5,6 +5,7 @@ from services.infra.meta import META_SQL, SqliteMeta
 from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, now_iso
 from services.infra.sqlite import SqliteDatabase, dumps, loads
 
+from .approvals import SqliteApprovals
 from .problems import SqliteProblems
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
@@ -77,7 +78,7 @@ CREATE TABLE IF NOT EXISTS parked (
 """
 
 
-class SqliteReportingStore(SqliteProblems, ReportingStore):
+class SqliteReportingStore(SqliteApprovals, SqliteProblems, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         self.outbox = SqliteOutbox(self.db)
@@ -97,6 +98,7 @@ class SqliteReportingStore(SqliteProblems, ReportingStore):
             conn.execute("CREATE INDEX IF NOT EXISTS rejections_by_agency"
                          " ON rejections (agency, received_at)")
         self._problems_schema()
+        self._approvals_schema()
 
     def _key_reports_by_sender(self):
         """A store made when event_id alone was a report's key gets (sender, event_id): SQLite
@@ -156,6 +158,10 @@ class SqliteReportingStore(SqliteProblems, ReportingStore):
                 reported_at_key, body, text = kept["reported_at"], kept["body"], row["body"]
             return Recorded(new, self._apply(conn, kind, plan_id, subject, period, province,
                                              event_id, reported_at_key, body, text))
+
+    def report_kept(self, sender, event_id):
+        return bool(self.db.query("SELECT 1 FROM reports WHERE sender = ? AND event_id = ?",
+                                  (sender, event_id)))
 
     @staticmethod
     def _apply(conn, kind, plan_id, subject, period, province, event_id, reported_at_key, body,

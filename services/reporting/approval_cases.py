@@ -1,0 +1,171 @@
+"""Reporting's use cases of approvals (step 15, docs/approvals.md): take a step, list the
+approvals of a plan, and the lock the intake asks before it records a report. The rule itself is
+services/contracts/approvals.py; the store keeps steps and states (store/approvals.py)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+from services.contracts import approvals as rule
+from services.contracts import events as contract_events
+from services.contracts.access import Who
+from services.contracts.errors import QueryError
+from services.contracts.events import PERIOD_APPROVAL_CHANGED
+from services.contracts.periods import PeriodError, parse_period
+
+from . import domain
+from .timeliness import plan_periods
+
+ACTOR_FIELDS = ("role", "scope", "person", "duty")
+
+
+def actor_of(actor: dict) -> Who:
+    """The gateway's principal, as it sends it over RPC."""
+    return Who(**{k: actor.get(k) for k in ACTOR_FIELDS})
+
+
+def _today() -> date:
+    return datetime.now(domain.BANGKOK).date()
+
+
+def approvable_periods(plan: dict, today: date | None = None) -> list[str]:
+    """The plan's reporting periods that have started, oldest first."""
+    today = today or _today()
+    return [p for p in plan_periods(plan) if parse_period(p).start <= today]
+
+
+def _plan_and_period(store, plan_id: str, period: str, province: str | None = None,
+                     today: date | None = None) -> dict:
+    plan = store.get_plan(plan_id)
+    if plan is None:
+        raise QueryError(f"no published plan {plan_id!r}")
+    try:
+        parse_period(period)
+    except (PeriodError, TypeError) as exc:
+        raise QueryError(str(exc)) from None
+    if period not in plan_periods(plan):
+        raise QueryError(f"period {period!r} is not one of the plan's reporting periods")
+    if parse_period(period).start > (today or _today()):
+        raise QueryError(f"period {period} has not started: nothing to approve yet")
+    if province is not None and province not in plan["provinces"]:
+        raise QueryError(f"province {province!r} is not in plan {plan_id}")
+    return plan
+
+
+def figures_token(store, plan_id: str, period: str, province: str) -> int:
+    """What an approver looked at: how many reports were ever recorded for the province and
+    period (a later report makes the token stale: 409 figures_changed)."""
+    found = parse_period(period)
+    inner = [p for p in plan_periods(store.get_plan(plan_id)) if rule.contains(period, p)]
+    return store.figures_count(plan_id, province, inner, found.start.isoformat(),
+                               found.end.isoformat())
+
+
+def take_step(store, plan_id: str, period: str, province: str, step: str, actor: dict,
+              version: int, figures: int | None = None, comment: str | None = None,
+              notify: list | None = None, now: datetime | None = None) -> dict:
+    """One step on one approval, by ``actor``; the approval as it now stands. StepError (with
+    its HTTP status) when the step does not apply, is not the actor's, or came too late."""
+    plan = _plan_and_period(store, plan_id, period, province)
+    who = actor_of(actor)
+    steps = store.approval_steps(plan_id, period, province)
+    now_state = rule.current(steps)
+    comment = rule.check_text(step, comment)
+    after = rule.next_state(step, now_state.state)
+    if not rule.may_take(who, step, now_state.state, province, plan["cluster"]):
+        raise rule.StepError(403, "forbidden", f"{who} may not {step} {period} of {province}",
+                             "ท่านไม่มีสิทธิ์ทำขั้นตอนนี้ของงวดนี้")
+    if not isinstance(version, int) or isinstance(version, bool) or version != now_state.version:
+        raise rule.StepError(409, "version_conflict",
+                             f"the approval is at version {now_state.version}, not {version!r}: "
+                             "someone took a step meanwhile; look again",
+                             "มีผู้ดำเนินการกับงวดนี้ไปก่อนแล้ว โปรดเปิดดูใหม่")
+    if step in (rule.APPROVE, rule.ACCEPT):
+        seen = figures_token(store, plan_id, period, province)
+        if figures != seen:
+            raise rule.StepError(409, "figures_changed",
+                                 "new figures arrived since you looked (or none were named); "
+                                 f"look again: figures {seen}",
+                                 "มีรายงานใหม่เข้ามาหลังจากที่ท่านเปิดดู โปรดตรวจสอบอีกครั้ง")
+    at = (now or datetime.now(timezone.utc)).isoformat()
+    record = {"event_id": str(uuid.uuid4()), "plan_id": plan_id, "cluster": plan["cluster"],
+              "period": period, "province": province, "step": step, "state": after,
+              "from_state": now_state.state, "version": now_state.version + 1, "at": at,
+              "by": str(who), "by_role": who.role, "by_duty": who.duty, "comment": comment,
+              "figures": figures, "notify": list(notify or [])}
+    record["occurred_at"] = at
+    outcome = store.record_approval_step(
+        record, [contract_events.outgoing(PERIOD_APPROVAL_CHANGED, record)])
+    if outcome == "conflict":
+        raise rule.StepError(409, "version_conflict", "someone took a step meanwhile; look again",
+                             "มีผู้ดำเนินการกับงวดนี้ไปก่อนแล้ว โปรดเปิดดูใหม่")
+    return approval_row(store, plan, period, province)
+
+
+def approval_row(store, plan: dict, period: str, province: str,
+                 steps: list[dict] | None = None) -> dict:
+    steps = store.approval_steps(plan["id"], period, province) if steps is None else steps
+    now = rule.current(steps)
+    return {"plan_id": plan["id"], "period": period, "province": province,
+            "state": now.state, "certainty": rule.CERTAINTY[now.state], "version": now.version,
+            "figures": figures_token(store, plan["id"], period, province),
+            "last": _public(now.last), "steps": [_public(s) for s in steps]}
+
+
+def _public(step: dict | None) -> dict | None:
+    """A step as the API shows it: who and when, never the mail addresses it was sent to."""
+    if step is None:
+        return None
+    return {k: step.get(k) for k in ("step", "state", "from_state", "version", "at", "by",
+                                     "by_role", "by_duty", "comment")}
+
+
+def list_approvals(store, plan_id: str, period: str | None = None,
+                   provinces: list[str] | None = None) -> list[dict]:
+    """Every province and period of the plan (started periods; one period when named), with
+    its state, who and when at each step."""
+    plan = store.get_plan(plan_id)
+    if plan is None:
+        raise QueryError(f"no published plan {plan_id!r}")
+    periods = [period] if period else approvable_periods(plan)
+    if period:
+        _plan_and_period(store, plan_id, period)
+    wanted = [p for p in plan["provinces"] if provinces is None or p in provinces]
+    steps = {}
+    for s in store.approval_steps(plan_id, period):
+        steps.setdefault((s["period"], s["province"]), []).append(s)
+    return [approval_row(store, plan, p, province, steps.get((p, province), []))
+            for p in reversed(periods) for province in wanted]
+
+
+def states(store, plan_id: str, period: str | None = None) -> dict[tuple[str, str], str]:
+    """{(period, province): state} of the approvals that have a step (the rest are open)."""
+    return {(a["period"], a["province"]): a["state"]
+            for a in store.approvals(plan_id, period)}
+
+
+def certainty_of(found: dict[tuple[str, str], str], period: str, province: str) -> str:
+    """How certain a province's figure for ``period`` is: the state of the approval of that
+    period, or of a period holding it (a quarter's value in an approved year)."""
+    best = rule.OPEN
+    for (approved, p), state in found.items():
+        if p == province and rule.contains(approved, period) and \
+                rule.STATES.index(state) > rule.STATES.index(best):
+            best = state
+    return rule.CERTAINTY[best]
+
+
+def lock_of(store, valid) -> domain.Rejection | None:
+    """The rejection of a report whose province and period are approved (the lock), else None.
+    Judged as the lock stands when the intake records it (docs/approvals.md, "in flight")."""
+    report = valid.report
+    province = report["province"]
+    for approval in store.approvals(valid.plan_id, provinces=[province]):
+        if approval["state"] not in rule.LOCKED:
+            continue
+        holds = rule.contains(approval["period"], valid.period) if valid.kind == "indicator" \
+            else rule.holds_day(approval["period"], report["as_of"])
+        if holds:
+            en, th = rule.lock_reason(approval["period"], province, approval)
+            return domain.Rejection(en, report["event_id"], valid.kind, reason_th=th)
+    return None
