@@ -159,6 +159,19 @@ def sends_project_reports(who) -> bool:
     return who.role == AGENCY or sends_reports(who)  # of a province's people, its planner
 
 
+def reads_approvals(who) -> bool:
+    """The approvals of the provinces' figures (docs/approvals.md): every role that reads the
+    reporting views - an agency reports its projects but certifies no province's figures."""
+    return reads_reporting(who)
+
+
+def may_redrive(who) -> bool:
+    """Send a kept rejection through the intake again once its cause is put right (a reopened
+    period): the admin, an OSM (its cluster's provinces' and agencies' rejections) and a
+    province's planner or key (its own) - whose rejections is rejection_provinces/agencies."""
+    return who.role in (ADMIN, OSM) or sends_reports(who)
+
+
 def reads_own_reports(who) -> bool:
     """A province's list of what it sent (its planner's and its approver's): the readers, the OSM
     and the admin follow reports through the cluster's pages instead."""

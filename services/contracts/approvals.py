@@ -97,6 +97,20 @@ def may_take(who, step: str, state: str, province: str, cluster: str) -> bool:
     return False
 
 
+def steps_open_to(who, state: str, province: str, cluster: str) -> list[str]:
+    """The steps ``who`` may take now on the approval of ``province`` in ``state`` (the forms
+    a page offers, ``next_steps`` in the API)."""
+    return [step for step in (SUBMIT, APPROVE, ACCEPT, REOPEN)
+            if (state != OPEN if step == REOPEN else STEPS[step][0] == state)
+            and may_take(who, step, state, province, cluster)]
+
+
+def takes_part(who, province: str, cluster: str) -> bool:
+    """Whether ``who`` may take any step at all on the approvals of ``province`` (in
+    ``cluster``): who else asks for a step is refused before anything is read (403)."""
+    return any(steps_open_to(who, state, province, cluster) for state in STATES)
+
+
 def check_text(step: str, text) -> str | None:
     """The comment (a reason, for a reopening: required), stripped; StepError when bad."""
     if text is not None and not isinstance(text, str):

@@ -128,6 +128,12 @@ class ApprovalError(ServiceError, ValueError):
         return f"{self.en} / {self.th}"
 
 
-ALL = (ApprovalError, PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
+class RedriveError(ApprovalError):
+    """A kept rejection that cannot be sent through the intake again (docs/approvals.md,
+    "nothing is lost"): 404 no such rejection, 403 another's, 409 re-driven already or still
+    rejected (the reason, in English and Thai)."""
+
+
+ALL = (ApprovalError, RedriveError, PlanError, PlanExists, LifecycleError, StaleVersion, UnknownPlan, Forbidden, ConcurrentUpdate,
        QueryError, ParkedError, AssetError, NotAllowed, Conflict, AlreadyRegistered, NotFound,
        RuleError, PreferenceForbidden, UnknownAgency, UnknownFlag, UnknownProblem, AccountMailError)

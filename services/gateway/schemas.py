@@ -228,6 +228,12 @@ class Rejection(Schema):
     received_at = fields.String(metadata={"format": "date-time"})
     routing_key = fields.String()
     raw_body = fields.String(metadata={"description": "the body as received (UTF-8, bad bytes replaced)"})
+    redriven_at = fields.String(allow_none=True, metadata={
+        "format": "date-time", "description": "when the message was sent through the intake "
+        "again and taken (POST /api/rejections/{rejection_id}/redrive), else null"})
+    redrive_outcome = fields.String(allow_none=True, metadata={
+        "description": "accepted, or duplicate (the same report was kept meanwhile)"})
+    redriven_by = fields.String(allow_none=True, metadata={"description": "who re-drove it"})
 
 
 # --- reporting views (services/reporting/queries.py, handlers.py, domain.py) ----------------------

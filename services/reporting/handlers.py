@@ -169,6 +169,9 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
         "reason_th": storable(rejection.reason_th),
         "received_at": now.isoformat(),
         "routing_key": storable(message.routing_key),
+        # the rest of the envelope, so a re-drive judges the message as it came (redrive.py)
+        "envelope": {"content_type": storable(message.content_type),
+                     "message_id": storable(message.message_id)},
         # an oversized body is kept in part (the operator sees what it was, not 50 MB of it)
         "raw_body": message.body if len(message.body) <= domain.MAX_KEPT_BYTES else
         message.body[:domain.MAX_KEPT_BYTES] + f"\n[... cut: {len(message.body):,} bytes in all]".encode(),

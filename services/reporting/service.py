@@ -16,7 +16,7 @@ from services.infra.outbox import relay
 from services.infra.storage import Storage
 from services.infra.evidence.provider import EvidenceFiles
 
-from . import approval_cases, handlers, plausibility, problem_cases
+from . import approval_cases, handlers, plausibility, problem_cases, redrive
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,18 @@ class ReportingService(BusServiceBase):
         role, scope, person, duty); the approval as it now stands."""
         done = approval_cases.take_step(self.store, plan_id, period, province, step, actor,
                                         version, figures, comment, notify)
+        relay(self.store.outbox, self.dispatch)
+        return done
+
+    @rpc
+    def redrive_rejection(self, rejection_id, by=None, provinces=None, agencies=None):
+        """A kept rejection judged again as it came, by its original sender (redrive.py);
+        ``provinces``/``agencies``: the asker's scope, as list_rejections takes it."""
+        done = redrive.redrive(self.store, rejection_id, by, provinces, agencies,
+                               self.config.get("AMQP_USER_PREFIX", ""),
+                               plausibility.max_ahead_from(
+                                   self.config.get("REPORT_MAX_AHEAD_MINUTES")),
+                               evidence=self.evidence)
         relay(self.store.outbox, self.dispatch)
         return done
 

@@ -385,7 +385,8 @@ def test_a_rejection_keeps_what_the_province_needs_to_fix_it(store):
     store.record_rejection(rejection("r-1"), [])
     row = store.rejections(["TH-34"])[0]
     assert set(row) == {"rejection_id", "province", "sender", "event_id", "kind", "reason",
-                        "reason_th", "received_at", "routing_key", "raw_body", "agency"}
+                        "reason_th", "received_at", "routing_key", "raw_body", "agency",
+                        "redriven_at", "redrive_outcome", "redriven_by"}
     assert row["reason_th"] is None  # a rule without Thai words (and rejections kept before)
     store.record_rejection({**rejection("r-2"), "reason_th": "งวดนี้ยังไม่เริ่ม"}, [])
     assert next(r for r in store.rejections(None) if r["rejection_id"] == "r-2")["reason_th"] == \

@@ -418,6 +418,9 @@ OPERATIONS = {
     "issue an API key": ("POST", "/api/keys", {}, 400),
     "edit the problem causes": ("PUT", "/api/problem-causes", {"bogus": 1}, 400),
     "create a person": ("POST", "/api/users", {"bogus": 1}, 400),
+    "take an approval step": ("POST", f"/api/plans/{PLAN}/approvals/FY2568-Q1/TH-33",
+                              {"step": "sign", "version": 0}, 400),
+    "re-drive a rejection": ("POST", "/api/rejections/none/redrive", {}, 404),
 }
 O, X, H = "ok", 403, 404  # allowed (the answer above); refused; not even seen
 #   admin analyst director planner approver officer auditor national | keys: admin osm prov agency
@@ -432,6 +435,9 @@ OPERATION_MATRIX = {
     "issue an API key":        (O, X, X, X, X, X, X, X, O, X, X, X),
     "edit the problem causes": (O, X, X, X, X, X, X, X, O, X, X, X),
     "create a person":         (O, X, O, X, X, X, X, X, O, O, X, X),  # the director: its cluster's
+    # a step: the province's planner and approver, the director (the analyst has none)
+    "take an approval step":   (O, X, O, O, O, X, X, X, O, O, O, X),
+    "re-drive a rejection":    (O, O, O, O, X, X, X, X, O, O, O, X),  # who sends reports, the OSM
 }
 
 

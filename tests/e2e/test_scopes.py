@@ -38,7 +38,8 @@ AGENCIES = {"receiving_agency": "ubon-pao", "holding_agency": "ubon-tourism",
 
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
           "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "evidence_id": "none",
-          "problem_id": "none", "username": "nobody-here", "file_id": "none"}
+          "problem_id": "none", "username": "nobody-here", "file_id": "none",
+          "period": "FY2568-Q1", "province": "TH-34", "rejection_id": "none"}
 
 
 @dataclass
@@ -127,6 +128,17 @@ MATRIX = {
         "+ + 403 403 403 403 403 403", ask(404, json={"action": "checked"})),
     # problems analysed together: the cause list is everyone's to read and the admin's to edit;
     # problems are seen like the reports and updated by the cluster's OSM
+    # a period's approval (docs/approvals.md): read like the reporting views; a step by the
+    # province's people or the cluster's OSM (a step that is no step: 400, nothing moves); a
+    # rejection re-driven by its province or the cluster's OSM (a bad body: still rejected, 409)
+    ("get", "/api/plans/{plan_id}/approvals"): ("+ + 403 F 403 403 403 403",
+                                                ask(params={"period": "FY2568-Q1"})),
+    ("post", "/api/plans/{plan_id}/approvals/{period}/{province}"): (
+        "+ + 403 + 403 403 403 403", ask(400, args={"period": "FY2568-Q1", "province": "TH-34"},
+                                         json={"step": "sign", "version": 0})),
+    ("post", "/api/rejections/{rejection_id}/redrive"): (
+        "+ + 403 + 403 403 403 403",
+        lambda w: Ask(args={"rejection_id": w.not_json["TH-34"]}, ok=(409,))),
     ("get", "/api/problem-causes"): ("+ + + + + + + +", ask()),
     ("get", "/api/problem-causes/history"): ("+ + + + + + + +", ask()),
     ("put", "/api/problem-causes"): ("+ 403 403 403 403 403 403 403", ask(400, json={"causes": []})),
@@ -256,6 +268,8 @@ class World:
         wait_until(lambda: len([r for r in self.get("/api/rejections", self.admin).json()
                                 if self.mark in (r.get("raw_body") or "")]) == 2, timeout=60,
                    what="the scope test's rejections")
+        self.not_json = {r["province"]: r["rejection_id"] for r in self.get(
+            "/api/rejections", self.admin).json() if self.mark in (r.get("raw_body") or "")}
 
     def _make_assets(self):
         """Four assets of NE2-67-002 (implemented and held by ubon-tourism, in TH-34), one in
@@ -462,6 +476,8 @@ FILTERS = {
         lambda a: [p for r in a["projects"] for p in r["provinces"]]),
     ("get", "/api/plans/{plan_id}/completeness"): own_province_only(
         lambda a: [r["province"] for r in a["provinces"]]),
+    ("get", "/api/plans/{plan_id}/approvals"): own_province_only(
+        lambda a: [r["province"] for r in a]),
 }
 
 
@@ -477,6 +493,11 @@ ATTEMPTS = [
     ("province", "get", f"/api/plans/{PLAN}/problem-items", {"province": "TH-33"}, None, 403),
     ("province", "get", f"/api/plans/{PLAN}/problem-analysis", {"province": "TH-33"}, None, 403),
     ("province", "get", "/api/rejections", {"province": "TH-33"}, None, 403),
+    ("province", "get", f"/api/plans/{PLAN}/approvals", {"province": "TH-33"}, None, 403),
+    ("province", "post", f"/api/plans/{PLAN}/approvals/FY2568-Q1/TH-33", {},
+     {"step": "submit", "version": 0}, 403),
+    ("province", "post", "/api/rejections/{not_json_TH33}/redrive", {}, None, 403),
+    ("osm_other", "post", "/api/rejections/{not_json_TH34}/redrive", {}, None, 403),
     ("province", "get", "/api/agencies", {"province": "TH-33"}, None, 403),
     ("province", "put", "/api/notify/preferences/ubon-pao", {}, {"delivery": "daily_digest"}, 403),
     ("province", "post", "/api/assets/{in_custody}/transfer", {}, "asset", 403),
@@ -564,7 +585,8 @@ def test_each_role_gets_what_the_matrix_says_on_every_operation(world, role):
 
 def test_a_key_cannot_reach_past_its_scope_through_a_parameter_or_a_body(world):
     wrong = []
-    values = {**world.assets, "other_province": world.other_province}
+    values = {**world.assets, "other_province": world.other_province,
+              **{f"not_json_{p.replace('-', '')}": r for p, r in world.not_json.items()}}
     for role, method, path, params, body, expected in ATTEMPTS:
         if body == "asset":
             code = path.split("/")[3].strip("{}")

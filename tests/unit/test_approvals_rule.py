@@ -140,3 +140,16 @@ def test_the_next_actor_is_mailed_in_thai_and_english_with_the_link_to_act():
     nobody = {**event, "notify": []}  # nobody named: the cluster's OSM hears of it
     assert [r.email for r in notify_domain.recipients("period_approval_changed", nobody,
                                                       directory, {})] == ["osm@example.org"]
+
+
+def test_the_steps_open_to_a_person_are_the_tables_and_who_takes_no_part_is_named():
+    for state in rule.STATES:
+        for name, who in EVERYONE.items():
+            offered = set(rule.steps_open_to(who, state, PROVINCE, CLUSTER))
+            expected = {step for (step, from_state), people in MAY.items()
+                        if from_state == state and name in people}
+            assert offered == expected, (name, state)
+    taking_part = {name for name, who in EVERYONE.items()
+                   if rule.takes_part(who, PROVINCE, CLUSTER)}
+    # the analyst prepares and reads; readers read; another province or cluster has no step here
+    assert taking_part == {"planner", "approver", "director", "admin", "province key", "osm key"}

@@ -23,6 +23,9 @@ ACTS: dict[str, Audit] = {
     "upload_evidence": Audit("report.evidence", "plan_id"),
     "review_flag": Audit("report.flag_review", "flag_id"),
     "update_problem": Audit("problem.update", "problem_id"),
+    # a period's approval (docs/approvals.md): the step and the comment are in what was asked
+    "take_approval_step": Audit("period.approval", "period/province", befores.approval),
+    "redrive_rejection": Audit("report.redrive", "rejection_id"),
     # assets: the registry and each ledger step
     "register_asset": Audit("asset.register", None, befores.nothing),
     "import_assets": Audit("asset.import"),

@@ -63,3 +63,10 @@ def asset(gw, values):
 def user(gw, values):
     found = gw.people.store.user(normal_username(values["username"]))
     return public_user(found) if found else {}
+
+
+def approval(gw, values):
+    """A period's approval of a province's figures: its state and version before a step."""
+    [found] = call(gw.reporting, "approvals", values["plan_id"], values["period"],
+                   [values["province"]]) or [{}]
+    return {"state": found.get("state"), "version": found.get("version")}

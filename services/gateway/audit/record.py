@@ -26,7 +26,8 @@ class Audit:
     """A route's act as the audit log names it.
 
     ``act``: a dotted name ("plan.publish"; its Thai and English words are in audit_words.py);
-    ``target``: the path value naming what was acted on ("plan_id"), if any;
+    ``target``: the path value naming what was acted on ("plan_id"), if any - or several,
+    joined by "/" ("period/province": kept as "FY2568-Q2/TH-34");
     ``before``: ``before(gateway, path_values)`` reads the state the act changes (a dict), just
     before the act - the after is then the answer's values of the same fields."""
     act: str

@@ -83,8 +83,9 @@ def json_of(response):
 
 
 def target_of(declared, values, answer, body):
-    if declared.target and declared.target in values:
-        return values[declared.target]
+    names = declared.target.split("/") if declared.target else []
+    if names and all(n in values for n in names):  # "period/province": both path values
+        return "/".join(str(values[n]) for n in names)
     for source in (answer, body):  # a new thing: its id in the answer (or what was asked)
         if isinstance(source, dict):
             for name in ("id", "key_id", "code", "username", "plan_id"):

@@ -228,7 +228,10 @@ def _parked_row(row: dict) -> dict:
 
 
 def _rejection_row(row) -> dict:
-    out = {"reason_th": None, "agency": None, **dict(row)}  # kept before these: none
+    # kept before these: none (a re-drive's: docs/approvals.md, "nothing is lost")
+    out = {"reason_th": None, "agency": None, "redriven_at": None, "redrive_outcome": None,
+           "redriven_by": None, **dict(row)}
+    out.pop("envelope", None)  # how the message came, for a re-drive (store/redrives.py)
     raw = out.pop("raw_body")
     out["raw_body"] = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return out

@@ -11,6 +11,7 @@ from services.infra.outbox import MongoOutbox, now_iso
 
 from .approvals import MongoApprovals
 from .problems import MongoProblems
+from .redrives import MongoRedrives
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
 
@@ -21,7 +22,7 @@ def report_id(sender: str, event_id: str) -> str:
     return f"{sender}|{event_id}"
 
 
-class MongoReportingStore(MongoApprovals, MongoProblems, ReportingStore):
+class MongoReportingStore(MongoApprovals, MongoProblems, MongoRedrives, ReportingStore):
     def __init__(self, db):
         self.db = db
         self.outbox = MongoOutbox(self.db)

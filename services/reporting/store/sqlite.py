@@ -7,6 +7,7 @@ from services.infra.sqlite import SqliteDatabase, dumps, loads
 
 from .approvals import SqliteApprovals
 from .problems import SqliteProblems
+from .redrives import SqliteRedrives
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
 
@@ -57,7 +58,9 @@ CREATE TABLE IF NOT EXISTS rejections (
     routing_key  TEXT NOT NULL,
     raw_body     BLOB NOT NULL,
     reason_th    TEXT,               -- the reason in Thai, where the rule has it
-    agency       TEXT                -- the sending agency (an implementing agency's report)
+    agency       TEXT,               -- the sending agency (an implementing agency's report)
+    envelope     TEXT,               -- content type and message id, to judge it again
+    redriven_at  TEXT, redrive_outcome TEXT, redriven_by TEXT  -- sent again (store/redrives.py)
 );
 CREATE INDEX IF NOT EXISTS rejections_by_province ON rejections (province, received_at);
 CREATE TABLE IF NOT EXISTS flags (         -- values to check: far from what they compare with
@@ -78,7 +81,7 @@ CREATE TABLE IF NOT EXISTS parked (
 """
 
 
-class SqliteReportingStore(SqliteApprovals, SqliteProblems, ReportingStore):
+class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         self.outbox = SqliteOutbox(self.db)
@@ -99,6 +102,7 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, ReportingStore):
                          " ON rejections (agency, received_at)")
         self._problems_schema()
         self._approvals_schema()
+        self._redrives_schema()
 
     def _key_reports_by_sender(self):
         """A store made when event_id alone was a report's key gets (sender, event_id): SQLite
@@ -345,12 +349,13 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, ReportingStore):
         with self.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO rejections (rejection_id, province, sender, event_id, kind,"
-                " reason, received_at, routing_key, raw_body, reason_th, agency)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " reason, received_at, routing_key, raw_body, reason_th, agency, envelope)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (rejection["rejection_id"], rejection["province"], rejection["sender"],
                  rejection["event_id"], rejection["kind"], rejection["reason"],
                  rejection["received_at"], rejection["routing_key"], rejection["raw_body"],
-                 rejection.get("reason_th"), rejection.get("agency")))
+                 rejection.get("reason_th"), rejection.get("agency"),
+                 dumps(rejection["envelope"]) if rejection.get("envelope") else None))
             if cur.rowcount == 1:
                 self.outbox.add(conn, events)
             return cur.rowcount == 1

@@ -1,0 +1,102 @@
+"""Contract of re-driving a kept rejection (store/redrives.py, redrive.py) on every backend: a report
+refused by an approved period's lock is kept with its envelope, judged again once the period is
+reopened - as its original sender, as it came - and taken; the rejection then says so, once. A
+message still wrong stays rejected and nothing is kept; another province's is not the asker's."""
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.contracts.errors import RedriveError
+from services.infra.messaging import RawMessage
+from services.reporting import handlers
+from services.reporting.redrive import redrive
+from tests.contract import test_approvals_store as approvals
+from tests.contract.test_approvals_store import APPROVER, PERIOD, PLAN, PLANNER, PROVINCE, step
+
+store = approvals.store  # the reporting store with the sample plan, on every backend
+
+
+def message(value, event_id=None, content_type="application/json", message_id="same", day=20):
+    event_id = event_id or str(uuid.uuid4())
+    body = {"event_id": event_id, "province": PROVINCE, "indicator": "NE2-1.1", "period": PERIOD,
+            "value": value, "reported_at": datetime(2025, 4, day, 9, tzinfo=timezone(
+                timedelta(hours=7))).isoformat()}
+    return RawMessage(json.dumps(body).encode(), f"report.{PROVINCE}.indicator", PROVINCE,
+                      event_id if message_id == "same" else message_id, content_type, False)
+
+
+def value_in_force(store):
+    results = handlers.indicator_results(store, PLAN["id"], PERIOD)["results"]
+    return next(r for r in results if r["indicator"] == "NE2-1.1")["provinces"].get(PROVINCE)
+
+
+def test_a_report_refused_by_the_lock_is_taken_when_redriven_after_the_reopening(store):
+    assert handlers.handle_intake(store, message(10, day=2)) == "accepted"
+    step(store, "submit", PLANNER)
+    step(store, "approve", APPROVER)
+    assert handlers.handle_intake(store, message(11)) == "rejected"
+    [kept] = store.rejections([PROVINCE])
+    assert kept["redriven_at"] is None and "envelope" not in kept
+    with pytest.raises(RedriveError) as locked:  # still approved: the lock's reason again
+        redrive(store, kept["rejection_id"], "kanya")
+    assert locked.value.status == 409 and locked.value.code == "still_rejected"
+    assert "approved on" in locked.value.en and "เปิดงวดใหม่" in locked.value.th
+    assert store.rejections([PROVINCE])[0]["redriven_at"] is None  # nothing changed
+    step(store, "reopen", APPROVER, "ตัวเลขต้องแก้")
+    done = redrive(store, kept["rejection_id"], "กัญญา (kanya)", [PROVINCE], [],
+                   now=datetime(2026, 12, 6, tzinfo=timezone.utc))
+    assert done["outcome"] == "accepted" and value_in_force(store) == 11
+    [listed] = store.rejections([PROVINCE])
+    assert (listed["redriven_at"][:10], listed["redrive_outcome"], listed["redriven_by"]) == \
+        ("2026-12-06", "accepted", "กัญญา (kanya)")
+    assert "envelope" not in done and done["rejection_id"] == kept["rejection_id"]
+    with pytest.raises(RedriveError) as twice:
+        redrive(store, kept["rejection_id"])
+    assert (twice.value.status, twice.value.code) == (409, "already_redriven")
+
+
+def test_a_message_is_judged_as_it_came_its_envelope_included(store):
+    # a good body under a wrong content type stays refused: re-driving is not a way round a rule
+    assert handlers.handle_intake(store, message(5, content_type="text/plain")) == "rejected"
+    wrong_id = message(6, message_id=str(uuid.uuid4()))
+    assert handlers.handle_intake(store, wrong_id) == "rejected"
+    for kept in store.rejections([PROVINCE]):
+        with pytest.raises(RedriveError) as again:
+            redrive(store, kept["rejection_id"])
+        assert again.value.code == "still_rejected"
+    assert value_in_force(store) is None and len(store.rejections([PROVINCE])) == 2
+
+
+def test_the_report_kept_meanwhile_is_a_duplicate_and_scope_and_unknown_are_refused(store):
+    step(store, "submit", PLANNER)
+    step(store, "approve", APPROVER)
+    late = message(12)
+    handlers.handle_intake(store, late)
+    [kept] = store.rejections([PROVINCE])
+    with pytest.raises(RedriveError) as other:
+        redrive(store, kept["rejection_id"], provinces=["TH-33"], agencies=[])
+    assert other.value.status == 403
+    with pytest.raises(RedriveError) as unknown:
+        redrive(store, "no-such-rejection")
+    assert unknown.value.status == 404
+    step(store, "reopen", APPROVER, "แก้ไข")
+    assert handlers.handle_intake(store, late) == "accepted"  # the province sent it itself
+    assert redrive(store, kept["rejection_id"])["outcome"] == "duplicate"
+
+
+def test_a_rejection_kept_before_envelopes_cannot_be_judged_as_it_came(store):
+    store.record_rejection({"rejection_id": "old-1", "province": PROVINCE, "sender": PROVINCE,
+                            "event_id": None, "kind": "indicator", "reason": "old",
+                            "received_at": "2024-04-10T02:30:00+00:00",
+                            "routing_key": f"report.{PROVINCE}.indicator",
+                            "raw_body": b"{}"}, [])
+    assert store.get_rejection("old-1")["envelope"] is None
+    with pytest.raises(RedriveError) as old:
+        redrive(store, "old-1")
+    assert old.value.code == "not_redrivable"
+    assert store.get_rejection("nothing") is None
+    assert store.mark_redriven("old-1", "2026-12-06T00:00:00+00:00", "accepted", "x") is True
+    assert store.mark_redriven("old-1", "2026-12-07T00:00:00+00:00", "accepted", "y") is False
+    assert store.get_rejection("old-1")["redriven_by"] == "x"
