@@ -17,14 +17,15 @@ from services.contracts.periods import (english_date, last_ended_period, parse_p
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 
 from .accounts.words import ACCOUNT_WORDS
+from .approval_view import WORDS as APPROVAL_WORDS
 from .audit.words import PAGE_WORDS as AUDIT_WORDS
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
 PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
-         "rejections", "flags", "report", "report_entry", "my_reports", "project_report",
-         "plans", "users", "settings", "audit")  # the menu's order
+         "rejections", "flags", "approvals", "report", "report_entry", "my_reports",
+         "project_report", "plans", "users", "settings", "audit")  # the menu's order
 AGENCY_NAV = ("assets", "project_report", "rejections")  # an agency key's menu
 AGENCY_PAGES = AGENCY_NAV + ("asset", "register_asset")  # and the pages it may open
 # The one rule of which dashboard page a principal may open (the rules themselves are in
@@ -41,6 +42,7 @@ PAGE_RULES = {
     "users": access.may_manage_users,
     "settings": access.is_admin,
     "audit": access.reads_audit,
+    "approvals": access.reads_approvals,            # every role but an agency (docs/approvals.md)
 }
 
 
@@ -230,6 +232,7 @@ NEAR_PCT = 80.0  # amber: not achieved but at least this share of the target
 
 WORDS.update(ACCOUNT_WORDS)
 WORDS.update(AUDIT_WORDS)
+WORDS.update(APPROVAL_WORDS)
 
 
 def words(lang: str) -> dict:

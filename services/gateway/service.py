@@ -12,6 +12,7 @@ from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
 from .api.routing import PATH_VALUE, Route
 from .account_pages import AccountPages
+from .approval_pages import ApprovalPages
 from .accounts.provider import People
 from .asset_pages import AssetPages
 from .audit_pages import AuditPages
@@ -33,7 +34,7 @@ register_remote_errors()  # the services' errors arrive as their classes (contra
 
 class GatewayService(AccountPages, AuditPages, UserPages, DashboardPages, AssetPages, EntryPages,
                      IndicatorPage, IndicatorPages, PlanPages, ProblemPages, SettingsPages,
-                     ServiceBase):
+                     ApprovalPages, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import shutil
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -45,7 +48,7 @@ def people(system, province: str) -> dict:
 
 def session(system, person):
     http = signed_in(system.base, username=person["username"], password=PASSWORD)
-    http.headers["X-CSRF-Token"] = csrf_of(http, "/")
+    http.headers["X-CSRF-Token"] = csrf_of(http, "/approvals")
     return http
 
 
@@ -180,3 +183,70 @@ def test_submit_approve_lock_reopen_redrive_accept_through_the_broker(system):
     assert any(r["reason"] == "ตัวเลขเดือนกันยายนยังไม่ครบ" for r in kept)
     redriven = system.get("/api/audit", system.key(), act="report.redrive").json()
     assert any(r["target"] == rejection["rejection_id"] for r in redriven)
+
+    # the page a mail links to: the province's people see their own province, its row marked
+    page = who_sees(system, who["planner"], f"/approvals?plan={PLAN}&period={period}"
+                                            f"&province={province}")
+    assert 'id="approval-TH-37" class="approval-row highlight"' in page
+    assert 'id="approval-TH-33"' not in page and "รับรองแล้ว" in page
+
+
+def who_sees(system, person, path):
+    shown = signed_in(system.base, username=person["username"], password=PASSWORD,
+                      lang="th").get(f"{system.base}{path}", timeout=30)
+    assert shown.status_code == 200, shown.text[:500]
+    return shown.text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
+def test_the_three_people_take_their_steps_on_the_page_on_a_phone_in_thai(system):
+    province, period = "TH-35", "FY2568-Q1"
+    who = people(system, province)
+    link = f"/approvals?plan={PLAN}&period={period}&province={province}"  # as the mails have it
+    comments = {"submit": "ข้อมูลไตรมาส 1 ครบทุกตัวชี้วัด", "approve": "ตรวจแล้ว ถูกต้อง",
+                "accept": "รับรองตามมติ ก.บ.ก.", "late_reopen": "ขอถอนเพื่อแก้ตัวเลข"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.browser_approvals"], cwd=REPO_ROOT, timeout=240,
+        capture_output=True, text=True, input=json.dumps({
+            "mode": "approval_journey", "chromium": CHROMIUM, "artifacts": str(ARTIFACTS),
+            "base": system.base, "plan": PLAN, "period": period, "province": province,
+            "mail_link": link, "comments": comments,
+            "people": {r: {"username": who[r]["username"], "password": PASSWORD}
+                       for r in ("planner", "approver", "director")}}))
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout)
+
+    first = seen["planner_sees"]
+    assert (first["state"], first["forms"], first["lang"]) == ("open", ["submit"], "th")
+    assert seen["planner_nav"] == "การรับรองข้อมูล"
+    submitted = seen["submitted"]
+    assert submitted["state"] == "submitted" and "done=submit" in submitted["url"]
+    assert "ยืนยันว่าข้อมูลครบ" in submitted["notice"] and submitted["forms"] == ["reopen"]
+    assert who["planner"]["signed"] in submitted["last"] and "เจ้าหน้าที่แผนงานจังหวัด" in \
+        submitted["last"] and submitted["comment"] == comments["submit"]
+    # the approver came by the mail's link: the province's row is marked, its forms are its own
+    mail = mail_about(system, who["approver"]["email"], province, period)
+    assert link in mail.get_body(("plain",)).get_content()
+    opened = seen["approver_sees"]
+    assert opened["highlighted"] and opened["forms"] == ["approve", "reopen"]
+    assert seen["approved"]["state"] == "approved"
+    # the planner's stale form: refused in Thai and English, on the page, the reason kept
+    refused = seen["refused"]
+    assert seen["refused_status"] == 403 and refused["state"] == "approved"
+    assert "ไม่มีสิทธิ์" in refused["refusal"] and "may not reopen" in refused["refusal"]
+    assert seen["refused_typed"] == comments["late_reopen"] and refused["forms"] == []
+    assert seen["director_sees"]["forms"] == ["accept", "reopen"]
+    accepted = seen["accepted"]
+    assert accepted["state"] == "accepted" and accepted["state_text"] == "สำนักงานกลุ่มจังหวัดรับรองแล้ว"
+    assert [step for step, _ in seen["history"]] == ["accept", "approve", "submit"]
+    assert who["approver"]["signed"] in seen["history"][1][1] and comments["approve"] in \
+        seen["history"][1][1]
+    assert seen["every_period"] == "รับรองแล้ว"  # the overview's short word
+    for code in ("province:", "osm:", "TH-35 ·"):  # names, not codes
+        assert code not in seen["text"], code
+    for look in ("planner_sees", "submitted", "approver_sees", "approved", "refused",
+                 "director_sees", "accepted"):
+        assert seen[look]["overflow"] <= 1, (look, seen[look]["overflow"])
+    for person in ("planner", "approver"):
+        mail_about(system, who[person]["email"], province, period, "accepted")

@@ -216,7 +216,7 @@ def menu_paths(duty: str, scope) -> list[str]:
 
 # The menus, spelled out (the rule is dashboard.nav_for; test_menus_are_the_rules checks both agree)
 READER_MENU = ["/", "/projects", "/completeness", "/problems", "/problem-analysis", "/assets",
-               "/rejections", "/flags"]
+               "/rejections", "/flags", "/approvals"]
 EDITOR_MENU = READER_MENU + ["/plans"]
 MENUS = {
     "admin": EDITOR_MENU + ["/users", "/settings", "/audit"],
@@ -316,7 +316,8 @@ PAGES = {
     "/": "/", "/projects": "/projects", "/completeness": "/completeness",
     "/problems": "/problems", "/problem-analysis": "/problem-analysis",
     "/problem-review": "/problem-review", "/problem-causes": "/problem-causes",
-    "/rejections": "/rejections", "/flags": "/flags", "/report": "/report",
+    "/rejections": "/rejections", "/flags": "/flags", "/approvals": "/approvals",
+    "/report": "/report",
     "/report-entry": "/report-entry", "/my-reports": "/my-reports",
     "/project-report": "/project-report", "/plans": "/plans",
     "/indicator": f"/indicator?plan={PLAN}&indicator={INDICATOR}",
@@ -350,6 +351,7 @@ PAGE_MATRIX = {
     "/indicator-card":    (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
     "/rejections":        (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
     "/flags":             (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
+    "/approvals":         (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),  # access.reads_approvals
     # /my-reports and /report are in the admin's, the OSM's (and the readers') menus, though
     # they only say that they are a province's (S): see test_no_menu_entry_is_only_a_note
     "/my-reports":        (N, N, N, Y, Y, R, N, N, N, N, Y, R),  # a province's own

@@ -22,9 +22,9 @@ ACT_NAMES = {  # act -> (Thai, English)
     "report.evidence": ("แนบหลักฐาน", "attached evidence"),
     "report.flag_review": ("ตรวจสอบค่าที่ถูกทักท้วง", "reviewed a flagged value"),
     "problem.update": ("ปรับปรุงปัญหาอุปสรรค", "updated a problem"),
-    "period.approval": ("ดำเนินการรับรองข้อมูลงวด (ยืนยัน อนุมัติ รับรอง หรือเปิดงวดใหม่)",
-                        "took a step of a period's approval (submit, approve, accept, reopen)"),
-    "report.redrive": ("ส่งรายงานที่ถูกปฏิเสธเข้าตรวจอีกครั้ง", "re-drove a rejected report"),
+    # a step's name (submit, approve, accept, reopen) is in the record's request and changes
+    "period.approval": ("ดำเนินการรับรองข้อมูลงวด", "took a period approval step"),
+    "report.redrive": ("ส่งรายงานที่ถูกปฏิเสธอีกครั้ง", "re-drove a rejected report"),
     "asset.register": ("ลงทะเบียนทรัพย์สิน", "registered an asset"),
     "asset.import": ("นำเข้าทะเบียนทรัพย์สิน", "imported assets"),
     "asset.document": ("แนบเอกสารทรัพย์สิน", "attached an asset document"),
@@ -101,7 +101,7 @@ PAGE_WORDS = {  # the audit log page's words: (Thai, English), merged into dashb
     "kind_settings": ("การตั้งค่า", "Settings"), "kind_user": ("ผู้ใช้", "Users"),
     "kind_key": ("กุญแจ API", "API keys"), "kind_agency": ("หน่วยงาน", "Agencies"),
     "kind_message": ("ข้อความที่ค้าง", "Parked messages"),
-    "kind_period": ("การรับรองข้อมูลงวด", "Period approvals"),
+    "kind_period": ("การรับรองข้อมูล", "Approvals"),
 }
 KINDS = ("plan", "report", "problem", "asset", "settings", "user", "key", "agency", "message",
          "period")

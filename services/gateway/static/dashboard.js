@@ -46,3 +46,9 @@ function csrfToken() {
     show();
   });
 })();
+
+// The approvals page opened from a mail (?province=): its row is marked; bring it into view.
+(function () {
+  var row = document.querySelector("#approvals tr.highlight");
+  if (row && !window.location.hash) { row.scrollIntoView({ block: "center" }); }
+})();
