@@ -173,7 +173,7 @@ def redrive_as(gw, who, rejection_id: str) -> dict:
                          "in it", 404: "no such plan, or a draft"})
 def list_approvals(gw, request, plan_id):
     who, plan = reporting_plan(gw, request, plan_id)
-    return json_response(list_approvals_as(gw, who, plan, request.args.get("period") or None,
+    return json_response(list_approvals_as(gw, who, plan, request.args.get("period"),
                                            request.args.get("province") or None))
 
 
