@@ -142,8 +142,8 @@ def take_step_as(gw, who, plan: dict, period: str, province: str, body: dict) ->
                         "ท่านไม่มีขั้นตอนใดในการรับรองข้อมูลของจังหวัดนี้")
     checked_period(period)
     step, version, figures, comment = step_body(body)
-    [before] = call(gw.reporting, "approvals", plan["id"], period, [province])
-    notify = next_actors(gw, plan, province, step, before["state"])
+    now = call(gw.reporting, "approvals", plan["id"], period, [province])
+    notify = next_actors(gw, plan, province, step, now[0]["state"] if now else rule.OPEN)
     row = call(gw.reporting, "approval_step", plan["id"], period, province, step, actor(who),
                version, figures, comment, notify)
     return shown(who, plan, row)
