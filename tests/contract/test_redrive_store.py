@@ -100,3 +100,22 @@ def test_a_rejection_kept_before_envelopes_cannot_be_judged_as_it_came(store):
     assert store.mark_redriven("old-1", "2026-12-06T00:00:00+00:00", "accepted", "x") is True
     assert store.mark_redriven("old-1", "2026-12-07T00:00:00+00:00", "accepted", "y") is False
     assert store.get_rejection("old-1")["redriven_by"] == "x"
+
+
+def test_a_sqlite_store_made_before_redrives_gets_the_columns_and_keeps_its_rejections(tmp_path):
+    import sqlite3
+
+    from services.reporting.store import SqliteReportingStore
+    path = tmp_path / "reporting.sqlite3"
+    SqliteReportingStore(path).record_rejection(
+        {"rejection_id": "r-old", "province": PROVINCE, "sender": PROVINCE, "event_id": None,
+         "kind": "indicator", "reason": "old", "received_at": "2024-04-10T02:30:00+00:00",
+         "routing_key": f"report.{PROVINCE}.indicator", "raw_body": b"{}"}, [])
+    with sqlite3.connect(path) as conn:  # as a store made before the columns were added
+        for column in ("envelope", "redriven_at", "redrive_outcome", "redriven_by"):
+            conn.execute(f"ALTER TABLE rejections DROP COLUMN {column}")
+    reopened = SqliteReportingStore(path)
+    [old] = reopened.rejections(None)
+    assert (old["rejection_id"], old["redriven_at"]) == ("r-old", None)
+    assert reopened.get_rejection("r-old")["envelope"] is None
+    assert reopened.mark_redriven("r-old", "2026-12-06T00:00:00+00:00", "accepted", "x")
