@@ -23,6 +23,7 @@ ACTS: dict[str, Audit] = {
     "upload_evidence": Audit("report.evidence", "plan_id"),
     "review_flag": Audit("report.flag_review", "flag_id"),
     "update_problem": Audit("problem.update", "problem_id"),
+    "grant_extension": Audit("report.extension", "plan_id", befores.nothing),
     # assets: the registry and each ledger step
     "register_asset": Audit("asset.register", None, befores.nothing),
     "import_assets": Audit("asset.import"),
@@ -32,6 +33,8 @@ ACTS: dict[str, Audit] = {
                     "dispose")},
     # settings
     "set_due_days": Audit("settings.due_days", None, befores.due_days),
+    "set_approval_reminder_days": Audit("settings.approval_reminders", None,
+                                        befores.approval_reminder_days),
     "set_disbursement_targets": Audit("settings.disbursement_targets", "fiscal_year",
                                       befores.disbursement_targets),
     "set_asset_settings": Audit("settings.assets", None, befores.asset_settings),
