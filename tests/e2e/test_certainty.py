@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from clusterctl.runner import rpc_config
-from clusterctl.settings import Settings
+from clusterctl.settings import REPO_ROOT, Settings
 from tests.support.browsing import signed_in
 from tests.support.system import Province, wait_until
 
 from .conftest import PLAN
 
-PERIOD, PROVINCE, CODE = "FY2567-Q4", "TH-35", "NE2-4.1"
+PERIOD, PROVINCE, CODE, PROJECT = "FY2567-Q4", "TH-35", "NE2-4.1", "NE2-67-004"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = REPO_ROOT / "test-artifacts"
 PLANNER = {"role": "province", "scope": PROVINCE, "person": "สมชาย (somchai)",
            "duty": "province_planner"}
 APPROVER = {"role": "province", "scope": PROVINCE, "person": "สมศรี (somsri)",
@@ -52,15 +58,40 @@ def csv_rows(system, path, key, **params):
     return list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
 
 
+def progress(system, key):
+    body = system.get(f"/api/plans/{PLAN}/projects/progress", key).json()
+    return next(r for r in body["projects"] if r["project"] == PROJECT)
+
+
+def on_a_phone(system, osm):
+    """The marks as a person sees them on a phone: beside the figure, explained, no page wider
+    than the screen (tests/e2e/browser_certainty.py in headless Chromium)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    request = {"base": system.base, "plan": PLAN, "period": PERIOD, "code": CODE,
+               "province": PROVINCE, "osm_key": osm, "chromium": CHROMIUM,
+               "artifacts": str(ARTIFACTS)}
+    done = subprocess.run([sys.executable, "-m", "tests.e2e.browser_certainty"], cwd=REPO_ROOT,
+                          input=json.dumps(request), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout)
+    for page in ("overview", "indicator", "completeness", "projects"):
+        assert seen[page]["overflow"] <= 0, (page, seen[page]["wide"])
+        assert seen[page]["mark_visible"] and seen[page]["legend"], (page, seen[page])
+    assert "อนุมัติแล้ว" in seen["overview"]["mark"] and "อนุมัติแล้ว" in seen["indicator"]["mark"]
+    assert "อนุมัติแล้ว" in seen["completeness"]["mark"]
+
+
 def test_an_approved_figure_is_marked_so_in_the_api_the_pages_and_the_exports(system, rpc):
     osm = system.key("osm", "northeast-lower-2")
     th35 = Province(system.credentials(), PROVINCE)
     try:
         th35.report(CODE, PERIOD, 12.5, "2024-10-03T09:00:00+07:00")
+        th35.project(PROJECT, PROVINCE, "2024-09-15", "2024-09-16T09:00:00+07:00")
     finally:
         th35.close()
     first = wait_until(lambda: (r := result(system, osm))["provinces"].get(PROVINCE) and r,
                        what="TH-35's value in indicator-results")
+    wait_until(lambda: PROVINCE in progress(system, osm)["provinces"], what="TH-35's progress")
     assert first["certainty"][PROVINCE] == "provisional"
     assert first["by_province"][PROVINCE]["certainty"] == "provisional"
 
@@ -75,6 +106,9 @@ def test_an_approved_figure_is_marked_so_in_the_api_the_pages_and_the_exports(sy
         row = next(r for r in done["provinces"] if r["province"] == PROVINCE)
         assert (row["approval"], row["approved_on_time"]) == ("approved", False)  # two years late
         assert done["approved"] >= 1
+        row = progress(system, osm)
+        assert row["provinces"][PROVINCE]["certainty"] == "approved"  # as of a day in FY2567-Q4
+        assert row["approval"] in ("full", "partial")
 
         # the dashboard: a mark of words beside the figure, on the overview and the indicator
         # page, and the province's approval on the completeness page
@@ -107,6 +141,11 @@ def test_an_approved_figure_is_marked_so_in_the_api_the_pages_and_the_exports(sy
         rows = csv_rows(system, f"/api/plans/{PLAN}/indicators/{CODE}/series", osm)
         line = next(r for r in rows if r["รหัสช่วงเวลา (period)"] == PERIOD)
         assert line[f"{PROVINCE} การอนุมัติของจังหวัด (certainty)"] == "อนุมัติแล้ว"
+        rows = csv_rows(system, f"/api/plans/{PLAN}/projects/progress", osm)
+        line = next(r for r in rows if r["รหัสโครงการ (project)"] == PROJECT)
+        assert f"{PROVINCE} อนุมัติแล้ว" in line["การอนุมัติรายจังหวัด (certainty)"]
+        if CHROMIUM:
+            on_a_phone(system, osm)
 
         # a rebuild from the event store shows the same
         rpc.reporting.rebuild()
