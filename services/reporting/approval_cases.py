@@ -13,7 +13,7 @@ from services.contracts.errors import QueryError
 from services.contracts.events import PERIOD_APPROVAL_CHANGED, PERIOD_APPROVAL_WAITING
 from services.contracts.periods import PeriodError, parse_period
 
-from . import domain
+from . import certainty, domain
 from .timeliness import plan_periods
 
 ACTOR_FIELDS = ("role", "scope", "person", "duty")
@@ -147,12 +147,7 @@ def states(store, plan_id: str, period: str | None = None) -> dict[tuple[str, st
 def certainty_of(found: dict[tuple[str, str], str], period: str, province: str) -> str:
     """How certain a province's figure for ``period`` is: the state of the approval of that
     period, or of a period holding it (a quarter's value in an approved year)."""
-    best = rule.OPEN
-    for (approved, p), state in found.items():
-        if p == province and rule.contains(approved, period) and \
-                rule.STATES.index(state) > rule.STATES.index(best):
-            best = state
-    return rule.CERTAINTY[best]
+    return rule.CERTAINTY[certainty.state_of(found, period, province)]
 
 
 def lock_of(store, valid) -> domain.Rejection | None:

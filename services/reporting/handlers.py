@@ -20,8 +20,8 @@ from services.contracts.errors import ParkedError, UnknownFlag  # raised to RPC 
 
 from services.contracts import rules
 
-from . import (approval_cases, domain, plausibility, problem_cases, schemas, timeliness,
-               window)
+from . import (approval_cases, certainty, domain, plausibility, problem_cases, schemas,
+               timeliness, window)
 from .evidence import evidence_problem
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
@@ -483,7 +483,9 @@ def completeness(store, plan_id: str, period: str, today=None) -> dict:
     today = today or datetime.now(domain.BANGKOK).date()
     rows = timeliness.completeness(plan, period, store.first_received(plan_id, period), due_days,
                                    today, projects_received(store, plan, period))
-    return {"plan_id": plan_id, "period": period, "due_days": due_days, "provinces": rows}
+    return certainty.with_approvals(  # each province's approval, and those approved on time
+        {"plan_id": plan_id, "period": period, "due_days": due_days, "provinces": rows},
+        approval_cases.states(store, plan_id), store.approval_steps(plan_id))
 
 
 def projects_received(store, plan: dict, period: str) -> dict:
