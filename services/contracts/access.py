@@ -201,12 +201,13 @@ def province_figures(who, by_province: dict) -> dict:
 
 
 def results_for(who, results: dict) -> dict:
-    """A province sees the cluster value but only its own province's figure."""
+    """A province sees the cluster value but only its own province's figure (and how certain
+    it is)."""
     if who.role != PROVINCE:
         return results
     return {**results, "results": [
         {**r, "provinces": province_figures(who, r["provinces"]),
-         **({"by_province": province_figures(who, r["by_province"])} if "by_province" in r else {})}
+         **{k: province_figures(who, r[k]) for k in ("by_province", "certainty") if k in r}}
         for r in results["results"]]}
 
 

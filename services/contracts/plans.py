@@ -6,7 +6,7 @@ from datetime import date
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from .rules import IndicatorRulesSchema, ProjectRulesSchema
+from .rules import IndicatorRulesSchema, PlanRulesSchema, ProjectRulesSchema
 
 DIRECTIONS = ("increase", "decrease")
 AGGREGATIONS = ("sum", "mean", "min", "max")  # DESIGN 3.4; a mean with a weight is weighted
@@ -205,6 +205,9 @@ class PlanSchema(_Strict):
         load_default="quarterly", validate=validate.OneOf(PROGRESS_FREQUENCIES),
         metadata={"description": "how often each project's progress is due (from its province "
                                  "or its implementing agency): completeness and reminders"})
+    validation = fields.Nested(PlanRulesSchema, allow_none=True, load_default=None,
+                               metadata={"description": "rules of the whole plan: its reporting "
+                                                        "window (report_expiry_days)"})
 
     @validates("provinces")
     def _provinces(self, value, **_):

@@ -1,10 +1,12 @@
 """Validation rules kept as data in the plan: what a value may be, checked the same way by the
 intake, the province workbook and the dashboard's upload check (pure, no I/O).
 
-An indicator may carry ``validation: {"min": .., "max": .., "outlier_z": ..}`` and a project
-``validation: {"disbursement_tolerance_pct": .., "report_after_end_days": ..}``. A key left out
-takes the default below; a key set to null switches that rule off (no lower bound, say, for a
-growth rate that can fall). Defaults by unit: a percentage lies within 0-100, anything else
+An indicator may carry ``validation: {"min": .., "max": .., "outlier_z": ..}``, a project
+``validation: {"disbursement_tolerance_pct": .., "report_after_end_days": ..}``, and the plan
+itself ``validation: {"report_expiry_days": ..}`` (its reporting window, DHIS2's expiry days:
+reporting/window.py; left out or null, no window). A key left out takes the default below;
+a key set to null switches that rule off (no lower bound, say, for a growth rate that can
+fall). Defaults by unit: a percentage lies within 0-100, anything else
 (counts, money, areas, days) is not negative.
 
 Hard rules reject the report (the rejection names the rule, the value and the limit). The soft
@@ -26,6 +28,8 @@ MIN_HISTORY = 3                      # previous periods of the province's own, t
 MIN_PEERS = 3                        # other provinces of the same period, when it has fewer
 INDICATOR_RULES = ("min", "max", "outlier_z")
 PROJECT_RULES = ("disbursement_tolerance_pct", "report_after_end_days")
+PLAN_RULES = ("report_expiry_days",)
+MAX_EXPIRY_DAYS = 3650
 RULE_LABEL_TH = {"min": "ค่าต่ำสุด", "max": "ค่าสูงสุด", "outlier_z": "เกณฑ์ค่าผิดปกติ (modified z)",
                  "disbursement_tolerance_pct": "เบิกจ่ายเกินงบได้ไม่เกิน (%)",
                  "report_after_end_days": "รายงานหลังวันสิ้นสุดโครงการได้ (วัน)"}
@@ -62,6 +66,20 @@ class ProjectRulesSchema(_Rules):
     report_after_end_days = fields.Integer(
         allow_none=True, validate=validate.Range(min=0, max=3650),
         metadata={"description": "days after end_date that as_of may fall on; null: no limit"})
+
+
+class PlanRulesSchema(_Rules):
+    report_expiry_days = fields.Integer(
+        allow_none=True, validate=validate.Range(min=0, max=MAX_EXPIRY_DAYS),
+        metadata={"description": "the reporting window: a period accepts reports until its due "
+                                 "date plus this many days, then only with an extension the "
+                                 "cluster's OSM grants (DHIS2's expiry days); null or left "
+                                 "out: no window"})
+
+
+def report_expiry_days(plan: dict) -> int | None:
+    """The plan's reporting window in days after the due date; None: the plan sets none."""
+    return (plan.get("validation") or {}).get("report_expiry_days")
 
 
 def _number(value: float) -> str:

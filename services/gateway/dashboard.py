@@ -16,6 +16,7 @@ from services.contracts.periods import (english_date, last_ended_period, parse_p
                                        quarter_months, thai_date)
 from services.contracts.reports import PROCUREMENT_STAGE_TH, PROCUREMENT_STAGES
 
+from . import certainty_view
 from .accounts.words import ACCOUNT_WORDS
 from .approval_view import WORDS as APPROVAL_WORDS
 from .audit.words import PAGE_WORDS as AUDIT_WORDS
@@ -339,7 +340,7 @@ def progress_rows(plan: dict, role: str, scope: str, in_force: dict, lang: str) 
 def render(template: str, lang: str, **context) -> str:
     return _env.get_template(f"{template}.html").render(
         lang=lang, w=words(lang), number=number, period_label=period_label,
-        day_label=day_label, **context)
+        day_label=day_label, marks=certainty_view.words(lang), **context)
 
 
 def render_plain(template: str, **context) -> str:

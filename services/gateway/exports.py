@@ -13,6 +13,8 @@ from services.contracts.periods import parse_period, thai_date
 from services.contracts.reports import PROCUREMENT_STAGE_TH
 from services.infra.spreadsheet import csv_cell, keep_as_text
 
+from .certainty_view import export_list, export_word
+
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 STATUS_TH = {"achieved": "บรรลุเป้าหมาย", "not_achieved": "ไม่บรรลุเป้าหมาย",
@@ -100,6 +102,22 @@ def indicator_results_table(results: dict, provinces: list[str]) -> tuple[list[s
              STATUS_TH.get(r["status"], r["status"]), r["achievement_pct"], r["reported"],
              r["expected"]] + [r["provinces"].get(p) for p in provinces]
             for r in results["results"]]
+    return with_certainty_columns((header, rows), results["results"], provinces)
+
+
+CLUSTER_APPROVAL = "การอนุมัติค่าของกลุ่มจังหวัด (approval)"
+
+
+def with_certainty_columns(table: tuple[list[str], list[list]], results: list[dict],
+                           provinces: list[str]) -> tuple[list[str], list[list]]:
+    """How certain the figures are, after a table's own columns (which stay where they were):
+    the cluster value's approval, then each province value's (docs/approvals.md section 4)."""
+    header, rows = table
+    header = header + [CLUSTER_APPROVAL] + [f"{p} การอนุมัติของจังหวัด (certainty)"
+                                            for p in provinces]
+    rows = [row + [export_word(r.get("approval"))]
+            + [export_word((r.get("certainty") or {}).get(p)) for p in provinces]
+            for row, r in zip(rows, results)]
     return header, rows
 
 
@@ -111,10 +129,13 @@ def completeness_table(result: dict) -> tuple[list[str], list[list]]:
               "ร้อยละความตรงเวลา (timeliness_pct)", "ยังไม่ได้รายงาน (missing)",
               "โครงการที่ต้องรายงาน (projects.expected)", "โครงการที่ได้รับ (projects.received)",
               "โครงการที่ยังไม่ได้รายงาน (projects.missing)",
-              "หน่วยงานดำเนินการที่ยังไม่ได้รายงาน (projects.missing_agencies)"]
+              "หน่วยงานดำเนินการที่ยังไม่ได้รายงาน (projects.missing_agencies)",
+              "การอนุมัติของจังหวัด (certainty)", "อนุมัติภายในกำหนดส่ง (approved_on_time)"]
+    yes_no = {True: "ใช่", False: "ไม่", None: None}
     rows = [[label, r["province"], r["due_date"], r["expected"], r["received"], r["on_time"],
              r["late"], r["completeness_pct"], r["timeliness_pct"], ", ".join(r["missing"]),
-             *_projects_cells(r.get("projects") or {})]
+             *_projects_cells(r.get("projects") or {}), export_word(r.get("certainty")),
+             yes_no[r.get("approved_on_time")]]
             for r in result["provinces"]]
     return header, rows
 
@@ -142,7 +163,8 @@ def series_table(series: dict) -> tuple[list[str], list[list]]:
     rows = [[r["label_th"], r["period"], r["target"], r["value"],
              STATUS_TH.get(r["status"], r["status"]), r["achievement_pct"], r["reported"],
              r["expected"]] for r in series["series"]]
-    return header, rows
+    return with_certainty_columns((header, rows), series["series"],
+                                  list(series.get("provinces", {})))
 
 
 def project_progress_table(status: dict) -> tuple[list[str], list[list]]:
@@ -154,13 +176,15 @@ def project_progress_table(status: dict) -> tuple[list[str], list[list]]:
               "ความก้าวหน้าทางกายภาพ ร้อยละ (physical_progress_pct)",
               "ขั้นตอนจัดซื้อจัดจ้าง (procurement_stage)", "ล่าช้ากว่าแผน (behind_schedule)",
               "สาเหตุ (behind_reasons)", "ข้อมูล ณ วันที่ (as_of)",
-              "จังหวัดที่รายงาน (provinces_reported)"]
+              "จังหวัดที่รายงาน (provinces_reported)", CLUSTER_APPROVAL,
+              "การอนุมัติรายจังหวัด (certainty)"]
     yes_no = {True: "ล่าช้า", False: "ตามแผน", None: None}
     rows = [[r["project"], r["title_th"], r["title_en"], r["fiscal_year"], r["issue"],
              r["budget_thb"], r["disbursed_thb"], r["disbursement_pct"], r["planned_to_date_pct"],
              r["government_target_pct"], r["physical_progress_pct"], _stage(r["procurement_stage"]),
              yes_no[r["behind_schedule"]], ", ".join(BEHIND_TH.get(x, x) for x in r["behind_reasons"]),
-             _thai_day(r["as_of"]), ", ".join(r["provinces_reported"])]
+             _thai_day(r["as_of"]), ", ".join(r["provinces_reported"]),
+             export_word(r.get("approval")), export_list(r["provinces"])]
             for r in status["projects"]]
     return header, rows
 

@@ -104,10 +104,12 @@ class DashboardPages:
     @http("GET", "/completeness")
     def completeness_page(self, request):
         def build(ctx):
-            rows = self._call("reporting", "completeness", ctx["plan"]["id"], ctx["period"])["provinces"]
+            found = self._call("reporting", "completeness", ctx["plan"]["id"], ctx["period"])
+            rows = found["provinces"]
             if ctx["principal"].role == "province":
                 rows = [r for r in rows if r["province"] == ctx["principal"].scope]
-            return {"rows": rows}
+            return {"rows": rows, "approved": found["approved"], "all_provinces":
+                    len(found["provinces"]), "approved_on_time": found["approved_on_time"]}
         return self._page(request, "completeness", build)
 
     @http("GET", "/problems")

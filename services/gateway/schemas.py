@@ -6,6 +6,7 @@ guarantees (objects stay open to new fields unless the code forbids them). schem
 every answer against these (tests/e2e/test_api_fuzz.py)."""
 from marshmallow import Schema, fields
 
+from services.contracts.approvals import CERTAINTY, STATES
 from services.contracts.labels import ASSET_CATEGORIES
 from services.contracts.plans import BaselineSchema, PlanSchema, RevisionSchema
 from services.contracts.reports import (MAX_CODE, MAX_EVIDENCE, MAX_NOTE, MAX_REFERENCE,
@@ -147,6 +148,13 @@ class RevisionRequest(Schema):
 
 
 RESULT_STATUSES = ["achieved", "not_achieved", "no_data", "no_target"]
+# How certain a figure is (docs/approvals.md section 4: services/reporting/certainty.py)
+CERTAINTIES = list(CERTAINTY.values())
+CERTAINTY_TEXT = ("how certain the figure is: its province's approval of the period (or of a "
+                  "period holding it): provisional (open), submitted, approved or accepted")
+APPROVALS = ["full", "partial", "none"]
+APPROVAL_TEXT = ("the cluster value's approval: full when every expected province is approved "
+                 "or accepted, partial when some are, else none")
 
 
 class ProvinceFigures(Schema):
@@ -168,6 +176,8 @@ class ProvinceFigures(Schema):
     progress_from_baseline_pct = fields.Float(required=True, allow_none=True, metadata={
         "description": "(value - baseline) / (target - baseline) x 100; null when any is "
                        "missing or the target is the baseline"})
+    certainty = fields.String(required=True, metadata={"enum": CERTAINTIES,
+                                                       "description": CERTAINTY_TEXT})
 
 
 class IndicatorResult(Schema):
@@ -206,6 +216,10 @@ class IndicatorResult(Schema):
                               metadata={"description": "every expected province's own target, "
                                                        "status, baseline and progress "
                                                        "(a province key: its own; extension)"})
+    certainty = fields.Dict(keys=fields.String(), values=fields.String(metadata={
+        "enum": CERTAINTIES}), metadata={"description": "per province with a value (a province "
+                                                        "key: its own): " + CERTAINTY_TEXT})
+    approval = fields.String(metadata={"enum": APPROVALS, "description": APPROVAL_TEXT})
 
 
 class IndicatorResults(Schema):
@@ -361,8 +375,14 @@ PROJECT_PROGRESS = obj({
         "issue": INTEGER, "status": STRING, "budget_thb": NUMBER,
         "provinces_reported": array(PROVINCE),
         "provinces": map_of(obj({"as_of": DATE, "physical_progress_pct": NUMBER,
-                                 "disbursed_thb": NUMBER, "procurement_stage": STRING}),
+                                 "disbursed_thb": NUMBER, "procurement_stage": STRING,
+                                 "certainty": {**STRING, "enum": CERTAINTIES, "description":
+                                               CERTAINTY_TEXT + " holding as_of"}},
+                                required=("certainty",)),
                             "each province's latest progress report (a province key: its own)"),
+        "approval": {**STRING, "enum": APPROVALS,
+                     "description": "the project's totals' approval over the provinces that "
+                                    "reported: full, partial or none"},
         "as_of": nullable(DATE), "quarter": nullable(INTEGER),
         "physical_progress_pct": nullable(NUMBER), "disbursed_thb": nullable(NUMBER),
         "disbursement_pct": nullable(NUMBER), "planned_to_date_thb": nullable(NUMBER),
@@ -370,7 +390,8 @@ PROJECT_PROGRESS = obj({
         "procurement_stage": nullable({**STRING, "description": "the least advanced"}),
         "behind_schedule": nullable(BOOLEAN), "behind_reasons": array(STRING),
         "assets_registered": INTEGER, "assets_value_thb": NUMBER},
-        required=("project", "budget_thb", "provinces", "behind_schedule", "behind_reasons")))},
+        required=("project", "budget_thb", "provinces", "behind_schedule", "behind_reasons",
+                  "approval")))},
     required=("plan_id", "government_targets", "projects"),
     description="ความก้าวหน้าโครงการ / each project's progress and disbursement")
 
@@ -382,6 +403,12 @@ COMPLETENESS = obj({
         "missing": array(STRING, description="indicators not reported"),
         "late_indicators": array(STRING),
         "completeness_pct": nullable(NUMBER), "timeliness_pct": nullable(NUMBER),
+        "approval": {**STRING, "enum": list(STATES),
+                     "description": "the province's approval of the period (or of a period "
+                                    "holding it)"},
+        "certainty": {**STRING, "enum": CERTAINTIES, "description": CERTAINTY_TEXT},
+        "approved_on_time": {**BOOLEAN, "description": "approved (still, or accepted since) on "
+                                                      "or before the due date"},
         "projects": obj({
             "frequency": {**STRING, "enum": ["quarterly", "monthly", "none"],
                           "description": "the plan's progress_frequency"},
@@ -393,8 +420,14 @@ COMPLETENESS = obj({
                       "missing_agencies"),
             description="project progress due in the period (from the province or the "
                         "implementing agency; none outside the plan's progress cadence)")},
-        required=("province", "expected", "received", "on_time", "late", "missing")))},
-    required=("plan_id", "period", "provinces"),
+        required=("province", "expected", "received", "on_time", "late", "missing",
+                  "approval", "certainty", "approved_on_time"))),
+    "approved": {**INTEGER, "minimum": 0,
+                 "description": "how many provinces' figures for the period are approved or "
+                                "accepted"},
+    "approved_on_time": {**INTEGER, "minimum": 0,
+                         "description": "how many of them were approved by the due date"}},
+    required=("plan_id", "period", "provinces", "approved", "approved_on_time"),
     description="ความครบถ้วนและตรงเวลาของการรายงาน / completeness and timeliness by province")
 
 REPORT_STATUSES = obj({

@@ -1,7 +1,8 @@
 """The admin's settings page (/settings; entrypoints only, mixed into GatewayService like
-plan_pages.py): when reports are due, the government's disbursement targets, who is told of which
-fact, each shown as it is now with a form to change it, and the validation rules (data of each
-plan: changed by revising the plan, shown here). Every form calls the JSON API's own handler
+plan_pages.py): when reports are due, when waiting approvals are recalled, the government's
+disbursement targets, who is told of which fact, each shown as it is now with a form to change
+it, and the validation rules and reporting window (data of each plan: changed by revising the
+plan, shown here). Every form calls the JSON API's own handler
 (api/admin.py, api/notify.py) through ``_as_logged_in``, with the form's reason as ``?reason=``
 (the audit log keeps it with the before and after); a refusal is shown in Thai and English with
 what was typed kept."""
@@ -20,12 +21,25 @@ from .form_requests import api_request
 from .web import http
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
-FORMS = ("schedule", "targets", "rules")
+FORMS = ("schedule", "reminders", "targets", "rules")
 WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
     "schedule": ("กำหนดส่งรายงาน", "When reports are due"),
     "schedule_now": ("ปัจจุบัน: ส่งรายงานภายใน {days} วันหลังสิ้นงวด",
                      "Now: reports are due {days} day(s) after a period ends"),
     "due_days": ("จำนวนวันหลังสิ้นงวด (0-180)", "Days after the period ends (0-180)"),
+    "reminders": ("การเตือนการรับรองข้อมูลที่รอดำเนินการ", "Reminders of approvals waiting"),
+    "reminders_now": ("ปัจจุบัน: เตือนผู้ที่ต้องดำเนินการขั้นถัดไปทุก {days} วัน "
+                      "ระหว่างที่งวดรอการอนุมัติหรือรับรอง",
+                      "Now: whoever owes the next step is reminded every {days} day(s) a period "
+                      "waits to be approved or accepted"),
+    "reminder_days": ("เตือนทุกกี่วัน (1-90)", "Remind every (days, 1-90)"),
+    "window": ("ช่วงเวลารับรายงานของแผนนี้", "This plan's reporting window"),
+    "window_days": ("รับรายงานได้ถึง {days} วันหลังกำหนดส่ง "
+                    "หลังจากนั้นต้องขอขยายเวลาจากสำนักงานกลุ่มจังหวัด",
+                    "Reports are accepted until {days} day(s) after the due date; later only "
+                    "with an extension from the cluster's OSM"),
+    "window_none": ("ไม่จำกัด: รับรายงานย้อนหลังได้ทุกงวด",
+                    "None: reports of any past period are accepted"),
     "targets": ("เป้าหมายการเบิกจ่ายของรัฐบาล (ร้อยละสะสมของงบประมาณ)",
                 "The government's disbursement targets (cumulative % of budget)"),
     "fiscal_year": ("ปีงบประมาณ (เช่น FY2568)", "Fiscal year (e.g. FY2568)"),
@@ -66,6 +80,7 @@ WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
                       "The system could not do this now; try again shortly"),
     "detail": ("รายละเอียดจากระบบ (ภาษาอังกฤษ)", "The system's answer"),
     "done_schedule": ("บันทึกกำหนดส่งรายงานแล้ว", "The reporting schedule is saved"),
+    "done_reminders": ("บันทึกการเตือนแล้ว", "The reminders are saved"),
     "done_targets": ("บันทึกเป้าหมายการเบิกจ่ายแล้ว", "The disbursement targets are saved"),
     "done_rules": ("บันทึกผู้ได้รับแจ้งเตือนแล้ว", "Who is mailed of what is saved"),
 }
@@ -131,6 +146,12 @@ class SettingsPages:
             (request.form.get("due_days") or "").strip())},
             lambda api: self.set_due_days(api))
 
+    @http("POST", "/settings/reminders")
+    def settings_reminders(self, request):
+        return self._setting(request, "reminders", lambda: {"reminder_days": number_or_text(
+            (request.form.get("reminder_days") or "").strip())},
+            lambda api: self.set_approval_reminder_days(api))
+
     @http("POST", "/settings/targets")
     def settings_targets(self, request):
         year = (request.form.get("fiscal_year") or "").strip().upper()
@@ -188,6 +209,8 @@ class SettingsPages:
             notify_rules = self._call("notify", "rules")
             context.update(
                 due_days=self._call("reporting", "due_days"),
+                reminder_days=self._call("reporting", "approval_reminder_days"),
+                report_expiry_days=plan_rules.report_expiry_days(ctx["plan"] or {}),
                 targets=self._call("reporting", "disbursement_targets"),
                 rule_rows=rule_rows(notify_rules, lang),
                 validation=validation_rows(ctx["plan"], lang),

@@ -10,10 +10,10 @@ from services.contracts import approvals as rule
 from services.contracts import events as contract_events
 from services.contracts.access import Who
 from services.contracts.errors import QueryError
-from services.contracts.events import PERIOD_APPROVAL_CHANGED
+from services.contracts.events import PERIOD_APPROVAL_CHANGED, PERIOD_APPROVAL_WAITING
 from services.contracts.periods import PeriodError, parse_period
 
-from . import domain
+from . import certainty, domain
 from .timeliness import plan_periods
 
 ACTOR_FIELDS = ("role", "scope", "person", "duty")
@@ -147,12 +147,7 @@ def states(store, plan_id: str, period: str | None = None) -> dict[tuple[str, st
 def certainty_of(found: dict[tuple[str, str], str], period: str, province: str) -> str:
     """How certain a province's figure for ``period`` is: the state of the approval of that
     period, or of a period holding it (a quarter's value in an approved year)."""
-    best = rule.OPEN
-    for (approved, p), state in found.items():
-        if p == province and rule.contains(approved, period) and \
-                rule.STATES.index(state) > rule.STATES.index(best):
-            best = state
-    return rule.CERTAINTY[best]
+    return rule.CERTAINTY[certainty.state_of(found, period, province)]
 
 
 def lock_of(store, valid) -> domain.Rejection | None:
@@ -169,3 +164,47 @@ def lock_of(store, valid) -> domain.Rejection | None:
             en, th = rule.lock_reason(approval["period"], province, approval)
             return domain.Rejection(en, report["event_id"], valid.kind, reason_th=th)
     return None
+
+
+# --- reminders: a step that waits too long for the next ----------------------------------------
+
+REMINDER_DAYS = "approval_reminder_days"  # reporting's meta, like the due days
+DEFAULT_REMINDER_DAYS = 7
+MAX_REMINDER_DAYS = 90
+WAITING = (rule.SUBMITTED, rule.APPROVED)  # someone owes the next step (open: nobody yet)
+REMINDER_NAMESPACE = uuid.UUID("5d0c7a4e-3f0b-4a51-9c55-0b7f6f1f2a10")
+
+
+def reminder_days_of(store) -> int:
+    days = store.get_meta(REMINDER_DAYS)
+    return DEFAULT_REMINDER_DAYS if days is None else days
+
+
+def set_reminder_days(store, days) -> int:
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_REMINDER_DAYS:
+        raise QueryError(f"reminder_days must be a whole number of days from 1 to "
+                         f"{MAX_REMINDER_DAYS}, not {days!r}")
+    store.set_meta(REMINDER_DAYS, days)
+    return days
+
+
+def waiting_events(store, plan: dict, now: datetime, reminder_days: int) -> list:
+    """``period_approval_waiting`` for each approval of the plan whose current step (submitted
+    or approved) has waited ``reminder_days`` or a multiple of it, in Bangkok days: one per
+    step and per reminder - its event id is the step's and the day it fell due (day 7, day 14,
+    ...), so the timer queues each once and a changed setting never repeats one sent."""
+    today = now.astimezone(domain.BANGKOK).date()
+    events = []
+    for approval in store.approvals(plan["id"]):
+        if approval["state"] not in WAITING:
+            continue
+        since = datetime.fromisoformat(approval["at"]).astimezone(domain.BANGKOK).date()
+        waited = (today - since).days
+        if waited < reminder_days:
+            continue
+        reminder_day = waited // reminder_days * reminder_days
+        events.append(contract_events.outgoing(PERIOD_APPROVAL_WAITING, {
+            **approval, "days_waiting": waited, "occurred_at": now.isoformat(),
+            "event_id": str(uuid.uuid5(REMINDER_NAMESPACE,
+                                       f"{approval['event_id']}:day {reminder_day}"))}))
+    return events

@@ -20,7 +20,8 @@ from services.contracts.errors import ParkedError, UnknownFlag  # raised to RPC 
 
 from services.contracts import rules
 
-from . import approval_cases, domain, plausibility, problem_cases, schemas, timeliness
+from . import (approval_cases, certainty, domain, plausibility, problem_cases, schemas,
+               timeliness, window)
 from .evidence import evidence_problem
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
                       checked_period, indicator_results, indicator_series, problems_register,
@@ -184,9 +185,11 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
     """Keep a valid report (inside the intake's transaction, ``store.atomic()``): "accepted",
     "duplicate", or the rejection of a report whose event_id its sender used for another."""
     report = valid.report
-    locked = approval_cases.lock_of(store, valid)
-    if locked is not None and not store.report_kept(sender.username, report["event_id"]):
-        return locked  # an approved period (a redelivery of a report kept before: as ever)
+    refused = approval_cases.lock_of(store, valid) or window.closed_rejection(
+        store, valid.plan or views.plan(valid.plan_id), valid, now, lambda: due_days_of(store))
+    if refused is not None and not store.report_kept(sender.username, report["event_id"]):
+        # an approved period, or a closed window (a redelivery of a report kept before: as ever)
+        return refused
     body = {**report, "reported_at": report["reported_at"].isoformat()}
     if valid.kind == "project":
         body["as_of"] = report["as_of"].isoformat()
@@ -483,7 +486,9 @@ def completeness(store, plan_id: str, period: str, today=None) -> dict:
     today = today or datetime.now(domain.BANGKOK).date()
     rows = timeliness.completeness(plan, period, store.first_received(plan_id, period), due_days,
                                    today, projects_received(store, plan, period))
-    return {"plan_id": plan_id, "period": period, "due_days": due_days, "provinces": rows}
+    return certainty.with_approvals(  # each province's approval, and those approved on time
+        {"plan_id": plan_id, "period": period, "due_days": due_days, "provinces": rows},
+        approval_cases.states(store, plan_id), store.approval_steps(plan_id))
 
 
 def projects_received(store, plan: dict, period: str) -> dict:
@@ -506,10 +511,12 @@ def check_deadlines(store, now: datetime | None = None) -> int:
     (deterministic event ids): report due soon / overdue for the period of each frequency
     that ended last; indicators off target when such a period has closed (its due date has
     passed); projects behind schedule (the government's targets may have changed since their
-    last report). Returns how many facts were queued or confirmed."""
+    last report); approval steps waiting too long for the next. Returns how many facts were
+    queued or confirmed."""
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(domain.BANGKOK).date()
     due_days = due_days_of(store)
+    reminder_days = approval_cases.reminder_days_of(store)
     events = []
     for plan in store.plans():
         if plan["status"] != "published":
@@ -529,6 +536,7 @@ def check_deadlines(store, now: datetime | None = None) -> int:
                 events += domain.off_target_at_close_events(plan, period, due, results, now)
         events += domain.behind_schedule_events(plan, _progress_rows(store, plan), now)
         events += problem_cases.overdue_remedy_events(store, plan, now)
+        events += approval_cases.waiting_events(store, plan, now, reminder_days)
     if events:
         store.add_events(events)
     return len(events)
@@ -538,10 +546,11 @@ def check_deadlines(store, now: datetime | None = None) -> int:
 
 def check_reports(store, province: str | None, bodies: list[dict], agency: str | None = None,
                   evidence=None) -> list[str | None]:
-    """The intake's own checks (schema, plan match, cited evidence) on report bodies a province
-    (or an implementing ``agency``) is about to send, without keeping anything: per body None,
-    or the reason the intake would reject it."""
+    """The intake's own checks (schema, plan match, cited evidence, the reporting window) on
+    report bodies a province (or an implementing ``agency``) is about to send, without keeping
+    anything: per body None, or the reason the intake would reject it."""
     plans = store.plans()
+    now = datetime.now(timezone.utc)
     reasons = []
     user, code = (domain.AGENCY_USER_PREFIX + agency, agency) if agency else (province, province)
     for body in bodies:
@@ -553,7 +562,10 @@ def check_reports(store, province: str | None, bodies: list[dict], agency: str |
                              routing_key=f"report.{code}.{kind}", user_id=user,
                              message_id=body.get("event_id"), content_type="application/json",
                              redelivered=False)
-        outcome = check(store, message, "", plans, evidence=evidence).outcome
+        outcome = check(store, message, "", plans, now=now, evidence=evidence).outcome
+        if isinstance(outcome, domain.ValidReport):  # a closed window: told before it is sent
+            outcome = window.closed_rejection(store, outcome.plan, outcome, now,
+                                              lambda: due_days_of(store)) or outcome
         reasons.append(outcome.reason if isinstance(outcome, domain.Rejection) else None)
     return reasons
 

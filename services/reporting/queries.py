@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.contracts.errors import QueryError  # raised to RPC callers
 from services.contracts.periods import PeriodError, parse_period
 
-from . import domain, schemas, targets
+from . import approval_cases, certainty, domain, schemas, targets
 
 
 def checked_period(period: str) -> str:
@@ -22,8 +22,11 @@ def indicator_results(store, plan_id: str, period: str) -> dict:
     plan = _plan(store, plan_id)
     checked_period(period)
     views = store.indicator_views(plan_id, period)
-    results = [targets.with_targets(plan, indicator, period, domain.indicator_result(
-                   plan, indicator, period, _view_for(store, plan, indicator, period, views)))
+    found = approval_cases.states(store, plan_id)  # how certain each figure is (at read)
+    results = [certainty.with_certainty(targets.with_targets(
+                   plan, indicator, period, domain.indicator_result(
+                       plan, indicator, period, _view_for(store, plan, indicator, period, views))),
+                   found, period, targets.expected(plan, indicator))
                for _, indicator in domain.iter_indicators(plan)]
     return {"plan_id": plan_id, "period": period, "results": results}
 
@@ -49,9 +52,11 @@ def indicator_series(store, plan_id: str, code: str) -> dict:
         raise QueryError(f"plan {plan_id} has no indicator {code!r}")
     views = store.indicator_series(plan_id, code)
     periods = sorted(views, key=lambda p: (parse_period(p).start, parse_period(p).end))
+    found, expected = approval_cases.states(store, plan_id), targets.expected(plan, indicator)
     return {"plan_id": plan_id, "indicator": code, "frequency": indicator["frequency"],
-            "series": [{**targets.with_targets(plan, indicator, p,
-                                               domain.indicator_result(plan, indicator, p, views[p])),
+            "series": [{**certainty.with_certainty(targets.with_targets(
+                            plan, indicator, p, domain.indicator_result(plan, indicator, p, views[p])),
+                            found, p, expected),
                         "period": p, "label_th": parse_period(p).label_th,
                         "label_en": parse_period(p).label_en}
                        for p in periods],
@@ -148,7 +153,8 @@ def set_disbursement_targets(store, fiscal_year: str, targets: dict) -> dict:
 def project_status(store, plan_id: str) -> dict:
     plan = _plan(store, plan_id)
     return {"plan_id": plan_id, "government_targets": store.get_meta(GOVERNMENT_TARGETS) or {},
-            "projects": _progress_rows(store, plan)}
+            "projects": certainty.with_project_certainty(_progress_rows(store, plan),
+                                                         approval_cases.states(store, plan_id))}
 
 
 def _progress_rows(store, plan: dict) -> list[dict]:

@@ -16,7 +16,7 @@ from services.infra.outbox import relay
 from services.infra.storage import Storage
 from services.infra.evidence.provider import EvidenceFiles
 
-from . import approval_cases, handlers, plausibility, problem_cases, redrive
+from . import approval_cases, handlers, plausibility, problem_cases, redrive, window
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -215,6 +215,28 @@ class ReportingService(BusServiceBase):
                                evidence=self.evidence)
         relay(self.store.outbox, self.dispatch)
         return done
+
+    @rpc
+    def approval_reminder_days(self):
+        return approval_cases.reminder_days_of(self.store)
+
+    @rpc
+    def set_approval_reminder_days(self, days):
+        days = approval_cases.set_reminder_days(self.store, days)
+        self.remind()  # steps waiting longer than the new setting hear of it now
+        return days
+
+    # the reporting window and the OSM's extensions of it (window.py)
+    @rpc
+    def extensions(self, plan_id, provinces=None):
+        return window.list_extensions(self.store, plan_id, handlers.due_days_of(self.store),
+                                      provinces)
+
+    @rpc
+    def grant_extension(self, plan_id, body, actor):
+        """``{province, period, until, reason}`` by ``actor`` (as approval_step's)."""
+        return window.grant_extension(self.store, plan_id, body, actor,
+                                      handlers.due_days_of(self.store))
 
     @rpc
     def rebuild(self):

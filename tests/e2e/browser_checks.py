@@ -34,9 +34,13 @@ def observe(request: dict) -> dict:
         page, seen["login_required"] = log_in(browser, base, request["osm_key"])
         page.goto(f"{base}/?plan={plan}&period={request['period']}")
         row = page.locator(f"tr[data-indicator='{request['indicator']}']")
+        province = row.locator(f"td[data-province='{request['province']}']")
         seen["th"] = {"lang": page.locator("html").get_attribute("lang"),
-                      "value": row.locator("td.value").inner_text(),
-                      "province": row.locator(f"td[data-province='{request['province']}']").inner_text(),
+                      "value": row.locator("td.value .figure").inner_text(),
+                      "province": province.locator(".figure").inner_text(),
+                      "marks": {"value": row.locator("td.value .certainty").inner_text(),
+                                "province": province.locator(".certainty").inner_text()},
+                      "legend": page.locator(".certainty-legend").count(),
                       "row": row.inner_text(), "page": page.content(),
                       "font": page.evaluate("document.fonts.check('16px Sarabun', 'ก')")}
         page.screenshot(path=f"{shots}/overview-th.png", full_page=True)

@@ -43,6 +43,9 @@ def test_the_dashboard_shows_the_apis_numbers_in_thai_and_english(system):
     assert seen["login_required"]
     shown = f"{api['value']:,.2f}".rstrip("0").rstrip(".")
     assert seen["th"]["value"] == shown == "4,321.5" and seen["th"]["province"] == "4,321.5"
+    # beside each figure, in words, how certain it is (nobody has approved FY2569-Q4 yet)
+    assert "ข้อมูลเบื้องต้น" in seen["th"]["marks"]["province"]
+    assert "ยังไม่มีจังหวัดอนุมัติ" in seen["th"]["marks"]["value"] and seen["th"]["legend"] == 1
     assert seen["th"]["lang"] == "th" and "ไม่บรรลุเป้าหมาย" in seen["th"]["row"]
     assert "ไตรมาสที่ 4 ปีงบประมาณ พ.ศ. 2569" in seen["th"]["page"]
     assert seen["th"]["font"] is True  # the Thai font is served locally and loads

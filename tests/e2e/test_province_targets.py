@@ -72,7 +72,8 @@ def test_indicator_results_carry_each_provinces_target_status_and_progress(syste
     assert th34 == {"name_th": "อุบลราชธานี", "name_en": "Ubon Ratchathani", "value": 420.0,
                     "target": 440.0, "fiscal_year_target": 440.0, "status": "not_achieved",
                     "achievement_pct": 95.45, "baseline": {"value": 400.0, "fiscal_year": 2565},
-                    "progress_from_baseline_pct": 50.0}
+                    "progress_from_baseline_pct": 50.0,
+                    "certainty": "provisional"}  # nobody has approved the period (step 15)
     assert set(reported["by_province"]) == {"TH-34", "TH-33", "TH-35", "TH-37"}
     th33 = reported["by_province"]["TH-33"]
     assert (th33["value"], th33["target"], th33["status"], th33["name_en"]) == (

@@ -141,6 +141,8 @@ def test_every_dashboard_page_shows_data_and_says_it_is_sample(sampled):
         if path == "/project-report":  # a province's projects, each its progress and a form
             assert by_who["province"]["forms"] > 0
             continue
+        if path == "/audit":  # people's acts: the sample year is loaded by no person
+            continue
         filled = [t for shown in by_who.values() for t in shown["tables"] if t["rows"]]
         assert filled, (path, by_who)
     assert seen["/ (trend)"]["osm"]["charts"] == [{"id": "trend", "drawn": True}]

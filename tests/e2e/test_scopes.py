@@ -122,6 +122,12 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/completeness"): ("+ + 403 F 403 403 403 403",
                                                     ask(params={"period": "FY2567-Q2"})),
     ("get", "/api/rejections"): ("F F F F F F F F", ask()),
+    # the reporting window: its extensions seen like the reports, granted by the cluster's OSM
+    # (the sample plan sets no window: nothing to extend, 400 once let through)
+    ("get", "/api/plans/{plan_id}/extensions"): ("+ + 403 F 403 403 403 403", ask()),
+    ("post", "/api/plans/{plan_id}/extensions"): (
+        "+ + 403 403 403 403 403 403", ask(400, json={"province": "TH-34", "period": "FY2568-Q2",
+                                                      "until": "2031-01-01", "reason": "x"})),
     # values flagged to check: seen like the reports; reviewed by the cluster's OSM
     ("get", "/api/plans/{plan_id}/flags"): ("+ + 403 + 403 403 403 403", ask()),
     ("post", "/api/plans/{plan_id}/flags/{flag_id}"): (
@@ -148,6 +154,9 @@ MATRIX = {
         "+ + 403 403 403 403 403 403", ask(404, json={"status": "open"})),
     ("get", "/api/reporting-schedule"): ("+ + + + + + + +", ask()),
     ("put", "/api/reporting-schedule"): ("+ 403 403 403 403 403 403 403", ask(400, json={"due_days": -1})),
+    ("get", "/api/approval-settings"): ("+ + + + + + + +", ask()),
+    ("put", "/api/approval-settings"): ("+ 403 403 403 403 403 403 403",
+                                        ask(400, json={"reminder_days": 0})),
     ("get", "/api/disbursement-targets"): ("+ + + + + + + +", ask()),
     ("put", "/api/disbursement-targets/{fiscal_year}"): ("+ 403 403 403 403 403 403 403",
                                                          ask(400, json={"Q1": "x"})),
@@ -478,6 +487,8 @@ FILTERS = {
         lambda a: [r["province"] for r in a["provinces"]]),
     ("get", "/api/plans/{plan_id}/approvals"): own_province_only(
         lambda a: [r["province"] for r in a]),
+    ("get", "/api/plans/{plan_id}/extensions"): own_province_only(
+        lambda a: [e["province"] for e in a["extensions"]]),
 }
 
 

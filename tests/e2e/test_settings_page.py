@@ -64,6 +64,33 @@ def test_the_admin_changes_when_reports_are_due_through_the_form_and_sees_it(sys
         assert put(system, "/api/reporting-schedule", {"due_days": before}).status_code == 200
 
 
+def test_the_admin_changes_when_waiting_approvals_are_recalled_and_it_is_audited(system):
+    admin = signed_in(system.base, system.key())
+    before = system.get("/api/approval-settings", system.key()).json()["reminder_days"]
+    page = admin.get(f"{system.base}/settings", timeout=30).text
+    assert f"reminded every {before} day(s)" in page
+    # the sample plan sets no window
+    assert re.search(r'id="window-now">[^<]*: None: reports of any past period', page)
+    token = csrf_of(admin, "/settings")
+    try:
+        sent = admin.post(f"{system.base}/settings/reminders", timeout=30, allow_redirects=False,
+                          data={"csrf": token, "reminder_days": "3", "reason": REASON})
+        assert sent.status_code == 303, sent.text[:500]
+        assert system.get("/api/approval-settings", system.key()).json() == {"reminder_days": 3}
+        shown = admin.get(f"{system.base}{sent.headers['Location']}", timeout=30).text
+        assert "reminded every 3 day(s)" in shown and "The reminders are saved" in shown
+        refused = admin.post(f"{system.base}/settings/reminders?lang=th", timeout=30,
+                             data={"csrf": token, "reminder_days": "0", "reason": REASON})
+        assert refused.status_code == 400 and "from 1 to 90" in refused.text
+        assert re.search(r'name="reminder_days"[^>]*value="0"', refused.text)
+        [act] = [a for a in system.get("/api/audit", system.key(),
+                                       act="settings.approval_reminders").json()
+                 if a["reason"] == REASON][:1]
+        assert {"field": "reminder_days", "before": before, "after": 3} in act["changes"]
+    finally:
+        assert put(system, "/api/approval-settings", {"reminder_days": before}).status_code == 200
+
+
 def test_targets_and_rules_change_through_their_forms(system):
     admin = signed_in(system.base, system.key())
     token = csrf_of(admin, "/settings")

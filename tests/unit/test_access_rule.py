@@ -51,6 +51,13 @@ def test_a_province_sees_the_cluster_value_but_only_its_own_figure():
     assert RESULTS["results"][0]["provinces"] == {"TH-34": 3.0, "TH-33": 5.0, "TH-35": 2.0}
 
 
+def test_a_province_sees_how_certain_its_own_figure_is_and_the_cluster_values_approval():
+    result = {**RESULTS["results"][0], "approval": "partial",
+              "certainty": {"TH-34": "approved", "TH-33": "provisional"}}
+    [seen] = results_for(UBON, {**RESULTS, "results": [result]})["results"]
+    assert seen["certainty"] == {"TH-34": "approved"} and seen["approval"] == "partial"
+
+
 @pytest.mark.parametrize("principal", [ADMIN, OSM_NE2])
 def test_osm_and_admin_see_every_provinces_figure(principal):
     assert results_for(principal, RESULTS) == RESULTS

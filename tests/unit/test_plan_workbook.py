@@ -152,6 +152,7 @@ def awkward(plan):
     project["strategy"] = {"national_strategy": "Z2", "master_plan": None, "sub_plan": None}
     agency = plan["agencies"][0]
     agency.update(province=None, emails=[], roles=[], language="en")
+    plan["validation"] = {"report_expiry_days": 0}  # a window closing on the due date itself
     return plan
 
 
@@ -479,3 +480,23 @@ def test_plan_level_problems_point_at_the_plan_sheet(sample_xlsx, reference):
     assert CellProblem(PLAN, row, "value", "TH-10 is not a member of cluster northeast-lower-2") \
         in located
     assert CellProblem(PLAN, row, "value", "TH-34 is listed twice") in located
+
+
+def test_the_reporting_window_is_a_plan_row_and_a_bad_one_is_named_at_its_cell(sample_xlsx,
+                                                                             reference):
+    row = 2 + [f.name for f in wbk.PLAN_FIELDS].index("report_expiry_days")
+    book = Book(sample_xlsx)
+    assert english_name(book.sheet(PLAN).cell(row=row, column=1).value) == "report_expiry_days"
+    book.sheet(PLAN).cell(row=row, column=2).value = 30
+    document, _ = xlsx_to_plan(book.bytes())
+    assert prepare_plan(document, reference)["validation"] == {"report_expiry_days": 30}
+    book.sheet(PLAN).delete_rows(row)  # a workbook made before the row existed: no window
+    assert xlsx_to_plan(book.bytes())[0]["validation"] is None
+    book = Book(sample_xlsx)
+    book.sheet(PLAN).cell(row=row, column=2).value = -3
+    document, locations = xlsx_to_plan(book.bytes())
+    with pytest.raises(PlanError) as error:
+        prepare_plan(document, reference)
+    [problem] = located_error(error.value, locations).problems
+    assert (problem.sheet, problem.row, problem.column) == (PLAN, row, "value")
+    assert "greater than or equal to 0" in problem.message

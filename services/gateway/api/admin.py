@@ -1,5 +1,5 @@
-"""What the admin does: reference-data versions, the reporting schedule and disbursement targets,
-API keys, messages parked after the delivery limit."""
+"""What the admin does: reference-data versions, the reporting schedule, approval reminders and
+disbursement targets, API keys, messages parked after the delivery limit."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -11,7 +11,7 @@ from ..accounts.domain import normal_username
 from ..audit.recording import record_act
 from ..rpc import call
 from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, change_reason, json_body,
-                     json_response, known_clusters, principal, whole_number)
+                     json_response, known_clusters, only_fields, principal, whole_number)
 from ..schemas import QUARTER_TARGETS
 from .routing import REASON, RouteTable, ok, param
 from .routing import json_body as body_of
@@ -81,8 +81,7 @@ SCHEDULE = {"type": "object", "required": ["due_days"], "properties": {
 @routes.get("/api/reporting-schedule", "When reports are due: due_days after a period ends",
             ok=ok(SCHEDULE, "the schedule"))
 def reporting_schedule(gw, request):
-    principal(gw, request)
-    return json_response({"due_days": call(gw.reporting, "due_days")})
+    return _reporting_number(gw, request, "due_days", "due_days")
 
 
 @routes.put("/api/reporting-schedule", 'When reports are due: {"due_days": 15} days after a '
@@ -90,10 +89,50 @@ def reporting_schedule(gw, request):
             body=body_of(SCHEDULE), ok=ok(SCHEDULE, "the schedule"),
             errors={400: "not a number of days from 0 to 180"})
 def set_due_days(gw, request):
-    admin(gw, request, "only the admin sets when reports are due")
+    return _set_reporting_number(gw, request, "only the admin sets when reports are due",
+                                 "due_days", "set_due_days")
+
+
+APPROVAL_SETTINGS = {"type": "object", "required": ["reminder_days"],
+                     "additionalProperties": False, "properties": {
+    "reminder_days": {"type": "integer", "minimum": 1, "maximum": 90,
+                      "description": "a submitted or approved period waiting this many days "
+                                     "for its next step is announced (and mailed) again"}}}
+
+
+@routes.get("/api/approval-settings", "When a period's approval waiting for its next step is "
+                                      "recalled: every reminder_days days",
+            ok=ok(APPROVAL_SETTINGS, "the approval settings"))
+def approval_settings(gw, request):
+    return _reporting_number(gw, request, "reminder_days", "approval_reminder_days")
+
+
+@routes.put("/api/approval-settings", 'Recall a waiting approval step every {"reminder_days": '
+                                      '7} days (admin)', query=(REASON,),
+            body=body_of(APPROVAL_SETTINGS), ok=ok(APPROVAL_SETTINGS, "the approval settings"),
+            errors={400: "not a number of days from 1 to 90, or another field"})
+def set_approval_reminder_days(gw, request):
+    return _set_reporting_number(gw, request, "only the admin sets when waiting approvals are "
+                                 "recalled", "reminder_days", "set_approval_reminder_days",
+                                 only=True)
+
+
+def _reporting_number(gw, request, field: str, getter: str):
+    """One of reporting's settings, ``{field: n}``, for any key."""
+    principal(gw, request)
+    return json_response({field: call(gw.reporting, getter)})
+
+
+def _set_reporting_number(gw, request, refusal: str, field: str, setter: str,
+                          only: bool = False):
+    """The admin sets one of reporting's settings from ``{field: n}`` (reporting checks n;
+    ``only``: no other field is taken)."""
+    admin(gw, request, refusal)
     change_reason(request)
-    return json_response({"due_days": call(gw.reporting, "set_due_days",
-                                           whole_number(json_body(request).get("due_days")))})
+    body = json_body(request)
+    if only:
+        only_fields(body, (field,))
+    return json_response({field: call(gw.reporting, setter, whole_number(body.get(field)))})
 
 
 @routes.put("/api/disbursement-targets/<string:fiscal_year>",

@@ -26,7 +26,8 @@ def checked_period(period: str) -> None:
 
 
 @routes.get("/api/plans/<string:plan_id>/indicator-results",
-            "Cluster value, per-province values, target and status of every indicator",
+            "Cluster value, per-province values, target and status of every indicator, and how "
+            "certain each figure is (its province's approval of the period)",
             query=(param("period", "FY2567, FY2567-Q2 or 2024-01; a fiscal year of a quarterly or "
                                    "monthly indicator is rolled up (cumulative: latest "
                                    "year-to-date value)", required=True, schema=PERIOD), AS_FILE),
@@ -136,7 +137,8 @@ def project_progress(gw, request, plan_id):
 
 @routes.get("/api/plans/<string:plan_id>/completeness",
             "Per province: reports expected for the period, received, on time (by the due date: "
-            "period end + due_days), late, missing, completeness and timeliness %",
+            "period end + due_days), late, missing, completeness and timeliness %, and its "
+            "approval of the period; how many are approved, and approved by the due date",
             query=(param("period", required=True, schema=PERIOD), AS_FILE),
             ok=ok("Completeness", "completeness"), errors=PLAN_ERRORS)
 def completeness(gw, request, plan_id):

@@ -26,6 +26,7 @@ ACTS: dict[str, Audit] = {
     # a period's approval (docs/approvals.md): the step and the comment are in what was asked
     "take_approval_step": Audit("period.approval", "period/province", befores.approval),
     "redrive_rejection": Audit("report.redrive", "rejection_id"),
+    "grant_extension": Audit("report.extension", "plan_id", befores.nothing),
     # assets: the registry and each ledger step
     "register_asset": Audit("asset.register", None, befores.nothing),
     "import_assets": Audit("asset.import"),
@@ -35,6 +36,8 @@ ACTS: dict[str, Audit] = {
                     "dispose")},
     # settings
     "set_due_days": Audit("settings.due_days", None, befores.due_days),
+    "set_approval_reminder_days": Audit("settings.approval_reminders", None,
+                                        befores.approval_reminder_days),
     "set_disbursement_targets": Audit("settings.disbursement_targets", "fiscal_year",
                                       befores.disbursement_targets),
     "set_asset_settings": Audit("settings.assets", None, befores.asset_settings),

@@ -19,6 +19,10 @@ def due_days(gw, values):
     return {"due_days": call(gw.reporting, "due_days")}
 
 
+def approval_reminder_days(gw, values):
+    return {"reminder_days": call(gw.reporting, "approval_reminder_days")}
+
+
 def disbursement_targets(gw, values):
     fiscal_year = values["fiscal_year"]
     return {fiscal_year: call(gw.reporting, "disbursement_targets").get(fiscal_year)}

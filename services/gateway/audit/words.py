@@ -25,6 +25,7 @@ ACT_NAMES = {  # act -> (Thai, English)
     # a step's name (submit, approve, accept, reopen) is in the record's request and changes
     "period.approval": ("ดำเนินการรับรองข้อมูลงวด", "took a period approval step"),
     "report.redrive": ("ส่งรายงานที่ถูกปฏิเสธอีกครั้ง", "re-drove a rejected report"),
+    "report.extension": ("ขยายเวลารับรายงานของงวด", "extended a period's reporting window"),
     "asset.register": ("ลงทะเบียนทรัพย์สิน", "registered an asset"),
     "asset.import": ("นำเข้าทะเบียนทรัพย์สิน", "imported assets"),
     "asset.document": ("แนบเอกสารทรัพย์สิน", "attached an asset document"),
@@ -37,6 +38,8 @@ ACT_NAMES = {  # act -> (Thai, English)
     "asset.audit": ("ตรวจนับทรัพย์สิน", "audited an asset"),
     "asset.dispose": ("จำหน่ายทรัพย์สิน", "disposed of an asset"),
     "settings.due_days": ("ตั้งกำหนดส่งรายงาน", "set when reports are due"),
+    "settings.approval_reminders": ("ตั้งการเตือนการรับรองข้อมูลที่รอดำเนินการ",
+                                    "set when waiting approvals are recalled"),
     "settings.disbursement_targets": ("ตั้งเป้าหมายการเบิกจ่าย", "set disbursement targets"),
     "settings.assets": ("ตั้งค่าทรัพย์สิน", "changed asset settings"),
     "settings.notify_rules": ("ตั้งกฎการแจ้งเตือน", "changed notification rules"),

@@ -115,7 +115,7 @@ def _nonneg(name, label, note=""):
 
 CATEGORY_LABELS = {"investment": "งบลงทุน", "operating": "งบดำเนินงาน"}
 
-OPTIONAL_PLAN_FIELDS = ("progress_frequency",)  # rows added since the first workbooks
+OPTIONAL_PLAN_FIELDS = ("progress_frequency", "report_expiry_days")  # rows added since the first workbooks
 PLAN_FIELDS = (
     _c("id", "รหัสแผน", CODE, True, note="lower-case letters, digits and '-', e.g. "
                                            "northeast-lower-2-2566-2570"),
@@ -136,6 +136,10 @@ PLAN_FIELDS = (
        choices=PROGRESS_FREQUENCIES, note="how often each project's progress is due; the row "
                                           "may be left out (a workbook made before it): "
                                           "quarterly"),
+    _c("report_expiry_days", "รับรายงานหลังกำหนดส่งได้อีก (วัน)", INT,
+       note="the reporting window (validation.report_expiry_days): a period accepts reports "
+            "until its due date plus this many days, later only with an extension the OSM "
+            "grants; empty, or the row left out: no window", minimum=0),
     _c("revision version", "การปรับปรุง ฉบับที่", INT,
        note="set by the system; needed when any revision row is filled; all five revision "
             "rows empty: no revision"),

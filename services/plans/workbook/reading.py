@@ -402,6 +402,10 @@ def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -
         plan["revision"] = None
     plan["sample"] = value("sample")
     plan["progress_frequency"] = value("progress_frequency")
+    expiry = value("report_expiry_days")
+    plan["validation"] = None if expiry is None else {"report_expiry_days": expiry}
+    if "report_expiry_days" in rows:  # the schema names the plan's rule validation.<rule>
+        where("plan, validation", title, rows["report_expiry_days"])
     return plan
 
 

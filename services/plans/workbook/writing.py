@@ -31,6 +31,7 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
         "id", "cluster", "title_th", "title_en", "start_fy", "end_fy", "status", "vision_th",
         "vision_en", "provinces", "reference_version", "version", "sample")},
         "progress_frequency": plan.get("progress_frequency") or "quarterly",
+        "report_expiry_days": (plan.get("validation") or {}).get("report_expiry_days"),
         **{f"revision {name}": revision.get(name) for name in REVISION_FIELDS}}
     plan_rows = [[column.header, _cell_value(column, plan_values[column.name])]
                  for column in PLAN_FIELDS]
