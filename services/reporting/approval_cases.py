@@ -52,13 +52,18 @@ def _plan_and_period(store, plan_id: str, period: str, province: str | None = No
     return plan
 
 
+def figures_scope(store, plan_id: str, period: str) -> tuple[list[str], str, str]:
+    """What a figures token counts: the plan's periods within ``period`` (indicator reports)
+    and its first and last day (project reports' as_of)."""
+    found = parse_period(period)
+    inner = [p for p in plan_periods(store.get_plan(plan_id)) if rule.contains(period, p)]
+    return inner, found.start.isoformat(), found.end.isoformat()
+
+
 def figures_token(store, plan_id: str, period: str, province: str) -> int:
     """What an approver looked at: how many reports were ever recorded for the province and
     period (a later report makes the token stale: 409 figures_changed)."""
-    found = parse_period(period)
-    inner = [p for p in plan_periods(store.get_plan(plan_id)) if rule.contains(period, p)]
-    return store.figures_count(plan_id, province, inner, found.start.isoformat(),
-                               found.end.isoformat())
+    return store.figures_count(plan_id, province, *figures_scope(store, plan_id, period))
 
 
 def take_step(store, plan_id: str, period: str, province: str, step: str, actor: dict,
@@ -94,12 +99,29 @@ def take_step(store, plan_id: str, period: str, province: str, step: str, actor:
               "by": str(who), "by_role": who.role, "by_duty": who.duty, "comment": comment,
               "figures": figures, "notify": list(notify or [])}
     record["occurred_at"] = at
+    # the figures counted again with the step's write (SQLite: in its transaction), so a report
+    # recorded between the check above and the write still makes the step stale
     outcome = store.record_approval_step(
-        record, [contract_events.outgoing(PERIOD_APPROVAL_CHANGED, record)])
+        record, event_of(record),
+        figures_scope(store, plan_id, period) if step in (rule.APPROVE, rule.ACCEPT) else None)
+    if outcome == "figures_changed":
+        raise rule.StepError(409, "figures_changed",
+                             "new figures arrived since you looked; look again",
+                             "มีรายงานใหม่เข้ามาหลังจากที่ท่านเปิดดู โปรดตรวจสอบอีกครั้ง")
     if outcome == "conflict":
         raise rule.StepError(409, "version_conflict", "someone took a step meanwhile; look again",
                              "มีผู้ดำเนินการกับงวดนี้ไปก่อนแล้ว โปรดเปิดดูใหม่")
     return approval_row(store, plan, period, province)
+
+
+def event_of(step: dict) -> list:
+    """The events of a step, as its record holds them (also to queue them again)."""
+    return [contract_events.outgoing(PERIOD_APPROVAL_CHANGED, step)]
+
+
+def requeue_events(store) -> int:
+    """Queue the events of steps a crash recorded without them (MongoDB: two writes)."""
+    return store.requeue_approval_events(event_of)
 
 
 def approval_row(store, plan: dict, period: str, province: str,

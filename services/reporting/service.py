@@ -255,8 +255,9 @@ class ReportingService(BusServiceBase):
     @timer(interval=600, eager=True)
     def remind(self):
         """Facts that follow from the calendar: reports due soon / overdue, periods closed off
-        target, projects behind schedule (each fact once)."""
-        if handlers.check_deadlines(self.store):
+        target, projects behind schedule (each fact once); and the events of approval steps a
+        crash recorded without them (MongoDB)."""
+        if handlers.check_deadlines(self.store) + approval_cases.requeue_events(self.store):
             relay(self.store.outbox, self.dispatch)
 
     @timer(interval=2, eager=True)

@@ -117,11 +117,6 @@ def test_approval_steps_in_any_order_and_any_number_give_the_same_approvals_and_
                        key=lambda s: (s["period"], s["province"], s["version"]))
         live = (approvals(store), decisions(store), views(store))
 
-        # a replay: the current states forgotten, the steps applied in any order, repeated
-        store.reset_approvals()
-        for step in shuffled_with_repeats(steps, rnd) if steps else []:
-            store.apply_approval_step(step)
-        assert (approvals(store), decisions(store)) == live[:2]
         # the same steps delivered to the event store again: each a duplicate, nothing changes
         for step in shuffled_with_repeats(steps, rnd) if steps else []:
             assert store.record_approval_step(step, []) == "duplicate"

@@ -137,3 +137,51 @@ def test_a_rebuild_derives_the_same_approvals_from_the_steps(store):
     assert result["approval_steps"] == 2
     assert approval_cases.list_approvals(store, PLAN["id"], PERIOD) == before
     assert send(store, report(9)) == "rejected"  # the lock holds after the rebuild
+
+
+def test_a_report_recorded_between_the_check_and_the_write_makes_the_step_stale(store):
+    """The figures are counted again with the step's write: the approver's token, checked a
+    moment before, does not let an unseen report into the approved figures."""
+    send(store, report(10))
+    step(store, "submit", PLANNER)
+    seen = approval_cases.list_approvals(store, PLAN["id"], PERIOD, [PROVINCE])[0]
+    real_count = store.figures_count
+    calls = []
+
+    def count_then_a_report_arrives(*args):
+        found = real_count(*args)
+        if not calls:  # the first count is take_step's check; then a report lands
+            calls.append(found)
+            assert send(store, report(99, day=21)) == "accepted"
+        return found
+    store.figures_count = count_then_a_report_arrives
+    with pytest.raises(ApprovalError) as stale:
+        approval_cases.take_step(store, PLAN["id"], PERIOD, PROVINCE, "approve", APPROVER,
+                                 seen["version"], seen["figures"])
+    assert stale.value.code == "figures_changed"
+    store.figures_count = real_count
+    assert approval_cases.list_approvals(store, PLAN["id"], PERIOD, [PROVINCE])[0]["state"] == \
+        "submitted"
+
+
+def test_the_state_is_read_from_the_steps_and_a_step_whose_events_a_crash_lost_is_finished(
+        store, backend):
+    """What the lock and the marks read is the steps themselves; MongoDB's second write (the
+    events) is finished by the remind timer's requeue after a crash between the two."""
+    send(store, report(10))
+    step(store, "submit", PLANNER)
+    seen = approval_cases.list_approvals(store, PLAN["id"], PERIOD, [PROVINCE])[0]
+    real_add = store.outbox.add
+    if backend.name == "sqlite":  # one transaction: a crash keeps neither write
+        return
+    store.outbox.add = lambda *a, **k: (_ for _ in ()).throw(ConnectionError("crash"))
+    with pytest.raises(ConnectionError):
+        approval_cases.take_step(store, PLAN["id"], PERIOD, PROVINCE, "approve", APPROVER,
+                                 seen["version"], seen["figures"])
+    store.outbox.add = real_add
+    assert approval_cases.states(store, PLAN["id"])[(PERIOD, PROVINCE)] == "approved"
+    assert send(store, report(11, day=22)) == "rejected"  # the lock holds at once
+    assert approval_cases.requeue_events(store) == 1
+    assert approval_cases.requeue_events(store) == 0
+    queued = [p for t, p in store.outbox.pending_events(100) if t == "period_approval_changed"]
+    assert [p["step"] for p in queued] == ["submit", "approve"]

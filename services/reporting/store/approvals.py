@@ -1,8 +1,9 @@
 """Reporting store, the approvals part (step 15, docs/approvals.md): every step of every
-approval kept as an event (``approval_steps``, append-only: the event store of approvals), and
-each approval's current state (``approvals``: the step of the highest version, a view that a
-rebuild derives again from the steps). The interface and its two adapters, mixed into the
-reporting stores; both pass tests/contract/test_approvals_store.py."""
+approval kept as an event (``approval_steps``, append-only: the event store of approvals). An
+approval's current state is read from its steps - the highest version's - never from a copy
+that a crash could leave behind them, so the lock, the marks and the list always agree with what
+was recorded (and a rebuild has nothing to redo). The interface and its two adapters, mixed into
+the reporting stores; both pass tests/contract/test_approvals_store.py."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -20,11 +21,10 @@ CREATE TABLE IF NOT EXISTS approval_steps (   -- every step, as it was taken
     document TEXT NOT NULL,
     UNIQUE (plan_id, period, province, version)  -- two steps from one version: the second loses
 );
-CREATE TABLE IF NOT EXISTS approvals (        -- the current state: the highest version's step
-    plan_id TEXT NOT NULL, period TEXT NOT NULL, province TEXT NOT NULL,
-    state TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL,
-    PRIMARY KEY (plan_id, period, province)
-);
+-- a step's figures token counts a province's reports of a period: without this, every count
+-- scans the event store (partial: a project report's insert does not maintain it)
+CREATE INDEX IF NOT EXISTS indicator_reports_by_province ON reports (plan_id, province, period)
+    WHERE kind = 'indicator';
 CREATE TABLE IF NOT EXISTS extensions (       -- the OSM's extensions of a reporting window
     plan_id TEXT NOT NULL, period TEXT NOT NULL, province TEXT NOT NULL,
     document TEXT NOT NULL, PRIMARY KEY (plan_id, period, province)
@@ -35,11 +35,22 @@ KEY = ("plan_id", "period", "province")
 
 class ApprovalsStore(ABC):
     @abstractmethod
-    def record_approval_step(self, step: dict, events) -> str:
+    def record_approval_step(self, step: dict, events, figures: tuple | None = None) -> str:
         """Keep a step {event_id, plan_id, period, province, version, at, step, state, ...}
-        and queue its events, together: "recorded"; "duplicate" when its event_id is kept
-        already (its events are queued again: an outbox ignores what it has); "conflict" when
-        another step took that version of the approval first (nothing is kept)."""
+        and queue its events: "recorded"; "duplicate" when its event_id is kept already (its
+        events are queued again: an outbox ignores what it has); "conflict" when another step
+        took that version of the approval first; "figures_changed" when ``figures`` (periods,
+        start, end: figures_count's arguments) counts otherwise than the step's ``figures`` -
+        a report came since the approver looked (nothing is kept in both cases). SQLite does
+        all of it in one transaction; MongoDB checks the figures just before the write and
+        marks the step ``queued`` once its events are in the outbox (requeue_approval_events
+        finishes a step a crash interrupted)."""
+
+    def requeue_approval_events(self, event_of) -> int:
+        """Queue the events of steps recorded without them (a crash between the two writes):
+        ``event_of(step)`` makes them; how many steps were finished. Nothing to do where the
+        two writes are one transaction."""
+        return 0
 
     @abstractmethod
     def approval_steps(self, plan_id: str, period: str | None = None,
@@ -49,20 +60,12 @@ class ApprovalsStore(ABC):
     @abstractmethod
     def approvals(self, plan_id: str, period: str | None = None,
                   provinces: list[str] | None = None) -> list[dict]:
-        """The current step of each approval that has one (the step document: state, version,
-        by, at, ...), by period then province."""
+        """The current step of each approval that has one - its step of the highest version
+        (the step document: state, version, by, at, ...) - by period then province."""
 
     @abstractmethod
     def all_approval_steps(self) -> Iterator[dict]:
-        """Every step of every plan (a rebuild replays them)."""
-
-    @abstractmethod
-    def apply_approval_step(self, step: dict) -> None:
-        """Make ``step`` its approval's current state unless a higher version is (a replay)."""
-
-    @abstractmethod
-    def reset_approvals(self) -> None:
-        """Forget the current states (the steps stay)."""
+        """Every step of every plan."""
 
     @abstractmethod
     def figures_count(self, plan_id: str, province: str, periods: list[str],
@@ -89,29 +92,23 @@ class SqliteApprovals(ApprovalsStore):
             for statement in filter(str.strip, APPROVALS_SQL.split(";")):
                 conn.execute(statement)
 
-    def record_approval_step(self, step, events):
-        with self.db.transaction() as conn:
+    def record_approval_step(self, step, events, figures=None):
+        with self.db.transaction() as conn:  # BEGIN IMMEDIATE: no report is recorded meanwhile
             if conn.execute("SELECT 1 FROM approval_steps WHERE event_id = ?",
                             (step["event_id"],)).fetchone():
                 self.outbox.add(conn, events)
                 return "duplicate"
+            if figures is not None and self._count(conn, step["plan_id"], step["province"],
+                                                   *figures) != step.get("figures"):
+                return "figures_changed"
             written = conn.execute(
                 "INSERT OR IGNORE INTO approval_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (step["event_id"], *(step[k] for k in KEY), step["version"], step["at"],
                  step["step"], dumps(step))).rowcount == 1
             if not written:
                 return "conflict"
-            self._apply_step(conn, step)
             self.outbox.add(conn, events)
             return "recorded"
-
-    @staticmethod
-    def _apply_step(conn, step):
-        conn.execute(
-            "INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (plan_id, period,"
-            " province) DO UPDATE SET state = excluded.state, version = excluded.version,"
-            " document = excluded.document WHERE excluded.version > approvals.version",
-            (*(step[k] for k in KEY), step["state"], step["version"], dumps(step)))
 
     def approval_steps(self, plan_id, period=None, province=None):
         where, args = "plan_id = ?", [plan_id]
@@ -123,37 +120,36 @@ class SqliteApprovals(ApprovalsStore):
         return [loads(r["document"]) for r in rows]
 
     def approvals(self, plan_id, period=None, provinces=None):
-        where, args = "plan_id = ?", [plan_id]
+        where, args = "s.plan_id = ?", [plan_id]
         if period is not None:
-            where, args = where + " AND period = ?", args + [period]
+            where, args = where + " AND s.period = ?", args + [period]
         if provinces is not None:
-            where += f" AND province IN ({','.join('?' * len(provinces))})"
+            where += f" AND s.province IN ({','.join('?' * len(provinces))})"
             args += list(provinces)
-        rows = self.db.query(f"SELECT document FROM approvals WHERE {where}"
-                             " ORDER BY period, province", args)
+        rows = self.db.query(
+            f"SELECT s.document FROM approval_steps s WHERE {where} AND s.version = ("
+            " SELECT MAX(t.version) FROM approval_steps t WHERE t.plan_id = s.plan_id"
+            " AND t.period = s.period AND t.province = s.province) ORDER BY s.period, s.province",
+            args)
         return [loads(r["document"]) for r in rows]
 
     def all_approval_steps(self):
         for row in self.db.query("SELECT document FROM approval_steps ORDER BY at, event_id"):
             yield loads(row["document"])
 
-    def apply_approval_step(self, step):
-        with self.db.transaction() as conn:
-            self._apply_step(conn, step)
-
-    def reset_approvals(self):
-        with self.db.transaction() as conn:
-            conn.execute("DELETE FROM approvals")
-
     def figures_count(self, plan_id, province, periods, start, end):
+        with self.db.transaction() as conn:
+            return self._count(conn, plan_id, province, periods, start, end)
+
+    @staticmethod
+    def _count(conn, plan_id, province, periods, start, end) -> int:
         marks = ",".join("?" * len(periods)) or "NULL"
-        row = self.db.query(
+        return conn.execute(
             "SELECT (SELECT COUNT(*) FROM reports WHERE plan_id = ? AND province = ?"
             f"         AND kind = 'indicator' AND period IN ({marks}))"
             " + (SELECT COUNT(*) FROM reports WHERE plan_id = ? AND province = ?"
             "    AND kind = 'project' AND json_extract(body, '$.as_of') BETWEEN ? AND ?) AS n",
-            (plan_id, province, *periods, plan_id, province, start, end))
-        return row[0]["n"]
+            (plan_id, province, *periods, plan_id, province, start, end)).fetchone()["n"]
 
     def save_extension(self, extension):
         with self.db.transaction() as conn:
@@ -169,6 +165,11 @@ class SqliteApprovals(ApprovalsStore):
             f"SELECT document FROM extensions WHERE {where} ORDER BY period, province", args)]
 
 
+def _step_doc(doc: dict) -> dict:
+    """A step as it was taken (without the adapter's own fields)."""
+    return {k: v for k, v in doc.items() if k not in ("_id", "queued")}
+
+
 def _key_id(doc: dict, version: int | None = None) -> str:
     parts = [doc[k] for k in KEY] + ([str(version)] if version is not None else [])
     return "|".join(parts)
@@ -181,22 +182,41 @@ class MongoApprovals(ApprovalsStore):
     def _approvals_schema(self) -> None:
         self.db.approval_steps.create_index([("event_id", ASCENDING)], unique=True)
         self.db.approval_steps.create_index([("plan_id", ASCENDING), ("at", ASCENDING)])
+        self.db.approval_steps.create_index([("queued", ASCENDING)], sparse=True)
+        self.db.reports.create_index([("plan_id", ASCENDING), ("province", ASCENDING),
+                                      ("period", ASCENDING)])
 
-    def record_approval_step(self, step, events):
-        # the step's _id is its approval and version: a second step from one version loses;
-        # a retry of the same step (its event_id) queues its events again - the outbox ignores
-        # what it has, so a crash between the two writes loses no event
-        try:
-            self.db.approval_steps.insert_one({"_id": _key_id(step, step["version"]), **step})
-        except DuplicateKeyError:
-            kept = self.db.approval_steps.find_one({"event_id": step["event_id"]})
-            if kept is None:
-                return "conflict"
+    def record_approval_step(self, step, events, figures=None):
+        # the step's _id is its approval and version: a second step from one version loses.
+        # Not one transaction (a replica set's transactions are step 16's): the figures are
+        # checked just before the write, and a step is marked queued once its events are in
+        # the outbox - requeue_approval_events finishes one a crash left unqueued.
+        if self.db.approval_steps.find_one({"event_id": step["event_id"]}) is not None:
             self.outbox.add(events)
             return "duplicate"
-        self.apply_approval_step(step)
+        if figures is not None and self.figures_count(step["plan_id"], step["province"],
+                                                      *figures) != step.get("figures"):
+            return "figures_changed"
+        try:
+            self.db.approval_steps.insert_one({"_id": _key_id(step, step["version"]), **step,
+                                               "queued": False})
+        except DuplicateKeyError:
+            if self.db.approval_steps.find_one({"event_id": step["event_id"]}) is not None:
+                self.outbox.add(events)
+                return "duplicate"
+            return "conflict"
         self.outbox.add(events)
+        self.db.approval_steps.update_one({"event_id": step["event_id"]},
+                                          {"$set": {"queued": True}})
         return "recorded"
+
+    def requeue_approval_events(self, event_of):
+        done = 0
+        for doc in self.db.approval_steps.find({"queued": False}):
+            self.outbox.add(event_of(_step_doc(doc)))
+            self.db.approval_steps.update_one({"_id": doc["_id"]}, {"$set": {"queued": True}})
+            done += 1
+        return done
 
     def approval_steps(self, plan_id, period=None, province=None):
         query = {"plan_id": plan_id}
@@ -205,7 +225,7 @@ class MongoApprovals(ApprovalsStore):
                 query[name] = value
         found = self.db.approval_steps.find(query).sort(
             [("at", ASCENDING), ("version", ASCENDING), ("event_id", ASCENDING)])
-        return [{k: v for k, v in d.items() if k != "_id"} for d in found]
+        return [_step_doc(d) for d in found]
 
     def approvals(self, plan_id, period=None, provinces=None):
         query = {"plan_id": plan_id}
@@ -213,25 +233,16 @@ class MongoApprovals(ApprovalsStore):
             query["period"] = period
         if provinces is not None:
             query["province"] = {"$in": list(provinces)}
-        found = self.db.approvals.find(query).sort([("period", ASCENDING),
-                                                    ("province", ASCENDING)])
-        return [d["document"] for d in found]
+        latest: dict[tuple, dict] = {}
+        for doc in self.db.approval_steps.find(query):
+            key = tuple(doc[k] for k in KEY)
+            if key not in latest or doc["version"] > latest[key]["version"]:
+                latest[key] = _step_doc(doc)
+        return [latest[key] for key in sorted(latest, key=lambda k: (k[1], k[2]))]
 
     def all_approval_steps(self):
         for doc in self.db.approval_steps.find().sort([("at", ASCENDING), ("event_id", ASCENDING)]):
-            yield {k: v for k, v in doc.items() if k != "_id"}
-
-    def apply_approval_step(self, step):
-        try:
-            self.db.approvals.update_one(
-                {"_id": _key_id(step), "version": {"$lt": step["version"]}},
-                {"$set": {**{k: step[k] for k in KEY}, "state": step["state"],
-                          "version": step["version"], "document": step}}, upsert=True)
-        except DuplicateKeyError:  # a higher version is current already
-            pass
-
-    def reset_approvals(self):
-        self.db.approvals.delete_many({})
+            yield _step_doc(doc)
 
     def figures_count(self, plan_id, province, periods, start, end):
         base = {"plan_id": plan_id, "province": province}
