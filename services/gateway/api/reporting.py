@@ -111,7 +111,7 @@ def problems(gw, request, plan_id):
     """The problems-and-obstacles register; a province key sees its own province's."""
     who, plan = reporting_plan(gw, request, plan_id)
     issue = request.args.get("issue")
-    if issue is not None and not issue.isdigit():
+    if issue is not None and not (issue.isascii() and issue.isdigit()):  # "²" is a digit too
         raise ApiError(400, "bad_request", f"issue {issue!r} is not a development issue number")
     province = access.own_province(who, request.args.get("province"))
     found = call(gw.reporting, "problems", plan_id, int(issue) if issue else None,
