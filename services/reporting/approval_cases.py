@@ -76,11 +76,11 @@ def take_step(store, plan_id: str, period: str, province: str, step: str, actor:
     who = actor_of(actor)
     steps = store.approval_steps(plan_id, period, province)
     now_state = rule.current(steps)
-    comment = rule.check_text(step, comment)
     after = rule.next_state(step, now_state.state)
     if not rule.may_take(who, step, now_state.state, province, plan["cluster"]):
         raise rule.StepError(403, "forbidden", f"{who} may not {step} {period} of {province}",
                              "ท่านไม่มีสิทธิ์ทำขั้นตอนนี้ของงวดนี้")
+    comment = rule.check_text(step, comment)  # after who may: a stranger learns no more rules
     if not isinstance(version, int) or isinstance(version, bool) or version != now_state.version:
         raise rule.StepError(409, "version_conflict",
                              f"the approval is at version {now_state.version}, not {version!r}: "

@@ -1,13 +1,15 @@
 """What a person is told when an approval cannot be taken or a setting is wrong (approval_cases):
-in English and in Thai (the approvals page shows the message as it comes)."""
+in English and in Thai (the approvals page shows the message as it comes); who may not take a
+step hears that first (403); a report for an approved period is refused before it is sent."""
 from datetime import date
 
 import pytest
 
-from services.contracts.errors import QueryError
-from services.reporting import approval_cases
+from services.contracts.errors import ApprovalError, QueryError
+from services.reporting import approval_cases, handlers
 from tests.contract import test_approvals_store as approvals
-from tests.contract.test_approvals_store import PLAN, PLANNER, PROVINCE
+from tests.contract.test_approvals_store import (APPROVER, PLAN, PLANNER, PROVINCE, report,
+                                                 step)
 
 store = approvals.store  # the reporting store with the sample plan, on every backend
 
@@ -38,3 +40,26 @@ def test_a_reminder_setting_out_of_range_is_refused_in_english_and_thai(store):
             approval_cases.set_reminder_days(store, days)
         assert "reminder_days must be" in str(refused.value)
         assert "จำนวนวันที่เตือน" in str(refused.value)
+
+
+def test_the_check_before_sending_tells_of_an_approved_period(store):
+    # the workbook's, the form's and the API's check say what the intake would: the lock
+    assert handlers.check_reports(store, PROVINCE, [report(12)]) == [None]
+    step(store, "submit", PLANNER)
+    step(store, "approve", APPROVER)
+    [reason] = handlers.check_reports(store, PROVINCE, [report(12)])
+    assert reason and "was approved on" in reason and "บุญมี (boonmee)" in reason
+    step(store, "reopen", APPROVER, "แก้ไขตัวเลข")
+    assert handlers.check_reports(store, PROVINCE, [report(12)]) == [None]
+
+
+def test_someone_not_allowed_is_refused_403_before_the_reason_is_judged(store):
+    step(store, "submit", PLANNER)
+    step(store, "approve", APPROVER)
+    stranger = {**PLANNER, "scope": "TH-33"}  # another province's planner, with no reason given
+    with pytest.raises(ApprovalError) as refused:
+        step(store, "reopen", stranger, comment=None)
+    assert refused.value.status == 403
+    with pytest.raises(ApprovalError) as reasonless:  # the approver may: then the reason counts
+        step(store, "reopen", APPROVER, comment="  ")
+    assert reasonless.value.status == 400
