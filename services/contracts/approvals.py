@@ -10,11 +10,14 @@ highest version, so steps applied in any order, or twice, give the same state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from . import access
 from .errors import ApprovalError as StepError  # travels over RPC with its status and words
-from .periods import PeriodError, parse_period
+from .periods import PeriodError, english_date, parse_period, thai_date
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 OPEN, SUBMITTED, APPROVED, ACCEPTED = "open", "submitted", "approved", "accepted"
 STATES = (OPEN, SUBMITTED, APPROVED, ACCEPTED)
@@ -115,13 +118,13 @@ def check_text(step: str, text) -> str | None:
     """The comment (a reason, for a reopening: required), stripped; StepError when bad."""
     if text is not None and not isinstance(text, str):
         raise StepError(400, "bad_request", "comment must be text", "ความเห็นต้องเป็นข้อความ")
+    if text and len(text) > MAX_COMMENT:  # as sent (the documented maxLength), spaces included
+        raise StepError(400, "bad_request", f"comment: at most {MAX_COMMENT} characters",
+                        f"ความเห็นยาวได้ไม่เกิน {MAX_COMMENT} ตัวอักษร")
     text = (text or "").strip() or None
     if step == REOPEN and not text:
         raise StepError(400, "bad_request", "a reopening needs a reason",
                         "การเปิดงวดใหม่ต้องระบุเหตุผล")
-    if text and len(text) > MAX_COMMENT:
-        raise StepError(400, "bad_request", f"comment: at most {MAX_COMMENT} characters",
-                        f"ความเห็นยาวได้ไม่เกิน {MAX_COMMENT} ตัวอักษร")
     return text
 
 
@@ -147,15 +150,26 @@ def holds_day(approved_period: str, day: date) -> bool:
 
 
 def lock_reason(period: str, province: str, last: dict) -> tuple[str, str]:
-    """(English, Thai) reason a report is refused by an approved period."""
-    day = (last.get("at") or "")[:10]
+    """(English, Thai) reason a report is refused by an approved period: the period by its name,
+    the day of the step as people there count it (Bangkok; B.E. in Thai), who took it."""
+    day = _bangkok_day(last.get("at"))
     by = last.get("by") or "?"
     state = last.get("state", APPROVED)
-    en = (f"period {period} of {province} was {state} on {day} by {by}; "
-          "ask for it to be reopened")
-    th = (f"งวด {period} ของจังหวัด {province} {STATE_NAMES[state][0]}เมื่อ {day} โดย {by} "
+    found = parse_period(period)
+    en = (f"period {period} ({found.label_en}) of {province} was {state} on "
+          f"{english_date(day) if day else '?'} by {by}; ask for it to be reopened")
+    th = (f"งวด {period} ({found.label_th}) ของจังหวัด {province} {STATE_NAMES[state][0]}"
+          f"เมื่อวันที่ {thai_date(day) if day else '?'} โดย {by} "
           "ขอให้เปิดงวดใหม่ก่อนส่งรายงาน")
     return en, th
+
+
+def _bangkok_day(at: str | None) -> date | None:
+    """The Bangkok day of a step's UTC time (a step at 20:00 UTC is the next day there)."""
+    try:
+        return datetime.fromisoformat(at).astimezone(BANGKOK).date()
+    except (TypeError, ValueError):
+        return None
 
 
 def summary(states: dict[str, str], expected: list[str]) -> str:

@@ -132,6 +132,12 @@ def quarter_months(fy: int, quarter: int) -> list[str]:
     return [f"{fy - 543 - (m >= 10)}-{m:02d}" for m in months]
 
 
+def bad_period_th(code) -> str:
+    """The Thai words of a PeriodError, for a person who typed or chose ``code``."""
+    return (f"งวด {code!r} ไม่ใช่รหัสงวดที่ใช้ได้: ใช้ FY2567 (ปีงบประมาณ พ.ศ.), FY2567-Q2 (ไตรมาส) "
+            "หรือ 2024-01 (เดือน ปี ค.ศ.)")
+
+
 def thai_date(day: date) -> str:
     """``1 กุมภาพันธ์ 2567`` - a date as Thai readers expect it, in B.E."""
     return f"{day.day} {THAI_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"

@@ -26,7 +26,7 @@ from .web import http
 def _whole(text: str | None):
     """A form's number as the API takes it (what is not one goes on as text, to be refused)."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() else (text or None)
+    return int(text) if text.isascii() and text.isdigit() else (text or None)  # not "²"
 
 
 class ApprovalPages:

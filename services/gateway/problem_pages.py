@@ -48,7 +48,7 @@ def _words(lang: str) -> dict:
 
 def _number_arg(request, name: str, low: int, high: int) -> int | None:
     raw = request.args.get(name) or ""
-    return int(raw) if raw.isdigit() and low <= int(raw) <= high else None
+    return int(raw) if raw.isascii() and raw.isdigit() and low <= int(raw) <= high else None
 
 
 class ProblemPages:
@@ -123,7 +123,8 @@ class ProblemPages:
                         403)
         form = request.form
         causes = []
-        rows = int(form["rows"]) if (form.get("rows") or "").isdigit() else 0
+        rows = form.get("rows") or ""
+        rows = int(rows) if rows.isascii() and rows.isdigit() else 0  # "²" is a digit too
         for n in range(min(rows, 200)):  # the list holds at most 100 causes
             code = (form.get(f"code_{n}") or "").strip()
             if code:
@@ -133,7 +134,7 @@ class ProblemPages:
         version = form.get("version")
         try:
             self._call("reporting", "set_problem_causes", causes, str(who),
-                       int(version) if (version or "").isdigit() else None)
+                       int(version) if (version or "").isascii() and version.isdigit() else None)
         except (ServiceError, RemoteError) as exc:  # the service's reason, shown on the form
             return redirect("/problem-causes?" + urlencode({"error": str(exc)[:500]}))
         return redirect("/problem-causes?saved=1")

@@ -39,7 +39,7 @@ DEFAULT_ADDRESS = "0.0.0.0:8000"
 
 def bind_address(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         raise ValueError(f"WEB_SERVER_ADDRESS={text!r} is not [host:]port")
     return host or "0.0.0.0", int(port)
 

@@ -11,7 +11,7 @@ from services.contracts import events as contract_events
 from services.contracts.access import Who
 from services.contracts.errors import QueryError
 from services.contracts.events import PERIOD_APPROVAL_CHANGED, PERIOD_APPROVAL_WAITING
-from services.contracts.periods import PeriodError, parse_period
+from services.contracts.periods import PeriodError, bad_period_th, parse_period, thai_date
 
 from . import certainty, domain
 from .timeliness import plan_periods
@@ -36,19 +36,25 @@ def approvable_periods(plan: dict, today: date | None = None) -> list[str]:
 
 def _plan_and_period(store, plan_id: str, period: str, province: str | None = None,
                      today: date | None = None) -> dict:
+    """The plan, once the period and province are ones to approve; QueryError (a person reads
+    it on the approvals page: English / Thai) otherwise."""
     plan = store.get_plan(plan_id)
     if plan is None:
-        raise QueryError(f"no published plan {plan_id!r}")
+        raise QueryError(f"no published plan {plan_id!r} / ไม่พบแผน {plan_id!r} ที่ประกาศใช้แล้ว")
     try:
-        parse_period(period)
+        found = parse_period(period)
     except (PeriodError, TypeError) as exc:
-        raise QueryError(str(exc)) from None
+        raise QueryError(f"{exc} / {bad_period_th(period)}") from None
     if period not in plan_periods(plan):
-        raise QueryError(f"period {period!r} is not one of the plan's reporting periods")
-    if parse_period(period).start > (today or _today()):
-        raise QueryError(f"period {period} has not started: nothing to approve yet")
+        raise QueryError(f"period {period!r} is not one of the plan's reporting periods / "
+                         f"งวด {period!r} ({found.label_th}) ไม่ใช่งวดรายงานของแผนนี้")
+    if found.start > (today or _today()):
+        raise QueryError(f"period {period} has not started: nothing to approve yet / "
+                         f"งวด {period} ({found.label_th}) ยังไม่เริ่ม จึงยังไม่มีข้อมูลให้รับรอง "
+                         f"(เริ่ม {thai_date(found.start)})")
     if province is not None and province not in plan["provinces"]:
-        raise QueryError(f"province {province!r} is not in plan {plan_id}")
+        raise QueryError(f"province {province!r} is not in plan {plan_id} / "
+                         f"จังหวัด {province!r} ไม่อยู่ในแผน {plan_id}")
     return plan
 
 
@@ -75,11 +81,11 @@ def take_step(store, plan_id: str, period: str, province: str, step: str, actor:
     who = actor_of(actor)
     steps = store.approval_steps(plan_id, period, province)
     now_state = rule.current(steps)
-    comment = rule.check_text(step, comment)
     after = rule.next_state(step, now_state.state)
     if not rule.may_take(who, step, now_state.state, province, plan["cluster"]):
         raise rule.StepError(403, "forbidden", f"{who} may not {step} {period} of {province}",
                              "ท่านไม่มีสิทธิ์ทำขั้นตอนนี้ของงวดนี้")
+    comment = rule.check_text(step, comment)  # after who may: a stranger learns no more rules
     if not isinstance(version, int) or isinstance(version, bool) or version != now_state.version:
         raise rule.StepError(409, "version_conflict",
                              f"the approval is at version {now_state.version}, not {version!r}: "
@@ -205,7 +211,8 @@ def reminder_days_of(store) -> int:
 def set_reminder_days(store, days) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_REMINDER_DAYS:
         raise QueryError(f"reminder_days must be a whole number of days from 1 to "
-                         f"{MAX_REMINDER_DAYS}, not {days!r}")
+                         f"{MAX_REMINDER_DAYS}, not {days!r} / จำนวนวันที่เตือนต้องเป็นจำนวนเต็ม "
+                         f"ตั้งแต่ 1 ถึง {MAX_REMINDER_DAYS} วัน")
     store.set_meta(REMINDER_DAYS, days)
     return days
 

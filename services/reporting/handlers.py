@@ -543,9 +543,9 @@ def check_deadlines(store, now: datetime | None = None) -> int:
 
 def check_reports(store, province: str | None, bodies: list[dict], agency: str | None = None,
                   evidence=None) -> list[str | None]:
-    """The intake's own checks (schema, plan match, cited evidence, the reporting window) on
-    report bodies a province (or an implementing ``agency``) is about to send, without keeping
-    anything: per body None, or the reason the intake would reject it."""
+    """The intake's own checks (schema, plan match, cited evidence, the approval lock, the
+    reporting window) on report bodies a province (or an implementing ``agency``) is about to
+    send, without keeping anything: per body None, or the reason the intake would reject it."""
     plans = store.plans()
     now = datetime.now(timezone.utc)
     reasons = []
@@ -560,9 +560,10 @@ def check_reports(store, province: str | None, bodies: list[dict], agency: str |
                              message_id=body.get("event_id"), content_type="application/json",
                              redelivered=False)
         outcome = check(store, message, "", plans, now=now, evidence=evidence).outcome
-        if isinstance(outcome, domain.ValidReport):  # a closed window: told before it is sent
-            outcome = window.closed_rejection(store, outcome.plan, outcome, now,
-                                              lambda: due_days_of(store)) or outcome
+        if isinstance(outcome, domain.ValidReport):  # an approved period, a closed window:
+            # told before it is sent, in the order the intake judges them (handle_valid)
+            outcome = approval_cases.lock_of(store, outcome) or window.closed_rejection(
+                store, outcome.plan, outcome, now, lambda: due_days_of(store)) or outcome
         reasons.append(outcome.reason if isinstance(outcome, domain.Rejection) else None)
     return reasons
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
+from services.contracts import access
 from services.contracts.errors import RedriveError
 from services.infra.logs import about
 from services.infra.messaging import RawMessage
 
 from . import domain, handlers, plausibility
+from .approval_cases import actor_of
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +28,39 @@ def in_scope(kept: dict, provinces: list[str] | None, agencies: list[str] | None
     return kept.get("province") in (provinces or [])
 
 
-def redrive(store, rejection_id: str, by: str | None = None,
+def already_redriven(kept: dict) -> RedriveError:
+    return RedriveError(409, "already_redriven",
+                        f"re-driven already on {kept['redriven_at'][:10]}: "
+                        f"{kept['redrive_outcome']}",
+                        f"ส่งซ้ำไปแล้วเมื่อ {kept['redriven_at'][:10]}")
+
+
+def asker_scope(who, provinces: list[str] | None, agencies: list[str] | None):
+    """The rejections ``who`` may re-drive, as in_scope takes them - by the rule here, not only
+    as the gateway says: a province its own only; only the admin all (both None)."""
+    if who.role == access.PROVINCE:
+        return [who.scope], []
+    if access.reads_all(who):
+        return provinces, agencies
+    return provinces or [], agencies or []  # an OSM: its cluster's, as the gateway names them
+
+
+def redrive(store, rejection_id: str, actor: dict,
             provinces: list[str] | None = None, agencies: list[str] | None = None,
             user_prefix: str = "", max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD,
             evidence=None, now: datetime | None = None) -> dict:
-    """Judge the kept rejection's message again; the rejection as it now stands, with the
-    ``outcome`` (accepted, or duplicate: the report was kept meanwhile). RedriveError when it
-    is not the asker's (403), unknown (404), re-driven already or still refused (409)."""
+    """Judge the kept rejection's message again, for ``actor`` (the gateway's principal: role,
+    scope, person, duty); the rejection as it now stands, with the ``outcome`` (accepted, or
+    duplicate: the report was kept meanwhile). RedriveError when the actor may not re-drive or
+    it is not theirs (403), unknown (404), re-driven already - a concurrent re-drive too - or
+    still refused (409)."""
+    who = actor_of(actor)
+    by = str(who)
+    if not access.may_redrive(who):
+        raise RedriveError(403, "forbidden", f"{who} may not re-drive a rejection: the sending "
+                           "province's planner, the cluster's OSM or the admin may",
+                           "ท่านส่งรายงานที่ถูกปฏิเสธซ้ำไม่ได้")
+    provinces, agencies = asker_scope(who, provinces, agencies)
     kept = store.get_rejection(rejection_id)
     if kept is None:
         raise RedriveError(404, "not_found", f"no rejection {rejection_id!r}",
@@ -41,10 +69,7 @@ def redrive(store, rejection_id: str, by: str | None = None,
         raise RedriveError(403, "forbidden", "this rejection is another province's or agency's",
                            "รายงานนี้เป็นของจังหวัดหรือหน่วยงานอื่น")
     if kept.get("redriven_at"):
-        raise RedriveError(409, "already_redriven",
-                           f"re-driven already on {kept['redriven_at'][:10]}: "
-                           f"{kept['redrive_outcome']}",
-                           f"ส่งซ้ำไปแล้วเมื่อ {kept['redriven_at'][:10]}")
+        raise already_redriven(kept)
     if kept.get("envelope") is None:
         raise RedriveError(409, "not_redrivable",
                            "kept before rejections kept their envelope: it cannot be judged "
@@ -66,7 +91,10 @@ def redrive(store, rejection_id: str, by: str | None = None,
             outcome = handlers.accept(store, checked.sender, outcome, now, views)
             if not isinstance(outcome, domain.Rejection):
                 views.save()
-                store.mark_redriven(rejection_id, now.isoformat(), outcome, by)
+                if not store.mark_redriven(rejection_id, now.isoformat(), outcome, by):
+                    # another re-drive of it won meanwhile: that one is the answer (a 200 here
+                    # told two people each theirs took; the report is kept once either way)
+                    raise already_redriven(store.get_rejection(rejection_id))
     if isinstance(outcome, domain.Rejection):  # nothing kept: the rejection stays as it was
         raise RedriveError(409, "still_rejected", f"still rejected: {outcome.reason}",
                            f"ยังไม่ผ่าน: {outcome.reason_th or outcome.reason}")

@@ -205,10 +205,11 @@ class ReportingService(BusServiceBase):
         return done
 
     @rpc
-    def redrive_rejection(self, rejection_id, by=None, provinces=None, agencies=None):
-        """A kept rejection judged again as it came, by its original sender (redrive.py);
-        ``provinces``/``agencies``: the asker's scope, as list_rejections takes it."""
-        done = redrive.redrive(self.store, rejection_id, by, provinces, agencies,
+    def redrive_rejection(self, rejection_id, actor, provinces=None, agencies=None):
+        """A kept rejection judged again as it came, by its original sender (redrive.py), for
+        ``actor`` (the gateway's principal: role, scope, person, duty; the rule is checked here
+        too); ``provinces``/``agencies``: the asker's scope, as list_rejections takes it."""
+        done = redrive.redrive(self.store, rejection_id, actor, provinces, agencies,
                                self.config.get("AMQP_USER_PREFIX", ""),
                                plausibility.max_ahead_from(
                                    self.config.get("REPORT_MAX_AHEAD_MINUTES")),

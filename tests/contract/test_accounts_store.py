@@ -139,6 +139,7 @@ def test_a_second_factor_is_asked_after_the_password_and_a_code_is_good_once(peo
     pending = people.sign_in("director", PASSWORD, None)
     assert pending.needs_code and people.session(pending.token) is None
     assert people.confirm_code(pending.token, "123456x") is None
+    assert people.confirm_code(pending.token, "๑๒๓๔๕๖") is None  # Thai digits: a wrong code
     code = pyotp.TOTP(secret).at(clock.now)
     signed = people.confirm_code(pending.token, code)
     assert signed and signed != pending.token  # a new session id once the code is right

@@ -15,6 +15,9 @@ from services.reporting.redrive import redrive
 from tests.contract import test_approvals_store as approvals
 from tests.contract.test_approvals_store import APPROVER, PERIOD, PLAN, PLANNER, PROVINCE, step
 
+ADMIN = {"role": "admin"}
+OSM = {"role": "osm", "scope": PLAN["cluster"], "person": "ประยุทธ (prayut)", "duty": "osm_analyst"}
+
 store = approvals.store  # the reporting store with the sample plan, on every backend
 
 
@@ -40,20 +43,20 @@ def test_a_report_refused_by_the_lock_is_taken_when_redriven_after_the_reopening
     [kept] = store.rejections([PROVINCE])
     assert kept["redriven_at"] is None and "envelope" not in kept
     with pytest.raises(RedriveError) as locked:  # still approved: the lock's reason again
-        redrive(store, kept["rejection_id"], "kanya")
+        redrive(store, kept["rejection_id"], PLANNER)
     assert locked.value.status == 409 and locked.value.code == "still_rejected"
     assert "approved on" in locked.value.en and "เปิดงวดใหม่" in locked.value.th
     assert store.rejections([PROVINCE])[0]["redriven_at"] is None  # nothing changed
     step(store, "reopen", APPROVER, "ตัวเลขต้องแก้")
-    done = redrive(store, kept["rejection_id"], "กัญญา (kanya)", [PROVINCE], [],
+    done = redrive(store, kept["rejection_id"], PLANNER, [PROVINCE], [],
                    now=datetime(2026, 12, 6, tzinfo=timezone.utc))
     assert done["outcome"] == "accepted" and value_in_force(store) == 11
     [listed] = store.rejections([PROVINCE])
     assert (listed["redriven_at"][:10], listed["redrive_outcome"], listed["redriven_by"]) == \
-        ("2026-12-06", "accepted", "กัญญา (kanya)")
+        ("2026-12-06", "accepted", "กัญญา (kanya) · province:TH-34")
     assert "envelope" not in done and done["rejection_id"] == kept["rejection_id"]
     with pytest.raises(RedriveError) as twice:
-        redrive(store, kept["rejection_id"])
+        redrive(store, kept["rejection_id"], PLANNER)
     assert (twice.value.status, twice.value.code) == (409, "already_redriven")
 
 
@@ -64,7 +67,7 @@ def test_a_message_is_judged_as_it_came_its_envelope_included(store):
     assert handlers.handle_intake(store, wrong_id) == "rejected"
     for kept in store.rejections([PROVINCE]):
         with pytest.raises(RedriveError) as again:
-            redrive(store, kept["rejection_id"])
+            redrive(store, kept["rejection_id"], ADMIN)
         assert again.value.code == "still_rejected"
     assert value_in_force(store) is None and len(store.rejections([PROVINCE])) == 2
 
@@ -76,14 +79,49 @@ def test_the_report_kept_meanwhile_is_a_duplicate_and_scope_and_unknown_are_refu
     handlers.handle_intake(store, late)
     [kept] = store.rejections([PROVINCE])
     with pytest.raises(RedriveError) as other:
-        redrive(store, kept["rejection_id"], provinces=["TH-33"], agencies=[])
+        redrive(store, kept["rejection_id"], OSM, provinces=["TH-33"], agencies=[])
     assert other.value.status == 403
     with pytest.raises(RedriveError) as unknown:
-        redrive(store, "no-such-rejection")
+        redrive(store, "no-such-rejection", ADMIN)
     assert unknown.value.status == 404
     step(store, "reopen", APPROVER, "แก้ไข")
     assert handlers.handle_intake(store, late) == "accepted"  # the province sent it itself
-    assert redrive(store, kept["rejection_id"])["outcome"] == "duplicate"
+    assert redrive(store, kept["rejection_id"], PLANNER)["outcome"] == "duplicate"
+
+
+def test_reporting_judges_who_may_redrive_whatever_scope_it_is_sent(store):
+    step(store, "submit", PLANNER)
+    step(store, "approve", APPROVER)
+    handlers.handle_intake(store, message(12))
+    [kept] = store.rejections([PROVINCE])
+    step(store, "reopen", APPROVER, "แก้ไข")
+    # the approver certifies and sends no reports; another province's planner, sent the scope
+    # "all" (as a gateway in error would), is still another province's
+    for asker in (APPROVER, {**PLANNER, "scope": "TH-33"}, {"role": "agency", "scope": "DOH"}):
+        with pytest.raises(RedriveError) as refused:
+            redrive(store, kept["rejection_id"], asker, None, None)
+        assert refused.value.status == 403
+    assert store.get_rejection(kept["rejection_id"])["redriven_at"] is None
+    assert redrive(store, kept["rejection_id"], PLANNER, None, None)["outcome"] == "accepted"
+
+
+def test_a_redrive_that_loses_to_a_concurrent_one_answers_already_redriven(store, monkeypatch):
+    step(store, "submit", PLANNER)
+    step(store, "approve", APPROVER)
+    handlers.handle_intake(store, message(12))
+    [kept] = store.rejections([PROVINCE])
+    step(store, "reopen", APPROVER, "แก้ไข")
+    as_read = store.get_rejection(kept["rejection_id"])  # what this re-drive read at its start
+    assert store.mark_redriven(kept["rejection_id"], "2026-12-05T00:00:00+00:00", "accepted",
+                               "ประยุทธ (prayut)")  # the other re-drive, done meanwhile
+    reads = iter([as_read])
+    monkeypatch.setattr(store, "get_rejection",
+                        lambda rejection_id, get=store.get_rejection: next(reads, None)
+                        or get(rejection_id))
+    with pytest.raises(RedriveError) as lost:
+        redrive(store, kept["rejection_id"], PLANNER)
+    assert (lost.value.status, lost.value.code) == (409, "already_redriven")
+    assert store.get_rejection(kept["rejection_id"])["redriven_by"] == "ประยุทธ (prayut)"
 
 
 def test_a_rejection_kept_before_envelopes_cannot_be_judged_as_it_came(store):
@@ -94,7 +132,7 @@ def test_a_rejection_kept_before_envelopes_cannot_be_judged_as_it_came(store):
                             "raw_body": b"{}"}, [])
     assert store.get_rejection("old-1")["envelope"] is None
     with pytest.raises(RedriveError) as old:
-        redrive(store, "old-1")
+        redrive(store, "old-1", ADMIN)
     assert old.value.code == "not_redrivable"
     assert store.get_rejection("nothing") is None
     assert store.mark_redriven("old-1", "2026-12-06T00:00:00+00:00", "accepted", "x") is True

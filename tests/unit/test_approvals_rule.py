@@ -70,6 +70,9 @@ def test_a_reopening_needs_a_reason_and_a_comment_is_text_of_bounded_length():
     assert rule.check_text("submit", None) is None
     with pytest.raises(ApprovalError):
         rule.check_text("approve", "x" * (rule.MAX_COMMENT + 1))
+    with pytest.raises(ApprovalError):  # measured as sent: the OpenAPI's maxLength
+        rule.check_text("approve", "x" * rule.MAX_COMMENT + " ")
+    assert rule.check_text("approve", " " + "x" * (rule.MAX_COMMENT - 1)) == "x" * 1999
     with pytest.raises(ApprovalError):
         rule.check_text("approve", 12)
 
@@ -91,8 +94,11 @@ def test_a_lock_covers_the_period_and_what_lies_within_it():
 
 def test_the_lock_reason_says_when_by_whom_and_what_to_do_in_both_languages():
     en, th = rule.lock_reason("FY2568-Q2", "TH-34", {"state": "approved", "by": "บุญมี (boonmee)",
-                                                     "at": "2025-04-20T03:00:00+00:00"})
-    assert "2025-04-20" in en and "บุญมี (boonmee)" in en and "reopened" in en
+                                                     "at": "2025-04-19T20:00:00+00:00"})
+    # 20:00 UTC is 03:00 the next day in Bangkok: that is the day people there saw it approved
+    assert "was approved on 20 April 2025" in en and "บุญมี (boonmee)" in en and "reopened" in en
+    assert "Q2 of fiscal year 2025" in en
+    assert "20 เมษายน 2568" in th and "ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2568" in th
     assert "บุญมี (boonmee)" in th and "เปิดงวดใหม่" in th
 
 

@@ -117,7 +117,7 @@ class Accounts:
         side, for clocks a little apart); None for a wrong or a replayed one."""
         secret = secret or (user or {}).get("totp_secret")
         typed = "".join((code or "").split())
-        if not secret or not typed.isdigit():
+        if not secret or not (typed.isascii() and typed.isdigit()):  # compare_digest: ASCII only
             return None
         totp, now = pyotp.TOTP(secret), self.clock()
         for offset in (0, -1, 1):

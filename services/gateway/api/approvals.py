@@ -156,7 +156,7 @@ def redrive_as(gw, who, rejection_id: str) -> dict:
     osm = who.role == access.OSM
     provinces = access.rejection_provinces(who, None, known_clusters(gw) if osm else [])
     agencies = access.rejection_agencies(who, None, call(gw.plans, "list_plans") if osm else [])
-    return call(gw.reporting, "redrive_rejection", rejection_id, str(who), provinces, agencies)
+    return call(gw.reporting, "redrive_rejection", rejection_id, actor(who), provinces, agencies)
 
 
 # --- the JSON API ----------------------------------------------------------------------------

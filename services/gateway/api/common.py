@@ -179,7 +179,35 @@ def json_value(request, default=None):
         raise ApiError(400, "bad_request", f"the body is not UTF-8 JSON: {exc}") from None
     except RecursionError:
         raise ApiError(400, "bad_request", "the JSON is nested too deeply") from None
+    where = unpaired_surrogate(body)
+    if where is not None:  # JSON's \ud800 escape: no character, and no store can keep it
+        raise ApiError(400, "bad_request",
+                       f"{where}: holds half of a UTF-16 pair (an unpaired \\uD800-\\uDFFF "
+                       f"escape), not a character / {where}: มีอักขระที่ไม่สมบูรณ์ "
+                       "(รหัส \\uD800-\\uDFFF ที่ไม่มีคู่) โปรดพิมพ์ข้อความใหม่")
     return body
+
+
+def unpaired_surrogate(value) -> str | None:
+    """Where in a parsed JSON value a text (a key or a string) holds a lone surrogate - what
+    JSON's reader makes of an unpaired ``\\ud800`` - as ``comment`` or ``rows[2].name``;
+    None when there is none. A pair is one character by then: what is left cannot be UTF-8."""
+    stack = [("body", value)]
+    while stack:  # no recursion: a deep body is refused by the reader, not here
+        where, item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:  # the place is shown: a key's own half escaped
+                return where.encode("utf-8", "backslashreplace").decode("utf-8")
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                path = key if where == "body" else f"{where}.{key}"
+                stack.append((path, key))
+                stack.append((path, inner))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{n}]", inner) for n, inner in enumerate(item))
+    return None
 
 
 def only_fields(body: dict, known: tuple[str, ...]) -> None:

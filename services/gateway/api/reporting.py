@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.contracts import access
 from services.contracts.plans import holds_sample
-from services.contracts.periods import PeriodError, parse_period
+from services.contracts.periods import PeriodError, bad_period_th, parse_period
 
 from .. import exports, targets_view
 from ..rpc import call
@@ -21,8 +21,8 @@ PLAN_ERRORS = {404: "no such plan"}
 def checked_period(period: str) -> None:
     try:
         parse_period(period)
-    except PeriodError as exc:
-        raise ApiError(400, "bad_request", str(exc)) from None
+    except PeriodError as exc:  # a person chose or typed it: English / Thai
+        raise ApiError(400, "bad_request", f"{exc} / {bad_period_th(period)}") from None
 
 
 @routes.get("/api/plans/<string:plan_id>/indicator-results",
@@ -111,7 +111,7 @@ def problems(gw, request, plan_id):
     """The problems-and-obstacles register; a province key sees its own province's."""
     who, plan = reporting_plan(gw, request, plan_id)
     issue = request.args.get("issue")
-    if issue is not None and not issue.isdigit():
+    if issue is not None and not (issue.isascii() and issue.isdigit()):  # "²" is a digit too
         raise ApiError(400, "bad_request", f"issue {issue!r} is not a development issue number")
     province = access.own_province(who, request.args.get("province"))
     found = call(gw.reporting, "problems", plan_id, int(issue) if issue else None,
