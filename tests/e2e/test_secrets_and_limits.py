@@ -26,7 +26,8 @@ from tests.support.zipbomb import zip_bomb
 PLAN = "northeast-lower-2-2566-2570"
 SAMPLE = {"plan_id": PLAN, "code": "NE2-67-002-A01", "key_id": "none", "fiscal_year": "FY2568",
           "agency": "ubon-pao", "parked_id": "none", "flag_id": "none", "problem_id": "none",
-          "username": "nobody-here"}
+          "username": "nobody-here", "period": "FY2568-Q2", "province": "TH-34",
+          "rejection_id": "none"}
 
 
 def service_pid(system, service: str) -> int:
