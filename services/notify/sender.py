@@ -6,10 +6,12 @@ again - with the same Message-ID, which mail clients and archives use to spot th
 """
 from __future__ import annotations
 
+import logging
 import random
 import smtplib
 import socket
 import ssl
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
@@ -21,6 +23,7 @@ from email.utils import format_datetime
 RETRY_FOR = timedelta(hours=72)
 BASE_DELAY_S = 2.0
 MAX_DELAY_S = 600.0
+log = logging.getLogger(__name__)
 
 
 class PermanentFailure(Exception):
@@ -36,6 +39,7 @@ class Relay:
     security: str = "none"  # none | starttls | ssl
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    timeout: float = 15.0  # seconds for each SMTP operation (SMTP_TIMEOUT)
 
     def __str__(self):  # never the password (logs)
         who = f"{self.username}@" if self.username else ""
@@ -92,25 +96,50 @@ def build_message(mail: dict, sender: str, now: datetime) -> EmailMessage:
     return msg
 
 
-def send(mail: dict, relay: Relay, sender: str, now: datetime, timeout: float = 15) -> None:
-    """Hand one mail to SMTP; raises TransientFailure or PermanentFailure."""
+def send(mail: dict, relay: Relay, sender: str, now: datetime) -> None:
+    """Hand one mail to SMTP; raises TransientFailure or PermanentFailure. Once the server has
+    answered the message with 250 the mail is delivered: whatever QUIT or closing the connection
+    does afterwards is logged, never raised - raising would send it again or mark it failed."""
     try:
         message = build_message(mail, sender, now)
     except (ValueError, TypeError) as exc:  # an address or header no retry will make valid
         raise PermanentFailure(f"cannot build the message: {exc}") from None
-    try:
+    with _classified():
         if relay.security == "ssl":
-            smtp = smtplib.SMTP_SSL(relay.host, relay.port, timeout=timeout,
+            smtp = smtplib.SMTP_SSL(relay.host, relay.port, timeout=relay.timeout,
                                     context=ssl.create_default_context())
         else:
-            smtp = smtplib.SMTP(relay.host, relay.port, timeout=timeout)
-        with smtp:
+            smtp = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout)
+    try:
+        with _classified():
             if relay.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
             if relay.username:
                 smtp.login(relay.username, relay.password)
             # The envelope names the one intended recipient, whatever the headers say.
             smtp.send_message(message, to_addrs=[mail["to_addr"]])
+    finally:
+        _quit_quietly(smtp, mail)
+
+
+def _quit_quietly(smtp: smtplib.SMTP, mail: dict) -> None:
+    """QUIT in its own try: a reply other than 221, or a connection gone, changes nothing about
+    what the server accepted or refused before it."""
+    try:
+        code, text = smtp.quit()
+        if code != 221:
+            log.info("mail %s: the server answered QUIT with %s %r", mail["mail_id"], code, text)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.info("mail %s: QUIT failed (%s: %s)", mail["mail_id"], type(exc).__name__, exc)
+    finally:
+        smtp.close()
+
+
+@contextmanager
+def _classified():
+    """SMTP errors as PermanentFailure (5xx) or TransientFailure (4xx, network, timeouts)."""
+    try:
+        yield
     except smtplib.SMTPResponseException as exc:  # login refused (535) is one: a 5xx, permanent
         text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
         if 500 <= exc.smtp_code < 600:

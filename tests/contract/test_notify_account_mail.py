@@ -8,10 +8,9 @@ from datetime import datetime, timedelta, timezone
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from services.notify import handlers, sender
-from tests.support.system import free_port
+from services.notify import handlers
+from tests.support.smtp import smtp_servers
 
 LINK = "https://cluster.example.go.th/account/reset?token=s3cr3t-0neT1me-T0ken"
 SECRET = "s3cr3t-0neT1me-T0ken"
@@ -38,17 +37,11 @@ class Sink:
 
 @pytest.fixture
 def smtp():
-    controllers = []
-
-    def start(replies=()):
-        sink = Sink(replies)
-        controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-        controller.start()
-        controllers.append(controller)
-        return sink, sender.Relay("127.0.0.1", controller.port)
-    yield start
-    for controller in controllers:
-        controller.stop()
+    with smtp_servers() as start:
+        def start_sink(replies=()):
+            sink = Sink(replies)
+            return sink, start(sink)
+        yield start_sink
 
 
 @pytest.fixture

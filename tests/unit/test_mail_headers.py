@@ -135,7 +135,7 @@ class RecordingSMTP(smtplib.SMTP):
         return {}
 
     def quit(self):
-        pass
+        return 221, b"Bye"
 
     def close(self):
         pass
