@@ -153,6 +153,7 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
         "SMTP_HOST": settings.smtp_host,
         "SMTP_PORT": settings.smtp_port,
         "SMTP_URL": settings.smtp_url or "",
+        "SMTP_TIMEOUT": settings.smtp_timeout,
         "CREDENTIALS_PATH": str(settings.credentials_path),
         "LOGGING": logging_config(service, settings.log_level),  # JSON lines with the ids handled
         # make run: one port per service from METRICS_PORT up, in SERVICE_CLASSES' order (a

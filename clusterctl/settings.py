@@ -80,6 +80,7 @@ class Settings:
     replicas: dict = field(default_factory=dict)  # service -> processes (REPLICAS); 1 if absent
     trusted_proxy_hops: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For)
     log_level: str = "INFO"  # LOG_LEVEL: the services' root log level
+    smtp_timeout: int = 15  # SMTP_TIMEOUT: seconds for each SMTP operation (sets notify's lease)
     metrics_port: int = 0  # METRICS_PORT: each service's /metrics, /live, /ready (0: none)
     report_max_ahead_minutes: int = 10  # REPORT_MAX_AHEAD_MINUTES: reported_at's clock skew
     seed_sample_year: bool = True  # SEED_SAMPLE_YEAR: a past fiscal year of sample reports
@@ -115,6 +116,7 @@ class Settings:
             smtp_port=_port(env, "SMTP_PORT", 8025),
             smtp_url=smtp_url,
             run_smtp_sink=not (smtp_host or smtp_url),
+            smtp_timeout=_count(env, "SMTP_TIMEOUT", 15, 1, 300, "a whole number of seconds"),
             public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{gateway_port}").rstrip("/"),
             admin_email=env.get("ADMIN_EMAIL") or "admin@cluster-planning.local",
             accounts_url=env.get("ACCOUNTS_URL") or None,

@@ -578,7 +578,9 @@ MAIL = obj({
     "agency": nullable(STRING), "subject": STRING, "message_id": STRING,
     "status": {**STRING, "description": "pending, held, in_digest, sent or failed"},
     "attempts": INTEGER, "next_attempt_at": nullable(DATE_TIME), "lease_until": nullable(DATE_TIME),
-    "last_error": nullable(STRING), "created_at": DATE_TIME, "sent_at": nullable(DATE_TIME)},
+    "last_error": nullable(STRING), "created_at": DATE_TIME, "sent_at": nullable(DATE_TIME),
+    "lease_holder": {**nullable(STRING), "description": "the notify process (host:pid) that "
+                     "claimed it last; with attempts, its lease"}},
     required=("mail_id", "template", "to_addr", "status", "attempts", "created_at"),
     description="จดหมายหนึ่งฉบับในบันทึกการส่ง / one mail of the delivery log")
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
+import time
 from datetime import datetime, timezone
 
 from services.contracts import access, events
@@ -150,36 +153,59 @@ def make_digests(store, public_url: str, day, now: datetime) -> int:
     return made
 
 
-def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None = None) -> int:
-    """Send what is due; returns how many the SMTP server accepted."""
-    now = now or datetime.now(timezone.utc)
+def deliver_due(store, relay: sender.Relay, from_addr: str, now: datetime | None = None,
+                holder: str | None = None, limit: int = 50) -> int:
+    """Send up to ``limit`` due mails; returns how many the SMTP server accepted. Each mail is
+    claimed just before it is handed to SMTP, under a lease longer than a send can last
+    (sender.lease_seconds): another replica never takes a mail in hand, and a mail it took
+    over (this process stalled past the lease) is never sent from here. ``now`` fixes the
+    clock (tests); by default each claim reads it."""
+    holder = holder or default_holder()
     delivered = 0
-    for mail in store.claim_due(now, lease_seconds=120):
-        done = True  # sent or failed for good: no attempt left that needs the body
-        try:
-            sender.send(mail, relay, from_addr, now)
-        except sender.PermanentFailure as exc:
-            log.error("mail %s to %s failed for good: %s", mail["mail_id"], mail["to_addr"], exc)
-            store.mark_failed(mail["mail_id"], str(exc))
-            MAILS.labels("failed").inc()
-        except Exception as exc:  # transient, or unexpected: retried for RETRY_FOR
-            log.warning("mail %s to %s not sent (attempt %d): %s", mail["mail_id"],
-                        mail["to_addr"], mail["attempts"], exc)
-            if now - datetime.fromisoformat(mail["created_at"]) >= sender.RETRY_FOR:
-                store.mark_failed(mail["mail_id"], f"gave up after {mail['attempts']} attempts "
-                                  f"over {sender.RETRY_FOR.total_seconds() / 3600:.0f} h: {exc}")
-                MAILS.labels("failed").inc()
-            else:
-                store.retry_later(mail["mail_id"], sender.next_attempt(now, mail["attempts"]), str(exc))
-                MAILS.labels("retried").inc()
-                done = False
-        else:
-            store.mark_sent(mail["mail_id"], datetime.now(timezone.utc))
-            MAILS.labels("sent").inc()
-            delivered += 1
-        if done and mail["template"] in SECRET_TEMPLATES:
-            store.erase_body(mail["mail_id"])
+    for _ in range(limit):
+        moment = now or datetime.now(timezone.utc)
+        claimed = store.claim_due(moment, sender.lease_seconds(relay), holder, limit=1)
+        if not claimed:
+            break
+        delivered += _deliver(store, claimed[0], relay, from_addr, moment)
     return delivered
+
+
+def default_holder() -> str:
+    """Who holds a lease: this host and process (shown in the delivery log)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _deliver(store, mail: dict, relay: sender.Relay, from_addr: str, now: datetime) -> int:
+    """Hand one claimed mail to SMTP and record the outcome under its lease; 1 when accepted."""
+    started = time.monotonic()
+    try:
+        sender.send(mail, relay, from_addr, now)
+    except sender.PermanentFailure as exc:
+        log.error("mail %s to %s failed for good: %s", mail["mail_id"], mail["to_addr"], exc)
+        recorded, outcome = store.mark_failed(mail, str(exc)), "failed"
+    except Exception as exc:  # transient, or unexpected: retried for RETRY_FOR
+        log.warning("mail %s to %s not sent (attempt %d): %s", mail["mail_id"],
+                    mail["to_addr"], mail["attempts"], exc)
+        if now - datetime.fromisoformat(mail["created_at"]) >= sender.RETRY_FOR:
+            recorded, outcome = store.mark_failed(
+                mail, f"gave up after {mail['attempts']} attempts over "
+                      f"{sender.RETRY_FOR.total_seconds() / 3600:.0f} h: {exc}"), "failed"
+        else:
+            recorded, outcome = store.retry_later(
+                mail, sender.next_attempt(now, mail["attempts"]), str(exc)), "retried"
+    else:
+        recorded, outcome = store.mark_sent(mail, datetime.now(timezone.utc)), "sent"
+    MAILS.labels(outcome).inc()
+    if not recorded:
+        # Only when this process stalled longer than the lease: another sender claimed the mail
+        # meanwhile, and its outcome is the one kept.
+        log.error("mail %s: outcome %s not recorded - its lease (attempt %d, %s) was taken over "
+                  "after %.0f s; the other sender's outcome stands", mail["mail_id"], outcome,
+                  mail["attempts"], mail["lease_holder"], time.monotonic() - started)
+    if recorded and outcome != "retried" and mail["template"] in SECRET_TEMPLATES:
+        store.erase_body(mail["mail_id"])  # sent or failed for good: no attempt needs the body
+    return 1 if outcome == "sent" else 0
 
 
 def delivery_log(store, scope: tuple[str, str | None], status: str | None = None,

@@ -154,6 +154,17 @@ def _classified():
         raise TransientFailure(f"{type(exc).__name__}: {exc}") from None
 
 
+# A send is at most about a dozen SMTP operations (connect, greeting, EHLO, STARTTLS and EHLO
+# again, AUTH, MAIL, RCPT, DATA, the message, QUIT), each bounded by the relay's timeout: a lease
+# of twenty of them outlasts any send, so no other replica takes over a mail in hand.
+OPERATIONS_PER_LEASE = 20
+
+
+def lease_seconds(relay: Relay) -> float:
+    """How long a sender keeps the one mail it is handing to ``relay``."""
+    return relay.timeout * OPERATIONS_PER_LEASE
+
+
 def next_attempt(now: datetime, attempts: int, rng: random.Random = random) -> datetime:
     """Exponential backoff with full jitter."""
     ceiling = min(MAX_DELAY_S, BASE_DELAY_S * 2 ** max(0, attempts - 1))

@@ -1,6 +1,8 @@
 """notify: turns events into e-mails for the right recipients, exactly once (entrypoints only)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -28,10 +30,11 @@ class NotifyService(BusServiceBase):
 
     @property
     def _relay(self):
-        """SMTP_URL (smtp://, smtp+starttls://, smtps://), else SMTP_HOST and SMTP_PORT."""
+        """SMTP_URL (smtp://, smtp+starttls://, smtps://), else SMTP_HOST and SMTP_PORT; each
+        SMTP operation waits at most SMTP_TIMEOUT seconds (and the lease lasts twenty)."""
         url = self.config.get("SMTP_URL") or \
             f"smtp://{self.config.get('SMTP_HOST', '127.0.0.1')}:{self.config.get('SMTP_PORT', 8025)}"
-        return sender.parse_relay(url)
+        return replace(sender.parse_relay(url), timeout=float(self.config.get("SMTP_TIMEOUT", 15)))
 
     @property
     def _public_url(self):

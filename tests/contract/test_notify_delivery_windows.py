@@ -72,3 +72,30 @@ def test_a_mail_the_server_accepted_is_sent_once_and_recorded_sent_whatever_quit
     for later in (timedelta(minutes=1), timedelta(hours=2), timedelta(days=4)):
         assert handlers.deliver_due(store, relay, FROM, T0 + later) == 0
     assert server.received == {row["message_id"]: 1}
+
+
+def test_two_replicas_behind_a_slow_server_deliver_each_mail_once(store, backend, smtp):
+    """Replica A works through the due mails while the server takes its time over each; replica
+    B's timer fires meanwhile with its clock 121 s ahead: a lease taken for A's whole batch at
+    its start (120 s) would have lapsed, the lease of the mail A has in hand has not. Each mail
+    reaches the server once and ends sent."""
+    server, relay = smtp(rcpt_delay=0.05)
+    other = backend.open("notify")  # replica B: its own connection to the same database
+    store.enqueue([mail(n) for n in range(12)], T0)
+    a_done = threading.Event()
+
+    def replica_a():
+        try:
+            handlers.deliver_due(store, relay, FROM)  # the real clock
+        finally:
+            a_done.set()
+    thread = threading.Thread(target=replica_a)
+    thread.start()
+    try:
+        while sum(server.received.values()) < 3 and not a_done.is_set():
+            a_done.wait(0.01)
+        handlers.deliver_due(other, relay, FROM, datetime.now(timezone.utc) + timedelta(seconds=121))
+    finally:
+        thread.join(30)
+    assert set(server.received.values()) == {1} and len(server.received) == 12, server.received
+    assert Counter(m["status"] for m in store.mails()) == {"sent": 12}

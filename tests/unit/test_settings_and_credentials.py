@@ -42,6 +42,8 @@ def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
     ({"SMTP_PORT": "70000"}, "SMTP_PORT"),
     ({"SMTP_URL": "smtp://ops@mail.go.th"}, "SMTP_URL names a user but no password"),
     ({"MONGO_URL": "localhost:27017"}, "MONGO_URL"),
+    ({"SMTP_TIMEOUT": "soon"}, "SMTP_TIMEOUT='soon' is not a whole number of seconds"),
+    ({"SMTP_TIMEOUT": "0"}, "SMTP_TIMEOUT=0 is out of range 1-300"),
     ({"REPLICAS": "many"}, "REPLICAS='many' is not a whole number"),
     ({"REPLICAS": "0"}, "out of range 1-8"),
     ({"REPLICAS": "reporting=3,mailer=2"}, "'mailer=2' is not service=count"),

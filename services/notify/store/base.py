@@ -11,7 +11,7 @@ from ..domain import Mail
 
 MAIL_FIELDS = ("mail_id", "event_id", "template", "to_addr", "subject", "text", "html",
                "message_id", "status", "attempts", "next_attempt_at", "lease_until",
-               "last_error", "created_at", "sent_at", "agency")
+               "last_error", "created_at", "sent_at", "agency", "lease_holder")
 
 
 def _iso(moment: datetime) -> str:
@@ -23,7 +23,7 @@ def _new_mail(mail: Mail, now: datetime, status: str = "pending") -> dict:
             "to_addr": mail.to, "subject": mail.subject, "text": mail.text, "html": mail.html,
             "message_id": mail.message_id, "status": status, "attempts": 0,
             "next_attempt_at": _iso(now), "lease_until": _iso(now), "last_error": None,
-            "created_at": _iso(now), "sent_at": None, "agency": mail.agency}
+            "created_at": _iso(now), "sent_at": None, "agency": mail.agency, "lease_holder": None}
 
 
 def _directory(plans: list[dict]) -> dict:
@@ -57,17 +57,25 @@ class NotifyStore(KeepsMeta, ABC):
         digest queued before under the same mail_id changes nothing); True when new."""
 
     @abstractmethod
-    def claim_due(self, now: datetime, lease_seconds: float, limit: int = 50) -> list[dict]:
-        """Pending mails due now, leased to the caller so no other sender takes them meanwhile."""
+    def claim_due(self, now: datetime, lease_seconds: float, holder: str,
+                  limit: int = 50) -> list[dict]:
+        """Pending mails due now, leased to ``holder`` until ``now + lease_seconds`` so no other
+        sender takes them meanwhile. Each claim adds one to ``attempts``: the pair (attempts,
+        lease_holder) of a claimed mail is its lease, and a later claim - another sender's,
+        once this lease has lapsed - makes it stale (the fencing token)."""
+
+    # The three outcomes below change a mail only under the lease they name (``claimed`` is the
+    # mail as claim_due returned it): True when recorded, False when the mail was claimed again
+    # since (or is no longer pending) - that sender's outcome is the one that counts.
 
     @abstractmethod
-    def mark_sent(self, mail_id: str, now: datetime) -> None: ...
+    def mark_sent(self, claimed: dict, now: datetime) -> bool: ...
 
     @abstractmethod
-    def retry_later(self, mail_id: str, at: datetime, error: str) -> None: ...
+    def retry_later(self, claimed: dict, at: datetime, error: str) -> bool: ...
 
     @abstractmethod
-    def mark_failed(self, mail_id: str, error: str) -> None: ...
+    def mark_failed(self, claimed: dict, error: str) -> bool: ...
 
     @abstractmethod
     def erase_body(self, mail_id: str) -> None:

@@ -52,31 +52,35 @@ class MongoNotifyStore(NotifyStore):
                                             "last_error": f"sent in digest {digest.mail_id}"}})
         return new
 
-    def claim_due(self, now, lease_seconds, limit=50):
+    def claim_due(self, now, lease_seconds, holder, limit=50):
         claimed, until = [], _iso(now + timedelta(seconds=lease_seconds))
         for _ in range(limit):
             doc = self.db.mails.find_one_and_update(
                 {"status": "pending", "next_attempt_at": {"$lte": _iso(now)},
                  "lease_until": {"$lte": _iso(now)}},
-                {"$set": {"lease_until": until}, "$inc": {"attempts": 1}},
+                {"$set": {"lease_until": until, "lease_holder": holder}, "$inc": {"attempts": 1}},
                 sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
             if doc is None:
                 break
             doc.pop("_id")
-            claimed.append(doc)
+            claimed.append({"lease_holder": None, **doc})
         return claimed
 
-    def mark_sent(self, mail_id, now):
-        self.db.mails.update_one({"_id": mail_id}, {"$set": {"status": "sent", "sent_at": _iso(now),
-                                                            "last_error": None}})
+    def _under_lease(self, claimed, changes: dict) -> bool:
+        return self.db.mails.update_one(
+            {"_id": claimed["mail_id"], "status": "pending", "attempts": claimed["attempts"],
+             "lease_holder": claimed["lease_holder"]}, {"$set": changes}).matched_count == 1
 
-    def retry_later(self, mail_id, at, error):
-        self.db.mails.update_one({"_id": mail_id}, {"$set": {
-            "next_attempt_at": _iso(at), "lease_until": _iso(at), "last_error": error[:1000]}})
+    def mark_sent(self, claimed, now):
+        return self._under_lease(claimed, {"status": "sent", "sent_at": _iso(now),
+                                           "last_error": None})
 
-    def mark_failed(self, mail_id, error):
-        self.db.mails.update_one({"_id": mail_id}, {"$set": {"status": "failed",
-                                                            "last_error": error[:1000]}})
+    def retry_later(self, claimed, at, error):
+        return self._under_lease(claimed, {"next_attempt_at": _iso(at), "lease_until": _iso(at),
+                                           "last_error": error[:1000]})
+
+    def mark_failed(self, claimed, error):
+        return self._under_lease(claimed, {"status": "failed", "last_error": error[:1000]})
 
     def erase_body(self, mail_id):
         self.db.mails.update_one({"_id": mail_id}, {"$set": {"text": "", "html": ""}})
@@ -90,7 +94,9 @@ class MongoNotifyStore(NotifyStore):
         if agencies is not None:
             query["agency"] = {"$in": list(agencies)}
         cursor = self.db.mails.find(query).sort("created_at", -1).limit(limit)
-        return [{k: v for k, v in d.items() if k != "_id"} for d in cursor]
+        # a mail queued by an earlier release has no lease_holder yet
+        return [{"lease_holder": None, **{k: v for k, v in d.items() if k != "_id"}}
+                for d in cursor]
 
     def status_counts(self):
         return {d["_id"]: d["n"] for d in

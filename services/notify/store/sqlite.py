@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS mails (
     to_addr TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,
     message_id TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
     next_attempt_at TEXT NOT NULL, lease_until TEXT NOT NULL, last_error TEXT,
-    created_at TEXT NOT NULL, sent_at TEXT, agency TEXT
+    created_at TEXT NOT NULL, sent_at TEXT, agency TEXT, lease_holder TEXT
 );
 CREATE INDEX IF NOT EXISTS mails_due ON mails (status, next_attempt_at);
 """
@@ -28,9 +28,12 @@ class SqliteNotifyStore(NotifyStore):
         self.db = SqliteDatabase(path, SCHEMA)
         self.meta = SqliteMeta(self.db)
         columns = {r["name"] for r in self.db.query("PRAGMA table_info(mails)")}
-        if "agency" not in columns:  # a store made before the delivery log named agencies
-            with self.db.transaction() as conn:
-                conn.execute("ALTER TABLE mails ADD COLUMN agency TEXT")
+        # columns a store made by an earlier release lacks: the agency (delivery log by agency),
+        # the lease's holder (the fenced lease)
+        for column in ("agency", "lease_holder"):
+            if column not in columns:
+                with self.db.transaction() as conn:
+                    conn.execute(f"ALTER TABLE mails ADD COLUMN {column} TEXT")
 
     def save_directory(self, plan_id, version, cluster, provinces, agencies):
         doc = {"id": plan_id, "cluster": cluster, "provinces": provinces, "agencies": agencies}
@@ -64,31 +67,37 @@ class SqliteNotifyStore(NotifyStore):
                              [(f"sent in digest {digest.mail_id}", i) for i in held_ids])
             return True
 
-    def claim_due(self, now, lease_seconds, limit=50):
+    def claim_due(self, now, lease_seconds, holder, limit=50):
         with self.db.transaction() as conn:
             rows = conn.execute(
                 "SELECT * FROM mails WHERE status = 'pending' AND next_attempt_at <= ?"
                 " AND lease_until <= ? ORDER BY next_attempt_at LIMIT ?",
                 (_iso(now), _iso(now), limit)).fetchall()
             until = _iso(now + timedelta(seconds=lease_seconds))
-            conn.executemany("UPDATE mails SET lease_until = ?, attempts = attempts + 1"
-                             " WHERE mail_id = ?", [(until, r["mail_id"]) for r in rows])
-            return [{**dict(r), "attempts": r["attempts"] + 1, "lease_until": until} for r in rows]
+            conn.executemany("UPDATE mails SET lease_until = ?, lease_holder = ?,"
+                             " attempts = attempts + 1 WHERE mail_id = ?",
+                             [(until, holder, r["mail_id"]) for r in rows])
+            return [{**dict(r), "attempts": r["attempts"] + 1, "lease_until": until,
+                     "lease_holder": holder} for r in rows]
 
-    def mark_sent(self, mail_id, now):
+    def _under_lease(self, claimed, assignments: str, values: tuple) -> bool:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE mails SET status = 'sent', sent_at = ?, last_error = NULL"
-                         " WHERE mail_id = ?", (_iso(now), mail_id))
+            return conn.execute(
+                f"UPDATE mails SET {assignments} WHERE mail_id = ? AND status = 'pending'"
+                " AND attempts = ? AND lease_holder IS ?",
+                (*values, claimed["mail_id"], claimed["attempts"],
+                 claimed["lease_holder"])).rowcount == 1
 
-    def retry_later(self, mail_id, at, error):
-        with self.db.transaction() as conn:
-            conn.execute("UPDATE mails SET next_attempt_at = ?, lease_until = ?, last_error = ?"
-                         " WHERE mail_id = ?", (_iso(at), _iso(at), error[:1000], mail_id))
+    def mark_sent(self, claimed, now):
+        return self._under_lease(claimed, "status = 'sent', sent_at = ?, last_error = NULL",
+                                 (_iso(now),))
 
-    def mark_failed(self, mail_id, error):
-        with self.db.transaction() as conn:
-            conn.execute("UPDATE mails SET status = 'failed', last_error = ? WHERE mail_id = ?",
-                         (error[:1000], mail_id))
+    def retry_later(self, claimed, at, error):
+        return self._under_lease(claimed, "next_attempt_at = ?, lease_until = ?, last_error = ?",
+                                 (_iso(at), _iso(at), error[:1000]))
+
+    def mark_failed(self, claimed, error):
+        return self._under_lease(claimed, "status = 'failed', last_error = ?", (error[:1000],))
 
     def erase_body(self, mail_id):
         with self.db.transaction() as conn:
