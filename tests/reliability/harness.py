@@ -46,10 +46,12 @@ class SmtpSink:
         self.directory, self.port = directory, port
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, faults: tuple[str, ...] = ()) -> None:
+        """``faults``: smtp-sink options such as ("--rcpt-delay", "0.5") or ("--quit-reply",
+        "421 4.3.0 closing") - a slow relay, one that errs on QUIT after accepting."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "clusterctl", "smtp-sink", "--dir", str(self.directory),
-             "--port", str(self.port)], cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+             "--port", str(self.port), *faults], cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         wait_until(self._listening, timeout=20, what=f"the SMTP sink on port {self.port}")
 
