@@ -284,3 +284,19 @@ def test_the_mails_of_given_events_are_forgotten_whatever_their_status(store):
     assert store.delete_mails(["evt-1", "evt-nope"]) == 2
     assert ids(store.mails()) == ["mail-3"]
     assert store.claim_due(T0 + timedelta(seconds=1), LEASE, HOLDER) != [] and store.delete_mails([]) == 0
+
+
+def test_a_sqlite_store_made_before_the_fenced_lease_gets_the_column_and_sends_its_mails(tmp_path):
+    import sqlite3
+
+    from services.notify.store import SqliteNotifyStore
+    path = tmp_path / "notify.sqlite3"
+    old = SqliteNotifyStore(path)
+    old.enqueue([mail(1)], T0)
+    old.close()
+    with sqlite3.connect(path) as conn:  # as a store made before the column was added
+        conn.execute("ALTER TABLE mails DROP COLUMN lease_holder")
+    store = SqliteNotifyStore(path)
+    assert store.mails()[0]["lease_holder"] is None
+    [claimed] = store.claim_due(T0, LEASE, HOLDER)
+    assert store.mark_sent(claimed, T0) is True and store.mails("sent")[0]["lease_holder"] == HOLDER
