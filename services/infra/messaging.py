@@ -315,9 +315,10 @@ class BatchConsumer(QueueEntrypoint):
     """Messages that arrive together are handled together: one worker per batch.
 
     A batch is what is in hand ``BATCH_WAIT_S`` after its first message, or ``max_batch``
-    messages. The handler returns the indexes of messages to retry (handed back at once, so the
-    broker's delivery limit still counts each one); the others are acknowledged after the
-    handler has returned. ``Settlement`` keeps batches in delivery order, so one ``multiple``
+    messages. The handler returns the indexes of messages to retry (handed back at once); the
+    others are acknowledged after the handler has returned. Its queue has no broker delivery
+    limit (a crash takes back two batches, each counted as a delivery): the handler bounds the
+    retries of each message from its own record of the attempts it made (reporting's intake). ``Settlement`` keeps batches in delivery order, so one ``multiple``
     ack covers a finished batch and any finished ones after it.
     """
     reader = BatchReader()

@@ -30,7 +30,7 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.timer import Timer
-from prometheus_client import REGISTRY, Counter, Histogram, make_wsgi_app
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 
 from .storage import Storage
 
@@ -49,6 +49,10 @@ REPORTS = Counter("cluster_intake_reports_total",
                   "Province reports at the intake, committed: accepted, duplicate or rejected.",
                   ["kind", "outcome"])
 PARKED = Counter("cluster_parked_total", "Messages parked after their last delivery attempt.")
+OUTBOX_UNROUTABLE = Counter("cluster_outbox_unroutable_total",
+                            "Outbox events the broker routed to no queue (each then held).")
+OUTBOX_HELD = Gauge("cluster_outbox_held_events",
+                    "Outbox events held (routed nowhere), kept, waiting to be tried again.")
 MAILS = Counter("cluster_mails_total", "Mail delivery attempts: sent, failed (for good) or "
                 "retried (a transient failure, tried again later).", ["outcome"])
 ASSET_STEPS = Counter("cluster_asset_steps_total",

@@ -1,15 +1,22 @@
 """Transactional outbox: events are stored with the state change that caused them and relayed
 to the broker until the broker confirms them (DESIGN 2, "state change and event publication must
 not be able to diverge"). Consumers de-duplicate on ``event_id``, so relaying twice is harmless.
+
+An event the broker routes to no queue (a binding missing, a topology not declared) is held:
+kept with its error, alarmed (an error in the log, ``cluster_outbox_unroutable_total``, and
+``cluster_outbox_held_events`` while it waits), and tried again after ``UNROUTABLE_HOLD_S`` -
+never dropped, and never in the way of the events behind it (docs/architecture.md, "Bounded
+retries").
 """
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from nameko.amqp.publish import UndeliverableMessage
 
+from .metrics import OUTBOX_HELD, OUTBOX_UNROUTABLE
 from .sqlite import dumps, loads
 
 log = logging.getLogger(__name__)
@@ -22,14 +29,18 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at   TEXT NOT NULL,
     published_at TEXT,
     attempts     INTEGER NOT NULL DEFAULT 0,
-    last_error   TEXT
+    last_error   TEXT,
+    held_until   TEXT    -- unroutable: not tried again before this time
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (created_at) WHERE published_at IS NULL;
 """
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+UNROUTABLE_HOLD_S = 300  # the operator's time to fix a binding before the event is tried again
+
+
+def now_iso(after_s: float = 0) -> str:
+    return (datetime.now(timezone.utc) + timedelta(seconds=after_s)).isoformat()
 
 
 class RelayGate:
@@ -55,10 +66,12 @@ def relay(outbox, dispatch, limit: int = 500) -> int:
             batch = outbox.pending_events(limit)
             published, broker_down = _publish(outbox, dispatch, batch)
             sent += published
-            more = gate.again or len(batch) == limit
-            if broker_down or not published or not more:
+            # Every event of the batch is now published or held (out of the next batch), unless
+            # the broker is down: a full batch means there may be more behind it.
+            if broker_down or not (gate.again or len(batch) == limit):
                 return sent
     finally:
+        OUTBOX_HELD.set(outbox.count_held())
         gate.lock.release()
 
 
@@ -69,10 +82,12 @@ def _publish(store, dispatch, batch) -> tuple[int, bool]:
             dispatch(event_type, payload)
         except UndeliverableMessage:
             # Bound to no queue (should not happen: the topology is declared at start-up). Kept,
-            # visible with its error, and it does not hold up the events behind it.
-            log.error("event %s %s routed to no queue; kept in the outbox", event_type,
-                      payload.get("event_id"))
-            store.note_publish_failure(payload["event_id"], "unroutable: no queue bound")
+            # visible with its error, and held so it does not hold up the events behind it.
+            log.error("event %s %s routed to no queue; kept in the outbox and tried again in "
+                      "%d s (cluster_outbox_held_events)", event_type, payload.get("event_id"),
+                      UNROUTABLE_HOLD_S)
+            OUTBOX_UNROUTABLE.inc()
+            store.hold(payload["event_id"], "unroutable: no queue bound", UNROUTABLE_HOLD_S)
             continue
         except Exception as exc:  # broker unavailable: keep it, retry on the next pass
             log.warning("publishing %s failed (%s); kept in the outbox", event_type, exc)
@@ -90,6 +105,10 @@ class SqliteOutbox:
     def __init__(self, db, gate: RelayGate | None = None):
         self.db = db  # the store's SqliteDatabase
         self.gate = gate or RelayGate()
+        columns = {r["name"] for r in self.db.query("PRAGMA table_info(outbox)")}
+        if "held_until" not in columns:  # an outbox made before events were held
+            with self.db.transaction() as conn:
+                conn.execute("ALTER TABLE outbox ADD COLUMN held_until TEXT")
 
     def add(self, conn, events) -> None:
         """Queue events on ``conn``, inside the caller's transaction."""
@@ -98,14 +117,33 @@ class SqliteOutbox:
                          " VALUES (?, ?, ?, ?)",
                          (payload["event_id"], event_type, dumps(payload), now_iso()))
 
-    def pending_events(self, limit: int = 500):
+    def pending_events(self, limit: int = 500, now: str | None = None):
+        """Not yet published, oldest first; an event held (unroutable) only once its time is up."""
         rows = self.db.query("SELECT event_type, payload FROM outbox WHERE published_at IS NULL"
-                             " ORDER BY created_at, event_id LIMIT ?", (limit,))
+                             " AND (held_until IS NULL OR held_until <= ?)"
+                             " ORDER BY created_at, event_id LIMIT ?", (now or now_iso(), limit))
         return [(r["event_type"], loads(r["payload"])) for r in rows]
+
+    def held_events(self, limit: int = 500) -> list[dict]:
+        """Events held because the broker routed them nowhere, for an operator."""
+        rows = self.db.query("SELECT event_id, event_type, attempts, last_error, held_until"
+                             " FROM outbox WHERE published_at IS NULL AND held_until IS NOT NULL"
+                             " ORDER BY created_at, event_id LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+    def count_held(self) -> int:
+        return self.db.query("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL"
+                             " AND held_until IS NOT NULL")[0]["n"]
+
+    def hold(self, event_id: str, error: str, for_s: float) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
+                         " held_until = ? WHERE event_id = ?",
+                         (error[:500], now_iso(for_s), event_id))
 
     def mark_published(self, event_id: str) -> None:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE outbox SET published_at = ? WHERE event_id = ?",
+            conn.execute("UPDATE outbox SET published_at = ?, held_until = NULL WHERE event_id = ?",
                          (now_iso(), event_id))
 
     def note_publish_failure(self, event_id: str, error: str) -> None:
@@ -137,13 +175,32 @@ class MongoOutbox:
             except DuplicateKeyError:
                 pass
 
-    def pending_events(self, limit: int = 500):
-        cursor = self.db.outbox.find({"published_at": None}).sort(
-            [("created_at", 1), ("_id", 1)]).limit(limit)
+    def pending_events(self, limit: int = 500, now: str | None = None):
+        """Not yet published, oldest first; an event held (unroutable) only once its time is up."""
+        due = {"published_at": None, "$or": [{"held_until": None},
+                                             {"held_until": {"$lte": now or now_iso()}}]}
+        cursor = self.db.outbox.find(due).sort([("created_at", 1), ("_id", 1)]).limit(limit)
         return [(d["event_type"], d["payload"]) for d in cursor]
 
+    HELD = {"published_at": None, "held_until": {"$ne": None}}
+
+    def held_events(self, limit: int = 500) -> list[dict]:
+        """Events held because the broker routed them nowhere, for an operator."""
+        cursor = self.db.outbox.find(self.HELD).sort([("created_at", 1), ("_id", 1)]).limit(limit)
+        return [{"event_id": d["_id"], "event_type": d["event_type"], "attempts": d["attempts"],
+                 "last_error": d.get("last_error"), "held_until": d["held_until"]} for d in cursor]
+
+    def count_held(self) -> int:
+        return self.db.outbox.count_documents(self.HELD)
+
+    def hold(self, event_id: str, error: str, for_s: float) -> None:
+        self.db.outbox.update_one({"_id": event_id}, {
+            "$inc": {"attempts": 1},
+            "$set": {"last_error": error[:500], "held_until": now_iso(for_s)}})
+
     def mark_published(self, event_id: str) -> None:
-        self.db.outbox.update_one({"_id": event_id}, {"$set": {"published_at": now_iso()}})
+        self.db.outbox.update_one({"_id": event_id}, {"$set": {"published_at": now_iso(),
+                                                               "held_until": None}})
 
     def note_publish_failure(self, event_id: str, error: str) -> None:
         self.db.outbox.update_one({"_id": event_id}, {"$inc": {"attempts": 1},

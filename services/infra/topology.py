@@ -2,7 +2,8 @@
 
 Declared in full at start-up by every service and by ``clusterctl`` before anything is published,
 so no event can be routed nowhere (NOTES-nameko: "unroutable events vanish"). Every consumed
-queue is a quorum queue; the broker policy below bounds redeliveries and parks what keeps failing.
+queue is a quorum queue; the broker policy below bounds the redeliveries of every subscription
+and parks what keeps failing; the intake bounds its own (see ``retry_policy``).
 """
 from __future__ import annotations
 
@@ -126,9 +127,16 @@ def declare_topology(connection) -> None:
 
 
 def retry_policy() -> dict:
-    """Broker policy (apply-to queues): bounded redelivery, then dead-letter to ``parked``."""
+    """Broker policy (apply-to queues): bounded redelivery, then dead-letter to ``parked``.
+
+    Every subscription queue (``<consumer>.on.<source>.<event>``), not the intake: a crash takes
+    back every report prefetched (two batches) and the broker counts each as a delivery, so five
+    crashes in a row would park hundreds of valid reports. The intake counts the attempts it
+    really made and parks from that record (reporting/handlers.py ``handle_alone``). RabbitMQ 4
+    gives a quorum queue a delivery limit of 20 when no policy sets one: there, a policy must
+    set the intake's ``delivery-limit`` to -1 (docs/architecture.md, "Bounded retries")."""
     return {
-        "pattern": r"^(plans|reporting|assets|notify)\.",
+        "pattern": r"^(plans|reporting|assets|notify)\.on\.",
         "apply-to": "queues",
         "priority": 0,
         "definition": {"delivery-limit": DELIVERY_LIMIT,

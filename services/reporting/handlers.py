@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from services.contracts import events as contract_events
 from services.contracts.events import ASSET_REGISTERED, PLAN_PUBLISHED
 from services.contracts.periods import last_ended_period
-from services.infra.topology import INTAKE_QUEUE_NAME
+from services.infra.topology import DELIVERY_LIMIT, INTAKE_QUEUE_NAME
 from services.infra.logs import about, bound_event_id
 from services.infra.messaging import RawMessage
 from services.infra.metrics import PARKED, REPORTS
@@ -127,31 +128,86 @@ def handle_intake_batch(store, messages: list[RawMessage], user_prefix: str = ""
 
     Bad input never raises (it becomes a rejection); only a fault does - a bug, a full disk. Then
     the batch is undone and each message is processed on its own, so one failing message is
-    retried (and in the end parked) alone and never takes the others with it."""
-    try:
-        plans = store.plans()
-        now = datetime.now(timezone.utc)
-        checked = [check(store, message, user_prefix, plans, now, max_ahead, evidence)
-                   for message in messages]
-        with store.atomic():
-            views = BatchViews(store, plans)
-            results = [record(store, each, now, views) for each in checked]
-            views.save()
-    except Exception:
-        log.exception("a batch of %d reports failed; processing them one at a time", len(messages))
-    else:
-        for result, judged in results:
-            log_outcome(judged, result)
-        return []
-    retry = []
-    for index, message in enumerate(messages):
+    retried (and in the end parked) alone and never takes the others with it. A redelivered
+    message is processed on its own from the start: it may be the one that failed, or that was
+    in hand when the process died, and its own attempt record decides whether it is parked
+    (``handle_alone``) - never the broker's delivery count, which also counts every delivery a
+    crash took back unread (docs/architecture.md, "Bounded retries")."""
+    alone = [index for index, message in enumerate(messages) if message.redelivered]
+    fresh = [messages[index] for index in range(len(messages)) if index not in set(alone)]
+    if fresh:
         try:
-            handle_intake(store, message, user_prefix, max_ahead=max_ahead, evidence=evidence)
+            plans = store.plans()
+            now = datetime.now(timezone.utc)
+            checked = [check(store, message, user_prefix, plans, now, max_ahead, evidence)
+                       for message in fresh]
+            with store.atomic():
+                views = BatchViews(store, plans)
+                results = [record(store, each, now, views) for each in checked]
+                views.save()
         except Exception:
-            with bound_event_id(message.message_id):
-                log.exception("report could not be processed; it will be retried")
-            retry.append(index)
-    return retry
+            log.exception("a batch of %d reports failed; processing them one at a time",
+                          len(fresh))
+            alone = list(range(len(messages)))
+        else:
+            for result, judged in results:
+                log_outcome(judged, result)
+    return [index for index in alone if not handle_alone(
+        store, messages[index], user_prefix, max_ahead=max_ahead, evidence=evidence)]
+
+
+# A report is parked when its own handling raised this often, or when the process died while
+# it was being handled this often (a report that kills the process: an OOM, a crash in C code).
+# The second limit is higher: a crash from outside (a kill, a node lost) also lands on whatever
+# report is in hand, and it takes that many landing on the same one to park it.
+FAILURE_LIMIT = DELIVERY_LIMIT
+UNFINISHED_LIMIT = 2 * DELIVERY_LIMIT
+ATTEMPTS_DOWN_PAUSE_S = 1.0  # the store refuses the attempt record: no hot loop of redeliveries
+
+
+def attempt_key(message: RawMessage) -> str:
+    """Who sent it, its id and its bytes: a province cannot touch another's record."""
+    digest = hashlib.sha256()
+    for part in (message.user_id or "", message.message_id or ""):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(message.body)
+    return digest.hexdigest()
+
+
+def handle_alone(store, message: RawMessage, user_prefix: str = "",
+                 max_ahead: timedelta = plausibility.DEFAULT_MAX_AHEAD, evidence=None) -> bool:
+    """One province message, with its attempt noted (durably) before it is handled; True when it
+    is settled (stored, rejected or parked), False when it is to be retried."""
+    key = attempt_key(message)
+    try:
+        failures, unfinished = store.begin_attempt(key)
+        if failures >= FAILURE_LIMIT or unfinished >= UNFINISHED_LIMIT:
+            reason = "failed_attempts" if failures >= FAILURE_LIMIT else "unfinished_attempts"
+            keep_parked(store, message, INTAKE_QUEUE_NAME, reason, failures + unfinished)
+            store.forget_attempts(key)
+            return True
+    except Exception:
+        with bound_event_id(message.message_id):
+            log.exception("the intake's attempt record cannot be kept; the report is retried "
+                          "in %.0f s", ATTEMPTS_DOWN_PAUSE_S)
+        time.sleep(ATTEMPTS_DOWN_PAUSE_S)  # green under eventlet
+        return False
+    try:
+        handle_intake(store, message, user_prefix, max_ahead=max_ahead, evidence=evidence)
+    except Exception:
+        with bound_event_id(message.message_id):
+            log.exception("report could not be processed (attempt %d of %d); it will be retried",
+                          failures + 1, FAILURE_LIMIT)
+            try:
+                store.attempt_failed(key)
+            except Exception:  # still counted as unfinished, under the higher limit
+                log.exception("the failed attempt could not be noted")
+        return False
+    try:
+        store.forget_attempts(key)
+    except Exception:  # the report is stored; a stale record only counts if it comes again
+        log.exception("the attempt record of a stored report could not be removed")
+    return True
 
 
 def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.Rejection,
@@ -298,11 +354,16 @@ def park(store, message: RawMessage, now: datetime | None = None) -> bool:
     first = deaths[-1] if isinstance(deaths, list) and deaths else {}
     queue = str(first.get("queue") or message.headers.get("x-first-death-queue") or "?")
     reason = str(first.get("reason") or message.headers.get("x-first-death-reason") or "?")
+    return keep_parked(store, message, queue, reason, int(first.get("count") or 0) or None, now)
+
+
+def keep_parked(store, message: RawMessage, queue: str, reason: str, deliveries: int | None,
+                now: datetime | None = None) -> bool:
+    """Keep a message given up on in ``queue`` for ``reason``; False if it was kept already."""
     digest = hashlib.sha256(message.body).hexdigest()
     record = {
         "parked_id": str(uuid.uuid5(PARKED_NAMESPACE, f"{queue}|{message.message_id}|{digest}")),
-        "queue": queue, "reason": reason,
-        "deliveries": int(first.get("count") or 0) or None,
+        "queue": queue, "reason": reason, "deliveries": deliveries,
         "routing_key": message.routing_key,
         "parked_at": (now or datetime.now(timezone.utc)).isoformat(),
         "headers": _plain(message.headers), "body": message.body,

@@ -107,3 +107,37 @@ def test_pending_events_survive_a_restart(outbox, backend):
     store.outbox.mark_published("e-1")
     store = backend.reopen(store)
     assert pending_ids(store) == ["e-2"]
+
+
+def unroutable_dispatch(sent: list, unroutable: set):
+    """A broker on which the events in ``unroutable`` are bound to no queue."""
+    from nameko.amqp.publish import UndeliverableMessage
+
+    def dispatch(event_type, payload):
+        if payload["event_id"] in unroutable:
+            raise UndeliverableMessage()
+        sent.append(payload["event_id"])
+    return dispatch
+
+
+def test_unroutable_events_neither_block_the_others_nor_vanish(outbox):
+    """A full batch of events routed nowhere used to be the whole batch on every pass: the
+    events behind it were never sent. Now they are held (kept, listed, counted) and the rest
+    flows; once their hold is over they are tried again."""
+    from services.infra.outbox import UNROUTABLE_HOLD_S, now_iso, relay
+    store, change = outbox
+    stuck = {f"u-{n}" for n in range(5)}
+    change(store, 1, [event(f"u-{n}") for n in range(5)])
+    change(store, 2, [event("e-1"), event("e-2")])
+    sent = []
+    relay(store.outbox, unroutable_dispatch(sent, stuck), limit=5)
+    assert sent == ["e-1", "e-2"]
+    assert pending_ids(store) == []  # the held ones are not in the way of the next events
+    held = store.outbox.held_events()
+    assert {h["event_id"] for h in held} == stuck and store.outbox.count_held() == 5
+    assert all(h["attempts"] == 1 and "unroutable" in h["last_error"] for h in held)
+    later = now_iso(UNROUTABLE_HOLD_S + 1)
+    assert sorted(p["event_id"] for _, p in store.outbox.pending_events(now=later)) == sorted(stuck)
+    for event_id in stuck:  # the binding is fixed and they go out
+        store.outbox.mark_published(event_id)
+    assert store.outbox.held_events() == [] and store.outbox.count_held() == 0

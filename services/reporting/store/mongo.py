@@ -10,6 +10,7 @@ from services.infra.meta import MongoMeta
 from services.infra.outbox import MongoOutbox, now_iso
 
 from .approvals import MongoApprovals
+from .attempts import MongoAttempts
 from .problems import MongoProblems
 from .redrives import MongoRedrives
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
@@ -22,7 +23,8 @@ def report_id(sender: str, event_id: str) -> str:
     return f"{sender}|{event_id}"
 
 
-class MongoReportingStore(MongoApprovals, MongoProblems, MongoRedrives, ReportingStore):
+class MongoReportingStore(MongoApprovals, MongoProblems, MongoRedrives, MongoAttempts,
+                          ReportingStore):
     def __init__(self, db):
         self.db = db
         self.outbox = MongoOutbox(self.db)

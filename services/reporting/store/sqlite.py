@@ -6,6 +6,7 @@ from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, now_iso
 from services.infra.sqlite import SqliteDatabase, dumps, loads
 
 from .approvals import SqliteApprovals
+from .attempts import SqliteAttempts
 from .problems import SqliteProblems
 from .redrives import SqliteRedrives
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
@@ -81,7 +82,8 @@ CREATE TABLE IF NOT EXISTS parked (
 """
 
 
-class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, ReportingStore):
+class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, SqliteAttempts,
+                           ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         self.outbox = SqliteOutbox(self.db)
@@ -102,6 +104,7 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, Repo
                          " ON rejections (agency, received_at)")
         self._problems_schema()
         self._approvals_schema()
+        self._attempts_schema()
         self._redrives_schema()
 
     def _key_reports_by_sender(self):
