@@ -67,12 +67,12 @@ class EventTap:
                 method, _properties, body = channel.basic_get(TAP_QUEUE)
                 if method is None:
                     return
-                self._count(method.routing_key, body)
+                self.count(method.routing_key, body)
                 channel.basic_ack(method.delivery_tag)
         finally:
             connection.close()
 
-    def _count(self, routing_key: str, body: bytes) -> None:
+    def count(self, routing_key: str, body: bytes) -> None:
         try:
             payload = json.loads(body)
             event_id = payload["event_id"]
