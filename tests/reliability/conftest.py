@@ -65,7 +65,7 @@ def findings():
     rows: list[dict] = []
     yield rows
     if rows:
-        text = render(rows)
+        text = render(rows, SOURCE)
         artifacts = REPO_ROOT / "test-artifacts"
         artifacts.mkdir(exist_ok=True)
         (artifacts / "reliability.md").write_text(text, "utf-8")
@@ -137,11 +137,15 @@ second effect.
 """
 
 
-def render(rows: list[dict]) -> str:
+# Read when the suite is collected, with the code it runs: the tree may change while it runs.
+SOURCE = source_revision()
+
+
+def render(rows: list[dict], source: str = SOURCE) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         INTRO + f"Run: {when} on {platform.node()} ({os.cpu_count()} cores, Python "
-        f"{platform.python_version()}), source {source_revision()}.",
+        f"{platform.python_version()}), source {source}.",
         "",
         "| Fault | What was injected | Events | Lost | Duplicated | Observed |",
         "|---|---|---:|---:|---:|---|",
