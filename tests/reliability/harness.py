@@ -347,6 +347,16 @@ def wait_mailed(system: ChaosSystem, fact_ids: set[str], timeout: float = 180) -
                              f"facts have no mail; mails by status: {dict(pending)}") from None
 
 
+def count_mail_outcome(system: ChaosSystem, fact_ids: set[str], timeout: float = 180) -> dict:
+    """Mail alone, for cases about notify: every fact mailed, and per fact at the SMTP server
+    ("duplicated": facts with a mail there twice)."""
+    wait_mailed(system, fact_ids, timeout)
+    mail = effects.mails_per_fact(system, fact_ids)
+    return {"events": len(fact_ids), "mails": mail["mails"], "lost": len(mail["missing"]),
+            "duplicated": len(mail["doubled"]),
+            "recipients_per_fact": mail["recipients_per_fact"]}
+
+
 def queue_depths(system: ChaosSystem) -> dict[str, int]:
     return {name: q.get("messages", 0) for name, q in system.broker.queues(system.vhost).items()}
 
