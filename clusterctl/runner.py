@@ -163,6 +163,7 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
     }
     if service == "reporting":
         config["REPORT_MAX_AHEAD_MINUTES"] = settings.report_max_ahead_minutes
+        config["RECORD_EFFECTS"] = settings.record_effects
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
         config["TRUSTED_PROXY_HOPS"] = settings.trusted_proxy_hops

@@ -87,6 +87,7 @@ class Settings:
     admin_email: str = "admin@cluster-planning.local"  # ADMIN_EMAIL: the first admin's address
     accounts_url: str | None = None  # ACCOUNTS_URL: people's accounts; None: the gateway's store
     login_limit_per_minute: int = 10  # LOGIN_LIMIT_PER_MINUTE: sign-ins per client address
+    record_effects: bool = False  # RECORD_EFFECTS: reporting's diagnostic rows (fault suite)
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -137,6 +138,9 @@ class Settings:
             seed_sample_year=_flag(env, "SEED_SAMPLE_YEAR", True,
                                    "1 loads a past fiscal year of sample reports into the sample "
                                    "plan at start, 0 starts without it"),
+            record_effects=_flag(env, "RECORD_EFFECTS", False,
+                                 "1 makes reporting keep a diagnostic row each time a report "
+                                 "reaches the views (the fault suite counts them), 0 does not"),
         )
 
     @property

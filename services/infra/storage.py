@@ -5,13 +5,16 @@ from nameko.extensions import DependencyProvider
 
 
 class Storage(DependencyProvider):
-    def __init__(self, open_store, url_of=lambda config: config["STORE_URL"]):
-        self.open_store = open_store  # callable(url) -> store with .close()
+    def __init__(self, open_store, url_of=lambda config: config["STORE_URL"],
+                 options_of=lambda config: {}):
+        self.open_store = open_store  # callable(url, **options) -> store with .close()
         self.url_of = url_of  # callable(config) -> the url to open
+        self.options_of = options_of  # callable(config) -> keyword options of open_store
         self.store = None
 
     def setup(self):
-        self.store = self.open_store(self.url_of(self.container.config))
+        config = self.container.config
+        self.store = self.open_store(self.url_of(config), **self.options_of(config))
 
     def get_dependency(self, worker_ctx):
         return self.store

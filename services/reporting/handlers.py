@@ -254,6 +254,7 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
                                    valid.reported_at_key, body, sender.username)
     if recorded.conflict:
         return domain.conflict_rejection(valid, recorded.conflict)
+    store.note_effect(sender.username, report["event_id"], recorded.new, recorded.current)
     if valid.kind == "indicator":
         # Even for a duplicate: its view is written again, which repairs one a crash left
         # behind (MongoDB).

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 class ReportingService(BusServiceBase):
     name = "reporting"
 
-    store = Storage(open_store)
+    # RECORD_EFFECTS (the fault suite's setting): a row per report reaching the views
+    store = Storage(open_store, options_of=lambda config: {
+        "record_effects": bool(config.get("RECORD_EFFECTS"))})
     evidence = EvidenceFiles()  # the uploaded files reports cite (only their records are read)
     dispatch = dispatcher()
 

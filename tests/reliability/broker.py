@@ -121,6 +121,21 @@ class PrivateBroker:
             wait_until(lambda: not Path(f"/proc/{pid}").exists(), timeout=30, interval=0.1,
                        what=f"private broker {self.node} to die")
 
+    def ctl(self, *args: str) -> str:
+        """``rabbitmqctl -n <this node> ARGS`` (e.g. an alarm's threshold); its output."""
+        done = subprocess.run(["rabbitmqctl", "-n", self.node, *args], env=self._env(),
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def blocked_connections(self) -> int:
+        """Connections the node holds back from publishing (an alarm: state blocked/blocking)."""
+        answer = requests.get(f"{self.management_url}/api/connections", auth=self.login,
+                              params={"columns": "state"}, timeout=10)
+        answer.raise_for_status()
+        return sum(1 for c in answer.json() if c.get("state") in ("blocked", "blocking"))
+
     def unacknowledged(self, vhost: str, queue: str) -> int:
         """Deliveries handed to consumers and not yet acknowledged."""
         return self.queue_figure(vhost, queue, "messages_unacknowledged")

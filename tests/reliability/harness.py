@@ -1,9 +1,9 @@
 """The whole system on a private broker, and the means to hurt it and count what survived.
 
-Effects are counted by ``event_id`` in the services' own stores (read-only): a report is stored
-once in reporting's event store and is in force only if it is the latest for its key; a mail is
-queued once per (event, template, recipient) in notify's store and must reach the SMTP server
-exactly once (its Message-ID is stable, so a resend would show as a second file with it).
+Lost: a confirmed report not in reporting's event store, or a fact it must raise with no event
+on the bus or no mail at the SMTP server. In force: the report the precedence rule picks, read
+in reporting's store. Duplicated: what could double, counted where the effect shows - view
+applications, events per fact, mails per fact (tests/reliability/effects.py).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from clusterctl.settings import REPO_ROOT
 from services.contracts.rules import indicator_bounds
 from tests.support.system import RunningSystem, wait_until
 
+from . import effects
 from .broker import PrivateBroker
 
 PLAN = "northeast-lower-2-2566-2570"
@@ -84,7 +85,15 @@ class ChaosSystem(RunningSystem):
     def env(self) -> dict:
         return dict(super().env, AMQP_URL=self.broker.amqp_url,
                     RABBIT_MANAGEMENT_URL=self.broker.management_url,
+                    RECORD_EFFECTS="1",  # reporting's view applications (effects.py)
                     SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.sink.port))
+
+    def start(self, timeout: float = 120) -> None:
+        super().start(timeout)
+        creds = self.credentials()
+        self.tap = effects.EventTap(creds["amqp_url"], creds["services"]["amqp_username"],
+                                    creds["services"]["amqp_password"])
+        self.tap.declare()  # after the services declared the events exchanges
 
     def service_pids(self, service: str) -> list[int]:
         """PIDs of the ``nameko run`` processes of ``service`` (its config file names it)."""
@@ -261,20 +270,52 @@ def wait_stored(system: ChaosSystem, event_ids: set[str], timeout: float = 180) 
                              f"(e.g. {sorted(missing)[:3]})") from None
 
 
-def count_report_outcome(system: ChaosSystem, sent: list[dict], baseline: set[str],
-                         timeout: float = 180) -> dict:
-    """lost / duplicated / wrongly in force, for the reports ``sent`` (all confirmed)."""
+def count_effects(system: ChaosSystem, sent: list[dict], baseline: set[str],
+                  fact_ids: set[str] = frozenset(), timeout: float = 180) -> dict:
+    """Lost, duplicated and wrongly in force, for the reports ``sent`` (all confirmed) and the
+    facts ``fact_ids`` they must raise and mail, each effect counted where it shows
+    (tests/reliability/effects.py)."""
     ids = [r["event_id"] for r in sent]
     stored = wait_stored(system, set(ids), timeout)
-    new = set(stored) - baseline
     in_force = system.in_force()
     expected = expected_in_force(sent)
     wrong = {k: (in_force.get(k), e) for k, e in expected.items() if in_force.get(k) != e}
-    return {"events": len(ids), "lost": len(set(ids) - set(stored)),
-            # The event store keys by event_id: a doubled effect would be a row we did not send.
-            "duplicated": len(ids) - len(set(ids)) + len(new - set(ids)),
-            "wrong_in_force": len(wrong), "wrong_examples": list(wrong.items())[:3],
-            "expected": expected}
+    if fact_ids:
+        wait_mailed(system, fact_ids, timeout)
+    bus = effects.events_per_fact(effects.tap_settled(system), sent, fact_ids)
+    applied, repeated = effects.view_effects(system.data_dir / "reporting.sqlite3", set(ids))
+    mail = effects.mails_per_fact(system, fact_ids)
+    lost_reports = set(ids) - set(stored)
+    outcome = {
+        "events": len(set(ids)) + len(fact_ids),
+        "lost": len(lost_reports) + len(bus["missing"] | mail["missing"]),
+        "duplicated": sum(1 for n in applied.values() if n > 1) + len(bus["doubled"])
+        + len(mail["doubled"]),
+        "wrong_in_force": len(wrong), "wrong_examples": list(wrong.items())[:3],
+        "expected": expected, "bus": bus, "mail": mail,
+        "applied": sum(applied.values()), "repeated": sum(repeated.values()),
+        "repeated_reports": len(set(applied) & set(repeated))}
+    outcome["observed"] = effects_note(outcome, len(set(ids)), bool(fact_ids))
+    return outcome
+
+
+def effects_note(outcome: dict, reports: int, mailed: bool) -> str:
+    """What was counted, for the report's Observed column."""
+    bus, mail = outcome["bus"], outcome["mail"]
+    note = (f"counted: {outcome['applied']} view applications for {reports} reports "
+            f"({outcome['repeated']} copies or redeliveries of stored reports, no second effect); "
+            f"{bus['events']} events for {bus['facts']} facts on the bus "
+            f"({bus['resent']} re-sent under their event_id)")
+    if mailed:
+        note += (f"; {mail['mails']} mails at the SMTP server for {mail['queued']} queued "
+                 f"({'/'.join(map(str, mail['recipients_per_fact']))} per fact)")
+    return note + f"; in force against the precedence rule: {outcome['wrong_in_force']}"
+
+
+def assert_no_loss_no_double(outcome: dict) -> None:
+    assert outcome["lost"] == 0, (outcome["bus"]["missing"], outcome["mail"]["missing"])
+    assert outcome["duplicated"] == 0, (outcome["bus"]["doubled"], outcome["mail"]["doubled"])
+    assert outcome["wrong_in_force"] == 0, outcome["wrong_examples"]
 
 
 def off_target_reports(provinces=PROVINCES, indicator: str = "NE2-3.1") -> list[dict]:
@@ -293,26 +334,29 @@ def off_target_fact_id(report: dict) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, f"off_target:{report['province']}:{report['event_id']}"))
 
 
-def count_mail_outcome(system: ChaosSystem, fact_ids: set[str], timeout: float = 180) -> dict:
-    """Every fact mailed, every mail at the SMTP server exactly once (by Message-ID)."""
+def wait_mailed(system: ChaosSystem, fact_ids: set[str], timeout: float = 180) -> None:
+    """Every fact has its mails queued, and notify has sent them all."""
     def settled():
         mails = [m for m in system.queued_mails() if m["event_id"] in fact_ids]
-        if {m["event_id"] for m in mails} != fact_ids or any(m["status"] != "sent" for m in mails):
-            return None
-        return mails
+        return ({m["event_id"] for m in mails} == fact_ids
+                and all(m["status"] == "sent" for m in mails))
     try:
-        mails = wait_until(settled, timeout=timeout, interval=0.5, what="every fact mailed")
+        wait_until(settled, timeout=timeout, interval=0.5, what="every fact mailed")
     except AssertionError:
         mails = [m for m in system.queued_mails() if m["event_id"] in fact_ids]
         pending = Counter(m["status"] for m in mails)
         raise AssertionError(f"{len(fact_ids - {m['event_id'] for m in mails})} of {len(fact_ids)} "
                              f"facts have no mail; mails by status: {dict(pending)}") from None
-    at_server = system.sink.message_ids()
-    per_fact = Counter(m["event_id"] for m in mails)
-    return {"events": len(fact_ids), "mails": len(mails),
-            "lost": sum(1 for m in mails if at_server[m["message_id"]] == 0),
-            "duplicated": sum(max(0, at_server[m["message_id"]] - 1) for m in mails),
-            "recipients_per_fact": sorted(set(per_fact.values()))}
+
+
+def count_mail_outcome(system: ChaosSystem, fact_ids: set[str], timeout: float = 180) -> dict:
+    """Mail alone, for cases about notify: every fact mailed, and per fact at the SMTP server
+    ("duplicated": facts with a mail there twice)."""
+    wait_mailed(system, fact_ids, timeout)
+    mail = effects.mails_per_fact(system, fact_ids)
+    return {"events": len(fact_ids), "mails": mail["mails"], "lost": len(mail["missing"]),
+            "duplicated": len(mail["doubled"]),
+            "recipients_per_fact": mail["recipients_per_fact"]}
 
 
 def queue_depths(system: ChaosSystem) -> dict[str, int]:

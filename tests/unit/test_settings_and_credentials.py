@@ -20,6 +20,7 @@ def test_defaults_match_the_contract():
     assert settings.data_dir.name == "var" and settings.run_smtp_sink
     assert settings.store_url("plans").endswith("/var/plans.sqlite3")
     assert settings.seed_sample_plan and settings.seed_sample_year  # make run: alive at once
+    assert not settings.record_effects  # a test setting: production stores get no diagnostic rows
 
 
 @pytest.mark.parametrize("raw, on", [("0", False), ("no", False), ("OFF", False), ("False", False),
@@ -53,6 +54,7 @@ def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
     ({"TRUSTED_PROXY_HOPS": "9"}, "TRUSTED_PROXY_HOPS=9 is out of range 0-5"),
     ({"SEED_SAMPLE_YEAR": "maybe"}, "SEED_SAMPLE_YEAR='maybe' is not 1 or 0 (1 loads a past"),
     ({"SEED_SAMPLE_PLAN": "2"}, "SEED_SAMPLE_PLAN='2' is not 1 or 0"),
+    ({"RECORD_EFFECTS": "all"}, "RECORD_EFFECTS='all' is not 1 or 0 (1 makes reporting keep"),
 ])
 def test_bad_settings_say_which_and_how(env, words):
     with pytest.raises(SettingsError) as error:

@@ -14,7 +14,11 @@ __all__ = ["PlanCache", "Recorded", "ReportingStore", "MongoReportingStore",
            "SqliteReportingStore", "open_store"]
 
 
-def open_store(url: str) -> ReportingStore:
-    if url.startswith("sqlite:"):
-        return SqliteReportingStore(sqlite_path(url))
-    return MongoReportingStore(open_database(url, "reporting"))
+def open_store(url: str, record_effects: bool = False) -> ReportingStore:
+    """``record_effects`` (RECORD_EFFECTS, for the fault suite): a diagnostic row each time a
+    report reaches the views (base.ReportingStore.note_effect)."""
+    store = (SqliteReportingStore(sqlite_path(url)) if url.startswith("sqlite:") else
+             MongoReportingStore(open_database(url, "reporting")))
+    if record_effects:
+        store.record_effects()
+    return store

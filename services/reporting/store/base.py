@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from services.infra.meta import KeepsMeta
+from services.infra.outbox import now_iso as _now_iso
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,29 @@ class Recorded:
 class ReportingStore(KeepsMeta, ABC):
     """Adapters also carry ``outbox`` (infra/outbox.py), which the relay publishes from, and
     ``plan_cache`` (a PlanCache over their own plan rows)."""
+
+    effects_recorded = False  # RECORD_EFFECTS: see note_effect
+
+    def record_effects(self) -> None:
+        """From now on keep a row per report that reaches the views (the fault suite counts
+        them: docs/reliability.md). Off in production: the table grows with every delivery."""
+        self._create_effects_table()
+        self.effects_recorded = True
+
+    def note_effect(self, sender: str, event_id: str, new: bool, current: bool) -> None:
+        """A report reached the views, inside the intake's transaction: ``new`` - stored now
+        (it takes effect, if ``current``), else a redelivery of one stored before (no second
+        effect: the view is only written again from the store). Rows are never merged, so a
+        report applied twice would show as two ``new`` rows."""
+        if self.effects_recorded:
+            self._insert_effect({"sender": sender, "event_id": event_id, "new": bool(new),
+                                 "current": bool(current), "at": _now_iso()})
+
+    def _create_effects_table(self) -> None:
+        raise NotImplementedError
+
+    def _insert_effect(self, row: dict) -> None:
+        raise NotImplementedError
 
     @abstractmethod
     def atomic(self):

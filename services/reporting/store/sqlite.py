@@ -129,6 +129,17 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, Sqli
     def atomic(self):
         return self.db.transaction()
 
+    def _create_effects_table(self):
+        with self.db.transaction() as conn:  # no key: a second application must show
+            conn.execute("CREATE TABLE IF NOT EXISTS view_effects (sender TEXT NOT NULL,"
+                         " event_id TEXT NOT NULL, new INTEGER NOT NULL,"
+                         " current INTEGER NOT NULL, at TEXT NOT NULL)")
+
+    def _insert_effect(self, row):
+        with self.db.transaction() as conn:  # joins the intake's transaction
+            conn.execute("INSERT INTO view_effects VALUES (:sender, :event_id, :new, :current,"
+                         " :at)", row)
+
     def save_plan(self, plan):
         with self.db.transaction() as conn:
             cur = conn.execute(
