@@ -44,4 +44,4 @@ def send_reports(gw, request, plan_id):
     bodies = checked.pop("bodies")
     if checked["problems"]:
         return nothing_sent(checked, "invalid_reports")
-    return send_checked(gw, plan_id, checked, bodies)
+    return send_checked(gw, request, plan_id, checked, bodies)
