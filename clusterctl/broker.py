@@ -1,7 +1,8 @@
 """Provisioning of the project's vhost on RabbitMQ, through the management HTTP API.
 
-Idempotent: run at every start. It creates only what is ours - the vhost, a services user, one
-user per province, their permissions and our policy - and never touches other vhosts or users.
+Idempotent: run at every start. It creates only what is ours - the vhost, a services user, the
+gateway's user, one user per province (and implementing agency), their permissions and our
+policy - and never touches other vhosts or users.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from urllib.parse import quote
 import requests
 from kombu import Connection
 
-from services.contracts.reports import (REPORTS_EXCHANGE, agency_topic_pattern,
-                                        province_topic_pattern)
+from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
+                                        agency_topic_pattern, province_topic_pattern)
 from services.infra.topology import declare_topology, retry_policy
 
 from .settings import Broker
@@ -96,6 +97,9 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
     services = credentials["services"]
     api.ensure_user(services["amqp_username"], services["amqp_password"])
     api.set_permissions(vhost, services["amqp_username"], ".*", ".*", ".*")
+    if "gateway" in credentials:
+        gateway = credentials["gateway"]
+        provision_gateway(api, vhost, gateway["amqp_username"], gateway["amqp_password"])
     for code, entry in sorted(credentials["provinces"].items()):
         provision_province(api, vhost, code, entry["amqp_username"], entry["amqp_password"])
     for code, entry in sorted(credentials.get("agencies", {}).items()):
@@ -105,6 +109,16 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
     with Connection(broker.amqp_uri(vhost, services["amqp_username"],
                                     services["amqp_password"]), connect_timeout=10) as conn:
         declare_topology(conn)
+
+
+def provision_gateway(api: Management, vhost: str, username: str, password: str) -> None:
+    """The gateway's own user: nameko RPC as any service (configure, write, read), but on
+    ``reports`` only its own route ``gateway.report.*`` (contracts/reports.py): the broker
+    refuses it ``report.<code>.*`` - it can never pass for a province - and the provinces'
+    topic permissions refuse them its route."""
+    api.ensure_user(username, password)
+    api.set_permissions(vhost, username, ".*", ".*", ".*")
+    api.set_topic_permissions(vhost, username, REPORTS_EXCHANGE, GATEWAY_TOPIC_PATTERN, "^$")
 
 
 def provision_province(api: Management, vhost: str, code: str, username: str,

@@ -4,18 +4,28 @@ Extensions to the v1 layout (documented in the README): ``services`` holds the A
 services themselves connect as; each province entry may carry a prefixed ``amqp_username`` when
 AMQP_USER_PREFIX is set (tests), though its key stays the province code. ``agencies`` holds each
 agency's API key and, for an implementing agency, its own AMQP login ``agency.<code>`` (it
-reports the progress of the projects it implements).
+reports the progress of the projects it implements; its own system publishes with it). ``gateway``
+holds the gateway's own AMQP login (it publishes uploads and dashboard entries on its own route,
+contracts/reports.py).
+
+No service opens this file: ``service-credentials.json`` beside it (``SERVICE_CREDENTIALS``,
+written again whenever this file changes) holds what services need - the services' and the
+gateway's AMQP logins and the SHA-256 of every API key the gateway checks - and no province's or
+agency's AMQP password, nor any API key itself.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from pathlib import Path
 
-from services.contracts.reports import AGENCY_CODE, AGENCY_USER_PREFIX
+from services.contracts.reports import AGENCY_CODE, AGENCY_USER_PREFIX, GATEWAY_USER
 from services.infra.files import write_private  # noqa: F401 (used by the runner too)
 
 SERVICES_USER = "cluster-planning-services"
+SERVICE_CREDENTIALS = "service-credentials.json"
+API_KEY_SECTIONS = ("osm", "provinces", "agencies")  # and "admin", a single entry
 
 
 def _secret() -> str:
@@ -60,6 +70,8 @@ def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
     creds.setdefault("admin", {"api_key": _secret()})
     creds.setdefault("services", {"amqp_username": user_prefix + SERVICES_USER,
                                   "amqp_password": _secret()})
+    creds.setdefault("gateway", {"amqp_username": user_prefix + GATEWAY_USER,
+                                 "amqp_password": _secret()})
     for cluster in clusters:
         creds["osm"].setdefault(cluster["code"], {"api_key": _secret()})
         for province in cluster["provinces"]:
@@ -68,7 +80,34 @@ def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
                 "amqp_password": _secret(), "api_key": _secret()})
     if json.dumps(creds, sort_keys=True) != before:
         write_private(path, json.dumps(creds, ensure_ascii=False, indent=2) + "\n")
+    sync_service_credentials(path, creds)
     return creds
+
+
+def service_credentials(creds: dict) -> dict:
+    """What the services need of credentials.json: their own and the gateway's AMQP logins and
+    each API key's SHA-256 (the gateway's KeyTable) - never a province's or an agency's AMQP
+    password, nor a key itself."""
+    def hashed(entry):
+        return {"api_key_sha256": hashlib.sha256(entry["api_key"].encode("utf-8")).hexdigest()}
+
+    keys = {section: {code: hashed(entry) for code, entry in creds.get(section, {}).items()
+                      if entry.get("api_key")} for section in API_KEY_SECTIONS}
+    if creds.get("admin", {}).get("api_key"):
+        keys["admin"] = hashed(creds["admin"])
+    return {"amqp_url": creds.get("amqp_url"),
+            **{who: {k: creds[who][k] for k in ("amqp_username", "amqp_password")}
+               for who in ("services", "gateway") if who in creds},
+            "api_keys": keys}
+
+
+def sync_service_credentials(path: Path, creds: dict) -> Path:
+    """Write ``service-credentials.json`` beside ``path`` when what it must hold changed."""
+    target = path.with_name(SERVICE_CREDENTIALS)
+    text = json.dumps(service_credentials(creds), ensure_ascii=False, indent=2) + "\n"
+    if not target.exists() or target.read_text("utf-8") != text:
+        write_private(target, text)
+    return target
 
 
 def issued_keys(path: Path) -> set[str]:
@@ -91,4 +130,5 @@ def add_agency_key(path: Path, code: str, user_prefix: str = "") -> tuple[str, d
     changed = agency_login(entry, code, user_prefix) or changed
     if changed:
         write_private(path, json.dumps(creds, ensure_ascii=False, indent=2) + "\n")
+    sync_service_credentials(path, creds)  # the gateway knows the new key at once
     return entry["api_key"], entry

@@ -2,10 +2,14 @@
 
 - ``clusterctl secrets DIR``: the secrets a deployment needs, generated once and never rotated
   by a second run (rotation is a deliberate operation, docs/operations.md):
-  ``credentials.json`` (API keys, one AMQP login per province, the services' login),
+  ``credentials.json`` (API keys, one AMQP login per province, the services' and the gateway's
+  logins: the operator's and outside systems' file, mounted into no service),
+  ``service-credentials.json`` (what services need of it: the services' and the gateway's
+  logins, the API keys' SHA-256; no province or agency password - the gateway's key file),
   ``definitions.json`` (what RabbitMQ loads at boot: the vhost, every user with a salted
-  SHA-256 hash of its password, permissions, topic permissions, the retry policy) and
-  ``services.env`` (the services' environment: their own AMQP login, MongoDB, SMTP). Mode 600.
+  SHA-256 hash of its password, permissions, topic permissions, the retry policy),
+  ``services.env`` (the services' environment: their own AMQP login, MongoDB, SMTP) and
+  ``gateway.env`` (the same with the gateway's own AMQP login instead). Mode 600.
 - ``clusterctl serve SERVICE``: one ``nameko run`` process of a service, configured from the
   environment (the same settings as ``make run``, README "Configuration"): what a container runs.
 - ``clusterctl load-reference``: loads the clusters and provinces (REFERENCE_CSV) into the plans
@@ -30,13 +34,13 @@ from urllib.parse import quote
 
 import yaml
 
-from services.contracts.reports import (REPORTS_EXCHANGE, agency_topic_pattern,
-                                        province_topic_pattern)
+from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
+                                        agency_topic_pattern, province_topic_pattern)
 from services.infra.topology import retry_policy
 from services.infra.files import write_private
 
 from .broker import POLICY_NAME
-from .credentials import ensure_credentials
+from .credentials import SERVICE_CREDENTIALS, ensure_credentials
 from .runner import SERVICE_CLASSES, nameko_argv, service_config
 from .settings import Settings, SettingsError
 
@@ -59,12 +63,16 @@ def definitions(creds: dict, vhost: str) -> dict:
         return {"name": name, "password_hash": password_hash(password),
                 "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": tags}
 
-    operator, services = creds["broker_operator"], creds["services"]
+    operator, services, gateway = creds["broker_operator"], creds["services"], creds["gateway"]
     users = [user(operator["username"], operator["password"], "administrator"),
-             user(services["amqp_username"], services["amqp_password"])]
+             user(services["amqp_username"], services["amqp_password"]),
+             user(gateway["amqp_username"], gateway["amqp_password"])]
     permissions = [{"user": u["name"], "vhost": vhost, "configure": ".*", "write": ".*",
                     "read": ".*"} for u in users]
-    topic_permissions = []
+    # the gateway writes on reports only its own route (clusterctl/broker.py provision_gateway)
+    topic_permissions = [{"user": gateway["amqp_username"], "vhost": vhost,
+                          "exchange": REPORTS_EXCHANGE, "write": GATEWAY_TOPIC_PATTERN,
+                          "read": "^$"}]
     senders = [(entry, province_topic_pattern(code))
                for code, entry in sorted(creds["provinces"].items())]
     senders += [(entry, agency_topic_pattern(code))  # implementing agencies (extension)
@@ -102,13 +110,14 @@ def write_secrets(directory: Path, clusters: list[dict], amqp_host: str, vhost: 
                       json.dumps(creds, ensure_ascii=False, indent=2) + "\n")
     write_private(directory / "definitions.json",
                   json.dumps(definitions(creds, vhost), ensure_ascii=False, indent=2) + "\n")
-    services = creds["services"]
-    amqp = (f"amqp://{quote(services['amqp_username'], safe='')}:"
-            f"{quote(services['amqp_password'], safe='')}@{amqp_host}:5672/{quote(vhost, safe='')}")
-    env = {"AMQP_URL": amqp, "AMQP_VHOST": vhost, "MONGO_URL": mongo_url, "SMTP_URL": smtp_url,
-           "PUBLIC_URL": public_url}
-    write_private(directory / "services.env", "".join(f"{k}={v}\n" for k, v in env.items()))
-    return [directory / name for name in ("credentials.json", "definitions.json", "services.env")]
+    for login, name in ((creds["services"], "services.env"), (creds["gateway"], "gateway.env")):
+        amqp = (f"amqp://{quote(login['amqp_username'], safe='')}:"
+                f"{quote(login['amqp_password'], safe='')}@{amqp_host}:5672/{quote(vhost, safe='')}")
+        env = {"AMQP_URL": amqp, "AMQP_VHOST": vhost, "MONGO_URL": mongo_url,
+               "SMTP_URL": smtp_url, "PUBLIC_URL": public_url}
+        write_private(directory / name, "".join(f"{k}={v}\n" for k, v in env.items()))
+    return [directory / name for name in ("credentials.json", SERVICE_CREDENTIALS,
+                                          "definitions.json", "services.env", "gateway.env")]
 
 
 def own_login(settings: Settings) -> dict:
@@ -124,7 +133,8 @@ def serve(service: str, env=os.environ) -> int:
         raise SettingsError(f"unknown service {service!r}; one of {', '.join(SERVICE_CLASSES)}")
     settings = Settings.from_env(env)
     config = service_config(settings, own_login(settings), service)
-    config["CREDENTIALS_PATH"] = env.get("CREDENTIALS_PATH") or str(settings.credentials_path)
+    config["SERVICE_CREDENTIALS_PATH"] = env.get("SERVICE_CREDENTIALS_PATH") or \
+        str(settings.service_credentials_path)
     if env.get("ISSUED_KEYS_PATH"):
         config["ISSUED_KEYS_PATH"] = env["ISSUED_KEYS_PATH"]
     config["HEARTBEAT_DIR"] = env.get("HEARTBEAT_DIR") or DEFAULT_HEARTBEAT_DIR

@@ -154,7 +154,8 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
         "SMTP_PORT": settings.smtp_port,
         "SMTP_URL": settings.smtp_url or "",
         "SMTP_TIMEOUT": settings.smtp_timeout,
-        "CREDENTIALS_PATH": str(settings.credentials_path),
+        # API key digests and logins only: no province's password (clusterctl/credentials.py)
+        "SERVICE_CREDENTIALS_PATH": str(settings.service_credentials_path),
         "LOGGING": logging_config(service, settings.log_level),  # JSON lines with the ids handled
         # make run: one port per service from METRICS_PORT up, in SERVICE_CLASSES' order (a
         # service's replicas share it: SO_REUSEPORT); `clusterctl serve` uses METRICS_PORT as is.
@@ -164,6 +165,10 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
     if service == "reporting":
         config["REPORT_MAX_AHEAD_MINUTES"] = settings.report_max_ahead_minutes
         config["RECORD_EFFECTS"] = settings.record_effects
+    if service == "gateway" and "gateway" in creds:  # its own login (contracts/reports.py)
+        config["AMQP_URI"] = settings.broker.amqp_uri(settings.vhost,
+                                                      creds["gateway"]["amqp_username"],
+                                                      creds["gateway"]["amqp_password"])
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
         config["TRUSTED_PROXY_HOPS"] = settings.trusted_proxy_hops

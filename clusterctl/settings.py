@@ -148,6 +148,11 @@ class Settings:
         return self.data_dir / "credentials.json"
 
     @property
+    def service_credentials_path(self) -> Path:
+        """What services read (clusterctl/credentials.py): never credentials.json itself."""
+        return self.data_dir / "service-credentials.json"
+
+    @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
 

@@ -56,6 +56,29 @@ def agency_routing_key(agency: str) -> str:
     return f"report.{agency}.project"
 
 
+# Reports sent through the gateway (extension of DESIGN 3.3; docs/architecture.md, "The
+# gateway's route"): the gateway publishes under its own AMQP user ``<prefix>GATEWAY_USER`` on
+# ``gateway.report.<province or agency code>.<kind>``, a route only that user may write, with the
+# person who reported it in the headers. It never holds a province's or an agency's password.
+GATEWAY_USER = "cluster-planning-gateway"
+GATEWAY_ROUTE_PREFIX = "gateway.report."
+GATEWAY_ROUTING_KEY = re.compile(r"^gateway\.report\.(?P<code>[^.]+)\.(?P<kind>[^.]+)$")
+GATEWAY_TOPIC_PATTERN = r"^gateway\.report\."
+REPORTED_BY = "x-reported-by"            # header: the person's username (who signed in)
+REPORTED_BY_NAME = "x-reported-by-name"  # header: the person's display name, as shown
+MAX_PERSON_TEXT = 200
+
+
+def gateway_routing_key(code: str, kind: str) -> str:
+    """The gateway's route for a province's (or an implementing agency's) report."""
+    return f"{GATEWAY_ROUTE_PREFIX}{code}.{kind}"
+
+
+def reported_by_headers(username: str, name: str | None) -> dict:
+    """The headers naming the person a gateway report comes from."""
+    return {REPORTED_BY: username, REPORTED_BY_NAME: name or username}
+
+
 def province_topic_pattern(province: str) -> str:
     """The broker's topic permission of a province user: ``report.<its code>.<any kind>``."""
     return f"^report\\.{re.escape(province)}\\."

@@ -62,6 +62,35 @@ def asyncapi_document() -> dict:
                                     "name": "agency_project_report",
                                     "payload": {"$ref": "#/components/schemas/ProjectReport"}}},
         },
+        "gateway.report.{code}.{kind}": {
+            "description": "A report sent through the gateway (extension): an upload, a dashboard "
+                           "form or POST …/reports or …/project-reports, published by the "
+                           "gateway's own AMQP user cluster-planning-gateway (user_id), which "
+                           "topic permissions allow this route only - it holds no province's or "
+                           "agency's password. {code} is the province (TH-34) or implementing "
+                           "agency the report is kept for; headers x-reported-by (username) and "
+                           "x-reported-by-name name the person who sent it. The intake trusts "
+                           "the route only from that user and otherwise judges the body exactly "
+                           "as the province's (or agency's) own message; anything else on it is "
+                           "rejected, kept and listed.",
+            "parameters": {"code": {"schema": {"type": "string",
+                                               "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$"}},
+                           "kind": {"schema": {"type": "string", "enum": list(REPORT_SCHEMAS)}}},
+            "bindings": {"amqp": {"is": "routingKey", "exchange": {
+                "name": "reports", "type": "topic", "durable": True, "vhost": "cluster-planning"}}},
+            "publish": {"operationId": "sendReportThroughGateway",
+                        "summary": "the gateway sends a report a person gave it",
+                        "message": {"oneOf": [
+                            {"messageId": f"gateway_{kind}_report",
+                             "name": f"gateway_{kind}_report",
+                             "headers": {"type": "object", "required": ["x-reported-by"],
+                                         "properties": {
+                                             "x-reported-by": {"type": "string", "maxLength": 200},
+                                             "x-reported-by-name": {"type": "string",
+                                                                    "maxLength": 200}}},
+                             "payload": {"$ref": f"#/components/schemas/{kind.capitalize()}Report"}}
+                            for kind in REPORT_SCHEMAS]}},
+        },
     }
     for source, event_type in facts:
         schema = EVENT_SCHEMAS.get(event_type)

@@ -1,7 +1,9 @@
 """API keys (DESIGN 3.4): ``Authorization: Bearer <key>`` -> who is asking and what they may see.
 
-Keys come from ``credentials.json``; only their SHA-256 digests are held in memory, and a key is
-never logged. The file is re-read when it changes, so a rotated key works without a restart.
+Keys are known by their SHA-256 digests only, from ``service-credentials.json`` (clusterctl
+writes it from credentials.json, which the gateway never opens: that one holds the provinces'
+AMQP passwords) and from the issued-keys file; a key is never logged. The files are re-read when
+they change, so a rotated key (or one ``clusterctl agency-key`` adds) works without a restart.
 
 A key the admin issues (``issue``) belongs to a named person or a named system (``owner``),
 expires (a year by default, two at most) and records when it was last used - at most once a
@@ -37,19 +39,25 @@ def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8")).digest()
 
 
-def principals_from_credentials(creds: dict) -> dict[bytes, Principal]:
+ROLE_OF_SECTION = {"osm": "osm", "provinces": "province", "agencies": "agency"}
+
+
+def principals_from_service_credentials(doc: dict, name: str) -> dict[bytes, Principal]:
+    """The organisations' keys by digest, from service-credentials.json's ``api_keys``
+    (clusterctl/credentials.py). Refused outright: a file holding a province's AMQP password -
+    credentials.json given by mistake - which the gateway must not hold."""
+    if any("amqp_password" in entry for entry in doc.get("provinces", {}).values()):
+        raise AuthError(503, "wrong_key_file",
+                        f"{name} holds the provinces' AMQP passwords (it is credentials.json): "
+                        "the gateway reads service-credentials.json, which clusterctl writes "
+                        "beside it / เกตเวย์ต้องอ่าน service-credentials.json ไม่ใช่ credentials.json")
+    keys = doc.get("api_keys", {})
     table = {}
-    if creds.get("admin", {}).get("api_key"):
-        table[_digest(creds["admin"]["api_key"])] = Principal("admin", None)
-    for cluster, entry in creds.get("osm", {}).items():
-        if entry.get("api_key"):
-            table[_digest(entry["api_key"])] = Principal("osm", cluster)
-    for province, entry in creds.get("provinces", {}).items():
-        if entry.get("api_key"):
-            table[_digest(entry["api_key"])] = Principal("province", province)
-    for agency, entry in creds.get("agencies", {}).items():  # extension: assets and transfers
-        if entry.get("api_key"):
-            table[_digest(entry["api_key"])] = Principal("agency", agency)
+    if keys.get("admin"):
+        table[bytes.fromhex(keys["admin"]["api_key_sha256"])] = Principal("admin", None)
+    for section, role in ROLE_OF_SECTION.items():  # agencies (extension): assets, transfers
+        for code, entry in keys.get(section, {}).items():
+            table[bytes.fromhex(entry["api_key_sha256"])] = Principal(role, code)
     return table
 
 
@@ -115,11 +123,12 @@ def expired(entry: dict, now: datetime) -> bool:
 
 
 class KeyTable:
-    """Keys from credentials.json (contract v1) and the issued-keys file (hashes only)."""
+    """Keys from service-credentials.json (contract v1's keys, hashed) and the issued-keys
+    file (hashes only)."""
 
     def __init__(self, path: Path, issued_path: Path | None = None):
         self.path = path
-        # beside credentials.json unless ISSUED_KEYS_PATH says (a read-only secret mount, with
+        # beside the key file unless ISSUED_KEYS_PATH says (a read-only secret mount, with
         # the issued keys on a volume the gateway replicas share)
         self.issued_path = issued_path or path.with_name("api-keys.json")
         self.used_path = self.issued_path.with_name(self.issued_path.stem + "-used.json")
@@ -137,7 +146,8 @@ class KeyTable:
         issued = self.issued_path.stat() if self.issued_path.exists() else None
         stamp = (stat.st_mtime_ns, stat.st_size, issued and (issued.st_mtime_ns, issued.st_size))
         if stamp != self._stamp:
-            table = principals_from_credentials(json.loads(self.path.read_text("utf-8")))
+            table = principals_from_service_credentials(
+                json.loads(self.path.read_text("utf-8")), self.path.name)
             issued = self.issued()
             table.update(principals_from_issued(issued))
             self._issued = {bytes.fromhex(k["sha256"]): k for k in issued.get("keys", [])
@@ -164,7 +174,7 @@ class KeyTable:
         """An issued key: refused once expired; its use noted (at most once a minute)."""
         entry = self._issued.get(digest)
         if entry is None:
-            return  # a credentials.json key: the operator's, no expiry
+            return  # an organisation's key of credentials.json: the operator's, no expiry
         now = datetime.now(timezone.utc)
         if expired(entry, now):
             raise AuthError(401, "key_expired",
@@ -261,7 +271,7 @@ def shown_key(entry: dict) -> dict:
 class ApiKeys(DependencyProvider):
     def setup(self):
         issued = self.container.config.get("ISSUED_KEYS_PATH")
-        self.table = KeyTable(Path(self.container.config["CREDENTIALS_PATH"]),
+        self.table = KeyTable(Path(self.container.config["SERVICE_CREDENTIALS_PATH"]),
                               Path(issued) if issued else None)
 
     def get_dependency(self, worker_ctx):

@@ -1,9 +1,10 @@
 """Project progress sent over HTTP (``POST /api/plans/{id}/project-reports``) by an implementing
 agency for the projects it implements, or by a province for the projects running in it.
 
-Each item ends as the message the sender's own system would publish (DESIGN 3.3 and its agency
-extension): exchange ``reports``, routing key ``report.<code>.project``, ``user_id`` the sender's
-AMQP user - so the intake treats it exactly as any other report, under the same precedence. The
+Each item ends as the body the sender's own system would publish (DESIGN 3.3 and its agency
+extension), sent by the gateway on its own route ``gateway.report.<code>.project`` naming the
+person (province_reports.send) - the intake keeps it as the sender's and treats it exactly as any
+other report, under the same precedence. The
 event id derives from the sender, the plan and the content: the same content sent again is the
 same report (sent 0), a changed one a new report that supersedes it.
 """
@@ -12,17 +13,12 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
 
 from services.infra.report_workbook import NAMESPACE
 
 # what an item may carry; the intake's schema (contracts/reports.py) checks the values
 REQUIRED = ("project", "as_of", "physical_progress_pct", "disbursed_thb", "procurement_stage")
 DERIVED = ("event_id",)  # made here, from the content
-
-
-class NoLogin(Exception):
-    """The sender has no AMQP login in credentials.json (409)."""
 
 
 def item_problem(item, index: int, province: str | None, plan: dict) -> str | None:
@@ -61,18 +57,3 @@ def bodies(items: list[dict], plan_id: str, sender: str, province: str | None,
         out.append({"event_id": str(uuid.uuid5(NAMESPACE, f"project-report:{name}")),
                     "reported_at": stamp, **body})
     return out
-
-
-def sender_login(amqp_uri: str, credentials_path: str, section: str,
-                 code: str) -> tuple[str, str]:
-    """The broker URI with the sender's own login (``section``: provinces or agencies of
-    credentials.json), and its username; NoLogin when it has none."""
-    creds = json.loads(open(credentials_path, encoding="utf-8").read())
-    entry = creds.get(section, {}).get(code) or {}
-    if "amqp_username" not in entry:
-        raise NoLogin(f"{code} has no AMQP login yet: the operator runs "
-                      f"'python -m clusterctl agency-key {code}' once")
-    parts = urlsplit(amqp_uri)
-    return (f"amqp://{quote(entry['amqp_username'], safe='')}:"
-            f"{quote(entry['amqp_password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
-            f"{parts.path}", entry["amqp_username"])

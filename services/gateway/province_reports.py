@@ -1,19 +1,20 @@
 """Province reporting without code: the workbook a province downloads, the check of what it
-uploads, and sending its rows as report events with the province's own AMQP login.
+uploads, and sending its rows as report events on the gateway's own route.
 
-The rows end as the same messages a provincial system publishes (DESIGN 3.3): exchange
-``reports``, routing key ``report.<province>.<kind>``, ``user_id`` the province's AMQP user,
-``message_id`` the event_id. So the reporting service cannot tell them apart, and its checks -
-the same code the intake runs, asked over RPC - are the ones shown before anything is sent.
+The rows end as the bodies a provincial system publishes (DESIGN 3.3), sent by the gateway's own
+AMQP user on ``gateway.report.<province>.<kind>`` with the signed-in person in the headers
+(``send``; an extension, docs/architecture.md): the intake runs the same checks on them as on
+the province's own messages and keeps them as the province's - the checks shown before anything
+is sent are those, asked over RPC.
 Event ids are derived from the content (infra/report_workbook/): sending a workbook again
 sends nothing new, and a corrected row is a new report that supersedes the old one.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import unquote, urlsplit
 
+from services.contracts.reports import gateway_routing_key, reported_by_headers
 from services.infra import report_workbook
 # Sending the rows: shared with clusterctl (report --send), so kept in infra.
 from services.infra.province_send import REPORTED_FIELDS, publish, to_send  # noqa: F401
@@ -81,10 +82,26 @@ def check(upload, province: str, check_reports) -> dict:
             "reports": len(passed), "bodies": list(passed.values())}
 
 
-def province_login(amqp_uri: str, credentials_path: str, province: str) -> tuple[str, str]:
-    """The broker URI with the province's own login (from credentials.json), and its username."""
-    creds = json.loads(open(credentials_path, encoding="utf-8").read())["provinces"][province]
-    parts = urlsplit(amqp_uri)
-    return (f"amqp://{quote(creds['amqp_username'], safe='')}:"
-            f"{quote(creds['amqp_password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
-            f"{parts.path}", creds["amqp_username"])
+def reporter(who) -> tuple[str, str]:
+    """The person a report sent through the gateway names (x-reported-by, x-reported-by-name): a
+    signed-in person's username and name; for an organisation's API key, the key's holder as
+    ``api-key:<role>:<scope>`` (such a key is the organisation's, not one person's)."""
+    if who.person:  # "Name (username)", accounts/domain.py label()
+        name, _, username = who.person.rpartition(" (")
+        if name and username.endswith(")") and len(username) > 1:
+            return username[:-1], name
+        return who.person, who.person
+    return f"api-key:{who}", f"API key {who}"
+
+
+def send(config: dict, code: str, bodies: list[dict], who) -> None:
+    """Publish bodies of the province (or implementing agency) ``code`` under the gateway's own
+    AMQP login (its AMQP_URI) on the gateway's route, naming the person who sent them: the
+    gateway holds no province's or agency's password (docs/architecture.md, "The gateway's
+    route"); the intake attributes each report to ``code`` and to the person."""
+    if not bodies:
+        return
+    uri = config["AMQP_URI"]
+    username = unquote(urlsplit(uri).username or "")
+    publish(uri, username, code, bodies, route=gateway_routing_key,
+            headers=reported_by_headers(*reporter(who)), ssl=config.get("AMQP_SSL"))

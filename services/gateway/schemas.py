@@ -234,6 +234,9 @@ class Rejection(Schema):
     agency = fields.String(allow_none=True, metadata={
         "description": "the sending implementing agency (its own AMQP user), else null"})
     sender = fields.String(metadata={"description": "the authenticated AMQP user"})
+    reported_by = fields.Dict(allow_none=True, metadata={
+        "description": "a report the gateway sent: {username, name, via} of the person who sent "
+                       "it, else null"})
     event_id = fields.String(allow_none=True, metadata={"description": "when readable"})
     kind = fields.String(allow_none=True)
     reason = fields.String()
@@ -343,7 +346,13 @@ REPORTS = obj({
     "reports": array(obj({
         **INDICATOR_REPORT, **PROJECT_REPORT,
         "kind": {**STRING, "enum": ["indicator", "project"]},
-        "received_at": DATE_TIME, "sender": {**STRING, "description": "the authenticated AMQP user"},
+        "received_at": DATE_TIME, "sender": {**STRING, "description": (
+            "the account it is kept under: the province's (agency's) AMQP user, also for a "
+            "report the gateway sent for it")},
+        "reported_by": nullable(obj({"username": STRING, "name": STRING, "via": STRING},
+                                    description="who sent it through the gateway: the person "
+                                    "(or api-key:<role>:<scope>) and the gateway's AMQP user; "
+                                    "null for a report the province's own system sent")),
         "status": {**STRING, "enum": ["in_force", "superseded"]},
         "retraction": {**BOOLEAN, "description": "an indicator report with value null"},
         "evidence": REPORT_EVIDENCE},

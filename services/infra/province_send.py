@@ -1,6 +1,8 @@
-"""Sending a province's reports as the province itself: what of a checked upload must go out
-(``to_send``) and publishing it with the province's own AMQP login (``publish``). Used by the
-gateway's upload page and by ``clusterctl report --send``, which must not import the gateway."""
+"""Sending a province's reports: what of a checked upload must go out (``to_send``) and
+publishing it (``publish``): by ``clusterctl report --send`` with the province's own AMQP login on
+``report.<code>.<kind>``, by the gateway with its own login on its route (``route`` and
+``headers``: contracts/reports.py, gateway_routing_key and reported_by_headers). Shared here
+because clusterctl must not import the gateway."""
 from __future__ import annotations
 
 import json
@@ -41,15 +43,19 @@ def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
     return out, follow
 
 
-def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None) -> None:
-    """Each body as the province's own message, confirmed by the broker (mandatory: a body that
-    routes nowhere is an error, not a silent loss). ``progress(n)`` after each."""
-    with Connection(uri, transport_options={"confirm_publish": True}, connect_timeout=10) as conn:
+def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None,
+            route=routing_key, headers: dict | None = None, ssl=None) -> None:
+    """Each body as a message of ``province`` (a province or agency code) sent by ``username``
+    (the broker checks it is the connection's user), confirmed by the broker (mandatory: a body
+    that routes nowhere is an error, not a silent loss). ``progress(n)`` after each."""
+    with Connection(uri, transport_options={"confirm_publish": True}, connect_timeout=10,
+                    ssl=ssl or False) as conn:
         producer = conn.Producer()
         for n, body in enumerate(bodies, 1):
             kind = "indicator" if "indicator" in body else "project"
             producer.publish(json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                             exchange=REPORTS_EXCHANGE, routing_key=routing_key(province, kind),
+                             exchange=REPORTS_EXCHANGE, routing_key=route(province, kind),
+                             headers=headers or {},
                              serializer=None, content_type="application/json",
                              content_encoding="utf-8", delivery_mode=2, mandatory=True,
                              message_id=body["event_id"], user_id=username,

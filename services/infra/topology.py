@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kombu import Exchange, Queue
+from kombu import Exchange, Queue, binding
 
 # The event types (source, name) are vocabulary and live in contracts/events.py; re-exported
 # here because the subscriptions below are written with them.
@@ -21,7 +21,7 @@ from services.contracts.events import (  # noqa: F401
     REMEDY_OVERDUE, TARGET_REVISED,
     TRANSFER_ACCEPTED, TRANSFER_APPROVED, TRANSFER_CANCELLED, TRANSFER_HANDED_OVER,
     TRANSFER_OVERDUE, TRANSFER_REJECTED, TRANSFER_REQUESTED, TRANSFER_STEPS)
-from services.contracts.reports import REPORTS_EXCHANGE
+from services.contracts.reports import GATEWAY_ROUTE_PREFIX, REPORTS_EXCHANGE
 
 INTAKE_QUEUE_NAME = "reporting.intake"
 PARKED_EXCHANGE_NAME = "parked"
@@ -92,7 +92,12 @@ def subscription_queue(sub: Subscription) -> Queue:
 
 
 def intake_queue() -> Queue:
-    return quorum_queue(INTAKE_QUEUE_NAME, reports_exchange(), "report.#")
+    """Provinces' and agencies' own route (``report.#``) and the gateway's (``gateway.report.#``,
+    contracts/reports.py): both to the one intake, which tells them apart by the sender."""
+    return Queue(INTAKE_QUEUE_NAME, durable=True, auto_delete=False, exclusive=False,
+                 queue_arguments=dict(QUORUM),
+                 bindings=[binding(reports_exchange(), routing_key=key)
+                           for key in ("report.#", GATEWAY_ROUTE_PREFIX + "#")])
 
 
 def parked_queue() -> Queue:

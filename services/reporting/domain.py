@@ -18,8 +18,10 @@ from marshmallow import ValidationError
 
 from services.contracts.periods import PeriodError, fiscal_quarter_of, parse_period
 from services.contracts.plans import iter_indicators
-from services.contracts.reports import (AGENCY_CODE, AGENCY_USER_PREFIX, PROVINCE_CODE,
-                                        REPORT_KINDS, REPORT_SCHEMAS, ROUTING_KEY,
+from services.contracts.reports import (AGENCY_CODE, AGENCY_USER_PREFIX, GATEWAY_ROUTE_PREFIX,
+                                        GATEWAY_ROUTING_KEY, GATEWAY_USER, MAX_PERSON_TEXT,
+                                        PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
+                                        REPORTED_BY, REPORTED_BY_NAME, ROUTING_KEY,
                                         describe_errors, well_formed_indicator_report)
 from services.contracts import events as contract_events
 from services.contracts import rules
@@ -44,11 +46,25 @@ class Sender:
     username: str | None
     province: str | None  # the province code, when the user is a province
     agency: str | None = None  # the agency code, when the user is an implementing agency
+    # A report the gateway sent on its own route (contracts/reports.py GATEWAY_USER) for the
+    # province or agency the route names: ``on_behalf_of`` is the AMQP user that province or
+    # agency has, under which the report is kept (as if it had sent it itself); ``reporter``
+    # the person who signed in to the gateway; ``problem`` why the message cannot be trusted.
+    gateway_route: bool = False
+    on_behalf_of: str | None = None
+    reporter: dict | None = None
+    problem: tuple[str, str] | None = None  # (English, Thai)
 
     @property
     def code(self) -> str | None:
         """The word the sender's routing keys carry: its province or agency code."""
         return self.province or self.agency
+
+    @property
+    def account(self) -> str | None:
+        """The name a report is kept under (its identity is (account, event_id)): the province's
+        or agency's own AMQP user, whether it sent the report itself or through the gateway."""
+        return self.on_behalf_of or self.username
 
 
 @dataclass(frozen=True)
@@ -71,10 +87,14 @@ class ValidReport:
     plan: dict | None = field(default=None, compare=False, repr=False)  # the one it matched
 
 
-def identify_sender(user_id: str | None, routing_key: str, user_prefix: str = "") -> Sender:
+def identify_sender(user_id: str | None, routing_key: str, user_prefix: str = "",
+                    headers: dict | None = None) -> Sender:
     """The broker validates ``user_id`` against the connection's user (NOTES-nameko), and topic
     permissions pin a province user to ``report.<its code>.*`` (an agency user ``agency.<code>``
-    to ``report.<its code>.project``); either identifies a province or an agency."""
+    to ``report.<its code>.project``); either identifies a province or an agency. On the
+    gateway's route the route names them, trusted only from the gateway's user (gateway_sender)."""
+    if (routing_key or "").startswith(GATEWAY_ROUTE_PREFIX):
+        return gateway_sender(user_id, routing_key, user_prefix, headers or {})
     if user_id:
         code = user_id[len(user_prefix):] if user_id.startswith(user_prefix) else None
         if code and code.startswith(AGENCY_USER_PREFIX):
@@ -84,6 +104,64 @@ def identify_sender(user_id: str | None, routing_key: str, user_prefix: str = ""
     match = ROUTING_KEY.match(routing_key or "")
     code = match.group("province") if match else None
     return Sender(None, code if code and PROVINCE_CODE.match(code) else None)
+
+
+def gateway_sender(user_id: str | None, routing_key: str, user_prefix: str,
+                   headers: dict) -> Sender:
+    """A message on ``gateway.report.<code>.<kind>``: the province (or implementing agency)
+    ``<code>`` and the person in the headers, when the broker vouched that the gateway's own
+    user sent it; from anyone else - or without a readable person - a sender with a problem."""
+    gateway = user_prefix + GATEWAY_USER
+    if user_id != gateway:
+        return Sender(user_id, None, gateway_route=True, problem=(
+            f"routing key {routing_key!r} is the gateway's own route: only AMQP user "
+            f"{gateway!r} publishes there, not {user_id!r}",
+            f"routing key {routing_key!r} เป็นช่องทางของเกตเวย์เท่านั้น "
+            f"ผู้ใช้ {user_id!r} ส่งทางนี้ไม่ได้"))
+    match = GATEWAY_ROUTING_KEY.match(routing_key)
+    code = match.group("code") if match else ""
+    province = code if PROVINCE_CODE.match(code) else None
+    agency = code if not province and AGENCY_CODE.match(code) else None
+    if not (province or agency):
+        return Sender(user_id, None, gateway_route=True, problem=(
+            f"routing key {routing_key!r} is not gateway.report.<province or agency>.<kind>",
+            f"routing key {routing_key!r} ไม่อยู่ในรูปแบบ gateway.report.<จังหวัดหรือหน่วยงาน>.<ประเภท>"))
+    account = user_prefix + (code if province else AGENCY_USER_PREFIX + code)
+    reporter = reporter_of(headers)
+    return Sender(user_id, province, agency, gateway_route=True, on_behalf_of=account,
+                  reporter=reporter, problem=None if reporter else (
+                      f"a gateway report names the person who reported it: header {REPORTED_BY} "
+                      f"(1-{MAX_PERSON_TEXT} characters) and {REPORTED_BY_NAME}",
+                      f"รายงานจากเกตเวย์ต้องระบุผู้รายงานในส่วนหัว {REPORTED_BY} และ "
+                      f"{REPORTED_BY_NAME}"))
+
+
+def person_headers(headers: dict) -> dict:
+    """The headers naming a gateway report's person, as text (kept with a rejection or a parked
+    message, so that judging it again sees them; an overlong one is cut, still too long)."""
+    kept = {}
+    for key in (REPORTED_BY, REPORTED_BY_NAME):
+        value = headers.get(key)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str):
+            kept[key] = storable(value[:MAX_PERSON_TEXT * 4])
+    return kept
+
+
+def reporter_of(headers: dict) -> dict | None:
+    """The person a gateway report names (``{"username", "name"}``), or None when the headers
+    do not name one readably."""
+    username, name = headers.get(REPORTED_BY), headers.get(REPORTED_BY_NAME)
+    if isinstance(username, bytes):  # a header may arrive as a byte string
+        username = username.decode("utf-8", "replace")
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "replace")
+    if not isinstance(username, str) or not 0 < len(username.strip()) <= MAX_PERSON_TEXT:
+        return None
+    if not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_PERSON_TEXT:
+        name = username
+    return {"username": storable(username.strip()), "name": storable(name.strip())}
 
 
 def rejection_id(sender: Sender, body: bytes, envelope: tuple = ()) -> str:
@@ -113,6 +191,8 @@ def check_envelope(sender: Sender, routing_key: str, content_type: str | None) -
     if sender.username is None:
         return Rejection("message has no user_id property: set user_id to your AMQP username "
                          "(DESIGN 3.3) so the broker can vouch for the sender")
+    if sender.gateway_route:
+        return _gateway_envelope(sender, routing_key, content_type)
     if sender.code is None:
         return Rejection(f"AMQP user {sender.username!r} is not a province user (nor an "
                          "implementing agency's, agency.<code>); only provinces and implementing "
@@ -125,7 +205,18 @@ def check_envelope(sender: Sender, routing_key: str, content_type: str | None) -
     if match.group("province") != sender.code:
         return Rejection(f"routing key {routing_key!r} names {match.group('province')} but the "
                          f"sender is {sender.code}")
-    kind = match.group("kind")
+    return _kind_and_type(sender, match.group("kind"), content_type)
+
+
+def _gateway_envelope(sender: Sender, routing_key: str, content_type: str | None):
+    if sender.problem:
+        return Rejection(sender.problem[0], reason_th=sender.problem[1])
+    return _kind_and_type(sender, GATEWAY_ROUTING_KEY.match(routing_key).group("kind"),
+                          content_type)
+
+
+def _kind_and_type(sender: Sender, kind: str, content_type: str | None) -> Rejection | str:
+    """The checks of a report's kind and content type, whichever route it came by."""
     if kind not in REPORT_KINDS:
         return Rejection(f"routing key kind {kind!r} is unknown; use "
                          + " or ".join(REPORT_KINDS))

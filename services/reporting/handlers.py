@@ -48,7 +48,8 @@ def check(store, message: RawMessage, user_prefix: str = "", plans=None,
     """Envelope, sender, schema, plan, the receiving clock, the plan's hard rules and the
     evidence files cited: pure work, done outside any transaction (``plans``: the store's
     plans, read once for a batch; ``evidence``: the evidence store, infra/evidence)."""
-    sender = domain.identify_sender(message.user_id, message.routing_key, user_prefix)
+    sender = domain.identify_sender(message.user_id, message.routing_key, user_prefix,
+                                    message.headers)
     kind = domain.check_envelope(sender, message.routing_key, message.content_type)
     outcome = kind if isinstance(kind, domain.Rejection) else \
         domain.parse_body(message.body, kind, sender, message.message_id)
@@ -228,7 +229,10 @@ def reject(store, sender: domain.Sender, message: RawMessage, rejection: domain.
         "routing_key": storable(message.routing_key),
         # the rest of the envelope, so a re-drive judges the message as it came (redrive.py)
         "envelope": {"content_type": storable(message.content_type),
-                     "message_id": storable(message.message_id)},
+                     "message_id": storable(message.message_id),
+                     # a gateway report's person: shown with it, and judged again with it
+                     **({"headers": domain.person_headers(message.headers),
+                         "reported_by": reported_by(sender)} if sender.gateway_route else {})},
         # an oversized body is kept in part (the operator sees what it was, not 50 MB of it)
         "raw_body": message.body if len(message.body) <= domain.MAX_KEPT_BYTES else
         message.body[:domain.MAX_KEPT_BYTES] + f"\n[... cut: {len(message.body):,} bytes in all]".encode(),
@@ -243,7 +247,7 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
     report = valid.report
     refused = approval_cases.lock_of(store, valid) or window.closed_rejection(
         store, valid.plan or views.plan(valid.plan_id), valid, now, lambda: due_days_of(store))
-    if refused is not None and not store.report_kept(sender.username, report["event_id"]):
+    if refused is not None and not store.report_kept(sender.account, report["event_id"]):
         # an approved period, or a closed window (a redelivery of a report kept before: as ever)
         return refused
     body = {**report, "reported_at": report["reported_at"].isoformat()}
@@ -251,7 +255,8 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
         body["as_of"] = report["as_of"].isoformat()
     recorded = store.record_report(valid.kind, valid.plan_id, valid.subject, valid.period,
                                    report["province"], report["event_id"],
-                                   valid.reported_at_key, body, sender.username)
+                                   valid.reported_at_key, body, sender.account,
+                                   reported_by(sender))
     if recorded.conflict:
         return domain.conflict_rejection(valid, recorded.conflict)
     store.note_effect(sender.username, report["event_id"], recorded.new, recorded.current)
@@ -265,6 +270,13 @@ def accept(store, sender: domain.Sender, valid: domain.ValidReport, now: datetim
             plan, [row for row in _progress_rows(store, plan) if row["project"] == valid.subject],
             now))
     return "accepted" if recorded.new else "duplicate"
+
+
+def reported_by(sender: domain.Sender) -> dict | None:
+    """Who reported a report the gateway sent: the person, and the gateway user it came by."""
+    if not (sender.gateway_route and sender.reporter):
+        return None
+    return {**sender.reporter, "via": sender.username}
 
 
 class BatchViews:
@@ -402,7 +414,8 @@ def retry_parked(store, parked_id: str, republish, user_prefix: str = "",
     if kept["queue"] == INTAKE_QUEUE_NAME:
         outcome = handle_intake(store, RawMessage(
             body, kept["routing_key"] or "", properties.get("user_id"), properties.get("message_id"),
-            properties.get("content_type"), True, {}), user_prefix)
+            properties.get("content_type"), True,
+            domain.person_headers(kept.get("headers") or {})), user_prefix)
     else:
         republish(kept["queue"], body, {k: v for k, v in properties.items()
                                         if k != "user_id" and v is not None})

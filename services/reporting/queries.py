@@ -122,7 +122,7 @@ def reports_of(store, plan_id: str, province: str | None = None, indicator: str 
     for row in store.reports_of(plan_id, filters, limit):
         body = row["body"]
         reports.append({**body, "kind": row["kind"], "received_at": row["received_at"],
-                        "sender": row["sender"],
+                        "sender": row["sender"], "reported_by": row.get("reported_by"),
                         "status": "in_force" if row["in_force"] else "superseded",
                         "retraction": row["kind"] == "indicator" and body.get("value") is None})
     return {"plan_id": plan_id, "filters": {"province": province, "indicator": indicator,

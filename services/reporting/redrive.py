@@ -81,7 +81,7 @@ def redrive(store, rejection_id: str, actor: dict,
     raw = kept["raw_body"]
     message = RawMessage(raw.encode("utf-8") if isinstance(raw, str) else raw,
                          kept["routing_key"], kept["sender"], envelope.get("message_id"),
-                         envelope.get("content_type"), True, {})
+                         envelope.get("content_type"), True, envelope.get("headers") or {})
     checked = handlers.check(store, message, user_prefix, now=now, max_ahead=max_ahead,
                              evidence=evidence)
     outcome = checked.outcome

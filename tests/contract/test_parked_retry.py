@@ -36,6 +36,20 @@ def test_a_parked_report_is_processed_again_as_its_province_sent_it(store):
         handlers.retry_parked(store, "nope", republish=None)
 
 
+def test_a_parked_gateway_report_is_processed_again_with_its_person(store):
+    from services.contracts.reports import GATEWAY_USER, reported_by_headers
+    report = {"event_id": str(uuid.uuid4()), "province": "TH-34", "indicator": "NE2-1.1",
+              "period": "FY2567-Q2", "value": 6.0, "reported_at": "2024-04-01T09:00:00+07:00"}
+    message = parked("reporting.intake", json.dumps(report).encode(), GATEWAY_USER,
+                     "gateway.report.TH-34.indicator")
+    message.headers.update(reported_by_headers("kanya", "กัญญา"))
+    assert handlers.park(store, message)
+    [kept] = store.parked()
+    assert handlers.retry_parked(store, kept["parked_id"], republish=None)["outcome"] == "accepted"
+    [row] = handlers.reports_of(store, PLAN["id"], "TH-34")["reports"]
+    assert row["sender"] == "TH-34" and row["reported_by"]["username"] == "kanya"
+
+
 def test_a_parked_event_goes_back_to_its_queue_and_if_it_dies_again_is_parked_anew(store):
     sent = []
     body = b'{"event_id": "e-1", "plan": {}}'

@@ -157,3 +157,23 @@ def test_a_sqlite_store_made_before_redrives_gets_the_columns_and_keeps_its_reje
     assert (old["rejection_id"], old["redriven_at"]) == ("r-old", None)
     assert reopened.get_rejection("r-old")["envelope"] is None
     assert reopened.mark_redriven("r-old", "2026-12-06T00:00:00+00:00", "accepted", "x")
+
+
+def test_a_gateway_sent_report_refused_by_the_lock_is_redriven_with_its_person(store):
+    from services.contracts.reports import GATEWAY_USER, reported_by_headers
+    step(store, "submit", PLANNER)
+    step(store, "approve", APPROVER)
+    own = message(13)
+    sent = RawMessage(own.body, f"gateway.report.{PROVINCE}.indicator", GATEWAY_USER,
+                      own.message_id, own.content_type, False,
+                      reported_by_headers("kanya", "กัญญา"))
+    assert handlers.handle_intake(store, sent) == "rejected"
+    [kept] = store.rejections([PROVINCE])  # the province's rejection, naming the person
+    assert kept["sender"] == GATEWAY_USER and kept["reported_by"]["username"] == "kanya"
+    step(store, "reopen", APPROVER, "ตัวเลขต้องแก้")
+    done = redrive(store, kept["rejection_id"], PLANNER, [PROVINCE], [],
+                   now=datetime(2026, 12, 6, tzinfo=timezone.utc))
+    assert done["outcome"] == "accepted" and value_in_force(store) == 13
+    [report] = handlers.reports_of(store, PLAN["id"], PROVINCE)["reports"]
+    assert report["sender"] == PROVINCE  # kept as the province's own
+    assert report["reported_by"] == {"username": "kanya", "name": "กัญญา", "via": GATEWAY_USER}

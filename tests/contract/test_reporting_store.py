@@ -386,7 +386,7 @@ def test_a_rejection_keeps_what_the_province_needs_to_fix_it(store):
     row = store.rejections(["TH-34"])[0]
     assert set(row) == {"rejection_id", "province", "sender", "event_id", "kind", "reason",
                         "reason_th", "received_at", "routing_key", "raw_body", "agency",
-                        "redriven_at", "redrive_outcome", "redriven_by"}
+                        "redriven_at", "redrive_outcome", "redriven_by", "reported_by"}
     assert row["reason_th"] is None  # a rule without Thai words (and rejections kept before)
     store.record_rejection({**rejection("r-2"), "reason_th": "งวดนี้ยังไม่เริ่ม"}, [])
     assert next(r for r in store.rejections(None) if r["rejection_id"] == "r-2")["reason_th"] == \
@@ -544,7 +544,8 @@ def test_a_sqlite_store_keyed_by_event_id_alone_is_rekeyed_by_sender_and_keeps_i
             " NOT NULL, subject TEXT NOT NULL, period TEXT NOT NULL, province TEXT NOT NULL,"
             " reported_at TEXT NOT NULL, received_at TEXT NOT NULL, sender TEXT NOT NULL,"
             " body TEXT NOT NULL); CREATE INDEX reports_by_received ON reports"
-            " (received_at, event_id); INSERT INTO reports SELECT * FROM r; DROP TABLE r;")
+            " (received_at, event_id); INSERT INTO reports SELECT event_id, kind, plan_id, subject,"
+            " period, province, reported_at, received_at, sender, body FROM r; DROP TABLE r;")
     store = SqliteReportingStore(path)
     assert store.count_reports() == 2 and values(store) == {"TH-33": 1.0, "TH-34": 2.0}
     later = "2024-04-10T02:31:00.000000Z"  # TH-33's id, now TH-34's own too
@@ -636,3 +637,26 @@ def test_reports_are_deleted_by_their_senders_identity_with_their_rejections_and
     assert store.project_assets(PLAN_ID) == {"NE2-67-001": {"count": 1, "value_thb": 10.0}}
     assert store.delete_reports(PLAN_ID, [("TH-34", EVENT_A)]) == \
         {"reports": 0, "rejections": 0, "flags": 0}
+
+
+# --- reports the gateway sent (its own route; contracts/reports.py) ---------------------------
+
+PERSON = {"username": "somchai", "name": "สมชาย ใจดี", "via": "cluster-planning-gateway"}
+
+
+def test_a_gateway_report_keeps_its_person_beside_its_body(store):
+    store.save_plan(plan())
+    store.record_report("indicator", PLAN_ID, "NE2-1.1", "FY2567-Q2", "TH-34", EVENT_A, EARLY,
+                        {"event_id": EVENT_A, "province": "TH-34", "value": 3.0}, "TH-34", PERSON)
+    report(store, EVENT_B, 4.0, LATE, province="TH-35")
+    rows = {r["province"]: r for r in store.reports_of(PLAN_ID, {})}
+    assert rows["TH-34"]["reported_by"] == PERSON and "reported_by" not in rows["TH-34"]["body"]
+    assert rows["TH-35"]["reported_by"] is None  # sent by the province's own system
+
+
+def test_a_gateway_report_s_rejection_shows_its_person(store):
+    store.record_rejection(rejection("r-1", envelope={"content_type": None, "message_id": None,
+                                                      "reported_by": PERSON}), [])
+    store.record_rejection(rejection("r-2"), [])
+    rows = {r["rejection_id"]: r for r in store.rejections(["TH-34"])}
+    assert rows["r-1"]["reported_by"] == PERSON and rows["r-2"]["reported_by"] is None

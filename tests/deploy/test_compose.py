@@ -121,3 +121,20 @@ def test_the_image_installs_the_runtime_lock_with_hashes():
 def test_nginx_sends_every_request_to_the_gateways():
     conf = (COMPOSE.parent / "proxy" / "nginx.conf").read_text()
     assert "server gateway:8000" in conf and "proxy_pass http://gateways;" in conf
+
+
+def test_no_container_is_given_credentials_json_and_the_gateway_has_its_own_login(compose):
+    """credentials.json holds the provinces' AMQP passwords: no service may read it (issue 25)."""
+    files = {name: spec.get("file", "") for name, spec in compose["secrets"].items()}
+    assert not [name for name, path in files.items() if path.endswith("/credentials.json")]
+    services = app_services(compose)
+    for name, service in services.items():
+        given = [s if isinstance(s, str) else s["source"] for s in service.get("secrets", [])]
+        env = service.get("environment") or {}
+        assert "CREDENTIALS_PATH" not in env, name
+        if name == "gateway":
+            assert given == ["service-credentials"]
+            assert service["env_file"] == ["secrets/gateway.env"]
+            assert env["SERVICE_CREDENTIALS_PATH"] == "/run/secrets/service-credentials.json"
+        else:
+            assert given == [] and service["env_file"] == ["secrets/services.env"], name

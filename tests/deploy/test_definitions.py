@@ -75,3 +75,29 @@ def test_the_definitions_are_loaded_at_boot_with_each_province_confined(booted):
         ("cluster-planning-retries", {"delivery-limit": 5, "dead-letter-exchange": "parked"})]
     users = requests.get(f"{broker.management_url}/api/users", auth=broker.login, timeout=10).json()
     assert len([u for u in users if u["name"].startswith("TH-")]) == 76
+
+
+def test_the_gateway_writes_only_its_own_route_and_provinces_never_it(booted):
+    broker, creds = booted
+    gateway, th34 = creds["gateway"], creds["provinces"]["TH-34"]
+    for login, allowed, refused in ((gateway, "gateway.report.TH-34.indicator",
+                                     "report.TH-34.indicator"),
+                                    (th34, "report.TH-34.indicator",
+                                     "gateway.report.TH-34.indicator")):
+        connection, ch = channel(broker, login["amqp_username"], login["amqp_password"])
+        try:
+            ch.basic_publish("reports", allowed, b"{}",
+                             pika.BasicProperties(user_id=login["amqp_username"]))
+            with pytest.raises(pika.exceptions.ChannelClosedByBroker) as closed:
+                ch.basic_publish("reports", refused, b"{}",
+                                 pika.BasicProperties(user_id=login["amqp_username"]))
+            assert closed.value.reply_code == 403, (login["amqp_username"], refused)
+        finally:
+            if connection.is_open:
+                connection.close()
+    secrets_dir = broker.base / "secrets"
+    given = (secrets_dir / "service-credentials.json").read_text("utf-8") + \
+        (secrets_dir / "gateway.env").read_text("utf-8") + \
+        (secrets_dir / "services.env").read_text("utf-8")
+    assert not [code for code, entry in creds["provinces"].items()
+                if entry["amqp_password"] in given or entry["api_key"] in given]

@@ -42,9 +42,10 @@ IMAGE = "ghcr.io/cluster-planning/cluster-planning:0.1.0"
 APP_UID = 10001
 CONFIG = "cluster-planning-config"
 ENV_SECRET = "cluster-planning-env"
+GATEWAY_ENV_SECRET = "cluster-planning-gateway-env"  # gateway.env: the gateway's own AMQP login
 CONFIG_KEYS = {  # the services' settings the other deployment files (Compose, image) agree on
     "GATEWAY_HOST": "0.0.0.0", "GATEWAY_PORT": "8000", "AMQP_VHOST": "cluster-planning",
-    "CREDENTIALS_PATH": "/etc/cluster-planning/credentials.json",
+    "SERVICE_CREDENTIALS_PATH": "/etc/cluster-planning/service-credentials.json",
     "ISSUED_KEYS_PATH": "/var/lib/cluster-planning/api-keys.json",
     "HEARTBEAT_DIR": "/tmp/heartbeat",
 }
@@ -429,7 +430,8 @@ def test_every_pod_is_limited_and_runs_unprivileged():
 
 def test_the_services_can_write_where_their_settings_point():
     """A read-only root file system: HEARTBEAT_DIR must be on a writable emptyDir, the gateway's
-    CREDENTIALS_PATH on the credentials Secret, ISSUED_KEYS_PATH on a ReadWriteMany claim."""
+    SERVICE_CREDENTIALS_PATH on its Secret (never credentials.json, mounted nowhere), its own
+    AMQP login, ISSUED_KEYS_PATH on a ReadWriteMany claim."""
     problems = []
     data = config_data()
     for key, value in CONFIG_KEYS.items():
@@ -447,9 +449,14 @@ def test_the_services_can_write_where_their_settings_point():
         container = spec["containers"][0]
         refs = [(e.get("secretRef") or {}).get("name") or (e.get("configMapRef") or {}).get("name")
                 for e in container.get("envFrom") or []]
-        if refs != [ENV_SECRET, CONFIG]:
-            problems.append(f"{doc.where}: envFrom must be Secret {ENV_SECRET} then ConfigMap "
+        env_secret = GATEWAY_ENV_SECRET if service == "gateway" else ENV_SECRET
+        if refs != [env_secret, CONFIG]:
+            problems.append(f"{doc.where}: envFrom must be Secret {env_secret} then ConfigMap "
                             f"{CONFIG} (the ConfigMap wins for a key in both), not {refs}")
+        for volume in volumes.values():
+            if (volume.get("secret") or {}).get("secretName") == "cluster-planning-credentials":
+                problems.append(f"{doc.where}: mounts credentials.json (the provinces' AMQP "
+                                "passwords); no service may")
 
         def mount_of(path):
             mounts = [m for m in container.get("volumeMounts") or []
@@ -463,14 +470,15 @@ def test_the_services_can_write_where_their_settings_point():
                             "writable emptyDir (the root file system is read-only)")
         if service != "gateway":
             continue
-        credentials = mount_of(data.get("CREDENTIALS_PATH", ""))
+        path = data.get("SERVICE_CREDENTIALS_PATH", "")
+        credentials = mount_of(path)
         secret = volumes.get(credentials["name"], {}).get("secret") if credentials else None
-        file_name = PurePosixPath(data.get("CREDENTIALS_PATH", "")).name
-        if not secret or secret.get("secretName") != "cluster-planning-credentials" or not any(
-                item["key"] == "credentials.json" and item["path"] == file_name
-                for item in secret.get("items") or [{"key": file_name, "path": file_name}]):
-            problems.append(f"{doc.where}: CREDENTIALS_PATH {data.get('CREDENTIALS_PATH')} is not "
-                            "key credentials.json of Secret cluster-planning-credentials")
+        file_name = PurePosixPath(path).name
+        if not secret or secret.get("secretName") != "cluster-planning-service-credentials" or \
+                not any(item["key"] == "service-credentials.json" and item["path"] == file_name
+                        for item in secret.get("items") or [{"key": file_name, "path": file_name}]):
+            problems.append(f"{doc.where}: SERVICE_CREDENTIALS_PATH {path} is not key "
+                            "service-credentials.json of Secret cluster-planning-service-credentials")
         keys = mount_of(data.get("ISSUED_KEYS_PATH", ""))
         claim = None
         if keys:

@@ -123,7 +123,8 @@ def test_behind_one_proxy_the_login_limit_counts_each_client_not_the_proxy(env, 
     creds = tmp_path / "credentials.json"
     ensure_credentials(creds, "amqp://x/", [])
     port = free_port()
-    proc = serve(dict(env, CREDENTIALS_PATH=str(creds), GATEWAY_HOST="127.0.0.1",
+    proc = serve(dict(env, SERVICE_CREDENTIALS_PATH=str(creds.with_name("service-credentials.json")),
+                      GATEWAY_HOST="127.0.0.1",
                       GATEWAY_PORT=str(port), TRUSTED_PROXY_HOPS="1"), "gateway", tmp_path)
     url = f"http://127.0.0.1:{port}/login"
 

@@ -198,6 +198,8 @@ class RunningSystem:
                 if "amqp_username" in entry:  # provinces, and implementing agencies
                     api.delete_user(entry["amqp_username"])
             api.delete_user(creds["services"]["amqp_username"])
+            if "gateway" in creds:  # the gateway's own user (contracts/reports.py)
+                api.delete_user(creds["gateway"]["amqp_username"])
 
 
 class Province:

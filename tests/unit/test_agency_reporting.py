@@ -277,13 +277,9 @@ def test_the_event_id_derives_from_sender_plan_and_content_not_the_time():
     assert project_reports.item_problem(ITEM, 0, None, PLAN) is None
 
 
-def test_a_sender_without_an_amqp_login_is_told_what_to_run(tmp_path):
-    path = tmp_path / "credentials.json"
-    path.write_text(json.dumps({"agencies": {"ubon-pao": {"api_key": "k"},
-                                             "ubon-tourism": {"amqp_username": "agency.ubon-tourism",
-                                                              "amqp_password": "p w"}}}))
-    with pytest.raises(project_reports.NoLogin, match="agency-key ubon-pao"):
-        project_reports.sender_login("amqp://h:5672/v", str(path), "agencies", "ubon-pao")
-    uri, user = project_reports.sender_login("amqp://x:y@h:5672/v", str(path), "agencies",
-                                             "ubon-tourism")
-    assert user == "agency.ubon-tourism" and uri == "amqp://agency.ubon-tourism:p%20w@h:5672/v"
+def test_the_gateway_names_the_person_or_the_organisation_s_key_it_sends_for():
+    from services.gateway.province_reports import reporter
+    person = access.Who("agency", "ubon-pao", person="สมหญิง (สมชาย) (somying)", duty="agency_officer")
+    assert reporter(person) == ("somying", "สมหญิง (สมชาย)")
+    assert reporter(access.Who("agency", "ubon-pao")) == ("api-key:agency:ubon-pao",
+                                                         "API key agency:ubon-pao")

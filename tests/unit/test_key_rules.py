@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from clusterctl.credentials import SERVICE_CREDENTIALS, ensure_credentials, sync_service_credentials
 from services.gateway import auth
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -31,8 +32,11 @@ def test_an_owner_is_a_known_person_or_a_named_system():
 
 def test_an_expired_key_is_refused_and_use_is_noted_once_a_minute(tmp_path):
     creds = tmp_path / "credentials.json"
-    creds.write_text(json.dumps({"admin": {"api_key": "machine-admin"}}))
-    table = auth.KeyTable(creds)
+    ensure_credentials(creds, "amqp://h/v", [])
+    json_creds = json.loads(creds.read_text("utf-8"))
+    json_creds["admin"]["api_key"] = "machine-admin"
+    sync_service_credentials(creds, json_creds)
+    table = auth.KeyTable(creds.with_name(SERVICE_CREDENTIALS))
     now = datetime.now(timezone.utc)
     live = table.issue("province", "TH-34", "live", "admin", now.isoformat(), "system: x",
                        (now + timedelta(days=1)).isoformat())
@@ -50,3 +54,29 @@ def test_an_expired_key_is_refused_and_use_is_noted_once_a_minute(tmp_path):
     listed = {k["label"]: k for k in table.listed()}
     assert listed["live"]["last_used_at"] == first and listed["dead"]["last_used_at"] is None
     assert listed["live"]["owner"] == "system: x" and "sha256" not in listed["live"]
+
+
+def test_the_gateway_s_key_file_holds_digests_and_no_amqp_password_but_its_own(tmp_path):
+    creds_path = tmp_path / "credentials.json"
+    clusters = [{"code": "ne2", "provinces": [{"code": "TH-34"}, {"code": "TH-37"}]}]
+    creds = ensure_credentials(creds_path, "amqp://h/v", clusters, "t-", ["ubon-pao"], ["ubon-pao"])
+    text = (tmp_path / SERVICE_CREDENTIALS).read_text("utf-8")
+    for entry in [*creds["provinces"].values(), *creds["agencies"].values()]:
+        assert entry.get("amqp_password", "none") not in text and entry["api_key"] not in text
+    assert creds["gateway"]["amqp_password"] in text and creds["gateway"]["amqp_username"] == \
+        "t-cluster-planning-gateway"
+    table = auth.KeyTable(tmp_path / SERVICE_CREDENTIALS)
+    assert table.authenticate(f"Bearer {creds['provinces']['TH-37']['api_key']}").scope == "TH-37"
+    assert table.authenticate(f"Bearer {creds['agencies']['ubon-pao']['api_key']}").role == "agency"
+    with pytest.raises(auth.AuthError) as refused:  # credentials.json given by mistake
+        auth.KeyTable(creds_path).authenticate("Bearer x")
+    assert refused.value.code == "wrong_key_file"
+
+
+def test_a_key_clusterctl_adds_reaches_the_gateway_s_file(tmp_path):
+    from clusterctl.credentials import add_agency_key
+    creds_path = tmp_path / "credentials.json"
+    ensure_credentials(creds_path, "amqp://h/v", [])
+    table = auth.KeyTable(tmp_path / SERVICE_CREDENTIALS)
+    key, _ = add_agency_key(creds_path, "korat-pao")
+    assert table.authenticate(f"Bearer {key}").scope == "korat-pao"

@@ -17,8 +17,9 @@ MAX_ITEMS = 500
 
 
 @routes.post("/api/plans/<string:plan_id>/reports",
-             "Send indicator values typed in a form as the province's own report events (a "
-             "province key only): each item {indicator, period, value, note, evidence} is read "
+             "Send indicator values typed in a form as the province's report events (a "
+             "province key or person only; the gateway publishes them on its own route naming "
+             "who sent them): each item {indicator, period, value, note, evidence} is read "
              "and checked as a workbook row is, then by the intake's rules; all items or none. "
              "The same value sent again is not sent again (event ids derive from the content, "
              "as the workbook's); follow them with GET …/report-status",
@@ -33,8 +34,8 @@ def send_reports(gw, request, plan_id):
     items = json_array(request)  # read and bounded first (413, 400) whoever sends it
     who, plan = reporting_plan(gw, request, plan_id)
     if not access.sends_reports(who):
-        raise forbidden("only the province itself sends its reports (its own AMQP login); an "
-                        "OSM or the admin reads them")
+        raise forbidden("only the province itself sends its reports; an OSM or the admin "
+                        "reads them")
     if not 1 <= len(items) <= MAX_ITEMS:
         raise ApiError(400, "bad_request", f"send 1 to {MAX_ITEMS} values in a JSON array")
     province = reporting_province(who, plan, None)
@@ -44,4 +45,4 @@ def send_reports(gw, request, plan_id):
     bodies = checked.pop("bodies")
     if checked["problems"]:
         return nothing_sent(checked, "invalid_reports")
-    return send_checked(gw, plan_id, checked, bodies)
+    return send_checked(gw, request, plan_id, checked, bodies)

@@ -1,5 +1,6 @@
 """Project progress over HTTP: an implementing agency (or a province) sends its reports with its
-API key, and they go out as its own report events (services/gateway/project_reports.py)."""
+API key (or signed in), and they go out as its report events on the gateway's route, naming who
+sent them (services/gateway/project_reports.py)."""
 from __future__ import annotations
 
 from services.contracts import access
@@ -14,7 +15,8 @@ MAX_ITEMS = 500
 
 
 @routes.post("/api/plans/<string:plan_id>/project-reports",
-             "Send project progress as the sender's own report events: an implementing agency's "
+             "Send project progress as the sender's report events (the gateway publishes them on "
+             "its own route naming who sent them): an implementing agency's "
              "key for the projects it implements, a province key for the projects running in "
              "it. All items or none; the same content sent again is not sent again (event ids "
              "derive from the sender, the plan and the content)",
@@ -22,16 +24,15 @@ MAX_ITEMS = 500
              ok=ok("ProjectReportsSent", "sent: the report events went to the intake; follow "
                                          "them with GET …/report-status", 202),
              errors={400: "nothing sent: error.problems lists each item's problems (item: its "
-                          "index)", 404: "no such plan",
-                     409: "the sender has no AMQP login yet (clusterctl agency-key)"})
+                          "index)", 404: "no such plan"})
 def send_project_reports(gw, request, plan_id):
     principal(gw, request)
     items = json_array(request)  # read and bounded first (413, 400) whoever sends it
     who, plan = visible_plan(gw, request, plan_id)
     if not access.sends_project_reports(who):
         raise forbidden("only an implementing agency (its own projects) or a province (the "
-                        "projects running in it) sends project reports, with its own AMQP "
-                        "login; an OSM or the admin reads them")
+                        "projects running in it) sends project reports; an OSM or the admin "
+                        "reads them")
     if not 1 <= len(items) <= MAX_ITEMS:
         raise ApiError(400, "bad_request", f"send 1 to {MAX_ITEMS} project reports in a JSON array")
     province = who.scope if who.role == access.PROVINCE else None
@@ -52,13 +53,7 @@ def send_project_reports(gw, request, plan_id):
     statuses = call(gw.reporting, "report_statuses", plan_id, province,
                     [b["event_id"] for b in bodies], agency)
     fresh, ids = province_reports.to_send(bodies, statuses)
-    try:
-        uri, username = project_reports.sender_login(
-            gw.config["AMQP_URI"], gw.config["CREDENTIALS_PATH"],
-            "agencies" if agency else "provinces", who.scope)
-    except project_reports.NoLogin as exc:
-        raise ApiError(409, "no_amqp_login", str(exc)) from None
-    province_reports.publish(uri, username, who.scope, fresh)
+    province_reports.send(gw.config, who.scope, fresh, who)
     return json_response({"plan_id": plan_id, "province": province, "agency": agency,
                           "event_ids": ids, "sent": len(fresh),
                           "already_received": len(ids) - len(fresh)}, 202)

@@ -60,9 +60,10 @@ def check_report_workbook(gw, request, plan_id):
 
 
 @routes.post("/api/plans/<string:plan_id>/report-workbook/send",
-             "Check, then send every row as the province's report event with its own AMQP login "
-             "(a province key only): all rows or none; rows already received are not sent again "
-             "(event ids derive from the content)",
+             "Check, then send every row as the province's report event (a province key or "
+             "person only; the gateway publishes it on its own route naming who sent it): all "
+             "rows or none; rows already received are not sent again (event ids derive from "
+             "the content)",
              query=(SHEET_FORMAT,), body=WORKBOOK_BODY,
              ok=ok("WorkbookSent", CHECKED + ", event_ids, sent, already_received", 202),
              errors={400: f"nothing sent: error.rows lists the problems (at most {MAX_LISTED}; "
@@ -71,24 +72,23 @@ def send_report_workbook(gw, request, plan_id):
     """Check, then send every row as the province's own report event - all rows or none.
     Rows already received are not sent again."""
     if not access.sends_reports(principal(gw, request)):
-        raise forbidden("only the province itself sends its reports (its own AMQP "
-                        "login); an OSM or the admin may check a workbook")
+        raise forbidden("only the province itself sends its reports; an OSM or the admin "
+                        "may check a workbook")
     checked = checked_workbook(gw, request, plan_id)
     bodies = checked.pop("bodies")
     if checked["problems"]:
         return nothing_sent(checked, "invalid_workbook")
-    return send_checked(gw, plan_id, checked, bodies)
+    return send_checked(gw, request, plan_id, checked, bodies)
 
 
-def send_checked(gw, plan_id: str, checked: dict, bodies: list[dict]):
-    """Publish a check's bodies as the province's own reports (those not received before) and
-    answer 202 with the ids to follow: the workbook's send and the typed form's (api/entries.py)."""
+def send_checked(gw, request, plan_id: str, checked: dict, bodies: list[dict]):
+    """Publish a check's bodies as the province's reports (those not received before), on the
+    gateway's route naming the person who sent them, and answer 202 with the ids to follow: the
+    workbook's send and the typed form's (api/entries.py)."""
     ids = [b["event_id"] for b in bodies]
     statuses = call(gw.reporting, "report_statuses", plan_id, checked["province"], ids)
     fresh, ids = province_reports.to_send(bodies, statuses)
-    uri, username = province_reports.province_login(
-        gw.config["AMQP_URI"], gw.config["CREDENTIALS_PATH"], checked["province"])
-    province_reports.publish(uri, username, checked["province"], fresh)
+    province_reports.send(gw.config, checked["province"], fresh, principal(gw, request))
     return json_response({**listed_rows(checked), "event_ids": ids, "sent": len(fresh),
                           "already_received": len(ids) - len(fresh)}, 202)
 

@@ -6,6 +6,8 @@ as received) with each key's current report by the precedence rule; and the view
 """
 from __future__ import annotations
 
+import json
+
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,8 +71,10 @@ class ReportingStore(KeepsMeta, ABC):
     # intake
     @abstractmethod
     def record_report(self, kind: str, plan_id: str, subject: str, period: str, province: str,
-                      event_id: str, reported_at_key: str, body: dict, sender: str) -> Recorded:
-        """Keep an accepted report; make it current for (kind, plan, subject, period, province)
+                      event_id: str, reported_at_key: str, body: dict, sender: str,
+                      reported_by: dict | None = None) -> Recorded:
+        """Keep an accepted report (``reported_by``: the person who reported it through the
+        gateway, ``{"username", "name", "via"}``, kept beside it, never in its body); make it current for (kind, plan, subject, period, province)
         if it is later (reported_at, then event_id) than the current one.
 
         A report's identity is (sender, event_id): another sender's use of the same event_id
@@ -255,7 +259,9 @@ def _rejection_row(row) -> dict:
     # kept before these: none (a re-drive's: docs/approvals.md, "nothing is lost")
     out = {"reason_th": None, "agency": None, "redriven_at": None, "redrive_outcome": None,
            "redriven_by": None, **dict(row)}
-    out.pop("envelope", None)  # how the message came, for a re-drive (store/redrives.py)
+    envelope = out.pop("envelope", None)  # how the message came, for a re-drive (redrives.py)
+    envelope = json.loads(envelope) if isinstance(envelope, str) else envelope
+    out["reported_by"] = (envelope or {}).get("reported_by")  # a gateway report's person
     raw = out.pop("raw_body")
     out["raw_body"] = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return out

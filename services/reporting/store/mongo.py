@@ -87,13 +87,13 @@ class MongoReportingStore(MongoApprovals, MongoProblems, MongoRedrives, MongoAtt
         return self.db.reports.count_documents({"_id": report_id(sender, event_id)}, limit=1) > 0
 
     def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
-                      body, sender):
+                      body, sender, reported_by=None):
         try:
             self.db.reports.insert_one({
                 "_id": report_id(sender, event_id), "event_id": event_id, "kind": kind,
                 "plan_id": plan_id, "subject": subject, "period": period, "province": province,
                 "reported_at": reported_at_key, "received_at": now_iso(), "sender": sender,
-                "body": body})
+                "body": body, "reported_by": reported_by})
             new = True
         except DuplicateKeyError:
             # The sender's event_id again: only what it first sent under it counts. Re-applying
@@ -250,7 +250,8 @@ class MongoReportingStore(MongoApprovals, MongoProblems, MongoRedrives, MongoAtt
         # in force: its key's current report is this one (another sender may use the same id)
         in_force = {(d["_id"], d["event_id"]) for d in self.db.current_reports.find(
             {"event_id": {"$in": [r["event_id"] for r in found]}}, {"event_id": 1})}
-        return [{**r, "in_force": (self._current_key(r), r["event_id"]) in in_force}
+        return [{"reported_by": None, **r,
+                 "in_force": (self._current_key(r), r["event_id"]) in in_force}
                 for r in found]
 
     def first_received(self, plan_id, period):

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS reports (          -- the event store: every accepted
     received_at TEXT NOT NULL,
     sender      TEXT NOT NULL,
     body        TEXT NOT NULL,
+    reported_by TEXT,                         -- the person, for a report sent by the gateway
     PRIMARY KEY (sender, event_id)            -- a report's identity is its sender's
 );
 -- the replay reads the event store in pages in this order (keyset pagination)
@@ -92,7 +93,8 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, Sqli
         # columns added since a store was first made: parked retries, Thai rejection reasons,
         # the sending agency of a rejection
         for table, added in (("parked", ("properties", "retried_at")),
-                             ("rejections", ("reason_th", "agency"))):
+                             ("rejections", ("reason_th", "agency")),
+                             ("reports", ("reported_by",))):  # a gateway report's person
             columns = {r["name"] for r in self.db.query(f"PRAGMA table_info({table})")}
             for column in added:
                 if column not in columns:
@@ -160,13 +162,15 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, Sqli
         return row["version"], loads(row["document"])
 
     def record_report(self, kind, plan_id, subject, period, province, event_id, reported_at_key,
-                      body, sender):
+                      body, sender, reported_by=None):
         text = dumps(body)  # once: the event store and the report in force keep the same
         with self.db.transaction() as conn:
             new = conn.execute(
-                "INSERT OR IGNORE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO reports (event_id, kind, plan_id, subject, period,"
+                " province, reported_at, received_at, sender, body, reported_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (event_id, kind, plan_id, subject, period, province, reported_at_key, now_iso(),
-                 sender, text)).rowcount == 1
+                 sender, text, dumps(reported_by) if reported_by else None)).rowcount == 1
             if not new:  # the sender's event_id again: only what it first sent under it counts
                 row = conn.execute("SELECT * FROM reports WHERE sender = ? AND event_id = ?",
                                    (sender, event_id)).fetchone()
@@ -334,7 +338,8 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, Sqli
             " AND c.province = r.province"
             f" WHERE r.plan_id = ?{where} ORDER BY r.reported_at DESC, r.event_id DESC LIMIT ?",
             (plan_id, *(filters[c] for c in sorted(filters)), limit))
-        return [{**dict(r), "body": loads(r["body"]), "in_force": bool(r["in_force"])}
+        return [{**dict(r), "body": loads(r["body"]), "in_force": bool(r["in_force"]),
+                 "reported_by": loads(r["reported_by"]) if r["reported_by"] else None}
                 for r in rows]
 
     def first_received(self, plan_id, period):
