@@ -54,12 +54,19 @@ def agency_login(entry: dict, code: str, user_prefix: str = "") -> bool:
 
 
 def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
-                       user_prefix: str = "", agencies=(), reporting_agencies=()) -> dict:
+                       user_prefix: str = "", agencies=(), reporting_agencies=(),
+                       amqp_alternates=()) -> dict:
     """Load the file, add an entry for anything new (a province, a cluster, an agency, an
     implementing agency's AMQP login), never rotate."""
     creds = json.loads(path.read_text("utf-8")) if path.exists() else {}
     before = json.dumps(creds, sort_keys=True)
     creds["amqp_url"] = amqp_url
+    # The cluster's other nodes (extension): amqp_url stays one URL (DESIGN 3.2); a province
+    # whose client knows failover tries these when amqp_url's node is down.
+    if amqp_alternates:
+        creds["amqp_alternates"] = list(amqp_alternates)
+    else:
+        creds.pop("amqp_alternates", None)
     creds.setdefault("provinces", {})
     creds.setdefault("osm", {})
     creds.setdefault("agencies", {})

@@ -21,11 +21,12 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 
 from services.infra import report_workbook
+from services.infra.amqp_urls import with_login
 from services.infra.province_send import publish, to_send
 
 from .settings import Settings
@@ -50,6 +51,7 @@ def load_login(province: str, credentials: str | None, settings: Settings, env=o
             raise ReportError(f"{path} has no entry for {province}")
         if whole:
             entry.setdefault("amqp_url", data.get("amqp_url"))
+            entry.setdefault("amqp_alternates", data.get("amqp_alternates") or [])
     names = {"api_key": "API_KEY", "amqp_username": "AMQP_USERNAME",
              "amqp_password": "AMQP_PASSWORD", "amqp_url": "AMQP_URL", "api_url": "API_URL"}
     for field, suffix in names.items():
@@ -64,9 +66,9 @@ def load_login(province: str, credentials: str | None, settings: Settings, env=o
 
 
 def _amqp_uri(login: dict) -> str:
-    parts = urlsplit(login["amqp_url"])
-    return (f"amqp://{quote(login['amqp_username'], safe='')}:{quote(login['amqp_password'], safe='')}"
-            f"@{parts.hostname}:{parts.port or 5672}{parts.path}")
+    """The province's login on amqp_url's node and on the cluster's others (failover)."""
+    nodes = [login["amqp_url"], *(login.get("amqp_alternates") or [])]
+    return with_login(nodes, login["amqp_username"], login["amqp_password"])
 
 
 class Api:

@@ -156,6 +156,9 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
         "SMTP_TIMEOUT": settings.smtp_timeout,
         # API key digests and logins only: no province's password (clusterctl/credentials.py)
         "SERVICE_CREDENTIALS_PATH": str(settings.service_credentials_path),
+        # nameko's consumers and ours (messaging.py); short in the cluster fault tests, so a
+        # paused or killed node is left within seconds (AMQP_HEARTBEAT, README)
+        "HEARTBEAT": settings.amqp_heartbeat,
         "LOGGING": logging_config(service, settings.log_level),  # JSON lines with the ids handled
         # make run: one port per service from METRICS_PORT up, in SERVICE_CLASSES' order (a
         # service's replicas share it: SO_REUSEPORT); `clusterctl serve` uses METRICS_PORT as is.
@@ -477,7 +480,8 @@ def run(settings: Settings) -> int:
         creds = ensure_credentials(settings.credentials_path,
                                    settings.broker.public_amqp_url(settings.vhost), clusters,
                                    settings.user_prefix, sample_agencies,
-                                   implementing_agencies(sample) if sample else [])
+                                   implementing_agencies(sample) if sample else [],
+                                   settings.broker.public_amqp_alternates(settings.vhost))
     except ValueError as exc:  # JSONDecodeError included
         raise SetupError(f"{settings.credentials_path} is not valid JSON ({exc}); restore it from "
                          "a backup, or move it away to generate new credentials") from None

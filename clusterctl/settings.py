@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -24,6 +24,9 @@ class Broker:
     username: str
     password: str
     management_url: str  # http://host:15672, no credentials
+    # The cluster's other nodes, (host, port) each, tried in turn when the first is down (kombu
+    # failover): AMQP_URL names every node, "amqp://u:p@h1:5672/;amqp://u:p@h2:5672/" (README).
+    alternates: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def from_url(cls, amqp_url: str, management_url: str | None = None) -> "Broker":
@@ -40,21 +43,60 @@ class Broker:
                    unquote(parts.password or "guest"), mgmt.rstrip("/"))
 
     def amqp_uri(self, vhost: str, username: str | None = None, password: str | None = None) -> str:
+        """Every node's URL with this login, joined with ";" (kombu's failover syntax, which
+        nameko hands to kombu as it is); one URL when AMQP_URL names one node."""
         user = quote(username or self.username, safe="")
         pw = quote(password or self.password, safe="")
-        return f"amqp://{user}:{pw}@{self.host}:{self.port}/{quote(vhost, safe='')}"
+        return ";".join(f"amqp://{user}:{pw}@{host}:{port}/{quote(vhost, safe='')}"
+                        for host, port in self.nodes)
+
+    @property
+    def nodes(self) -> tuple[tuple[str, int], ...]:
+        return ((self.host, self.port), *self.alternates)
 
     def public_amqp_url(self, vhost: str) -> str:
-        """The URL handed to provinces: no credentials (DESIGN 3.2)."""
+        """The URL handed to provinces: no credentials (DESIGN 3.2), the first node only."""
         return f"amqp://{self.host}:{self.port}/{quote(vhost, safe='')}"
+
+    def public_amqp_alternates(self, vhost: str) -> list[str]:
+        """The cluster's other nodes, handed to provinces beside ``amqp_url`` (extension)."""
+        return [f"amqp://{host}:{port}/{quote(vhost, safe='')}" for host, port in self.alternates]
+
+    @classmethod
+    def from_cluster_url(cls, amqp_url: str, management_url: str | None = None) -> "Broker":
+        """AMQP_URL naming one node, or every node of a cluster separated by ";"."""
+        entries = split_amqp_url(amqp_url)
+        first, *others = (cls.from_url(entry, management_url) for entry in entries)
+        vhosts = {_url_vhost(entry) for entry in entries}
+        for entry, node in zip(entries[1:], others):
+            if (node.username, node.password) != (first.username, first.password) or len(vhosts) > 1:
+                raise SettingsError(
+                    f"AMQP_URL entry {redact(entry)!r} has another login or vhost than the first; "
+                    "the nodes of one cluster share them (repeat the same user:password@ and path)")
+        nodes = [first.nodes[0], *(node.nodes[0] for node in others)]
+        if len(set(nodes)) != len(nodes):
+            raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} names a node twice")
+        return replace(first, alternates=tuple(nodes[1:]))
 
 
 def broker_endpoints(amqp_url: str) -> tuple[str, int, str]:
-    broker = Broker.from_url(amqp_url, os.environ.get("RABBIT_MANAGEMENT_URL"))
+    broker = Broker.from_cluster_url(amqp_url, os.environ.get("RABBIT_MANAGEMENT_URL"))
     return broker.host, broker.port, broker.management_url
 
 
+def split_amqp_url(amqp_url: str) -> list[str]:
+    """The entries of an AMQP_URL that names several nodes (kombu's "url1;url2" syntax)."""
+    entries = [entry.strip() for entry in amqp_url.split(";")]
+    if any(not entry for entry in entries):
+        raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} has an empty entry; separate the nodes "
+                            "with one ';' and end without one "
+                            "(amqp://user:password@h1:5672/;amqp://user:password@h2:5672/)")
+    return entries
+
+
 def redact(url: str) -> str:
+    if ";" in url:
+        return ";".join(redact(entry) for entry in url.split(";"))
     parts = urlsplit(url)
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
@@ -88,11 +130,12 @@ class Settings:
     accounts_url: str | None = None  # ACCOUNTS_URL: people's accounts; None: the gateway's store
     login_limit_per_minute: int = 10  # LOGIN_LIMIT_PER_MINUTE: sign-ins per client address
     record_effects: bool = False  # RECORD_EFFECTS: reporting's diagnostic rows (fault suite)
+    amqp_heartbeat: int = 60  # AMQP_HEARTBEAT: seconds; a dead node is noticed in about two
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
-        broker = Broker.from_url(env.get("AMQP_URL") or DEFAULT_AMQP_URL,
-                                 env.get("RABBIT_MANAGEMENT_URL"))
+        broker = Broker.from_cluster_url(env.get("AMQP_URL") or DEFAULT_AMQP_URL,
+                                         env.get("RABBIT_MANAGEMENT_URL"))
         gateway_port = _port(env, "GATEWAY_PORT", 8000)
         mongo_url = env.get("MONGO_URL") or None
         if mongo_url and not mongo_url.startswith(("mongodb://", "mongodb+srv://")):
@@ -135,6 +178,7 @@ class Settings:
             metrics_port=_count(env, "METRICS_PORT", 0, 0, 65530, "a port number (0: none)"),
             report_max_ahead_minutes=_count(env, "REPORT_MAX_AHEAD_MINUTES", 10, 0, 1440,
                                             "a whole number of minutes"),
+            amqp_heartbeat=_count(env, "AMQP_HEARTBEAT", 60, 2, 600, "a whole number of seconds"),
             seed_sample_year=_flag(env, "SEED_SAMPLE_YEAR", True,
                                    "1 loads a past fiscal year of sample reports into the sample "
                                    "plan at start, 0 starts without it"),
@@ -199,7 +243,8 @@ def _replica_count(raw: str, where: str) -> int:
 
 def _url_vhost(amqp_url: str | None) -> str | None:
     """A vhost named in AMQP_URL's path is used; the default vhost "/" never is (not ours)."""
-    path = unquote(urlsplit(amqp_url).path[1:]) if amqp_url else ""
+    first = amqp_url.split(";")[0] if amqp_url else ""  # every entry names the same vhost
+    path = unquote(urlsplit(first).path[1:]) if first else ""
     return path if path and path != "/" else None
 
 

@@ -46,8 +46,8 @@ def listen_port() -> int:
 
 
 def admin_broker() -> Broker:
-    return Broker.from_url(os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL,
-                           os.environ.get("RABBIT_MANAGEMENT_URL"))
+    return Broker.from_cluster_url(os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL,
+                                   os.environ.get("RABBIT_MANAGEMENT_URL"))
 
 
 def wait_until(condition, timeout: float = 20, interval: float = 0.2, what: str = "condition"):
