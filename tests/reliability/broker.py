@@ -33,7 +33,8 @@ def unavailable_reason() -> str | None:
 
 class PrivateBroker:
     def __init__(self, conf_lines: tuple[str, ...] = (), login: tuple[str, str] = ("guest", "guest"),
-                 scheduler_bind_type: str | None = None, statistics_interval_ms: int = 1000):
+                 scheduler_bind_type: str | None = None, statistics_interval_ms: int = 1000,
+                 cookie: str | None = None):
         # conf_lines: more rabbitmq.conf (tests/deploy loads definitions at boot); login: who
         # the management API is asked as once the node is up; scheduler_bind_type: the Erlang
         # VM's +stbt (the bench's "u"; RabbitMQ's default is "db"); statistics_interval_ms: 1000
@@ -48,6 +49,10 @@ class PrivateBroker:
         self.restarts = 0
         self.conf_lines, self.login = conf_lines, login
         self.scheduler_bind_type, self.statistics_interval_ms = scheduler_bind_type, statistics_interval_ms
+        # cookie: the Erlang cookie of a private cluster (tests/reliability/cluster.py), given
+        # to the node and to every rabbitmqctl call by RABBITMQ_ERLANG_COOKIE; never the file of
+        # the machine's own broker. None: that file, as a lone node always did.
+        self.cookie = cookie
 
     @property
     def amqp_url(self) -> str:
@@ -59,6 +64,8 @@ class PrivateBroker:
 
     def _env(self) -> dict:
         bind = {"RABBITMQ_SCHEDULER_BIND_TYPE": self.scheduler_bind_type} if self.scheduler_bind_type else {}
+        if self.cookie:
+            bind["RABBITMQ_ERLANG_COOKIE"] = self.cookie
         return dict(os.environ, **bind,
                     RABBITMQ_NODENAME=self.node,
                     RABBITMQ_NODE_PORT=str(self.amqp_port),
