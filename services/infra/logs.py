@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -48,10 +49,21 @@ class LineFormatter(OrjsonFormatter):
 
     def jsonify_log_record(self, log_data) -> str:
         try:
-            return super().jsonify_log_record(log_data)
+            line = super().jsonify_log_record(log_data)
         except TypeError:
-            return json.dumps(log_data, cls=JsonEncoder, ensure_ascii=False).encode(
+            line = json.dumps(log_data, cls=JsonEncoder, ensure_ascii=False).encode(
                 "utf-8", "backslashreplace").decode("utf-8")
+        return without_passwords(line)
+
+
+# user:password@ in an AMQP URL. nameko masks the password of its AMQP_URI when it logs a
+# connection error, but only the first URL's: with several nodes ("url1;url2", README) the
+# others' were written out in clear.
+URL_PASSWORD = re.compile(r"((?:amqps?|pyamqp)://[^:/@;\s\"]*:)[^@;\s\"]+@")
+
+
+def without_passwords(text: str) -> str:
+    return URL_PASSWORD.sub(r"\1********@", text)
 
 
 def json_formatter(service: str) -> LineFormatter:

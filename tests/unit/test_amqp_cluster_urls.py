@@ -75,3 +75,15 @@ def test_credentials_list_the_other_nodes_beside_the_one_url(tmp_path):
     assert creds["amqp_url"] == "amqp://h1:5672/v"
     assert creds["amqp_alternates"] == ["amqp://h2:5673/v"]
     assert "amqp_alternates" not in ensure_credentials(path, "amqp://h1:5672/v", clusters)
+
+
+def test_no_node_password_reaches_a_log_line():
+    # nameko masks only the first URL's password when it logs "Error connecting to broker at"
+    from nameko.utils import sanitize_url
+    import logging
+    from services.infra import logs
+    uri = "amqp://svc:s3cret@h1:5672/v;amqp://svc:s3cret@h2:5673/v"
+    record = logging.makeLogRecord({"msg": f"Error connecting to broker at {sanitize_url(uri)}",
+                                    "levelname": "WARNING"})
+    line = logs.json_formatter("reporting").format(record)
+    assert "s3cret" not in line and line.count("svc:********@") == 2
