@@ -31,10 +31,11 @@ CLUSTER_CONF = ("cluster_partition_handling = pause_minority",)
 
 
 class PrivateCluster:
-    def __init__(self, size: int = 3, conf_lines: tuple[str, ...] = ()):
+    def __init__(self, size: int = 3, conf_lines: tuple[str, ...] = (), **node_options):
+        # node_options: PrivateBroker's (the bench's unbound schedulers, its statistics interval)
         cookie = secrets.token_hex(20)
-        self.nodes = [PrivateBroker(conf_lines=CLUSTER_CONF + conf_lines, cookie=cookie)
-                      for _ in range(size)]
+        self.nodes = [PrivateBroker(conf_lines=CLUSTER_CONF + conf_lines, cookie=cookie,
+                                    **node_options) for _ in range(size)]
         self.paused: set[str] = set()  # nodes stopped by pause(): the CLI cannot ask them
 
     @property
@@ -68,8 +69,7 @@ class PrivateCluster:
             self.ctl(node, "join_cluster", first)
             self.ctl(node, "start_app")
             node.wait_up()
-        wait_until(lambda: len(self.running_nodes()) == len(self.nodes), timeout=60, interval=0.5,
-                   what="the three nodes to run as one cluster")
+        self.wait_all_running()
 
     def ctl(self, node: PrivateBroker, *args: str, tool: str = "rabbitmqctl",
             timeout: float = 120) -> str:
@@ -127,8 +127,23 @@ class PrivateCluster:
             self.paused.discard(node.node)
 
     def restart(self, node: PrivateBroker) -> float:
-        """A clean stop and start of one node, back in the cluster: seconds away."""
-        return node.restart()
+        """A clean stop and start of one node, as a rolling upgrade does it: first wait until
+        stopping it leaves every quorum queue a majority (RabbitMQ's own check), then back in
+        the cluster with the others. Returns the seconds it was away."""
+        self.ctl(node, "await_online_quorum_plus_one", "-t", "120", tool="rabbitmq-upgrade")
+        away = node.restart()
+        self.wait_all_running()
+        return away
+
+    def start_again(self, node: PrivateBroker) -> None:
+        """A node that was killed started again; it rejoins the cluster by itself."""
+        node.restarts += 1
+        node.start()
+        self.wait_all_running()
+
+    def wait_all_running(self) -> None:
+        wait_until(lambda: len(self.running_nodes()) == len(self.nodes), timeout=90, interval=0.5,
+                   what="every node of the cluster running")
 
     def destroy(self) -> None:
         for node in reversed(self.nodes):

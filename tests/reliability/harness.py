@@ -77,6 +77,8 @@ class SmtpSink:
 class ChaosSystem(RunningSystem):
     """``clusterctl run`` (real ``nameko run`` processes, supervised) on the private broker."""
 
+    province_heartbeat = 10  # seconds, the provinces' AMQP heartbeat (pika)
+
     def __init__(self, data_dir: Path, broker: PrivateBroker, sink: SmtpSink):
         super().__init__(data_dir)
         self.broker, self.sink = broker, sink
@@ -167,6 +169,8 @@ class ChaosSystem(RunningSystem):
         """Provinces publish ``reports`` from a process of their own (tests/reliability/provinces)."""
         creds = self.credentials()
         script = {"amqp_url": creds["amqp_url"], "copies": copies, "per_second": per_second,
+                  "amqp_alternates": creds.get("amqp_alternates", []),
+                  "heartbeat": self.province_heartbeat,
                   "deadline_s": deadline_s,
                   "reports": reports,
                   "users": {p: [creds["provinces"][p]["amqp_username"],

@@ -3,7 +3,8 @@
     python -m tests.reliability.provinces SCRIPT.json RESULT.json
 
 SCRIPT: {"amqp_url": ..., "users": {province: [user, password]}, "reports": {province: [body]},
-         "copies": 1, "per_second": 0 (0: as fast as confirms allow), "deadline_s": 180}
+         "copies": 1, "per_second": 0 (0: as fast as confirms allow), "deadline_s": 180,
+         "amqp_alternates": [the cluster's other nodes, tried in turn], "heartbeat": 10}
 Each province is a thread with its own connection and publisher confirms. A report counts as
 sent only when the broker confirmed it; when the connection drops before the confirm, the
 province reconnects and publishes the same report again (same event_id) - at-least-once, as
@@ -24,13 +25,18 @@ import pika.exceptions
 
 
 class ProvinceSender(threading.Thread):
-    def __init__(self, url: str, province: str, user: str, password: str, reports: list[dict],
-                 copies: int, per_second: float, deadline: float, start_gate: threading.Event):
+    def __init__(self, urls: list[str], province: str, user: str, password: str, reports: list[dict],
+                 copies: int, per_second: float, deadline: float, start_gate: threading.Event,
+                 heartbeat: int = 10):
         super().__init__(daemon=True, name=province)
-        self.params = pika.URLParameters(url)
-        self.params.credentials = pika.PlainCredentials(user, password)
-        self.params.heartbeat = 10
-        self.params.blocked_connection_timeout = 30
+        # every node of a cluster, in order: pika tries the next when one does not answer
+        self.params = [pika.URLParameters(url) for url in urls]
+        for params in self.params:
+            params.credentials = pika.PlainCredentials(user, password)
+            params.heartbeat = heartbeat
+            params.blocked_connection_timeout = 30
+            if len(urls) > 1:  # a paused node answers nothing: on to the next one soon
+                params.socket_timeout = params.stack_timeout = 5
         self.province, self.user = province, user
         self.reports, self.copies, self.deadline = reports, copies, deadline
         self.interval = 1 / per_second if per_second else 0
@@ -107,8 +113,10 @@ def main(script_path: str, result_path: str) -> int:
     script = json.loads(open(script_path, encoding="utf-8").read())
     deadline = time.monotonic() + script.get("deadline_s", 180)
     gate = threading.Event()
-    senders = [ProvinceSender(script["amqp_url"], province, *script["users"][province], reports,
-                              script.get("copies", 1), script.get("per_second", 0), deadline, gate)
+    urls = [script["amqp_url"], *script.get("amqp_alternates", [])]
+    senders = [ProvinceSender(urls, province, *script["users"][province], reports,
+                              script.get("copies", 1), script.get("per_second", 0), deadline, gate,
+                              script.get("heartbeat", 10))
                for province, reports in script["reports"].items()]
     for sender in senders:
         sender.start()
