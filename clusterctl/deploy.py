@@ -36,10 +36,10 @@ import yaml
 
 from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
                                         agency_topic_pattern, province_topic_pattern)
-from services.infra.topology import retry_policy
+from services.infra.topology import parked_policy, retry_policy
 from services.infra.files import write_private
 
-from .broker import POLICY_NAME
+from .broker import PARKED_POLICY_NAME, POLICY_NAME
 from .credentials import SERVICE_CREDENTIALS, ensure_credentials
 from .runner import SERVICE_CLASSES, nameko_argv, service_config
 from .settings import Settings, SettingsError
@@ -84,13 +84,12 @@ def definitions(creds: dict, vhost: str) -> dict:
                             "write": f"^{re.escape(REPORTS_EXCHANGE)}$", "read": "^$"})
         topic_permissions.append({"user": entry["amqp_username"], "vhost": vhost,
                                   "exchange": REPORTS_EXCHANGE, "write": pattern, "read": "^$"})
-    policy = retry_policy()
     return {
         "rabbit_version": "3.10.8", "users": users, "vhosts": [{"name": vhost}],
         "permissions": permissions, "topic_permissions": topic_permissions,
-        "policies": [{"vhost": vhost, "name": POLICY_NAME, "pattern": policy["pattern"],
-                      "apply-to": policy["apply-to"], "priority": policy["priority"],
-                      "definition": policy["definition"]}],
+        "policies": [{"vhost": vhost, "name": name, **policy}
+                     for name, policy in ((POLICY_NAME, retry_policy()),
+                                          (PARKED_POLICY_NAME, parked_policy()))],
         # The exchanges and queues are declared by the services at start (topology.py).
         "exchanges": [], "queues": [], "bindings": [], "parameters": [], "global_parameters": [],
     }

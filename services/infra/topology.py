@@ -147,3 +147,21 @@ def retry_policy() -> dict:
         "definition": {"delivery-limit": DELIVERY_LIMIT,
                        "dead-letter-exchange": PARKED_EXCHANGE_NAME},
     }
+
+
+# RabbitMQ 4.0 gives every quorum queue a delivery limit of 20 when none is set (earlier
+# releases: none). ``parked`` has no dead-letter exchange - it is where bounded retries end - so
+# on 4.x its 20th failed attempt would drop a parked message. -1 (no limit) exists only since
+# 4.0 and 3.10 refuses it; the largest limit both take is, at keep_parked's 5 s a failure,
+# centuries of attempts.
+PARKED_DELIVERY_LIMIT = 2**31 - 1
+
+
+def parked_policy() -> dict:
+    """Broker policy for the ``parked`` queue alone: no practical bound on its redelivery."""
+    return {
+        "pattern": rf"^{PARKED_QUEUE_NAME}$",
+        "apply-to": "queues",
+        "priority": 0,
+        "definition": {"delivery-limit": PARKED_DELIVERY_LIMIT},
+    }

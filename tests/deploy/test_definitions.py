@@ -71,8 +71,10 @@ def test_the_definitions_are_loaded_at_boot_with_each_province_confined(booted):
         channel(broker, "TH-34", "not-the-password")
     policies = requests.get(f"{broker.management_url}/api/policies/{VHOST}", auth=broker.login,
                             timeout=10).json()
-    assert [(p["name"], p["definition"]) for p in policies] == [
-        ("cluster-planning-retries", {"delivery-limit": 5, "dead-letter-exchange": "parked"})]
+    assert sorted((p["name"], p["pattern"], p["definition"]) for p in policies) == [
+        ("cluster-planning-parked", "^parked$", {"delivery-limit": 2**31 - 1}),  # 4.x: 20 if unset
+        ("cluster-planning-retries", r"^(plans|reporting|assets|notify)\.",
+         {"delivery-limit": 5, "dead-letter-exchange": "parked"})]
     users = requests.get(f"{broker.management_url}/api/users", auth=broker.login, timeout=10).json()
     assert len([u for u in users if u["name"].startswith("TH-")]) == 76
 
