@@ -50,19 +50,19 @@ CONFIG_KEYS = {  # the services' settings the other deployment files (Compose, i
     "HEARTBEAT_DIR": "/tmp/heartbeat",
 }
 SECRET_KEYS = {"AMQP_URL", "MONGO_URL", "SMTP_URL"}
-# rabbitmq.conf keys known to RabbitMQ 3.10 (checked against its 3.10 config schemas): a node
-# refuses to boot on an unknown key, so a new one is added here only after checking it.
-RABBITMQ_310_KEYS = {
-    "cluster_formation.peer_discovery_backend", "cluster_formation.k8s.host",
-    "cluster_formation.k8s.port", "cluster_formation.k8s.scheme",
-    "cluster_formation.k8s.address_type", "cluster_formation.k8s.service_name",
-    "cluster_formation.k8s.hostname_suffix", "cluster_formation.node_cleanup.interval",
-    "cluster_formation.node_cleanup.only_log_warning", "cluster_partition_handling",
-    "queue_master_locator", "load_definitions", "listeners.tcp.default", "management.tcp.port",
-    "prometheus.tcp.port", "prometheus.return_per_object_metrics",
-    "total_memory_available_override_value", "vm_memory_high_watermark.relative",
-    "disk_free_limit.absolute", "log.console", "log.console.level", "log.file",
+# rabbitmq.conf keys RabbitMQ 4.3 knows and acts on (checked against its config schemas): a
+# node refuses to boot on an unknown key, so a new one is added here only after checking it.
+# Not here: what 4.x accepts and ignores (the 3.x peer discovery keys, ignored since 4.1;
+# cluster_partition_handling, since 4.3) and the deprecated queue_master_locator.
+RABBITMQ_KEYS = {
+    "cluster_formation.peer_discovery_backend", "cluster_formation.k8s.ordinal_start",
+    "cluster_formation.k8s.seed_node", "queue_leader_locator", "load_definitions",
+    "listeners.tcp.default", "management.tcp.port", "prometheus.tcp.port",
+    "prometheus.return_per_object_metrics", "total_memory_available_override_value",
+    "vm_memory_high_watermark.relative", "disk_free_limit.absolute", "log.console",
+    "log.console.level", "log.file",
 }
+RABBITMQ_IMAGE = r"rabbitmq:4\.3\.\d+-management"  # docs/operations.md "RabbitMQ 4.x"
 # What the namespace's Pod Security level "restricted" allows.
 RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                       "persistentVolumeClaim", "projected", "secret"}
@@ -610,9 +610,9 @@ def test_rabbitmq_is_three_clustered_nodes_loading_the_definitions():
     if sts.body["spec"].get("replicas") != 3:
         problems.append(f"{sts.where}: replicas {sts.body['spec'].get('replicas')}, not 3")
     for c in containers(spec):
-        if not re.fullmatch(r"rabbitmq:3\.10\.\d+-management", c.get("image", "")):
+        if not re.fullmatch(RABBITMQ_IMAGE, c.get("image", "")):
             problems.append(f"{sts.where}: container {c['name']} image {c.get('image')!r} is not "
-                            "a pinned rabbitmq:3.10.x-management")
+                            "a pinned rabbitmq:4.3.x-management")
     # The configuration: which ConfigMap and Secret end up in /etc/rabbitmq.
     mount = next((m for m in container.get("volumeMounts") or []
                   if m["mountPath"] == "/etc/rabbitmq"), None)
@@ -634,9 +634,10 @@ def test_rabbitmq_is_three_clustered_nodes_loading_the_definitions():
         conf = rabbitmq_conf(config_map)
         plugins_key = files.get("enabled_plugins", ("", "", ""))[2]
         plugins = (config_map.body.get("data") or {}).get(plugins_key, "")
-    for key in sorted(set(conf) - RABBITMQ_310_KEYS):
+    for key in sorted(set(conf) - RABBITMQ_KEYS):
         problems.append(f"rabbitmq.conf: {key} is not among the keys checked against RabbitMQ "
-                        "3.10 (RABBITMQ_310_KEYS); a node does not boot with an unknown key")
+                        "4.3 (RABBITMQ_KEYS); a node does not boot with an unknown key, and "
+                        "one 4.3 ignores misleads")
     definitions = conf.get("load_definitions", "")
     if not definitions.startswith("/etc/rabbitmq/"):
         problems.append(f"rabbitmq.conf: load_definitions {definitions!r}: the definitions "
@@ -647,10 +648,7 @@ def test_rabbitmq_is_three_clustered_nodes_loading_the_definitions():
                         "definitions.json of Secret rabbitmq-definitions")
     expected = {
         "cluster_formation.peer_discovery_backend": "rabbit_peer_discovery_k8s",
-        "cluster_formation.k8s.service_name": sts.body["spec"]["serviceName"],
-        "cluster_formation.k8s.hostname_suffix":
-            f".{sts.body['spec']['serviceName']}.{NAMESPACE}.svc.cluster.local",
-        "cluster_partition_handling": "pause_minority",
+        "queue_leader_locator": "balanced",
         "prometheus.return_per_object_metrics": "true",  # the autoscalers' per-queue series
     }
     for key, value in expected.items():
@@ -661,8 +659,8 @@ def test_rabbitmq_is_three_clustered_nodes_loading_the_definitions():
     if not wanted_plugins <= listed:
         problems.append(f"enabled_plugins {plugins.strip()!r} lacks {sorted(wanted_plugins - listed)}")
     env = {e["name"]: e.get("value") for e in container.get("env") or []}
-    node = "rabbit@$(MY_POD_NAME)" + expected["cluster_formation.k8s.hostname_suffix"].replace(
-        NAMESPACE, "$(MY_POD_NAMESPACE)")
+    # 4.1+ peer discovery: each node joins the one named like itself with the ordinal 0
+    node = f"rabbit@$(MY_POD_NAME).{sts.body['spec']['serviceName']}.$(MY_POD_NAMESPACE).svc.cluster.local"
     if env.get("RABBITMQ_NODENAME") != node or env.get("RABBITMQ_USE_LONGNAME") != "true":
         problems.append(f"{sts.where}: RABBITMQ_NODENAME must be {node} with "
                         "RABBITMQ_USE_LONGNAME=true (what peer discovery looks for)")
@@ -670,22 +668,20 @@ def test_rabbitmq_is_three_clustered_nodes_loading_the_definitions():
         command = (container.get(kind) or {}).get("exec", {}).get("command") or [""]
         if command[0] != "rabbitmq-diagnostics":
             problems.append(f"{sts.where}: {kind} must run rabbitmq-diagnostics, not {command}")
-    # Peer discovery: the headless Service, the ServiceAccount allowed to get its endpoints.
+    # Peer discovery: the headless Service names the nodes (not-ready ones too, while they
+    # start); 4.1+ asks no Kubernetes API, so the pods hold no token and no Role.
     headless = one("Service", sts.body["spec"]["serviceName"]).body["spec"]
     if headless.get("clusterIP") != "None" or headless.get("publishNotReadyAddresses") is not True:
         problems.append(f"Service {sts.body['spec']['serviceName']}: must be headless "
                         "(clusterIP: None) and publishNotReadyAddresses: true")
     account = spec.get("serviceAccountName", "default")
-    granted = False
+    if spec.get("automountServiceAccountToken") is not False:
+        problems.append(f"{sts.where}: the RabbitMQ pods need no Kubernetes API token")
     for binding in of_kind("RoleBinding"):
         if any(s.get("kind") == "ServiceAccount" and s.get("name") == account
                for s in binding.body.get("subjects") or []):
-            role = one(binding.body["roleRef"]["kind"], binding.body["roleRef"]["name"])
-            granted |= any("" in r.get("apiGroups", []) and "endpoints" in r.get("resources", [])
-                           and "get" in r.get("verbs", []) for r in role.body.get("rules") or [])
-    if not granted or spec.get("automountServiceAccountToken") is False:
-        problems.append(f"{sts.where}: ServiceAccount {account} may not get endpoints (no Role "
-                        "bound to it grants it, or its token is not mounted): peer discovery fails")
+            problems.append(f"{binding.where}: grants ServiceAccount {account} rights it does "
+                            "not use")
     if not any(selects(p.body["spec"]["selector"], pod_labels(sts))
                and p.body["spec"].get("maxUnavailable") == 1 for p in of_kind("PodDisruptionBudget")):
         problems.append(f"{sts.where}: no PodDisruptionBudget with maxUnavailable 1 selects it")
