@@ -15,6 +15,8 @@ Phases:
   queries    indicator-results and the dashboard at 10k/100k/1M stored reports; the event store
              is filled in-process with the services stopped (bench/bulk.py, said in the output)
   rebuild    the reporting RPC ``rebuild`` (what ``clusterctl rebuild`` calls), reports/s
+  cluster    full run only: the 76-province ingest on three private RabbitMQ nodes as one
+             cluster, against the ceiling measured on that cluster (bench/cluster.py)
   memory     VmHWM of each service process (/proc/<pid>/status), after each phase
 Nothing here optimises or changes the services; it only measures them. By default every phase
 runs on the broker at AMQP_URL (the machine's own on 5672), as it is configured; with
@@ -583,7 +585,7 @@ QUERY_TITLES = {"indicator_results_quarter": "indicator-results (quarter)",
                 "dashboard_new_connection": "dashboard GET / (new connection each)"}
 
 
-def execute(run: Run, workdir: Path) -> None:
+def execute(run: Run, workdir: Path, cluster_line: bool = True) -> None:
     mode, clock = run.mode, ReportClock()
     started = time.monotonic()
     run.phase("ceiling")
@@ -660,6 +662,10 @@ def execute(run: Run, workdir: Path) -> None:
         for size in mode["sizes"]:
             run.phase(f"size {size_label(size)}")
             measure_size(run, system, size, floor, top, clock)
+        if cluster_line:
+            from .cluster import measure_cluster  # it uses this module's phases
+            run.phase("ingest, 76 provinces, 3-node cluster")
+            measure_cluster(run, workdir, clock)
         run.phase("ceiling again")
         again = ceiling(mode, clock, workdir, uuid.uuid4().hex[:8])
         run.add("ceiling_end", "ceiling again at the end (noise check)", again["rate"],
@@ -744,6 +750,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR,
                         help="where the results JSON goes (default bench/results)")
     parser.add_argument("--keep", action="store_true", help="keep the data dir of the run")
+    parser.add_argument("--no-cluster", action="store_true",
+                        help="skip the 76-province ingest on a private three-node RabbitMQ "
+                             "cluster (about three minutes of the full run)")
     parser.add_argument("--private-broker", action="store_true",
                         help="run every phase on a RabbitMQ node of the run's own, configured as "
                              "docs/operations.md recommends for one host (needs root and "
@@ -773,7 +782,7 @@ def main(argv=None) -> int:
             run.notes.append("the broker's Erlang schedulers are pinned one per CPU (RabbitMQ's "
                              "default); beside the services on one host this delays deliveries "
                              "(docs/operations.md, Sizing; --private-broker runs them unbound)")
-        execute(run, workdir)
+        execute(run, workdir, cluster_line=not args.no_cluster)
     except Exception as exc:  # the figures so far are still printed and kept
         failed = f"{type(exc).__name__}: {exc}"
         run.notes.append(f"run failed: {failed}")
