@@ -169,7 +169,7 @@ def test_rolling_restart_under_load(cluster_system, cluster, workdir, record):
     system = cluster_system
     baseline, restarts_before = set(system.stored_reports()), len(system.restarted_services())
     # three restarts of ~15 s each on this machine: a slower stream that outlasts them
-    sent, watch, proc, result_path = publish_through(system, workdir, per_province=280,
+    sent, watch, proc, result_path = publish_through(system, workdir, per_province=320,
                                                      per_second=ROLLING_PER_SECOND)
     began = time.monotonic()
     away = []
@@ -180,7 +180,7 @@ def test_rolling_restart_under_load(cluster_system, cluster, workdir, record):
     record(fault="Cluster: rolling restart under load",
            injected="a clean stop and start of each of the three nodes in turn (away "
                     + ", ".join(f"{s:.1f}" for s in away) + f" s) while {len(PROVINCES)} "
-                    f"provinces published 280 reports each at {ROLLING_PER_SECOND}/s",
+                    f"provinces published 320 reports each at {ROLLING_PER_SECOND}/s",
            events=outcome["events"], lost=outcome["lost"], duplicated=outcome["duplicated"],
            observed=observed(system, result, outcome, restarts_before,
                              f"intake stood still at most {resumed_s:.1f} s at a time"))
