@@ -14,12 +14,12 @@ from kombu import Connection
 
 from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
                                         agency_topic_pattern, province_topic_pattern)
-from services.infra.topology import declare_topology, parked_policy, retry_policy
+from services.infra.topology import declare_topology, retry_policy, unbounded_policy
 
 from .settings import Broker
 
 POLICY_NAME = "cluster-planning-retries"
-PARKED_POLICY_NAME = "cluster-planning-parked"  # RabbitMQ 4.x: no default limit on parked
+UNBOUNDED_POLICY_NAME = "cluster-planning-unbounded"  # RabbitMQ 4.x: intake and parked unlimited
 
 
 class BrokerError(RuntimeError):
@@ -107,7 +107,7 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
         if "amqp_username" in entry:
             provision_agency(api, vhost, code, entry["amqp_username"], entry["amqp_password"])
     api.set_policy(vhost, POLICY_NAME, retry_policy())
-    api.set_policy(vhost, PARKED_POLICY_NAME, parked_policy())
+    api.set_policy(vhost, UNBOUNDED_POLICY_NAME, unbounded_policy())
     with Connection(broker.amqp_uri(vhost, services["amqp_username"],
                                     services["amqp_password"]), connect_timeout=10) as conn:
         declare_topology(conn)

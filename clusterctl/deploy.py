@@ -36,10 +36,10 @@ import yaml
 
 from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
                                         agency_topic_pattern, province_topic_pattern)
-from services.infra.topology import parked_policy, retry_policy
+from services.infra.topology import retry_policy, unbounded_policy
 from services.infra.files import write_private
 
-from .broker import PARKED_POLICY_NAME, POLICY_NAME
+from .broker import POLICY_NAME, UNBOUNDED_POLICY_NAME
 from .credentials import SERVICE_CREDENTIALS, ensure_credentials
 from .runner import SERVICE_CLASSES, nameko_argv, service_config
 from .settings import Settings, SettingsError
@@ -89,7 +89,7 @@ def definitions(creds: dict, vhost: str) -> dict:
         "permissions": permissions, "topic_permissions": topic_permissions,
         "policies": [{"vhost": vhost, "name": name, **policy}
                      for name, policy in ((POLICY_NAME, retry_policy()),
-                                          (PARKED_POLICY_NAME, parked_policy()))],
+                                          (UNBOUNDED_POLICY_NAME, unbounded_policy()))],
         # The exchanges and queues are declared by the services at start (topology.py).
         "exchanges": [], "queues": [], "bindings": [], "parameters": [], "global_parameters": [],
     }

@@ -7,6 +7,7 @@ and parks what keeps failing; the intake bounds its own (see ``retry_policy``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kombu import Exchange, Queue, binding
@@ -138,8 +139,8 @@ def retry_policy() -> dict:
     back every report prefetched (two batches) and the broker counts each as a delivery, so five
     crashes in a row would park hundreds of valid reports. The intake counts the attempts it
     really made and parks from that record (reporting/handlers.py ``handle_alone``). RabbitMQ 4
-    gives a quorum queue a delivery limit of 20 when no policy sets one: there, a policy must
-    set the intake's ``delivery-limit`` to -1 (docs/architecture.md, "Bounded retries")."""
+    gives a quorum queue a delivery limit of 20 when no policy sets one: ``unbounded_policy``
+    lifts it for the intake (docs/architecture.md, "Bounded retries")."""
     return {
         "pattern": r"^(plans|reporting|assets|notify)\.on\.",
         "apply-to": "queues",
@@ -150,18 +151,18 @@ def retry_policy() -> dict:
 
 
 # RabbitMQ 4.0 gives every quorum queue a delivery limit of 20 when none is set (earlier
-# releases: none). ``parked`` has no dead-letter exchange - it is where bounded retries end - so
-# on 4.x its 20th failed attempt would drop a parked message. -1 (no limit) exists only since
-# 4.0 and 3.10 refuses it; the largest limit both take is, at keep_parked's 5 s a failure,
-# centuries of attempts.
-PARKED_DELIVERY_LIMIT = 2**31 - 1
+# releases: none). The intake (it counts its own attempts and parks from them) and ``parked``
+# (where bounded retries end) have no dead-letter exchange, so on 4.x a 20th handing back would
+# drop the message. -1 (no limit) exists only since 4.0 and 3.10 refuses it; the largest limit
+# both take is, at a second or more a handing back, decades of attempts.
+UNBOUNDED_DELIVERY_LIMIT = 2**31 - 1
 
 
-def parked_policy() -> dict:
-    """Broker policy for the ``parked`` queue alone: no practical bound on its redelivery."""
+def unbounded_policy() -> dict:
+    """Broker policy for the intake and ``parked``: no practical bound on their redelivery."""
     return {
-        "pattern": rf"^{PARKED_QUEUE_NAME}$",
+        "pattern": rf"^({re.escape(INTAKE_QUEUE_NAME)}|{PARKED_QUEUE_NAME})$",
         "apply-to": "queues",
         "priority": 0,
-        "definition": {"delivery-limit": PARKED_DELIVERY_LIMIT},
+        "definition": {"delivery-limit": UNBOUNDED_DELIVERY_LIMIT},
     }
