@@ -92,9 +92,9 @@ def ensure_credentials(path: Path, amqp_url: str, clusters: list[dict],
 
 
 def service_credentials(creds: dict) -> dict:
-    """What the services need of credentials.json: their own and the gateway's AMQP logins and
-    each API key's SHA-256 (the gateway's KeyTable) - never a province's or an agency's AMQP
-    password, nor a key itself."""
+    """What the gateway needs of credentials.json to check API keys: each key's SHA-256 (its
+    KeyTable). No AMQP password at all - not a province's or an agency's, nor the services'
+    (the gateway connects with its own login, given in its own config) - and no key itself."""
     def hashed(entry):
         return {"api_key_sha256": hashlib.sha256(entry["api_key"].encode("utf-8")).hexdigest()}
 
@@ -102,10 +102,7 @@ def service_credentials(creds: dict) -> dict:
                       if entry.get("api_key")} for section in API_KEY_SECTIONS}
     if creds.get("admin", {}).get("api_key"):
         keys["admin"] = hashed(creds["admin"])
-    return {"amqp_url": creds.get("amqp_url"),
-            **{who: {k: creds[who][k] for k in ("amqp_username", "amqp_password")}
-               for who in ("services", "gateway") if who in creds},
-            "api_keys": keys}
+    return {"amqp_url": creds.get("amqp_url"), "api_keys": keys}
 
 
 def sync_service_credentials(path: Path, creds: dict) -> Path:

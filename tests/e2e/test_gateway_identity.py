@@ -182,3 +182,6 @@ def test_no_service_configuration_holds_a_province_or_agency_password(system, pe
     assert creds["gateway"]["amqp_password"] in gateway_config  # it connects as itself ...
     assert creds["services"]["amqp_password"] not in gateway_config  # ... not as the services
     assert "credentials.json" not in gateway_config.replace("service-credentials.json", "")
+    key_file = (system.data_dir / "service-credentials.json").read_text("utf-8")
+    assert creds["services"]["amqp_password"] not in key_file  # the gateway's file: digests only
+    assert creds["gateway"]["amqp_password"] not in key_file
