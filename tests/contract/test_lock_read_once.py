@@ -1,10 +1,12 @@
 """The intake reads a province's approvals (the lock) and extensions (the window) once per
 transaction on SQLite, not once per report (store/approvals.py ``_documents_once``): what it
-keeps must never hide a step or an extension. On every backend: a step or an extension written
-inside the transaction is seen at once by the next read, and a batch of reports of an approved
-province is refused whole while another province's reports in the same batch are kept."""
+keeps must never hide a step or an extension. On every backend: a step, an extension or the due
+days written inside the transaction are seen at once by the next read, and a batch of reports of
+an approved province is refused whole while another province's reports in the same batch are
+kept."""
 import json
 import uuid
+from datetime import timedelta
 
 from services.infra.messaging import RawMessage
 from services.reporting import handlers
@@ -80,3 +82,20 @@ def test_the_lock_is_read_once_per_province_in_a_batch_on_sqlite(store, backend)
     assert handlers.handle_intake(store, message(report(7))) == "accepted"
     assert len(reads) == 3  # a transaction of its own: read again
     store.db.query = real_query
+
+
+def test_the_window_sees_due_days_and_an_extension_set_inside_the_transaction(backend):
+    """The window's due days (meta) and extensions, read once per transaction on SQLite, are
+    read again once the transaction changes them."""
+    from tests.contract import test_reporting_window as windowed
+    store = backend.open("reporting")
+    store.save_plan(json.loads(json.dumps(windowed.PLAN)))
+    late = windowed.LAST_DAY + timedelta(days=3)  # three days after the window closed
+    with store.atomic():
+        assert windowed.send(store, windowed.report(1), late) == "rejected"
+        store.set_meta(handlers.DUE_DAYS, 20)  # five more days: the window closes later
+        assert windowed.send(store, windowed.report(2), late) == "accepted"
+        store.set_meta(handlers.DUE_DAYS, 15)
+        assert windowed.send(store, windowed.report(3), late) == "rejected"
+        windowed.grant(store, "2025-06-30", now=late)
+        assert windowed.send(store, windowed.report(4), late) == "accepted"
