@@ -13,12 +13,21 @@ class SqliteMeta:
         self.db = db  # the store's SqliteDatabase
 
     def get(self, key):
-        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
-        return loads(rows[0]["value"]) if rows else None
+        # read once per transaction (the intake asks the due days of every report it judges by
+        # a reporting window): within one, only its own set() changes it (transaction_memo)
+        memo = self.db.transaction_memo()
+        if memo is None or ("meta", key) not in memo:
+            rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
+            text = rows[0]["value"] if rows else None
+            if memo is None:
+                return loads(text)
+            memo["meta", key] = text
+        return loads(memo["meta", key])
 
     def set(self, key, value):
         with self.db.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
+            self.db.transaction_memo().pop(("meta", key), None)
 
 
 class MongoMeta:

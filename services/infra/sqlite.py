@@ -36,6 +36,7 @@ class SqliteDatabase:
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._lock = threading.RLock()
         self._depth = 0
+        self._memo: dict | None = None  # transaction_memo()'s, for the outer transaction only
         self._conn.executescript(schema)
 
     @contextmanager
@@ -51,6 +52,7 @@ class SqliteDatabase:
                 return
             self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._memo = {}
             try:
                 yield self._conn
             except BaseException:
@@ -65,6 +67,18 @@ class SqliteDatabase:
                     raise
             finally:
                 self._depth = 0
+                self._memo = None
+
+    def transaction_memo(self) -> dict | None:
+        """A dict that lives as long as the calling thread's outer transaction (None outside
+        one). Inside a transaction every read gives the same rows until it ends - BEGIN
+        IMMEDIATE holds the write lock, so no other connection commits meanwhile, and WAL
+        reads see one snapshot - except what this transaction writes itself. So a value read
+        once in a transaction may be kept here for the rest of it, by a caller whose own writes
+        of that table clear what it kept (the intake reads each province's approvals once per
+        batch this way, not once per report)."""
+        with self._lock:  # another thread's transaction: wait until it ends (then None)
+            return self._memo if self._depth else None
 
     def query(self, sql: str, params=()) -> list[sqlite3.Row]:
         with self._lock:

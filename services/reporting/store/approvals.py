@@ -94,6 +94,7 @@ class SqliteApprovals(ApprovalsStore):
 
     def record_approval_step(self, step, events, figures=None):
         with self.db.transaction() as conn:  # BEGIN IMMEDIATE: no report is recorded meanwhile
+            self._forget_documents()
             if conn.execute("SELECT 1 FROM approval_steps WHERE event_id = ?",
                             (step["event_id"],)).fetchone():
                 self.outbox.add(conn, events)
@@ -126,12 +127,31 @@ class SqliteApprovals(ApprovalsStore):
         if provinces is not None:
             where += f" AND s.province IN ({','.join('?' * len(provinces))})"
             args += list(provinces)
-        rows = self.db.query(
+        return self._documents_once(
             f"SELECT s.document FROM approval_steps s WHERE {where} AND s.version = ("
             " SELECT MAX(t.version) FROM approval_steps t WHERE t.plan_id = s.plan_id"
             " AND t.period = s.period AND t.province = s.province) ORDER BY s.period, s.province",
             args)
-        return [loads(r["document"]) for r in rows]
+
+    def _documents_once(self, sql: str, args: list) -> list[dict]:
+        """The documents a query finds, read once per transaction: the intake asks the lock
+        and the window of every report it records, and inside its transaction the answer
+        cannot change but by this transaction's own step or extension, whose writes clear what
+        was kept (SqliteDatabase.transaction_memo). Outside a transaction: read each time."""
+        memo = self.db.transaction_memo()
+        key = ("approvals-store", sql, tuple(args))
+        texts = memo.get(key) if memo is not None else None
+        if texts is None:
+            texts = [r["document"] for r in self.db.query(sql, args)]
+            if memo is not None:
+                memo[key] = texts
+        return [loads(text) for text in texts]  # decoded each time: a caller may change its own
+
+    def _forget_documents(self) -> None:
+        """A step or an extension written: the reads kept in this transaction are stale."""
+        memo = self.db.transaction_memo()
+        for key in [k for k in memo or () if k[0] == "approvals-store"]:
+            del memo[key]
 
     def all_approval_steps(self):
         for row in self.db.query("SELECT document FROM approval_steps ORDER BY at, event_id"):
@@ -153,6 +173,7 @@ class SqliteApprovals(ApprovalsStore):
 
     def save_extension(self, extension):
         with self.db.transaction() as conn:
+            self._forget_documents()
             conn.execute("INSERT OR REPLACE INTO extensions VALUES (?, ?, ?, ?)",
                          (*(extension[k] for k in KEY), dumps(extension)))
 
@@ -161,8 +182,8 @@ class SqliteApprovals(ApprovalsStore):
         if provinces is not None:
             where += f" AND province IN ({','.join('?' * len(provinces))})"
             args += list(provinces)
-        return [loads(r["document"]) for r in self.db.query(
-            f"SELECT document FROM extensions WHERE {where} ORDER BY period, province", args)]
+        return self._documents_once(
+            f"SELECT document FROM extensions WHERE {where} ORDER BY period, province", args)
 
 
 def _step_doc(doc: dict) -> dict:
