@@ -6,10 +6,10 @@ user per province, their permissions and our policy - and never touches other vh
 from __future__ import annotations
 
 import re
+import ssl
 from urllib.parse import quote
 
 import requests
-from kombu import Connection
 
 from services.contracts.reports import (REPORTS_EXCHANGE, agency_topic_pattern,
                                         province_topic_pattern)
@@ -24,17 +24,50 @@ class BrokerError(RuntimeError):
     """The broker cannot be used; the message says why and what to do."""
 
 
+def explain_connect_error(broker: Broker, exc: Exception) -> str:
+    """What a failed AMQP connection means and what to do, in English and Thai: the TLS cases
+    (wrong CA, another host's certificate, TLS on one side only) read alike as raw errors."""
+    where, text = f"RabbitMQ at {broker.host}:{broker.port}", str(exc)
+    if "ACCESS_REFUSED" in text or "403" in text:
+        return (f"{where} refused user {broker.username!r}; fix the credentials in AMQP_URL / "
+                "RabbitMQ ปฏิเสธชื่อผู้ใช้หรือรหัสผ่านใน AMQP_URL")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        if "mismatch" in text:
+            return (f"{where}: its certificate does not name {broker.host!r} ({exc.verify_message}); "
+                    "connect by a name the certificate holds (its subjectAltName) or have it "
+                    "reissued for this name / ใบรับรองของ RabbitMQ ไม่ตรงกับชื่อโฮสต์")
+        return (f"{where}: its certificate is not trusted ({exc.verify_message}); AMQP_CA_FILE "
+                "must hold the CA that signed the broker's certificate / ใบรับรองของ RabbitMQ "
+                "ไม่ได้ลงนามโดย CA ใน AMQP_CA_FILE")
+    if isinstance(exc, ssl.SSLError) and "WRONG_VERSION_NUMBER" in text.upper():
+        return (f"{where} does not speak TLS on port {broker.port}: give AMQP_URL=amqps://… the "
+                "broker's TLS port (5671), or amqp:// for a plain port / พอร์ตนี้ไม่ใช่ TLS")
+    if broker.tls is None and isinstance(exc, (OSError, EOFError)) and not isinstance(
+            exc, ConnectionRefusedError):
+        return (f"{where} closed the connection before AMQP began ({exc or type(exc).__name__}): "
+                "if it is the broker's TLS port (5671), write AMQP_URL=amqps://… with "
+                "AMQP_CA_FILE / เซิร์ฟเวอร์ปิดการเชื่อมต่อ หากเป็นพอร์ต TLS ให้ใช้ amqps://")
+    return (f"{where} is not reachable ({exc or type(exc).__name__}); start it, fix AMQP_URL, or "
+            "unset AMQP_URL to use the local broker / เชื่อมต่อ RabbitMQ ไม่ได้")
+
+
 class Management:
     def __init__(self, broker: Broker, timeout: float = 10):
         self.broker = broker
         self.session = requests.Session()
         self.session.auth = (broker.username, broker.password)
+        self.session.verify = broker.https_verify()  # https: AMQP_CA_FILE, as the AMQP side
         self.timeout = timeout
 
     def _call(self, method: str, path: str, json=None, ok=(200, 201, 204)):
         url = f"{self.broker.management_url}/api/{path}"
         try:
             response = self.session.request(method, url, json=json, timeout=self.timeout)
+        except requests.exceptions.SSLError as exc:
+            raise BrokerError(
+                f"RabbitMQ management API at {self.broker.management_url}: its certificate is "
+                f"not trusted ({exc}); AMQP_CA_FILE must hold the CA that signed it / ใบรับรอง "
+                "ของ management API ไม่ผ่านการตรวจสอบ") from None
         except requests.RequestException:
             raise BrokerError(
                 f"RabbitMQ management API not reachable at {self.broker.management_url}; enable it "
@@ -102,8 +135,8 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
         if "amqp_username" in entry:
             provision_agency(api, vhost, code, entry["amqp_username"], entry["amqp_password"])
     api.set_policy(vhost, POLICY_NAME, retry_policy())
-    with Connection(broker.amqp_uri(vhost, services["amqp_username"],
-                                    services["amqp_password"]), connect_timeout=10) as conn:
+    with broker.connection(vhost, services["amqp_username"], services["amqp_password"],
+                           connect_timeout=10) as conn:
         declare_topology(conn)
 
 

@@ -11,7 +11,8 @@ Credentials: ``--credentials FILE`` - the province's own entry ({"amqp_username"
 "amqp_password", "api_key"}, optionally "amqp_url" and "api_url") or a whole credentials.json -
 else $DATA_DIR/credentials.json (a local ``make run``); or the environment: CLUSTER_PLANNING_
 API_KEY, CLUSTER_PLANNING_AMQP_USERNAME, CLUSTER_PLANNING_AMQP_PASSWORD, CLUSTER_PLANNING_AMQP_URL,
-CLUSTER_PLANNING_API_URL.
+CLUSTER_PLANNING_API_URL. An amqps:// URL is checked with AMQP_CA_FILE (and may present
+AMQP_CERT_FILE/AMQP_KEY_FILE), as every connection to the broker (README "Configuration").
 """
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from services.infra import report_workbook
+from services.infra.amqp import with_login
 from services.infra.province_send import publish, to_send
 
+from .amqp_tls import TlsSettingError, read_tls
 from .settings import Settings
 
 SETTLED = ("in_force", "superseded", "rejected")
@@ -64,9 +67,21 @@ def load_login(province: str, credentials: str | None, settings: Settings, env=o
 
 
 def _amqp_uri(login: dict) -> str:
-    parts = urlsplit(login["amqp_url"])
-    return (f"amqp://{quote(login['amqp_username'], safe='')}:{quote(login['amqp_password'], safe='')}"
-            f"@{parts.hostname}:{parts.port or 5672}{parts.path}")
+    return with_login(login["amqp_url"], login["amqp_username"], login["amqp_password"])
+
+
+def _ssl_options(login: dict, settings: Settings, env=os.environ) -> dict | None:
+    """The ssl options for the province's amqp_url: the broker's own settings when they are
+    TLS, else read for this URL (a province's handed-out amqps:// URL, AMQP_URL unset)."""
+    scheme = urlsplit(login["amqp_url"]).scheme
+    if scheme != "amqps":
+        return None
+    if settings.broker.tls:
+        return settings.broker.ssl_options()
+    try:
+        return read_tls(env, scheme).ssl_options()
+    except TlsSettingError as exc:
+        raise ReportError(str(exc)) from None
 
 
 class Api:
@@ -141,7 +156,7 @@ def run(args, settings: Settings, out=sys.stdout) -> int:
     if len(fresh) < len(bodies):
         say(f"{len(bodies) - len(fresh)} already received earlier: not sent again")
     publish(_amqp_uri(login), login["amqp_username"], args.province, fresh,
-            progress=lambda n: print(f"\rsending {bar(n, len(fresh))} {n}/{len(fresh)}",
+            ssl=_ssl_options(login, settings), progress=lambda n: print(f"\rsending {bar(n, len(fresh))} {n}/{len(fresh)}",
                                      end="", file=out, flush=True))
     if fresh:
         say()

@@ -8,6 +8,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from .amqp_tls import AmqpTls, TlsSettingError, read_tls
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -23,30 +25,68 @@ class Broker:
     port: int
     username: str
     password: str
-    management_url: str  # http://host:15672, no credentials
+    management_url: str  # http(s)://host:port, no credentials
+    tls: AmqpTls | None = None  # amqps:// (clusterctl/amqp_tls.py); None: plain amqp://
 
     @classmethod
-    def from_url(cls, amqp_url: str, management_url: str | None = None) -> "Broker":
+    def from_url(cls, amqp_url: str, management_url: str | None = None,
+                 env=os.environ) -> "Broker":
+        """``env`` gives the TLS settings (AMQP_CA_FILE, ...) an amqps:// URL needs."""
         parts = urlsplit(amqp_url)
-        if parts.scheme not in ("amqp", "pyamqp") or not parts.hostname:
-            raise SettingsError(
-                f"AMQP_URL {redact(amqp_url)!r} is not an amqp://user:password@host:port/ URL")
+        if parts.scheme not in ("amqp", "pyamqp", "amqps") or not parts.hostname:
+            raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} is not an amqp://user:password@"
+                                "host:port/ URL (amqps://… for TLS, port 5671)")
+        tls_on = parts.scheme == "amqps"
         try:
-            port = parts.port or 5672
+            port = parts.port or (5671 if tls_on else 5672)
         except ValueError:
             raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} has an invalid port") from None
-        mgmt = management_url or f"http://{parts.hostname}:15672"
+        try:
+            tls = read_tls(env, parts.scheme)
+        except TlsSettingError as exc:
+            raise SettingsError(str(exc)) from None
+        # the management API beside a TLS broker is reached over https too (RabbitMQ's 15671)
+        mgmt = management_url or (f"https://{parts.hostname}:15671" if tls_on
+                                  else f"http://{parts.hostname}:15672")
         return cls(parts.hostname, port, unquote(parts.username or "guest"),
-                   unquote(parts.password or "guest"), mgmt.rstrip("/"))
+                   unquote(parts.password or "guest"), mgmt.rstrip("/"), tls)
+
+    @property
+    def scheme(self) -> str:
+        return "amqps" if self.tls else "amqp"
+
+    def ssl_options(self) -> dict | None:
+        """The ``ssl=`` of every connection to this broker (nameko's AMQP_SSL); None: plain."""
+        return self.tls.ssl_options() if self.tls else None
+
+    def https_verify(self) -> str | bool:
+        """``verify=`` for the management API: AMQP_CA_FILE when given (requests: True is the
+        system store)."""
+        return self.tls.https_verify() if self.tls else True
 
     def amqp_uri(self, vhost: str, username: str | None = None, password: str | None = None) -> str:
         user = quote(username or self.username, safe="")
         pw = quote(password or self.password, safe="")
-        return f"amqp://{user}:{pw}@{self.host}:{self.port}/{quote(vhost, safe='')}"
+        return f"{self.scheme}://{user}:{pw}@{self.host}:{self.port}/{quote(vhost, safe='')}"
+
+    def amqp_config(self, vhost: str, username: str | None = None,
+                    password: str | None = None) -> dict:
+        """A nameko config's AMQP_URI and, with TLS, its AMQP_SSL (nameko's own key, which its
+        consumers and publishers and ours - services/infra/amqp.py - pass on as ``ssl=``)."""
+        ssl_options = self.ssl_options()
+        return {"AMQP_URI": self.amqp_uri(vhost, username, password),
+                **({"AMQP_SSL": ssl_options} if ssl_options else {})}
+
+    def connection(self, vhost: str, username: str | None = None, password: str | None = None,
+                   **kwargs):
+        """A kombu connection to ``vhost`` (TLS as configured); the administrator by default."""
+        from kombu import Connection
+        return Connection(self.amqp_uri(vhost, username, password), ssl=self.ssl_options(),
+                          **kwargs)
 
     def public_amqp_url(self, vhost: str) -> str:
-        """The URL handed to provinces: no credentials (DESIGN 3.2)."""
-        return f"amqp://{self.host}:{self.port}/{quote(vhost, safe='')}"
+        """The URL handed to provinces: no credentials (DESIGN 3.2); amqps:// with TLS."""
+        return f"{self.scheme}://{self.host}:{self.port}/{quote(vhost, safe='')}"
 
 
 def broker_endpoints(amqp_url: str) -> tuple[str, int, str]:
@@ -90,7 +130,7 @@ class Settings:
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
         broker = Broker.from_url(env.get("AMQP_URL") or DEFAULT_AMQP_URL,
-                                 env.get("RABBIT_MANAGEMENT_URL"))
+                                 env.get("RABBIT_MANAGEMENT_URL"), env)
         gateway_port = _port(env, "GATEWAY_PORT", 8000)
         mongo_url = env.get("MONGO_URL") or None
         if mongo_url and not mongo_url.startswith(("mongodb://", "mongodb+srv://")):

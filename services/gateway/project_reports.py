@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
 
+from services.infra.amqp import with_login
 from services.infra.report_workbook import NAMESPACE
 
 # what an item may carry; the intake's schema (contracts/reports.py) checks the values
@@ -72,7 +72,5 @@ def sender_login(amqp_uri: str, credentials_path: str, section: str,
     if "amqp_username" not in entry:
         raise NoLogin(f"{code} has no AMQP login yet: the operator runs "
                       f"'python -m clusterctl agency-key {code}' once")
-    parts = urlsplit(amqp_uri)
-    return (f"amqp://{quote(entry['amqp_username'], safe='')}:"
-            f"{quote(entry['amqp_password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
-            f"{parts.path}", entry["amqp_username"])
+    return (with_login(amqp_uri, entry["amqp_username"], entry["amqp_password"]),
+            entry["amqp_username"])

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
 
 from services.infra import report_workbook
+from services.infra.amqp import with_login
 # Sending the rows: shared with clusterctl (report --send), so kept in infra.
 from services.infra.province_send import REPORTED_FIELDS, publish, to_send  # noqa: F401
 
@@ -84,7 +84,5 @@ def check(upload, province: str, check_reports) -> dict:
 def province_login(amqp_uri: str, credentials_path: str, province: str) -> tuple[str, str]:
     """The broker URI with the province's own login (from credentials.json), and its username."""
     creds = json.loads(open(credentials_path, encoding="utf-8").read())["provinces"][province]
-    parts = urlsplit(amqp_uri)
-    return (f"amqp://{quote(creds['amqp_username'], safe='')}:"
-            f"{quote(creds['amqp_password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
-            f"{parts.path}", creds["amqp_username"])
+    return (with_login(amqp_uri, creds["amqp_username"], creds["amqp_password"]),
+            creds["amqp_username"])

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from kombu import Connection
-
-from services.infra import report_workbook
+from services.infra import amqp, report_workbook
 from services.contracts.reports import REPORTS_EXCHANGE, routing_key
 
 
@@ -41,10 +39,13 @@ def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
     return out, follow
 
 
-def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None) -> None:
+def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None,
+            ssl: dict | None = None) -> None:
     """Each body as the province's own message, confirmed by the broker (mandatory: a body that
-    routes nowhere is an error, not a silent loss). ``progress(n)`` after each."""
-    with Connection(uri, transport_options={"confirm_publish": True}, connect_timeout=10) as conn:
+    routes nowhere is an error, not a silent loss). ``progress(n)`` after each. ``ssl``: the
+    broker's ssl options (AMQP_SSL) when ``uri`` is amqps://."""
+    with amqp.connection({"AMQP_SSL": ssl}, uri, transport_options={"confirm_publish": True},
+                         connect_timeout=10) as conn:
         producer = conn.Producer()
         for n, body in enumerate(bodies, 1):
             kind = "indicator" if "indicator" in body else "project"

@@ -58,7 +58,7 @@ def send_project_reports(gw, request, plan_id):
             "agencies" if agency else "provinces", who.scope)
     except project_reports.NoLogin as exc:
         raise ApiError(409, "no_amqp_login", str(exc)) from None
-    province_reports.publish(uri, username, who.scope, fresh)
+    province_reports.publish(uri, username, who.scope, fresh, ssl=gw.config.get("AMQP_SSL"))
     return json_response({"plan_id": plan_id, "province": province, "agency": agency,
                           "event_ids": ids, "sent": len(fresh),
                           "already_received": len(ids) - len(fresh)}, 202)

@@ -88,7 +88,8 @@ def send_checked(gw, plan_id: str, checked: dict, bodies: list[dict]):
     fresh, ids = province_reports.to_send(bodies, statuses)
     uri, username = province_reports.province_login(
         gw.config["AMQP_URI"], gw.config["CREDENTIALS_PATH"], checked["province"])
-    province_reports.publish(uri, username, checked["province"], fresh)
+    province_reports.publish(uri, username, checked["province"], fresh,
+                             ssl=gw.config.get("AMQP_SSL"))
     return json_response({**listed_rows(checked), "event_ids": ids, "sent": len(fresh),
                           "already_received": len(ids) - len(fresh)}, 202)
 
