@@ -18,6 +18,11 @@ from services.infra.topology import declare_topology, retry_policy
 from .settings import Broker
 
 POLICY_NAME = "cluster-planning-retries"
+# Per sender user (province, agency): what one compromised or runaway login may hold open. A
+# province's system, `clusterctl report` and the gateway's uploads need a connection each,
+# one channel per connection; the rest is headroom. RabbitMQ 3.10 has user limits (management
+# API /api/user-limits, `rabbitmqctl set_user_limits`): checked on the local 3.10.8.
+SENDER_LIMITS = {"max-connections": 10, "max-channels": 20}
 
 
 class BrokerError(RuntimeError):
@@ -28,6 +33,7 @@ def explain_connect_error(broker: Broker, exc: Exception) -> str:
     """What a failed AMQP connection means and what to do, in English and Thai: the TLS cases
     (wrong CA, another host's certificate, TLS on one side only) read alike as raw errors."""
     where, text = f"RabbitMQ at {broker.host}:{broker.port}", str(exc)
+    exc = _root_cause(exc)  # kombu wraps the socket's error in its OperationalError
     if "ACCESS_REFUSED" in text or "403" in text:
         return (f"{where} refused user {broker.username!r}; fix the credentials in AMQP_URL / "
                 "RabbitMQ ปฏิเสธชื่อผู้ใช้หรือรหัสผ่านใน AMQP_URL")
@@ -51,18 +57,28 @@ def explain_connect_error(broker: Broker, exc: Exception) -> str:
             "unset AMQP_URL to use the local broker / เชื่อมต่อ RabbitMQ ไม่ได้")
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = [exc]
+    while (inner := exc.__cause__ or exc.__context__) is not None and inner not in seen:
+        seen.append(exc := inner)
+    return exc
+
+
 class Management:
     def __init__(self, broker: Broker, timeout: float = 10):
         self.broker = broker
         self.session = requests.Session()
         self.session.auth = (broker.username, broker.password)
-        self.session.verify = broker.https_verify()  # https: AMQP_CA_FILE, as the AMQP side
+        # https: AMQP_CA_FILE, as the AMQP side; given with each request, since requests lets
+        # REQUESTS_CA_BUNDLE in the environment win over a session's own verify
+        self.verify = broker.https_verify()
         self.timeout = timeout
 
     def _call(self, method: str, path: str, json=None, ok=(200, 201, 204)):
         url = f"{self.broker.management_url}/api/{path}"
         try:
-            response = self.session.request(method, url, json=json, timeout=self.timeout)
+            response = self.session.request(method, url, json=json, timeout=self.timeout,
+                                            verify=self.verify)
         except requests.exceptions.SSLError as exc:
             raise BrokerError(
                 f"RabbitMQ management API at {self.broker.management_url}: its certificate is "
@@ -115,6 +131,13 @@ class Management:
         self._call("PUT", f"topic-permissions/{quote(vhost, safe='')}/{quote(username, safe='')}",
                    json={"exchange": exchange, "write": write, "read": read})
 
+    def set_user_limits(self, username: str, limits: dict[str, int]) -> None:
+        """A connection beyond max-connections is refused at login; a channel beyond
+        max-channels closes the connection (NOT_ALLOWED)."""
+        for name, value in limits.items():
+            self._call("PUT", f"user-limits/{quote(username, safe='')}/{name}",
+                       json={"value": value})
+
     def set_policy(self, vhost: str, name: str, policy: dict) -> None:
         self._call("PUT", f"policies/{quote(vhost, safe='')}/{quote(name, safe='')}", json=policy)
 
@@ -158,3 +181,4 @@ def provision_sender(api: Management, vhost: str, username: str, password: str,
     api.ensure_user(username, password)
     api.set_permissions(vhost, username, "^$", f"^{re.escape(REPORTS_EXCHANGE)}$", "^$")
     api.set_topic_permissions(vhost, username, REPORTS_EXCHANGE, topic_pattern, "^$")
+    api.set_user_limits(username, SENDER_LIMITS)
