@@ -5,6 +5,7 @@ certificate and TLS on one side only fail with a clear error; the broker's limit
 province (connections, channels, message size) are enforced by the broker itself."""
 from __future__ import annotations
 
+import ssl
 import uuid
 from datetime import datetime, timezone
 
@@ -150,3 +151,13 @@ def test_a_message_above_the_deployed_maximum_is_refused_by_the_broker(tls_syste
     publish(uri, username, PROVINCE, [small], ssl=ssl_options)
     wait_until(lambda: in_force(tls_system, small["event_id"]), timeout=60,
                what="the report after the refused one")
+
+
+def test_the_bench_connects_over_tls_and_checks_the_host_name_too(tls_broker):
+    from bench.amqp_load import connect
+    options = settings_for(tls_broker).broker.ssl_options()
+    conn = connect("127.0.0.1", tls_broker.ssl_port, "/", "guest", "guest", options)
+    assert conn.transport.sock.version().startswith("TLS")
+    conn.close()
+    with pytest.raises(ssl.SSLCertVerificationError, match="mismatch"):  # py-amqp alone: filled in
+        connect("127.0.0.2", tls_broker.ssl_port, "/", "guest", "guest", options)
