@@ -61,6 +61,10 @@ RABBITMQ_310_KEYS = {
     "prometheus.tcp.port", "prometheus.return_per_object_metrics",
     "total_memory_available_override_value", "vm_memory_high_watermark.relative",
     "disk_free_limit.absolute", "log.console", "log.console.level", "log.file",
+    # TLS and the message size limit: booted on the local 3.10.8 (tests/tls, PrivateBroker)
+    "listeners.tcp", "listeners.ssl.default", "ssl_options.cacertfile", "ssl_options.certfile",
+    "ssl_options.keyfile", "ssl_options.verify", "ssl_options.fail_if_no_peer_cert",
+    "max_message_size",
 }
 # What the namespace's Pod Security level "restricted" allows.
 RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
@@ -687,8 +691,55 @@ def test_rabbitmq_is_three_clustered_nodes_loading_the_definitions():
     if (amqp.hostname != f"{client.name}.{NAMESPACE}.svc"
             or amqp.port not in [p["port"] for p in client.body["spec"]["ports"]]
             or amqp.path != f"/{config_data()['AMQP_VHOST']}"):
-        problems.append(f"examples/secret-env.example.yaml: AMQP_URL must be amqp://…@"
-                        f"{client.name}.{NAMESPACE}.svc:5672/{config_data()['AMQP_VHOST']}")
+        problems.append(f"examples/secret-env.example.yaml: AMQP_URL must be amqps://…@"
+                        f"{client.name}.{NAMESPACE}.svc:5671/{config_data()['AMQP_VHOST']}")
+    report(problems)
+
+
+def test_amqp_is_tls_only_and_only_5671_leaves_the_cluster():
+    """The broker listens for AMQP over TLS only, with the certificate from Secret rabbitmq-tls;
+    the services connect by amqps:// checked with the CA (Secret rabbitmq-ca, AMQP_CA_FILE);
+    the one Service reachable from outside exposes 5671 and nothing else."""
+    problems = []
+    conf = rabbitmq_conf(one("ConfigMap", "rabbitmq-config"))
+    if conf.get("listeners.tcp") != "none" or conf.get("listeners.ssl.default") != "5671":
+        problems.append("rabbitmq.conf: AMQP must be TLS only (listeners.tcp = none, "
+                        "listeners.ssl.default = 5671)")
+    sts = one("StatefulSet", "rabbitmq")
+    volume = next(v for v in pod_spec(sts)["volumes"] if v["name"] == "config")
+    mounted = {item["path"]: (ref["name"], item["key"]) for source in volume["projected"]["sources"]
+               for ref in source.values() for item in ref.get("items") or []}
+    for setting, key in (("cacertfile", "ca.crt"), ("certfile", "tls.crt"), ("keyfile", "tls.key")):
+        path = conf.get(f"ssl_options.{setting}", "").removeprefix("/etc/rabbitmq/")
+        if mounted.get(path) != ("rabbitmq-tls", key):
+            problems.append(f"ssl_options.{setting}: not key {key} of Secret rabbitmq-tls")
+    if int(conf.get("max_message_size", 134217728)) > 16 * 1024 * 1024:
+        problems.append("rabbitmq.conf: max_message_size above 16 MiB (the default is 128 MiB)")
+    env = example_env()
+    if not env.get("AMQP_URL", "").startswith("amqps://"):
+        problems.append("examples/secret-env.example.yaml: AMQP_URL must be amqps://")
+    for doc in [*of_kind("Deployment"), *of_kind("Job")]:
+        if "clusterctl" not in str(pod_spec(doc)["containers"][0].get("command")):
+            continue  # MongoDB's initiation: not ours
+        spec = pod_spec(doc)
+        volumes = {v["name"]: v for v in spec.get("volumes") or []}
+        for c in spec["containers"]:
+            mount = next((m for m in c.get("volumeMounts") or []
+                          if m["mountPath"] == env.get("AMQP_CA_FILE")), None)
+            source = volumes.get(mount["name"], {}).get("secret", {}) if mount else {}
+            if source.get("secretName") != "rabbitmq-ca" or mount.get("subPath") != "ca.crt":
+                problems.append(f"{doc.where}: {c['name']} has no CA (Secret rabbitmq-ca, key "
+                                f"ca.crt) at AMQP_CA_FILE {env.get('AMQP_CA_FILE')}")
+    for service in of_kind("Service"):
+        spec = service.body["spec"]
+        if spec.get("type") in ("LoadBalancer", "NodePort") and \
+                spec.get("selector", {}).get("app.kubernetes.io/name") == "rabbitmq":
+            if [p["port"] for p in spec["ports"]] != [5671]:
+                problems.append(f"{service.where}: exposes {[p['port'] for p in spec['ports']]} "
+                                "outside the cluster; only 5671 (AMQP over TLS)")
+    if not any(s.body["spec"].get("type") == "LoadBalancer" for s in of_kind("Service")
+               if s.body["spec"].get("selector", {}).get("app.kubernetes.io/name") == "rabbitmq"):
+        problems.append("no LoadBalancer Service for the provinces' AMQP over TLS")
     report(problems)
 
 
