@@ -56,7 +56,7 @@ def main(argv=None) -> int:
     secrets.add_argument("--mongo-url", default="mongodb://mongo-1:27017,mongo-2:27017,"
                                                 "mongo-3:27017/cluster_planning?replicaSet=rs0")
     secrets.add_argument("--smtp-url", default="smtp://mailpit:1025")
-    secrets.add_argument("--public-url", default="http://localhost:8080")
+    secrets.add_argument("--public-url", default="https://localhost")
     report = commands.add_parser("report", help="send a province's reports from a filled "
                                                  "workbook or CSV (checked first; all or none)")
     report.add_argument("file", help="the filled reporting workbook (.xlsx) or a CSV")

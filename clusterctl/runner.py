@@ -158,6 +158,7 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
         config["TRUSTED_PROXY_HOPS"] = settings.trusted_proxy_hops
+        config["TRUSTED_PROXIES"] = settings.trusted_proxies
         config["ACCOUNTS_URL"] = settings.people_url()
         config["LOGIN_LIMIT_PER_MINUTE"] = settings.login_limit_per_minute
     return config

@@ -119,6 +119,7 @@ class Settings:
     reference_csv: Path | Traversable  # REFERENCE_CSV, else the package's own (clusterctl/data)
     replicas: dict = field(default_factory=dict)  # service -> processes (REPLICAS); 1 if absent
     trusted_proxy_hops: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For)
+    trusted_proxies: str = ""  # TRUSTED_PROXIES: where they connect from ("": services/gateway/web.py's default)
     log_level: str = "INFO"  # LOG_LEVEL: the services' root log level
     metrics_port: int = 0  # METRICS_PORT: each service's /metrics, /live, /ready (0: none)
     report_max_ahead_minutes: int = 10  # REPORT_MAX_AHEAD_MINUTES: reported_at's clock skew
@@ -168,6 +169,7 @@ class Settings:
                            files("clusterctl") / "data" / "reference" / "provincial-clusters.csv"),
             replicas=parse_replicas(env.get("REPLICAS") or ""),
             trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
+            trusted_proxies=_proxies(env),
             log_level=_log_level(env),
             metrics_port=_count(env, "METRICS_PORT", 0, 0, 65530, "a port number (0: none)"),
             report_max_ahead_minutes=_count(env, "REPORT_MAX_AHEAD_MINUTES", 10, 0, 1440,
@@ -258,6 +260,16 @@ def _flag(env, name: str, default: bool, meaning: str) -> bool:
     if raw.lower() not in FLAG_WORDS:
         raise SettingsError(f"{name}={raw!r} is not 1 or 0 ({meaning})")
     return FLAG_WORDS[raw.lower()]
+
+
+def _proxies(env) -> str:
+    from services.infra.proxies import proxy_networks
+    raw = (env.get("TRUSTED_PROXIES") or "").strip()
+    try:
+        proxy_networks(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    return raw
 
 
 def _log_level(env) -> str:

@@ -150,6 +150,19 @@ def test_the_image_installs_the_runtime_lock_with_hashes():
     assert "requirements.txt" not in text
 
 
-def test_nginx_sends_every_request_to_the_gateways():
-    conf = (COMPOSE.parent / "proxy" / "nginx.conf").read_text()
-    assert "server gateway:8000" in conf and "proxy_pass http://gateways;" in conf
+def test_nginx_serves_https_in_front_of_the_gateways_with_its_secrets(compose):
+    """(tests/e2e/test_https_proxy.py runs the same template in front of a real gateway.)"""
+    proxy = compose["services"]["proxy"]
+    template = COMPOSE.parent / "proxy" / "templates" / "default.conf.template"
+    assert proxy["volumes"] == ["./proxy/templates:/etc/nginx/templates:ro"] and template.exists()
+    text = template.read_text()
+    used = set(re.findall(r"\$\{(\w+)\}", text))
+    assert used == set(proxy["environment"]), "every ${…} given, nothing else"
+    assert proxy["environment"]["GATEWAY_UPSTREAM"] == "gateway:8000"
+    assert proxy["ports"] == [f"80:{proxy['environment']['HTTP_PORT']}",
+                              f"443:{proxy['environment']['HTTPS_PORT']}"]
+    for name in ("https-cert", "https-key"):
+        assert name in proxy["secrets"] and proxy["environment"][
+            "TLS_CERT" if name == "https-cert" else "TLS_KEY"] == f"/run/secrets/{name}"
+    assert "listen ${HTTPS_PORT} ssl;" in text and "proxy_pass http://gateways;" in text
+    assert "return 301 https://" in text  # plain HTTP only says where HTTPS is
