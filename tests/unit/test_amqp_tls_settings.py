@@ -99,3 +99,17 @@ def test_amqps_without_a_ca_needs_the_system_store(monkeypatch):
 ])
 def test_another_login_keeps_scheme_hosts_and_vhost(uri, expected):
     assert with_login(uri, "TH-34", "p@ss") == expected
+
+
+def test_clusterctl_report_sends_over_tls_when_the_provinces_url_is_amqps(ca):
+    from clusterctl.report import ReportError, _amqp_uri, _ssl_options
+    login = {"amqp_url": "amqps://broker.example:5671/v", "amqp_username": "TH-34",
+             "amqp_password": "pw"}
+    assert _amqp_uri(login) == "amqps://TH-34:pw@broker.example:5671/v"
+    plain = Settings.from_env({})  # a province's machine: AMQP_URL unset, its CA in the env
+    assert _ssl_options(login, plain, {"AMQP_CA_FILE": str(ca.cert)})["ca_certs"] == str(ca.cert)
+    with pytest.raises(ReportError, match="AMQP_CA_FILE=/nonexistent cannot be read"):
+        _ssl_options(login, plain, {"AMQP_CA_FILE": "/nonexistent"})
+    assert _ssl_options(login, Settings.from_env(tls_env(ca)), {}) == \
+        Settings.from_env(tls_env(ca)).broker.ssl_options()
+    assert _ssl_options({**login, "amqp_url": "amqp://h:5672/v"}, plain, {}) is None
