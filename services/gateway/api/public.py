@@ -4,10 +4,9 @@ from __future__ import annotations
 import logging
 
 import eventlet
-from kombu import Connection
 from werkzeug.wrappers import Response
 
-from services.infra import topology
+from services.infra import amqp, topology
 
 from .. import dashboard, metrics as gateway_metrics
 from ..asyncapi import asyncapi_document
@@ -83,7 +82,7 @@ def metrics(gw, request):
     """Prometheus text format (no key: numbers only, rate-limited like /health)."""
     queues = {}
     try:
-        with Connection(gw.config["AMQP_URI"]) as conn:
+        with amqp.connection(gw.config) as conn:
             channel = conn.channel()
             for queue in topology.all_queues():
                 try:
