@@ -65,8 +65,9 @@ def openapi(gw, request):
             ok={"200": response_of("AsyncApiDocument", "the document")}, errors=LIMITED)
 @rate_limited
 def asyncapi(gw, request):
-    """The AMQP side: the province intake and every service's events (AsyncAPI 2.6)."""
-    return json_response(asyncapi_document())
+    """The AMQP side: the province intake and every service's events (AsyncAPI 2.6); its
+    "local" server amqps:// when the services reach the broker over TLS."""
+    return json_response(asyncapi_document(tls=gw.config["AMQP_URI"].startswith("amqps://")))
 
 
 @routes.get("/metrics", "Prometheus text format: the gateway's own metrics, queue depths and "
