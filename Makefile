@@ -37,7 +37,7 @@ lock:
 
 # The fault-injection suite alone, rewriting docs/reliability.md from what it observed.
 reliability: setup-tools
-	@RELIABILITY_REPORT=docs/reliability.md $(PY) -m pytest tests/reliability -v $(PYTEST_ARGS)
+	@RELIABILITY_REPORT=docs/reliability.md $(PY) -m pytest tests/reliability tests/tls -v $(PYTEST_ARGS)
 
 # Speed, measured (never asserted in tests): one table, each figure against a baseline of the
 # same run, the issue's goals, and bench/results/<date>-<time>.json. See bench/README.md.

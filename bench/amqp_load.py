@@ -4,7 +4,8 @@ consumer for the ceiling. Plain py-amqp (the client kombu and nameko use), no ev
     python -m bench.amqp_load publish SCRIPT.json RESULT.json
     python -m bench.amqp_load consume SCRIPT.json RESULT.json
 
-publish SCRIPT: {"host", "port", "vhost", "users": {province: [user, password]},
+publish SCRIPT: {"host", "port", "vhost", "ssl" (optional: the broker's ssl options, clusterctl's
+    Broker.ssl_options(), when it is amqps://), "users": {province: [user, password]},
     "messages": {province: [[routing_key, body, message_id], ...]}, "window": 64,
     "per_second": 0 (per province; 0: as fast as the window allows), "deadline_s": 300}
   Each province is a thread with its own connection and channel in confirm mode, keeping up to
@@ -35,9 +36,15 @@ import amqp
 EXCHANGE = "reports"
 
 
-def connect(host: str, port: int, vhost: str, user: str, password: str) -> amqp.Connection:
+def connect(host: str, port: int, vhost: str, user: str, password: str,
+            ssl: dict | None = None) -> amqp.Connection:
+    """``ssl``: TLS options as kombu takes them; py-amqp itself does not fill in the host to
+    check the certificate against (kombu does), so it is filled in here."""
+    if ssl and "server_hostname" in ssl and ssl["server_hostname"] is None:
+        ssl = {**ssl, "server_hostname": host}
     connection = amqp.Connection(host=f"{host}:{port}", userid=user, password=password,
-                                 virtual_host=vhost, heartbeat=0, connect_timeout=10)
+                                 virtual_host=vhost, heartbeat=0, connect_timeout=10,
+                                 ssl=ssl or False)
     connection.connect()
     return connection
 
@@ -45,9 +52,9 @@ def connect(host: str, port: int, vhost: str, user: str, password: str) -> amqp.
 class WindowedPublisher:
     """One connection, one channel in confirm mode, up to ``window`` messages unconfirmed."""
 
-    def __init__(self, host, port, vhost, user, password, window: int = 64):
+    def __init__(self, host, port, vhost, user, password, window: int = 64, ssl=None):
         self.user, self.window = user, window
-        self.connection = connect(host, port, vhost, user, password)
+        self.connection = connect(host, port, vhost, user, password, ssl)
         self.channel = self.connection.channel()
         self.channel.confirm_select()
         self.outstanding: OrderedDict[int, str] = OrderedDict()
@@ -110,7 +117,7 @@ class ProvinceThread(threading.Thread):
         self.script, self.province, self.gate = script, province, gate
         user, password = script["users"][province]
         self.publisher = WindowedPublisher(script["host"], script["port"], script["vhost"], user,
-                                           password, script.get("window", 64))
+                                           password, script.get("window", 64), script.get("ssl"))
         self.error: str | None = None
 
     def run(self) -> None:
@@ -154,7 +161,7 @@ def run_publishers(script: dict, wait_for_go=True) -> dict:
 
 def run_consumer(script: dict) -> dict:
     connection = connect(script["host"], script["port"], script["vhost"], script["user"],
-                         script["password"])
+                         script["password"], script.get("ssl"))
     channel = connection.channel()
     channel.basic_qos(0, script.get("prefetch", 100), False)
     state = {"received": 0, "first": None, "last": None, "latencies": []}

@@ -128,7 +128,8 @@ def ceiling(mode: dict, clock: ReportClock, workdir: Path, tag: str) -> dict:
     api.ensure_vhost(vhost)
     try:
         api.set_permissions(vhost, broker.username, ".*", ".*", ".*")
-        setup = connect(broker.host, broker.port, vhost, broker.username, broker.password)
+        setup = connect(broker.host, broker.port, vhost, broker.username, broker.password,
+                        broker.ssl_options())
         channel = setup.channel()
         channel.exchange_declare(EXCHANGE, "topic", durable=True, auto_delete=False)
         channel.queue_declare("intake", durable=True, auto_delete=False,
@@ -140,7 +141,8 @@ def ceiling(mode: dict, clock: ReportClock, workdir: Path, tag: str) -> dict:
         per = mode["ceiling_per_province"]
         outbox = {p: messages(load_reports(p, keys, per, clock)) for p in provinces}
         total = per * len(provinces)
-        where = {"host": broker.host, "port": broker.port, "vhost": vhost}
+        where = {"host": broker.host, "port": broker.port, "vhost": vhost,
+                 "ssl": broker.ssl_options()}
         consumer, consumed_at = spawn("consume", {**where, "user": broker.username,
                                                   "password": broker.password, "queue": "intake",
                                                   "expect": total, "prefetch": 100}, workdir)
@@ -164,8 +166,9 @@ def ceiling(mode: dict, clock: ReportClock, workdir: Path, tag: str) -> dict:
 def broker_round_trip(broker, vhost: str, count: int, clock: ReportClock) -> dict:
     """One report at a time, publish -> delivered to a consumer: the broker's own latency."""
     publisher = WindowedPublisher(broker.host, broker.port, vhost, broker.username,
-                                  broker.password, window=1)
-    consumer = connect(broker.host, broker.port, vhost, broker.username, broker.password)
+                                  broker.password, window=1, ssl=broker.ssl_options())
+    consumer = connect(broker.host, broker.port, vhost, broker.username, broker.password,
+                       broker.ssl_options())
     channel = consumer.channel()
     got = []
     channel.basic_consume("intake", callback=lambda m: (got.append(time.perf_counter()),
@@ -294,8 +297,8 @@ class BenchSystem(RunningSystem):
 
     def amqp(self) -> dict:
         parts = urlsplit(self.credentials()["amqp_url"])
-        return {"host": parts.hostname, "port": parts.port or 5672,
-                "vhost": unquote(parts.path.lstrip("/"))}
+        return {"host": parts.hostname, "port": parts.port or (5671 if parts.scheme == "amqps" else 5672),
+                "vhost": unquote(parts.path.lstrip("/")), "ssl": admin_broker().ssl_options()}
 
     def users(self, provinces) -> dict[str, list[str]]:
         creds = self.credentials()["provinces"]
@@ -306,8 +309,7 @@ class BenchSystem(RunningSystem):
 
     def rpc_config(self) -> dict:
         svc = self.credentials()["services"]
-        return {"AMQP_URI": admin_broker().amqp_uri(self.vhost, svc["amqp_username"],
-                                                    svc["amqp_password"])}
+        return admin_broker().amqp_config(self.vhost, svc["amqp_username"], svc["amqp_password"])
 
 
 def publish_plans(system: BenchSystem, plans: list[dict]) -> None:
@@ -402,7 +404,8 @@ def freshness(system: BenchSystem, rate: float, mode: dict, clock: ReportClock,
                               workdir)
     user, password = system.users([PROBE_PROVINCE])[PROBE_PROVINCE]
     amqp = system.amqp()
-    probe = WindowedPublisher(amqp["host"], amqp["port"], amqp["vhost"], user, password, window=1)
+    probe = WindowedPublisher(amqp["host"], amqp["port"], amqp["vhost"], user, password, window=1,
+                              ssl=amqp["ssl"])
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {system.key()}"
     url = f"{system.base}/api/plans/{SAMPLE_PLAN_ID}/indicator-results"

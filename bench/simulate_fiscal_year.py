@@ -7,13 +7,16 @@ independent recomputation from the same inputs.
 
 Exit status 0 when every indicator-results row matches, 1 otherwise. It reads DATA_DIR (for
 credentials.json) and GATEWAY_PORT like `make run`, and publishes with plain pika as each
-province's own AMQP user, exactly as a province's system would (DESIGN 3.3).
+province's own AMQP user, exactly as a province's system would (DESIGN 3.3); over TLS when
+credentials.json's amqp_url is amqps:// (verified with AMQP_CA_FILE, else the system's CAs).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import ssl
 import sys
 import threading
 import time
@@ -108,6 +111,9 @@ def publish(credentials: dict, province: str, messages: list[tuple[bytes, str | 
     entry = credentials["provinces"][province]
     params = pika.URLParameters(credentials["amqp_url"])
     params.credentials = pika.PlainCredentials(entry["amqp_username"], entry["amqp_password"])
+    if credentials["amqp_url"].startswith("amqps://"):
+        context = ssl.create_default_context(cafile=os.environ.get("AMQP_CA_FILE") or None)
+        params.ssl_options = pika.SSLOptions(context, params.host)
     with pika.BlockingConnection(params) as connection:
         channel = connection.channel()
         channel.confirm_delivery()

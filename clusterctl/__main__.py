@@ -47,12 +47,16 @@ def main(argv=None) -> int:
     secrets = commands.add_parser("secrets", help="generate a deployment's credentials.json, "
                                                    "RabbitMQ definitions.json and services.env")
     secrets.add_argument("directory", help="where to write them (kept out of git; mode 600)")
-    secrets.add_argument("--amqp-host", default="rabbitmq")
+    secrets.add_argument("--amqp-host", default="rabbitmq",
+                         help="the broker's name for the services (its TLS certificate names it)")
+    secrets.add_argument("--public-amqp-host", default=None,
+                         help="the broker's name for the provinces (credentials.json's amqp_url, "
+                              "amqps://HOST:5671); default: --amqp-host")
     secrets.add_argument("--vhost", default="cluster-planning")
     secrets.add_argument("--mongo-url", default="mongodb://mongo-1:27017,mongo-2:27017,"
                                                 "mongo-3:27017/cluster_planning?replicaSet=rs0")
     secrets.add_argument("--smtp-url", default="smtp://mailpit:1025")
-    secrets.add_argument("--public-url", default="http://localhost:8080")
+    secrets.add_argument("--public-url", default="https://localhost")
     report = commands.add_parser("report", help="send a province's reports from a filled "
                                                  "workbook or CSV (checked first; all or none)")
     report.add_argument("file", help="the filled reporting workbook (.xlsx) or a CSV")
@@ -111,7 +115,7 @@ def main(argv=None) -> int:
             from .runner import read_clusters
             written = write_secrets(Path(args.directory), read_clusters(Settings.from_env({})),
                                     args.amqp_host, args.vhost, args.mongo_url, args.smtp_url,
-                                    args.public_url)
+                                    args.public_url, args.public_amqp_host)
             print("\n".join(f"wrote {path}" for path in written))
             return 0
         settings = Settings.from_env()

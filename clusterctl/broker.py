@@ -7,10 +7,10 @@ policy - and never touches other vhosts or users.
 from __future__ import annotations
 
 import re
+import ssl
 from urllib.parse import quote
 
 import requests
-from kombu import Connection
 
 from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
                                         agency_topic_pattern, province_topic_pattern)
@@ -20,10 +20,50 @@ from .settings import Broker
 
 POLICY_NAME = "cluster-planning-retries"
 UNBOUNDED_POLICY_NAME = "cluster-planning-unbounded"  # RabbitMQ 4.x: intake and parked unlimited
+# Per sender user (province, agency): what one compromised or runaway login may hold open. A
+# province's system and `clusterctl report` need a connection each, one channel per connection
+# (the gateway publishes under its own login, not these); the rest is headroom. RabbitMQ 3.10 has user limits (management
+# API /api/user-limits, `rabbitmqctl set_user_limits`): checked on the local 3.10.8.
+SENDER_LIMITS = {"max-connections": 10, "max-channels": 20}
 
 
 class BrokerError(RuntimeError):
     """The broker cannot be used; the message says why and what to do."""
+
+
+def explain_connect_error(broker: Broker, exc: Exception) -> str:
+    """What a failed AMQP connection means and what to do, in English and Thai: the TLS cases
+    (wrong CA, another host's certificate, TLS on one side only) read alike as raw errors."""
+    where, text = f"RabbitMQ at {broker.host}:{broker.port}", str(exc)
+    exc = _root_cause(exc)  # kombu wraps the socket's error in its OperationalError
+    if "ACCESS_REFUSED" in text or "403" in text:
+        return (f"{where} refused user {broker.username!r}; fix the credentials in AMQP_URL / "
+                "RabbitMQ ปฏิเสธชื่อผู้ใช้หรือรหัสผ่านใน AMQP_URL")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        if "mismatch" in text:
+            return (f"{where}: its certificate does not name {broker.host!r} ({exc.verify_message}); "
+                    "connect by a name the certificate holds (its subjectAltName) or have it "
+                    "reissued for this name / ใบรับรองของ RabbitMQ ไม่ตรงกับชื่อโฮสต์")
+        return (f"{where}: its certificate is not trusted ({exc.verify_message}); AMQP_CA_FILE "
+                "must hold the CA that signed the broker's certificate / ใบรับรองของ RabbitMQ "
+                "ไม่ได้ลงนามโดย CA ใน AMQP_CA_FILE")
+    if isinstance(exc, ssl.SSLError) and "WRONG_VERSION_NUMBER" in text.upper():
+        return (f"{where} does not speak TLS on port {broker.port}: give AMQP_URL=amqps://… the "
+                "broker's TLS port (5671), or amqp:// for a plain port / พอร์ตนี้ไม่ใช่ TLS")
+    if broker.tls is None and isinstance(exc, (OSError, EOFError)) and not isinstance(
+            exc, ConnectionRefusedError):
+        return (f"{where} closed the connection before AMQP began ({exc or type(exc).__name__}): "
+                "if it is the broker's TLS port (5671), write AMQP_URL=amqps://… with "
+                "AMQP_CA_FILE / เซิร์ฟเวอร์ปิดการเชื่อมต่อ หากเป็นพอร์ต TLS ให้ใช้ amqps://")
+    return (f"{where} is not reachable ({exc or type(exc).__name__}); start it, fix AMQP_URL, or "
+            "unset AMQP_URL to use the local broker / เชื่อมต่อ RabbitMQ ไม่ได้")
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = [exc]
+    while (inner := exc.__cause__ or exc.__context__) is not None and inner not in seen:
+        seen.append(exc := inner)
+    return exc
 
 
 class Management:
@@ -31,12 +71,21 @@ class Management:
         self.broker = broker
         self.session = requests.Session()
         self.session.auth = (broker.username, broker.password)
+        # https: AMQP_CA_FILE, as the AMQP side; given with each request, since requests lets
+        # REQUESTS_CA_BUNDLE in the environment win over a session's own verify
+        self.verify = broker.https_verify()
         self.timeout = timeout
 
     def _call(self, method: str, path: str, json=None, ok=(200, 201, 204)):
         url = f"{self.broker.management_url}/api/{path}"
         try:
-            response = self.session.request(method, url, json=json, timeout=self.timeout)
+            response = self.session.request(method, url, json=json, timeout=self.timeout,
+                                            verify=self.verify)
+        except requests.exceptions.SSLError as exc:
+            raise BrokerError(
+                f"RabbitMQ management API at {self.broker.management_url}: its certificate is "
+                f"not trusted ({exc}); AMQP_CA_FILE must hold the CA that signed it / ใบรับรอง "
+                "ของ management API ไม่ผ่านการตรวจสอบ") from None
         except requests.RequestException:
             raise BrokerError(
                 f"RabbitMQ management API not reachable at {self.broker.management_url}; enable it "
@@ -84,6 +133,13 @@ class Management:
         self._call("PUT", f"topic-permissions/{quote(vhost, safe='')}/{quote(username, safe='')}",
                    json={"exchange": exchange, "write": write, "read": read})
 
+    def set_user_limits(self, username: str, limits: dict[str, int]) -> None:
+        """A connection beyond max-connections is refused at login; a channel beyond
+        max-channels closes the connection (NOT_ALLOWED)."""
+        for name, value in limits.items():
+            self._call("PUT", f"user-limits/{quote(username, safe='')}/{name}",
+                       json={"value": value})
+
     def set_policy(self, vhost: str, name: str, policy: dict) -> None:
         self._call("PUT", f"policies/{quote(vhost, safe='')}/{quote(name, safe='')}", json=policy)
 
@@ -108,8 +164,8 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
             provision_agency(api, vhost, code, entry["amqp_username"], entry["amqp_password"])
     api.set_policy(vhost, POLICY_NAME, retry_policy())
     api.set_policy(vhost, UNBOUNDED_POLICY_NAME, unbounded_policy())
-    with Connection(broker.amqp_uri(vhost, services["amqp_username"],
-                                    services["amqp_password"]), connect_timeout=10) as conn:
+    with broker.connection(vhost, services["amqp_username"], services["amqp_password"],
+                           connect_timeout=10) as conn:
         declare_topology(conn)
 
 
@@ -141,3 +197,4 @@ def provision_sender(api: Management, vhost: str, username: str, password: str,
     api.ensure_user(username, password)
     api.set_permissions(vhost, username, "^$", f"^{re.escape(REPORTS_EXCHANGE)}$", "^$")
     api.set_topic_permissions(vhost, username, REPORTS_EXCHANGE, topic_pattern, "^$")
+    api.set_user_limits(username, SENDER_LIMITS)

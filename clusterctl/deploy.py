@@ -8,8 +8,11 @@
   logins, the API keys' SHA-256; no province or agency password - the gateway's key file),
   ``definitions.json`` (what RabbitMQ loads at boot: the vhost, every user with a salted
   SHA-256 hash of its password, permissions, topic permissions, the retry policy),
-  ``services.env`` (the services' environment: their own AMQP login, MongoDB, SMTP) and
-  ``gateway.env`` (the same with the gateway's own AMQP login instead). Mode 600.
+  ``services.env`` (the services' environment: their own AMQP login over TLS, amqps://…:5671
+  with AMQP_CA_FILE the broker's CA as mounted, MongoDB, SMTP) and ``gateway.env`` (the same
+  with the gateway's own AMQP login instead). Mode 600. Provinces are handed
+  amqps://<public host>:5671 (``--public-amqp-host``, else ``--amqp-host``): the deployments
+  publish no plain AMQP port.
 - ``clusterctl serve SERVICE``: one ``nameko run`` process of a service, configured from the
   environment (the same settings as ``make run``, README "Configuration"): what a container runs.
 - ``clusterctl load-reference``: loads the clusters and provinces (REFERENCE_CSV) into the plans
@@ -39,7 +42,7 @@ from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
 from services.infra.topology import retry_policy, unbounded_policy
 from services.infra.files import write_private
 
-from .broker import POLICY_NAME, UNBOUNDED_POLICY_NAME
+from .broker import POLICY_NAME, SENDER_LIMITS, UNBOUNDED_POLICY_NAME
 from .credentials import SERVICE_CREDENTIALS, ensure_credentials
 from .runner import SERVICE_CLASSES, nameko_argv, service_config
 from .settings import Settings, SettingsError
@@ -48,6 +51,8 @@ HEARTBEAT_INTERVAL_S = 5
 HEARTBEAT_STALE_S = 30  # six beats missed: the hub is blocked or the process hangs
 DEFAULT_HEARTBEAT_DIR = "/tmp/cluster-planning-heartbeat"
 OPERATOR_USER = "cluster-planning-operator"
+AMQPS_PORT = 5671
+DEPLOY_CA_FILE = "/run/secrets/rabbitmq-ca"  # where compose.yaml and deploy/k8s mount the CA
 
 
 def password_hash(password: str, salt: bytes | None = None) -> str:
@@ -79,7 +84,9 @@ def definitions(creds: dict, vhost: str) -> dict:
                 for code, entry in sorted(creds.get("agencies", {}).items())
                 if "amqp_username" in entry]
     for entry, pattern in senders:
-        users.append(user(entry["amqp_username"], entry["amqp_password"]))
+        # the same connection and channel limits provisioning sets (clusterctl/broker.py)
+        users.append({**user(entry["amqp_username"], entry["amqp_password"]),
+                      "limits": dict(SENDER_LIMITS)})
         permissions.append({"user": entry["amqp_username"], "vhost": vhost, "configure": "^$",
                             "write": f"^{re.escape(REPORTS_EXCHANGE)}$", "read": "^$"})
         topic_permissions.append({"user": entry["amqp_username"], "vhost": vhost,
@@ -96,11 +103,12 @@ def definitions(creds: dict, vhost: str) -> dict:
 
 
 def write_secrets(directory: Path, clusters: list[dict], amqp_host: str, vhost: str,
-                  mongo_url: str, smtp_url: str, public_url: str) -> list[Path]:
-    """The three files of a deployment in ``directory``; an existing credentials.json is kept
-    (its secrets are in use), the other two follow from it."""
+                  mongo_url: str, smtp_url: str, public_url: str,
+                  public_amqp_host: str | None = None) -> list[Path]:
+    """The five files of a deployment in ``directory``; an existing credentials.json is kept
+    (its secrets are in use), the others follow from it."""
     directory.mkdir(parents=True, exist_ok=True)
-    public_amqp = f"amqp://{amqp_host}:5672/{quote(vhost, safe='')}"
+    public_amqp = f"amqps://{public_amqp_host or amqp_host}:{AMQPS_PORT}/{quote(vhost, safe='')}"
     creds = ensure_credentials(directory / "credentials.json", public_amqp, clusters)
     if "broker_operator" not in creds:
         creds["broker_operator"] = {"username": OPERATOR_USER,
@@ -110,10 +118,11 @@ def write_secrets(directory: Path, clusters: list[dict], amqp_host: str, vhost: 
     write_private(directory / "definitions.json",
                   json.dumps(definitions(creds, vhost), ensure_ascii=False, indent=2) + "\n")
     for login, name in ((creds["services"], "services.env"), (creds["gateway"], "gateway.env")):
-        amqp = (f"amqp://{quote(login['amqp_username'], safe='')}:"
-                f"{quote(login['amqp_password'], safe='')}@{amqp_host}:5672/{quote(vhost, safe='')}")
-        env = {"AMQP_URL": amqp, "AMQP_VHOST": vhost, "MONGO_URL": mongo_url,
-               "SMTP_URL": smtp_url, "PUBLIC_URL": public_url}
+        amqp = (f"amqps://{quote(login['amqp_username'], safe='')}:"
+                f"{quote(login['amqp_password'], safe='')}@{amqp_host}:{AMQPS_PORT}/"
+                f"{quote(vhost, safe='')}")
+        env = {"AMQP_URL": amqp, "AMQP_CA_FILE": DEPLOY_CA_FILE, "AMQP_VHOST": vhost,
+               "MONGO_URL": mongo_url, "SMTP_URL": smtp_url, "PUBLIC_URL": public_url}
         write_private(directory / name, "".join(f"{k}={v}\n" for k, v in env.items()))
     return [directory / name for name in ("credentials.json", SERVICE_CREDENTIALS,
                                           "definitions.json", "services.env", "gateway.env")]

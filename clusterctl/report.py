@@ -11,7 +11,8 @@ Credentials: ``--credentials FILE`` - the province's own entry ({"amqp_username"
 "amqp_password", "api_key"}, optionally "amqp_url" and "api_url") or a whole credentials.json -
 else $DATA_DIR/credentials.json (a local ``make run``); or the environment: CLUSTER_PLANNING_
 API_KEY, CLUSTER_PLANNING_AMQP_USERNAME, CLUSTER_PLANNING_AMQP_PASSWORD, CLUSTER_PLANNING_AMQP_URL,
-CLUSTER_PLANNING_API_URL.
+CLUSTER_PLANNING_API_URL. An amqps:// URL is checked with AMQP_CA_FILE (and may present
+AMQP_CERT_FILE/AMQP_KEY_FILE), as every connection to the broker (README "Configuration").
 """
 from __future__ import annotations
 
@@ -21,15 +22,19 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
+from amqp.exceptions import AMQPError
+from kombu.exceptions import OperationalError
 
 from services.infra import report_workbook
 from services.infra.amqp_urls import with_login
 from services.infra.province_send import publish, to_send
 
-from .settings import Settings
+from .amqp_tls import AmqpTls, TlsSettingError, read_tls
+from .broker import explain_connect_error
+from .settings import Broker, Settings
 
 SETTLED = ("in_force", "superseded", "rejected")
 
@@ -69,6 +74,46 @@ def _amqp_uri(login: dict) -> str:
     """The province's login on amqp_url's node and on the cluster's others (failover)."""
     nodes = [login["amqp_url"], *(login.get("amqp_alternates") or [])]
     return with_login(nodes, login["amqp_username"], login["amqp_password"])
+
+
+def _tls(login: dict, settings: Settings, env=os.environ) -> AmqpTls | None:
+    """TLS for the province's amqp_url: the broker's own settings when they are TLS, else read
+    for this URL (a province's handed-out amqps:// URL, AMQP_URL unset); None: plain amqp://."""
+    scheme = urlsplit(login["amqp_url"]).scheme
+    if scheme != "amqps":
+        return None
+    if settings.broker.tls:
+        return settings.broker.tls
+    try:
+        return read_tls(env, scheme)
+    except TlsSettingError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def _ssl_options(login: dict, settings: Settings, env=os.environ) -> dict | None:
+    tls = _tls(login, settings, env)
+    return tls.ssl_options() if tls else None
+
+
+def send(login: dict, province: str, bodies: list[dict], settings: Settings,
+         progress=None) -> None:
+    """Publish under the province's own login; a broker that cannot be reached or refuses the
+    login (or the TLS handshake) is a ReportError saying why, as ``make run``'s check says it."""
+    tls = _tls(login, settings)
+    try:
+        publish(_amqp_uri(login), login["amqp_username"], province, bodies,
+                ssl=tls.ssl_options() if tls else None, progress=progress)
+    except (OperationalError, AMQPError, OSError) as exc:
+        url = urlsplit(login["amqp_url"])
+        try:
+            port = url.port or (5671 if tls else 5672)
+        except ValueError:
+            port = 0
+        where = Broker(url.hostname or "?", port, login["amqp_username"], "", "", tls=tls)
+        raise ReportError(
+            f"{explain_connect_error(where, exc)}. Reports confirmed before this were kept: run "
+            "the same command again, it sends only what the system has not received / ส่งซ้ำได้ "
+            "ระบบจะส่งเฉพาะรายงานที่ยังไม่ได้รับ") from None
 
 
 class Api:
@@ -142,9 +187,9 @@ def run(args, settings: Settings, out=sys.stdout) -> int:
     fresh, ids = to_send(bodies, before)
     if len(fresh) < len(bodies):
         say(f"{len(bodies) - len(fresh)} already received earlier: not sent again")
-    publish(_amqp_uri(login), login["amqp_username"], args.province, fresh,
-            progress=lambda n: print(f"\rsending {bar(n, len(fresh))} {n}/{len(fresh)}",
-                                     end="", file=out, flush=True))
+    send(login, args.province, fresh, settings,
+         progress=lambda n: print(f"\rsending {bar(n, len(fresh))} {n}/{len(fresh)}",
+                                  end="", file=out, flush=True))
     if fresh:
         say()
     return follow(api, status_path, args.province, ids, args.timeout, say)

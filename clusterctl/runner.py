@@ -24,7 +24,7 @@ import yaml
 from nameko.exceptions import RemoteError
 
 from . import sample_year
-from .broker import BrokerError, Management, provision
+from .broker import BrokerError, Management, explain_connect_error, provision
 from .credentials import ensure_credentials, implementing_agencies, write_private
 from .first_admin import admin_link
 from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
@@ -104,18 +104,12 @@ def read_clusters(settings: Settings) -> list[dict]:
 
 def check_broker(settings: Settings) -> str:
     """AMQP reachable with the administrator's login, and the management API usable."""
-    from kombu import Connection
     broker = settings.broker
     try:
-        with Connection(broker.amqp_uri(""), connect_timeout=5) as conn:
+        with broker.connection("", connect_timeout=5) as conn:
             conn.ensure_connection(max_retries=1)
     except Exception as exc:
-        refused = "ACCESS_REFUSED" in str(exc) or "403" in str(exc)
-        raise SetupError(
-            f"RabbitMQ at {broker.host}:{broker.port} refused user {broker.username!r}; fix the "
-            "credentials in AMQP_URL" if refused else
-            f"RabbitMQ at {broker.host}:{broker.port} is not reachable ({exc}); start it, fix "
-            "AMQP_URL, or unset AMQP_URL to use the local broker") from None
+        raise SetupError(explain_connect_error(broker, exc)) from None
     try:
         return Management(broker).check()
     except BrokerError as exc:
@@ -143,8 +137,7 @@ def lock_data_dir(data_dir: Path):
 def service_config(settings: Settings, creds: dict, service: str) -> dict:
     svc = creds["services"]
     config = {
-        "AMQP_URI": settings.broker.amqp_uri(settings.vhost, svc["amqp_username"],
-                                             svc["amqp_password"]),
+        **settings.broker.amqp_config(settings.vhost, svc["amqp_username"], svc["amqp_password"]),
         "STORE_URL": settings.store_url(service),
         "serializer": "json",
         "max_workers": 10,
@@ -175,6 +168,7 @@ def service_config(settings: Settings, creds: dict, service: str) -> dict:
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{settings.gateway_host}:{settings.gateway_port}"
         config["TRUSTED_PROXY_HOPS"] = settings.trusted_proxy_hops
+        config["TRUSTED_PROXIES"] = settings.trusted_proxies
         config["ACCOUNTS_URL"] = settings.people_url()
         config["LOGIN_LIMIT_PER_MINUTE"] = settings.login_limit_per_minute
     return config
@@ -341,8 +335,7 @@ def wait_for(condition, what: str, supervisor: Supervisor | None,
 
 def rpc_config(settings: Settings, creds: dict) -> dict:
     svc = creds["services"]
-    return {"AMQP_URI": settings.broker.amqp_uri(settings.vhost, svc["amqp_username"],
-                                                 svc["amqp_password"])}
+    return settings.broker.amqp_config(settings.vhost, svc["amqp_username"], svc["amqp_password"])
 
 
 def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:

@@ -216,7 +216,8 @@ def load(settings, creds: dict, rpc, plan: dict, publish, data: dict | None = No
             login = creds["provinces"][province]
             uri = settings.broker.amqp_uri(settings.vhost, login["amqp_username"],
                                            login["amqp_password"])
-            publish(uri, login["amqp_username"], province, bodies)
+            publish(uri, login["amqp_username"], province, bodies,
+                    ssl=settings.broker.ssl_options())
         _wait_for_wave(rpc, plan["id"], by_province, wave, stopping)
     return (f"FY{data['fiscal_year']} (ปีงบประมาณ พ.ศ. {data['fiscal_year']}) loaded in "
             f"{time.monotonic() - started:.1f} s: {summary(reports)}, published as each "

@@ -8,6 +8,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from .amqp_tls import AmqpTls, TlsSettingError, read_tls
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -23,50 +25,100 @@ class Broker:
     port: int
     username: str
     password: str
-    management_url: str  # http://host:15672, no credentials
+    management_url: str  # http(s)://host:port, no credentials
     # The cluster's other nodes, (host, port) each, tried in turn when the first is down (kombu
     # failover): AMQP_URL names every node, "amqp://u:p@h1:5672/;amqp://u:p@h2:5672/" (README).
     alternates: tuple[tuple[str, int], ...] = ()
+    # amqps:// (clusterctl/amqp_tls.py), the same for every node; None: plain amqp://
+    tls: AmqpTls | None = None
 
     @classmethod
-    def from_url(cls, amqp_url: str, management_url: str | None = None) -> "Broker":
+    def from_url(cls, amqp_url: str, management_url: str | None = None,
+                 env=os.environ) -> "Broker":
+        """``env`` gives the TLS settings (AMQP_CA_FILE, ...) an amqps:// URL needs."""
         parts = urlsplit(amqp_url)
-        if parts.scheme not in ("amqp", "pyamqp") or not parts.hostname:
-            raise SettingsError(
-                f"AMQP_URL {redact(amqp_url)!r} is not an amqp://user:password@host:port/ URL")
+        if parts.scheme not in ("amqp", "pyamqp", "amqps") or not parts.hostname:
+            raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} is not an amqp://user:password@"
+                                "host:port/ URL (amqps://… for TLS, port 5671)")
+        tls_on = parts.scheme == "amqps"
         try:
-            port = parts.port or 5672
+            port = parts.port or (5671 if tls_on else 5672)
         except ValueError:
             raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} has an invalid port") from None
-        mgmt = management_url or f"http://{parts.hostname}:15672"
+        try:
+            tls = read_tls(env, parts.scheme)
+        except TlsSettingError as exc:
+            raise SettingsError(str(exc)) from None
+        # the management API beside a TLS broker is reached over https too (RabbitMQ's 15671)
+        mgmt = management_url or (f"https://{parts.hostname}:15671" if tls_on
+                                  else f"http://{parts.hostname}:15672")
         return cls(parts.hostname, port, unquote(parts.username or "guest"),
-                   unquote(parts.password or "guest"), mgmt.rstrip("/"))
+                   unquote(parts.password or "guest"), mgmt.rstrip("/"), tls=tls)
+
+    @property
+    def scheme(self) -> str:
+        return "amqps" if self.tls else "amqp"
+
+    def ssl_options(self) -> dict | None:
+        """The ``ssl=`` of every connection to this broker (nameko's AMQP_SSL); None: plain."""
+        return self.tls.ssl_options() if self.tls else None
+
+    def https_verify(self) -> str | bool:
+        """``verify=`` for the management API: AMQP_CA_FILE when given (requests: True is the
+        system store)."""
+        return self.tls.https_verify() if self.tls else True
 
     def amqp_uri(self, vhost: str, username: str | None = None, password: str | None = None) -> str:
         """Every node's URL with this login, joined with ";" (kombu's failover syntax, which
         nameko hands to kombu as it is); one URL when AMQP_URL names one node."""
         user = quote(username or self.username, safe="")
         pw = quote(password or self.password, safe="")
-        return ";".join(f"amqp://{user}:{pw}@{host}:{port}/{quote(vhost, safe='')}"
+        return ";".join(f"{self.scheme}://{user}:{pw}@{host}:{port}/{quote(vhost, safe='')}"
                         for host, port in self.nodes)
 
     @property
     def nodes(self) -> tuple[tuple[str, int], ...]:
         return ((self.host, self.port), *self.alternates)
 
+    def amqp_config(self, vhost: str, username: str | None = None,
+                    password: str | None = None) -> dict:
+        """A nameko config's AMQP_URI and, with TLS, its AMQP_SSL (nameko's own key, which its
+        consumers and publishers and ours - services/infra/amqp.py - pass on as ``ssl=``)."""
+        ssl_options = self.ssl_options()
+        return {"AMQP_URI": self.amqp_uri(vhost, username, password),
+                **({"AMQP_SSL": ssl_options} if ssl_options else {})}
+
+    def connection(self, vhost: str, username: str | None = None, password: str | None = None,
+                   **kwargs):
+        """A kombu connection to ``vhost`` on every node (failover; TLS as configured); the
+        administrator by default."""
+        from kombu import Connection
+        return Connection(self.amqp_uri(vhost, username, password), ssl=self.ssl_options(),
+                          **kwargs)
+
     def public_amqp_url(self, vhost: str) -> str:
-        """The URL handed to provinces: no credentials (DESIGN 3.2), the first node only."""
-        return f"amqp://{self.host}:{self.port}/{quote(vhost, safe='')}"
+        """The URL handed to provinces: no credentials (DESIGN 3.2), the first node only;
+        amqps:// with TLS."""
+        return f"{self.scheme}://{self.host}:{self.port}/{quote(vhost, safe='')}"
 
     def public_amqp_alternates(self, vhost: str) -> list[str]:
         """The cluster's other nodes, handed to provinces beside ``amqp_url`` (extension)."""
-        return [f"amqp://{host}:{port}/{quote(vhost, safe='')}" for host, port in self.alternates]
+        return [f"{self.scheme}://{host}:{port}/{quote(vhost, safe='')}"
+                for host, port in self.alternates]
 
     @classmethod
-    def from_cluster_url(cls, amqp_url: str, management_url: str | None = None) -> "Broker":
-        """AMQP_URL naming one node, or every node of a cluster separated by ";"."""
+    def from_cluster_url(cls, amqp_url: str, management_url: str | None = None,
+                         env=os.environ) -> "Broker":
+        """AMQP_URL naming one node, or every node of a cluster separated by ";"; with amqps://
+        every node is reached over TLS with the same settings (``env``: AMQP_CA_FILE, ...)."""
         entries = split_amqp_url(amqp_url)
-        first, *others = (cls.from_url(entry, management_url) for entry in entries)
+        schemes = {"amqps" if urlsplit(entry).scheme == "amqps" else "amqp" for entry in entries}
+        if len(schemes) > 1:
+            raise SettingsError(
+                f"AMQP_URL {redact(amqp_url)!r} mixes amqps:// and amqp:// nodes; a cluster's "
+                "nodes are reached the same way (write amqps:// for every node to use TLS) / "
+                "ทุกโหนดใน AMQP_URL ต้องใช้ scheme เดียวกัน")
+        first, *others = (cls.from_url(entry, management_url, env) for entry in entries)
         vhosts = {_url_vhost(entry) for entry in entries}
         for entry, node in zip(entries[1:], others):
             if (node.username, node.password) != (first.username, first.password) or len(vhosts) > 1:
@@ -121,6 +173,7 @@ class Settings:
     reference_csv: Path | Traversable  # REFERENCE_CSV, else the package's own (clusterctl/data)
     replicas: dict = field(default_factory=dict)  # service -> processes (REPLICAS); 1 if absent
     trusted_proxy_hops: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For)
+    trusted_proxies: str = ""  # TRUSTED_PROXIES: where they connect from ("": services/gateway/web.py's default)
     log_level: str = "INFO"  # LOG_LEVEL: the services' root log level
     smtp_timeout: int = 15  # SMTP_TIMEOUT: seconds for each SMTP operation (sets notify's lease)
     metrics_port: int = 0  # METRICS_PORT: each service's /metrics, /live, /ready (0: none)
@@ -135,7 +188,7 @@ class Settings:
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
         broker = Broker.from_cluster_url(env.get("AMQP_URL") or DEFAULT_AMQP_URL,
-                                         env.get("RABBIT_MANAGEMENT_URL"))
+                                         env.get("RABBIT_MANAGEMENT_URL"), env)
         gateway_port = _port(env, "GATEWAY_PORT", 8000)
         mongo_url = env.get("MONGO_URL") or None
         if mongo_url and not mongo_url.startswith(("mongodb://", "mongodb+srv://")):
@@ -174,6 +227,7 @@ class Settings:
                            files("clusterctl") / "data" / "reference" / "provincial-clusters.csv"),
             replicas=parse_replicas(env.get("REPLICAS") or ""),
             trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
+            trusted_proxies=_proxies(env),
             log_level=_log_level(env),
             metrics_port=_count(env, "METRICS_PORT", 0, 0, 65530, "a port number (0: none)"),
             report_max_ahead_minutes=_count(env, "REPORT_MAX_AHEAD_MINUTES", 10, 0, 1440,
@@ -274,6 +328,16 @@ def _flag(env, name: str, default: bool, meaning: str) -> bool:
     if raw.lower() not in FLAG_WORDS:
         raise SettingsError(f"{name}={raw!r} is not 1 or 0 ({meaning})")
     return FLAG_WORDS[raw.lower()]
+
+
+def _proxies(env) -> str:
+    from services.infra.proxies import proxy_networks
+    raw = (env.get("TRUSTED_PROXIES") or "").strip()
+    try:
+        proxy_networks(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    return raw
 
 
 def _log_level(env) -> str:

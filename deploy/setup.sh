@@ -117,16 +117,23 @@ if ! mgmt_ok; then
   mgmt_ok || fail "$("$VENV/bin/python" -m clusterctl broker-check 2>&1 | tail -n 1)"
 fi
 
-# ---- 3. Chromium for the dashboard's browser tests (make test only) ------------------------
-if [ "${WITH_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+# ---- 3. Debian packages some tests need (make test only); without them those tests skip -----
+# apt_for_tests COMMAND PACKAGE WHAT: installs PACKAGE when COMMAND is missing (root and apt).
+apt_for_tests() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] && return 0
   if is_root && have_apt; then
-    note "installing Debian's chromium for the browser tests (one-time, a minute or two)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/tmp/cluster-planning-apt.log 2>&1 \
-      || note "could not install chromium (see /tmp/cluster-planning-apt.log): the browser tests will be skipped"
+    note "installing Debian's $2 for $3 (one-time)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2") >/tmp/cluster-planning-apt.log 2>&1 \
+      || note "could not install $2 (see /tmp/cluster-planning-apt.log): $3 will be skipped"
   else
-    note "no chromium and no root to install it: the browser tests will be skipped"
+    note "no $1 and no root to install it: $3 will be skipped"
   fi
-fi
+}
+# Chromium for the dashboard's browser tests
+[ "${WITH_BROWSER:-0}" = "1" ] && apt_for_tests chromium chromium "the browser tests"
+# nginx for the shipped HTTPS proxy config in front of a running gateway
+# (tests/e2e/test_https_proxy.py starts it itself, in the foreground)
+[ "${WITH_TESTS:-0}" = "1" ] && apt_for_tests nginx nginx-light "the HTTPS proxy test"
 
 # ---- 4. The official AsyncAPI parser, for the AsyncAPI document's test (make test only) -----
 # Node.js and the parser pinned by tests/asyncapi/package-lock.json, from npm.

@@ -24,8 +24,9 @@ def _json_schemas(schemas: dict) -> dict:
     return spec.to_dict()["components"]["schemas"]
 
 
-@lru_cache(maxsize=1)
-def asyncapi_document() -> dict:
+@lru_cache(maxsize=2)
+def asyncapi_document(tls: bool = False) -> dict:
+    """``tls``: the broker is reached over amqps:// (AMQP_URL), and the "local" server says so."""
     facts = sorted({(s.source, s.event_type) for s in topology.SUBSCRIPTIONS}
                    | {(source, event_type) for source, event_type in (
                        topology.ASSET_REGISTERED, topology.PROJECT_BEHIND_SCHEDULE)})
@@ -117,7 +118,9 @@ def asyncapi_document() -> dict:
                      "description": "Province intake and the facts the services publish to "
                                     "each other. Every event carries event_id; delivery is at "
                                     "least once and consumers de-duplicate on it."},
-            "servers": {"local": {"url": "amqp://127.0.0.1:5672/cluster-planning",
-                                  "protocol": "amqp", "protocolVersion": "0.9.1"}},
+            "servers": {"local": {"url": ("amqps://127.0.0.1:5671/cluster-planning" if tls
+                                          else "amqp://127.0.0.1:5672/cluster-planning"),
+                                  "protocol": "amqps" if tls else "amqp",
+                                  "protocolVersion": "0.9.1"}},
             "defaultContentType": "application/json",
             "channels": channels, "components": {"schemas": components}}

@@ -12,7 +12,11 @@ nameko's undocumented internals:
   request comes from the proxy's address, so the per-client limits (10 logins a minute) would
   count the whole country as one client. The client's address is then taken from the last
   ``n`` entries of ``X-Forwarded-For`` (werkzeug's ProxyFix); 0, the default, trusts no header,
-  since a client can send one itself.
+  since a client can send one itself. With ``n``, X-Forwarded-For/-Proto/-Host are honoured only
+  on connections from ``TRUSTED_PROXIES`` (addresses or networks; by default loopback and the
+  private ranges, where a proxy beside the gateway sits): a client reaching the gateway directly
+  from elsewhere cannot pose as https or as another address. Behind a TLS proxy the request is
+  then https (secure cookies, https links and redirects).
 
 A handler returns a werkzeug ``Response``, a string, ``(status, body)`` or ``(status, headers,
 body)``; an exception it raises answers 500 (the gateway maps the errors it expects itself).
@@ -28,9 +32,10 @@ import eventlet.wsgi
 from eventlet.event import Event
 from nameko.extensions import Entrypoint, SharedExtension
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
+
+from services.infra.proxies import behind_trusted_proxy, proxy_networks
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +75,7 @@ class WebServer(SharedExtension):
         app = self.wsgi_app
         hops = int(config.get("TRUSTED_PROXY_HOPS") or 0)
         if hops:
-            app = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)
+            app = behind_trusted_proxy(app, hops, proxy_networks(config.get("TRUSTED_PROXIES") or ""))
         self.serving = self.container.spawn_managed_thread(partial(
             eventlet.wsgi.server, self.listener, app, log=log, log_output=False))
 

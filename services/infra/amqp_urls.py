@@ -6,7 +6,7 @@ same thing with one entry.
 """
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 
 def node_urls(amqp_uri: str) -> list[str]:
@@ -15,11 +15,13 @@ def node_urls(amqp_uri: str) -> list[str]:
 
 def with_login(amqp_uri: str | list[str], username: str, password: str) -> str:
     """Every node of ``amqp_uri`` (a ";"-joined string or a list) with this login instead of
-    the one it carries, joined with ";" for kombu's failover."""
+    the one it carries, joined with ";" for kombu's failover. The scheme (amqps stays amqps),
+    host, port and vhost of each node are kept as written."""
     urls = node_urls(amqp_uri) if isinstance(amqp_uri, str) else amqp_uri
-    user, pw = quote(username, safe=""), quote(password, safe="")
+    login = f"{quote(username, safe='')}:{quote(password, safe='')}@"
     out = []
     for url in urls:
         parts = urlsplit(url)
-        out.append(f"{parts.scheme}://{user}:{pw}@{parts.hostname}:{parts.port or 5672}{parts.path}")
+        host = parts.netloc.rpartition("@")[2]  # host:port as written (an IPv6 keeps its [])
+        out.append(urlunsplit((parts.scheme, login + host, parts.path, parts.query, "")))
     return ";".join(out)

@@ -36,7 +36,7 @@ from kombu.message import Message
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 
-from services.infra import topology
+from services.infra import amqp, topology
 
 from .platform import check_versions
 from .settlement import Settlement
@@ -123,9 +123,8 @@ class QueueReader(SharedExtension):
 
     def connection(self) -> Connection:
         config = self.container.config
-        return Connection(config["AMQP_URI"], heartbeat=config.get("HEARTBEAT", 60),
-                          ssl=config.get("AMQP_SSL"),
-                          transport_options=config.get("TRANSPORT_OPTIONS") or {})
+        return amqp.connection(config, heartbeat=config.get("HEARTBEAT", 60),
+                               transport_options=config.get("TRANSPORT_OPTIONS") or {})
 
     def run(self):
         wait = 1.0
@@ -397,7 +396,7 @@ class Topology(DependencyProvider):
 
     def setup(self):
         check_versions()
-        with Connection(self.container.config["AMQP_URI"]) as conn:
+        with amqp.connection(self.container.config) as conn:
             conn.ensure_connection(max_retries=3)
             topology.declare_topology(conn)
 

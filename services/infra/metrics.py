@@ -26,12 +26,12 @@ import time
 
 import eventlet
 import eventlet.wsgi
-from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.timer import Timer
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 
+from . import amqp
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,8 @@ class Observability(DependencyProvider):
         try:
             with eventlet.Timeout(BROKER_TIMEOUT_S):
                 if self.broker is None:
-                    self.broker = Connection(self.container.config["AMQP_URI"],
-                                             connect_timeout=BROKER_TIMEOUT_S)
+                    self.broker = amqp.connection(self.container.config,
+                                                  connect_timeout=BROKER_TIMEOUT_S)
                 self.broker.ensure_connection(max_retries=1)
                 self.broker.default_channel.exchange_declare("amq.direct", "direct",
                                                              passive=True)

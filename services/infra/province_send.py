@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from kombu import Connection
-
-from services.infra import report_workbook
+from services.infra import amqp, report_workbook
 from services.contracts.reports import REPORTS_EXCHANGE, routing_key
 
 
@@ -44,12 +42,13 @@ def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
 
 
 def publish(uri: str, username: str, province: str, bodies: list[dict], progress=None,
-            route=routing_key, headers: dict | None = None, ssl=None) -> None:
+            route=routing_key, headers: dict | None = None, ssl: dict | None = None) -> None:
     """Each body as a message of ``province`` (a province or agency code) sent by ``username``
     (the broker checks it is the connection's user), confirmed by the broker (mandatory: a body
-    that routes nowhere is an error, not a silent loss). ``progress(n)`` after each."""
-    with Connection(uri, transport_options={"confirm_publish": True}, connect_timeout=10,
-                    ssl=ssl or False) as conn:
+    that routes nowhere is an error, not a silent loss). ``progress(n)`` after each. ``ssl``:
+    the broker's ssl options (AMQP_SSL) when ``uri`` is amqps://."""
+    with amqp.connection({"AMQP_SSL": ssl}, uri, transport_options={"confirm_publish": True},
+                         connect_timeout=10) as conn:
         producer = conn.Producer()
         for n, body in enumerate(bodies, 1):
             kind = "indicator" if "indicator" in body else "project"

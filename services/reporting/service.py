@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 
 import eventlet
-from kombu import Connection
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.infra.base import BusServiceBase
-from services.infra import topology
+from services.infra import amqp, topology
 from services.infra.messaging import (RawMessage, batch_consumer, dispatcher,
                                       on_event, raw_consumer)
 from services.infra.outbox import relay
@@ -185,7 +184,7 @@ class ReportingService(BusServiceBase):
         return result
 
     def _republish(self, queue, body, properties):
-        with Connection(self.config["AMQP_URI"], transport_options={"confirm_publish": True}) as conn:
+        with amqp.connection(self.config, transport_options={"confirm_publish": True}) as conn:
             conn.Producer().publish(
                 body, exchange="", routing_key=queue, serializer=None, delivery_mode=2,
                 content_type=properties.get("content_type") or "application/json",

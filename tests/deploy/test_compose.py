@@ -13,8 +13,10 @@ import jsonschema
 import pytest
 import yaml
 
+from clusterctl.deploy import write_secrets
+from clusterctl.reference import load_clusters
 from clusterctl.runner import SERVICE_CLASSES
-from clusterctl.settings import REPO_ROOT
+from clusterctl.settings import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.deploy
 
@@ -83,7 +85,7 @@ def test_rabbitmq_loads_the_definitions_clusterctl_writes_and_mongo_is_a_replica
     rabbit = compose["services"]["rabbitmq"]
     conf = (COMPOSE.parent / "rabbitmq" / "rabbitmq.conf").read_text("utf-8")
     loaded = re.search(r"^load_definitions = (\S+)", conf, re.M).group(1)
-    assert rabbit["secrets"] == [{"source": "definitions", "target": loaded}]
+    assert rabbit["secrets"][0] == {"source": "definitions", "target": loaded}
     assert compose["secrets"]["definitions"]["file"] == "./secrets/definitions.json"
     members = [n for n in compose["services"] if n.startswith("mongo-") and n != "mongo-init"]
     assert len(members) == 3
@@ -92,6 +94,36 @@ def test_rabbitmq_loads_the_definitions_clusterctl_writes_and_mongo_is_a_replica
     init = " ".join(compose["services"]["mongo-init"]["command"])
     assert all(f'host: "{name}:27017"' in init for name in members)
     assert "secrets/" in (COMPOSE.parent / ".gitignore").read_text()  # never committed
+
+
+def test_only_tls_amqp_leaves_the_host_with_certificates_from_secrets(compose, tmp_path):
+    rabbit = compose["services"]["rabbitmq"]
+    published = [str(p) for p in rabbit["ports"]]
+    assert "5671:5671" in published
+    for port in published:  # nothing else but on loopback: no plain AMQP, management local
+        assert port == "5671:5671" or port.startswith("127.0.0.1:"), port
+    conf = (COMPOSE.parent / "rabbitmq" / "rabbitmq.conf").read_text("utf-8")
+    setting = dict(re.findall(r"^(\S+) = (.+)$", conf, re.M))
+    assert setting["listeners.tcp"] == "none" and setting["listeners.ssl.default"] == "5671"
+    assert setting["ssl_options.verify"] == "verify_peer"
+    assert int(setting["max_message_size"]) <= 16 * 1024 * 1024
+    mounted = {s if isinstance(s, str) else s["source"]: s for s in rabbit["secrets"]}
+    for name in ("rabbitmq-ca", "rabbitmq-cert", "rabbitmq-key"):  # compose: /run/secrets/NAME
+        assert mounted[name] == name and compose["secrets"][name]["file"].startswith("./secrets/")
+    assert (setting["ssl_options.cacertfile"], setting["ssl_options.certfile"],
+            setting["ssl_options.keyfile"]) == tuple(
+        f"/run/secrets/{n}" for n in ("rabbitmq-ca", "rabbitmq-cert", "rabbitmq-key"))
+    # the services reach it by amqps:// with that CA, and provinces are handed amqps:// too
+    write_secrets(tmp_path, load_clusters(Settings.from_env({}).reference_csv), "rabbitmq",
+                  "cluster-planning", "mongodb://m/x", "smtp://mail:25", "https://p.example",
+                  public_amqp_host="amqp.example.go.th")
+    env = dict(line.split("=", 1) for line in (tmp_path / "services.env").read_text().splitlines())
+    assert env["AMQP_URL"].startswith("amqps://") and "@rabbitmq:5671/" in env["AMQP_URL"]
+    assert env["AMQP_CA_FILE"] == "/run/secrets/rabbitmq-ca"
+    for name, svc in app_services(compose).items():
+        assert "rabbitmq-ca" in svc["secrets"], name
+    creds = json.loads((tmp_path / "credentials.json").read_text())
+    assert creds["amqp_url"] == "amqps://amqp.example.go.th:5671/cluster-planning"
 
 
 def test_the_image_is_multi_stage_non_root_pinned_and_copies_what_exists():
@@ -118,9 +150,22 @@ def test_the_image_installs_the_runtime_lock_with_hashes():
     assert "requirements.txt" not in text
 
 
-def test_nginx_sends_every_request_to_the_gateways():
-    conf = (COMPOSE.parent / "proxy" / "nginx.conf").read_text()
-    assert "server gateway:8000" in conf and "proxy_pass http://gateways;" in conf
+def test_nginx_serves_https_in_front_of_the_gateways_with_its_secrets(compose):
+    """(tests/e2e/test_https_proxy.py runs the same template in front of a real gateway.)"""
+    proxy = compose["services"]["proxy"]
+    template = COMPOSE.parent / "proxy" / "templates" / "default.conf.template"
+    assert proxy["volumes"] == ["./proxy/templates:/etc/nginx/templates:ro"] and template.exists()
+    text = template.read_text()
+    used = set(re.findall(r"\$\{(\w+)\}", text))
+    assert used == set(proxy["environment"]), "every ${…} given, nothing else"
+    assert proxy["environment"]["GATEWAY_UPSTREAM"] == "gateway:8000"
+    assert proxy["ports"] == [f"80:{proxy['environment']['HTTP_PORT']}",
+                              f"443:{proxy['environment']['HTTPS_PORT']}"]
+    for name in ("https-cert", "https-key"):
+        assert name in proxy["secrets"] and proxy["environment"][
+            "TLS_CERT" if name == "https-cert" else "TLS_KEY"] == f"/run/secrets/{name}"
+    assert "listen ${HTTPS_PORT} ssl;" in text and "proxy_pass http://gateways;" in text
+    assert "return 301 https://" in text  # plain HTTP only says where HTTPS is
 
 
 def test_no_container_is_given_credentials_json_and_the_gateway_has_its_own_login(compose):
@@ -133,8 +178,9 @@ def test_no_container_is_given_credentials_json_and_the_gateway_has_its_own_logi
         env = service.get("environment") or {}
         assert "CREDENTIALS_PATH" not in env, name
         if name == "gateway":
-            assert given == ["service-credentials"]
+            assert given == ["service-credentials", "rabbitmq-ca"]
             assert service["env_file"] == ["secrets/gateway.env"]
             assert env["SERVICE_CREDENTIALS_PATH"] == "/run/secrets/service-credentials.json"
         else:
-            assert given == [] and service["env_file"] == ["secrets/services.env"], name
+            assert given == ["rabbitmq-ca"], name  # AMQP_CA_FILE: amqps:// only (TLS)
+            assert service["env_file"] == ["secrets/services.env"], name

@@ -11,6 +11,7 @@ import pytest
 import requests
 from kombu import Connection
 
+from clusterctl.broker import SENDER_LIMITS
 from clusterctl.deploy import write_secrets
 from clusterctl.reference import load_clusters
 from clusterctl.settings import Settings
@@ -79,6 +80,11 @@ def test_the_definitions_are_loaded_at_boot_with_each_province_confined(booted):
          {"delivery-limit": 2**31 - 1})]
     users = requests.get(f"{broker.management_url}/api/users", auth=broker.login, timeout=10).json()
     assert len([u for u in users if u["name"].startswith("TH-")]) == 76
+    limits = requests.get(f"{broker.management_url}/api/user-limits", auth=broker.login,
+                          timeout=10).json()  # RabbitMQ 3.10 loads a user's "limits" too
+    by_user = {entry["user"]: entry["value"] for entry in limits}
+    assert len([u for u in by_user if u.startswith("TH-")]) == 76
+    assert by_user["TH-34"] == SENDER_LIMITS
 
 
 def test_the_gateway_writes_only_its_own_route_and_provinces_never_it(booted):

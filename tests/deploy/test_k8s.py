@@ -53,7 +53,9 @@ SECRET_KEYS = {"AMQP_URL", "MONGO_URL", "SMTP_URL"}
 # rabbitmq.conf keys RabbitMQ 4.3 knows and acts on (checked against its config schemas): a
 # node refuses to boot on an unknown key, so a new one is added here only after checking it.
 # Not here: what 4.x accepts and ignores (the 3.x peer discovery keys, ignored since 4.1;
-# cluster_partition_handling, since 4.3) and the deprecated queue_master_locator.
+# cluster_partition_handling, since 4.3) and the deprecated queue_master_locator. The TLS
+# listener and message size keys are 4.x's too and were booted on the local 3.10.8
+# (tests/tls, PrivateBroker).
 RABBITMQ_KEYS = {
     "cluster_formation.peer_discovery_backend", "cluster_formation.k8s.ordinal_start",
     "cluster_formation.k8s.seed_node", "queue_leader_locator", "load_definitions",
@@ -61,6 +63,10 @@ RABBITMQ_KEYS = {
     "prometheus.return_per_object_metrics", "total_memory_available_override_value",
     "vm_memory_high_watermark.relative", "disk_free_limit.absolute", "log.console",
     "log.console.level", "log.file",
+    # TLS and the message size limit
+    "listeners.tcp", "listeners.ssl.default", "ssl_options.cacertfile", "ssl_options.certfile",
+    "ssl_options.keyfile", "ssl_options.verify", "ssl_options.fail_if_no_peer_cert",
+    "max_message_size",
 }
 RABBITMQ_IMAGE = r"rabbitmq:4\.3\.\d+-management"  # docs/operations.md "RabbitMQ 4.x"
 # What the namespace's Pod Security level "restricted" allows.
@@ -691,8 +697,55 @@ def test_rabbitmq_is_three_clustered_nodes_loading_the_definitions():
     if (amqp.hostname != f"{client.name}.{NAMESPACE}.svc"
             or amqp.port not in [p["port"] for p in client.body["spec"]["ports"]]
             or amqp.path != f"/{config_data()['AMQP_VHOST']}"):
-        problems.append(f"examples/secret-env.example.yaml: AMQP_URL must be amqp://…@"
-                        f"{client.name}.{NAMESPACE}.svc:5672/{config_data()['AMQP_VHOST']}")
+        problems.append(f"examples/secret-env.example.yaml: AMQP_URL must be amqps://…@"
+                        f"{client.name}.{NAMESPACE}.svc:5671/{config_data()['AMQP_VHOST']}")
+    report(problems)
+
+
+def test_amqp_is_tls_only_and_only_5671_leaves_the_cluster():
+    """The broker listens for AMQP over TLS only, with the certificate from Secret rabbitmq-tls;
+    the services connect by amqps:// checked with the CA (Secret rabbitmq-ca, AMQP_CA_FILE);
+    the one Service reachable from outside exposes 5671 and nothing else."""
+    problems = []
+    conf = rabbitmq_conf(one("ConfigMap", "rabbitmq-config"))
+    if conf.get("listeners.tcp") != "none" or conf.get("listeners.ssl.default") != "5671":
+        problems.append("rabbitmq.conf: AMQP must be TLS only (listeners.tcp = none, "
+                        "listeners.ssl.default = 5671)")
+    sts = one("StatefulSet", "rabbitmq")
+    volume = next(v for v in pod_spec(sts)["volumes"] if v["name"] == "config")
+    mounted = {item["path"]: (ref["name"], item["key"]) for source in volume["projected"]["sources"]
+               for ref in source.values() for item in ref.get("items") or []}
+    for setting, key in (("cacertfile", "ca.crt"), ("certfile", "tls.crt"), ("keyfile", "tls.key")):
+        path = conf.get(f"ssl_options.{setting}", "").removeprefix("/etc/rabbitmq/")
+        if mounted.get(path) != ("rabbitmq-tls", key):
+            problems.append(f"ssl_options.{setting}: not key {key} of Secret rabbitmq-tls")
+    if int(conf.get("max_message_size", 134217728)) > 16 * 1024 * 1024:
+        problems.append("rabbitmq.conf: max_message_size above 16 MiB (the default is 128 MiB)")
+    env = example_env()
+    if not env.get("AMQP_URL", "").startswith("amqps://"):
+        problems.append("examples/secret-env.example.yaml: AMQP_URL must be amqps://")
+    for doc in [*of_kind("Deployment"), *of_kind("Job")]:
+        if "clusterctl" not in str(pod_spec(doc)["containers"][0].get("command")):
+            continue  # MongoDB's initiation: not ours
+        spec = pod_spec(doc)
+        volumes = {v["name"]: v for v in spec.get("volumes") or []}
+        for c in spec["containers"]:
+            mount = next((m for m in c.get("volumeMounts") or []
+                          if m["mountPath"] == env.get("AMQP_CA_FILE")), None)
+            source = volumes.get(mount["name"], {}).get("secret", {}) if mount else {}
+            if source.get("secretName") != "rabbitmq-ca" or mount.get("subPath") != "ca.crt":
+                problems.append(f"{doc.where}: {c['name']} has no CA (Secret rabbitmq-ca, key "
+                                f"ca.crt) at AMQP_CA_FILE {env.get('AMQP_CA_FILE')}")
+    for service in of_kind("Service"):
+        spec = service.body["spec"]
+        if spec.get("type") in ("LoadBalancer", "NodePort") and \
+                spec.get("selector", {}).get("app.kubernetes.io/name") == "rabbitmq":
+            if [p["port"] for p in spec["ports"]] != [5671]:
+                problems.append(f"{service.where}: exposes {[p['port'] for p in spec['ports']]} "
+                                "outside the cluster; only 5671 (AMQP over TLS)")
+    if not any(s.body["spec"].get("type") == "LoadBalancer" for s in of_kind("Service")
+               if s.body["spec"].get("selector", {}).get("app.kubernetes.io/name") == "rabbitmq"):
+        problems.append("no LoadBalancer Service for the provinces' AMQP over TLS")
     report(problems)
 
 

@@ -4,10 +4,10 @@ import json
 import uuid
 
 import pytest
-from kombu import Connection
 
 from clusterctl.broker import Management, POLICY_NAME, provision_agency, provision_province
 from services.contracts.reports import AGENCY_USER_PREFIX
+from services.infra.amqp import connection as amqp_connection
 from services.infra.topology import declare_topology, retry_policy
 from tests.support.system import admin_broker
 
@@ -29,8 +29,8 @@ class Provinces:
     def publish(self, code: str, body, kind: str = "indicator", routing_key: str | None = None,
                 **properties) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
-        uri = admin_broker().amqp_uri(self.vhost, self.username(code), self.passwords[code])
-        with Connection(uri, transport_options={"confirm_publish": True}) as conn:
+        with admin_broker().connection(self.vhost, self.username(code), self.passwords[code],
+                                       transport_options={"confirm_publish": True}) as conn:
             producer = conn.Producer()
             props = {"user_id": self.username(code), "content_type": "application/json",
                      "delivery_mode": 2, **properties}
@@ -50,7 +50,7 @@ def provinces(rabbit_config):
     for code in AGENCIES:
         provision_agency(api, vhost, code, registry.username(code), registry.passwords[code])
     api.set_policy(vhost, POLICY_NAME, retry_policy())
-    with Connection(rabbit_config["AMQP_URI"]) as conn:
+    with amqp_connection(rabbit_config) as conn:  # AMQP_SSL too
         declare_topology(conn)
     yield registry
     for code in PROVINCES + AGENCIES:

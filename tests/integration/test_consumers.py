@@ -9,8 +9,9 @@ import subprocess
 import eventlet
 import pytest
 from eventlet.event import Event
-from kombu import Connection, Exchange, Queue
+from kombu import Exchange, Queue
 
+from services.infra.amqp import connection as amqp_connection
 from services.infra.messaging import batch_consumer, raw_consumer
 from clusterctl.broker import Management
 from tests.support.system import admin_broker, wait_until
@@ -65,7 +66,7 @@ class BatchService:
 @pytest.fixture
 def broker(rabbit_config):
     seen.reset()
-    with Connection(rabbit_config["AMQP_URI"]) as conn:
+    with amqp_connection(rabbit_config) as conn:  # AMQP_SSL too
         channel = conn.channel()
         for queue in (BATCH_QUEUE, RAW_QUEUE):
             queue(channel).declare()
@@ -151,7 +152,7 @@ def test_a_crashing_message_is_retried_up_to_the_limit_then_parked_and_holds_up_
     Management(admin_broker()).set_policy(vhost, "consumer-test-retries", {
         "pattern": r"^consumer-test\.", "apply-to": "queues", "priority": 0,
         "definition": {"delivery-limit": 2, "dead-letter-exchange": PARKED.exchange.name}})
-    with Connection(rabbit_config["AMQP_URI"]) as conn:
+    with amqp_connection(rabbit_config) as conn:  # AMQP_SSL too
         PARKED(conn.channel()).declare()
     container = container_factory(BatchService, rabbit_config)
     container.start()

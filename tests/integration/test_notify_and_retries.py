@@ -6,10 +6,11 @@ import uuid
 from email import policy
 
 import pytest
-from kombu import Connection, Exchange, Producer
+from kombu import Exchange, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from clusterctl.settings import REPO_ROOT
+from services.infra.amqp import connection as amqp_connection
 from services.notify.service import NotifyService
 from services.plans.service import PlansService
 from services.reporting.service import ReportingService
@@ -150,7 +151,7 @@ def test_a_poison_event_is_parked_after_the_delivery_limit_and_others_flow(
         container_factory, config_for, provinces, rabbit_config):
     container_factory(PlansService, config_for("plans")).start()
     container_factory(ReportingService, config_for("reporting")).start()
-    with Connection(rabbit_config["AMQP_URI"]) as conn:
+    with amqp_connection(rabbit_config) as conn:  # AMQP_SSL too
         producer = Producer(conn.channel())
         producer.publish({"event_id": "poison", "plan": {"id": "broken"}},
                          exchange=Exchange("plans.events", type="topic"),
@@ -179,7 +180,7 @@ def test_an_event_nobody_can_decode_is_parked_at_once_not_dropped(
     """nameko acks a body it cannot decode and never runs the handler (NOTES-nameko); ours
     dead-letters it to ``parked`` on the first delivery, where an operator sees it."""
     container_factory(ReportingService, config_for("reporting")).start()
-    with Connection(rabbit_config["AMQP_URI"]) as conn:
+    with amqp_connection(rabbit_config) as conn:  # AMQP_SSL too
         Producer(conn.channel()).publish(b"{not json", exchange=Exchange("plans.events", type="topic"),
                                          routing_key="plan_published", serializer=None,
                                          content_type="application/json", content_encoding="utf-8")

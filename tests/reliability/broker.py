@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 from tests.support.system import listen_port, wait_until
+from tests.support.tls import TestCa
 
 STARTUP_TIMEOUT_S = 90
 
@@ -34,11 +35,13 @@ def unavailable_reason() -> str | None:
 class PrivateBroker:
     def __init__(self, conf_lines: tuple[str, ...] = (), login: tuple[str, str] = ("guest", "guest"),
                  scheduler_bind_type: str | None = None, statistics_interval_ms: int = 1000,
-                 cookie: str | None = None):
+                 cookie: str | None = None, tls: bool = False):
         # conf_lines: more rabbitmq.conf (tests/deploy loads definitions at boot); login: who
         # the management API is asked as once the node is up; scheduler_bind_type: the Erlang
         # VM's +stbt (the bench's "u"; RabbitMQ's default is "db"); statistics_interval_ms: 1000
-        # gives the reliability report fresh queue figures, RabbitMQ's own default is 5000
+        # gives the reliability report fresh queue figures, RabbitMQ's own default is 5000;
+        # tls: a TLS listener for AMQP and one for the management API too, with a server
+        # certificate for localhost and 127.0.0.1 signed by a CA made at start (``self.ca``)
         # Not under pytest's temporary directory: that one is private to root (0700), and the
         # node runs as the rabbitmq user.
         self.base = Path(tempfile.mkdtemp(prefix="cluster-planning-chaos-"))
@@ -53,6 +56,9 @@ class PrivateBroker:
         # to the node and to every rabbitmqctl call by RABBITMQ_ERLANG_COOKIE; never the file of
         # the machine's own broker. None: that file, as a lone node always did.
         self.cookie = cookie
+        self.tls, self.ca = tls, None
+        self.ssl_port = listen_port() if tls else None
+        self.management_ssl_port = listen_port() if tls else None
 
     @property
     def amqp_url(self) -> str:
@@ -61,6 +67,27 @@ class PrivateBroker:
     @property
     def management_url(self) -> str:
         return f"http://127.0.0.1:{self.management_port}"
+
+    @property
+    def amqps_url(self) -> str:
+        return f"amqps://guest:guest@127.0.0.1:{self.ssl_port}/"
+
+    @property
+    def management_https_url(self) -> str:
+        return f"https://127.0.0.1:{self.management_ssl_port}"
+
+    def _tls_conf(self) -> str:
+        """The TLS listeners (RabbitMQ's TLS guide): the peer verified when it presents a
+        certificate, none required (provinces log in with passwords)."""
+        self.ca = TestCa(self.base / "tls")
+        cert, key = self.ca.issue("localhost", ("localhost", "127.0.0.1"))
+        files = (f"cacertfile = {self.ca.cert}\n", f"certfile = {cert}\n", f"keyfile = {key}\n")
+        return (f"listeners.ssl.default = {self.ssl_port}\n"
+                + "".join(f"ssl_options.{line}" for line in files)
+                + "ssl_options.verify = verify_peer\nssl_options.fail_if_no_peer_cert = false\n"
+                + f"management.ssl.port = {self.management_ssl_port}\n"
+                + "management.ssl.ip = 127.0.0.1\n"
+                + "".join(f"management.ssl.{line}" for line in files))
 
     def _env(self) -> dict:
         bind = {"RABBITMQ_SCHEDULER_BIND_TYPE": self.scheduler_bind_type} if self.scheduler_bind_type else {}
@@ -85,6 +112,7 @@ class PrivateBroker:
                 f"management.tcp.port = {self.management_port}\n"
                 "management.tcp.ip = 127.0.0.1\n"
                 f"collect_statistics_interval = {self.statistics_interval_ms}\n"
+                + (self._tls_conf() if self.tls else "")
                 + "".join(f"{line}\n" for line in self.conf_lines))
             subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.base)], check=True)
         subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,

@@ -6,6 +6,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -206,11 +207,14 @@ class Province:
     """A province's own system publishing with plain pika, following DESIGN 3.3 only - or an
     implementing agency's (``code`` an agency code: its AMQP login ``agency.<code>``)."""
 
-    def __init__(self, credentials: dict, code: str):
+    def __init__(self, credentials: dict, code: str, ca_file: str | None = None):
         entry = credentials["provinces"].get(code) or credentials["agencies"][code]
         self.code = code
         self.username = entry["amqp_username"]
         params = pika.URLParameters(credentials["amqp_url"])
+        if credentials["amqp_url"].startswith("amqps://"):  # verified: the CA and the host name
+            params.ssl_options = pika.SSLOptions(ssl.create_default_context(cafile=ca_file),
+                                                 params.host)
         params.credentials = pika.PlainCredentials(entry["amqp_username"], entry["amqp_password"])
         self.connection = pika.BlockingConnection(params)
         self.channel = self.connection.channel()

@@ -58,3 +58,9 @@ def test_the_official_asyncapi_parser_finds_no_error(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert parsed.returncode == 0, parsed.stdout + parsed.stderr
     assert not [line for line in parsed.stdout.splitlines() if line.startswith("error")]
+
+
+def test_the_local_server_follows_the_brokers_scheme():
+    assert asyncapi_document()["servers"]["local"]["url"].startswith("amqp://127.0.0.1:5672/")
+    tls = asyncapi_document(tls=True)["servers"]["local"]
+    assert (tls["url"], tls["protocol"]) == ("amqps://127.0.0.1:5671/cluster-planning", "amqps")

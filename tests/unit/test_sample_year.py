@@ -198,6 +198,10 @@ class FakeSettings:
             @staticmethod
             def amqp_uri(vhost, user, password):
                 return f"amqp://{user}:{password}@h/{vhost}"
+
+            @staticmethod
+            def ssl_options():
+                return None
         self.broker = Broker()
 
 
@@ -207,7 +211,8 @@ CREDS = {"provinces": {p: {"amqp_username": f"u-{p}", "amqp_password": "pw"} for
 def test_load_publishes_every_wave_as_each_province_and_waits_for_it(tmp_path):
     reporting, sent = FakeReporting(), []
 
-    def publish(uri, username, province, bodies):
+    def publish(uri, username, province, bodies, ssl=None):
+        assert ssl is None  # plain amqp:// here
         assert username == f"u-{province}" and uri.startswith(f"amqp://u-{province}:")
         assert all(b["province"] == province for b in bodies)
         sent.append([b["event_id"] for b in bodies])

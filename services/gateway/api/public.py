@@ -4,10 +4,9 @@ from __future__ import annotations
 import logging
 
 import eventlet
-from kombu import Connection
 from werkzeug.wrappers import Response
 
-from services.infra import topology
+from services.infra import amqp, topology
 
 from .. import dashboard, metrics as gateway_metrics
 from ..asyncapi import asyncapi_document
@@ -66,8 +65,9 @@ def openapi(gw, request):
             ok={"200": response_of("AsyncApiDocument", "the document")}, errors=LIMITED)
 @rate_limited
 def asyncapi(gw, request):
-    """The AMQP side: the province intake and every service's events (AsyncAPI 2.6)."""
-    return json_response(asyncapi_document())
+    """The AMQP side: the province intake and every service's events (AsyncAPI 2.6); its
+    "local" server amqps:// when the services reach the broker over TLS."""
+    return json_response(asyncapi_document(tls=gw.config["AMQP_URI"].startswith("amqps://")))
 
 
 @routes.get("/metrics", "Prometheus text format: the gateway's own metrics, queue depths and "
@@ -83,7 +83,7 @@ def metrics(gw, request):
     """Prometheus text format (no key: numbers only, rate-limited like /health)."""
     queues = {}
     try:
-        with Connection(gw.config["AMQP_URI"]) as conn:
+        with amqp.connection(gw.config) as conn:
             channel = conn.channel()
             for queue in topology.all_queues():
                 try:
