@@ -14,7 +14,9 @@ kombu's ``Connection`` / ``Consumer`` / ``Message`` (``ack(multiple=True)``, ``r
   handed back on error; the broker's delivery-limit policy parks it after a bounded number of
   tries. A body that cannot be decoded is dead-lettered to ``parked`` at once, never dropped.
 - ``Topology``: declares the whole topology when the service starts.
-- ``dispatcher()``: events published with ``mandatory=True``, so "routed nowhere" is an error.
+- ``dispatcher()``: the outbox relay's publisher (``event_publisher.OutboxDispatcher``): events
+  published with ``mandatory=True``, so "routed nowhere" is an error, and with a deadline on
+  every step, so a broker alarm never holds the relay.
 
 Every delivery is acknowledged only after its worker returned, i.e. after what it stored is
 committed. On stop, the readers stop taking deliveries, the running workers finish and their
@@ -33,11 +35,11 @@ import eventlet
 import kombu
 from kombu import Connection
 from kombu.message import Message
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 
 from services.infra import amqp, topology
 
+from .event_publisher import OutboxDispatcher
 from .platform import check_versions
 from .settlement import Settlement
 
@@ -386,8 +388,8 @@ class BatchConsumer(QueueEntrypoint):
 batch_consumer = BatchConsumer.decorator
 
 
-def dispatcher() -> EventDispatcher:
-    return EventDispatcher(mandatory=True)
+def dispatcher() -> OutboxDispatcher:
+    return OutboxDispatcher()
 
 
 class Topology(DependencyProvider):

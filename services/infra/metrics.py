@@ -15,7 +15,8 @@
                     process does not answer, and the orchestrator restarts it)
   ``/ready``        200 when the service's store is open and the broker answers on a connection
                     of its own (a passive declare of ``amq.direct``, at most every few seconds);
-                    503 with the reason otherwise - the process is not restarted for that.
+                    503 with the reason otherwise (also while the broker blocks the outbox
+                    relay: a resource alarm) - the process is not restarted for that.
 
 Probes are plain HTTP GETs: no Python interpreter is started per check (docs/operations.md).
 """
@@ -53,6 +54,8 @@ OUTBOX_UNROUTABLE = Counter("cluster_outbox_unroutable_total",
                             "Outbox events the broker routed to no queue (each then held).")
 OUTBOX_HELD = Gauge("cluster_outbox_held_events",
                     "Outbox events held (routed nowhere), kept, waiting to be tried again.")
+BROKER_BLOCKED = Gauge("cluster_broker_blocked",
+                       "1 while the broker blocks this process's outbox relay (a resource alarm).")
 MAILS = Counter("cluster_mails_total", "Mail delivery attempts: sent, failed (for good) or "
                 "retried (a transient failure, tried again later).", ["outcome"])
 ASSET_STEPS = Counter("cluster_asset_steps_total",
@@ -148,6 +151,10 @@ class Observability(DependencyProvider):
         for dependency in self.container.dependencies:
             if isinstance(dependency, Storage) and dependency.store is None:
                 return "the store is not open"
+        from .event_publisher import OutboxDispatcher  # it imports this module
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, OutboxDispatcher) and dependency.publisher.blocked_reason:
+                return f"the broker blocks publishing ({dependency.publisher.blocked_reason})"
         readers = {e.reader for e in self.container.entrypoints  # infra/messaging.py, shared
                    if hasattr(e, "reader")}
         for reader in readers:

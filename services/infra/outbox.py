@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from nameko.amqp.publish import UndeliverableMessage
 
+from .event_publisher import BrokerBlocked
 from .metrics import OUTBOX_HELD, OUTBOX_UNROUTABLE
 from .sqlite import dumps, loads
 
@@ -89,6 +90,9 @@ def _publish(store, dispatch, batch) -> tuple[int, bool]:
             OUTBOX_UNROUTABLE.inc()
             store.hold(payload["event_id"], "unroutable: no queue bound", UNROUTABLE_HOLD_S)
             continue
+        except BrokerBlocked as exc:  # a resource alarm (logged once, as it began): wait
+            store.note_publish_failure(payload["event_id"], str(exc))
+            return published, True
         except Exception as exc:  # broker unavailable: keep it, retry on the next pass
             log.warning("publishing %s failed (%s); kept in the outbox", event_type, exc)
             store.note_publish_failure(payload["event_id"], str(exc))

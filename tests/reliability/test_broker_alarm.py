@@ -1,0 +1,86 @@
+"""The outbox relay during a broker memory alarm (step 16, "confirms have a deadline"): the broker
+stops reading from publishers; the relay returns within its deadline, keeps every event, sends
+them all once the alarm clears, and none twice.
+
+Before services/infra/event_publisher.py the relay published through nameko's EventDispatcher
+and waited for the confirm for as long as the alarm lasted."""
+import json
+import subprocess
+import time
+import uuid
+
+import eventlet
+from kombu import Connection, Queue
+
+from services.infra import topology
+from services.infra.event_publisher import DeadlinePublisher
+from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, relay
+from services.infra.sqlite import SqliteDatabase
+
+DEADLINE_S = 2.0
+EVENTS = 30
+
+
+def set_memory_watermark(broker, fraction: str) -> None:
+    subprocess.run(["rabbitmqctl", "-n", broker.node, "set_vm_memory_high_watermark", fraction],
+                   env=broker._env(), check=True, capture_output=True, timeout=60)
+
+
+def received_ids(broker, queue: str) -> list[str]:
+    """The event ids in ``queue``, taken off it in order, a copy as often as it came."""
+    with Connection(broker.amqp_url) as conn:
+        channel, ids = conn.channel(), []
+        while (message := channel.basic_get(queue, no_ack=True)) is not None:
+            ids.append(json.loads(message.body)["event_id"])
+        return ids
+
+
+def test_relay_returns_within_its_deadline_during_an_alarm_and_sends_everything_once(
+        chaos_broker, tmp_path, record):
+    broker, source = chaos_broker, f"alarm-{uuid.uuid4().hex[:8]}"
+    queue = Queue(f"{source}.all", exchange=topology.events_exchange(source), routing_key="#",
+                  durable=True)
+    with Connection(broker.amqp_url) as conn:
+        queue(conn.channel()).declare()
+    outbox = SqliteOutbox(SqliteDatabase(tmp_path / "outbox.db", OUTBOX_SQL))
+    publisher = DeadlinePublisher(broker.amqp_url, source, deadline_s=DEADLINE_S)
+
+    def queue_events(first: int, last: int) -> None:
+        with outbox.db.transaction() as conn:
+            outbox.add(conn, [("happened", {"event_id": f"e-{n:03d}"}) for n in range(first, last)])
+
+    def timed_relay() -> tuple[int, float]:
+        began = time.monotonic()
+        try:  # eventlet.Timeout is no Exception: the relay's own error handling lets it through
+            with eventlet.Timeout(10 * DEADLINE_S):
+                return relay(outbox, publisher.publish), time.monotonic() - began
+        except eventlet.Timeout:
+            raise AssertionError(f"the relay still waits after {10 * DEADLINE_S} s") from None
+
+    queue_events(0, 5)
+    assert timed_relay()[0] == 5  # the connection has published: the broker will block it
+    set_memory_watermark(broker, "0.0001")
+    try:
+        time.sleep(1)
+        queue_events(5, EVENTS)
+        passes = [timed_relay() for _ in range(4)]
+        assert all(seconds <= DEADLINE_S + 1 for _, seconds in passes), passes
+        during = sum(sent for sent, _ in passes)
+        kept = len(outbox.pending_events())
+        assert publisher.blocked_reason is not None
+    finally:
+        set_memory_watermark(broker, "0.4")
+    time.sleep(1)
+    after = sum(timed_relay()[0] for _ in range(3))
+    ids = received_ids(broker, queue.name)
+    record(fault="broker memory alarm while the outbox relays",
+           injected=f"vm_memory_high_watermark 0.0001 on the private node while {EVENTS - 5} "
+                    f"events waited in an outbox; relay deadline {DEADLINE_S} s",
+           events=EVENTS, lost=EVENTS - len(set(ids)), duplicated=len(ids) - len(set(ids)),
+           observed=f"relay passes during the alarm took {[round(s, 1) for _, s in passes]} s "
+                    f"and sent {during}; {kept} kept in the outbox; {after} sent once it cleared")
+    assert kept == EVENTS - 5 - during and outbox.pending_events() == []
+    assert sorted(ids) == [f"e-{n:03d}" for n in range(EVENTS)]  # every one, none twice
+    assert publisher.blocked_reason is None
+    publisher.drop()
+
