@@ -280,8 +280,9 @@ def _events(asset: dict, entry: dict) -> list[tuple[str, dict]]:
 
 
 def ledger_events(asset: dict) -> list[tuple[str, dict]]:
-    """The facts of the asset's latest step again (same ids): re-queued after a crash between
-    saving the asset and queueing them (MongoDB), ignored when already queued."""
+    """The facts of the asset's latest step again (same ids), ignored when already queued. A
+    crash between saving the asset and queueing its events loses none of them anyway: on
+    MongoDB the asset's document carries them until they are queued (infra/outbox.py)."""
     return _events(asset, asset["ledger"][-1])
 
 

@@ -38,6 +38,7 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (created_at) WHERE published
 
 
 UNROUTABLE_HOLD_S = 300  # the operator's time to fix a binding before the event is tried again
+CARRIED_GRACE_S = 60  # MongoDB: events left in a state document this long were left by a crash
 
 
 def now_iso(after_s: float = 0) -> str:
@@ -159,15 +160,59 @@ class SqliteOutbox:
 class MongoOutbox:
     """The outbox of a Mongo store (collection ``outbox`` of the store's database).
 
-    Without multi-document transactions, the outbox entry is written *before* the state change,
-    with an id derived from the triggering message; the whole step is idempotent and the message
-    is acked only after both, so a crash in between is repaired by the redelivery.
+    Without multi-document transactions, a state change and its events are written together by
+    *carrying* the events in the state's own document (``carried_events``, one single-document
+    write, atomic on every MongoDB), then moved into the outbox (``settle``: insert by
+    ``event_id``, then ``$pull`` them from the document). A crash in between leaves them in the
+    document, and the relay's next pass moves them (``sweep``) once ``carried_due`` has passed:
+    no event is lost, and none exists without its state (docs/architecture.md, "MongoDB: state
+    and events in one write"). Moving twice is harmless: the outbox key is the ``event_id``.
     """
 
-    def __init__(self, db, gate: RelayGate | None = None):
+    def __init__(self, db, gate: RelayGate | None = None, carriers: tuple[str, ...] = ()):
         self.db = db
         self.gate = gate or RelayGate()
+        self.carriers = carriers  # collections whose documents may carry events
         self.db.outbox.create_index([("published_at", 1), ("created_at", 1)])
+        for name in carriers:
+            self.db[name].create_index("carried_due", sparse=True)
+
+    @staticmethod
+    def carried(events, due_after_s: float = CARRIED_GRACE_S) -> dict:
+        """The fields that carry ``events`` in a state document written now (``$set`` them with
+        an insert, or ``$push`` ``carried_events`` / ``$set`` ``carried_due`` with an update)."""
+        return {"carried_events": [{"event_type": t, "payload": p} for t, p in events],
+                "carried_due": now_iso(due_after_s)}
+
+    def carry_update(self, events, due_after_s: float = CARRIED_GRACE_S) -> dict:
+        """An update document's parts that carry ``events``: merge into ``$push``/``$set``."""
+        fields = self.carried(events, due_after_s)
+        return {"$push": {"carried_events": {"$each": fields["carried_events"]}},
+                "$set": {"carried_due": fields["carried_due"]}}
+
+    def settle(self, collection: str, doc_id, events) -> None:
+        """The state write is done: its events into the outbox, then out of the document."""
+        self.add(events)
+        ids = [payload["event_id"] for _, payload in events]
+        self.db[collection].update_one({"_id": doc_id}, {
+            "$pull": {"carried_events": {"payload.event_id": {"$in": ids}}}})
+        # out of the sweep's index once it carries nothing (another write may have added some)
+        self.db[collection].update_one({"_id": doc_id, "carried_events": {"$size": 0}},
+                                       {"$unset": {"carried_events": "", "carried_due": ""}})
+
+    def sweep(self, now: str | None = None) -> int:
+        """Move the events a crash left in state documents (their grace over) into the
+        outbox; returns how many documents held some."""
+        moved = 0
+        for name in self.carriers:
+            stranded = {"carried_due": {"$lte": now or now_iso()}, "carried_events.0": {"$exists": True}}
+            for doc in self.db[name].find(stranded, {"carried_events": 1}):
+                events = [(e["event_type"], e["payload"]) for e in doc["carried_events"]]
+                log.warning("%d event(s) of %s %s were left out of the outbox by a crash; "
+                            "queued now", len(events), name, doc["_id"])
+                self.settle(name, doc["_id"], events)
+                moved += 1
+        return moved
 
     def add(self, events) -> None:
         from pymongo.errors import DuplicateKeyError
@@ -181,6 +226,7 @@ class MongoOutbox:
 
     def pending_events(self, limit: int = 500, now: str | None = None):
         """Not yet published, oldest first; an event held (unroutable) only once its time is up."""
+        self.sweep(now)
         due = {"published_at": None, "$or": [{"held_until": None},
                                              {"held_until": {"$lte": now or now_iso()}}]}
         cursor = self.db.outbox.find(due).sort([("created_at", 1), ("_id", 1)]).limit(limit)

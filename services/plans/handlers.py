@@ -141,7 +141,9 @@ def save_agency(store, document: dict, only_provinces: list[str] | None = None) 
 
 
 def republish_current_plans(store) -> None:
-    """Repairs a crash between storing a plan and queueing its event (same event_id: no dupes)."""
+    """Queues every plan's current snapshot again (same event_id: no dupes). No longer needed
+    for a crash between a plan and its events (MongoOutbox carries them in the plan's document);
+    a late consumer still gets the snapshot."""
     store.add_events([domain.plan_published_event(p) for p in store.list_plans()
                       if p["status"] != "draft"])
 

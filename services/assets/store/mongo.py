@@ -4,15 +4,18 @@ from __future__ import annotations
 from pymongo.errors import DuplicateKeyError
 
 from services.infra.meta import MongoMeta
-from services.infra.outbox import MongoOutbox
+from services.infra.outbox import CARRIED_GRACE_S, MongoOutbox
 
 from .base import AssetsStore, DuplicateAsset, VersionConflict
+
+
+SHEET_GRACE_S = 600  # a sheet's assets are all inserted (or taken back) well within this
 
 
 class MongoAssetsStore(AssetsStore):
     def __init__(self, db):
         self.db = db
-        self.outbox = MongoOutbox(self.db)
+        self.outbox = MongoOutbox(self.db, carriers=("assets",))
         self.meta = MongoMeta(self.db)
         db.assets.create_index("project")
 
@@ -34,38 +37,45 @@ class MongoAssetsStore(AssetsStore):
         return out
 
     def register(self, asset, events):
+        self._insert(asset, events)
+        self.outbox.settle("assets", asset["code"], events)
+
+    def _insert(self, asset, events, due_after_s=CARRIED_GRACE_S):
+        """The asset and its events in one document (MongoOutbox: carried until settled)."""
         try:
             self.db.assets.insert_one({"_id": asset["code"], "project": asset["project"],
-                                       "version": asset["version"], "document": asset})
+                                       "version": asset["version"], "document": asset,
+                                       **self.outbox.carried(events, due_after_s)})
         except DuplicateKeyError:
             raise DuplicateAsset(f"asset code {asset['code']} is already registered") from None
-        self.outbox.add(events)
 
     def update(self, asset, expected_version, events):
-        # One guarded single-document update: the version test and the write are atomic.
+        # One guarded single-document update: the version test, the write and its events are
+        # atomic (a conflict announces nothing).
+        carry = self.outbox.carry_update(events)
         done = self.db.assets.update_one(
             {"_id": asset["code"], "version": expected_version},
-            {"$set": {"version": asset["version"], "document": asset}})
+            {"$set": {"version": asset["version"], "document": asset, **carry["$set"]},
+             "$push": carry["$push"]})
         if not done.matched_count:
             raise VersionConflict(asset["code"])
-        # After the write (a conflict must announce nothing); ids are deterministic, and
-        # ``ledger_events`` re-queues the latest step's after a crash in between.
-        self.outbox.add(events)
+        self.outbox.settle("assets", asset["code"], events)
 
     def register_many(self, registrations):
-        # No transaction here: if one code turns out taken, take back what this call inserted
-        # (and its not yet published events) so the sheet is all or none as the API says.
+        # No transaction here: the events stay in their assets' documents (and out of the
+        # relay's sight, for the sheet's grace) until every asset is in; if one code turns out
+        # taken, the assets this call inserted are deleted - their events with them.
         done = []
         try:
             for asset, events in registrations:
-                self.register(asset, events)
+                self._insert(asset, events, SHEET_GRACE_S)
                 done.append((asset, events))
         except DuplicateAsset:
-            for asset, events in done:
+            for asset, _ in done:
                 self.db.assets.delete_one({"_id": asset["code"], "version": asset["version"]})
-                self.db.outbox.delete_many({"_id": {"$in": [p["event_id"] for _, p in events]},
-                                            "published_at": None})
             raise
+        for asset, events in done:
+            self.outbox.settle("assets", asset["code"], events)
 
     def get(self, code):
         doc = self.db.assets.find_one({"_id": code})

@@ -11,7 +11,7 @@ from .base import ConcurrentUpdate, PlansStore, _history_entry
 class MongoPlansStore(PlansStore):
     def __init__(self, db):
         self.db = db
-        self.outbox = MongoOutbox(self.db)
+        self.outbox = MongoOutbox(self.db, carriers=("plans",))
         self.db.reference_versions.create_index([("effective_from", -1), ("loaded_at", -1)])
         self.db.plan_versions.create_index([("plan_id", 1), ("version", 1)])
         self.db.agencies.create_index("province")
@@ -55,27 +55,29 @@ class MongoPlansStore(PlansStore):
         return [d["document"] for d in self.db.plans.find().sort("_id", 1)]
 
     def put_plan(self, plan, expected_version, events):
-        # The plan first, then its events: a crash in between is repaired at start-up, when the
-        # service re-queues every plan's current snapshot (same event_id, so no duplicate).
+        # The plan and its events in one document write (MongoOutbox: carried until settled),
+        # so a crash can lose none of them - target_revised and project_* included.
         if expected_version is None:
             try:
                 self.db.plans.insert_one({"_id": plan["id"], "version": plan["version"],
-                                          "document": plan})
+                                          "document": plan, **self.outbox.carried(events)})
             except Exception as exc:
                 if is_duplicate_key(exc):
                     raise ConcurrentUpdate(f"plan {plan['id']} exists already") from None
                 raise
         else:
+            carry = self.outbox.carry_update(events)
             result = self.db.plans.update_one(
                 {"_id": plan["id"], "version": expected_version},
-                {"$set": {"version": plan["version"], "document": plan}})
+                {"$set": {"version": plan["version"], "document": plan, **carry["$set"]},
+                 "$push": carry["$push"]})
             if result.matched_count != 1:
                 raise ConcurrentUpdate(f"plan {plan['id']} changed meanwhile")
         self.db.plan_versions.replace_one(
             {"_id": f"{plan['id']}@{plan['version']}"},
             {"plan_id": plan["id"], "version": plan["version"], "saved_at": now_iso(),
              "document": plan}, upsert=True)
-        self.outbox.add(events)
+        self.outbox.settle("plans", plan["id"], events)
 
     def plan_version(self, plan_id, version):
         doc = self.db.plan_versions.find_one({"_id": f"{plan_id}@{version}"})
