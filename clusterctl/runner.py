@@ -511,7 +511,7 @@ def run(settings: Settings) -> int:
                                       stop_requested.is_set)
             check_stop()
         print_banner(settings, admin_link(settings))
-        return watch(supervisor)
+        return watch(supervisor, settings.restart_limit)
     except Stop:
         say("stopping (Ctrl-C)")
         return 0
@@ -523,21 +523,21 @@ def run(settings: Settings) -> int:
         say("stopped; nothing left running")
 
 
-RESTART_LIMIT = 5          # restarts of one service ...
-RESTART_WINDOW_S = 300     # ... within this many seconds, and it is given up on
+RESTART_WINDOW_S = 300  # restarts of one service (RESTART_LIMIT) within this many seconds
 
 
-def watch(supervisor: Supervisor) -> int:
-    """Until Ctrl-C: a service that dies is restarted - at most RESTART_LIMIT times in
-    RESTART_WINDOW_S per service, so a broker outage that takes several services down at once
-    is ridden out, and only a service that keeps crashing stops everything."""
+def watch(supervisor: Supervisor, restart_limit: int = 5) -> int:
+    """Until Ctrl-C: a service that dies is restarted - at most ``restart_limit``
+    (RESTART_LIMIT) times in RESTART_WINDOW_S per service, so a broker outage that takes several
+    services down at once is ridden out, and only a service that keeps crashing stops
+    everything."""
     restarts: dict[str, list[float]] = {}
     while not stop_requested.wait(1):
         for name, code in supervisor.exited().items():
             now = time.monotonic()
             recent = restarts[name] = [t for t in restarts.get(name, [])
                                        if t > now - RESTART_WINDOW_S] + [now]
-            if len(recent) > RESTART_LIMIT:
+            if len(recent) > restart_limit:
                 say(f"{name} keeps exiting (status {code}); stopping everything. Its log ends with:\n"
                     + supervisor.log_tail(name))
                 return 1

@@ -184,6 +184,7 @@ class Settings:
     login_limit_per_minute: int = 10  # LOGIN_LIMIT_PER_MINUTE: sign-ins per client address
     record_effects: bool = False  # RECORD_EFFECTS: reporting's diagnostic rows (fault suite)
     amqp_heartbeat: int = 60  # AMQP_HEARTBEAT: seconds; a dead node is noticed in about two
+    restart_limit: int = 5  # RESTART_LIMIT: restarts of one service in 5 minutes, then stop all
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -219,6 +220,8 @@ class Settings:
             accounts_url=env.get("ACCOUNTS_URL") or None,
             login_limit_per_minute=_count(env, "LOGIN_LIMIT_PER_MINUTE", 10, 1, 100000,
                                           "a whole number of sign-ins a minute"),
+            restart_limit=_count(env, "RESTART_LIMIT", 5, 1, 1000,
+                                 "a whole number of restarts (of one service in 5 minutes)"),
             user_prefix=env.get("AMQP_USER_PREFIX") or "",
             seed_sample_plan=_flag(env, "SEED_SAMPLE_PLAN", True,
                                    "1 seeds the sample plan and its sample assets, 0 only the "

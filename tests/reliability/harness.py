@@ -32,6 +32,7 @@ from .broker import PrivateBroker
 
 PLAN = "northeast-lower-2-2566-2570"
 PROVINCES = ("TH-34", "TH-33", "TH-35", "TH-37")
+CHAOS_RESTART_LIMIT = 50  # restarts of one service in 5 minutes (README: RESTART_LIMIT)
 BANGKOK = timezone(timedelta(hours=7))
 # Quarterly "sum" indicators reported by every province; values far above any target, so the
 # load cases send no off-target mail (the mail cases choose values below target on purpose).
@@ -88,7 +89,9 @@ class ChaosSystem(RunningSystem):
         return dict(super().env, AMQP_URL=self.broker.amqp_url,
                     RABBIT_MANAGEMENT_URL=self.broker.management_url,
                     RECORD_EFFECTS="1",  # reporting's view applications (effects.py)
-                    SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.sink.port))
+                    SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.sink.port),
+                    # every case kills services on purpose, one shared system for them all
+                    RESTART_LIMIT=str(CHAOS_RESTART_LIMIT))
 
     def start(self, timeout: float = 120) -> None:
         super().start(timeout)
@@ -371,3 +374,10 @@ def wait_quiet(system: ChaosSystem, timeout: float = 120) -> None:
     """Every queue of ours drained (the parked queue aside)."""
     wait_until(lambda: not {n: d for n, d in queue_depths(system).items() if d and n != "parked"},
                timeout=timeout, interval=0.5, what="every queue to drain")
+
+
+def parked_from(system: ChaosSystem, queue: str) -> list[dict]:
+    """What reporting keeps as parked from ``queue`` (its own store, read-only)."""
+    with system._db("reporting") as conn:
+        return [dict(r) for r in conn.execute(
+            "SELECT parked_id, reason, deliveries FROM parked WHERE queue = ?", (queue,))]

@@ -1,6 +1,7 @@
 """The local run layout: settings from the environment and credentials.json (DESIGN 3.2)."""
 import json
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,8 @@ def test_a_vhost_in_amqp_url_is_used_but_never_the_default_one():
     ({"SEED_SAMPLE_YEAR": "maybe"}, "SEED_SAMPLE_YEAR='maybe' is not 1 or 0 (1 loads a past"),
     ({"SEED_SAMPLE_PLAN": "2"}, "SEED_SAMPLE_PLAN='2' is not 1 or 0"),
     ({"RECORD_EFFECTS": "all"}, "RECORD_EFFECTS='all' is not 1 or 0 (1 makes reporting keep"),
+    ({"RESTART_LIMIT": "often"}, "RESTART_LIMIT='often' is not a whole number of restarts"),
+    ({"RESTART_LIMIT": "0"}, "RESTART_LIMIT=0 is out of range 1-1000"),
 ])
 def test_bad_settings_say_which_and_how(env, words):
     with pytest.raises(SettingsError) as error:
@@ -109,3 +112,25 @@ def test_every_province_of_the_reference_data_gets_credentials(tmp_path):
     creds = ensure_credentials(tmp_path / "c.json", "amqp://h/v", clusters, user_prefix="t-")
     assert len(creds["provinces"]) == 76 and len(creds["osm"]) == 18
     assert creds["provinces"]["TH-34"]["amqp_username"] == "t-TH-34"
+
+
+def test_the_restart_limit_is_a_setting_and_the_supervisor_keeps_it():
+    from clusterctl.runner import watch
+    assert Settings.from_env({}).restart_limit == 5
+    assert Settings.from_env({"RESTART_LIMIT": "50"}).restart_limit == 50
+
+    class CrashLooping:  # reporting exits as soon as it is started
+        log_dir = Path("/nonexistent")
+        restarted = 0
+
+        def exited(self):
+            return {"reporting": -9}
+
+        def restart(self, name):
+            self.restarted += 1
+
+        def log_tail(self, name):
+            return "(its log)"
+    supervisor = CrashLooping()
+    assert watch(supervisor, restart_limit=1) == 1  # the second exit stops everything
+    assert supervisor.restarted == 1
