@@ -30,6 +30,7 @@ from kombu.exceptions import OperationalError
 
 from services.infra import report_workbook
 from services.infra.amqp_urls import with_login
+from services.infra.event_publisher import SEND_AGAIN_LATER, PublishTimedOut
 from services.infra.province_send import publish, to_send
 
 from .amqp_tls import AmqpTls, TlsSettingError, read_tls
@@ -103,6 +104,8 @@ def send(login: dict, province: str, bodies: list[dict], settings: Settings,
     try:
         publish(_amqp_uri(login), login["amqp_username"], province, bodies,
                 ssl=tls.ssl_options() if tls else None, progress=progress)
+    except PublishTimedOut:  # a broker alarm: the connection is fine, the broker holds back
+        raise ReportError(SEND_AGAIN_LATER) from None
     except (OperationalError, AMQPError, OSError) as exc:
         url = urlsplit(login["amqp_url"])
         try:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from contextlib import contextmanager
 
 from amqp import spec
 from amqp.exceptions import ChannelError
@@ -33,6 +34,7 @@ from nameko.amqp.publish import UndeliverableMessage
 from nameko.extensions import DependencyProvider
 
 from . import topology
+from .amqp import connection as service_connection
 from .metrics import BROKER_BLOCKED
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,47 @@ BLOCKED_LOOK_S = 0.2  # while blocked: how long a relay pass looks for the unblo
 CONTEXT_HEADER_PREFIX = "nameko."  # the call-id chain, as nameko's own publishers carry it
 
 
-class BrokerBlocked(ConnectionError):
+class PublishTimedOut(ConnectionError):
+    """The broker took no message, or confirmed none, within the deadline (a resource alarm,
+    a broker that stopped reading); what was not confirmed must be sent again."""
+
+
+SEND_AGAIN_LATER = ("the message bus confirmed nothing in time (the broker may be short of "
+                    "memory or disk); send again later - reports already received are not "
+                    "doubled / ระบบรับส่งข้อความไม่ยืนยันการรับภายในเวลาที่กำหนด (หน่วยความจำหรือดิสก์ของ "
+                    "broker อาจไม่พอ) กรุณาส่งใหม่ภายหลัง รายงานที่ได้รับแล้วจะไม่ถูกนับซ้ำ")
+
+
+class BrokerBlocked(PublishTimedOut):
     """The broker blocks publishers (a resource alarm); the events wait in the outbox."""
+
+
+def confirming_connection(uri: str, deadline_s: float, ssl=None, **transport_options) -> Connection:
+    """Publisher confirms on; connecting, each write and each read wait at most ``deadline_s``.
+    ``ssl``: the broker's ssl options (AMQP_SSL) when ``uri`` is amqps:// (infra/amqp.py)."""
+    return service_connection({"AMQP_SSL": ssl}, uri, connect_timeout=deadline_s, transport_options={
+        "confirm_publish": True, "read_timeout": deadline_s, "write_timeout": deadline_s,
+        **transport_options})
+
+
+@contextmanager
+def deadline_connection(uri: str, deadline_s: float = PUBLISH_DEADLINE_S, ssl=None,
+                        **transport_options):
+    """A confirming kombu connection on which connecting, each write and each wait for the
+    broker (a confirm, the close) takes at most ``deadline_s``. If the block fails it is
+    dropped without the close handshake, and a socket timeout becomes PublishTimedOut."""
+    connection = confirming_connection(uri, deadline_s, ssl, **transport_options)
+    try:
+        yield connection
+    except BaseException as exc:
+        connection.collect()
+        # kombu's retrying publish re-raises the socket's timeout as its OperationalError
+        if isinstance(exc, socket.timeout) or isinstance(exc.__cause__, socket.timeout):
+            raise PublishTimedOut(f"the broker confirmed nothing within {deadline_s:.0f} s (a "
+                                  "memory or disk alarm?); what it did not confirm must be sent "
+                                  "again") from exc
+        raise
+    connection.release()  # the broker answered a moment ago; its reply is awaited as long
 
 
 class DeadlinePublisher:
@@ -119,11 +160,9 @@ class DeadlinePublisher:
 
     def _producer(self) -> Producer:
         if self.producer is None:
-            self.connection = Connection(
-                self.amqp_uri, ssl=self.ssl, connect_timeout=self.deadline_s,
-                transport_options={"confirm_publish": True, "read_timeout": self.deadline_s,
-                                   "write_timeout": self.deadline_s, "on_blocked": self.on_blocked,
-                                   "on_unblocked": self.on_unblocked})
+            self.connection = confirming_connection(
+                self.amqp_uri, self.deadline_s, self.ssl, on_blocked=self.on_blocked,
+                on_unblocked=self.on_unblocked)
             self.connection.connect()
             self.producer = Producer(self.connection.channel())
         return self.producer

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from services.infra import amqp, report_workbook
+from services.infra import report_workbook
+from services.infra.event_publisher import PUBLISH_DEADLINE_S, deadline_connection
 from services.contracts.reports import REPORTS_EXCHANGE, routing_key
 
 
@@ -46,9 +47,10 @@ def publish(uri: str, username: str, province: str, bodies: list[dict], progress
     """Each body as a message of ``province`` (a province or agency code) sent by ``username``
     (the broker checks it is the connection's user), confirmed by the broker (mandatory: a body
     that routes nowhere is an error, not a silent loss). ``progress(n)`` after each. ``ssl``:
-    the broker's ssl options (AMQP_SSL) when ``uri`` is amqps://."""
-    with amqp.connection({"AMQP_SSL": ssl}, uri, transport_options={"confirm_publish": True},
-                         connect_timeout=10) as conn:
+    the broker's ssl options (AMQP_SSL) when ``uri`` is amqps://. Each step has a deadline:
+    PublishTimedOut when the broker took or confirmed nothing in time (an alarm) - the ids
+    derive from the content, so sending again doubles nothing."""
+    with deadline_connection(uri, ssl=ssl) as conn:  # a broker alarm: PublishTimedOut, not a hang
         producer = conn.Producer()
         for n, body in enumerate(bodies, 1):
             kind = "indicator" if "indicator" in body else "project"
@@ -58,6 +60,7 @@ def publish(uri: str, username: str, province: str, bodies: list[dict], progress
                              serializer=None, content_type="application/json",
                              content_encoding="utf-8", delivery_mode=2, mandatory=True,
                              message_id=body["event_id"], user_id=username,
-                             retry=True, retry_policy={"max_retries": 3})
+                             retry=True, retry_policy={"max_retries": 3},
+                             timeout=PUBLISH_DEADLINE_S, confirm_timeout=PUBLISH_DEADLINE_S)
             if progress:
                 progress(n)

@@ -8,7 +8,8 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.infra.base import BusServiceBase
-from services.infra import amqp, topology
+from services.infra import topology
+from services.infra.event_publisher import PUBLISH_DEADLINE_S, deadline_connection
 from services.infra.messaging import (RawMessage, batch_consumer, dispatcher,
                                       on_event, raw_consumer)
 from services.infra.outbox import relay
@@ -184,11 +185,12 @@ class ReportingService(BusServiceBase):
         return result
 
     def _republish(self, queue, body, properties):
-        with amqp.connection(self.config, transport_options={"confirm_publish": True}) as conn:
+        with deadline_connection(self.config["AMQP_URI"], ssl=self.config.get("AMQP_SSL")) as conn:
             conn.Producer().publish(
                 body, exchange="", routing_key=queue, serializer=None, delivery_mode=2,
                 content_type=properties.get("content_type") or "application/json",
-                content_encoding="utf-8", message_id=properties.get("message_id"), retry=True)
+                content_encoding="utf-8", message_id=properties.get("message_id"), retry=True,
+                timeout=PUBLISH_DEADLINE_S, confirm_timeout=PUBLISH_DEADLINE_S)
 
     # approvals of a province's figures for a period (docs/approvals.md)
     @rpc

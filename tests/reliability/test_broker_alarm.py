@@ -8,12 +8,14 @@ import json
 import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 
 import eventlet
 from kombu import Connection, Queue
 
 from services.infra import topology
-from services.infra.event_publisher import DeadlinePublisher
+from services.infra.event_publisher import (DeadlinePublisher, PublishTimedOut,
+                                            deadline_connection)
 from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, relay
 from services.infra.sqlite import SqliteDatabase
 
@@ -24,6 +26,17 @@ EVENTS = 30
 def set_memory_watermark(broker, fraction: str) -> None:
     subprocess.run(["rabbitmqctl", "-n", broker.node, "set_vm_memory_high_watermark", fraction],
                    env=broker._env(), check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def memory_alarm(broker):
+    """The node believes it is out of memory: it stops reading from publishers."""
+    set_memory_watermark(broker, "0.0001")
+    try:
+        time.sleep(1)
+        yield
+    finally:
+        set_memory_watermark(broker, "0.4")
 
 
 def received_ids(broker, queue: str) -> list[str]:
@@ -59,17 +72,13 @@ def test_relay_returns_within_its_deadline_during_an_alarm_and_sends_everything_
 
     queue_events(0, 5)
     assert timed_relay()[0] == 5  # the connection has published: the broker will block it
-    set_memory_watermark(broker, "0.0001")
-    try:
-        time.sleep(1)
+    with memory_alarm(broker):
         queue_events(5, EVENTS)
         passes = [timed_relay() for _ in range(4)]
         assert all(seconds <= DEADLINE_S + 1 for _, seconds in passes), passes
         during = sum(sent for sent, _ in passes)
         kept = len(outbox.pending_events())
         assert publisher.blocked_reason is not None
-    finally:
-        set_memory_watermark(broker, "0.4")
     time.sleep(1)
     after = sum(timed_relay()[0] for _ in range(3))
     ids = received_ids(broker, queue.name)
@@ -84,3 +93,32 @@ def test_relay_returns_within_its_deadline_during_an_alarm_and_sends_everything_
     assert publisher.blocked_reason is None
     publisher.drop()
 
+
+
+def test_an_upload_during_an_alarm_fails_within_its_deadline(chaos_broker):
+    """The gateway's uploads and `clusterctl report --send` (services/infra/province_send.py)
+    and the parked-message retry publish on a deadline_connection: a retrying publish gives up
+    with PublishTimedOut (answered 503 "send again later") instead of waiting for the alarm."""
+    broker, source = chaos_broker, f"upload-{uuid.uuid4().hex[:8]}"
+    queue = Queue(f"{source}.all", exchange=topology.events_exchange(source), routing_key="#",
+                  durable=True)
+    with Connection(broker.amqp_url) as conn:
+        queue(conn.channel()).declare()
+    with memory_alarm(broker):
+        began = time.monotonic()
+        try:
+            with eventlet.Timeout(10 * DEADLINE_S):
+                with deadline_connection(broker.amqp_url, DEADLINE_S) as conn:
+                    producer = conn.Producer()
+                    for n in range(3):
+                        producer.publish({"event_id": f"u-{n}"}, exchange=queue.exchange,
+                                         routing_key="upload", mandatory=True, delivery_mode=2,
+                                         retry=True, retry_policy={"max_retries": 1},
+                                         timeout=DEADLINE_S, confirm_timeout=DEADLINE_S)
+        except PublishTimedOut:
+            took = time.monotonic() - began
+        except eventlet.Timeout:
+            raise AssertionError(f"the upload still waits after {10 * DEADLINE_S} s") from None
+        else:
+            raise AssertionError("published during the alarm")
+    assert took <= 2 * DEADLINE_S + 3, took  # one try and one retry, each within its deadline

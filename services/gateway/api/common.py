@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from services.contracts import access
 from services.contracts import errors as service_errors
+from services.infra.event_publisher import SEND_AGAIN_LATER, PublishTimedOut
 
 from .. import exports
 from ..auth import AuthError
@@ -105,6 +106,9 @@ def endpoint(handler):
             return error_response(502, "service_error", "a service failed to answer; see its log")
         except eventlet.Timeout:
             return error_response(504, "timeout", "a service did not answer in time")
+        except PublishTimedOut:  # uploads: a broker alarm must not hold the request forever
+            log.error("%s: the broker confirmed nothing in time", request.path)
+            return error_response(503, "bus_unavailable", SEND_AGAIN_LATER, {"Retry-After": "60"})
         except Exception:
             log.exception("%s %s failed", request.method, request.path)
             return error_response(500, "internal", "the gateway failed; see its log")
