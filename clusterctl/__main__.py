@@ -38,6 +38,9 @@ def main(argv=None) -> int:
                                                 "retry one after the cause is fixed")
     parked.add_argument("action", choices=("list", "show", "retry"))
     parked.add_argument("parked_id", nargs="?")
+    outbox = commands.add_parser("outbox", help="outbox events the broker routed to no queue, "
+                                                "kept and tried again every 5 minutes")
+    outbox.add_argument("action", choices=("held",))
     serve = commands.add_parser("serve", help="run one process of a service, configured from "
                                                "the environment (what a container runs)")
     serve.add_argument("service", help="plans, reporting, assets, notify or gateway")
@@ -133,6 +136,9 @@ def main(argv=None) -> int:
         if args.command == "parked":
             from .runner import parked as parked_command
             return parked_command(settings, args.action, args.parked_id)
+        if args.command == "outbox":
+            from .runner import held_outbox_events
+            return held_outbox_events(settings)
         if args.command == "agency-key":
             from .audit import keep
             from .credentials import add_agency_key, issued_keys

@@ -386,18 +386,46 @@ def rebuild(settings: Settings) -> int:
     return 0
 
 
-def parked(settings: Settings, action: str, parked_id: str | None) -> int:
-    """``clusterctl parked list | show ID | retry ID`` against the running reporting service."""
+def running_system_rpc(settings: Settings):
+    """An RPC proxy to the running system (``make run``), or SetupError saying how to start it."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     logging.getLogger("amqp").setLevel(logging.ERROR)
-    if action != "list" and not parked_id:
-        raise SetupError(f"'parked {action}' needs the parked id (see 'clusterctl parked list')")
     if not settings.credentials_path.exists():
         raise SetupError(f"{settings.credentials_path} does not exist: start the system with 'make run'")
     creds = json.loads(settings.credentials_path.read_text("utf-8"))
+    return ClusterRpcProxy(rpc_config(settings, creds), timeout=60)
+
+
+OUTBOX_SERVICES = ("plans", "reporting", "assets")  # the services that relay an outbox
+
+
+def held_outbox_events(settings: Settings) -> int:
+    """``clusterctl outbox held``: each service's outbox events the broker routed nowhere."""
     try:
-        with ClusterRpcProxy(rpc_config(settings, creds), timeout=60) as rpc:
+        with running_system_rpc(settings) as rpc:
+            held = {service: getattr(rpc, service).held_outbox_events()
+                    for service in OUTBOX_SERVICES}
+    except SetupError:
+        raise
+    except Exception as exc:  # not running: say so in one line
+        message = getattr(exc, "value", None) or f"{type(exc).__name__}: {exc}"
+        raise SetupError(f"outbox held: {message}") from None
+    for service, events in held.items():
+        for e in events:
+            print(f"{service}  {e['event_id']}  {e['event_type']}  attempts {e['attempts']}  "
+                  f"next try {e['held_until']}  {e['last_error']}")
+    if not any(held.values()):
+        say("no outbox event is held: every event found a queue")
+    return 0
+
+
+def parked(settings: Settings, action: str, parked_id: str | None) -> int:
+    """``clusterctl parked list | show ID | retry ID`` against the running reporting service."""
+    if action != "list" and not parked_id:
+        raise SetupError(f"'parked {action}' needs the parked id (see 'clusterctl parked list')")
+    try:
+        with running_system_rpc(settings) as rpc:
             if action == "list":
                 for p in rpc.reporting.list_parked():
                     state = f"retried {p['retried_at']}" if p.get("retried_at") else "waiting"

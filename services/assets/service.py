@@ -7,7 +7,7 @@ import base64
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.infra.base import BusServiceBase
+from services.infra.base import OutboxServiceBase
 from services.infra import topology
 from services.infra.messaging import dispatcher, on_event
 from services.infra.outbox import relay
@@ -23,7 +23,7 @@ def _actor(actor) -> Actor:
     return Actor(*actor[:3])
 
 
-class AssetsService(BusServiceBase):
+class AssetsService(OutboxServiceBase):
     name = "assets"
 
     store = Storage(open_store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
 
 from .health import Heartbeat
 from .logs import LogContext
@@ -32,3 +33,12 @@ class ServiceBase:
 class BusServiceBase(ServiceBase):
     """A service that consumes or publishes on the bus."""
     amqp_topology = Topology()  # declares every queue before anything is consumed or published
+
+
+class OutboxServiceBase(BusServiceBase):
+    """A service with an outbox (``self.store.outbox``, infra/outbox.py) that it relays."""
+
+    @rpc
+    def held_outbox_events(self, limit=500):
+        """Events the broker routed to no queue, kept and waiting (clusterctl outbox held)."""
+        return self.store.outbox.held_events(max(1, min(int(limit), 5000)))

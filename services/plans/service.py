@@ -5,7 +5,7 @@ from __future__ import annotations
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.infra.base import BusServiceBase
+from services.infra.base import OutboxServiceBase
 from services.infra.messaging import dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
@@ -14,7 +14,7 @@ from . import handlers
 from .store import open_store
 
 
-class PlansService(BusServiceBase):
+class PlansService(OutboxServiceBase):
     name = "plans"
 
     store = Storage(open_store)

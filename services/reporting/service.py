@@ -7,7 +7,7 @@ import eventlet
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.infra.base import BusServiceBase
+from services.infra.base import OutboxServiceBase
 from services.infra import topology
 from services.infra.event_publisher import PUBLISH_DEADLINE_S, deadline_connection
 from services.infra.messaging import (RawMessage, batch_consumer, dispatcher,
@@ -22,7 +22,7 @@ from .store import open_store
 log = logging.getLogger(__name__)
 
 
-class ReportingService(BusServiceBase):
+class ReportingService(OutboxServiceBase):
     name = "reporting"
 
     # RECORD_EFFECTS (the fault suite's setting): a row per report reaching the views

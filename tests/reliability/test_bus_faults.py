@@ -6,11 +6,14 @@ every report the intake had prefetched - up to two batches, 400 valid reports. T
 parks from its own attempt record (docs/architecture.md, "Bounded retries")."""
 import os
 import signal
+import subprocess
+import sys
 import time
 from urllib.parse import quote
 
 from kombu import Connection
 
+from clusterctl.settings import REPO_ROOT
 from services.infra.topology import INTAKE_QUEUE_NAME
 from tests.support.system import wait_until
 
@@ -66,3 +69,6 @@ def test_reporting_crash_looped_under_load_parks_no_valid_report(chaos_system, w
     assert parked == [] and outcome["lost"] == 0 and outcome["duplicated"] == 0
     assert outcome["wrong_in_force"] == 0, outcome["wrong_examples"]
     assert system.health().get("reporting") == "ok"  # the supervisor did not give up
+    held = subprocess.run([sys.executable, "-m", "clusterctl", "outbox", "held"], cwd=REPO_ROOT,
+                          env=system.env, capture_output=True, text=True, timeout=120)
+    assert held.returncode == 0 and "no outbox event is held" in held.stdout, held.stderr
