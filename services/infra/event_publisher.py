@@ -28,7 +28,7 @@ import threading
 from contextlib import contextmanager
 
 from amqp import spec
-from amqp.exceptions import ChannelError
+from amqp.exceptions import ChannelError, RecoverableConnectionError
 from kombu import Connection, Producer
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.extensions import DependencyProvider
@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 PUBLISH_DEADLINE_S = 10.0  # connect, write and confirm: each at most this long
 BLOCKED_LOOK_S = 0.2  # while blocked: how long a relay pass looks for the unblock and confirm
 CONTEXT_HEADER_PREFIX = "nameko."  # the call-id chain, as nameko's own publishers carry it
+
+
+# What a connection the broker closed (or lost) raises on the next publish; a timeout and
+# PublishTimedOut are OSErrors too, and told apart where it matters.
+LOST_CONNECTION = (OSError, RecoverableConnectionError)
 
 
 class PublishTimedOut(ConnectionError):
@@ -99,6 +104,7 @@ class DeadlinePublisher:
         self.producer: Producer | None = None
         self.blocked_reason: str | None = None  # the broker's word, while it blocks us
         self.in_flight: str | None = None  # sent while blocked, its confirm not yet read
+        self.reused = False  # the last publish went out on a connection made before it
 
     # py-amqp calls these while it reads frames (here: while waiting for a confirm)
     def on_blocked(self, reason=None):
@@ -120,24 +126,36 @@ class DeadlinePublisher:
                     return self._await_in_flight()
                 self.drop()  # another event first: this one is sent again (at least once)
             try:
-                self._producer().publish(
-                    payload, exchange=self.exchange, routing_key=event_type, serializer="json",
-                    delivery_mode=2, mandatory=True, headers=headers or {}, retry=False,
-                    timeout=self.deadline_s, confirm_timeout=self.deadline_s)
-            except ChannelError as exc:
-                self.drop()
-                if "NO_ROUTE" in str(exc):
-                    raise UndeliverableMessage() from exc
-                raise
-            except Exception as exc:
-                if self.blocked_reason is None or not isinstance(exc, socket.timeout):
-                    self.drop()
+                self._publish(event_type, payload, headers)
+            except LOST_CONNECTION as exc:
+                if isinstance(exc, (socket.timeout, PublishTimedOut)) or not self.reused:
                     raise
-                # Blocked with the event in the broker's socket buffer: it will be routed once
-                # the alarm clears. The connection is kept to read that confirm then, rather
-                # than sending the event a second time.
-                self.in_flight = payload["event_id"]
-                raise BrokerBlocked(f"the broker blocks publishing ({self.blocked_reason})") from exc
+                # A connection the broker closed while it was idle (a restart): once more on a
+                # new one, rather than leaving the event for the next pass.
+                log.info("the relay's connection was gone (%s); publishing on a new one", exc)
+                self._publish(event_type, payload, headers)
+
+    def _publish(self, event_type: str, payload: dict, headers: dict | None) -> None:
+        self.reused = self.producer is not None
+        try:
+            self._producer().publish(
+                payload, exchange=self.exchange, routing_key=event_type, serializer="json",
+                delivery_mode=2, mandatory=True, headers=headers or {}, retry=False,
+                timeout=self.deadline_s, confirm_timeout=self.deadline_s)
+        except ChannelError as exc:
+            self.drop()
+            if "NO_ROUTE" in str(exc):
+                raise UndeliverableMessage() from exc
+            raise
+        except Exception as exc:
+            if self.blocked_reason is None or not isinstance(exc, socket.timeout):
+                self.drop()
+                raise
+            # Blocked with the event in the broker's socket buffer: it will be routed once the
+            # alarm clears. The connection is kept to read that confirm then, rather than
+            # sending the event a second time.
+            self.in_flight = payload["event_id"]
+            raise BrokerBlocked(f"the broker blocks publishing ({self.blocked_reason})") from exc
 
     def _await_in_flight(self) -> None:
         """The confirm of the event sent while the broker blocked us, without waiting longer
@@ -173,7 +191,8 @@ class DeadlinePublisher:
         connection, self.connection, self.producer = self.connection, None, None
         self.in_flight = None
         if self.blocked_reason is not None:  # a new connection is told anew if it still holds
-            self.on_unblocked()
+            self.blocked_reason = None
+            BROKER_BLOCKED.set(0)
         if connection is not None:
             try:
                 connection.collect()

@@ -1,6 +1,7 @@
-"""The outbox relay during a broker memory alarm (step 16, "confirms have a deadline"): the broker
-stops reading from publishers; the relay returns within its deadline, keeps every event, sends
-them all once the alarm clears, and none twice.
+"""The outbox relay's publisher against broker faults. A memory alarm (step 16, "confirms have
+a deadline"): the broker stops reading from publishers; the relay returns within its deadline,
+keeps every event, sends them all once the alarm clears, and none twice. A restart: the next
+publish goes out at once on a new connection.
 
 Before services/infra/event_publisher.py the relay published through nameko's EventDispatcher
 and waited for the confirm for as long as the alarm lasted."""
@@ -28,6 +29,16 @@ def set_memory_watermark(broker, fraction: str) -> None:
                    env=broker._env(), check=True, capture_output=True, timeout=60)
 
 
+def source_with_a_queue(broker, prefix: str) -> tuple[str, Queue]:
+    """A source of its own (``<prefix>-…``), its events exchange bound to a queue of every event."""
+    source = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    queue = Queue(f"{source}.all", exchange=topology.events_exchange(source), routing_key="#",
+                  durable=True)
+    with Connection(broker.amqp_url) as conn:
+        queue(conn.channel()).declare()
+    return source, queue
+
+
 @contextmanager
 def memory_alarm(broker):
     """The node believes it is out of memory: it stops reading from publishers."""
@@ -50,11 +61,7 @@ def received_ids(broker, queue: str) -> list[str]:
 
 def test_relay_returns_within_its_deadline_during_an_alarm_and_sends_everything_once(
         chaos_broker, tmp_path, record):
-    broker, source = chaos_broker, f"alarm-{uuid.uuid4().hex[:8]}"
-    queue = Queue(f"{source}.all", exchange=topology.events_exchange(source), routing_key="#",
-                  durable=True)
-    with Connection(broker.amqp_url) as conn:
-        queue(conn.channel()).declare()
+    broker, (source, queue) = chaos_broker, source_with_a_queue(chaos_broker, "alarm")
     outbox = SqliteOutbox(SqliteDatabase(tmp_path / "outbox.db", OUTBOX_SQL))
     publisher = DeadlinePublisher(broker.amqp_url, source, deadline_s=DEADLINE_S)
 
@@ -99,11 +106,7 @@ def test_an_upload_during_an_alarm_fails_within_its_deadline(chaos_broker):
     """The gateway's uploads and `clusterctl report --send` (services/infra/province_send.py)
     and the parked-message retry publish on a deadline_connection: a retrying publish gives up
     with PublishTimedOut (answered 503 "send again later") instead of waiting for the alarm."""
-    broker, source = chaos_broker, f"upload-{uuid.uuid4().hex[:8]}"
-    queue = Queue(f"{source}.all", exchange=topology.events_exchange(source), routing_key="#",
-                  durable=True)
-    with Connection(broker.amqp_url) as conn:
-        queue(conn.channel()).declare()
+    broker, (_, queue) = chaos_broker, source_with_a_queue(chaos_broker, "upload")
     with memory_alarm(broker):
         began = time.monotonic()
         try:
@@ -122,3 +125,15 @@ def test_an_upload_during_an_alarm_fails_within_its_deadline(chaos_broker):
         else:
             raise AssertionError("published during the alarm")
     assert took <= 2 * DEADLINE_S + 3, took  # one try and one retry, each within its deadline
+
+
+def test_the_relay_publishes_at_once_on_a_new_connection_after_a_broker_restart(chaos_broker):
+    """The relay's connection idles between passes; a broker restart closes it. The next
+    publish is made on a new connection at once, not failed and left for a later pass."""
+    broker, (source, queue) = chaos_broker, source_with_a_queue(chaos_broker, "restart")
+    publisher = DeadlinePublisher(broker.amqp_url, source, deadline_s=DEADLINE_S)
+    publisher.publish("happened", {"event_id": "before"})
+    broker.restart()
+    publisher.publish("happened", {"event_id": "after"})  # raised before: the old socket
+    assert received_ids(broker, queue.name) == ["before", "after"]
+    publisher.drop()
