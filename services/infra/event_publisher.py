@@ -28,7 +28,7 @@ import threading
 from contextlib import contextmanager
 
 from amqp import spec
-from amqp.exceptions import ChannelError, RecoverableConnectionError
+from amqp.exceptions import ChannelError, MessageNacked, RecoverableConnectionError
 from kombu import Connection, Producer
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.extensions import DependencyProvider
@@ -58,6 +58,17 @@ SEND_AGAIN_LATER = ("the message bus confirmed nothing in time (the broker may b
                     "memory or disk); send again later - reports already received are not "
                     "doubled / ระบบรับส่งข้อความไม่ยืนยันการรับภายในเวลาที่กำหนด (หน่วยความจำหรือดิสก์ของ "
                     "broker อาจไม่พอ) กรุณาส่งใหม่ภายหลัง รายงานที่ได้รับแล้วจะไม่ถูกนับซ้ำ")
+
+
+# The broker's answer to a confirmed publish. py-amqp's ``Channel.wait`` returns on either one
+# alike unless its callback tells them apart - as its own ``basic_publish_confirm`` does.
+CONFIRMS = [spec.Basic.Ack, spec.Basic.Nack]
+
+
+def _refuse_nack(method, *args):
+    """A Nack is the broker saying it did not take the message: never a confirm."""
+    if method == spec.Basic.Nack:
+        raise MessageNacked()
 
 
 class BrokerBlocked(PublishTimedOut):
@@ -161,12 +172,12 @@ class DeadlinePublisher:
         """The confirm of the event sent while the broker blocked us, without waiting longer
         than a short look while the block lasts, nor longer than the deadline once it ended."""
         try:
-            self.producer.channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=BLOCKED_LOOK_S)
+            self.producer.channel.wait(CONFIRMS, callback=_refuse_nack, timeout=BLOCKED_LOOK_S)
         except socket.timeout:
             if self.blocked_reason is not None:
                 raise BrokerBlocked(f"the broker blocks publishing ({self.blocked_reason})")
             try:
-                self.producer.channel.wait([spec.Basic.Ack, spec.Basic.Nack],
+                self.producer.channel.wait(CONFIRMS, callback=_refuse_nack,
                                            timeout=self.deadline_s)
             except Exception:
                 self.drop()
@@ -174,7 +185,7 @@ class DeadlinePublisher:
         except Exception:
             self.drop()
             raise
-        self.in_flight = None  # a Nack raised MessageNacked above: this one is an Ack
+        self.in_flight = None  # a Nack raised MessageNacked (_refuse_nack): this one is an Ack
 
     def _producer(self) -> Producer:
         if self.producer is None:
