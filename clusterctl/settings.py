@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -143,16 +144,23 @@ def split_amqp_url(amqp_url: str) -> list[str]:
         raise SettingsError(f"AMQP_URL {redact(amqp_url)!r} has an empty entry; separate the nodes "
                             "with one ';' and end without one "
                             "(amqp://user:password@h1:5672/;amqp://user:password@h2:5672/)")
+    if any("://" not in entry for entry in entries):  # not shown: it may be part of a password
+        raise SettingsError(
+            f"AMQP_URL {redact(amqp_url)!r} has an entry that is not a URL: separate whole URLs "
+            "with ';', and write a ';' (or '/', '#', '?', '@') in a password percent-encoded "
+            "(%3B, %2F, %23, %3F, %40) / ทุกส่วนของ AMQP_URL ต้องเป็น URL เต็ม และอักขระพิเศษใน"
+            "รหัสผ่านต้องเข้ารหัสแบบ %XX")
     return entries
 
 
+# The password of each URL in a text as typed: from "scheme://user:" to the last "@" before the
+# next URL. Not urlsplit's reading - a "/", "#", "?", ";" or "@" the password holds unescaped
+# ends its login part early, and the rest of the password would be shown in the error.
+URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:@/\s]*:)(?:(?!://).)*@", re.DOTALL)
+
+
 def redact(url: str) -> str:
-    if ";" in url:
-        return ";".join(redact(entry) for entry in url.split(";"))
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+    return URL_PASSWORD.sub(r"\1***@", url)
 
 
 @dataclass(frozen=True)

@@ -87,3 +87,20 @@ def test_no_node_password_reaches_a_log_line():
                                     "levelname": "WARNING"})
     line = logs.json_formatter("reporting").format(record)
     assert "s3cret" not in line and line.count("svc:********@") == 2
+
+
+@pytest.mark.parametrize("url", [
+    "amqp://admin:Tops3cret/x@rabbit:5672/v",     # "/" not written %2F
+    "amqp://admin:Tops3cret#x@rabbit:5672/v",     # "#"
+    "amqp://admin:Tops3cret?x@rabbit:5672/v",     # "?"
+    "amqp://admin:Tops3cret;x@rabbit:5672/v",     # ";" (taken for a second node)
+    "amqp://u:p@h1:5672/v;amqp://admin:Tops3cret/x@rabbit:5672/v",
+])
+def test_a_password_not_percent_encoded_is_never_shown_in_the_error(url):
+    """The error says what is wrong with AMQP_URL without writing out any part of its password,
+    also when a character the password holds ends the URL's login part early."""
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"AMQP_URL": url})
+    message = str(caught.value)
+    assert "Tops3cret" not in message and "x@rabbit" not in message, message
+    assert "AMQP_URL" in message
