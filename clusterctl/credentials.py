@@ -9,9 +9,10 @@ holds the gateway's own AMQP login (it publishes uploads and dashboard entries o
 contracts/reports.py).
 
 No service opens this file: ``service-credentials.json`` beside it (``SERVICE_CREDENTIALS``,
-written again whenever this file changes) holds what services need - the services' and the
-gateway's AMQP logins and the SHA-256 of every API key the gateway checks - and no province's or
-agency's AMQP password, nor any API key itself.
+written again whenever this file changes) holds what the gateway needs of it - the public
+``amqp_url`` and the SHA-256 of every API key it checks - and no AMQP login at all (the services'
+and the gateway's come in their own environment: services.env, gateway.env), nor any API key
+itself.
 """
 from __future__ import annotations
 

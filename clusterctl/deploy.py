@@ -4,8 +4,8 @@
   by a second run (rotation is a deliberate operation, docs/operations.md):
   ``credentials.json`` (API keys, one AMQP login per province, the services' and the gateway's
   logins: the operator's and outside systems' file, mounted into no service),
-  ``service-credentials.json`` (what services need of it: the services' and the gateway's
-  logins, the API keys' SHA-256; no province or agency password - the gateway's key file),
+  ``service-credentials.json`` (what the gateway needs of it: the API keys' SHA-256 and the
+  public amqp_url; no AMQP login or password at all - the gateway's key file),
   ``definitions.json`` (what RabbitMQ loads at boot: the vhost, every user with a salted
   SHA-256 hash of its password, permissions, topic permissions, the retry policy),
   ``services.env`` (the services' environment: their own AMQP login over TLS, amqps://…:5671
