@@ -56,10 +56,10 @@ class LineFormatter(OrjsonFormatter):
         return without_passwords(line)
 
 
-# user:password@ in an AMQP URL. nameko masks the password of its AMQP_URI when it logs a
-# connection error, but only the first URL's: with several nodes ("url1;url2", README) the
-# others' were written out in clear.
-URL_PASSWORD = re.compile(r"((?:amqps?|pyamqp)://[^:/@;\s\"]*:)[^@;\s\"]+@")
+# user:password@ in any URL (AMQP, MONGO_URL's mongodb://, SMTP_URL's smtp://, ...). nameko masks
+# the password of its AMQP_URI when it logs a connection error, but only the first URL's: with
+# several nodes ("url1;url2", README) the others' were written out in clear.
+URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@;\s\"]*:)[^@;\s\"]+@")
 
 
 def without_passwords(text: str) -> str:

@@ -89,6 +89,17 @@ def test_no_node_password_reaches_a_log_line():
     assert "s3cret" not in line and line.count("svc:********@") == 2
 
 
+@pytest.mark.parametrize("url", ["mongodb://app:s3cret@db1:27017,db2:27017/cp?replicaSet=rs0",
+                                 "smtp://relay:s3cret@mail.example.go.th:587",
+                                 "amqps://svc:s3cret@rabbit-0:5671/v"])
+def test_no_store_or_relay_password_reaches_a_log_line(url):
+    import logging
+    from services.infra import logs
+    record = logging.makeLogRecord({"msg": f"could not reach {url}", "levelname": "ERROR"})
+    line = logs.json_formatter("notify").format(record)
+    assert "s3cret" not in line and "********@" in line
+
+
 @pytest.mark.parametrize("url", [
     "amqp://admin:Tops3cret/x@rabbit:5672/v",     # "/" not written %2F
     "amqp://admin:Tops3cret#x@rabbit:5672/v",     # "#"
