@@ -169,7 +169,10 @@ class PrivateBroker:
         answer = requests.get(f"{self.management_url}/api/connections", auth=self.login,
                               params={"columns": "state"}, timeout=10)
         answer.raise_for_status()
-        return sum(1 for c in answer.json() if c.get("state") in ("blocked", "blocking"))
+        # A connection not yet stated comes back as [] when filtered to its state (RabbitMQ
+        # writes an empty property list as a JSON list, not an object).
+        return sum(1 for c in answer.json()
+                   if isinstance(c, dict) and c.get("state") in ("blocked", "blocking"))
 
     def unacknowledged(self, vhost: str, queue: str) -> int:
         """Deliveries handed to consumers and not yet acknowledged."""
