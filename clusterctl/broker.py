@@ -12,10 +12,11 @@ from urllib.parse import quote
 
 import requests
 
-from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
-                                        agency_topic_pattern, province_topic_pattern)
+from services.contracts.reports import (REPORTS_EXCHANGE, agency_topic_pattern,
+                                        province_topic_pattern)
 from services.infra.topology import declare_topology, retry_policy, unbounded_policy
 
+from .gateway_rights import GATEWAY_PERMISSIONS, GATEWAY_TOPIC_PERMISSIONS
 from .settings import Broker
 
 POLICY_NAME = "cluster-planning-retries"
@@ -170,13 +171,15 @@ def provision(broker: Broker, vhost: str, credentials: dict) -> None:
 
 
 def provision_gateway(api: Management, vhost: str, username: str, password: str) -> None:
-    """The gateway's own user: nameko RPC as any service (configure, write, read), but on
-    ``reports`` only its own route ``gateway.report.*`` (contracts/reports.py): the broker
-    refuses it ``report.<code>.*`` - it can never pass for a province - and the provinces'
-    topic permissions refuse them its route."""
+    """The gateway's own user, least privilege (gateway_rights.py): nameko RPC to the services
+    through its own reply queues, and on ``reports`` only its own route ``gateway.report.*``
+    (contracts/reports.py): the broker refuses it ``report.<code>.*`` - it can never pass for a
+    province - and the provinces' topic permissions refuse them its route. It can neither read
+    nor delete the intake or any queue or exchange of the topology."""
     api.ensure_user(username, password)
-    api.set_permissions(vhost, username, ".*", ".*", ".*")
-    api.set_topic_permissions(vhost, username, REPORTS_EXCHANGE, GATEWAY_TOPIC_PATTERN, "^$")
+    api.set_permissions(vhost, username, *GATEWAY_PERMISSIONS)
+    for exchange, write, read in GATEWAY_TOPIC_PERMISSIONS:
+        api.set_topic_permissions(vhost, username, exchange, write, read)
 
 
 def provision_province(api: Management, vhost: str, code: str, username: str,

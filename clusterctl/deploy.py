@@ -37,12 +37,13 @@ from urllib.parse import quote
 
 import yaml
 
-from services.contracts.reports import (GATEWAY_TOPIC_PATTERN, REPORTS_EXCHANGE,
-                                        agency_topic_pattern, province_topic_pattern)
+from services.contracts.reports import (REPORTS_EXCHANGE, agency_topic_pattern,
+                                        province_topic_pattern)
 from services.infra.topology import retry_policy, unbounded_policy
 from services.infra.files import write_private
 
 from .broker import POLICY_NAME, SENDER_LIMITS, UNBOUNDED_POLICY_NAME
+from .gateway_rights import GATEWAY_PERMISSIONS, GATEWAY_TOPIC_PERMISSIONS
 from .credentials import SERVICE_CREDENTIALS, ensure_credentials
 from .runner import SERVICE_CLASSES, nameko_argv, service_config
 from .settings import Settings, SettingsError
@@ -73,11 +74,13 @@ def definitions(creds: dict, vhost: str) -> dict:
              user(services["amqp_username"], services["amqp_password"]),
              user(gateway["amqp_username"], gateway["amqp_password"])]
     permissions = [{"user": u["name"], "vhost": vhost, "configure": ".*", "write": ".*",
-                    "read": ".*"} for u in users]
-    # the gateway writes on reports only its own route (clusterctl/broker.py provision_gateway)
-    topic_permissions = [{"user": gateway["amqp_username"], "vhost": vhost,
-                          "exchange": REPORTS_EXCHANGE, "write": GATEWAY_TOPIC_PATTERN,
-                          "read": "^$"}]
+                    "read": ".*"} for u in users[:2]]
+    # the gateway: RPC and its own route on reports only (gateway_rights.py, as provisioned)
+    permissions.append({"user": gateway["amqp_username"], "vhost": vhost,
+                        **dict(zip(("configure", "write", "read"), GATEWAY_PERMISSIONS))})
+    topic_permissions = [{"user": gateway["amqp_username"], "vhost": vhost, "exchange": exchange,
+                          "write": write, "read": read}
+                         for exchange, write, read in GATEWAY_TOPIC_PERMISSIONS]
     senders = [(entry, province_topic_pattern(code))
                for code, entry in sorted(creds["provinces"].items())]
     senders += [(entry, agency_topic_pattern(code))  # implementing agencies (extension)

@@ -17,6 +17,7 @@ from clusterctl.reference import load_clusters
 from clusterctl.settings import Settings
 from services.infra.topology import declare_topology, retry_policy
 from tests.reliability.broker import PrivateBroker, unavailable_reason
+from tests.support.gateway_rights import refused_steps, rpc_steps_succeed
 
 pytestmark = pytest.mark.deploy
 VHOST = "cluster-planning"
@@ -51,12 +52,16 @@ def channel(broker, username, password):
     return connection, ch
 
 
-def test_the_definitions_are_loaded_at_boot_with_each_province_confined(booted):
-    broker, creds = booted
+def declare_as_the_services(broker, creds):
     services = creds["services"]
     with Connection(f"amqp://{services['amqp_username']}:{services['amqp_password']}@127.0.0.1:"
                     f"{broker.amqp_port}/{VHOST}", connect_timeout=10) as conn:
         declare_topology(conn)  # what every service does at start, with its own login
+
+
+def test_the_definitions_are_loaded_at_boot_with_each_province_confined(booted):
+    broker, creds = booted
+    declare_as_the_services(broker, creds)
     th34 = creds["provinces"]["TH-34"]
     connection, ch = channel(broker, th34["amqp_username"], th34["amqp_password"])
     try:
@@ -111,3 +116,14 @@ def test_the_gateway_writes_only_its_own_route_and_provinces_never_it(booted):
         (secrets_dir / "services.env").read_text("utf-8")
     assert not [code for code, entry in creds["provinces"].items()
                 if entry["amqp_password"] in given or entry["api_key"] in given]
+
+
+def test_the_gateway_may_do_nameko_rpc_and_nothing_that_could_lose_a_report(booted):
+    broker, creds = booted
+    declare_as_the_services(broker, creds)
+    gateway, services = (pika.ConnectionParameters("127.0.0.1", broker.amqp_port, VHOST,
+                                                   pika.PlainCredentials(login["amqp_username"],
+                                                                         login["amqp_password"]))
+                         for login in (creds["gateway"], creds["services"]))
+    rpc_steps_succeed(gateway, services)
+    assert refused_steps(gateway) == []

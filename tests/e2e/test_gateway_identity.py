@@ -16,6 +16,7 @@ import requests
 
 from services.contracts.reports import GATEWAY_USER
 from tests.support.browsing import csrf_of, signed_in
+from tests.support.gateway_rights import refused_steps, rpc_steps_succeed
 from tests.support.system import Province, admin_broker, wait_until
 
 from .test_province_reporting import PLAN, csv_text, indicator_sheet, settled, workbook
@@ -122,6 +123,20 @@ def test_the_broker_keeps_provinces_off_the_gateway_s_route_and_the_gateway_off_
     assert refused(creds, creds["agencies"]["amnat-tourism"], "gateway.report.amnat-tourism.project")
     assert refused(creds, creds["gateway"], f"report.{PROVINCE}.indicator")
     assert refused(creds, creds["gateway"], "report.amnat-tourism.project")
+
+
+def test_the_gateway_s_user_may_do_nameko_rpc_and_nothing_that_could_lose_a_report(system):
+    """Provisioned through the management API as ``make run`` does (clusterctl/broker.py); the
+    gateway's pages over RPC work meanwhile (test_dashboard.py)."""
+    creds = system.credentials()
+
+    def params(login):
+        given = pika.URLParameters(creds["amqp_url"])
+        given.credentials = pika.PlainCredentials(login["amqp_username"], login["amqp_password"])
+        return given
+    rpc_steps_succeed(params(creds["gateway"]), params(creds["services"]))
+    assert refused_steps(params(creds["gateway"])) == []
+    assert system.get(f"/api/plans/{PLAN}/reports", system.key()).status_code == 200  # over RPC
 
 
 def forged_body(event_id: str) -> bytes:
