@@ -153,6 +153,6 @@ def render(rows: list[dict], source: str = SOURCE) -> str:
     for row in rows:
         cells = [str(row.get(k, "")).replace("|", "\\|").replace("\n", " ") for k in ORDER]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Rerun: `make reliability` (a few minutes); the same table is written to",
+    lines += ["", "Rerun: `make reliability` (about ten minutes on 2 cores); the same table is written to",
               "`test-artifacts/reliability.md` by every `make test`.", ""]
     return "\n".join(lines)
