@@ -8,6 +8,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from services.plans.domain import parse_reference_csv
+from services.plans.national import NationalHierarchy, build_national_hierarchy
 
 DATA = files("clusterctl") / "data"
 REFERENCE_CSV = DATA / "reference" / "provincial-clusters.csv"
@@ -34,3 +35,14 @@ SAMPLE_ASSETS = DATA / "seed" / "assets-northeast-lower-2.json"
 def load_sample_assets(path: Path | Traversable = SAMPLE_ASSETS) -> list[dict]:
     """Sample assets of the sample plan's projects, each with the transfer steps already taken."""
     return json.loads(path.read_text("utf-8"))["assets"]
+
+
+NATIONAL_DIR = DATA / "reference" / "national"
+
+
+def load_national(directory: Path | Traversable = NATIONAL_DIR) -> NationalHierarchy:
+    """The national strategy hierarchy from every ``*.csv`` in ``directory`` (one list a file;
+    clusterctl/data/reference/national/README.md); raises PlanError naming every bad row."""
+    files = {entry.name: entry.read_text("utf-8") for entry in directory.iterdir()
+             if entry.name.endswith(".csv")}
+    return build_national_hierarchy(files)

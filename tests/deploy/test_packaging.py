@@ -94,6 +94,8 @@ def test_the_wheel_holds_the_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in ("clusterctl/data/reference/provincial-clusters.csv",
                  "clusterctl/data/reference/README.md",
+                 "clusterctl/data/reference/national/strategies.csv",
+                 "clusterctl/data/reference/national/README.md",
                  "clusterctl/data/seed/plan-northeast-lower-2-2566-2570.json",
                  "clusterctl/data/seed/assets-northeast-lower-2.json"):
         assert path in names, path
