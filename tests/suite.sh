@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`'s runner: the whole suite in two halves at the same time, so that it stays near 15
 # minutes on 2 cores. The fault-injection half (FAULT_DIRS: private RabbitMQ nodes and clusters
-# that spend most of their time waiting for brokers to stop, start and fail over) runs beside
-# everything else; its output goes to test-artifacts/faults.log and is printed after the other
+# that spend most of their time waiting for brokers to stop, start and fail over, and the API
+# fuzz) runs beside everything else; its output goes to test-artifacts/faults.log and is printed after the other
 # half's. The exit status is non-zero when any test of either half fails.
 #
 #   bash tests/suite.sh PYTHON [PYTEST ARGS...]
@@ -15,6 +15,8 @@ fi
 
 FAULT_DIRS=(tests/reliability)
 [ -d tests/tls ] && FAULT_DIRS+=(tests/tls)
+# The API fuzz starts a system of its own and takes 2-3 minutes: on this side the halves even out.
+FAULT_DIRS+=(tests/e2e/test_api_fuzz.py)
 ignore=(); for dir in "${FAULT_DIRS[@]}"; do ignore+=(--ignore="$dir"); done
 
 mkdir -p test-artifacts
