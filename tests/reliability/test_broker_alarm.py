@@ -6,12 +6,12 @@ publish goes out at once on a new connection.
 Before services/infra/event_publisher.py the relay published through nameko's EventDispatcher
 and waited for the confirm for as long as the alarm lasted."""
 import json
-import subprocess
 import time
 import uuid
 from contextlib import contextmanager
 
 import eventlet
+import requests
 from kombu import Connection, Queue
 
 from services.infra import topology
@@ -19,14 +19,16 @@ from services.infra.event_publisher import (DeadlinePublisher, PublishTimedOut,
                                             deadline_connection)
 from services.infra.outbox import OUTBOX_SQL, SqliteOutbox, relay
 from services.infra.sqlite import SqliteDatabase
+from tests.support.system import wait_until
 
 DEADLINE_S = 2.0
 EVENTS = 30
 
 
-def set_memory_watermark(broker, fraction: str) -> None:
-    subprocess.run(["rabbitmqctl", "-n", broker.node, "set_vm_memory_high_watermark", fraction],
-                   env=broker._env(), check=True, capture_output=True, timeout=60)
+def memory_alarm_raised(broker) -> bool:
+    """The node's own word (management API) on whether its memory alarm is on."""
+    nodes = requests.get(f"{broker.management_url}/api/nodes", auth=broker.login, timeout=5).json()
+    return any(node.get("mem_alarm") for node in nodes)
 
 
 def source_with_a_queue(broker, prefix: str) -> tuple[str, Queue]:
@@ -42,12 +44,13 @@ def source_with_a_queue(broker, prefix: str) -> tuple[str, Queue]:
 @contextmanager
 def memory_alarm(broker):
     """The node believes it is out of memory: it stops reading from publishers."""
-    set_memory_watermark(broker, "0.0001")
+    broker.ctl("set_vm_memory_high_watermark", "0.0001")
     try:
-        time.sleep(1)
+        wait_until(lambda: memory_alarm_raised(broker), timeout=30, interval=0.2,
+                   what="the private node to raise its memory alarm")
         yield
     finally:
-        set_memory_watermark(broker, "0.4")
+        broker.ctl("set_vm_memory_high_watermark", "0.4")
 
 
 def received_ids(broker, queue: str) -> list[str]:
@@ -86,7 +89,8 @@ def test_relay_returns_within_its_deadline_during_an_alarm_and_sends_everything_
         during = sum(sent for sent, _ in passes)
         kept = len(outbox.pending_events())
         assert publisher.blocked_reason is not None
-    time.sleep(1)
+    wait_until(lambda: not memory_alarm_raised(broker), timeout=30, interval=0.2,
+               what="the private node to clear its memory alarm")
     after = sum(timed_relay()[0] for _ in range(3))
     ids = received_ids(broker, queue.name)
     record(fault="broker memory alarm while the outbox relays",

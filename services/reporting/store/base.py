@@ -46,11 +46,13 @@ class ReportingStore(KeepsMeta, ABC):
             self._insert_effect({"sender": sender, "event_id": event_id, "new": bool(new),
                                  "current": bool(current), "at": _now_iso()})
 
+    @abstractmethod
     def _create_effects_table(self) -> None:
-        raise NotImplementedError
+        """The adapter's table or collection for ``note_effect`` (RECORD_EFFECTS)."""
 
+    @abstractmethod
     def _insert_effect(self, row: dict) -> None:
-        raise NotImplementedError
+        """One ``note_effect`` row, in the intake's current transaction."""
 
     @abstractmethod
     def atomic(self):
