@@ -21,6 +21,9 @@ BUDGET_CATEGORIES = ("investment", "operating")
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 FY_KEY = re.compile(r"^FY(\d{4})\Z", re.ASCII)
 FY_QUARTER_KEY = re.compile(r"^FY(\d{4})-Q[1-4]\Z", re.ASCII)
+# A code of the national strategy hierarchy (services/plans/national.py): NS2, MP03, SDG2.1
+NATIONAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z", error="must be a code of "
+                                "the national hierarchy, such as NS2, MP03 or SDG2.1")
 BE_YEAR = validate.Range(min=2500, max=2700, error="must be a B.E. year such as 2567")
 NON_NEGATIVE = validate.Range(min=0, error="must not be negative")
 
@@ -29,6 +32,12 @@ class _Strict(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+
+def _national_links():
+    return fields.List(fields.String(validate=NATIONAL_CODE), load_default=list, metadata={
+        "description": "codes of the national hierarchy this serves (the most specific entries; "
+                       "their parents count too): checked against the plan's national_version"})
 
 
 def _amounts(key_pattern=None, **kwargs):
@@ -104,6 +113,7 @@ class IndicatorSchema(_Strict):
     validation = fields.Nested(IndicatorRulesSchema, allow_none=True, load_default=None,
                                metadata={"description": "hard and soft rules for reported values "
                                                         "(contracts/rules.py); absent: by unit"})
+    national_links = _national_links()
     sample = fields.Boolean(load_default=False)
 
 
@@ -115,6 +125,7 @@ class IssueSchema(_Strict):
     approaches = fields.List(fields.Nested(StatementSchema), load_default=list,
                              metadata={"description": "development approaches (แนวทางการพัฒนา)"})
     indicators = fields.List(fields.Nested(IndicatorSchema), load_default=list)
+    national_links = _national_links()
 
 
 class OutputSchema(_Strict):
@@ -125,7 +136,8 @@ class OutputSchema(_Strict):
 
 
 class StrategyLinkSchema(_Strict):
-    """eMENSCR levels: national strategy (Z), master plan (Y), sub-plan (X)."""
+    """Free-text links written before the hierarchy was data (kept so old plans still load;
+    new plans link by ``national_links``)."""
     national_strategy = fields.String(allow_none=True, load_default=None)
     master_plan = fields.String(allow_none=True, load_default=None)
     sub_plan = fields.String(allow_none=True, load_default=None)
@@ -153,6 +165,7 @@ class ProjectSchema(_Strict):
     strategy = fields.Nested(StrategyLinkSchema, allow_none=True, load_default=None)
     sdgs = fields.List(fields.Integer(validate=validate.Range(
         min=1, max=17, error="must be an SDG number between 1 and 17")), load_default=list)
+    national_links = _national_links()
     status = fields.String(load_default="active", validate=validate.OneOf(PROJECT_STATUSES))
     validation = fields.Nested(ProjectRulesSchema, allow_none=True, load_default=None,
                                metadata={"description": "rules for progress reports "
@@ -170,6 +183,16 @@ class AgencySchema(_Strict):
     roles = fields.List(fields.String(validate=validate.OneOf(AGENCY_ROLES)), load_default=list)
     language = fields.String(load_default="th", validate=validate.OneOf(("th", "en")))
     sample = fields.Boolean(load_default=False)
+
+
+class NationalEntrySchema(_Strict):
+    """One entry of the national hierarchy as a plan carries it (services/plans/national.py)."""
+    code = fields.String(required=True)
+    parent_code = fields.String(load_default="")
+    level = fields.String(required=True)
+    name_th = fields.String(required=True)
+    name_en = fields.String(load_default="")
+    verified = fields.Boolean(load_default=False)
 
 
 class RevisionSchema(_Strict):
@@ -192,6 +215,12 @@ class PlanSchema(_Strict):
     vision_en = fields.String(load_default="")
     provinces = fields.List(fields.String(), required=True)
     reference_version = fields.String(allow_none=True, load_default=None)
+    national_version = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the national hierarchy version the plan was made under; its links are "
+                       "checked against it (set by plans when absent)"})
+    national_entries = fields.List(fields.Nested(NationalEntrySchema), load_default=list, metadata={
+        "description": "filled by plans, never by hand: every linked entry and its parents, so "
+                       "readers of the snapshot name and roll up links without the hierarchy"})
     version = fields.Integer(load_default=1)
     revision = fields.Nested(RevisionSchema, allow_none=True, load_default=None,
                              metadata={"description": "why this version exists (after publishing)"})
@@ -231,3 +260,34 @@ def holds_sample(plan: dict | None) -> bool:
         return True
     parts = [i for _, i in iter_indicators(plan)] + list(plan.get("projects") or [])
     return bool(parts) and all(p.get("sample") for p in parts)
+
+
+def national_lineage(plan: dict, code: str) -> list[dict]:
+    """A linked code and its parents, nearest first, from the entries the plan carries
+    (``national_entries``): how reporting and the gateway roll a link up without the hierarchy.
+    Empty for a code the plan does not carry."""
+    by_code = {e["code"]: e for e in plan.get("national_entries") or []}
+    chain: list[dict] = []
+    entry = by_code.get(code)
+    while entry is not None and entry not in chain:
+        chain.append(entry)
+        entry = by_code.get(entry.get("parent_code") or "")
+    return chain
+
+
+def national_links_of(plan: dict) -> dict[tuple[str, str], list[str]]:
+    """Every part of a plan that links to the national hierarchy, by (kind, key): ("issue",
+    "1"), ("indicator", code), ("project", code) -> its codes. An indicator with no links of
+    its own serves what its issue serves; a project with none, what its issue serves."""
+    links: dict[tuple[str, str], list[str]] = {}
+    by_issue: dict[int, list[str]] = {}
+    for issue in plan.get("issues", []):
+        by_issue[issue["number"]] = list(issue.get("national_links") or [])
+        links[("issue", str(issue["number"]))] = by_issue[issue["number"]]
+        for indicator in issue.get("indicators", []):
+            links[("indicator", indicator["code"])] = (list(indicator.get("national_links") or [])
+                                                       or by_issue[issue["number"]])
+    for project in plan.get("projects", []):
+        links[("project", project["code"])] = (list(project.get("national_links") or [])
+                                               or by_issue.get(project.get("issue"), []))
+    return links

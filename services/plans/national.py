@@ -21,15 +21,34 @@ NATIONAL_COLUMNS = ("code", "parent_code", "level", "name_th", "name_en", "effec
 # Which level an entry's parent must be at; None: the entry is a root (no parent allowed).
 LEVEL_PARENT = {
     "strategy": None,                 # ยุทธศาสตร์ชาติ 20 ปี (6)
-    "strategy_target": "strategy",
+    "strategy_target": "strategy",    # eMENSCR Z
     "master_plan": "strategy",        # แผนแม่บทภายใต้ยุทธศาสตร์ชาติ (23)
+    "master_plan_target": "master_plan",  # eMENSCR Y2
     "sub_plan": "master_plan",
-    "sub_plan_target": "sub_plan",
+    "sub_plan_target": "sub_plan",    # eMENSCR Y1
+    "factor": "sub_plan_target",      # eMENSCR X (องค์ประกอบ/ปัจจัย of a sub-plan target)
     "milestone": None,                # หมุดหมาย of the 13th NESDP (13)
     "sdg_goal": None,                 # SDGs (17)
     "sdg_target": "sdg_goal",
 }
 VERIFIED = {"yes": True, "no": False}
+# Names of the levels for people (Thai, English), in the order views list them.
+LEVEL_NAMES = {
+    "strategy": ("ยุทธศาสตร์ชาติ", "National strategy"),
+    "strategy_target": ("เป้าหมายยุทธศาสตร์ชาติ", "National strategy target"),
+    "master_plan": ("แผนแม่บทฯ", "Master plan"),
+    "master_plan_target": ("เป้าหมายแผนแม่บทฯ", "Master plan target"),
+    "sub_plan": ("แผนย่อย", "Sub-plan"),
+    "sub_plan_target": ("เป้าหมายแผนย่อย", "Sub-plan target"),
+    "factor": ("องค์ประกอบ/ปัจจัย", "Factor"),
+    "milestone": ("หมุดหมาย แผนพัฒนาฯ ฉบับที่ 13", "13th NESDP milestone"),
+    "sdg_goal": ("เป้าหมายการพัฒนาที่ยั่งยืน (SDG)", "Sustainable Development Goal"),
+    "sdg_target": ("เป้าประสงค์ SDG", "SDG target"),
+}
+# eMENSCR's names for the levels a project is aligned to (as planners use them; not checked
+# against an NESDC text: docs/national-alignment.md).
+EMENSCR_LEVEL = {"strategy_target": "Z", "master_plan_target": "Y2", "sub_plan_target": "Y1",
+                 "factor": "X"}
 
 
 @dataclass(frozen=True)
@@ -173,3 +192,26 @@ def build_national_hierarchy(files: dict[str, str]) -> NationalHierarchy:
         digest.update(name.encode("utf-8") + b"\0" + files[name].encode("utf-8") + b"\0")
     latest = max(entry.effective_from for entry in entries)
     return NationalHierarchy(f"{latest}-{digest.hexdigest()[:12]}", tuple(entries))
+
+
+def lineage(in_force: dict[str, NationalEntry], code: str) -> list[NationalEntry]:
+    """The entry and its parents, nearest first (empty for a code not in force)."""
+    chain: list[NationalEntry] = []
+    entry = in_force.get(code)
+    while entry is not None and entry not in chain:
+        chain.append(entry)
+        entry = in_force.get(entry.parent_code) if entry.parent_code else None
+    return chain
+
+
+def carried_entries(in_force: dict[str, NationalEntry], codes) -> list[dict]:
+    """What a plan snapshot carries (``national_entries``): every linked entry in force and its
+    parents, once each, ordered by level then code."""
+    kept: dict[str, NationalEntry] = {}
+    for code in codes:
+        for entry in lineage(in_force, code):
+            kept.setdefault(entry.code, entry)
+    order = list(LEVEL_PARENT)
+    return [{"code": e.code, "parent_code": e.parent_code, "level": e.level, "name_th": e.name_th,
+             "name_en": e.name_en, "verified": e.verified}
+            for e in sorted(kept.values(), key=lambda e: (order.index(e.level), e.code))]

@@ -73,6 +73,7 @@ class Column:
     note: str = ""
     width: int = 14
     minimum: float | None = None  # for Excel's data validation only; the plan rules decide
+    optional: bool = False  # a workbook made before the column existed may leave it out
 
     @property
     def header(self) -> str:
@@ -101,12 +102,22 @@ class Sheet:
         return next((c for c in self.columns if c.name.lower() == name.lower()), None)
 
 
-def _c(name, label, kind, required=False, empty=None, choices=(), note="", width=14, minimum=None):
+def _c(name, label, kind, required=False, empty=None, choices=(), note="", width=14, minimum=None,
+       optional=False):
     if kind in (LIST, INT_LIST) and empty is None:
         empty = []
     if kind == BOOL and empty is None:
         empty = False
-    return Column(name, label, kind, required, empty, tuple(choices), note, width, minimum)
+    return Column(name, label, kind, required, empty, tuple(choices), note, width, minimum,
+                  optional)
+
+
+def _national_links(label_of_what):
+    return _c("national_links", f"ความสอดคล้องกับแผนระดับชาติ ({label_of_what})", LIST, width=24,
+              optional=True, note="codes of the national hierarchy (strategies, master plans, "
+                                  "sub-plans, their targets, NESDP milestones, SDGs) this "
+                                  "serves, e.g. MP03, SDG2.4; the list sheet 'national' names "
+                                  "them; the column may be left out (a workbook made before it)")
 
 
 def _nonneg(name, label, note=""):
@@ -115,7 +126,7 @@ def _nonneg(name, label, note=""):
 
 CATEGORY_LABELS = {"investment": "งบลงทุน", "operating": "งบดำเนินงาน"}
 
-OPTIONAL_PLAN_FIELDS = ("progress_frequency", "report_expiry_days")  # rows added since the first workbooks
+OPTIONAL_PLAN_FIELDS = ("progress_frequency", "report_expiry_days", "national_version")  # rows added since the first workbooks
 PLAN_FIELDS = (
     _c("id", "รหัสแผน", CODE, True, note="lower-case letters, digits and '-', e.g. "
                                            "northeast-lower-2-2566-2570"),
@@ -130,6 +141,8 @@ PLAN_FIELDS = (
     _c("provinces", "จังหวัดในแผน", LIST, note="province codes such as TH-34; empty: every "
                                              "province of the cluster"),
     _c("reference_version", "รุ่นข้อมูลอ้างอิง", CODE, note="set by the system"),
+    _c("national_version", "รุ่นข้อมูลอ้างอิงแผนระดับชาติ", CODE,
+       note="set by the system: the national hierarchy the plan's links are checked against"),
     _c("version", "ฉบับที่", INT, empty=1, note="set by the system"),
     _c("sample", "ข้อมูลตัวอย่าง", BOOL, note="TRUE for demonstration data"),
     _c("progress_frequency", "ความถี่การรายงานความก้าวหน้าโครงการ", CHOICE, empty="quarterly",
@@ -159,6 +172,7 @@ ISSUES = Sheet("issues", "ประเด็นการพัฒนา", (
     _c("number", "ประเด็นที่", INT, True, width=10, minimum=1),
     _c("title_th", "ชื่อประเด็นภาษาไทย", TEXT, empty="", width=50),
     _c("title_en", "ชื่อประเด็นภาษาอังกฤษ", TEXT, empty="", width=50),
+    _national_links("ประเด็น"),
 ), note="one row per development issue (ประเด็นการพัฒนา)")
 
 OBJECTIVES = Sheet("objectives", "เป้าประสงค์-แนวทาง", (
@@ -198,6 +212,7 @@ INDICATORS = Sheet("indicators", "ตัวชี้วัด", (
     _c("data_source method", "วิธีการวัด", TEXT, empty="", width=30),
     _c("data_source link", "ลิงก์แหล่งข้อมูล", TEXT, note="http(s) address where the data are "
                                                          "published", width=30),
+    _national_links("ตัวชี้วัด"),
     _c("sample", "ข้อมูลตัวอย่าง", BOOL),
 ), note="one row per indicator; a column 'targets FY2567' per fiscal year holds the yearly "
         "cluster targets", dynamic="targets", freeze="C2")
@@ -246,9 +261,11 @@ PROJECTS = Sheet("projects", "โครงการ", (
       for quarter in QUARTERS),
     _c("start_date", "วันเริ่มต้น ค.ศ.", DATE, width=12),
     _c("end_date", "วันสิ้นสุด ค.ศ.", DATE, width=12),
-    _c("strategy national_strategy", "ยุทธศาสตร์ชาติ", TEXT, note="eMENSCR level Z", width=30),
-    _c("strategy master_plan", "แผนแม่บท", TEXT, note="eMENSCR level Y", width=30),
-    _c("strategy sub_plan", "แผนย่อย", TEXT, note="eMENSCR level X", width=30),
+    _national_links("โครงการ"),
+    _c("strategy national_strategy", "ยุทธศาสตร์ชาติ (ข้อความเดิม)", TEXT, width=30,
+       note="free text kept from plans made before national_links; new plans use national_links"),
+    _c("strategy master_plan", "แผนแม่บท (ข้อความเดิม)", TEXT, width=30, note="free text, as above"),
+    _c("strategy sub_plan", "แผนย่อย (ข้อความเดิม)", TEXT, width=30, note="free text, as above"),
     _c("sdgs", "เป้าหมายการพัฒนาที่ยั่งยืน SDGs", INT_LIST, note="SDG numbers 1-17"),
     _c("status", "สถานะโครงการ", CHOICE, empty="active", choices=PROJECT_STATUSES),
     _c("sample", "ข้อมูลตัวอย่าง", BOOL),

@@ -166,7 +166,7 @@ class _Reader:
             else:
                 extra[name] = (index, key)
         for column in spec.columns:
-            if column.name not in fixed:
+            if column.name not in fixed and not column.optional:
                 self.add(grid.title, None, column.name, f"the column is missing "
                          f"(header '{column.header}')", f"ไม่มีคอลัมน์นี้ (หัวคอลัมน์ "
                          f"'{column.header}')")
@@ -391,7 +391,9 @@ def _assemble_plan(title: str, records: list[_Record], reader: _Reader, where) -
 
     plan = {name: value(name) for name in ("id", "cluster", "title_th", "title_en", "start_fy",
                                            "end_fy", "status", "vision_th", "vision_en",
-                                           "provinces", "reference_version", "version")}
+                                           "provinces", "reference_version", "national_version",
+                                           "version")}
+    plan["national_entries"] = []  # derived from the links by plans, never read from a workbook
     revision_names = [f"revision {name}" for name in REVISION_FIELDS]
     if any(values.get(name, EMPTY) is not EMPTY for name in revision_names):
         if values.get("revision version", EMPTY) is EMPTY and "revision version" in rows:
@@ -413,7 +415,7 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
     title, records = issue_rows
     issues, by_number = [], {}
     for record in records:
-        issue = _values(record, ISSUES, "number", "title_th", "title_en")
+        issue = _values(record, ISSUES, "number", "title_th", "title_en", "national_links")
         issue.update(objectives=[], approaches=[], indicators=[])
         where(f"issue {issue['number']}", title, record.row)
         where(f"issues.{len(issues)}", title, record.row)
@@ -463,7 +465,8 @@ def _assemble_issues(issue_rows, objective_rows, indicator_rows, target_rows, re
         indicator["targets"] = {key: value for key, value in sorted(
             record.extra.items(), key=lambda kv: kv[0]) if value is not BAD}
         indicator.update(quarterly_targets={}, province_targets={}, province_baselines={})
-        indicator.update(_values(record, INDICATORS, "provinces", "responsible_agency"))
+        indicator.update(_values(record, INDICATORS, "provinces", "responsible_agency",
+                                 "national_links"))
         names = ("data_source name", "data_source agency", "data_source method",
                  "data_source link")
         if record.filled(*names):
@@ -550,7 +553,7 @@ def _assemble_projects(project_rows, output_rows, reader, where):
         project["outputs"] = []
         names = ("strategy national_strategy", "strategy master_plan", "strategy sub_plan")
         project["strategy"] = _values(record, PROJECTS, *names) if record.filled(*names) else None
-        project.update(_values(record, PROJECTS, "sdgs", "status", "sample"))
+        project.update(_values(record, PROJECTS, "national_links", "sdgs", "status", "sample"))
         project["validation"] = None  # the rules sheet's rows fill it
         code = project["code"]
         where(f"project {code}", title, record.row)

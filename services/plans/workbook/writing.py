@@ -29,7 +29,7 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
     revision = plan.get("revision") or {}
     plan_values = {**{name: plan.get(name) for name in (
         "id", "cluster", "title_th", "title_en", "start_fy", "end_fy", "status", "vision_th",
-        "vision_en", "provinces", "reference_version", "version", "sample")},
+        "vision_en", "provinces", "reference_version", "national_version", "version", "sample")},
         "progress_frequency": plan.get("progress_frequency") or "quarterly",
         "report_expiry_days": (plan.get("validation") or {}).get("report_expiry_days"),
         **{f"revision {name}": revision.get(name) for name in REVISION_FIELDS}}
@@ -49,7 +49,8 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
     at = [c.name for c in indicator_columns].index("provinces")
     indicator_columns[at:at] = target_columns
     for issue in issues:
-        issue_rows.append([issue["number"], issue.get("title_th"), issue.get("title_en")])
+        issue_rows.append([issue["number"], issue.get("title_th"), issue.get("title_en"),
+                           _cell_value(ISSUES.column("national_links"), issue.get("national_links"))])
         for key, kind in (("objectives", "objective"), ("approaches", "approach")):
             for statement in issue.get(key, []):
                 objective_rows.append([issue["number"], kind, statement["th"],
