@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.contracts.errors import PlanError
+# the levels' names for people, shared with reporting and the gateway (which cannot import plans)
+from services.contracts.national import LEVEL_NAMES  # noqa: F401
 
 NATIONAL_COLUMNS = ("code", "parent_code", "level", "name_th", "name_en", "effective_from",
                     "source", "verified")
@@ -32,19 +34,6 @@ LEVEL_PARENT = {
     "sdg_target": "sdg_goal",
 }
 VERIFIED = {"yes": True, "no": False}
-# Names of the levels for people (Thai, English), in the order views list them.
-LEVEL_NAMES = {
-    "strategy": ("ยุทธศาสตร์ชาติ", "National strategy"),
-    "strategy_target": ("เป้าหมายยุทธศาสตร์ชาติ", "National strategy target"),
-    "master_plan": ("แผนแม่บทฯ", "Master plan"),
-    "master_plan_target": ("เป้าหมายแผนแม่บทฯ", "Master plan target"),
-    "sub_plan": ("แผนย่อย", "Sub-plan"),
-    "sub_plan_target": ("เป้าหมายแผนย่อย", "Sub-plan target"),
-    "factor": ("องค์ประกอบ/ปัจจัย", "Factor"),
-    "milestone": ("หมุดหมาย แผนพัฒนาฯ ฉบับที่ 13", "13th NESDP milestone"),
-    "sdg_goal": ("เป้าหมายการพัฒนาที่ยั่งยืน (SDG)", "Sustainable Development Goal"),
-    "sdg_target": ("เป้าประสงค์ SDG", "SDG target"),
-}
 # eMENSCR's names for the levels a project is aligned to (as planners use them; not checked
 # against an NESDC text: docs/national-alignment.md).
 EMENSCR_LEVEL = {"strategy_target": "Z", "master_plan_target": "Y2", "sub_plan_target": "Y1",

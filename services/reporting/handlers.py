@@ -25,8 +25,9 @@ from . import (approval_cases, certainty, domain, plausibility, problem_cases, s
                timeliness, window)
 from .evidence import evidence_problem
 from .queries import (GOVERNMENT_TARGETS, QueryError, _plan, _progress_rows,  # noqa: F401
-                      checked_period, indicator_results, indicator_series, problems_register,
-                      project_status, reports_of, set_disbursement_targets)
+                      checked_period, indicator_results, indicator_series, national_alignment,
+                      plan_alignment, problems_register, project_status, reports_of,
+                      set_disbursement_targets)
 
 log = logging.getLogger(__name__)
 PARKED_NAMESPACE = uuid.UUID("9a7c1c52-6b7f-4f0c-8e0e-2d5b7c3e1a44")

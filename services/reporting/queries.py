@@ -4,9 +4,10 @@ handlers.py re-exports them, service.py calls them through it)."""
 from __future__ import annotations
 
 from services.contracts.errors import QueryError  # raised to RPC callers
+from services.contracts.national import level_problem
 from services.contracts.periods import PeriodError, parse_period
 
-from . import approval_cases, certainty, domain, schemas, targets
+from . import alignment, approval_cases, certainty, domain, schemas, targets
 
 
 def checked_period(period: str) -> str:
@@ -166,3 +167,47 @@ def _progress_rows(store, plan: dict) -> list[dict]:
         row["assets_registered"] = assets["count"]
         row["assets_value_thb"] = assets["value_thb"]
     return rows
+
+
+# --- views by national alignment (alignment.py) ------------------------------------------------
+
+def plan_alignment(store, plan_id: str, level: str, fiscal_year) -> dict:
+    """One plan's figures for a fiscal year (B.E.) rolled up by the entries of a level of the
+    national hierarchy it links to."""
+    plan = _plan(store, plan_id)
+    level, fiscal_year = _alignment_asked(level, fiscal_year)
+    if not plan["start_fy"] <= fiscal_year <= plan["end_fy"]:
+        raise QueryError(f"ปีงบประมาณ พ.ศ. {fiscal_year} อยู่นอกแผน {plan_id} (พ.ศ. "
+                         f"{plan['start_fy']}-{plan['end_fy']}) / FY{fiscal_year} is outside plan "
+                         f"{plan_id} (FY{plan['start_fy']}-FY{plan['end_fy']})")
+    return alignment.plan_rollup(plan, level, fiscal_year, *_alignment_figures(store, plan,
+                                                                               fiscal_year))
+
+
+def national_alignment(store, level: str, fiscal_year) -> dict:
+    """Every published plan whose years hold the fiscal year (one a cluster), rolled up
+    together, each cluster's figures beside - the national viewer's view."""
+    level, fiscal_year = _alignment_asked(level, fiscal_year)
+    plans = [p for p in store.plans() if p.get("status") == "published"
+             and p["start_fy"] <= fiscal_year <= p["end_fy"]]
+    return alignment.national_rollup(
+        [(plan, *_alignment_figures(store, plan, fiscal_year)) for plan in plans], level,
+        fiscal_year)
+
+
+def _alignment_asked(level, fiscal_year) -> tuple[str, int]:
+    problem = level_problem(level)
+    if problem:
+        raise QueryError(problem)
+    if isinstance(fiscal_year, bool) or not isinstance(fiscal_year, int) \
+            or not 2500 <= fiscal_year <= 2700:
+        raise QueryError(f"ปีงบประมาณ {str(fiscal_year)[:20]!r} ต้องเป็นปี พ.ศ. เช่น 2569 / "
+                         f"fiscal_year {str(fiscal_year)[:20]!r} must be a B.E. year such as 2569")
+    return level, fiscal_year
+
+
+def _alignment_figures(store, plan: dict, fiscal_year: int) -> tuple[list[dict], list[dict]]:
+    """What the rollup starts from: the projects' progress and the indicators' results for
+    the whole fiscal year, as the other views compute them."""
+    return (_progress_rows(store, plan),
+            indicator_results(store, plan["id"], f"FY{fiscal_year}")["results"])

@@ -144,6 +144,15 @@ class ReportingService(OutboxServiceBase):
     def project_status(self, plan_id):
         return handlers.project_status(self.store, plan_id)
 
+    # views by national alignment (alignment.py): one plan, or every cluster's
+    @rpc
+    def plan_alignment(self, plan_id, level, fiscal_year):
+        return handlers.plan_alignment(self.store, plan_id, level, fiscal_year)
+
+    @rpc
+    def national_alignment(self, level, fiscal_year):
+        return handlers.national_alignment(self.store, level, fiscal_year)
+
     @rpc
     def disbursement_targets(self):
         return self.store.get_meta(handlers.GOVERNMENT_TARGETS) or {}
