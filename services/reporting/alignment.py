@@ -22,11 +22,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.contracts.plans import iter_indicators, national_lineage, national_links_of
+from services.contracts.plans import (holds_sample, iter_indicators, national_lineage,
+                                      national_links_of)
 
 NOT_ALIGNED = {"code": None, "name_th": "ไม่ระบุความสอดคล้อง", "name_en": "Not aligned",
                "verified": None}
 TOTAL = {"code": None, "name_th": "รวมทั้งแผน", "name_en": "Whole plan", "verified": None}
+NATIONAL_TOTAL = {**TOTAL, "name_th": "รวมทุกกลุ่มจังหวัด", "name_en": "Every cluster"}
 ACHIEVEMENT_CAP = 100.0
 
 
@@ -164,7 +166,7 @@ def plan_rollup(plan: dict, level: str, fiscal_year: int, progress: list[dict],
     entries = {e["code"]: e for e in plan.get("national_entries") or []}
     return {"plan_id": plan["id"], "cluster": plan["cluster"], "level": level,
             "fiscal_year": fiscal_year, "national_version": plan.get("national_version"),
-            "rows": _entry_rows(entries, by_code, none, level),
+            "sample": holds_sample(plan), "rows": _entry_rows(entries, by_code, none, level),
             "total": {**TOTAL, "level": level, **whole.figures()}}
 
 
@@ -189,12 +191,12 @@ def national_rollup(parts: list[tuple[dict, list[dict], list[dict]]], level: str
         plans.append({"plan_id": plan["id"], "cluster": plan["cluster"],
                       "title_th": plan.get("title_th"), "title_en": plan.get("title_en"),
                       "national_version": plan.get("national_version"),
-                      "total": plan_whole.figures()})
+                      "sample": holds_sample(plan), "total": plan_whole.figures()})
     rows = _entry_rows(entries, merged, none, level)
     for row in rows:
         row["clusters"] = [c for c in per_cluster.get(row["code"], []) if _serves(c)]
     return {"level": level, "fiscal_year": fiscal_year, "plans": plans, "rows": rows,
-            "total": {**TOTAL, "level": level, **whole.figures()}}
+            "total": {**NATIONAL_TOTAL, "level": level, **whole.figures()}}
 
 
 def _serves(figures: dict) -> bool:
