@@ -47,8 +47,12 @@ class AlignmentPage:
             api = f"/api/plans/{plan['id']}/national-alignment?"
         files = {fmt: api + urlencode({"level": level, "fy": year, "format": fmt})
                  for fmt in ("xlsx", "csv")}
-        return {"a": alignment_view.words(lang), "levels": alignment_view.level_choices(lang),
-                "level": level, "years": years, "year": year, "national": national,
+        # the language switch keeps what was picked (the menu's links carry it, unused)
+        query = urlencode({k: v for k, v in (("plan", plan["id"]), ("period", ctx["period"]),
+                                             ("scope", "national" if national else None),
+                                             ("level", level), ("fy", year)) if v})
+        return {"query": query, "a": alignment_view.words(lang),
+                "levels": alignment_view.level_choices(lang), "level": level, "years": years, "year": year, "national": national,
                 "may_national": access.reads_all(who), "rows": alignment_view.page_rows(view, lang),
                 "total": view["total"], "files": files,
                 "chart_json": alignment_view.chart_json(view, lang),

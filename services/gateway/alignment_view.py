@@ -28,6 +28,8 @@ WORDS = {
     "pct_chart": ("ร้อยละการเบิกจ่าย ความก้าวหน้า และการบรรลุเป้าหมาย",
                   "Disbursed, physical progress and achievement (%)"),
     "csv": ("ดาวน์โหลด CSV", "Download CSV"),
+    "budget_m": ("งบประมาณ (ล้านบาท)", "Budget (million THB)"),
+    "disbursed_m": ("เบิกจ่ายแล้ว (ล้านบาท)", "Disbursed (million THB)"),
     "unverified": ("* ชื่อนี้ยังไม่ได้ตรวจทานกับเอกสารต้นฉบับ",
                    "* this name is not yet checked against its source document"),
     "note": ("โครงการของปีงบประมาณที่เลือก (ไม่นับโครงการที่ยกเลิก) และตัวชี้วัดทุกตัวเทียบค่าเป้าหมายทั้งปี "
@@ -165,7 +167,7 @@ def chart_json(view: dict, lang: str) -> str:
             "disbursement_pct": [r["disbursement_pct"] for r in rows],
             "physical_pct": [r["physical_progress_pct"] for r in rows],
             "achievement_pct": [r["achievement_mean_pct"] for r in rows],
-            "words": {k: dashboard.words(lang)[k] for k in ("budget", "disbursed",
-                                                            "disbursed_pct")}
-            | {k: words(lang)[k] for k in ("physical", "mean_achievement")}}
+            "words": {"disbursed_pct": dashboard.words(lang)["disbursed_pct"]}
+            | {k: words(lang)[k] for k in ("budget_m", "disbursed_m", "physical",
+                                           "mean_achievement")}}
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")

@@ -122,6 +122,11 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/completeness"): ("+ + 403 F 403 403 403 403",
                                                     ask(params={"period": "FY2567-Q2"})),
     ("get", "/api/rejections"): ("F F F F F F F F", ask()),
+    # views by national alignment: a plan's read like its reporting views (no province's own
+    # figures in it: not filtered); every cluster's together by the admin (and national viewers)
+    ("get", "/api/plans/{plan_id}/national-alignment"): ("+ + 403 + 403 403 403 403",
+                                                         ask(params={"level": "master_plan"})),
+    ("get", "/api/national-alignment"): ("+ 403 403 403 403 403 403 403", ask()),
     # the reporting window: its extensions seen like the reports, granted by the cluster's OSM
     # (the sample plan sets no window: nothing to extend, 400 once let through)
     ("get", "/api/plans/{plan_id}/extensions"): ("+ + 403 F 403 403 403 403", ask()),

@@ -16,8 +16,8 @@
 
   function draw() {
     chart("alignment-money", [
-      { label: d.words.budget, data: d.budget, backgroundColor: "#123d6a" },
-      { label: d.words.disbursed, data: d.disbursed, backgroundColor: "#1e9e4a" }
+      { label: d.words.budget_m, data: d.budget, backgroundColor: "#123d6a" },
+      { label: d.words.disbursed_m, data: d.disbursed, backgroundColor: "#1e9e4a" }
     ], { scales: { x: { beginAtZero: true } } });
     chart("alignment-pct", [
       { label: d.words.disbursed_pct, data: d.disbursement_pct, backgroundColor: "#1e9e4a" },
