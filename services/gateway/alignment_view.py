@@ -64,10 +64,9 @@ def default_fiscal_year(today: date, first: int | None = None, last: int | None 
 
 def fiscal_year_asked(raw: str | None, default: int) -> int:
     """``?fy=2569`` or ``FY2569`` (B.E.), else ``default``; ValueError said in Thai and English."""
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    text = raw.strip()
-    digits = text[2:] if text.upper().startswith("FY") else text
+    digits = raw[2:] if raw.startswith("FY") else raw
     if not (digits.isascii() and digits.isdigit() and len(digits) == 4) \
             or not 2500 <= int(digits) <= 2700:
         raise ValueError(f"fy {raw[:20]!r}: ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2569 หรือ FY2569 / "

@@ -54,8 +54,9 @@ def unsampled(plan: dict) -> dict:
 def test_the_fiscal_year_is_a_be_year_and_defaults_to_the_last_ended_quarters():
     assert alignment_view.fiscal_year_asked("2569", 2570) == 2569
     assert alignment_view.fiscal_year_asked("FY2568", 2570) == 2568
-    assert alignment_view.fiscal_year_asked(None, 2570) == alignment_view.fiscal_year_asked("", 2570) == 2570
-    for bad in ("2024", "FY25", "abc", "\u0e52\u0e55\u0e56\u0e59", "2569.0", "FY-2569"):
+    assert alignment_view.fiscal_year_asked(None, 2570) == 2570  # not given: the default
+    for bad in ("", " 2569", "fy2569", "2024", "FY25", "abc", "\u0e52\u0e55\u0e56\u0e59",
+                "2569.0", "FY-2569"):
         with pytest.raises(ValueError) as refused:
             alignment_view.fiscal_year_asked(bad, 2570)
         assert "ปีงบประมาณ" in str(refused.value) and "B.E. fiscal year" in str(refused.value)
@@ -147,3 +148,15 @@ def test_both_routes_are_documented_with_their_levels_and_answers():
     assert "404" in one["responses"] and "national viewer" in every["responses"]["403"]["description"]
     schemas = openapi_document()["components"]["schemas"]
     assert "clusters" in schemas["NationalAlignmentAcrossClusters"]["properties"]["rows"]["items"]["properties"]
+
+
+def test_the_answers_match_their_documented_schemas(plan, national):
+    from jsonschema import Draft202012Validator
+    schemas = openapi_document()["components"]["schemas"]
+    one = alignment.plan_rollup(plan, "master_plan", 2567, PROGRESS, RESULTS)
+    for name, answer in (("NationalAlignment", one),
+                         ("NationalAlignmentAcrossClusters", national)):
+        errors = [e.message for e in Draft202012Validator(schemas[name]).iter_errors(answer)]
+        assert errors == [], (name, errors[:3])
+    broken = {**one, "rows": [{**one["rows"][0], "budget_thb": "a lot"}]}
+    assert list(Draft202012Validator(schemas["NationalAlignment"]).iter_errors(broken))

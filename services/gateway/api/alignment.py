@@ -23,7 +23,7 @@ LEVEL = param("level", "the level rows are by (default strategy): "
                        + ", ".join(f"{k} ({th} / {en})" for k, (th, en) in LEVEL_NAMES.items()),
               schema={"type": "string", "enum": list(LEVEL_NAMES),
                       "default": alignment_view.DEFAULT_LEVEL})
-FISCAL_YEAR = param("fy", "fiscal year, B.E.: 2569 or FY2569 (default: the year of the quarter "
+FISCAL_YEAR = param("fy", "fiscal year, B.E.: 2569 or FY2569 (left out: the year of the quarter "
                           "that ended last, within the plan's years)",
                     schema={"type": "string", "pattern": r"^(FY)?(2[56][0-9]{2}|2700)$",
                             "examples": ["2569"]})
@@ -35,7 +35,7 @@ NATIONAL_ONLY = ("the view across every cluster is for the admin and national vi
 
 def asked(request, first: int | None = None, last: int | None = None) -> tuple[str, int]:
     """``?level=`` and ``?fy=``, checked (400 in Thai and English)."""
-    level = request.args.get("level") or alignment_view.DEFAULT_LEVEL
+    level = request.args.get("level", alignment_view.DEFAULT_LEVEL)
     problem = level_problem(level)
     if problem:
         raise ApiError(400, "bad_request", problem)
