@@ -7,7 +7,7 @@ from services.contracts.errors import QueryError  # raised to RPC callers
 from services.contracts.national import level_problem
 from services.contracts.periods import PeriodError, parse_period
 
-from . import alignment, approval_cases, certainty, domain, schemas, targets
+from . import approval_cases, certainty, domain, rollup, schemas, targets
 
 
 def checked_period(period: str) -> str:
@@ -169,7 +169,7 @@ def _progress_rows(store, plan: dict) -> list[dict]:
     return rows
 
 
-# --- views by national alignment (alignment.py) ------------------------------------------------
+# --- results by national alignment (rollup.py) ------------------------------------------------
 
 def plan_alignment(store, plan_id: str, level: str, fiscal_year) -> dict:
     """One plan's figures for a fiscal year (B.E.) rolled up by the entries of a level of the
@@ -180,7 +180,7 @@ def plan_alignment(store, plan_id: str, level: str, fiscal_year) -> dict:
         raise QueryError(f"ปีงบประมาณ พ.ศ. {fiscal_year} อยู่นอกแผน {plan_id} (พ.ศ. "
                          f"{plan['start_fy']}-{plan['end_fy']}) / FY{fiscal_year} is outside plan "
                          f"{plan_id} (FY{plan['start_fy']}-FY{plan['end_fy']})")
-    return alignment.plan_rollup(plan, level, fiscal_year, *_alignment_figures(store, plan,
+    return rollup.plan_rollup(plan, level, fiscal_year, *_alignment_figures(store, plan,
                                                                                fiscal_year))
 
 
@@ -190,7 +190,7 @@ def national_alignment(store, level: str, fiscal_year) -> dict:
     level, fiscal_year = _alignment_asked(level, fiscal_year)
     plans = [p for p in store.plans() if p.get("status") == "published"
              and p["start_fy"] <= fiscal_year <= p["end_fy"]]
-    return alignment.national_rollup(
+    return rollup.national_rollup(
         [(plan, *_alignment_figures(store, plan, fiscal_year)) for plan in plans], level,
         fiscal_year)
 

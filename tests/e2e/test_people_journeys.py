@@ -215,7 +215,7 @@ def menu_paths(duty: str, scope) -> list[str]:
 
 
 # The menus, spelled out (the rule is dashboard.nav_for; test_menus_are_the_rules checks both agree)
-READER_MENU = ["/", "/projects", "/alignment", "/completeness", "/problems", "/problem-analysis", "/assets",
+READER_MENU = ["/", "/projects", "/national-rollup", "/completeness", "/problems", "/problem-analysis", "/assets",
                "/rejections", "/flags", "/approvals"]
 EDITOR_MENU = READER_MENU + ["/plans"]
 MENUS = {
@@ -313,7 +313,7 @@ def page_routes() -> set[str]:
 
 # Every dashboard GET route: a page (the path the matrix opens), or why it is not role-gated.
 PAGES = {
-    "/": "/", "/projects": "/projects", "/alignment": "/alignment",
+    "/": "/", "/projects": "/projects", "/national-rollup": "/national-rollup",
     "/completeness": "/completeness",
     "/problems": "/problems", "/problem-analysis": "/problem-analysis",
     "/problem-review": "/problem-review", "/problem-causes": "/problem-causes",
@@ -343,7 +343,7 @@ S = "note"  # seen, never expected: a page that opens (200) without its form - o
 PAGE_MATRIX = {
     "/":                  (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
     "/projects":          (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
-    "/alignment":         (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),  # access.reads_reporting
+    "/national-rollup":   (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),  # access.reads_reporting
     "/completeness":      (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
     "/problems":          (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
     "/problem-analysis":  (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),

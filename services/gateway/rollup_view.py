@@ -1,5 +1,5 @@
 """Views by national alignment where people look (pure): the fiscal year asked for, cluster names
-on reporting's rollup (services/reporting/alignment.py computes the figures), the export tables
+on reporting's rollup (services/reporting/rollup.py computes the figures), the export tables
 and the dashboard page's rows and charts - names, not codes, Thai and English, B.E. years."""
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ def page_rows(view: dict, lang: str) -> list[dict]:
 
 
 def chart_json(view: dict, lang: str) -> str:
-    """What static/alignment.js draws: each entry's budget and disbursed (million THB), and its
+    """What static/national_rollup.js draws: each entry's budget and disbursed (million THB), and its
     disbursed, physical progress and mean achievement (%)."""
     rows = page_rows(view, lang)
     data = {"labels": [r["name"] for r in rows],

@@ -1,7 +1,7 @@
 """Views by national alignment (issue 26 point 3): a plan's budget, disbursement, physical
 progress and indicator achievement by strategy, master plan, sub-plan, milestone or SDG - one
 cluster's, or every cluster's for the admin and a national viewer. Reporting computes them
-(services/reporting/alignment.py); the names of the clusters are the reference data's."""
+(services/reporting/rollup.py); the names of the clusters are the reference data's."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,7 +11,7 @@ from services.contracts import access
 from services.contracts.national import LEVEL_NAMES, level_problem
 from services.contracts.plans import holds_sample
 
-from .. import alignment_view
+from .. import rollup_view
 from ..rpc import call
 from .common import (ApiError, forbidden, known_clusters, principal, reporting_plan,
                      view_or_file)
@@ -22,7 +22,7 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 LEVEL = param("level", "the level rows are by (default strategy): "
                        + ", ".join(f"{k} ({th} / {en})" for k, (th, en) in LEVEL_NAMES.items()),
               schema={"type": "string", "enum": list(LEVEL_NAMES),
-                      "default": alignment_view.DEFAULT_LEVEL})
+                      "default": rollup_view.DEFAULT_LEVEL})
 FISCAL_YEAR = param("fy", "fiscal year, B.E.: 2569 or FY2569 (left out: the year of the quarter "
                           "that ended last, within the plan's years)",
                     schema={"type": "string", "pattern": r"^(FY)?(2[56][0-9]{2}|2700)$",
@@ -35,13 +35,13 @@ NATIONAL_ONLY = ("the view across every cluster is for the admin and national vi
 
 def asked(request, first: int | None = None, last: int | None = None) -> tuple[str, int]:
     """``?level=`` and ``?fy=``, checked (400 in Thai and English)."""
-    level = request.args.get("level", alignment_view.DEFAULT_LEVEL)
+    level = request.args.get("level", rollup_view.DEFAULT_LEVEL)
     problem = level_problem(level)
     if problem:
         raise ApiError(400, "bad_request", problem)
-    default = alignment_view.default_fiscal_year(datetime.now(BANGKOK).date(), first, last)
+    default = rollup_view.default_fiscal_year(datetime.now(BANGKOK).date(), first, last)
     try:
-        return level, alignment_view.fiscal_year_asked(request.args.get("fy"), default)
+        return level, rollup_view.fiscal_year_asked(request.args.get("fy"), default)
     except ValueError as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
 
@@ -58,7 +58,7 @@ def plan_national_alignment(gw, request, plan_id):
     level, year = asked(request, plan["start_fy"], plan["end_fy"])
     view = call(gw.reporting, "plan_alignment", plan_id, level, year)
     return view_or_file(request, view, f"{plan_id}-FY{year}-{level}-alignment",
-                        alignment_view.plan_table, holds_sample(plan))
+                        rollup_view.plan_table, holds_sample(plan))
 
 
 @routes.get("/api/national-alignment",
@@ -74,7 +74,7 @@ def national_alignment(gw, request):
     if not access.reads_all(who):
         raise forbidden(NATIONAL_ONLY)
     level, year = asked(request)
-    view = alignment_view.name_clusters(call(gw.reporting, "national_alignment", level, year),
+    view = rollup_view.name_clusters(call(gw.reporting, "national_alignment", level, year),
                                         known_clusters(gw))
     return view_or_file(request, view, f"national-FY{year}-{level}-alignment",
-                        alignment_view.national_table, alignment_view.national_sample(view))
+                        rollup_view.national_table, rollup_view.national_sample(view))

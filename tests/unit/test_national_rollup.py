@@ -1,4 +1,4 @@
-"""Views by national alignment (services/reporting/alignment.py): a plan's budget, disbursement,
+"""Views by national alignment (services/reporting/rollup.py): a plan's budget, disbursement,
 physical progress and indicator achievement rolled up by strategy, master plan and SDG, per
 plan and across clusters - from links and carried entries set by hand, as the plans service
 would carry them (services.plans.national.carried_entries over the shipped hierarchy)."""
@@ -12,7 +12,7 @@ from clusterctl.reference import load_national
 from services.contracts.errors import QueryError
 from services.contracts.national import LEVEL_NAMES, level_problem
 from services.plans.national import LEVEL_PARENT, carried_entries
-from services.reporting import alignment, queries
+from services.reporting import queries, rollup
 from tests.support.plans import clusters, cluster_plan, published_sample_plan
 
 FY = 2567
@@ -63,7 +63,7 @@ def by_code(view: dict) -> dict:
 
 
 def test_by_strategy_a_project_linked_to_two_master_plans_of_one_strategy_counts_once(plan):
-    view = alignment.plan_rollup(plan, "strategy", FY, PROGRESS, RESULTS)
+    view = rollup.plan_rollup(plan, "strategy", FY, PROGRESS, RESULTS)
     rows = by_code(view)
     assert list(rows) == ["NS2", "NS5", None]  # the entries the plan serves, then not aligned
     ns2 = rows["NS2"]
@@ -80,7 +80,7 @@ def test_by_strategy_a_project_linked_to_two_master_plans_of_one_strategy_counts
 
 
 def test_what_serves_no_entry_of_the_level_is_one_row_and_the_rows_add_up(plan):
-    view = alignment.plan_rollup(plan, "strategy", FY, PROGRESS, RESULTS)
+    view = rollup.plan_rollup(plan, "strategy", FY, PROGRESS, RESULTS)
     none = by_code(view)[None]
     assert (none["name_th"], none["name_en"]) == ("ไม่ระบุความสอดคล้อง", "Not aligned")
     # issue 4 links nothing: its project and indicators; NE2-5.2 serves an SDG only
@@ -93,7 +93,7 @@ def test_what_serves_no_entry_of_the_level_is_one_row_and_the_rows_add_up(plan):
 
 
 def test_by_master_plan_a_part_serving_two_counts_under_each_and_the_total_once(plan):
-    view = alignment.plan_rollup(plan, "master_plan", FY, PROGRESS, RESULTS)
+    view = rollup.plan_rollup(plan, "master_plan", FY, PROGRESS, RESULTS)
     rows = by_code(view)
     assert list(rows) == ["MP03", "MP04", "MP05", "MP08", "MP18", None]
     assert rows["MP03"]["projects"] == rows["MP04"]["projects"] == 1
@@ -103,19 +103,19 @@ def test_by_master_plan_a_part_serving_two_counts_under_each_and_the_total_once(
 
 
 def test_by_sdg_goal_and_another_fiscal_year(plan):
-    view = alignment.plan_rollup(plan, "sdg_goal", FY, PROGRESS, RESULTS)
+    view = rollup.plan_rollup(plan, "sdg_goal", FY, PROGRESS, RESULTS)
     rows = by_code(view)
     assert list(rows) == ["SDG8", "SDG13", None]  # natural order: 8 before 13
     assert rows["SDG8"]["projects"] == 1 and rows["SDG13"]["indicators"] == 1
     assert rows["SDG13"]["projects"] == 0 and rows["SDG13"]["budget_thb"] == 0
     assert rows["SDG13"]["disbursement_pct"] is None  # no budget: no share of it
-    later = by_code(alignment.plan_rollup(plan, "strategy", 2568, PROGRESS, []))
+    later = by_code(rollup.plan_rollup(plan, "strategy", 2568, PROGRESS, []))
     assert later["NS5"]["projects"] == 1 and later["NS5"]["physical_progress_pct"] == 90.0
     assert later["NS2"]["indicators_with_data"] == 0 and later["NS2"]["achievement_mean_pct"] is None
 
 
 def test_a_plan_with_no_links_is_all_not_aligned():
-    view = alignment.plan_rollup(published_sample_plan(), "milestone", FY, PROGRESS, RESULTS)
+    view = rollup.plan_rollup(published_sample_plan(), "milestone", FY, PROGRESS, RESULTS)
     assert [r["code"] for r in view["rows"]] == [None]
     assert view["rows"][0]["projects"] == 7 and view["rows"][0]["budget_thb"] == view["total"]["budget_thb"]
 
@@ -126,7 +126,7 @@ def test_across_clusters_each_entry_with_its_clusters_beside(plan):
     other = linked({**other, "status": "published"}, {1: ["MP11"], 3: ["MP05"]})
     other_progress = [{"project": f"{other_cluster}-67-001", "physical_progress_pct": 40.0,
                        "disbursed_thb": 5 * M}]
-    view = alignment.national_rollup([(plan, PROGRESS, RESULTS), (other, other_progress, [])],
+    view = rollup.national_rollup([(plan, PROGRESS, RESULTS), (other, other_progress, [])],
                                      "strategy", FY)
     rows = by_code(view)
     assert list(rows) == ["NS2", "NS3", "NS5", None]

@@ -128,7 +128,7 @@ def test_the_page_in_chromium_names_the_entries_and_draws_the_charts(system, ali
     ARTIFACTS.mkdir(exist_ok=True)
     request = {"base": system.base, "plan": aligned, "osm_key": system.key("osm", CLUSTER),
                "admin_key": system.key(), "chromium": CHROMIUM, "artifacts": str(ARTIFACTS)}
-    done = subprocess.run([sys.executable, "-m", "tests.e2e.browser_alignment"], cwd=REPO_ROOT,
+    done = subprocess.run([sys.executable, "-m", "tests.e2e.browser_rollup"], cwd=REPO_ROOT,
                           input=json.dumps(request), capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout)
@@ -139,11 +139,11 @@ def test_the_page_in_chromium_names_the_entries_and_draws_the_charts(system, ali
     assert "แผนแม่บทประเด็นการเกษตร" in osm["rows"][0]["text"] and "Agriculture" in osm["rows"][0]["text"]
     assert "MP03" not in osm["rows"][0]["text"]  # names, not codes
     assert "ปีงบประมาณ พ.ศ. 2567" in osm["title"] and "แผนแม่บทฯ" in osm["title"]
-    assert osm["charts"] == {"alignment-money": True, "alignment-pct": True}
+    assert osm["charts"] == {"rollup-money": True, "rollup-pct": True}
     national = seen["national_th"]
     assert national["scope_picker"] == 1 and "ทุกกลุ่มจังหวัด" in national["title"]
     assert any("กลุ่มจังหวัดภาคตะวันออกเฉียงเหนือตอนบน 2" in row for row in national["clusters"])
-    assert national["charts"] == {"alignment-money": True, "alignment-pct": True}
+    assert national["charts"] == {"rollup-money": True, "rollup-pct": True}
     assert national["download"].startswith("/api/national-alignment?")
     assert seen["overflow"] <= 1  # the tables scroll inside the phone's width
     english = seen["national_en"]

@@ -1,6 +1,6 @@
 """The national-alignment views' bodies for the OpenAPI document (JSON Schema; openapi.py merges
-them): what services/reporting/alignment.py answers with, and the cluster names the gateway
-adds to the view across clusters (alignment_view.name_clusters)."""
+them): what services/reporting/rollup.py answers with, and the cluster names the gateway
+adds to the view across clusters (rollup_view.name_clusters)."""
 from services.contracts.national import LEVEL_NAMES
 
 from .schemas import BOOLEAN, INTEGER, NUMBER, STRING, array, nullable, obj
@@ -42,7 +42,7 @@ COMMON = {"level": ROW_FIELDS["level"], "fiscal_year": {**INTEGER, "description"
           "rows": array(ROW), "total": obj(ROW_FIELDS, required=tuple(ROW_FIELDS),
                                            description="every part once")}
 
-ALIGNMENT_SCHEMAS = {
+ROLLUP_SCHEMAS = {
     "NationalAlignment": obj(
         {"plan_id": STRING, "cluster": STRING, "national_version": nullable(STRING),
          "sample": BOOLEAN, **COMMON},

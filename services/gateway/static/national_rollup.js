@@ -2,7 +2,7 @@
 // carries: each entry's budget and disbursement (million THB), and its disbursed %, physical
 // progress % and mean % of target side by side. Entries are named, never coded.
 (function () {
-  var data = document.getElementById("alignment-data");
+  var data = document.getElementById("rollup-data");
   if (!data || !window.Chart) { return; }
   var d = JSON.parse(data.textContent);
   window.Chart.defaults.font.family = "Sarabun, sans-serif";  // the Thai font, once loaded
@@ -15,11 +15,11 @@
   }
 
   function draw() {
-    chart("alignment-money", [
+    chart("rollup-money", [
       { label: d.words.budget_m, data: d.budget, backgroundColor: "#123d6a" },
       { label: d.words.disbursed_m, data: d.disbursed, backgroundColor: "#1e9e4a" }
     ], { scales: { x: { beginAtZero: true } } });
-    chart("alignment-pct", [
+    chart("rollup-pct", [
       { label: d.words.disbursed_pct, data: d.disbursement_pct, backgroundColor: "#1e9e4a" },
       { label: d.words.physical, data: d.physical_pct, backgroundColor: "#8e44ad" },
       { label: d.words.mean_achievement, data: d.achievement_pct, backgroundColor: "#e3a008" }

@@ -1,4 +1,4 @@
-"""Views by national alignment (issue 26 point 3): a plan's figures for a fiscal year rolled up
+"""Results by national alignment (issue 26 point 3): a plan's figures for a fiscal year rolled up
 by the entries of one level of the national hierarchy - strategy, master plan, sub-plan,
 milestone, SDG, or a target level (pure, no I/O).
 

@@ -1,4 +1,4 @@
-"""The national-alignment views where people look (services/gateway/alignment_view.py, the page
+"""The national-alignment views where people look (services/gateway/rollup_view.py, the page
 template, the OpenAPI entries): the fiscal year asked for, the export files with Thai headers,
 names and B.E. years, sample rows marked, and the page in Thai and English - names, not codes."""
 from __future__ import annotations
@@ -12,11 +12,11 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from services.gateway import alignment_view, exports
+from services.gateway import rollup_view, exports
 from services.gateway.dashboard import PAGES, render
 from services.gateway.openapi import openapi_document
-from services.reporting import alignment
-from tests.unit.test_national_alignment import PROGRESS, RESULTS, linked
+from services.reporting import rollup
+from tests.unit.test_national_rollup import PROGRESS, RESULTS, linked
 from tests.support.plans import clusters, cluster_plan, published_sample_plan
 
 OTHER = "northeast-upper-1"
@@ -37,9 +37,9 @@ def national(plan):
     other = cluster_plan(published_sample_plan(), OTHER, clusters()[OTHER])
     other = linked({**other, "status": "published", "sample": True}, {1: ["MP11"]})
     real = unsampled(plan)
-    view = alignment.national_rollup([(real, PROGRESS, RESULTS), (other, [], [])], "strategy",
+    view = rollup.national_rollup([(real, PROGRESS, RESULTS), (other, [], [])], "strategy",
                                      2567)
-    return alignment_view.name_clusters(view, CLUSTERS)
+    return rollup_view.name_clusters(view, CLUSTERS)
 
 
 def unsampled(plan: dict) -> dict:
@@ -52,23 +52,23 @@ def unsampled(plan: dict) -> dict:
 
 
 def test_the_fiscal_year_is_a_be_year_and_defaults_to_the_last_ended_quarters():
-    assert alignment_view.fiscal_year_asked("2569", 2570) == 2569
-    assert alignment_view.fiscal_year_asked("FY2568", 2570) == 2568
-    assert alignment_view.fiscal_year_asked(None, 2570) == 2570  # not given: the default
+    assert rollup_view.fiscal_year_asked("2569", 2570) == 2569
+    assert rollup_view.fiscal_year_asked("FY2568", 2570) == 2568
+    assert rollup_view.fiscal_year_asked(None, 2570) == 2570  # not given: the default
     for bad in ("", " 2569", "fy2569", "2024", "FY25", "abc", "\u0e52\u0e55\u0e56\u0e59",
                 "2569.0", "FY-2569"):
         with pytest.raises(ValueError) as refused:
-            alignment_view.fiscal_year_asked(bad, 2570)
+            rollup_view.fiscal_year_asked(bad, 2570)
         assert "ปีงบประมาณ" in str(refused.value) and "B.E. fiscal year" in str(refused.value)
     # 20 December 2026: FY2570-Q1 has not ended; the quarter that has is FY2569-Q4
-    assert alignment_view.default_fiscal_year(date(2026, 12, 20)) == 2569
-    assert alignment_view.default_fiscal_year(date(2026, 12, 20), 2566, 2568) == 2568
-    assert alignment_view.default_fiscal_year(date(2021, 1, 5), 2566, 2570) == 2566
+    assert rollup_view.default_fiscal_year(date(2026, 12, 20)) == 2569
+    assert rollup_view.default_fiscal_year(date(2026, 12, 20), 2566, 2568) == 2568
+    assert rollup_view.default_fiscal_year(date(2021, 1, 5), 2566, 2570) == 2566
 
 
 def test_a_plans_file_has_thai_headers_names_be_years_the_not_aligned_row_and_the_total(plan):
-    view = alignment.plan_rollup(plan, "strategy", 2567, PROGRESS, RESULTS)
-    header, rows = alignment_view.plan_table(view)
+    view = rollup.plan_rollup(plan, "strategy", 2567, PROGRESS, RESULTS)
+    header, rows = rollup_view.plan_table(view)
     data = exports.table_file("x", header, rows, "csv", sample=True)
     assert data.startswith("\ufeff".encode())
     read = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -87,31 +87,31 @@ def test_a_plans_file_has_thai_headers_names_be_years_the_not_aligned_row_and_th
 
 
 def test_the_national_file_names_each_cluster_under_its_entry_and_marks_sample_rows(national):
-    header, rows = alignment_view.national_table(national)
+    header, rows = rollup_view.national_table(national)
     assert header[6] == "กลุ่มจังหวัด (cluster)"
     ns3 = [r for r in rows if r[1] == "NS3"]
-    assert [r[6] for r in ns3] == [alignment_view.ALL_CLUSTERS, CLUSTERS[1]["name_th"]]
-    assert rows[-1][2] == "รวมทุกกลุ่มจังหวัด" and rows[-1][6] == alignment_view.ALL_CLUSTERS
-    flags = alignment_view.national_sample(national)
+    assert [r[6] for r in ns3] == [rollup_view.ALL_CLUSTERS, CLUSTERS[1]["name_th"]]
+    assert rows[-1][2] == "รวมทุกกลุ่มจังหวัด" and rows[-1][6] == rollup_view.ALL_CLUSTERS
+    flags = rollup_view.national_sample(national)
     assert len(flags) == len(rows)
     marked = {(r[1], r[6]) for r, f in zip(rows, flags) if f}
     assert ("NS3", CLUSTERS[1]["name_th"]) in marked
     assert ("NS2", CLUSTERS[0]["name_th"]) not in marked
-    assert ("NS3", alignment_view.ALL_CLUSTERS) in marked  # one of its clusters is sample
-    assert ("NS5", alignment_view.ALL_CLUSTERS) not in marked  # the real plan's alone
+    assert ("NS3", rollup_view.ALL_CLUSTERS) in marked  # one of its clusters is sample
+    assert ("NS5", rollup_view.ALL_CLUSTERS) not in marked  # the real plan's alone
     assert flags[-1]  # the whole country includes the sample plan
 
 
 def page(lang: str, view: dict, national: bool, plan: dict) -> str:
-    return render("alignment", lang, page="alignment", plan=plan, plans=[plan], period=None,
+    return render("national_rollup", lang, page="national_rollup", plan=plan, plans=[plan], period=None,
                   periods=[], provinces=[], province_names={}, who="x", query="", download=None,
-                  nav=PAGES, sample=False, csrf="t", a=alignment_view.words(lang),
-                  levels=alignment_view.level_choices(lang), level=view["level"],
+                  nav=PAGES, sample=False, csrf="t", a=rollup_view.words(lang),
+                  levels=rollup_view.level_choices(lang), level=view["level"],
                   years=[2566, 2567], year=2567, national=national, may_national=True,
-                  rows=alignment_view.page_rows(view, lang), total=view["total"],
+                  rows=rollup_view.page_rows(view, lang), total=view["total"],
                   files={"xlsx": "/x.xlsx", "csv": "/x.csv"},
-                  chart_json=alignment_view.chart_json(view, lang),
-                  level_name=dict(alignment_view.level_choices(lang))[view["level"]])
+                  chart_json=rollup_view.chart_json(view, lang),
+                  level_name=dict(rollup_view.level_choices(lang))[view["level"]])
 
 
 def visible(html: str) -> str:
@@ -119,20 +119,20 @@ def visible(html: str) -> str:
 
 
 def test_the_page_shows_names_not_codes_in_thai_and_english_with_be_years(plan, national):
-    view = alignment.plan_rollup(plan, "strategy", 2567, PROGRESS, RESULTS)
+    view = rollup.plan_rollup(plan, "strategy", 2567, PROGRESS, RESULTS)
     thai = page("th", view, False, plan)
     text = visible(thai)
     assert "ยุทธศาสตร์ชาติด้านการสร้างความสามารถในการแข่งขัน" in text
     assert "Competitiveness enhancement" in text  # the other language beside it
     assert "ไม่ระบุความสอดคล้อง" in text and "ปีงบประมาณ พ.ศ. 2567" in text
     assert not re.search(r"\b(NS|MP|SDG)\d", text)  # codes only in attributes
-    assert 'data-code="NS2"' in thai and 'id="alignment-money"' in thai
+    assert 'data-code="NS2"' in thai and 'id="rollup-money"' in thai
     assert "* ชื่อนี้ยังไม่ได้ตรวจทาน" in text
     english = visible(page("en", view, False, plan))
     assert "Competitiveness enhancement" in english and "Not aligned" in english
-    assert "Fiscal year 2024 (B.E. 2567)" in english and "National alignment" in english
+    assert "Fiscal year 2024 (B.E. 2567)" in english and "Results by national alignment" in english
     across = page("en", national, True, plan)
-    assert 'id="alignment-clusters"' in across and CLUSTERS[1]["name_en"] in visible(across)
+    assert 'id="rollup-clusters"' in across and CLUSTERS[1]["name_en"] in visible(across)
     assert "Every cluster (national view)" in visible(across)
 
 
@@ -153,7 +153,7 @@ def test_both_routes_are_documented_with_their_levels_and_answers():
 def test_the_answers_match_their_documented_schemas(plan, national):
     from jsonschema import Draft202012Validator
     schemas = openapi_document()["components"]["schemas"]
-    one = alignment.plan_rollup(plan, "master_plan", 2567, PROGRESS, RESULTS)
+    one = rollup.plan_rollup(plan, "master_plan", 2567, PROGRESS, RESULTS)
     for name, answer in (("NationalAlignment", one),
                          ("NationalAlignmentAcrossClusters", national)):
         errors = [e.message for e in Draft202012Validator(schemas[name]).iter_errors(answer)]
