@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 from services.contracts.errors import Forbidden, PlanExists, UnknownPlan  # raised to RPC callers
 
-from . import domain, files, lifecycle, workbook
+from . import domain, files, lifecycle, national, workbook
 
 
 def health(store) -> str:
@@ -22,6 +22,37 @@ def load_reference(store, csv_text: str, source: str, effective_from) -> dict:
     return {"version_id": version.version_id, "created": created,
             "clusters": len(version.clusters),
             "provinces": sum(len(c["provinces"]) for c in version.clusters)}
+
+
+def load_national(store, files: dict[str, str], by: str) -> dict:
+    """Load a version of the national hierarchy from its CSV texts (by file name); every bad row
+    of every file is named (PlanError) and then nothing is kept."""
+    hierarchy = national.build_national_hierarchy(files)
+    created = store.save_national(hierarchy.version_id, files, by)
+    _HIERARCHIES[hierarchy.version_id] = hierarchy
+    return {"version_id": hierarchy.version_id, "created": created,
+            "entries": len(hierarchy.entries),
+            "by_level": hierarchy.count_by_level(date.today().isoformat())}
+
+
+_HIERARCHIES: dict[str, national.NationalHierarchy] = {}  # versions never change once kept
+
+
+def national_of(store, plan: dict | None = None) -> national.NationalHierarchy | None:
+    """The national hierarchy a plan was made under (a new plan, or one made before the
+    hierarchy was loaded: the version loaded last); None when none is loaded."""
+    version_id = (plan or {}).get("national_version") or store.latest_national()
+    if version_id is None:
+        return None
+    if version_id not in _HIERARCHIES:
+        kept = store.national_files(version_id)
+        if kept is None:
+            raise domain.PlanError(f"plan {(plan or {}).get('id', '?')}", [(
+                "plan, national_version", f"national hierarchy version {version_id!r} is not "
+                "kept here; load it, or leave national_version empty for the latest / "
+                f"ไม่พบข้อมูลอ้างอิงแผนระดับชาติรุ่น {version_id!r}")])
+        _HIERARCHIES[version_id] = national.build_national_hierarchy(kept)
+    return _HIERARCHIES[version_id]
 
 
 def list_clusters(store, on_date: str | None = None) -> dict:
@@ -180,6 +211,7 @@ def reference_of(store, plan: dict | None = None) -> domain.ReferenceVersion:
 # get_plan, get_plan_version, plan_history, list_agencies) are store verbs it calls directly.
 HANDLERS = {
     "health": health, "load_reference": load_reference, "list_clusters": list_clusters,
+    "load_national": load_national,
     "list_plans": list_plans, "create_plan": create_plan, "update_draft": update_draft,
     "publish_plan": publish_plan, "revise_plan": revise_plan, "export_plan": export_plan,
     "import_plan": import_plan, "save_agency": save_agency,

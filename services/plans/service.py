@@ -33,6 +33,14 @@ class PlansService(OutboxServiceBase):
         return self.store.reference_versions()
 
     @rpc
+    def load_national(self, files, by):
+        return handlers.load_national(self.store, files, by)
+
+    @rpc
+    def national_versions(self):
+        return self.store.national_versions()
+
+    @rpc
     def list_clusters(self, on_date=None):
         return handlers.list_clusters(self.store, on_date)
 
