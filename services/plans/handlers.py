@@ -4,10 +4,13 @@ service.py only maps nameko entrypoints onto them and relays the outbox afterwar
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from services.contracts.errors import Forbidden, PlanExists, UnknownPlan  # raised to RPC callers
 
-from . import domain, files, lifecycle, national, workbook
+from . import domain, files, lifecycle, links, national, workbook
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def health(store) -> str:
@@ -55,6 +58,16 @@ def national_of(store, plan: dict | None = None) -> national.NationalHierarchy |
     return _HIERARCHIES[version_id]
 
 
+def links_for(store, plan_id, *versions, now: datetime | None = None) -> links.LinkCheck:
+    """What a plan version's national links are checked against: the first national version
+    named (the document's, then the plan's own), else the one loaded last; on Bangkok's day of
+    ``now``, the moment the version is made."""
+    version = next((v for v in versions if isinstance(v, str) and v), None)
+    hierarchy = national_of(store, {"id": plan_id, "national_version": version})
+    day = (now or datetime.now(timezone.utc)).astimezone(BANGKOK).date().isoformat()
+    return links.link_check(hierarchy, day)
+
+
 def list_clusters(store, on_date: str | None = None) -> dict:
     version = store.reference_in_force(on_date or date.today().isoformat())
     if version is None:
@@ -70,7 +83,8 @@ def list_plans(store) -> list[dict]:
 
 def create_plan(store, document: dict) -> dict:
     """A new plan, as a draft (version 1)."""
-    plan = lifecycle.create(document, reference_of(store))  # checked first: id may be anything
+    plan = lifecycle.create(document, reference_of(store),  # checked first: id may be anything
+                            links_for(store, document.get("id"), document.get("national_version")))
     if store.get_plan(plan["id"]) is not None:
         raise PlanExists(f"plan {plan['id']} exists already; edit or revise it")
     store.put_plan(plan, None, [])
@@ -79,14 +93,17 @@ def create_plan(store, document: dict) -> dict:
 
 def update_draft(store, plan_id: str, document: dict) -> dict:
     current = current_plan(store, plan_id)
-    plan = lifecycle.update_draft(current, document, reference_of(store, current))
+    plan = lifecycle.update_draft(current, document, reference_of(store, current), links_for(
+        store, plan_id, document.get("national_version"), current.get("national_version")))
     store.put_plan(plan, current["version"], [])
     return domain.plan_summary(plan)
 
 
 def publish_plan(store, plan_id: str, by: str, approved_by: str | None = None) -> dict:
     current = current_plan(store, plan_id)
-    plan, events = lifecycle.publish(current, by, approved_by, datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    plan, events = lifecycle.publish(current, by, approved_by, now, links_for(
+        store, plan_id, current.get("national_version"), now=now))
     check_codes(store, plan, reference_of(store, current))
     store.put_plan(plan, current["version"], events)
     store.save_agencies(plan["agencies"])
@@ -98,8 +115,10 @@ def revise_plan(store, plan_id: str, document: dict, reason: str, approved_by: s
     """The next version of a published plan; its events tell reporting, notify and assets."""
     current = current_plan(store, plan_id)
     reference = reference_of(store, current)
-    plan, events = lifecycle.revise(current, document, reason, approved_by, by, reference,
-                                    datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    plan, events = lifecycle.revise(current, document, reason, approved_by, by, reference, now,
+                                    links_for(store, plan_id, document.get("national_version"),
+                                              current.get("national_version"), now=now))
     check_codes(store, plan, reference)
     store.put_plan(plan, current["version"], events)
     store.save_agencies(plan["agencies"])

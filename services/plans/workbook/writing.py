@@ -59,7 +59,8 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
             baseline, source = ind.get("baseline") or {}, ind.get("data_source") or {}
             values = {**{name: ind.get(name) for name in (
                 "code", "name_th", "name_en", "unit", "definition_th", "definition_en", "formula",
-                "direction", "aggregation", "weight", "frequency", "cumulative", "provinces", "responsible_agency", "sample")},
+                "direction", "aggregation", "weight", "frequency", "cumulative", "provinces",
+                "responsible_agency", "national_links", "sample")},
                 "issue": issue["number"],
                 "baseline value": baseline.get("value"),
                 "baseline fiscal_year": baseline.get("fiscal_year"),
