@@ -126,8 +126,12 @@ def revise_plan(store, plan_id: str, document: dict, reason: str, approved_by: s
 
 
 def export_plan(store, plan_id: str, fmt: str) -> dict:
-    """The whole plan as a workbook (``xlsx``) or a zip of CSV files (``csv``), base64."""
-    return files.export(current_plan(store, plan_id), fmt)
+    """The whole plan as a workbook (``xlsx``) or a zip of CSV files (``csv``), base64; with
+    the entries of its national hierarchy in force today as the list its links are picked from."""
+    plan = current_plan(store, plan_id)
+    hierarchy = national_of(store, plan)
+    check = links.link_check(hierarchy, datetime.now(BANGKOK).date().isoformat())
+    return files.export(plan, fmt, links.list_rows(check.in_force) or None)
 
 
 def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = None,

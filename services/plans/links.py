@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from services.contracts.plans import iter_indicators
 
-from .national import LEVEL_NAMES, NationalEntry, NationalHierarchy, carried_entries
+from .national import LEVEL_NAMES, LEVEL_PARENT, NationalEntry, NationalHierarchy, carried_entries
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,11 @@ def carried(plan: dict, check: LinkCheck) -> dict:
 def level_name(level: str) -> tuple[str, str]:
     """(Thai, English) name of a level; the level itself for one not known here."""
     return LEVEL_NAMES.get(level, (level, level))
+
+
+def list_rows(in_force: dict[str, NationalEntry]) -> list[dict]:
+    """The entries in force as the workbook's list sheet shows them, by level then code."""
+    order = list(LEVEL_PARENT)
+    return [{"code": e.code, "level_th": level_name(e.level)[0], "name_th": e.name_th,
+             "name_en": e.name_en, "verified": e.verified}
+            for e in sorted(in_force.values(), key=lambda e: (order.index(e.level), e.code))]

@@ -185,3 +185,81 @@ def test_a_bad_code_in_an_uploaded_workbook_is_answered_at_its_cell(store, sampl
     with pytest.raises(PlanError) as error:
         handlers.create_plan(store, document)
     assert located_error(error.value, locations).problems[0].row == 3
+
+
+# --- the workbook: a list sheet and drop-downs -------------------------------------------------
+
+LIST_TITLE = "รายการแผนระดับชาติ (national)"
+
+
+@pytest.fixture(scope="module")
+def linked_book(reference, shipped):
+    from services.plans.links import list_rows
+    plan = lifecycle.create(load_sample_plan(), reference, link_check(shipped, DAY))
+    rows = list_rows(shipped.as_of(DAY))
+    return plan, rows, plan_to_xlsx(plan, rows)
+
+
+def test_the_export_lists_the_hierarchy_and_offers_its_codes_in_every_links_cell(linked_book,
+                                                                                  shipped):
+    plan, rows, data = linked_book
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    listed = wb[LIST_TITLE]
+    header = [c.value for c in listed[1]]
+    assert header[:2] == ["รหัส (code)", "ระดับ (level)"]
+    codes = [r[0] for r in listed.iter_rows(min_row=2, values_only=True)]
+    assert codes == [r["code"] for r in rows] and len(codes) == len(shipped.as_of(DAY))
+    mp03 = next(r for r in listed.iter_rows(min_row=2, values_only=True) if r[0] == "MP03")
+    assert mp03 == ("MP03", "แผนแม่บทฯ", "แผนแม่บทประเด็นการเกษตร", "Agriculture", False)
+    assert listed.protection.sheet  # read-only
+    for title in ("ประเด็นการพัฒนา (issues)", "ตัวชี้วัด (indicators)", "โครงการ (projects)"):
+        ws = wb[title]
+        letter = next(c.column_letter for c in ws[1] if "(national_links)" in str(c.value))
+        [rule] = [r for r in ws.data_validations.dataValidation if f"{letter}2" in r.sqref]
+        assert rule.type == "list"
+        assert rule.formula1 == f"'{LIST_TITLE}'!$A$2:$A${len(rows) + 1}"
+        assert not rule.showErrorMessage  # "MP03, SDG2" must pass
+        assert rule.showInputMessage and "คั่นด้วยจุลภาค" in rule.prompt and "commas" in rule.prompt
+
+
+def test_the_reader_ignores_the_list_sheet_and_loads_a_workbook_without_it(linked_book):
+    plan, rows, data = linked_book
+    document, _ = xlsx_to_plan(data)
+    without = openpyxl.load_workbook(io.BytesIO(data))
+    del without[LIST_TITLE]
+    out = io.BytesIO()
+    without.save(out)
+    again, _ = xlsx_to_plan(out.getvalue())
+    assert again == document
+    assert document["issues"][0]["national_links"] == plan["issues"][0]["national_links"]
+    assert document["national_version"] == plan["national_version"]
+    assert document["national_entries"] == []  # derived by plans, never read
+
+
+def test_the_csv_form_carries_the_list_as_a_file_it_does_not_read(linked_book):
+    import zipfile
+    from services.plans.workbook import csv_to_plan, plan_to_csv
+    plan, rows, _ = linked_book
+    data = plan_to_csv(plan, rows)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        text = archive.read("national.csv").decode("utf-8-sig")
+    assert "MP03,แผนแม่บทฯ,แผนแม่บทประเด็นการเกษตร,Agriculture,FALSE" in text
+    document, _ = csv_to_plan(data)
+    assert document["projects"][0]["national_links"] == plan["projects"][0]["national_links"]
+
+
+def test_without_a_hierarchy_the_export_has_no_list_and_no_drop_down(reference):
+    wb = openpyxl.load_workbook(io.BytesIO(plan_to_xlsx(lifecycle.create(load_sample_plan(),
+                                                                         reference))))
+    assert LIST_TITLE not in wb.sheetnames
+    ws = wb["ประเด็นการพัฒนา (issues)"]
+    letter = next(c.column_letter for c in ws[1] if "(national_links)" in str(c.value))
+    assert not [r for r in ws.data_validations.dataValidation if f"{letter}2" in r.sqref]
+
+
+def test_the_plans_service_exports_the_list_of_the_plans_own_version(store, sample):
+    handlers.load_national(store, national_files(), "system")
+    handlers.create_plan(store, sample)
+    exported = handlers.export_plan(store, sample["id"], "xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(base64.b64decode(exported["base64"])))
+    assert "SDG2" in [r[0] for r in wb[LIST_TITLE].iter_rows(min_row=2, values_only=True)]
