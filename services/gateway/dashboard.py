@@ -24,7 +24,7 @@ from .audit.words import PAGE_WORDS as AUDIT_WORDS
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
-PAGES = ("overview", "projects", "completeness", "problems", "problem_analysis", "assets",
+PAGES = ("overview", "projects", "alignment", "completeness", "problems", "problem_analysis", "assets",
          "rejections", "flags", "approvals", "report", "report_entry", "my_reports",
          "project_report", "plans", "users", "settings", "audit")  # the menu's order
 AGENCY_NAV = ("assets", "project_report", "rejections")  # an agency key's menu
@@ -87,6 +87,7 @@ WORDS = {
     "title": ("ระบบติดตามแผนพัฒนากลุ่มจังหวัด", "Provincial cluster planning and reporting"),
     "overview": ("ภาพรวมตัวชี้วัด", "Indicators"),
     "projects": ("โครงการและการเบิกจ่าย", "Projects and disbursement"),
+    "alignment": ("ความสอดคล้องกับแผนระดับชาติ", "National alignment"),
     "completeness": ("ความครบถ้วนของรายงาน", "Reporting completeness"),
     "problems": ("ปัญหาอุปสรรค", "Problems and obstacles"),
     "problem_analysis": ("วิเคราะห์ปัญหาอุปสรรค", "Problems analysed"),

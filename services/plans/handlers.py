@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from services.contracts.errors import Forbidden, PlanExists, UnknownPlan  # raised to RPC callers
 
-from . import domain, files, lifecycle, links, national, workbook
+from . import alignment, domain, files, lifecycle, links, national, workbook
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -134,6 +134,16 @@ def export_plan(store, plan_id: str, fmt: str) -> dict:
     return files.export(plan, fmt, links.list_rows(check.in_force) or None)
 
 
+def alignment_map(store, plan_id: str, version: int | None = None) -> dict | None:
+    """Which national entries a plan's (or one version's) issues, indicators and projects
+    serve, and which serve none (alignment.py); None for no such plan or version."""
+    if version is None:
+        plan = store.get_plan(plan_id)
+    else:  # the stores' integers are bounded: a version beyond them is no version
+        plan = store.plan_version(plan_id, int(version)) if 1 <= int(version) < 2 ** 31 else None
+    return alignment.alignment_map(plan) if plan else None
+
+
 def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = None,
                 approved_by: str | None = None, only_cluster: str | None = None,
                 only_plan: str | None = None, may_revise: bool = True) -> dict:
@@ -237,5 +247,5 @@ HANDLERS = {
     "load_national": load_national,
     "list_plans": list_plans, "create_plan": create_plan, "update_draft": update_draft,
     "publish_plan": publish_plan, "revise_plan": revise_plan, "export_plan": export_plan,
-    "import_plan": import_plan, "save_agency": save_agency,
+    "import_plan": import_plan, "save_agency": save_agency, "alignment_map": alignment_map,
 }
