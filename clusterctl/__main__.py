@@ -73,6 +73,7 @@ def main(argv=None) -> int:
     report.add_argument("--timeout", type=float, default=120,
                         help="seconds to wait for every report to be accepted or rejected")
     commands.add_parser("load-reference", help="load the clusters and provinces (REFERENCE_CSV) "
+                                               "and the shipped national strategy hierarchy "
                                                "into a running deployment's plans service")
     sample = commands.add_parser("sample", help="the sample data make run loads (a past fiscal "
                                                 "year of the sample plan): 'sample remove' takes "

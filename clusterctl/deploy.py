@@ -159,17 +159,16 @@ def serve(service: str, env=os.environ) -> int:
 
 
 def load_reference(env=os.environ) -> str:
+    """``clusterctl load-reference``: the clusters and the shipped national hierarchy, as make
+    run loads them (runner.load_reference_data); idempotent."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from .runner import REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, rpc_config, wait_for
+    from .runner import load_reference_data, rpc_config, wait_for
 
     settings = Settings.from_env(env)
     with ClusterRpcProxy(rpc_config(settings, own_login(settings)), timeout=30) as rpc:
         wait_for(lambda: rpc.plans.health() == "ok", "the plans service to answer", None)
-        loaded = rpc.plans.load_reference(settings.reference_csv.read_text("utf-8"),
-                                          REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
-    return (f"reference data {loaded['version_id']}: {loaded['clusters']} clusters, "
-            f"{loaded['provinces']} provinces ({'loaded' if loaded['created'] else 'already loaded'})")
+        return "\n".join(load_reference_data(rpc, settings))
 
 
 def probe(service: str, env=os.environ, now: float | None = None) -> tuple[bool, str]:

@@ -40,9 +40,13 @@ def load_sample_assets(path: Path | Traversable = SAMPLE_ASSETS) -> list[dict]:
 NATIONAL_DIR = DATA / "reference" / "national"
 
 
+def national_files(directory: Path | Traversable = NATIONAL_DIR) -> dict[str, str]:
+    """Every ``*.csv`` in ``directory`` by file name: what rpc.plans.load_national takes."""
+    return {entry.name: entry.read_text("utf-8") for entry in directory.iterdir()
+            if entry.name.endswith(".csv")}
+
+
 def load_national(directory: Path | Traversable = NATIONAL_DIR) -> NationalHierarchy:
     """The national strategy hierarchy from every ``*.csv`` in ``directory`` (one list a file;
     clusterctl/data/reference/national/README.md); raises PlanError naming every bad row."""
-    files = {entry.name: entry.read_text("utf-8") for entry in directory.iterdir()
-             if entry.name.endswith(".csv")}
-    return build_national_hierarchy(files)
+    return build_national_hierarchy(national_files(directory))

@@ -28,7 +28,7 @@ from .broker import BrokerError, Management, explain_connect_error, provision
 from .credentials import ensure_credentials, implementing_agencies, write_private
 from .first_admin import admin_link
 from .reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, load_clusters,
-                        load_sample_assets, load_sample_plan)
+                        load_sample_assets, load_sample_plan, national_files)
 from .settings import REPO_ROOT, Settings, redact
 from services.infra.logs import logging_config
 
@@ -345,10 +345,8 @@ def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
     with ClusterRpcProxy(rpc_config(settings, creds), timeout=30) as rpc:
         wait_for(lambda: all(getattr(rpc, s).health() == "ok" for s in BACKENDS),
                  "the services to answer", supervisor)
-        loaded = rpc.plans.load_reference(settings.reference_csv.read_text("utf-8"),
-                                          REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
-        say(f"reference data {loaded['version_id']}: {loaded['clusters']} clusters, "
-            f"{loaded['provinces']} provinces ({'loaded' if loaded['created'] else 'already loaded'})")
+        for line in load_reference_data(rpc, settings):
+            say(line)
         if settings.seed_sample_plan:
             plan = load_sample_plan()
             say(f"plan {plan['id']}: {ensure_plan(rpc, plan)}")
@@ -364,6 +362,20 @@ def seed(settings: Settings, creds: dict, supervisor: Supervisor) -> None:
                 say("sample assets: removed earlier ('clusterctl sample remove'); not seeded again")
             else:
                 say(f"sample assets: {ensure_sample_assets(rpc, load_sample_assets())}")
+
+
+def load_reference_data(rpc, settings: Settings) -> list[str]:
+    """The clusters (REFERENCE_CSV) and the shipped national hierarchy, into the plans service
+    (a version already kept is left as it is); before any plan is made, so that the sample
+    plan's national links are checked against the hierarchy. What was done, a line each."""
+    loaded = rpc.plans.load_reference(settings.reference_csv.read_text("utf-8"),
+                                      REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
+    national = rpc.plans.load_national(national_files(), "system")
+    levels = ", ".join(f"{count} {level}" for level, count in sorted(national["by_level"].items()))
+    return [f"reference data {loaded['version_id']}: {loaded['clusters']} clusters, "
+            f"{loaded['provinces']} provinces ({'loaded' if loaded['created'] else 'already loaded'})",
+            f"national hierarchy {national['version_id']}: {levels} "
+            f"({'loaded' if national['created'] else 'already loaded'})"]
 
 
 def rebuild(settings: Settings) -> int:

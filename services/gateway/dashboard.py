@@ -24,9 +24,9 @@ from .audit.words import PAGE_WORDS as AUDIT_WORDS
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
-PAGES = ("overview", "projects", "national_rollup", "completeness", "problems", "problem_analysis", "assets",
-         "rejections", "flags", "approvals", "report", "report_entry", "my_reports",
-         "project_report", "plans", "users", "settings", "audit")  # the menu's order
+PAGES = ("overview", "projects", "alignment", "national_rollup", "completeness", "problems",
+         "problem_analysis", "assets", "rejections", "flags", "approvals", "report", "report_entry",
+         "my_reports", "project_report", "plans", "users", "settings", "audit")  # the menu's order
 AGENCY_NAV = ("assets", "project_report", "rejections")  # an agency key's menu
 AGENCY_PAGES = AGENCY_NAV + ("asset", "register_asset")  # and the pages it may open
 # The one rule of which dashboard page a principal may open (the rules themselves are in
@@ -88,6 +88,7 @@ WORDS = {
     "title": ("ระบบติดตามแผนพัฒนากลุ่มจังหวัด", "Provincial cluster planning and reporting"),
     "overview": ("ภาพรวมตัวชี้วัด", "Indicators"),
     "projects": ("โครงการและการเบิกจ่าย", "Projects and disbursement"),
+    "alignment": ("ความสอดคล้องกับแผนระดับชาติ", "National alignment"),
     "national_rollup": ("ผลการดำเนินงานตามแผนระดับชาติ", "Results by national alignment"),
     "completeness": ("ความครบถ้วนของรายงาน", "Reporting completeness"),
     "problems": ("ปัญหาอุปสรรค", "Problems and obstacles"),

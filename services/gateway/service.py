@@ -12,6 +12,7 @@ from .api import ROUTES
 from .api.common import endpoint, register_remote_errors
 from .api.routing import PATH_VALUE, Route
 from .account_pages import AccountPages
+from .alignment_pages import AlignmentPage
 from .rollup_pages import RollupPage
 from .approval_pages import ApprovalPages
 from .accounts.provider import People
@@ -35,7 +36,7 @@ register_remote_errors()  # the services' errors arrive as their classes (contra
 
 class GatewayService(AccountPages, AuditPages, UserPages, DashboardPages, AssetPages, EntryPages,
                      IndicatorPage, IndicatorPages, PlanPages, ProblemPages, SettingsPages,
-                     ApprovalPages, RollupPage, ServiceBase):
+                     ApprovalPages, AlignmentPage, RollupPage, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

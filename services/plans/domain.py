@@ -14,6 +14,7 @@ from services.contracts.reports import PROVINCE_CODE, describe_errors
 from services.contracts import events
 from services.contracts.events import PLAN_PUBLISHED
 
+from .links import LinkCheck, carried, link_problems
 from .schemas import AgencyDocument, PlanDocument
 from .validation import plan_problems
 from services.contracts.errors import PlanError  # raised to RPC callers
@@ -85,9 +86,11 @@ def parse_reference_csv(text: str, source: str, effective_from: str) -> Referenc
                             list(clusters.values()))
 
 
-def prepare_plan(raw: dict, reference: ReferenceVersion) -> dict:
+def prepare_plan(raw: dict, reference: ReferenceVersion, links: LinkCheck | None = None) -> dict:
     """Validate a plan document against the schema, the plan rules and the reference data;
-    raises PlanError listing every problem found."""
+    raises PlanError listing every problem found. With ``links`` (plans' handlers always give
+    it) the national links are checked too and the plan carries what they link (links.py);
+    without, they are left unchecked (tests of the other rules)."""
     raw = dict(raw)
     cluster = reference.cluster(raw["cluster"]) if isinstance(raw.get("cluster"), str) else None
     if cluster and not raw.get("provinces"):
@@ -98,8 +101,12 @@ def prepare_plan(raw: dict, reference: ReferenceVersion) -> dict:
     except ValidationError as exc:
         raise PlanError(f"plan {raw.get('id', '?')}", [("plan", describe_errors(exc.messages))]) from None
     problems = plan_problems(plan, cluster, [c["code"] for c in reference.clusters])
+    if links is not None:
+        problems += link_problems(plan, links)
     if problems:
         raise PlanError(f"plan {plan['id']}", problems)
+    if links is not None:
+        plan.update(carried(plan, links))
     return plan
 
 

@@ -22,11 +22,12 @@ def _format(fmt: str):
     return FORMATS[fmt]
 
 
-def export(plan: dict, fmt: str) -> dict:
+def export(plan: dict, fmt: str, national: list[dict] | None = None) -> dict:
+    """``national``: the list sheet's rows (links.list_rows), for the national_links drop-downs."""
     content_type, write, _ = _format(fmt)
     suffix = "xlsx" if fmt == "xlsx" else "csv.zip"
     return {"filename": f"{plan['id']}-v{plan['version']}.{suffix}", "content_type": content_type,
-            "base64": base64.b64encode(off_hub(write, plan)).decode("ascii")}
+            "base64": base64.b64encode(off_hub(write, plan, national)).decode("ascii")}
 
 
 def read(encoded: str, fmt: str):

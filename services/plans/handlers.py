@@ -4,10 +4,13 @@ service.py only maps nameko entrypoints onto them and relays the outbox afterwar
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from services.contracts.errors import Forbidden, PlanExists, UnknownPlan  # raised to RPC callers
 
-from . import domain, files, lifecycle, workbook
+from . import alignment, domain, files, lifecycle, links, national, workbook
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def health(store) -> str:
@@ -22,6 +25,47 @@ def load_reference(store, csv_text: str, source: str, effective_from) -> dict:
     return {"version_id": version.version_id, "created": created,
             "clusters": len(version.clusters),
             "provinces": sum(len(c["provinces"]) for c in version.clusters)}
+
+
+def load_national(store, files: dict[str, str], by: str) -> dict:
+    """Load a version of the national hierarchy from its CSV texts (by file name); every bad row
+    of every file is named (PlanError) and then nothing is kept."""
+    hierarchy = national.build_national_hierarchy(files)
+    created = store.save_national(hierarchy.version_id, files, by)
+    _HIERARCHIES[hierarchy.version_id] = hierarchy
+    return {"version_id": hierarchy.version_id, "created": created,
+            "entries": len(hierarchy.entries),
+            "by_level": hierarchy.count_by_level(date.today().isoformat())}
+
+
+_HIERARCHIES: dict[str, national.NationalHierarchy] = {}  # versions never change once kept
+
+
+def national_of(store, plan: dict | None = None) -> national.NationalHierarchy | None:
+    """The national hierarchy a plan was made under (a new plan, or one made before the
+    hierarchy was loaded: the version loaded last); None when none is loaded."""
+    version_id = (plan or {}).get("national_version") or store.latest_national()
+    if version_id is None:
+        return None
+    if version_id not in _HIERARCHIES:
+        kept = store.national_files(version_id)
+        if kept is None:
+            raise domain.PlanError(f"plan {(plan or {}).get('id', '?')}", [(
+                "plan, national_version", f"national hierarchy version {version_id!r} is not "
+                "kept here; load it, or leave national_version empty for the latest / "
+                f"ไม่พบข้อมูลอ้างอิงแผนระดับชาติรุ่น {version_id!r}")])
+        _HIERARCHIES[version_id] = national.build_national_hierarchy(kept)
+    return _HIERARCHIES[version_id]
+
+
+def links_for(store, plan_id, *versions, now: datetime | None = None) -> links.LinkCheck:
+    """What a plan version's national links are checked against: the first national version
+    named (the document's, then the plan's own), else the one loaded last; on Bangkok's day of
+    ``now``, the moment the version is made."""
+    version = next((v for v in versions if isinstance(v, str) and v), None)
+    hierarchy = national_of(store, {"id": plan_id, "national_version": version})
+    day = (now or datetime.now(timezone.utc)).astimezone(BANGKOK).date().isoformat()
+    return links.link_check(hierarchy, day)
 
 
 def list_clusters(store, on_date: str | None = None) -> dict:
@@ -39,7 +83,8 @@ def list_plans(store) -> list[dict]:
 
 def create_plan(store, document: dict) -> dict:
     """A new plan, as a draft (version 1)."""
-    plan = lifecycle.create(document, reference_of(store))  # checked first: id may be anything
+    plan = lifecycle.create(document, reference_of(store),  # checked first: id may be anything
+                            links_for(store, document.get("id"), document.get("national_version")))
     if store.get_plan(plan["id"]) is not None:
         raise PlanExists(f"plan {plan['id']} exists already; edit or revise it")
     store.put_plan(plan, None, [])
@@ -48,14 +93,17 @@ def create_plan(store, document: dict) -> dict:
 
 def update_draft(store, plan_id: str, document: dict) -> dict:
     current = current_plan(store, plan_id)
-    plan = lifecycle.update_draft(current, document, reference_of(store, current))
+    plan = lifecycle.update_draft(current, document, reference_of(store, current), links_for(
+        store, plan_id, document.get("national_version"), current.get("national_version")))
     store.put_plan(plan, current["version"], [])
     return domain.plan_summary(plan)
 
 
 def publish_plan(store, plan_id: str, by: str, approved_by: str | None = None) -> dict:
     current = current_plan(store, plan_id)
-    plan, events = lifecycle.publish(current, by, approved_by, datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    plan, events = lifecycle.publish(current, by, approved_by, now, links_for(
+        store, plan_id, current.get("national_version"), now=now))
     check_codes(store, plan, reference_of(store, current))
     store.put_plan(plan, current["version"], events)
     store.save_agencies(plan["agencies"])
@@ -67,8 +115,10 @@ def revise_plan(store, plan_id: str, document: dict, reason: str, approved_by: s
     """The next version of a published plan; its events tell reporting, notify and assets."""
     current = current_plan(store, plan_id)
     reference = reference_of(store, current)
-    plan, events = lifecycle.revise(current, document, reason, approved_by, by, reference,
-                                    datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    plan, events = lifecycle.revise(current, document, reason, approved_by, by, reference, now,
+                                    links_for(store, plan_id, document.get("national_version"),
+                                              current.get("national_version"), now=now))
     check_codes(store, plan, reference)
     store.put_plan(plan, current["version"], events)
     store.save_agencies(plan["agencies"])
@@ -76,8 +126,22 @@ def revise_plan(store, plan_id: str, document: dict, reason: str, approved_by: s
 
 
 def export_plan(store, plan_id: str, fmt: str) -> dict:
-    """The whole plan as a workbook (``xlsx``) or a zip of CSV files (``csv``), base64."""
-    return files.export(current_plan(store, plan_id), fmt)
+    """The whole plan as a workbook (``xlsx``) or a zip of CSV files (``csv``), base64; with
+    the entries of its national hierarchy in force today as the list its links are picked from."""
+    plan = current_plan(store, plan_id)
+    hierarchy = national_of(store, plan)
+    check = links.link_check(hierarchy, datetime.now(BANGKOK).date().isoformat())
+    return files.export(plan, fmt, links.list_rows(check.in_force) or None)
+
+
+def alignment_map(store, plan_id: str, version: int | None = None) -> dict | None:
+    """Which national entries a plan's (or one version's) issues, indicators and projects
+    serve, and which serve none (alignment.py); None for no such plan or version."""
+    if version is None:
+        plan = store.get_plan(plan_id)
+    else:  # the stores' integers are bounded: a version beyond them is no version
+        plan = store.plan_version(plan_id, int(version)) if 1 <= int(version) < 2 ** 31 else None
+    return alignment.alignment_map(plan) if plan else None
 
 
 def import_plan(store, encoded: str, fmt: str, by: str, reason: str | None = None,
@@ -180,7 +244,8 @@ def reference_of(store, plan: dict | None = None) -> domain.ReferenceVersion:
 # get_plan, get_plan_version, plan_history, list_agencies) are store verbs it calls directly.
 HANDLERS = {
     "health": health, "load_reference": load_reference, "list_clusters": list_clusters,
+    "load_national": load_national,
     "list_plans": list_plans, "create_plan": create_plan, "update_draft": update_draft,
     "publish_plan": publish_plan, "revise_plan": revise_plan, "export_plan": export_plan,
-    "import_plan": import_plan, "save_agency": save_agency,
+    "import_plan": import_plan, "save_agency": save_agency, "alignment_map": alignment_map,
 }

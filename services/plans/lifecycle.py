@@ -14,6 +14,7 @@ from services.contracts.events import (PROJECT_CANCELLED, PROJECT_CHANGED, PROJE
                                         TARGET_REVISED)
 
 from .domain import EVENT_NAMESPACE, PlanError, ReferenceVersion, plan_published_event, prepare_plan
+from .links import LinkCheck, carried, link_problems
 from services.contracts.errors import LifecycleError, StaleVersion  # raised to RPC callers
 
 FIXED = ("id", "cluster", "status", "version", "revision", "reference_version")
@@ -36,17 +37,18 @@ def _content(document: dict, current: dict) -> dict:
             **{k: current[k] for k in FIXED if k in current}}
 
 
-def create(document: dict, reference: ReferenceVersion) -> dict:
+def create(document: dict, reference: ReferenceVersion, links: LinkCheck | None = None) -> dict:
     """A new plan starts as a draft at version 1, under the reference data in force."""
     return prepare_plan({**document, "status": "draft", "version": 1, "revision": None,
-                         "reference_version": reference.version_id}, reference)
+                         "reference_version": reference.version_id}, reference, links)
 
 
-def update_draft(current: dict, document: dict, reference: ReferenceVersion) -> dict:
+def update_draft(current: dict, document: dict, reference: ReferenceVersion,
+                 links: LinkCheck | None = None) -> dict:
     if current["status"] != "draft":
         raise LifecycleError(f"plan {current['id']} is {current['status']}: change it with a "
                              "revision (a reason and the approving body), not an edit")
-    plan = prepare_plan(_content(document, current), reference)
+    plan = prepare_plan(_content(document, current), reference, links)
     return {**plan, "version": current["version"] + 1}
 
 
@@ -57,17 +59,25 @@ def _check_text(plan_id: str, **fields) -> None:
             raise PlanError(f"plan {plan_id}: {name} must be text, not {type(value).__name__}")
 
 
-def publish(current: dict, by: str, approved_by: str | None, now: datetime):
+def publish(current: dict, by: str, approved_by: str | None, now: datetime,
+            links: LinkCheck | None = None):
+    """The draft as it is, in force; its links checked again on the day it is published (an
+    entry may have left the hierarchy since the draft was saved)."""
     _check_text(current["id"], approved_by=approved_by)
     if current["status"] != "draft":
         raise LifecycleError(f"plan {current['id']} is {current['status']}, not a draft")
     plan = {**current, "status": "published", "version": current["version"] + 1,
             "revision": _revision(current["version"] + 1, by, "published", approved_by, now)}
+    if links is not None:
+        problems = link_problems(plan, links)
+        if problems:
+            raise PlanError(f"plan {plan['id']}", problems)
+        plan.update(carried(plan, links))
     return plan, [plan_published_event(plan, now)]
 
 
 def revise(current: dict, document: dict, reason: str, approved_by: str | None, by: str,
-           reference: ReferenceVersion, now: datetime):
+           reference: ReferenceVersion, now: datetime, links: LinkCheck | None = None):
     """The next version of a published plan, with the events its changes cause."""
     if current["status"] != "published":
         raise LifecycleError(f"plan {current['id']} is {current['status']}: only a published "
@@ -82,7 +92,7 @@ def revise(current: dict, document: dict, reason: str, approved_by: str | None, 
     content = _content(document, current)
     plan = prepare_plan({**content, "version": version,
                          "revision": _revision(version, by, reason.strip(), approved_by, now)},
-                        reference)
+                        reference, links)
     removed = sorted({p["code"] for p in current["projects"]} - {p["code"] for p in plan["projects"]})
     if removed:
         raise PlanError(f"plan {current['id']}: projects {', '.join(removed)} cannot be removed "
@@ -132,7 +142,7 @@ def agency_clashes(plan: dict, directory: list[dict], reference: ReferenceVersio
 
 
 def same_content(a: dict, b: dict) -> bool:
-    ignore = ("version", "revision")
+    ignore = ("version", "revision", "national_entries")  # entries follow from the links
     return {k: v for k, v in a.items() if k not in ignore} == \
         {k: v for k, v in b.items() if k not in ignore}
 

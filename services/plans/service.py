@@ -33,6 +33,18 @@ class PlansService(OutboxServiceBase):
         return self.store.reference_versions()
 
     @rpc
+    def load_national(self, files, by):
+        return handlers.load_national(self.store, files, by)
+
+    @rpc
+    def national_versions(self):
+        return self.store.national_versions()
+
+    @rpc
+    def alignment_map(self, plan_id, version=None):
+        return handlers.alignment_map(self.store, plan_id, version)
+
+    @rpc
     def list_clusters(self, on_date=None):
         return handlers.list_clusters(self.store, on_date)
 

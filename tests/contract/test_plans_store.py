@@ -69,6 +69,31 @@ def test_reference_versions_are_listed_oldest_first_without_their_clusters(store
     assert all(v["loaded_at"] for v in listed)
 
 
+# --- the national hierarchy ---------------------------------------------------------------------
+
+NATIONAL = {"strategies.csv": "code,parent_code,level\nNS1,,strategy\n",
+            "sdg.v2.csv": "code,parent_code,level\nSDG1,,sdg_goal\n"}
+
+
+def test_a_national_version_is_kept_once_with_its_files_as_loaded(store):
+    assert store.latest_national() is None
+    assert store.save_national("2018-10-13-aaa", NATIONAL, "admin") is True
+    assert store.save_national("2018-10-13-aaa", {"other.csv": "x"}, "someone") is False
+    assert store.national_files("2018-10-13-aaa") == NATIONAL  # a dotted file name survives
+    assert store.national_files("nope") is None
+    [kept] = store.national_versions()
+    assert kept["version_id"] == "2018-10-13-aaa" and kept["loaded_by"] == "admin"
+    assert kept["files"] == ["sdg.v2.csv", "strategies.csv"]
+
+
+def test_the_latest_national_version_is_the_one_loaded_last(store):
+    store.save_national("2023-01-01-bbb", NATIONAL, "admin")
+    store.save_national("2018-10-13-aaa", NATIONAL, "admin")  # an older list, loaded later
+    assert store.latest_national() == "2018-10-13-aaa"
+    assert [v["version_id"] for v in store.national_versions()] == ["2023-01-01-bbb",
+                                                                     "2018-10-13-aaa"]
+
+
 # --- plans -------------------------------------------------------------------------------------
 
 def test_a_new_plan_is_stored_and_listed_by_id(store):

@@ -17,11 +17,10 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from clusterctl.reference import load_national, load_sample_plan
+from clusterctl.reference import load_sample_plan
 from clusterctl.settings import REPO_ROOT
-from services.plans.national import carried_entries
 from tests.support.browsing import signed_in
-from tests.support.plans import cluster_plan, clusters
+from tests.support.plans import cluster_plan, clusters, without_links
 from tests.support.system import Province, wait_until
 
 from .conftest import PLAN as SAMPLE_PLAN
@@ -38,11 +37,9 @@ def aligned(system):
     (FY2567, 25 M THB) also the human-potential one, published; its first province's progress
     report (40%, 10 M THB disbursed) in force."""
     provinces = clusters()[CLUSTER]
-    plan = cluster_plan(load_sample_plan(), CLUSTER, provinces)
+    plan = without_links(cluster_plan(load_sample_plan(), CLUSTER, provinces))
     plan["issues"][0]["national_links"] = ["MP03"]
     plan["projects"][0]["national_links"] = ["MP03", "MP11"]
-    plan["national_entries"] = carried_entries(load_national().as_of("2024-01-01"),
-                                               ["MP03", "MP11"])
     admin = {"Authorization": f"Bearer {system.key()}"}
     made = requests.post(f"{system.base}/api/plans", json=plan, headers=admin, timeout=30)
     assert made.status_code == 201, made.text

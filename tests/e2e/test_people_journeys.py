@@ -215,8 +215,8 @@ def menu_paths(duty: str, scope) -> list[str]:
 
 
 # The menus, spelled out (the rule is dashboard.nav_for; test_menus_are_the_rules checks both agree)
-READER_MENU = ["/", "/projects", "/national-rollup", "/completeness", "/problems", "/problem-analysis", "/assets",
-               "/rejections", "/flags", "/approvals"]
+READER_MENU = ["/", "/projects", "/alignment", "/national-rollup", "/completeness", "/problems",
+               "/problem-analysis", "/assets", "/rejections", "/flags", "/approvals"]
 EDITOR_MENU = READER_MENU + ["/plans"]
 MENUS = {
     "admin": EDITOR_MENU + ["/users", "/settings", "/audit"],
@@ -313,7 +313,8 @@ def page_routes() -> set[str]:
 
 # Every dashboard GET route: a page (the path the matrix opens), or why it is not role-gated.
 PAGES = {
-    "/": "/", "/projects": "/projects", "/national-rollup": "/national-rollup",
+    "/": "/", "/projects": "/projects", "/alignment": "/alignment",
+    "/national-rollup": "/national-rollup",
     "/completeness": "/completeness",
     "/problems": "/problems", "/problem-analysis": "/problem-analysis",
     "/problem-review": "/problem-review", "/problem-causes": "/problem-causes",
@@ -343,6 +344,7 @@ S = "note"  # seen, never expected: a page that opens (200) without its form - o
 PAGE_MATRIX = {
     "/":                  (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
     "/projects":          (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
+    "/alignment":         (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),  # the plan's alignment map
     "/national-rollup":   (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),  # access.reads_reporting
     "/completeness":      (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),
     "/problems":          (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),

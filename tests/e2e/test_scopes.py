@@ -122,7 +122,9 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/completeness"): ("+ + 403 F 403 403 403 403",
                                                     ask(params={"period": "FY2567-Q2"})),
     ("get", "/api/rejections"): ("F F F F F F F F", ask()),
-    # views by national alignment: a plan's read like its reporting views (no province's own
+    # a plan's alignment map: read like the plan
+    ("get", "/api/plans/{plan_id}/alignment-map"): ("+ + 403 + 403 + + +", ask()),
+    # results by national alignment: a plan's read like its reporting views (no province's own
     # figures in it: not filtered); every cluster's together by the admin (and national viewers)
     ("get", "/api/plans/{plan_id}/national-alignment"): ("+ + 403 + 403 403 403 403",
                                                          ask(params={"level": "master_plan"})),

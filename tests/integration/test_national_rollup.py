@@ -11,10 +11,10 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from clusterctl.reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, SAMPLE_PLAN,
-                                  load_national, load_sample_plan)
+                                  load_sample_plan, national_files)
 from clusterctl.runner import ensure_plan
 from clusterctl.settings import REPO_ROOT
-from services.plans.national import carried_entries
+from tests.support.plans import without_links
 from tests.support.system import wait_until
 
 from .test_agency_reporting import progress_body
@@ -22,15 +22,14 @@ from .test_reporting_service import PLAN, report, start
 
 
 def linked_sample() -> dict:
-    """The sample plan with issue 1 serving the agriculture master plan, issue 2 the SMEs one
-    and project NE2-67-001 two master plans of one strategy - and the entries plans carries."""
-    plan = load_sample_plan(SAMPLE_PLAN)
+    """The sample plan linked afresh: issue 1 serving the agriculture master plan, issue 2 the
+    SMEs one and project NE2-67-001 two master plans of one strategy (plans fills the entries
+    it carries)."""
+    plan = without_links(load_sample_plan(SAMPLE_PLAN))
     plan["issues"][0]["national_links"] = ["MP03"]
     plan["issues"][1]["national_links"] = ["MP08"]
     first = next(p for p in plan["projects"] if p["code"] == "NE2-67-001")
     first["national_links"] = ["MP03", "MP04"]
-    plan["national_entries"] = carried_entries(load_national().as_of("2024-01-01"),
-                                               ["MP03", "MP04", "MP08"])
     return plan
 
 
@@ -41,6 +40,7 @@ def test_reports_through_the_broker_roll_up_by_strategy_for_the_plan_and_the_cou
         csv = (REPO_ROOT / "clusterctl" / "data" / "reference" /
                "provincial-clusters.csv").read_text("utf-8")
         rpc.plans.load_reference(csv, REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
+        rpc.plans.load_national(national_files(), "test")  # the links are checked against it
         ensure_plan(rpc, linked_sample())
         before = wait_until(lambda: rpc.reporting.plan_alignment(PLAN, "strategy", 2567),
                             what="reporting to learn the linked plan")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from clusterctl.reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, SAMPLE_PLAN,
-                                  load_sample_plan)
+                                  load_sample_plan, national_files)
 from clusterctl.runner import ensure_plan
 from clusterctl.settings import REPO_ROOT
 from services.contracts.periods import english_date, parse_period, thai_date
@@ -31,6 +31,7 @@ def seed(rpc, notify: bool = False):
     notify too (each learns it from a queue of its own, so one may be later than the other)."""
     csv = (REPO_ROOT / "clusterctl" / "data" / "reference" / "provincial-clusters.csv").read_text("utf-8")
     rpc.plans.load_reference(csv, REFERENCE_SOURCE, REFERENCE_EFFECTIVE_FROM)
+    rpc.plans.load_national(national_files(), "test")  # the sample plan links to it
     ensure_plan(rpc, load_sample_plan(SAMPLE_PLAN))
     wait_until(lambda: rpc.reporting.indicator_results(PLAN, "FY2567-Q1"), what="plan learned")
     if notify:

@@ -2,10 +2,11 @@
 import csv
 from datetime import datetime, timezone
 
-from clusterctl.reference import load_sample_plan
+from clusterctl.reference import load_national, load_sample_plan
 from clusterctl.settings import REPO_ROOT
 from services.plans import lifecycle
 from services.plans.domain import ReferenceVersion, parse_reference_csv
+from services.plans.links import LinkCheck, link_check
 
 
 def sample_reference() -> ReferenceVersion:
@@ -13,10 +14,16 @@ def sample_reference() -> ReferenceVersion:
     return parse_reference_csv(text, "reference", "2017-11-17")
 
 
+def sample_links(day: str = "2024-03-01") -> LinkCheck:
+    """The shipped national hierarchy, as the plans service checks links against it."""
+    return link_check(load_national(), day)
+
+
 def published_sample_plan() -> dict:
-    """The seeded plan as reporting receives it: created, then published."""
-    draft = lifecycle.create(load_sample_plan(), sample_reference())
-    plan, _ = lifecycle.publish(draft, "test", "test", datetime.now(timezone.utc))
+    """The seeded plan as reporting receives it: created, then published (its national links
+    checked against the shipped hierarchy, so it carries their entries as make run's does)."""
+    draft = lifecycle.create(load_sample_plan(), sample_reference(), sample_links())
+    plan, _ = lifecycle.publish(draft, "test", "test", datetime.now(timezone.utc), sample_links())
     return plan
 
 
@@ -59,3 +66,14 @@ def cluster_plan(sample: dict, cluster: str, provinces: list[str]) -> dict:
                                       "vision_th", "vision_en")},
             "id": f"{cluster}-2566-2570", "cluster": cluster, "provinces": provinces,
             "issues": issues, "projects": [project], "agencies": [osm, office]}
+
+
+def without_links(plan: dict) -> dict:
+    """``plan`` (changed in place) with no national links anywhere, for a test to set its own."""
+    for issue in plan["issues"]:
+        issue["national_links"] = []
+        for indicator in issue["indicators"]:
+            indicator["national_links"] = []
+    for project in plan["projects"]:
+        project["national_links"] = []
+    return plan

@@ -116,3 +116,30 @@ def test_a_missing_column_and_an_empty_file_are_named():
         {"a.csv": csv_text(NS1).replace(",verified", "").replace(",yes", "")})
     assert "a.csv: ไม่มีข้อมูล / no rows" in problems_of({"a.csv": csv_text()})
     assert "no files" in problems_of({})
+
+
+# --- kept by the plans service ------------------------------------------------------------------
+
+def test_a_loaded_version_is_the_one_new_plans_are_made_under_and_plans_keep_theirs(tmp_path):
+    from services.plans import handlers
+    from services.plans.store.sqlite import SqlitePlansStore
+    from clusterctl.reference import NATIONAL_DIR
+
+    store = SqlitePlansStore(tmp_path / "plans.db")
+    assert handlers.national_of(store) is None
+    files = {e.name: e.read_text("utf-8") for e in NATIONAL_DIR.iterdir() if e.name.endswith(".csv")}
+    first = handlers.load_national(store, files, "admin")
+    assert first["created"] and first["by_level"]["master_plan"] == 23
+    assert handlers.load_national(store, files, "admin")["created"] is False
+    extra = "code,parent_code,level,name_th,name_en,effective_from,source,verified\n" \
+            "MP03.1,MP03,sub_plan,แผนย่อยทดลอง,Trial sub-plan,2019-04-18,test,no\n"
+    second = handlers.load_national(store, {**files, "sub-plans.csv": extra}, "admin")
+    assert handlers.national_of(store).version_id == second["version_id"]
+    assert handlers.national_of(store, {"national_version": first["version_id"]}).version_id \
+        == first["version_id"]
+    with pytest.raises(PlanError, match="not kept here"):
+        handlers.national_of(store, {"id": "p", "national_version": "2020-01-01-unknown"})
+    with pytest.raises(PlanError, match="sub-plans.csv line 2"):
+        handlers.load_national(store, {**files, "sub-plans.csv": extra.replace("MP03,", "MP99,")},
+                               "admin")
+    assert len(store.national_versions()) == 2  # the bad load kept nothing

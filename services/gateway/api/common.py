@@ -357,6 +357,18 @@ def visible_plan(gateway, request, plan_id, cached=False):
     return who, plan
 
 
+def plan_version(gateway, who, plan_id, version: str) -> dict:
+    """``?version=`` of a plan: that version, when ``who`` may see it (400 for no number, 404
+    for no such version)."""
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
+        raise ApiError(400, "bad_request", f"version {version[:40]!r} is not a version number "
+                                           "(a whole number of at most 9 digits; see history)")
+    old = call(gateway.plans, "get_plan_version", plan_id, int(version))
+    if old is None or not access.can_see_plan(who, old):
+        raise ApiError(404, "not_found", f"plan {plan_id} has no version {version} you may see")
+    return old
+
+
 def changeable_plan(gateway, request, plan_id):
     who, plan = visible_plan(gateway, request, plan_id)
     access.check_can_change_plan(who, plan["cluster"])

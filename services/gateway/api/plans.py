@@ -13,8 +13,8 @@ from ..listing import MAX_LISTED, listed_problems
 from ..rpc import call
 from . import json_types
 from .common import (MAX_UPLOAD_BYTES, ApiError, attachment, body_bytes, changeable_plan, forbidden,
-                     json_body, json_response, known_clusters, only_fields, principal,
-                     sheet_format, visible_plan)
+                     json_body, json_response, known_clusters, only_fields, plan_version,
+                     principal, sheet_format, visible_plan)
 from .routing import FILE, SHEET_FORMAT, XLSX, RouteTable, file_ok
 from .routing import json_body as body_of
 from .routing import ok, param
@@ -96,13 +96,7 @@ def get_plan(gw, request, plan_id):
     version = request.args.get("version")
     if version is None:
         return json_response(plan)
-    if not (version.isascii() and version.isdigit() and len(version) <= 9):
-        raise ApiError(400, "bad_request", f"version {version[:40]!r} is not a version number "
-                                           "(a whole number of at most 9 digits; see history)")
-    old = call(gw.plans, "get_plan_version", plan_id, int(version))
-    if old is None or not access.can_see_plan(who, old):
-        raise ApiError(404, "not_found", f"plan {plan_id} has no version {version} you may see")
-    return json_response(old)
+    return json_response(plan_version(gw, who, plan_id, version))
 
 
 @routes.put("/api/plans/<string:plan_id>", "Replace a draft (not a published plan: revise that)",

@@ -27,6 +27,24 @@ class PlansStore(ABC):
         """Every kept version's metadata, oldest first."""
 
     @abstractmethod
+    def save_national(self, version_id: str, files: dict[str, str], by: str) -> bool:
+        """Keep a version of the national hierarchy as the CSV texts it was built from (by file
+        name; services/plans/national.py builds it again); False when that version is kept."""
+
+    @abstractmethod
+    def national_files(self, version_id: str) -> dict[str, str] | None:
+        """The CSV texts of a kept national version, by file name."""
+
+    @abstractmethod
+    def latest_national(self) -> str | None:
+        """The id of the national version loaded last: the one new plans are made under."""
+
+    @abstractmethod
+    def national_versions(self) -> list[dict]:
+        """Every kept national version's metadata (version_id, loaded_at, loaded_by, files),
+        in the order they were loaded."""
+
+    @abstractmethod
     def get_plan(self, plan_id: str) -> dict | None: ...
 
     @abstractmethod

@@ -15,6 +15,7 @@ class MongoPlansStore(PlansStore):
         self.db.reference_versions.create_index([("effective_from", -1), ("loaded_at", -1)])
         self.db.plan_versions.create_index([("plan_id", 1), ("version", 1)])
         self.db.agencies.create_index("province")
+        self.db.national_versions.create_index([("loaded_at", 1), ("seq", 1)])
 
     def save_reference(self, version):
         try:
@@ -46,6 +47,33 @@ class MongoPlansStore(PlansStore):
             [("effective_from", 1), ("loaded_at", 1)])
         return [{"version_id": d["_id"], "effective_from": d["effective_from"],
                  "source": d["source"], "loaded_at": d["loaded_at"]} for d in cursor]
+
+    def save_national(self, version_id, files, by):
+        # file names may hold dots, which MongoDB keys may not: kept as a list of pairs
+        try:
+            self.db.national_versions.insert_one({
+                "_id": version_id, "loaded_at": now_iso(), "loaded_by": by,
+                "seq": self.db.national_versions.count_documents({}),
+                "files": [[name, text] for name, text in sorted(files.items())]})
+            return True
+        except Exception as exc:
+            if is_duplicate_key(exc):
+                return False
+            raise
+
+    def national_files(self, version_id):
+        doc = self.db.national_versions.find_one({"_id": version_id})
+        return {name: text for name, text in doc["files"]} if doc else None
+
+    def latest_national(self):
+        doc = self.db.national_versions.find_one({}, {"files": 0},
+                                                 sort=[("loaded_at", -1), ("seq", -1)])
+        return doc["_id"] if doc else None
+
+    def national_versions(self):
+        cursor = self.db.national_versions.find({}).sort([("loaded_at", 1), ("seq", 1)])
+        return [{"version_id": d["_id"], "loaded_at": d["loaded_at"], "loaded_by": d["loaded_by"],
+                 "files": sorted(name for name, _ in d["files"])} for d in cursor]
 
     def get_plan(self, plan_id):
         doc = self.db.plans.find_one({"_id": plan_id})

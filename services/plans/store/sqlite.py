@@ -15,6 +15,12 @@ CREATE TABLE IF NOT EXISTS reference_versions (
     loaded_at      TEXT NOT NULL,
     clusters       TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS national_versions (  -- the national hierarchy, as loaded
+    version_id TEXT PRIMARY KEY,
+    loaded_at  TEXT NOT NULL,
+    loaded_by  TEXT NOT NULL,
+    files      TEXT NOT NULL                      -- {file name: CSV text}
+);
 CREATE TABLE IF NOT EXISTS plans (
     id       TEXT PRIMARY KEY,
     version  INTEGER NOT NULL,
@@ -70,6 +76,28 @@ class SqlitePlansStore(PlansStore):
         rows = self.db.query("SELECT version_id, effective_from, source, loaded_at"
                              " FROM reference_versions ORDER BY effective_from, loaded_at")
         return [dict(r) for r in rows]
+
+    def save_national(self, version_id, files, by):
+        with self.db.transaction() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO national_versions VALUES (?, ?, ?, ?)",
+                               (version_id, now_iso(), by, dumps(files)))
+            return cur.rowcount == 1
+
+    def national_files(self, version_id):
+        rows = self.db.query("SELECT files FROM national_versions WHERE version_id = ?",
+                             (version_id,))
+        return loads(rows[0]["files"]) if rows else None
+
+    def latest_national(self):
+        rows = self.db.query("SELECT version_id FROM national_versions"
+                             " ORDER BY loaded_at DESC, rowid DESC LIMIT 1")
+        return rows[0]["version_id"] if rows else None
+
+    def national_versions(self):
+        rows = self.db.query("SELECT version_id, loaded_at, loaded_by, files"
+                             " FROM national_versions ORDER BY loaded_at, rowid")
+        return [{"version_id": r["version_id"], "loaded_at": r["loaded_at"],
+                 "loaded_by": r["loaded_by"], "files": sorted(loads(r["files"]))} for r in rows]
 
     def get_plan(self, plan_id):
         rows = self.db.query("SELECT document FROM plans WHERE id = ?", (plan_id,))

@@ -116,8 +116,11 @@ def _national_links(label_of_what):
     return _c("national_links", f"ความสอดคล้องกับแผนระดับชาติ ({label_of_what})", LIST, width=24,
               optional=True, note="codes of the national hierarchy (strategies, master plans, "
                                   "sub-plans, their targets, NESDP milestones, SDGs) this "
-                                  "serves, e.g. MP03, SDG2.4; the list sheet 'national' names "
-                                  "them; the column may be left out (a workbook made before it)")
+                                  "serves, e.g. MP03, SDG2.4, separated by commas; the list "
+                                  "sheet 'national' names them and the cell offers its codes as "
+                                  "a drop-down (another value, or several, may be typed); each "
+                                  "must be an entry in force of the plan's national_version; "
+                                  "the column may be left out (a workbook made before it)")
 
 
 def _nonneg(name, label, note=""):
@@ -306,6 +309,22 @@ RULES = Sheet("rules", "เกณฑ์ตรวจสอบค่า", (
 
 SHEETS = (PLAN, ISSUES, OBJECTIVES, INDICATORS, TARGETS, BASELINES, WEIGHTS, PROJECTS, OUTPUTS, AGENCIES,
           RULES)
+# Written on export, never read: the entries of the plan's national hierarchy version in force
+# that day, for the drop-down lists of the national_links cells (the reader skips a sheet it
+# does not know, so a workbook with or without it loads the same).
+NATIONAL_LIST = Sheet("national", "รายการแผนระดับชาติ", (
+    _c("code", "รหัส", CODE, True, note="what a national_links cell holds", width=12),
+    _c("level", "ระดับ", TEXT, True, note="the level's Thai name (ยุทธศาสตร์ชาติ, แผนแม่บทฯ, "
+                                          "หมุดหมาย, SDG, ...)", width=28),
+    _c("name_th", "ชื่อภาษาไทย", TEXT, True, width=60),
+    _c("name_en", "ชื่อภาษาอังกฤษ", TEXT, empty="", width=50),
+    _c("verified", "ตรวจสอบกับต้นฉบับแล้ว", BOOL,
+       note="TRUE: the wording was checked against the official text"),
+), note="read-only, written on export: the entries of the plan's national hierarchy version "
+        "(national_version; none yet: the version loaded last) in force on the day of export, "
+        "one per row, ordered by level then code; the national_links columns of the issues, "
+        "indicators and projects sheets offer its codes as a drop-down list. Ignored on import; "
+        "a workbook without it loads the same", freeze="B2")
 BY_KEY = {sheet.key: sheet for sheet in SHEETS}
 TARGET_COLUMN = re.compile(r"^targets\s*FY\s*(\d{4})$", re.IGNORECASE)
 PERIOD_YEAR = re.compile(r"^FY(\d{4})$", re.IGNORECASE)
@@ -326,7 +345,7 @@ def province_header(code: str) -> str:
 def describe_template() -> str:
     """The sheets and columns as Markdown tables (docs/plan-workbook.md includes this text)."""
     out = []
-    for sheet in SHEETS:
+    for sheet in (*SHEETS, NATIONAL_LIST):
         out.append(f"### {sheet.title} — file `{sheet.filename}`\n\n"
                    f"{sheet.note[:1].upper()}{sheet.note[1:]}.\n")
         columns = PLAN_FIELDS if sheet is PLAN else sheet.columns

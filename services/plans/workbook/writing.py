@@ -10,7 +10,8 @@ import zipfile
 from services.infra.spreadsheet import csv_cell, keep_as_text, number_text
 
 from .layout import (ABSENT, AGENCIES, BASELINES, BOOL, CHOICE, INDICATORS, INT, INT_LIST, ISSUES, LIST,
-                     NUMBER, OBJECTIVES, OUTPUTS, PLAN, PLAN_FIELDS, PROJECTS, REVISION_FIELDS, RULES,
+                     NATIONAL_LIST, NUMBER, OBJECTIVES, OUTPUTS, PLAN, PLAN_FIELDS, PROJECTS,
+                     REVISION_FIELDS, RULES,
                      SHEETS, TARGETS, TYPE_NAMES, WEIGHTS, Column, Sheet,
                      province_header, target_header)
 
@@ -24,8 +25,11 @@ def _cell_value(column: Column, value):
     return value
 
 
-def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
-    """Every sheet as (sheet, its columns in order, rows of cell values)."""
+def _tables(plan: dict, national: list[dict] | None = None
+            ) -> list[tuple[Sheet, list[Column], list[list]]]:
+    """Every sheet as (sheet, its columns in order, rows of cell values); with ``national``
+    (the entries of the plan's hierarchy: code, level_th, name_th, name_en, verified), the
+    list sheet last."""
     revision = plan.get("revision") or {}
     plan_values = {**{name: plan.get(name) for name in (
         "id", "cluster", "title_th", "title_en", "start_fy", "end_fy", "status", "vision_th",
@@ -59,7 +63,8 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
             baseline, source = ind.get("baseline") or {}, ind.get("data_source") or {}
             values = {**{name: ind.get(name) for name in (
                 "code", "name_th", "name_en", "unit", "definition_th", "definition_en", "formula",
-                "direction", "aggregation", "weight", "frequency", "cumulative", "provinces", "responsible_agency", "sample")},
+                "direction", "aggregation", "weight", "frequency", "cumulative", "provinces",
+                "responsible_agency", "national_links", "sample")},
                 "issue": issue["number"],
                 "baseline value": baseline.get("value"),
                 "baseline fiscal_year": baseline.get("fiscal_year"),
@@ -120,7 +125,10 @@ def _tables(plan: dict) -> list[tuple[Sheet, list[Column], list[list]]]:
             (PROJECTS, list(PROJECTS.columns), project_rows),
             (OUTPUTS, list(OUTPUTS.columns), clean(output_rows)),
             (AGENCIES, list(AGENCIES.columns), agency_rows),
-            (RULES, list(RULES.columns), rule_rows)]
+            (RULES, list(RULES.columns), rule_rows)] + ([
+            (NATIONAL_LIST, list(NATIONAL_LIST.columns), clean(
+                [[e["code"], e["level_th"], e["name_th"], e["name_en"], e["verified"]]
+                 for e in national]))] if national else [])
 
 
 def _header(sheet: Sheet, column: Column) -> str:
@@ -147,8 +155,9 @@ def _describe(column: Column) -> str:
 
 # --- xlsx --------------------------------------------------------------------------------------
 
-def plan_to_xlsx(plan: dict) -> bytes:
-    """The plan as an Excel workbook (.xlsx) laid out as docs/plan-workbook.md describes."""
+def plan_to_xlsx(plan: dict, national: list[dict] | None = None) -> bytes:
+    """The plan as an Excel workbook (.xlsx) laid out as docs/plan-workbook.md describes; with
+    ``national`` (see _tables), the list sheet and the national_links drop-downs."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.comments import Comment
@@ -179,6 +188,10 @@ def plan_to_xlsx(plan: dict) -> bytes:
             cell.data_type = "n"
 
     def validation(ws, column: Column, ref: str):
+        if column.name == "national_links":
+            if national:
+                ws.add_data_validation(national_links_list(ref))
+            return
         if column.kind == CHOICE or column.kind == BOOL:
             choices = column.choices if column.kind == CHOICE else ("TRUE", "FALSE")
             rule = DataValidation(type="list", formula1=f'"{",".join(choices)}"', allow_blank=True,
@@ -220,7 +233,20 @@ def plan_to_xlsx(plan: dict) -> bytes:
         rule.add(ref)
         ws.add_data_validation(rule)
 
-    for sheet, columns, rows in _tables(plan):
+    def national_links_list(ref: str):
+        # a cell may hold several codes ("MP03, SDG2"): Excel checks a list cell as one value,
+        # so other values pass without an error box (the plans service checks every code)
+        rule = DataValidation(type="list", allow_blank=True, showErrorMessage=False,
+                              formula1=f"'{NATIONAL_LIST.title}'!$A$2:$A${len(national) + 1}")
+        rule.showInputMessage = True
+        rule.promptTitle = "national_links"
+        rule.prompt = ("เลือกรหัสจากรายการ หรือพิมพ์หลายรหัสคั่นด้วยจุลภาค เช่น MP03, SDG2 / "
+                       "Pick a code, or type several separated by commas, e.g. MP03, SDG2 "
+                       f"(sheet '{NATIONAL_LIST.title}')")[:255]  # Excel's limit
+        rule.add(ref)
+        return rule
+
+    for sheet, columns, rows in _tables(plan, national):
         ws = workbook.create_sheet(sheet.title)
         widths = []
         for col, column in enumerate(columns, start=1):
@@ -244,6 +270,11 @@ def plan_to_xlsx(plan: dict) -> bytes:
                 ws.cell(row=row_number, column=2).alignment = Alignment(wrap_text=True,
                                                                         vertical="top")
                 validation(ws, field, f"B{row_number}")
+        elif sheet is NATIONAL_LIST:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
+            ws.protection.sheet = True  # read-only: it is the hierarchy's, not the plan's
+            ws.protection.autoFilter = False  # filtering and sorting still allowed
+            ws.protection.sort = False
         else:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
             for col, column in enumerate(columns, start=1):
@@ -267,12 +298,12 @@ def _csv_text(value) -> str:
     return csv_cell(str(value))  # never a formula (taken off again when read)
 
 
-def plan_to_csv(plan: dict) -> bytes:
+def plan_to_csv(plan: dict, national: list[dict] | None = None) -> bytes:
     """The plan as a ZIP of UTF-8 CSV files (with a byte-order mark, so Excel reads Thai), one
-    per sheet of the workbook layout, named <sheet>.csv."""
+    per sheet of the workbook layout, named <sheet>.csv (national.csv: the list, not read)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for sheet, columns, rows in _tables(plan):
+        for sheet, columns, rows in _tables(plan, national):
             text = io.StringIO()
             writer = csv.writer(text, lineterminator="\r\n")
             writer.writerow([_header(sheet, column) for column in columns])
