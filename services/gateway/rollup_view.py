@@ -41,6 +41,7 @@ WORDS = {
              "indicator at most 100"),
 }
 MONEY = 1_000_000.0
+LABEL_CHARS = 32  # a chart's axis shows at most this much of a name (the tooltip all of it)
 
 
 def words(lang: str) -> dict:
@@ -160,7 +161,7 @@ def chart_json(view: dict, lang: str) -> str:
     """What static/national_rollup.js draws: each entry's budget and disbursed (million THB), and its
     disbursed, physical progress and mean achievement (%)."""
     rows = page_rows(view, lang)
-    data = {"labels": [r["name"] for r in rows],
+    data = {"labels": [_short(r["name"]) for r in rows], "names": [r["name"] for r in rows],
             "budget": [round(r["budget_thb"] / MONEY, 2) for r in rows],
             "disbursed": [round(r["disbursed_thb"] / MONEY, 2) for r in rows],
             "disbursement_pct": [r["disbursement_pct"] for r in rows],
@@ -170,3 +171,7 @@ def chart_json(view: dict, lang: str) -> str:
             | {k: words(lang)[k] for k in ("budget_m", "disbursed_m", "physical",
                                            "mean_achievement")}}
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1].rstrip() + "…"

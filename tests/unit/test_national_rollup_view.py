@@ -160,3 +160,14 @@ def test_the_answers_match_their_documented_schemas(plan, national):
         assert errors == [], (name, errors[:3])
     broken = {**one, "rows": [{**one["rows"][0], "budget_thb": "a lot"}]}
     assert list(Draft202012Validator(schemas["NationalAlignment"]).iter_errors(broken))
+
+
+def test_a_long_name_is_cut_short_on_the_charts_axis_and_whole_in_its_tooltip(plan):
+    import json
+    view = rollup.plan_rollup(plan, "strategy", 2567, PROGRESS, RESULTS)
+    data = json.loads(rollup_view.chart_json(view, "th"))
+    long_name = "ยุทธศาสตร์ชาติด้านการสร้างการเติบโตบนคุณภาพชีวิตที่เป็นมิตรต่อสิ่งแวดล้อม"
+    at = data["names"].index(long_name)
+    assert data["labels"][at].endswith("…") and len(data["labels"][at]) == rollup_view.LABEL_CHARS
+    assert long_name.startswith(data["labels"][at][:-1])
+    assert data["labels"][-1] == data["names"][-1] == "ไม่ระบุความสอดคล้อง"  # short: as it is

@@ -1,6 +1,7 @@
 // The national-alignment page's charts (Chart.js, served locally) from the JSON the page
 // carries: each entry's budget and disbursement (million THB), and its disbursed %, physical
-// progress % and mean % of target side by side. Entries are named, never coded.
+// progress % and mean % of target side by side. Entries are named, never coded (long names
+// cut short on the axis, whole in the tooltip).
 (function () {
   var data = document.getElementById("rollup-data");
   if (!data || !window.Chart) { return; }
@@ -11,7 +12,10 @@
     var canvas = document.getElementById(id);
     if (!canvas) { return; }
     canvas.chart = new window.Chart(canvas, { type: "bar", data: { labels: d.labels, datasets: datasets },
-      options: Object.assign({ animation: false, maintainAspectRatio: false, indexAxis: "y" }, more || {}) });
+      options: Object.assign({ animation: false, maintainAspectRatio: false, indexAxis: "y",
+        // the axis shows a name cut short; the tooltip the whole of it
+        plugins: { tooltip: { callbacks: { title: function (items) { return d.names[items[0].dataIndex]; } } } }
+      }, more || {}) });
   }
 
   function draw() {
