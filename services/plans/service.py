@@ -10,7 +10,7 @@ from services.infra.messaging import dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
-from . import handlers
+from . import handlers, national_handlers
 from .store import open_store
 
 
@@ -39,6 +39,14 @@ class PlansService(OutboxServiceBase):
     @rpc
     def national_versions(self):
         return self.store.national_versions()
+
+    @rpc
+    def check_national(self, files):
+        return national_handlers.check_national(files)
+
+    @rpc
+    def national_entries(self, version_id=None, on_date=None):
+        return national_handlers.national_entries(self.store, version_id, on_date)
 
     @rpc
     def list_clusters(self, on_date=None):
