@@ -32,6 +32,13 @@ def check_national(files) -> dict:
             "by_level": hierarchy.count_by_level(today())}
 
 
+def national_files(store, version_id: str | None = None) -> dict[str, str] | None:
+    """The CSV texts of a kept version (default: the one loaded last), by file name; None when
+    there is none - what an admin's files are added to."""
+    version_id = version_id or store.latest_national()
+    return store.national_files(version_id) if version_id else None
+
+
 def national_entries(store, version_id: str | None = None, on_date: str | None = None) -> dict:
     """The entries of a kept version (default: the one loaded last) in force on ``on_date``
     (default: today in Bangkok), by level, with the version's metadata; ``version`` is None

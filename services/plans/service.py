@@ -41,6 +41,10 @@ class PlansService(OutboxServiceBase):
         return self.store.national_versions()
 
     @rpc
+    def national_files(self, version_id=None):
+        return national_handlers.national_files(self.store, version_id)
+
+    @rpc
     def check_national(self, files):
         return national_handlers.check_national(files)
 
