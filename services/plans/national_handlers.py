@@ -45,7 +45,7 @@ def national_entries(store, version_id: str | None = None, on_date: str | None =
     when no version is loaded yet."""
     day = on_date or today()
     try:
-        date.fromisoformat(day)
+        day = date.fromisoformat(day).isoformat()  # 20240101 as 2024-01-01: days compare as text
     except (TypeError, ValueError):
         raise PlanError("on_date", [("on_date", f"{day!r} ไม่ใช่วันที่ (ปปปป-ดด-วว ค.ศ.) / "
                                                 "is not a date (YYYY-MM-DD)")]) from None

@@ -4,6 +4,7 @@ row anywhere answers 422 naming every bad row by file and line (Thai and English
 is kept. The rules are the plans service's (services/plans/national.py)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -20,6 +21,7 @@ from .common import (MAX_UPLOAD_BYTES, ApiError, admin, body_bytes, json_body, j
 from .routing import JSON, RouteTable, ok, param
 
 routes = RouteTable()
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 CHECK_TIMEOUT_S = 60  # a few thousand rows are checked in well under a second; room to spare
 ZIP_LEFT_OUT = ("__MACOSX/",)  # what an archiver adds beside the files (macOS's resource forks)
 
@@ -44,15 +46,22 @@ def national_hierarchy(gw, request):
     if version is not None and version not in {v["version_id"] for v in versions}:
         raise ApiError(404, "not_found", f"no national hierarchy version {version!r} (see "
                                          "versions) / ไม่พบข้อมูลอ้างอิงระดับชาติรุ่นนี้")
-    on_date = request.args.get("on_date") or None
-    if on_date is not None:
-        try:
-            date.fromisoformat(on_date)
-        except ValueError:
-            raise bad_upload("on_date ต้องเป็นวันที่ ปปปป-ดด-วว (ค.ศ.)",
-                             f"on_date {on_date!r} is not a date (YYYY-MM-DD)") from None
+    on_date = request.args.get("on_date")
+    if on_date is not None and not iso_day(on_date):
+        raise bad_upload("on_date ต้องเป็นวันที่ ปปปป-ดด-วว (ค.ศ.)",
+                         f"on_date {on_date!r} is not a date (YYYY-MM-DD)")
     return json_response({"versions": versions,
                           **call(gw.plans, "national_entries", version, on_date)})
+
+
+def iso_day(text: str) -> bool:
+    """YYYY-MM-DD and a real day (fromisoformat alone also takes 20240101 and 2024-W01)."""
+    if not ISO_DAY.fullmatch(text):
+        return False
+    try:
+        return bool(date.fromisoformat(text))
+    except ValueError:
+        return False
 
 
 CSV_FILES = {"type": "object", "minProperties": 1, "description": "{file name: CSV text}; "
