@@ -22,6 +22,7 @@ WORDS = {  # (Thai, English), merged into dashboard.WORDS
     "national_by": ("โดย", "by"), "national_files": ("ไฟล์", "Files"),
     "national_on_date": ("รายการที่มีผล ณ วันที่", "In force on"),
     "national_source": ("แหล่งที่มา", "Source"), "national_from": ("มีผลตั้งแต่", "from"),
+    "national_as_above": ("เดียวกับรายการก่อนหน้า", "as the entry above"),
     "national_none": ("ยังไม่มีการนำเข้าข้อมูลอ้างอิงแผนระดับชาติ",
                       "No national hierarchy is loaded yet"),
     "national_versions": ("รุ่นที่นำเข้าแล้ว", "Versions loaded"),
@@ -66,8 +67,11 @@ def trees(levels: list[dict]) -> list[dict]:
         if entry["parent_code"] in codes:
             children.setdefault(entry["parent_code"], []).append(entry)
 
-    def node(entry: dict) -> dict:
-        return {"entry": entry, "children": [node(c) for c in children.get(entry["code"], [])]}
+    def node(entry: dict, before: dict | None = None) -> dict:
+        kids = children.get(entry["code"], [])
+        # a source said once for a run of siblings (169 targets, one resolution): "as above"
+        return {"entry": entry, "same_source": bool(before) and before["source"] == entry["source"],
+                "children": [node(c, kids[i - 1] if i else None) for i, c in enumerate(kids)]}
 
     found = []
     for level in levels:
@@ -75,7 +79,8 @@ def trees(levels: list[dict]) -> list[dict]:
         if roots:
             found.append({"level": level["level"], "name_th": level["name_th"],
                           "name_en": level["name_en"], "count": len(roots),
-                          "nodes": [node(e) for e in roots]})
+                          "nodes": [node(e, roots[i - 1] if i else None)
+                                    for i, e in enumerate(roots)]})
     return found
 
 

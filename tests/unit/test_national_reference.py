@@ -284,3 +284,27 @@ def test_a_check_changes_nothing_and_says_what_a_load_would_do():
     assert [p["where"] for p in bad["problems"]] == ["a.csv line 2"]
     with pytest.raises(PlanError, match="file name: CSV text"):
         national_handlers.check_national({"a.csv": 3})
+
+
+def test_the_page_shows_each_root_level_as_a_tree_with_its_children():
+    from services.gateway.national_view import trees, unverified
+    from services.plans.national import entries_in_force
+    levels = entries_in_force(load_national(), "2026-01-01")
+    found = trees(levels)
+    assert [t["level"] for t in found] == ["strategy", "milestone", "sdg_goal"]
+    ns1 = found[0]["nodes"][0]
+    assert ns1["entry"]["code"] == "NS1"
+    assert [c["entry"]["code"] for c in ns1["children"]] == [
+        "NS1.1", "NS1.2", "NS1.3", "NS1.4", "NS1.5", "MP01", "MP02"]  # its targets, then plans
+    sdg16 = next(n for n in found[2]["nodes"] if n["entry"]["code"] == "SDG16")
+    assert len(sdg16["children"]) == 12 and sdg16["children"][-1]["entry"]["code"] == "SDG16.b"
+    assert unverified(levels) == 6 + 20 + 23 + 13 + 17 + 169
+
+
+def test_the_page_says_a_run_of_siblings_source_once():
+    from services.gateway.national_view import trees
+    from services.plans.national import entries_in_force
+    sdgs = trees(entries_in_force(load_national(), "2026-01-01"))[2]["nodes"]
+    targets = sdgs[0]["children"]
+    assert [t["same_source"] for t in targets[:3]] == [False, True, True]
+    assert sdgs[0]["same_source"] is False and sdgs[1]["same_source"] is True
