@@ -20,13 +20,14 @@ from . import certainty_view
 from .accounts.words import ACCOUNT_WORDS
 from .approval_view import WORDS as APPROVAL_WORDS
 from .audit.words import PAGE_WORDS as AUDIT_WORDS
+from .national_view import WORDS as NATIONAL_WORDS
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANGUAGES = ("th", "en")
 PAGES = ("overview", "projects", "alignment", "completeness", "problems", "problem_analysis", "assets",
          "rejections", "flags", "approvals", "report", "report_entry", "my_reports",
-         "project_report", "plans", "users", "settings", "audit")  # the menu's order
+         "project_report", "plans", "national", "users", "settings", "audit")  # the menu's order
 AGENCY_NAV = ("assets", "project_report", "rejections")  # an agency key's menu
 AGENCY_PAGES = AGENCY_NAV + ("asset", "register_asset")  # and the pages it may open
 # The one rule of which dashboard page a principal may open (the rules themselves are in
@@ -235,6 +236,7 @@ NEAR_PCT = 80.0  # amber: not achieved but at least this share of the target
 WORDS.update(ACCOUNT_WORDS)
 WORDS.update(AUDIT_WORDS)
 WORDS.update(APPROVAL_WORDS)
+WORDS.update(NATIONAL_WORDS)
 
 
 def words(lang: str) -> dict:

@@ -23,6 +23,7 @@ from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .entry_pages import EntryPages
 from .indicator_page import IndicatorPage
+from .national_pages import NationalPages
 from .pages import DashboardPages
 from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
@@ -34,8 +35,8 @@ register_remote_errors()  # the services' errors arrive as their classes (contra
 
 
 class GatewayService(AccountPages, AuditPages, UserPages, DashboardPages, AssetPages, EntryPages,
-                     IndicatorPage, IndicatorPages, PlanPages, ProblemPages, SettingsPages,
-                     ApprovalPages, AlignmentPage, ServiceBase):
+                     IndicatorPage, IndicatorPages, PlanPages, NationalPages, ProblemPages,
+                     SettingsPages, ApprovalPages, AlignmentPage, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

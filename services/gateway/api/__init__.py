@@ -7,8 +7,9 @@ from functools import lru_cache
 
 from werkzeug.routing import Map, Rule
 
-from . import (admin, alignment, approvals, asset_documents, assets, audit, cards, entries, evidence, extensions,
-               notify, plans, problems, project_reports, public, reporting, users, workbooks)
+from . import (admin, alignment, approvals, asset_documents, assets, audit, cards, entries, evidence,
+               extensions, national, notify, plans, problems, project_reports, public, reporting,
+               users, workbooks)
 from ..audit.acts import ACTS
 from .common import no_such_endpoint, principal
 from .routing import Route
@@ -20,7 +21,8 @@ def unknown(gw, request, anything):
 
 
 _ROUTES: tuple[Route, ...] = (
-    *public.routes.routes, *plans.routes.routes, *alignment.routes.routes, *reporting.routes.routes,
+    *public.routes.routes, *plans.routes.routes, *alignment.routes.routes,
+    *national.routes.routes, *reporting.routes.routes,
     *workbooks.routes.routes, *entries.routes.routes, *project_reports.routes.routes, *problems.routes.routes,
     *assets.routes.routes, *asset_documents.routes.routes, *notify.routes.routes,
     *admin.routes.routes, *audit.routes.routes, *cards.routes.routes, *evidence.routes.routes, *users.routes.routes,

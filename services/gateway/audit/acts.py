@@ -52,6 +52,6 @@ ACTS: dict[str, Audit] = {
 # acts shared by an API route and a page's form, kept by the function both call
 # (api/users.py, api/admin.py: ``record_act``), so the log has each once
 AUDITED_IN_HANDLER = {"create_user", "change_user", "reset_user", "import_users", "issue_key",
-                      "revoke_key"}
+                      "revoke_key", "load_national_hierarchy"}
 # POSTs that change nothing: a check of a workbook answers what it would do
 NOT_ACTS = {"check_report_workbook", "unknown_asset_step", "unknown"}

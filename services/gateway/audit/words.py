@@ -46,6 +46,8 @@ ACT_NAMES = {  # act -> (Thai, English)
     "settings.notify_preference": ("ตั้งการรับแจ้งเตือนของหน่วยงาน", "changed an agency's mail"),
     "settings.problem_causes": ("แก้ไขรายการสาเหตุปัญหา", "changed the problem causes"),
     "settings.reference_data": ("โหลดข้อมูลกลุ่มจังหวัด", "loaded cluster reference data"),
+    "settings.national_reference": ("โหลดข้อมูลอ้างอิงแผนระดับชาติ",
+                                    "loaded the national strategy hierarchy"),
     "message.retry": ("ส่งข้อความที่ค้างอีกครั้ง", "re-drove a parked message"),
     "user.create": ("สร้างผู้ใช้", "created a user"),
     "user.change": ("แก้ไขผู้ใช้", "changed a user"),
