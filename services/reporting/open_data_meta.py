@@ -53,7 +53,8 @@ def osm_name(plan: dict, cluster_th: str, cluster_en: str) -> tuple[str, str]:
     office = next((a for a in plan.get("agencies") or [] if a.get("kind") == "osm"), None)
     if office:
         return office["name_th"], office["name_en"]
-    return (f"สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัด{cluster_th}",
+    cluster_th = cluster_th if cluster_th.startswith("กลุ่มจังหวัด") else f"กลุ่มจังหวัด{cluster_th}"
+    return (f"สำนักงานบริหารยุทธศาสตร์{cluster_th}",
             f"Office of Strategy Management, {cluster_en}")
 
 
