@@ -23,6 +23,7 @@ from rdflib import Graph
 
 from clusterctl.runner import rpc_config
 from clusterctl.settings import REPO_ROOT, Settings
+from tests.support.browsing import csrf_of, signed_in
 from tests.support.system import Province, wait_until
 from tests.unit.test_open_data import PACKAGE_SCHEMA, SHAPES
 
@@ -205,3 +206,27 @@ def test_a_report_marked_internal_never_reaches_open_data(system, rpc):
     finally:
         switch(system, False)
         take(rpc, "reopen", DIRECTOR, OTHER, "เปิดคืนหลังการทดสอบ", "FY2567")
+
+
+def test_the_admin_turns_open_data_on_and_off_on_the_settings_page(system):
+    admin = signed_in(system.base, system.key(), lang="th")
+    page = admin.get(f"{system.base}/settings", params={"plan": PLAN}, timeout=30).text
+    assert 'id="opendata-form"' in page and "ไม่เปิดเผย (ค่าเริ่มต้น)" in page  # off by default
+    token = csrf_of(admin, f"/settings?plan={PLAN}")
+    form = {"csrf": token, "plan": PLAN, "public": "on", "lang": "th"}
+    refused = admin.post(f"{system.base}/settings/opendata", data=form, timeout=30)
+    assert refused.status_code == 400 and "กรุณาระบุเหตุผล" in refused.text  # a reason first
+    assert system.get(f"/public/plans/{PLAN}").status_code == 404
+    sent = admin.post(f"{system.base}/settings/opendata", data={**form, "reason": "เผยแพร่"},
+                      timeout=30, allow_redirects=False)
+    assert sent.status_code == 303, sent.text[:500]
+    try:
+        page = admin.get(f"{system.base}{sent.headers['Location']}", timeout=30).text
+        assert "เปิดเผยต่อสาธารณะ" in page and f'href="/public/plans/{PLAN}"' in page
+        assert system.get(f"/public/plans/{PLAN}").status_code == 200  # no key
+    finally:
+        form.pop("public")  # the box unticked: off again
+        off = admin.post(f"{system.base}/settings/opendata", data={**form, "reason": "ปิด"},
+                         timeout=30, allow_redirects=False)
+        assert off.status_code == 303
+    assert system.get(f"/open-data/{PLAN}/package.json").status_code == 404

@@ -141,13 +141,15 @@ def open_data_csv(gw, request, plan_id, resource):
 @routes.get("/public/plans/<string:plan_id>",
             "The plan's public page, read-only (no key, rate-limited; only while the admin has "
             "open data on): vision, issues, indicators with their certified results, project "
-            "progress, in Thai and English", auth=False,
+            "progress, in Thai and English; 404 as JSON, or as a page saying so to a browser "
+            "(Accept: text/html)", auth=False,
             ok=_file_ok("text/html", "the page"), errors=OFF)
 @rate_limited
 def public_plan_page(gw, request, plan_id):
     page = call(gw.reporting, "open_data_public_part", plan_id, "page")
-    if page is None:
-        return _not_found(plan_id, html=True)
+    if page is None:  # a browser gets a page saying so; any other client the JSON error
+        return _not_found(plan_id, html=request.accept_mimetypes.best_match(
+            ["application/json", "text/html"]) == "text/html")
     body = dashboard.render_plain("public_plan", page=page, number=dashboard.number,
                                   th=None, en=None)
     return Response(body, mimetype="text/html", headers={
