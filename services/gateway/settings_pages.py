@@ -21,7 +21,7 @@ from .form_requests import api_request
 from .web import http
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
-FORMS = ("schedule", "reminders", "targets", "rules")
+FORMS = ("schedule", "reminders", "targets", "rules", "opendata")
 WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
     "schedule": ("กำหนดส่งรายงาน", "When reports are due"),
     "schedule_now": ("ปัจจุบัน: ส่งรายงานภายใน {days} วันหลังสิ้นงวด",
@@ -83,6 +83,20 @@ WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
     "done_reminders": ("บันทึกการเตือนแล้ว", "The reminders are saved"),
     "done_targets": ("บันทึกเป้าหมายการเบิกจ่ายแล้ว", "The disbursement targets are saved"),
     "done_rules": ("บันทึกผู้ได้รับแจ้งเตือนแล้ว", "Who is mailed of what is saved"),
+    "opendata": ("ข้อมูลเปิดของแผน (open data)", "The plan's open data"),
+    "opendata_on": ("ปัจจุบัน: เปิดเผยต่อสาธารณะ ทุกคนดาวน์โหลดข้อมูลที่รับรองแล้วและเปิดหน้าสาธารณะได้โดยไม่ต้องเข้าสู่ระบบ",
+                    "Now: public - anyone may download the certified figures and open the public "
+                    "page without signing in"),
+    "opendata_off": ("ปัจจุบัน: ไม่เปิดเผย (ค่าเริ่มต้น) ลิงก์ข้อมูลเปิดและหน้าสาธารณะตอบว่าไม่พบ",
+                     "Now: not public (the default) - the open-data links and the public page "
+                     "answer not found"),
+    "opendata_note": ("เผยแพร่เฉพาะค่าที่สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัดรับรองแล้ว ไม่รวมรายงานที่จังหวัดระบุว่าใช้ภายใน",
+                      "Only figures the cluster's OSM certified are published, never a report a "
+                      "province marked internal"),
+    "opendata_public": ("เปิดเผยข้อมูลเปิดและหน้าสาธารณะของแผนนี้", "Publish this plan's open data "
+                        "and public page"),
+    "opendata_page": ("หน้าสาธารณะของแผน", "The plan's public page"),
+    "done_opendata": ("บันทึกการเผยแพร่ข้อมูลเปิดแล้ว", "The open-data setting is saved"),
 }
 PARTY_WORDS = {  # notify's parties, as a person reads them
     "province_focal_point": ("ผู้ประสานงานของจังหวัด", "the province's focal point"),
@@ -166,9 +180,16 @@ class SettingsPages:
             event: [p for p in request.form.getlist(f"rule:{event}") if p in PARTIES]
             for event in RULE_EVENTS}, lambda api: self.set_notify_rules(api))
 
+    @http("POST", "/settings/opendata")
+    def settings_open_data(self, request):
+        plan_id = (request.form.get("plan") or "").strip()
+        return self._setting(request, "opendata", lambda: {
+            "public": request.form.get("public") == "on"},
+            lambda api: self.set_open_data_public(api, plan_id), plan_id)
+
     # --- what the forms share ------------------------------------------------------------------
 
-    def _setting(self, request, form: str, body, handler):
+    def _setting(self, request, form: str, body, handler, plan_id: str | None = None):
         """One form: a reason is required here (the API takes it as optional); the body the
         API handler expects, with ``?reason=``; 303 back after success, the page with the
         refusal and what was typed otherwise."""
@@ -184,7 +205,8 @@ class SettingsPages:
         if answer.status_code == 401:
             return redirect("/login")
         if answer.status_code < 300:
-            return redirect("/settings?" + urlencode({"done": form, "lang": self._lang(request)})
+            return redirect("/settings?" + urlencode({"done": form, "lang": self._lang(request),
+                                                      **({"plan": plan_id} if plan_id else {})})
                             + f"#{form}")
         error = json.loads(answer.get_data(as_text=True)).get("error", {})
         status = answer.status_code
@@ -214,6 +236,8 @@ class SettingsPages:
                 targets=self._call("reporting", "disbursement_targets"),
                 rule_rows=rule_rows(notify_rules, lang),
                 validation=validation_rows(ctx["plan"], lang),
+                open_data_public=ctx["plan"] is not None and self._call(
+                    "reporting", "open_data_public", ctx["plan"]["id"])["public"],
                 defaults={"z": plan_rules.DEFAULT_OUTLIER_Z,
                           "pct": plan_rules.DEFAULT_DISBURSEMENT_TOLERANCE_PCT,
                           "days": plan_rules.DEFAULT_REPORT_AFTER_END_DAYS})

@@ -45,6 +45,7 @@ ACTS: dict[str, Audit] = {
     "set_notify_preference": Audit("settings.notify_preference", "agency",
                                    befores.notify_preference),
     "set_problem_causes": Audit("settings.problem_causes", None, befores.problem_causes),
+    "set_open_data_public": Audit("settings.open_data", "plan_id", befores.open_data),
     # the operator's
     "retry_parked": Audit("message.retry", "parked_id"),
 }

@@ -23,6 +23,11 @@ def approval_reminder_days(gw, values):
     return {"reminder_days": call(gw.reporting, "approval_reminder_days")}
 
 
+def open_data(gw, values):
+    found = call(gw.reporting, "open_data_public", values["plan_id"])
+    return {"public": found.get("public")}
+
+
 def disbursement_targets(gw, values):
     fiscal_year = values["fiscal_year"]
     return {fiscal_year: call(gw.reporting, "disbursement_targets").get(fiscal_year)}

@@ -44,6 +44,7 @@ ACT_NAMES = {  # act -> (Thai, English)
     "settings.assets": ("ตั้งค่าทรัพย์สิน", "changed asset settings"),
     "settings.notify_rules": ("ตั้งกฎการแจ้งเตือน", "changed notification rules"),
     "settings.notify_preference": ("ตั้งการรับแจ้งเตือนของหน่วยงาน", "changed an agency's mail"),
+    "settings.open_data": ("เปิด/ปิดการเผยแพร่ข้อมูลเปิดของแผน", "turned a plan's open data on or off"),
     "settings.problem_causes": ("แก้ไขรายการสาเหตุปัญหา", "changed the problem causes"),
     "settings.reference_data": ("โหลดข้อมูลกลุ่มจังหวัด", "loaded cluster reference data"),
     "settings.national_reference": ("โหลดข้อมูลอ้างอิงแผนระดับชาติ",
