@@ -91,6 +91,7 @@ PURE_MODULES = ("reporting/timeliness.py", "reporting/plausibility.py", "reporti
                 "gateway/problem_schemas.py", "gateway/accounts/domain.py",
                 "plans/lifecycle.py",
                 "plans/validation.py",
+                "gateway/emenscr/rows.py",
                 *(f"{s}/schemas.py" for s in SERVICE_PACKAGES))
 DOMAIN_MAY_IMPORT = ("marshmallow", "services.contracts")
 

@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from werkzeug.routing import Map, Rule
 
-from . import (admin, approvals, asset_documents, assets, audit, cards, entries, evidence, extensions,
-               notify, plans, problems, project_reports, public, reporting, users, workbooks)
+from . import (admin, approvals, asset_documents, assets, audit, cards, emenscr, entries, evidence,
+               extensions, notify, plans, problems, project_reports, public, reporting, users, workbooks)
 from ..audit.acts import ACTS
 from .common import no_such_endpoint, principal
 from .routing import Route
@@ -25,7 +25,7 @@ _ROUTES: tuple[Route, ...] = (
     *assets.routes.routes, *asset_documents.routes.routes, *notify.routes.routes,
     *admin.routes.routes, *audit.routes.routes, *cards.routes.routes, *evidence.routes.routes, *users.routes.routes,
     *approvals.routes.routes,
-    *extensions.routes.routes,
+    *extensions.routes.routes, *emenscr.routes.routes,
     Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
 # each act the audit log keeps (audit/acts.py) on its route
