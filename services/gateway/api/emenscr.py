@@ -120,7 +120,8 @@ def refused_list(exc: FieldListError):
             "field's source and verification on a sheet of its own (docs/emenscr.md)",
             query=(FISCAL_YEAR,), ok=file_ok("the workbook (Content-Disposition: attachment)"),
             errors={400: "no fiscal year, or one outside the plan's years",
-                    403: "a province, an agency: the export is the cluster's"})
+                    403: "a province, an agency: the export is the cluster's",
+                    409: "the plan is a draft"})
 def emenscr_workbook(gw, request, plan_id):
     who, plan = reporting_plan(gw, request, plan_id)
     if who.role == access.PROVINCE:
@@ -129,6 +130,9 @@ def emenscr_workbook(gw, request, plan_id):
         raise forbidden("the eMENSCR export is the cluster's: its OSM, auditor, the admin or a "
                         "national viewer downloads it; a province reads its own figures in "
                         "/api/plans/{plan_id}/projects/progress")
+    if plan.get("status") == "draft":  # reporting knows published plans only
+        raise ApiError(409, "wrong_state", f"plan {plan_id} is a draft: publish it first / แผนนี้"
+                                           "ยังเป็นร่าง ต้องเผยแพร่ก่อน")
     fiscal_year = fiscal_year_of(request, plan)
     plan = call(gw.plans, "get_plan", plan_id)  # the whole snapshot, not the short cache
     figures = {"quarters": call(gw.reporting, "project_quarters", plan_id, fiscal_year),
