@@ -137,6 +137,8 @@ WORDS = {
     "reason": ("เหตุผล", "Reason"), "received_at": ("ได้รับเมื่อ", "Received"),
     "none": ("ไม่มีรายการ", "Nothing to show"), "print": ("พิมพ์", "Print"),
     "download": ("ดาวน์โหลด Excel", "Download Excel"), "sample": ("ข้อมูลตัวอย่าง", "sample data"),
+    "emenscr": ("ข้อมูลโครงการสำหรับกรอกในระบบ eMENSCR (Excel) ปีงบประมาณ",
+                "Projects for entry into eMENSCR (Excel), fiscal year"),
     "report": ("ส่งรายงาน", "Send reports"), "my_reports": ("รายงานของจังหวัด", "My reports"),
     "workbook": ("แบบฟอร์มรายงาน (Excel)", "Reporting workbook (Excel)"),
     "workbook_note": ("ดาวน์โหลดแบบฟอร์มของงวดที่ต้องรายงาน กรอกในช่องสีขาว แล้วอัปโหลดเพื่อตรวจก่อนส่ง",

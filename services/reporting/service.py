@@ -16,8 +16,8 @@ from services.infra.outbox import relay
 from services.infra.storage import Storage
 from services.infra.evidence.provider import EvidenceFiles
 
-from . import (approval_cases, handlers, open_data_cases, plausibility, problem_cases, redrive,
-               window)
+from . import (approval_cases, emenscr, handlers, open_data_cases, plausibility, problem_cases,
+               redrive, window)
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,19 @@ class ReportingService(OutboxServiceBase):
     @rpc
     def set_problem_causes(self, causes, by, version=None):
         return problem_cases.set_cause_list(self.store, causes, by, version)
+
+    # the eMENSCR export (emenscr.py): the admin's field list, each project's quarters
+    @rpc
+    def emenscr_fields(self):
+        return emenscr.field_list(self.store)
+
+    @rpc
+    def set_emenscr_fields(self, text, by):
+        return emenscr.set_field_list(self.store, text, by)
+
+    @rpc
+    def project_quarters(self, plan_id, fiscal_year):
+        return emenscr.quarters(self.store, plan_id, fiscal_year)
 
     @rpc
     def current_problems(self, plan_id, filters=None, provinces=None, project=None):

@@ -7,9 +7,9 @@ from functools import lru_cache
 
 from werkzeug.routing import Map, Rule
 
-from . import (admin, alignment, approvals, asset_documents, assets, audit, cards, entries, evidence,
-               extensions, national, notify, open_data, plans, problems, project_reports, public,
-               reporting, users, workbooks)
+from . import (admin, alignment, approvals, asset_documents, assets, audit, cards, emenscr, entries,
+               evidence, extensions, national, notify, open_data, plans, problems,
+               project_reports, public, reporting, users, workbooks)
 from ..audit.acts import ACTS
 from .common import no_such_endpoint, principal
 from .routing import Route
@@ -27,7 +27,7 @@ _ROUTES: tuple[Route, ...] = (
     *assets.routes.routes, *asset_documents.routes.routes, *notify.routes.routes,
     *admin.routes.routes, *audit.routes.routes, *cards.routes.routes, *evidence.routes.routes, *users.routes.routes,
     *approvals.routes.routes,
-    *extensions.routes.routes, *open_data.routes.routes,
+    *extensions.routes.routes, *open_data.routes.routes, *emenscr.routes.routes,
     Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
 # each act the audit log keeps (audit/acts.py) on its route

@@ -46,6 +46,8 @@ ACTS: dict[str, Audit] = {
                                    befores.notify_preference),
     "set_problem_causes": Audit("settings.problem_causes", None, befores.problem_causes),
     "set_open_data_public": Audit("settings.open_data", "plan_id", befores.open_data),
+    "set_emenscr_fields": Audit("settings.emenscr_fields", None, befores.emenscr_fields),
+    "reset_emenscr_fields": Audit("settings.emenscr_fields_reset", None, befores.emenscr_fields),
     # the operator's
     "retry_parked": Audit("message.retry", "parked_id"),
 }
