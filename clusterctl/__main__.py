@@ -75,6 +75,18 @@ def main(argv=None) -> int:
     commands.add_parser("load-reference", help="load the clusters and provinces (REFERENCE_CSV) "
                                                "and the shipped national strategy hierarchy "
                                                "into a running deployment's plans service")
+    national = commands.add_parser("national", help="the national strategy hierarchy of a "
+                                                    "running deployment: 'national list' its "
+                                                    "versions, 'national load DIR' a new one "
+                                                    "from a folder of CSV files (all or none)")
+    national.add_argument("action", choices=("load", "list"))
+    national.add_argument("directory", nargs="?", help="load: the folder of .csv files "
+                                                       "(clusterctl/data/reference/national/"
+                                                       "README.md)")
+    national.add_argument("--whole", action="store_true", help="load: the new version is "
+                          "exactly the folder's files (default: they join those of the version "
+                          "loaded last, a file of the same name replacing it)")
+    national.add_argument("--check", action="store_true", help="load: check only; load nothing")
     sample = commands.add_parser("sample", help="the sample data make run loads (a past fiscal "
                                                 "year of the sample plan): 'sample remove' takes "
                                                 "it out of the running system")
@@ -134,6 +146,15 @@ def main(argv=None) -> int:
             from .runner import say
             from .sample_year import remove_command
             return remove_command(settings, say)
+        if args.command == "national":
+            from pathlib import Path
+
+            from .national import list_versions, load as national_load
+            if args.action == "list":
+                return list_versions(settings)
+            if not args.directory:
+                raise SetupError("'national load' needs the folder of .csv files")
+            return national_load(settings, Path(args.directory), not args.whole, args.check)
         if args.command == "parked":
             from .runner import parked as parked_command
             return parked_command(settings, args.action, args.parked_id)

@@ -14,6 +14,7 @@ from services.contracts.plans import AgencySchema, PlanSchema
 
 from . import fact_schemas, schemas
 from .alignment_view import ALIGNMENT_SCHEMAS
+from .national_schemas import NATIONAL_SCHEMAS
 from .rollup_schemas import ROLLUP_SCHEMAS
 from .problem_schemas import PROBLEM_SCHEMAS
 from .api import ROUTES
@@ -38,7 +39,8 @@ def openapi_document() -> dict:
     spec.components.schema("PlanDocument", schema=PlanSchema(partial=("status", "provinces")))
     spec.components.schema("AgencyChange", schema=AgencySchema(partial=("code",)))
     for name, component in {**schemas.JSON_SCHEMAS, **fact_schemas.FACT_SCHEMAS,
-                            **PROBLEM_SCHEMAS, **ALIGNMENT_SCHEMAS, **ROLLUP_SCHEMAS}.items():
+                            **PROBLEM_SCHEMAS, **ALIGNMENT_SCHEMAS, **NATIONAL_SCHEMAS,
+                            **ROLLUP_SCHEMAS}.items():
         spec.components.schema(name, component)
     paths: dict[str, dict] = defaultdict(dict)
     for route in ROUTES:

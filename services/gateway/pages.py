@@ -99,7 +99,10 @@ class DashboardPages:
     @http("GET", "/projects")
     def projects_page(self, request):
         return self._page(request, "projects", lambda ctx: {
-            "rows": self._call("reporting", "project_status", ctx["plan"]["id"])["projects"]})
+            "rows": self._call("reporting", "project_status", ctx["plan"]["id"])["projects"],
+            # the eMENSCR workbook of each year with projects: the cluster's (api/emenscr.py)
+            "emenscr_years": [] if ctx["principal"].role == "province" else sorted(
+                {p["fiscal_year"] for p in ctx["plan"]["projects"]})})
 
     @http("GET", "/completeness")
     def completeness_page(self, request):

@@ -79,6 +79,11 @@ ERROR = obj({"error": obj({
                      "sheet": nullable(STRING), "row": nullable(INTEGER),
                      "column": nullable(STRING), "cell": nullable(STRING),
                      "item": {**INTEGER, "description": "project reports: the item's index"},
+                     "file": nullable({**STRING, "description": "the national reference: the "
+                                                               "CSV file"}),
+                     "line": nullable({**INTEGER, "description": "the national reference: the "
+                                                                 "line in the file"}),
+                     "where": {**STRING, "description": "the national reference: file and line"},
                      "message": STRING, "message_th": STRING, "message_en": STRING},
                      required=("message",))), INTEGER]},
     "rows": {"type": "array", "description": "a reporting workbook's send: the rows with their "

@@ -24,6 +24,7 @@ from .auth import ApiKeys
 from .card_pages import IndicatorPages
 from .entry_pages import EntryPages
 from .indicator_page import IndicatorPage
+from .national_pages import NationalPages
 from .pages import DashboardPages
 from .plan_pages import PlanPages
 from .problem_pages import ProblemPages
@@ -35,8 +36,8 @@ register_remote_errors()  # the services' errors arrive as their classes (contra
 
 
 class GatewayService(AccountPages, AuditPages, UserPages, DashboardPages, AssetPages, EntryPages,
-                     IndicatorPage, IndicatorPages, PlanPages, ProblemPages, SettingsPages,
-                     ApprovalPages, AlignmentPage, RollupPage, ServiceBase):
+                     IndicatorPage, IndicatorPages, PlanPages, NationalPages, ProblemPages,
+                     SettingsPages, ApprovalPages, AlignmentPage, RollupPage, ServiceBase):
     name = "gateway"
 
     keys = ApiKeys()

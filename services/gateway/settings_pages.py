@@ -16,12 +16,13 @@ from services.contracts import rules as plan_rules
 
 from .api.common import MAX_REASON
 from .api.notify import PARTIES, RULE_EVENTS
+from .emenscr import fields as field_lists
 from .pages import redirect
 from .form_requests import api_request
 from .web import http
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
-FORMS = ("schedule", "reminders", "targets", "rules")
+FORMS = ("schedule", "reminders", "targets", "rules", "opendata", "emenscr", "emenscr_reset")
 WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
     "schedule": ("กำหนดส่งรายงาน", "When reports are due"),
     "schedule_now": ("ปัจจุบัน: ส่งรายงานภายใน {days} วันหลังสิ้นงวด",
@@ -83,6 +84,40 @@ WORDS = {  # this page's words beyond dashboard.WORDS: (Thai, English)
     "done_reminders": ("บันทึกการเตือนแล้ว", "The reminders are saved"),
     "done_targets": ("บันทึกเป้าหมายการเบิกจ่ายแล้ว", "The disbursement targets are saved"),
     "done_rules": ("บันทึกผู้ได้รับแจ้งเตือนแล้ว", "Who is mailed of what is saved"),
+    "opendata": ("ข้อมูลเปิดของแผน (open data)", "The plan's open data"),
+    "opendata_on": ("ปัจจุบัน: เปิดเผยต่อสาธารณะ ทุกคนดาวน์โหลดข้อมูลที่รับรองแล้วและเปิดหน้าสาธารณะได้โดยไม่ต้องเข้าสู่ระบบ",
+                    "Now: public - anyone may download the certified figures and open the public "
+                    "page without signing in"),
+    "opendata_off": ("ปัจจุบัน: ไม่เปิดเผย (ค่าเริ่มต้น) ลิงก์ข้อมูลเปิดและหน้าสาธารณะตอบว่าไม่พบ",
+                     "Now: not public (the default) - the open-data links and the public page "
+                     "answer not found"),
+    "opendata_note": ("เผยแพร่เฉพาะค่าที่สำนักงานบริหารยุทธศาสตร์กลุ่มจังหวัดรับรองแล้ว ไม่รวมรายงานที่จังหวัดระบุว่าใช้ภายใน",
+                      "Only figures the cluster's OSM certified are published, never a report a "
+                      "province marked internal"),
+    "opendata_public": ("เปิดเผยข้อมูลเปิดและหน้าสาธารณะของแผนนี้", "Publish this plan's open data "
+                        "and public page"),
+    "opendata_page": ("หน้าสาธารณะของแผน", "The plan's public page"),
+    "done_opendata": ("บันทึกการเผยแพร่ข้อมูลเปิดแล้ว", "The open-data setting is saved"),
+    "emenscr": ("รายการข้อมูลสำหรับระบบ eMENSCR", "The eMENSCR export's field list"),
+    "emenscr_note": ("คอลัมน์ของไฟล์ eMENSCR ที่ดาวน์โหลดได้จากหน้าโครงการ: แก้ไขได้โดยดาวน์โหลดไฟล์ CSV "
+                     "แก้ไข แล้วอัปโหลด (key ใช้ได้เฉพาะที่ระบบกรอกได้ verified เป็น yes เมื่อได้ตรวจกับ"
+                     "เอกสาร สศช. แล้วเท่านั้น)",
+                     "The columns of the eMENSCR workbook (projects page): download the CSV, edit "
+                     "it and upload it (keys only those the export fills; verified yes only once "
+                     "checked against an NESDC document)"),
+    "emenscr_shipped": ("ปัจจุบัน: รายการที่มากับระบบ", "Now: the list shipped with the system"),
+    "emenscr_admin": ("ปัจจุบัน: รายการที่ผู้ดูแลระบบกำหนด", "Now: the admin's list"),
+    "emenscr_version": ("ฉบับที่ {version} โดย {by}", "version {version} by {by}"),
+    "emenscr_download": ("ดาวน์โหลด CSV", "Download the CSV"),
+    "emenscr_key": ("รหัสข้อมูล", "Key"), "emenscr_header": ("หัวคอลัมน์", "Headers"),
+    "emenscr_source": ("แหล่งที่มา", "Source"),
+    "emenscr_verified": ("ตรวจสอบกับเอกสาร สศช. แล้ว", "Checked against NESDC"),
+    "yes": ("ใช่", "yes"), "no": ("ยังไม่ได้ตรวจสอบ", "not checked"),
+    "emenscr_file": ("ไฟล์ CSV รายการข้อมูลใหม่", "The new list (CSV)"),
+    "emenscr_reset": ("กลับไปใช้รายการที่มากับระบบ", "Go back to the shipped list"),
+    "done_emenscr": ("บันทึกรายการข้อมูล eMENSCR แล้ว", "The eMENSCR field list is saved"),
+    "done_emenscr_reset": ("กลับไปใช้รายการข้อมูล eMENSCR ที่มากับระบบแล้ว",
+                           "The shipped eMENSCR field list is back"),
 }
 PARTY_WORDS = {  # notify's parties, as a person reads them
     "province_focal_point": ("ผู้ประสานงานของจังหวัด", "the province's focal point"),
@@ -166,25 +201,49 @@ class SettingsPages:
             event: [p for p in request.form.getlist(f"rule:{event}") if p in PARTIES]
             for event in RULE_EVENTS}, lambda api: self.set_notify_rules(api))
 
+    @http("POST", "/settings/opendata")
+    def settings_open_data(self, request):
+        plan_id = (request.form.get("plan") or "").strip()
+        return self._setting(request, "opendata", lambda: {
+            "public": request.form.get("public") == "on"},
+            lambda api: self.set_open_data_public(api, plan_id), plan_id)
+
+    @http("POST", "/settings/emenscr")
+    def settings_emenscr(self, request):
+        upload = request.files.get("fields_csv")
+        return self._setting(request, "emenscr", lambda: upload.read() if upload else b"",
+                             lambda api: self.set_emenscr_fields(api),
+                             content_type="text/csv")
+
+    @http("POST", "/settings/emenscr/reset")
+    def settings_emenscr_reset(self, request):
+        return self._setting(request, "emenscr_reset", lambda: b"",
+                             lambda api: self.reset_emenscr_fields(api),
+                             content_type="text/plain")
+
     # --- what the forms share ------------------------------------------------------------------
 
-    def _setting(self, request, form: str, body, handler):
+    def _setting(self, request, form: str, body, handler, plan_id: str | None = None,
+                 content_type="application/json"):
         """One form: a reason is required here (the API takes it as optional); the body the
-        API handler expects, with ``?reason=``; 303 back after success, the page with the
-        refusal and what was typed otherwise."""
+        API handler expects (JSON, or the bytes of an uploaded file as ``content_type``), with
+        ``?reason=``; 303 back after success, the page with the refusal and what was typed
+        otherwise."""
         reason = (request.form.get("reason") or "").strip()
         if not reason or len(reason) > MAX_REASON:
             return self._settings(request, failure={
                 "form": form, "status": 400, "words": "no_reason" if not reason else "long_reason"})
-        data = json.dumps(body()).encode()
-        answer = self._as_logged_in(api_request(request, data, "application/json",
+        data = body()
+        data = data if isinstance(data, bytes) else json.dumps(data).encode()
+        answer = self._as_logged_in(api_request(request, data, content_type,
                                                 {"reason": reason}), lambda api, _: handler(api))
         if answer.mimetype != "application/json":
             return answer
         if answer.status_code == 401:
             return redirect("/login")
         if answer.status_code < 300:
-            return redirect("/settings?" + urlencode({"done": form, "lang": self._lang(request)})
+            return redirect("/settings?" + urlencode({"done": form, "lang": self._lang(request),
+                                                      **({"plan": plan_id} if plan_id else {})})
                             + f"#{form}")
         error = json.loads(answer.get_data(as_text=True)).get("error", {})
         status = answer.status_code
@@ -212,8 +271,12 @@ class SettingsPages:
                 reminder_days=self._call("reporting", "approval_reminder_days"),
                 report_expiry_days=plan_rules.report_expiry_days(ctx["plan"] or {}),
                 targets=self._call("reporting", "disbursement_targets"),
+                emenscr=field_lists.as_json(field_lists.in_force(
+                    self._call("reporting", "emenscr_fields"))),
                 rule_rows=rule_rows(notify_rules, lang),
                 validation=validation_rows(ctx["plan"], lang),
+                open_data_public=ctx["plan"] is not None and self._call(
+                    "reporting", "open_data_public", ctx["plan"]["id"])["public"],
                 defaults={"z": plan_rules.DEFAULT_OUTLIER_Z,
                           "pct": plan_rules.DEFAULT_DISBURSEMENT_TOLERANCE_PCT,
                           "days": plan_rules.DEFAULT_REPORT_AFTER_END_DAYS})

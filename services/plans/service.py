@@ -10,7 +10,7 @@ from services.infra.messaging import dispatcher
 from services.infra.outbox import relay
 from services.infra.storage import Storage
 
-from . import handlers
+from . import handlers, national_handlers
 from .store import open_store
 
 
@@ -43,6 +43,18 @@ class PlansService(OutboxServiceBase):
     @rpc
     def alignment_map(self, plan_id, version=None):
         return handlers.alignment_map(self.store, plan_id, version)
+
+    @rpc
+    def national_files(self, version_id=None):
+        return national_handlers.national_files(self.store, version_id)
+
+    @rpc
+    def check_national(self, files):
+        return national_handlers.check_national(files)
+
+    @rpc
+    def national_entries(self, version_id=None, on_date=None):
+        return national_handlers.national_entries(self.store, version_id, on_date)
 
     @rpc
     def list_clusters(self, on_date=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 import eventlet
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from services.infra.base import OutboxServiceBase
@@ -16,10 +16,12 @@ from services.infra.outbox import relay
 from services.infra.storage import Storage
 from services.infra.evidence.provider import EvidenceFiles
 
-from . import approval_cases, handlers, plausibility, problem_cases, redrive, window
+from . import (approval_cases, emenscr, handlers, open_data_cases, plausibility, problem_cases,
+               redrive, window)
 from .store import open_store
 
 log = logging.getLogger(__name__)
+NAMES_TIMEOUT_S = 5
 
 
 class ReportingService(OutboxServiceBase):
@@ -30,6 +32,7 @@ class ReportingService(OutboxServiceBase):
         "record_effects": bool(config.get("RECORD_EFFECTS"))})
     evidence = EvidenceFiles()  # the uploaded files reports cite (only their records are read)
     dispatch = dispatcher()
+    plans = RpcProxy("plans")  # only the clusters' and provinces' names, for open data
 
     @batch_consumer(topology.intake_queue())
     def intake(self, messages: list[RawMessage]):
@@ -56,6 +59,9 @@ class ReportingService(OutboxServiceBase):
     @on_event(*topology.PLAN_PUBLISHED)
     def on_plan_published(self, payload):
         if handlers.handle_plan_published(self.store, payload):
+            plan = payload["plan"]
+            self._open_data(plan["id"], open_data_cases.reason_of("published",
+                                                                  version=plan.get("version")))
             self.remind()  # a new plan may already have overdue periods
 
     @on_event(*topology.ASSET_REGISTERED)
@@ -107,6 +113,19 @@ class ReportingService(OutboxServiceBase):
     @rpc
     def set_problem_causes(self, causes, by, version=None):
         return problem_cases.set_cause_list(self.store, causes, by, version)
+
+    # the eMENSCR export (emenscr.py): the admin's field list, each project's quarters
+    @rpc
+    def emenscr_fields(self):
+        return emenscr.field_list(self.store)
+
+    @rpc
+    def set_emenscr_fields(self, text, by):
+        return emenscr.set_field_list(self.store, text, by)
+
+    @rpc
+    def project_quarters(self, plan_id, fiscal_year):
+        return emenscr.quarters(self.store, plan_id, fiscal_year)
 
     @rpc
     def current_problems(self, plan_id, filters=None, provinces=None, project=None):
@@ -214,6 +233,9 @@ class ReportingService(OutboxServiceBase):
         done = approval_cases.take_step(self.store, plan_id, period, province, step, actor,
                                         version, figures, comment, notify)
         relay(self.store.outbox, self.dispatch)
+        if step in ("accept", "reopen"):  # a period closed (or opened again): open data follows
+            self._open_data(plan_id, open_data_cases.reason_of(step, period=period,
+                                                               province=province))
         return done
 
     @rpc
@@ -251,6 +273,51 @@ class ReportingService(OutboxServiceBase):
         return window.grant_extension(self.store, plan_id, body, actor,
                                       handlers.due_days_of(self.store))
 
+    # open data (open_data_cases.py, docs/open-data.md)
+    @rpc
+    def open_data(self, plan_id):
+        """For a key holder: the plan's record (links, package, when and why), or None."""
+        return open_data_cases.summary(self.store, plan_id)
+
+    @rpc
+    def open_data_public_part(self, plan_id, part):
+        """A part served without a key, only while the admin has it on; else None."""
+        return open_data_cases.public_part(self.store, plan_id, part)
+
+    @rpc
+    def open_data_public(self, plan_id):
+        return open_data_cases.public_of(self.store, plan_id)
+
+    @rpc
+    def set_open_data_public(self, plan_id, public):
+        done = open_data_cases.set_public(self.store, plan_id, public)
+        if public and self.store.open_data(plan_id) is None:  # a plan published before
+            self._open_data(plan_id, open_data_cases.reason_of("refresh"))
+        return done
+
+    def _open_data(self, plan_id, reason):
+        """Make the plan's open data again; a failure waits for the timer's refresh."""
+        try:
+            open_data_cases.regenerate(self.store, plan_id, reason, self._public_url(),
+                                       self._clusters())
+        except Exception:
+            log.exception("open data of %s could not be made (%s); the timer tries again",
+                          plan_id, reason["en"])
+
+    def _public_url(self):
+        return self.config.get("PUBLIC_URL") or "http://127.0.0.1:8000"
+
+    def _clusters(self):
+        """The clusters and provinces with their names (plans' reference data), or None when
+        plans does not answer in time: codes stand in until the next refresh."""
+        try:
+            reply = self.plans.list_clusters.call_async()
+            with eventlet.Timeout(NAMES_TIMEOUT_S):
+                return reply.result()["clusters"]
+        except (Exception, eventlet.Timeout) as exc:
+            log.warning("open data: no names from plans (%s); codes stand in for now", exc)
+            return None
+
     @rpc
     def rebuild(self):
         """Every view again from the event store (clusterctl rebuild)."""
@@ -272,6 +339,15 @@ class ReportingService(OutboxServiceBase):
         crash recorded without them (MongoDB)."""
         if handlers.check_deadlines(self.store) + approval_cases.requeue_events(self.store):
             relay(self.store.outbox, self.dispatch)
+
+    @timer(interval=600, eager=True)
+    def refresh_open_data(self):
+        """Open data that a crash (after a step, before its record) or names plans could not
+        give in time left behind what it would hold now, made again; nothing else is touched."""
+        try:
+            open_data_cases.refresh(self.store, self._public_url(), self._clusters())
+        except Exception:
+            log.exception("open data: the refresh failed; the next timer tries again")
 
     @timer(interval=2, eager=True)
     def relay_outbox(self):

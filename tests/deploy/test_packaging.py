@@ -20,7 +20,7 @@ pytestmark = pytest.mark.deploy
 PROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
 LOCKS = REPO_ROOT / "requirements"
 TEST_TOOLS = ("pytest", "mongomock", "pika", "hypothesis", "playwright", "schemathesis",
-              "check-jsonschema", "kubernetes-validate")
+              "check-jsonschema", "kubernetes-validate", "python-calamine")
 
 
 def norm(name: str) -> str:
@@ -97,5 +97,6 @@ def test_the_wheel_holds_the_data(tmp_path):
                  "clusterctl/data/reference/national/strategies.csv",
                  "clusterctl/data/reference/national/README.md",
                  "clusterctl/data/seed/plan-northeast-lower-2-2566-2570.json",
-                 "clusterctl/data/seed/assets-northeast-lower-2.json"):
+                 "clusterctl/data/seed/assets-northeast-lower-2.json",
+                 "clusterctl/data/emenscr/fields.csv", "clusterctl/data/emenscr/README.md"):
         assert path in names, path

@@ -217,16 +217,17 @@ def menu_paths(duty: str, scope) -> list[str]:
 # The menus, spelled out (the rule is dashboard.nav_for; test_menus_are_the_rules checks both agree)
 READER_MENU = ["/", "/projects", "/alignment", "/national-rollup", "/completeness", "/problems",
                "/problem-analysis", "/assets", "/rejections", "/flags", "/approvals"]
-EDITOR_MENU = READER_MENU + ["/plans"]
+EDITOR_MENU = READER_MENU + ["/plans", "/national"]  # the national hierarchy: near the plans
 MENUS = {
     "admin": EDITOR_MENU + ["/users", "/settings", "/audit"],
     "osm_analyst": EDITOR_MENU + ["/audit"],
     "osm_director": EDITOR_MENU + ["/users", "/audit"],  # the people of its cluster
     "province_planner": READER_MENU + ["/report", "/report-entry", "/my-reports",
-                                       "/project-report"],
-    "province_approver": READER_MENU + ["/my-reports"],  # it certifies: no upload, no entry form
+                                       "/project-report", "/national"],
+    "province_approver": READER_MENU + ["/my-reports", "/national"],  # it certifies: no upload
     "agency_officer": ["/assets", "/project-report", "/rejections"],
-    "auditor": READER_MENU + ["/audit"], "national_viewer": READER_MENU + ["/audit"],
+    "auditor": READER_MENU + ["/national", "/audit"],
+    "national_viewer": READER_MENU + ["/national", "/audit"],
 }
 
 
@@ -321,7 +322,7 @@ PAGES = {
     "/rejections": "/rejections", "/flags": "/flags", "/approvals": "/approvals",
     "/report": "/report",
     "/report-entry": "/report-entry", "/my-reports": "/my-reports",
-    "/project-report": "/project-report", "/plans": "/plans",
+    "/project-report": "/project-report", "/plans": "/plans", "/national": "/national",
     "/indicator": f"/indicator?plan={PLAN}&indicator={INDICATOR}",
     "/indicator-card": f"/indicator-card?plan={PLAN}&indicator={INDICATOR}",
     "/assets": "/assets", "/assets/<string:code>": f"/assets/{ASSET}",
@@ -363,6 +364,7 @@ PAGE_MATRIX = {
     "/report-entry":      (N, N, N, Y, N, R, N, N, N, N, Y, R),
     "/project-report":    (N, N, N, Y, N, Y, N, N, N, N, Y, Y),
     "/plans":             (Y, Y, Y, N, N, R, N, N, Y, Y, N, R),
+    "/national":          (Y, Y, Y, Y, Y, R, Y, Y, Y, Y, Y, R),  # everyone reads it
     "/assets":            (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
     "/assets/<string:code>": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
     "/register-asset":    (Y, Y, Y, N, N, Y, N, N, Y, Y, N, Y),

@@ -159,6 +159,14 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/problem-analysis"): ("+ + 403 F 403 403 403 403", ask()),
     ("post", "/api/plans/{plan_id}/problems/{problem_id}"): (
         "+ + 403 403 403 403 403 403", ask(404, json={"status": "open"})),
+    # the eMENSCR export: the cluster's (a province's share of a project's figures would mislead)
+    ("get", "/api/plans/{plan_id}/emenscr"): ("+ + 403 403 403 403 403 403",
+                                              ask(params={"fy": "2567"})),
+    ("get", "/api/emenscr/fields"): ("+ + + + + + + +", ask()),
+    ("put", "/api/emenscr/fields"): ("+ 403 403 403 403 403 403 403",
+                                     ask(400, data=b"key,header_th\nname_th,x\n")),
+    ("delete", "/api/emenscr/fields"): ("+ 403 403 403 403 403 403 403",
+                                        ask(400, params={"reason": "x" * 501})),
     ("get", "/api/reporting-schedule"): ("+ + + + + + + +", ask()),
     ("put", "/api/reporting-schedule"): ("+ 403 403 403 403 403 403 403", ask(400, json={"due_days": -1})),
     ("get", "/api/approval-settings"): ("+ + + + + + + +", ask()),

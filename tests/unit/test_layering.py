@@ -92,6 +92,7 @@ PURE_MODULES = ("reporting/timeliness.py", "reporting/plausibility.py", "reporti
                 "plans/lifecycle.py",
                 "plans/validation.py",
                 "plans/national.py", "plans/links.py", "plans/alignment.py",
+                "gateway/emenscr/rows.py",
                 *(f"{s}/schemas.py" for s in SERVICE_PACKAGES))
 DOMAIN_MAY_IMPORT = ("marshmallow", "services.contracts")
 

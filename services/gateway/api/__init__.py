@@ -7,9 +7,9 @@ from functools import lru_cache
 
 from werkzeug.routing import Map, Rule
 
-from . import (admin, alignment, approvals, asset_documents, assets, audit, cards, entries, evidence, extensions,
-               notify, plans, problems, project_reports, public, reporting, rollup, users,
-               workbooks)
+from . import (admin, alignment, approvals, asset_documents, assets, audit, cards, emenscr, entries,
+               evidence, extensions, national, notify, open_data, plans, problems,
+               project_reports, public, reporting, rollup, users, workbooks)
 from ..audit.acts import ACTS
 from .common import no_such_endpoint, principal
 from .routing import Route
@@ -21,12 +21,14 @@ def unknown(gw, request, anything):
 
 
 _ROUTES: tuple[Route, ...] = (
-    *public.routes.routes, *plans.routes.routes, *alignment.routes.routes, *reporting.routes.routes,
+    *public.routes.routes, *plans.routes.routes, *alignment.routes.routes,
+    *national.routes.routes, *reporting.routes.routes,
     *workbooks.routes.routes, *entries.routes.routes, *project_reports.routes.routes, *problems.routes.routes,
     *assets.routes.routes, *asset_documents.routes.routes, *notify.routes.routes,
     *admin.routes.routes, *audit.routes.routes, *cards.routes.routes, *evidence.routes.routes, *users.routes.routes,
     *approvals.routes.routes,
-    *extensions.routes.routes, *rollup.routes.routes,
+    *extensions.routes.routes, *open_data.routes.routes, *emenscr.routes.routes,
+    *rollup.routes.routes,
     Route("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:anything>", unknown, documented=False),
 )
 # each act the audit log keeps (audit/acts.py) on its route

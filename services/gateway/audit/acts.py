@@ -45,6 +45,9 @@ ACTS: dict[str, Audit] = {
     "set_notify_preference": Audit("settings.notify_preference", "agency",
                                    befores.notify_preference),
     "set_problem_causes": Audit("settings.problem_causes", None, befores.problem_causes),
+    "set_open_data_public": Audit("settings.open_data", "plan_id", befores.open_data),
+    "set_emenscr_fields": Audit("settings.emenscr_fields", None, befores.emenscr_fields),
+    "reset_emenscr_fields": Audit("settings.emenscr_fields_reset", None, befores.emenscr_fields),
     # the operator's
     "retry_parked": Audit("message.retry", "parked_id"),
 }
@@ -52,6 +55,6 @@ ACTS: dict[str, Audit] = {
 # acts shared by an API route and a page's form, kept by the function both call
 # (api/users.py, api/admin.py: ``record_act``), so the log has each once
 AUDITED_IN_HANDLER = {"create_user", "change_user", "reset_user", "import_users", "issue_key",
-                      "revoke_key"}
+                      "revoke_key", "load_national_hierarchy"}
 # POSTs that change nothing: a check of a workbook answers what it would do
 NOT_ACTS = {"check_report_workbook", "unknown_asset_step", "unknown"}

@@ -5,6 +5,7 @@ act's own handler decides whether the asker may act; a refused act keeps nothing
 from __future__ import annotations
 
 from ..accounts.domain import normal_username, public_user
+from ..emenscr.fields import in_force
 from ..rpc import call
 
 SYSTEM = ["admin", None]  # how the gateway asks the services for the state itself
@@ -21,6 +22,11 @@ def due_days(gw, values):
 
 def approval_reminder_days(gw, values):
     return {"reminder_days": call(gw.reporting, "approval_reminder_days")}
+
+
+def open_data(gw, values):
+    found = call(gw.reporting, "open_data_public", values["plan_id"])
+    return {"public": found.get("public")}
 
 
 def disbursement_targets(gw, values):
@@ -45,6 +51,13 @@ def problem_causes(gw, values):
     found = call(gw.reporting, "problem_causes")
     return {"version": found.get("version"), "causes": found.get("causes")} \
         if isinstance(found, dict) else {"causes": found}
+
+
+def emenscr_fields(gw, values):
+    """The eMENSCR field list in force: where from, its version, its keys and a digest of its
+    text (the answer has the same fields: the log shows what changed)."""
+    listed = in_force(call(gw.reporting, "emenscr_fields"))
+    return {k: listed[k] for k in ("origin", "version", "digest", "keys")}
 
 
 def agency(gw, values):

@@ -27,6 +27,7 @@ PLAN_LIMITS = Limits(max_unpacked=64 * MB, max_rows=20_000)    # a plan is far s
 REPORT_LIMITS = Limits(max_unpacked=32 * MB, max_rows=5_000)   # a province's period
 ASSET_LIMITS = Limits(max_unpacked=50 * MB, max_rows=10_000)   # one registration sheet
 USER_LIMITS = Limits(max_unpacked=8 * MB, max_rows=2_000)      # people imported at once
+NATIONAL_LIMITS = Limits(max_unpacked=16 * MB, max_rows=50_000)  # a .zip of the national lists
 
 
 class SheetUnreadable(ValueError):

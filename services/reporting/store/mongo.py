@@ -12,6 +12,7 @@ from services.infra.outbox import MongoOutbox, now_iso
 from .approvals import MongoApprovals
 from .attempts import MongoAttempts
 from .problems import MongoProblems
+from .open_data import MongoOpenData
 from .redrives import MongoRedrives
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
@@ -24,7 +25,7 @@ def report_id(sender: str, event_id: str) -> str:
 
 
 class MongoReportingStore(MongoApprovals, MongoProblems, MongoRedrives, MongoAttempts,
-                          ReportingStore):
+                          MongoOpenData, ReportingStore):
     def __init__(self, db):
         self.db = db
         self.outbox = MongoOutbox(self.db)

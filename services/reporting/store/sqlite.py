@@ -8,6 +8,7 @@ from services.infra.sqlite import SqliteDatabase, dumps, loads
 from .approvals import SqliteApprovals
 from .attempts import SqliteAttempts
 from .problems import SqliteProblems
+from .open_data import SqliteOpenData
 from .redrives import SqliteRedrives
 from .base import (PlanCache, Recorded, ReportingStore, _parked_row, _rejection_row, _value_of,
                    conflict_of, same_report)
@@ -84,7 +85,7 @@ CREATE TABLE IF NOT EXISTS parked (
 
 
 class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, SqliteAttempts,
-                           ReportingStore):
+                           SqliteOpenData, ReportingStore):
     def __init__(self, path):
         self.db = SqliteDatabase(path, SCHEMA)
         self.outbox = SqliteOutbox(self.db)
@@ -108,6 +109,7 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, Sqli
         self._approvals_schema()
         self._attempts_schema()
         self._redrives_schema()
+        self._open_data_schema()
 
     def _key_reports_by_sender(self):
         """A store made when event_id alone was a report's key gets (sender, event_id): SQLite
