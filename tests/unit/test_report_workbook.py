@@ -24,6 +24,7 @@ PROVINCE, PERIOD = "TH-34", "FY2568-Q1"
 IND, PRJ, ABOUT = "ตัวชี้วัด (indicators)", "โครงการ (projects)", "เกี่ยวกับแบบฟอร์ม (about)"
 BKK = timezone(timedelta(hours=7))
 GENERATED = datetime(2025, 1, 5, 9, 0, tzinfo=BKK)
+INTERNAL_HEADER = "ข้อมูลภายใน ไม่เผยแพร่ (internal)"  # the last column of both data sheets
 REPORTED = datetime(2025, 1, 10, 14, 30, tzinfo=BKK)
 QUARTERLY = ["NE2-1.1", "NE2-1.2", "NE2-2.1", "NE2-2.2", "NE2-3.1", "NE2-3.2", "NE2-3.3",
              "NE2-4.1", "NE2-5.1"]
@@ -138,14 +139,14 @@ def test_the_workbook_has_its_sheets_headers_and_rows(workbook_bytes, plan):
         "เป้าหมายปีงบประมาณ (target)", "ค่าที่รายงานล่าสุด (last_value)",
         "ค่าที่รายงาน (value)", "หมายเหตุ (note)", "ค่าที่ยอมรับ (accepted)",
         "เป้าหมายปีงบประมาณของจังหวัด (province_target)", "ค่าฐานของจังหวัด (province_baseline)",
-        "ปีค่าฐานของจังหวัด พ.ศ. (province_baseline_year)"]
+        "ปีค่าฐานของจังหวัด พ.ศ. (province_baseline_year)", INTERNAL_HEADER]
     assert [c.value for c in prj[1]] == [
         "รหัสโครงการ (project)", "โครงการ (title_th)", "งบประมาณ บาท (budget_thb)",
         "ความก้าวหน้าล่าสุด % (last_progress_pct)", "เบิกจ่ายล่าสุด บาท (last_disbursed_thb)",
         "ขั้นตอนล่าสุด (last_stage)", "ข้อมูล ณ วันที่ (as_of)",
         "ความก้าวหน้า % (physical_progress_pct)", "เบิกจ่ายสะสม บาท (disbursed_thb)",
         "ขั้นตอนจัดซื้อจัดจ้าง (procurement_stage)", "ปัญหาอุปสรรค (problems)",
-        "แนวทางแก้ไข (solutions)"]
+        "แนวทางแก้ไข (solutions)", INTERNAL_HEADER]
     assert all(c.font.bold for c in ind[1]) and all(c.font.bold for c in prj[1])
     assert ind.freeze_panes == "A2" and prj.freeze_panes == "A2"
     assert "C.E." in prj["G1"].comment.text and "ค.ศ." in prj["G1"].comment.text
@@ -178,7 +179,7 @@ def test_the_workbook_has_its_sheets_headers_and_rows(workbook_bytes, plan):
 def test_the_sheets_are_protected_and_only_the_input_cells_unlocked(workbook_bytes):
     book = opened(workbook_bytes)
     assert book.security.lockStructure
-    for name, inputs in ((IND, "GH"), (PRJ, "GHIJKL")):
+    for name, inputs in ((IND, "GHM"), (PRJ, "GHIJKLM")):
         ws = book[name]
         assert ws.protection.sheet, name
         for row in range(2, ws.max_row + 1):
