@@ -102,8 +102,9 @@ class StrictNumber(fields.Float):
 class StrictBoolean(fields.Boolean):
     """A JSON boolean, true or false: not "true", "yes", 1 or null (marshmallow's Boolean takes
     those too, and a report's meaning must not hang on how a client spelled it)."""
-    default_error_messages = {key: "must be true or false (a JSON boolean, not a string, number "
-                                   "or null) / ต้องเป็น true หรือ false" for key in ("invalid", "null")}
+    default_error_messages = {
+        key: "must be true or false (a JSON boolean, not a string, number or null) / ต้องเป็น "
+             "true หรือ false" for key in ("invalid", "null")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):

@@ -21,8 +21,8 @@ ENTRY_FIELDS = ("indicator", "period", "value", "note", "evidence", "internal")
 
 def read_entries(items: list, plan: dict | None = None) -> Upload:
     """Indicator values typed in a form (``POST /api/plans/{id}/reports``) as the rows of an
-    upload: each item ``{indicator, period, value, note?, evidence?, internal?}`` read by the same cell
-    parsers and plan rules as a workbook's row (a value typed as text is read as a cell is,
+    upload: each item ``{indicator, period, value, note?, evidence?, internal?}`` read by the same
+    cell parsers and plan rules as a workbook's row (a value typed as text is read as a cell is,
     ``1,250.5`` or Thai digits), every problem on its row in Thai and English, the row being the
     item's index and the cell the field's name. So ``report_bodies`` makes exactly the reports
     the workbook would have made of the same values (the same event ids)."""
