@@ -207,7 +207,8 @@ def results_for(who, results: dict) -> dict:
         return results
     return {**results, "results": [
         {**r, "provinces": province_figures(who, r["provinces"]),
-         **{k: province_figures(who, r[k]) for k in ("by_province", "certainty") if k in r}}
+         **{k: province_figures(who, r[k]) for k in ("by_province", "certainty") if k in r},
+         **{k: [p for p in r[k] if p == who.scope] for k in ("internal_provinces",) if k in r}}
         for r in results["results"]]}
 
 

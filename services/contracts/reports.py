@@ -99,6 +99,36 @@ class StrictNumber(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean, true or false: not "true", "yes", 1 or null (marshmallow's Boolean takes
+    those too, and a report's meaning must not hang on how a client spelled it)."""
+    default_error_messages = {
+        key: "must be true or false (a JSON boolean, not a string, number or null) / ต้องเป็น "
+             "true หรือ false" for key in ("invalid", "null")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+# Extension of DESIGN 3.3 (issue 26): a province marks a report internal - not to be published
+# outside the government (open data, the public page). Absent means false; absent stays absent
+# in the kept body, so reports sent before it are kept, compared and identified as before.
+INTERNAL_TH = "ข้อมูลภายใน ไม่เผยแพร่สู่สาธารณะ"
+INTERNAL_EN = "internal: not to be published outside the government (open data, public page)"
+
+
+def _internal():
+    return StrictBoolean(metadata={"description": f"{INTERNAL_TH} / {INTERNAL_EN}; "
+                                                  "optional, absent means false"})
+
+
+def is_internal(report: dict) -> bool:
+    """Whether a report (a body as sent or kept) is marked internal."""
+    return report.get("internal") is True
+
+
 class PeriodCode(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs)
@@ -160,6 +190,7 @@ class IndicatorReportSchema(_ReportBase):
     value = StrictNumber(required=True, allow_none=True, allow_nan=False)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
     evidence = _evidence()
+    internal = _internal()
 
 
 class ProjectReportSchema(_ReportBase):
@@ -183,13 +214,14 @@ class ProjectReportSchema(_ReportBase):
 
     # Extension: structured problems (contracts/problems.py); problems/solutions above stay.
     problem_items = ProblemItems(allow_none=True)  # absent stays absent in the kept body
+    internal = _internal()
 
 
 REPORT_SCHEMAS = {"indicator": IndicatorReportSchema, "project": ProjectReportSchema}
 
 _INDICATOR_REQUIRED = frozenset({"event_id", "province", "indicator", "period", "value",
                                  "reported_at"})
-_INDICATOR_FIELDS = _INDICATOR_REQUIRED | {"note"}
+_INDICATOR_FIELDS = _INDICATOR_REQUIRED | {"note", "internal"}
 
 
 def well_formed_indicator_report(data: dict) -> dict | None:
@@ -203,6 +235,8 @@ def well_formed_indicator_report(data: dict) -> dict | None:
     event_id, province, indicator, period, value, reported_at, note = (
         data["event_id"], data["province"], data["indicator"], data["period"], data["value"],
         data["reported_at"], data.get("note"))
+    if "internal" in data and type(data["internal"]) is not bool:
+        return None
     if not (type(event_id) is str and type(province) is str and type(indicator) is str
             and type(period) is str and type(reported_at) is str
             and (value is None or type(value) in (int, float))
@@ -220,8 +254,11 @@ def well_formed_indicator_report(data: dict) -> dict | None:
         return None
     if moment.utcoffset() is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
         return None
-    return {"event_id": event_uuid, "province": province, "reported_at": moment,
-            "indicator": indicator, "period": period, "value": value, "note": note}
+    report = {"event_id": event_uuid, "province": province, "reported_at": moment,
+              "indicator": indicator, "period": period, "value": value, "note": note}
+    if "internal" in data:  # absent stays absent, as the schema leaves it
+        report["internal"] = data["internal"]
+    return report
 
 
 def describe_errors(messages, prefix: str = "") -> str:

@@ -37,7 +37,10 @@ def asyncapi_document(tls: bool = False) -> dict:
         "report.{province}.{kind}": {
             "description": "A province's report (DESIGN 3.3): published by the province's own AMQP "
                            "user to the topic exchange `reports`, with user_id = that user, "
-                           "message_id = event_id, content_type application/json, persistent.",
+                           "message_id = event_id, content_type application/json, persistent. "
+                           "Extension (issue 26): either kind may carry internal: true - the "
+                           "province marks the report not to be published outside the "
+                           "government (ข้อมูลภายใน ไม่เผยแพร่สู่สาธารณะ); left out means false.",
             "parameters": {"province": {"schema": {"type": "string", "pattern": "^TH-[0-9]{2}$"}},
                            "kind": {"schema": {"type": "string", "enum": list(REPORT_SCHEMAS)}}},
             "bindings": {"amqp": {"is": "routingKey", "exchange": {

@@ -230,6 +230,17 @@ WORDS.update({
     "attach_button": ("อัปโหลดหลักฐาน", "Upload evidence"),
     "evidence_cell": ("ข้อความสำหรับคอลัมน์ evidence", "Text for the evidence column"),
 })
+# A report a province marked internal (issue 26): the forms' checkbox and the badge shown to
+# signed-in people (the badge reads the same in both languages, its title says what it means).
+WORDS.update({
+    "internal_label": ("ข้อมูลภายใน ไม่เผยแพร่สู่สาธารณะ",
+                       "Internal: not to be published outside the government"),
+    "internal_badge": ("ภายใน / internal", "ภายใน / internal"),
+    "internal_title": ("จังหวัดระบุว่าเป็นข้อมูลภายใน ไม่เผยแพร่สู่สาธารณะ (ข้อมูลเปิด หน้าสาธารณะ)",
+                       "The province marked it internal: not published outside the government "
+                       "(open data, the public page)"),
+    "internal_column": ("ข้อมูลภายใน", "Internal"),
+})
 STATUS_WORDS = {
     "achieved": ("บรรลุเป้าหมาย", "Achieved"), "near": ("ใกล้เป้าหมาย", "Near target"),
     "not_achieved": ("ไม่บรรลุเป้าหมาย", "Not achieved"), "no_data": ("ยังไม่มีข้อมูล", "No data"),

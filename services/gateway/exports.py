@@ -106,6 +106,24 @@ def indicator_results_table(results: dict, provinces: list[str]) -> tuple[list[s
 
 
 CLUSTER_APPROVAL = "การอนุมัติค่าของกลุ่มจังหวัด (approval)"
+# Issue 26: which province values a province marked internal - not to be published outside the
+# government. A column after all the others, so every other column stays where it was.
+INTERNAL_HEADER = "ข้อมูลภายใน ไม่เผยแพร่ (internal)"
+INTERNAL_PROVINCES_HEADER = "ค่าของจังหวัดที่เป็นข้อมูลภายใน ไม่เผยแพร่ (internal_provinces)"
+INTERNAL_CELL = "ภายใน / internal"
+
+
+def with_internal_column(table: tuple[list[str], list[list]],
+                         results: list[dict]) -> tuple[list[str], list[list]]:
+    """Indicator results (or a series) with the provinces whose value is internal, by name."""
+    header, rows = table
+
+    def named(result: dict, code: str) -> str:
+        name = (result.get("by_province") or {}).get(code, {}).get("name_th")
+        return f"{name} ({code})" if name else code
+    return header + [INTERNAL_PROVINCES_HEADER], [
+        row + [", ".join(named(r, code) for code in r.get("internal_provinces") or [])]
+        for row, r in zip(rows, results)]
 
 
 def with_certainty_columns(table: tuple[list[str], list[list]], results: list[dict],
@@ -177,14 +195,15 @@ def project_progress_table(status: dict) -> tuple[list[str], list[list]]:
               "ขั้นตอนจัดซื้อจัดจ้าง (procurement_stage)", "ล่าช้ากว่าแผน (behind_schedule)",
               "สาเหตุ (behind_reasons)", "ข้อมูล ณ วันที่ (as_of)",
               "จังหวัดที่รายงาน (provinces_reported)", CLUSTER_APPROVAL,
-              "การอนุมัติรายจังหวัด (certainty)"]
+              "การอนุมัติรายจังหวัด (certainty)", INTERNAL_PROVINCES_HEADER]
     yes_no = {True: "ล่าช้า", False: "ตามแผน", None: None}
     rows = [[r["project"], r["title_th"], r["title_en"], r["fiscal_year"], r["issue"],
              r["budget_thb"], r["disbursed_thb"], r["disbursement_pct"], r["planned_to_date_pct"],
              r["government_target_pct"], r["physical_progress_pct"], _stage(r["procurement_stage"]),
              yes_no[r["behind_schedule"]], ", ".join(BEHIND_TH.get(x, x) for x in r["behind_reasons"]),
              _thai_day(r["as_of"]), ", ".join(r["provinces_reported"]),
-             export_word(r.get("approval")), export_list(r["provinces"])]
+             export_word(r.get("approval")), export_list(r["provinces"]),
+             ", ".join(code for code, figures in r["provinces"].items() if figures.get("internal"))]
             for r in status["projects"]]
     return header, rows
 
@@ -205,13 +224,14 @@ def reports_table(result: dict) -> tuple[list[str], list[list]]:
     header = ["ได้รับเมื่อ (received_at)", "รายงานเมื่อ (reported_at)", "จังหวัด (province)",
               "ประเภท (kind)", "ตัวชี้วัด/โครงการ (subject)", "ช่วงเวลา (period)",
               "ค่า (value)", "สถานะ (status)", "เพิกถอนค่า (retraction)", "หมายเหตุ (note)",
-              "ผู้ส่ง (sender)", "event_id", "หลักฐาน (evidence)"]
+              "ผู้ส่ง (sender)", "event_id", "หลักฐาน (evidence)", INTERNAL_HEADER]
     rows = [[r["received_at"], r["reported_at"], r["province"], r["kind"],
              r.get("indicator") or r.get("project"),
              parse_period(r["period"]).label_th if r.get("period") else _thai_day(r.get("as_of")),
              r.get("value") if r["kind"] == "indicator" else r.get("physical_progress_pct"),
              status_th[r["status"]], "ใช่" if r["retraction"] else "", r.get("note") or "",
-             r["sender"], r["event_id"], evidence_text(r.get("evidence"))]
+             r["sender"], r["event_id"], evidence_text(r.get("evidence")),
+             INTERNAL_CELL if r.get("internal") is True else ""]
             for r in result["reports"]]
     return header, rows
 

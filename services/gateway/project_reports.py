@@ -52,6 +52,8 @@ def bodies(items: list[dict], plan_id: str, sender: str, province: str | None,
     out = []
     for item in items:
         body = {"province": province, **item}
+        if body.get("internal") is False:  # not marked: the same report as one that leaves it out
+            del body["internal"]
         content = {k: v for k, v in body.items() if k != "reported_at"}
         name = json.dumps([sender, plan_id, content], sort_keys=True)  # ASCII: any text hashes
         out.append({"event_id": str(uuid.uuid5(NAMESPACE, f"project-report:{name}")),

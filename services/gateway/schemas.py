@@ -10,7 +10,7 @@ from services.contracts.approvals import CERTAINTY, STATES
 from services.contracts.labels import ASSET_CATEGORIES
 from services.contracts.plans import BaselineSchema, PlanSchema, RevisionSchema
 from services.contracts.reports import (MAX_CODE, MAX_EVIDENCE, MAX_NOTE, MAX_REFERENCE,
-                                        MAX_TEXT, PROCUREMENT_STAGES)
+                                        INTERNAL_EN, INTERNAL_TH, MAX_TEXT, PROCUREMENT_STAGES)
 
 from .problem_schemas import PROBLEM_ITEMS
 
@@ -225,6 +225,10 @@ class IndicatorResult(Schema):
         "enum": CERTAINTIES}), metadata={"description": "per province with a value (a province "
                                                         "key: its own): " + CERTAINTY_TEXT})
     approval = fields.String(metadata={"enum": APPROVALS, "description": APPROVAL_TEXT})
+    internal_provinces = fields.List(fields.String(), metadata={
+        "description": "the provinces whose value in force (for a roll-up: any of its periods') "
+                       "the province marked internal, not to be published outside the "
+                       "government (a province key: its own; extension, issue 26)"})
 
 
 class IndicatorResults(Schema):
@@ -260,11 +264,14 @@ class Rejection(Schema):
 
 # --- reporting views (services/reporting/queries.py, handlers.py, domain.py) ----------------------
 
+# A province's mark on a report (issue 26; contracts/reports.py): left out means false
+INTERNAL = {**BOOLEAN, "description": f"{INTERNAL_TH} / {INTERNAL_EN}; optional: left out "
+                                      "means false (a report sent before the mark existed)"}
 INDICATOR_REPORT = {  # contracts/reports.py IndicatorReportSchema
     "event_id": STRING, "province": PROVINCE, "reported_at": DATE_TIME,
     "indicator": {**STRING, "maxLength": MAX_CODE}, "period": PERIOD,
     "value": nullable({**NUMBER, "description": "null retracts the province's value"}),
-    "note": nullable({**STRING, "maxLength": MAX_NOTE})}
+    "note": nullable({**STRING, "maxLength": MAX_NOTE}), "internal": INTERNAL}
 PROJECT_REPORT = {  # contracts/reports.py ProjectReportSchema
     "event_id": STRING, "province": PROVINCE, "reported_at": DATE_TIME,
     "project": {**STRING, "maxLength": MAX_CODE}, "as_of": DATE,
@@ -272,7 +279,7 @@ PROJECT_REPORT = {  # contracts/reports.py ProjectReportSchema
     "disbursed_thb": {**NUMBER, "minimum": 0},
     "procurement_stage": {**STRING, "enum": list(PROCUREMENT_STAGES)},
     "problems": nullable({**STRING, "maxLength": MAX_TEXT}),
-    "solutions": nullable({**STRING, "maxLength": MAX_TEXT})}
+    "solutions": nullable({**STRING, "maxLength": MAX_TEXT}), "internal": INTERNAL}
 
 BASELINE = nullable(obj({"value": NUMBER, "fiscal_year": {**INTEGER, "description": "B.E."}},
                         required=("value", "fiscal_year")))
@@ -308,7 +315,8 @@ TYPED_REPORT_ITEMS = array(obj({
                                                             "types it (1,250.5, Thai digits)"},
     "note": nullable({**STRING, "maxLength": MAX_NOTE}),
     "evidence": nullable({**STRING, "description": "uploaded files' ids (ev-...) and/or "
-                                                   "references, separated by ; or new lines"})},
+                                                   "references, separated by ; or new lines"}),
+    "internal": INTERNAL},
     required=("indicator", "period", "value"), closed=True,
     description="one indicator's value for a period; the province is the key's own"),
     minItems=1, maxItems=500)
@@ -391,7 +399,10 @@ PROJECT_PROGRESS = obj({
         "provinces": map_of(obj({"as_of": DATE, "physical_progress_pct": NUMBER,
                                  "disbursed_thb": NUMBER, "procurement_stage": STRING,
                                  "certainty": {**STRING, "enum": CERTAINTIES, "description":
-                                               CERTAINTY_TEXT + " holding as_of"}},
+                                               CERTAINTY_TEXT + " holding as_of"},
+                                 "internal": {**BOOLEAN, "description": "true when the province "
+                                              "marked this report internal, not to be published "
+                                              "outside the government (issue 26); else left out"}},
                                 required=("certainty",)),
                             "each province's latest progress report (a province key: its own)"),
         "approval": {**STRING, "enum": APPROVALS,

@@ -10,12 +10,17 @@ import uuid
 
 from services.infra import report_workbook
 from services.infra.event_publisher import PUBLISH_DEADLINE_S, deadline_connection
-from services.contracts.reports import REPORTS_EXCHANGE, routing_key
+from services.contracts.reports import REPORTS_EXCHANGE, is_internal, routing_key
 
 
-REPORTED_FIELDS = {"indicator": ("value", "note"),
+REPORTED_FIELDS = {"indicator": ("value", "note", "internal"),
                    "project": ("as_of", "physical_progress_pct", "disbursed_thb",
-                               "procurement_stage", "problems", "solutions")}
+                               "procurement_stage", "problems", "solutions", "internal")}
+
+
+def _said(body: dict, field: str):
+    # the internal mark left out says what false says (contracts/reports.py)
+    return is_internal(body) if field == "internal" else body.get(field)
 
 
 def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
@@ -32,7 +37,7 @@ def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
         kind = "indicator" if "indicator" in body else "project"
         if status["status"] == "pending":
             out.append(body)
-        elif current and any(current.get(f) != body.get(f) for f in REPORTED_FIELDS[kind]):
+        elif current and any(_said(current, f) != _said(body, f) for f in REPORTED_FIELDS[kind]):
             again = uuid.uuid5(report_workbook.NAMESPACE,
                                f"{body['event_id']}:after:{current['event_id']}")
             out.append(body := {**body, "event_id": str(again)})

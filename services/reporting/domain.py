@@ -22,7 +22,7 @@ from services.contracts.reports import (AGENCY_CODE, AGENCY_USER_PREFIX, GATEWAY
                                         GATEWAY_ROUTING_KEY, GATEWAY_USER, MAX_PERSON_TEXT,
                                         PROVINCE_CODE, REPORT_KINDS, REPORT_SCHEMAS,
                                         REPORTED_BY, REPORTED_BY_NAME, ROUTING_KEY,
-                                        describe_errors, well_formed_indicator_report)
+                                        describe_errors, is_internal, well_formed_indicator_report)
 from services.contracts import events as contract_events
 from services.contracts import rules
 from services.contracts.targets import province_fiscal_year_target
@@ -726,8 +726,10 @@ def _progress_of(project: dict, reports: list[dict], government: dict) -> dict:
            "title_en": project["title_en"], "fiscal_year": project["fiscal_year"],
            "issue": project["issue"], "status": project["status"], "budget_thb": budget,
            "provinces_reported": sorted(r["province"] for r in reports),
-           "provinces": {r["province"]: {k: r[k] for k in ("as_of", "physical_progress_pct",
-                                                          "disbursed_thb", "procurement_stage")}
+           "provinces": {r["province"]: {**{k: r[k] for k in ("as_of", "physical_progress_pct",
+                                                             "disbursed_thb", "procurement_stage")},
+                                         # marked internal by the province (issue 26)
+                                         **({"internal": True} if is_internal(r) else {})}
                          for r in reports}}
     if not reports:
         return {**row, "as_of": None, "quarter": None, "physical_progress_pct": None,

@@ -24,12 +24,25 @@ def indicator_results(store, plan_id: str, period: str) -> dict:
     checked_period(period)
     views = store.indicator_views(plan_id, period)
     found = approval_cases.states(store, plan_id)  # how certain each figure is (at read)
-    results = [certainty.with_certainty(targets.with_targets(
+    marked = store.internal_in_force(plan_id, "indicator")
+    results = [with_internal(certainty.with_certainty(targets.with_targets(
                    plan, indicator, period, domain.indicator_result(
                        plan, indicator, period, _view_for(store, plan, indicator, period, views))),
-                   found, period, targets.expected(plan, indicator))
+                   found, period, targets.expected(plan, indicator)), period, marked)
                for _, indicator in domain.iter_indicators(plan)]
     return {"plan_id": plan_id, "period": period, "results": results}
+
+
+def with_internal(result: dict, period: str, marked: set) -> dict:
+    """The result with ``internal_provinces``: the provinces whose value in it comes from a
+    report they marked internal (issue 26; for a fiscal-year roll-up, from any of the periods
+    rolled up) - so whoever lists province values can say which are not for publication."""
+    rolled = (result.get("rolled_up_from") or {}).get("periods") or {}
+    result["internal_provinces"] = sorted(
+        province for province in result["provinces"]
+        if any((result["indicator"], each, province) in marked
+               for each in rolled.get(province, [period])))
+    return result
 
 
 def _view_for(store, plan: dict, indicator: dict, period: str, views: dict) -> dict | None:
@@ -54,10 +67,11 @@ def indicator_series(store, plan_id: str, code: str) -> dict:
     views = store.indicator_series(plan_id, code)
     periods = sorted(views, key=lambda p: (parse_period(p).start, parse_period(p).end))
     found, expected = approval_cases.states(store, plan_id), targets.expected(plan, indicator)
+    marked = store.internal_in_force(plan_id, "indicator")
     return {"plan_id": plan_id, "indicator": code, "frequency": indicator["frequency"],
-            "series": [{**certainty.with_certainty(targets.with_targets(
+            "series": [{**with_internal(certainty.with_certainty(targets.with_targets(
                             plan, indicator, p, domain.indicator_result(plan, indicator, p, views[p])),
-                            found, p, expected),
+                            found, p, expected), p, marked),
                         "period": p, "label_th": parse_period(p).label_th,
                         "label_en": parse_period(p).label_en}
                        for p in periods],

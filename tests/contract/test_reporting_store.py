@@ -660,3 +660,38 @@ def test_a_gateway_report_s_rejection_shows_its_person(store):
     store.record_rejection(rejection("r-2"), [])
     rows = {r["rejection_id"]: r for r in store.rejections(["TH-34"])}
     assert rows["r-1"]["reported_by"] == PERSON and rows["r-2"]["reported_by"] is None
+
+
+# --- the internal mark (issue 26): kept in the body, in force with its report ------------------
+
+def test_a_report_marked_internal_is_kept_with_its_mark_in_force_and_in_the_event_store(store):
+    marked = {"event_id": EVENT_A, "province": "TH-34", "indicator": "NE2-1.1",
+              "period": "FY2567-Q2", "value": 5.0, "reported_at": EARLY, "internal": True}
+    store.record_report("indicator", PLAN_ID, "NE2-1.1", "FY2567-Q2", "TH-34", EVENT_A, EARLY,
+                        marked, "TH-34")
+    report(store, EVENT_B, 7.0, province="TH-33")  # not marked: no internal in its body
+    progress(store, EVENT_C, 40.0)
+    kept = {r["province"]: r for r in store.reports_of(PLAN_ID, {"kind": "indicator"})}
+    assert kept["TH-34"]["body"]["internal"] is True and kept["TH-34"]["in_force"]
+    assert "internal" not in kept["TH-33"]["body"]
+    assert store.internal_in_force(PLAN_ID, "indicator") == {("NE2-1.1", "FY2567-Q2", "TH-34")}
+    assert store.internal_in_force(PLAN_ID, "project") == set()
+    assert [row["event_id"] for row in store.stored_reports() if row["body"].get("internal")] \
+        == [EVENT_A]
+
+
+def test_the_mark_goes_with_the_report_a_later_one_supersedes(store):
+    marked = {"event_id": EVENT_A, "province": "TH-34", "project": "NE2-67-001",
+              "as_of": "2024-03-31", "physical_progress_pct": 40.0, "disbursed_thb": 1000.0,
+              "procurement_stage": "in_progress", "reported_at": EARLY, "internal": True}
+    store.record_report("project", PLAN_ID, "NE2-67-001", "", "TH-34", EVENT_A, EARLY, marked,
+                        "TH-34")
+    assert store.project_progress(PLAN_ID)[0]["internal"] is True
+    assert store.internal_in_force(PLAN_ID, "project") == {("NE2-67-001", "", "TH-34")}
+    progress(store, EVENT_B, 50.0, reported_at=LATE)  # the province's next report, unmarked
+    assert "internal" not in store.project_progress(PLAN_ID)[0]
+    assert store.internal_in_force(PLAN_ID, "project") == set()
+    # the first report stays kept as it was, mark and all
+    first = next(r for r in store.reports_of(PLAN_ID, {"kind": "project"})
+                 if r["event_id"] == EVENT_A)
+    assert first["body"]["internal"] is True and not first["in_force"]

@@ -277,6 +277,36 @@ def test_the_event_id_derives_from_sender_plan_and_content_not_the_time():
     assert project_reports.item_problem(ITEM, 0, None, PLAN) is None
 
 
+def test_an_item_marked_internal_is_another_report_and_one_marked_false_the_same():
+    plain = project_reports.bodies([ITEM], "ne2", "agency:ubon-tourism", None)[0]
+    marked = project_reports.bodies([{**ITEM, "internal": True}], "ne2", "agency:ubon-tourism",
+                                    None)[0]
+    unmarked = project_reports.bodies([{**ITEM, "internal": False}], "ne2",
+                                      "agency:ubon-tourism", None)[0]
+    assert marked["internal"] is True and marked["event_id"] != plain["event_id"]
+    assert "internal" not in unmarked and unmarked["event_id"] == plain["event_id"]
+    # a mark that is no boolean goes to the intake's check as it is, which refuses it
+    assert project_reports.bodies([{**ITEM, "internal": "yes"}], "ne2", "agency:ubon-tourism",
+                                  None)[0]["internal"] == "yes"
+
+
+def test_going_back_to_an_unmarked_report_after_a_marked_one_sends_it_again():
+    """A, then A marked internal, then A again: A's id was received and is superseded by the
+    marked one, so it goes out again under a new id (province_send.to_send)."""
+    from services.infra.province_send import to_send
+    plain = project_reports.bodies([ITEM], "ne2", "province:TH-37", "TH-37")[0]
+    marked = project_reports.bodies([{**ITEM, "internal": True}], "ne2", "province:TH-37",
+                                    "TH-37")[0]
+    superseded = {plain["event_id"]: {"status": "superseded", "in_force": marked}}
+    fresh, follow = to_send([plain], superseded)
+    assert len(fresh) == 1 and fresh[0]["event_id"] not in (plain["event_id"], marked["event_id"])
+    assert follow == [fresh[0]["event_id"]] and "internal" not in fresh[0]
+    # the report in force says the same (its mark left out is false): nothing to send
+    same = {**marked, "internal": False}
+    assert to_send([plain], {plain["event_id"]: {"status": "superseded", "in_force": same}}) \
+        == ([], [same["event_id"]])
+
+
 def test_the_gateway_names_the_person_or_the_organisation_s_key_it_sends_for():
     from services.gateway.province_reports import reporter
     person = access.Who("agency", "ubon-pao", person="สมหญิง (สมชาย) (somying)", duty="agency_officer")

@@ -37,6 +37,16 @@ def test_the_remedy_overdue_fact_is_documented_with_its_payload():
     assert item["type"] == "array"
 
 
+def test_both_report_payloads_document_the_optional_internal_mark():
+    document = asyncapi_document()
+    for name in ("IndicatorReport", "ProjectReport"):
+        schema = document["components"]["schemas"][name]
+        assert schema["properties"]["internal"]["type"] == "boolean", name
+        assert "ไม่เผยแพร่สู่สาธารณะ" in schema["properties"]["internal"]["description"]
+        assert "internal" not in schema.get("required", [])
+    assert "internal: true" in document["channels"]["report.{province}.{kind}"]["description"]
+
+
 def test_the_asset_disposed_fact_is_documented_with_its_decision():
     document = asyncapi_document()
     channel = document["channels"]["assets.events/asset_disposed"]

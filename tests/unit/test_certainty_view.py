@@ -54,6 +54,7 @@ def test_completeness_and_projects_pages_show_the_approval_of_each_province():
                "physical_progress_pct": 1.0, "behind_schedule": False, "approval": "partial",
                "provinces": {"TH-34": {"as_of": "2025-03-31", "certainty": "submitted"}}}
     page = render("projects", "en", page="projects", period=None, provinces=[], rows=[project],
+                  emenscr_years=[],
                   **FRAME)
     cell = page.split('class="approval">')[1].split("</td>")[0]
     assert "partly approved" in cell and "อุบลราชธานี" in cell and "submitted" in cell

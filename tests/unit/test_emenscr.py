@@ -47,6 +47,9 @@ def plan():
     """The sample plan with national links: NE2-67-001 its own (every eMENSCR level), issue 2
     a master plan (NE2-67-003 serves it), the rest none (their old free text stands)."""
     linked = copy.deepcopy(published_sample_plan())
+    for part in [*linked["issues"], *linked["projects"],
+                 *(i for issue in linked["issues"] for i in issue["indicators"])]:
+        part["national_links"] = []  # the shipped sample's own links left aside
     first = next(p for p in linked["projects"] if p["code"] == "NE2-67-001")
     first["national_links"] = ["X-0301011", "ZT21", "Y2-0301", "M01", "SDG2"]
     next(i for i in linked["issues"] if i["number"] == 2)["national_links"] = ["MP04"]

@@ -128,6 +128,30 @@ def test_every_error_is_described_in_one_line_by_field():
     assert text.startswith("reported_at: ") and "; value: must be a number" in text
 
 
+# A province marks a report internal (issue 26): not to be published outside the government.
+@pytest.mark.parametrize("schema, body", [(IndicatorReportSchema, indicator),
+                                          (ProjectReportSchema, project)])
+@pytest.mark.parametrize("internal", [True, False])
+def test_a_report_may_be_marked_internal_or_not(schema, body, internal):
+    assert schema().load(body(internal=internal))["internal"] is internal
+
+
+@pytest.mark.parametrize("schema, body", [(IndicatorReportSchema, indicator),
+                                          (ProjectReportSchema, project)])
+def test_a_report_without_the_mark_is_kept_without_it(schema, body):
+    # absent stays absent: a report sent before the mark existed is kept and compared as it was
+    assert "internal" not in schema().load(body())
+
+
+@pytest.mark.parametrize("schema, body", [(IndicatorReportSchema, indicator),
+                                          (ProjectReportSchema, project)])
+@pytest.mark.parametrize("internal", ["true", "yes", 1, 0, None, [True], {"internal": True}])
+def test_an_internal_mark_that_is_not_a_boolean_is_refused_saying_so(schema, body, internal):
+    text = describe_errors(errors_of(schema, body(internal=internal)))
+    assert text == ("internal: must be true or false (a JSON boolean, not a string, number or "
+                    "null) / ต้องเป็น true หรือ false")
+
+
 def test_routing_key():
     assert routing_key("TH-34", "indicator") == "report.TH-34.indicator"
 
@@ -150,6 +174,7 @@ CHANGES = {
         "1999-12-31T23:59:59+00:00", "2000-01-01T00:00:00+00:00", "2201-01-01T00:00:00+00:00",
         "2200-12-31T23:59:59-05:00", "yesterday", "", None, 1712716200, ...]),
     "note": st.one_of(st.text(max_size=10), st.sampled_from(["ก" * 4000, "ก" * 4001, 3, None, ...])),
+    "internal": st.sampled_from([True, False, "true", "false", 1, 0, None, "ใช่", ...]),
     "extra": st.sampled_from(["field", ...]),
 }
 
@@ -169,6 +194,7 @@ def test_the_fast_path_accepts_only_what_the_schema_accepts_with_the_same_result
 
 
 @pytest.mark.parametrize("body", [indicator(), indicator(note=...), indicator(value=None),
-                                  indicator(value=7), indicator(reported_at="2024-04-10T02:30:00Z")])
+                                  indicator(value=7), indicator(reported_at="2024-04-10T02:30:00Z"),
+                                  indicator(internal=True), indicator(internal=False)])
 def test_the_usual_report_takes_the_fast_path(body):
     assert well_formed_indicator_report(body) == IndicatorReportSchema().load(body)

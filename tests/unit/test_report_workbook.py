@@ -24,6 +24,7 @@ PROVINCE, PERIOD = "TH-34", "FY2568-Q1"
 IND, PRJ, ABOUT = "ตัวชี้วัด (indicators)", "โครงการ (projects)", "เกี่ยวกับแบบฟอร์ม (about)"
 BKK = timezone(timedelta(hours=7))
 GENERATED = datetime(2025, 1, 5, 9, 0, tzinfo=BKK)
+INTERNAL_HEADER = "ข้อมูลภายใน ไม่เผยแพร่ (internal)"  # the last column of both data sheets
 REPORTED = datetime(2025, 1, 10, 14, 30, tzinfo=BKK)
 QUARTERLY = ["NE2-1.1", "NE2-1.2", "NE2-2.1", "NE2-2.2", "NE2-3.1", "NE2-3.2", "NE2-3.3",
              "NE2-4.1", "NE2-5.1"]
@@ -138,14 +139,14 @@ def test_the_workbook_has_its_sheets_headers_and_rows(workbook_bytes, plan):
         "เป้าหมายปีงบประมาณ (target)", "ค่าที่รายงานล่าสุด (last_value)",
         "ค่าที่รายงาน (value)", "หมายเหตุ (note)", "ค่าที่ยอมรับ (accepted)",
         "เป้าหมายปีงบประมาณของจังหวัด (province_target)", "ค่าฐานของจังหวัด (province_baseline)",
-        "ปีค่าฐานของจังหวัด พ.ศ. (province_baseline_year)"]
+        "ปีค่าฐานของจังหวัด พ.ศ. (province_baseline_year)", INTERNAL_HEADER]
     assert [c.value for c in prj[1]] == [
         "รหัสโครงการ (project)", "โครงการ (title_th)", "งบประมาณ บาท (budget_thb)",
         "ความก้าวหน้าล่าสุด % (last_progress_pct)", "เบิกจ่ายล่าสุด บาท (last_disbursed_thb)",
         "ขั้นตอนล่าสุด (last_stage)", "ข้อมูล ณ วันที่ (as_of)",
         "ความก้าวหน้า % (physical_progress_pct)", "เบิกจ่ายสะสม บาท (disbursed_thb)",
         "ขั้นตอนจัดซื้อจัดจ้าง (procurement_stage)", "ปัญหาอุปสรรค (problems)",
-        "แนวทางแก้ไข (solutions)"]
+        "แนวทางแก้ไข (solutions)", INTERNAL_HEADER]
     assert all(c.font.bold for c in ind[1]) and all(c.font.bold for c in prj[1])
     assert ind.freeze_panes == "A2" and prj.freeze_panes == "A2"
     assert "C.E." in prj["G1"].comment.text and "ค.ศ." in prj["G1"].comment.text
@@ -178,7 +179,7 @@ def test_the_workbook_has_its_sheets_headers_and_rows(workbook_bytes, plan):
 def test_the_sheets_are_protected_and_only_the_input_cells_unlocked(workbook_bytes):
     book = opened(workbook_bytes)
     assert book.security.lockStructure
-    for name, inputs in ((IND, "GH"), (PRJ, "GHIJKL")):
+    for name, inputs in ((IND, "GHM"), (PRJ, "GHIJKLM")):
         ws = book[name]
         assert ws.protection.sheet, name
         for row in range(2, ws.max_row + 1):
@@ -710,3 +711,112 @@ def test_each_typed_item_s_problems_are_on_its_row_and_field_in_thai_and_english
     assert all(e.message_th and e.message_en for r in rows for e in r.errors)
     assert rows[3].errors[0].message_en == "item 3 is not a JSON object"
     assert "already on row 0" in rows[4].errors[0].message_en  # the same indicator twice
+
+
+# --- the internal mark (issue 26) --------------------------------------------------------------
+
+def internal_fill(ind, irow, prj, prow):
+    good_fill(ind, irow, prj, prow)
+    ind[f"M{irow['NE2-1.1']}"] = "ใช่"     # marked internal, as the drop-down offers it
+    ind[f"M{irow['NE2-2.2']}"] = "ไม่ใช่"   # marked not internal: as if left empty
+    ind[f"M{irow['NE2-3.1']}"] = "ไม่ใช่"   # only "not internal" on a row left empty: skipped
+    prj[f"M{prow['NE2-67-001']}"] = True    # Excel's TRUE
+
+
+def test_new_workbooks_end_each_data_sheet_with_the_internal_drop_down(workbook_bytes):
+    book = opened(workbook_bytes)
+    for name in (IND, PRJ):
+        ws = book[name]
+        assert ws["M1"].value == INTERNAL_HEADER
+        assert "ข้อมูลภายใน" in ws["M1"].comment.text and "government" in ws["M1"].comment.text
+        rule = rule_at(ws, f"M{ws.max_row}")
+        assert rule.type == "list" and rule.formula1 == '"ใช่,ไม่ใช่"' and rule.allow_blank
+        assert all(ws.cell(row=r, column=13).value is None for r in range(2, ws.max_row + 1))
+
+
+def test_a_row_marked_internal_says_so_in_its_report_and_its_event_id(workbook_bytes,
+                                                                      good_upload):
+    marked = read_workbook("m.xlsx", filled(workbook_bytes, internal_fill))
+    assert [(r.subject, r.errors) for r in marked.rows] == [
+        (r.subject, []) for r in read_workbook("g.xlsx", good_upload).rows]
+    bodies = {b.get("indicator") or b["project"]: b
+              for _, b in report_bodies(marked, PROVINCE, REPORTED)}
+    plain = {b.get("indicator") or b["project"]: b
+             for _, b in report_bodies(read_workbook("g.xlsx", good_upload), PROVINCE, REPORTED)}
+    assert bodies["NE2-1.1"]["internal"] is True and bodies["NE2-67-001"]["internal"] is True
+    for code in ("NE2-1.1", "NE2-67-001"):  # another report than the unmarked one
+        assert bodies[code]["event_id"] != plain[code]["event_id"]
+        schema = IndicatorReportSchema if "indicator" in bodies[code] else ProjectReportSchema
+        assert schema().load(json.loads(json.dumps(bodies[code])))["internal"] is True
+    for code in ("NE2-2.2", "NE2-5.1", "NE2-68-001"):  # ไม่ใช่ or empty: the report as before
+        assert bodies[code] == plain[code] and "internal" not in bodies[code]
+
+
+def test_a_workbook_made_before_the_internal_column_reads_as_before(good_upload):
+    book = opened(good_upload)
+    book[IND].delete_cols(13)
+    book[PRJ].delete_cols(13)
+    old = read_workbook("old.xlsx", saved(book))
+    new = read_workbook("new.xlsx", good_upload)
+    assert [(r.subject, r.errors) for r in old.rows] == [(r.subject, []) for r in new.rows]
+    assert report_bodies(old, PROVINCE, REPORTED) == report_bodies(new, PROVINCE, REPORTED)
+
+
+def test_an_internal_mark_it_cannot_read_is_an_error_on_its_cell_in_both_languages(
+        workbook_bytes):
+    def fill(ind, irow, prj, prow):
+        good_fill(ind, irow, prj, prow)
+        ind[f"M{irow['NE2-1.1']}"] = "บางส่วน"
+        prj[f"M{prow['NE2-67-001']}"] = 2
+        ind[f"M{irow['NE2-3.1']}"] = "ใช่"  # marked internal with no value: the value is missing
+
+    upload = read_workbook("r.xlsx", filled(workbook_bytes, fill))
+    found = {(e.sheet, e.cell): e for row in upload.rows for e in row.errors}
+    assert set(found) == {(IND, "M2"), (PRJ, "M2"), (IND, "G6")}
+    for place in ((IND, "M2"), (PRJ, "M2")):
+        assert "is not an internal mark" in found[place].message_en
+        assert "ข้อมูลภายใน (internal)" in found[place].message_th
+    assert "'บางส่วน'" in found[(IND, "M2")].message_en
+    assert "value is required" in found[(IND, "G6")].message_en
+    assert {row.subject for row, _ in report_bodies(upload, PROVINCE, REPORTED)} == {
+        "NE2-2.2", "NE2-5.1", "NE2-68-001"}
+
+
+def test_a_csv_may_have_the_internal_column_and_one_without_it_reads_as_before():
+    rows = ["indicator,NE2-1.1,FY2568-Q1,1350.5,,,,,,,,,yes",
+            "indicator,NE2-2.2,FY2568-Q1,7,,,,,,,,,",
+            "project,NE2-67-001,,,,2024-12-31,55,12500000,in_progress,,,,ใช่",
+            "project,NE2-68-001,,,,2024-12-15,0,0,preparing_tor,,,,เผยแพร่ได้",
+            "indicator,NE2-5.1,FY2568-Q1,3,,,,,,,,,maybe"]
+    upload = read_workbook("r.csv", "\n".join([CSV_HEADER + ",evidence,internal", *rows]).encode())
+    found = {e.cell: e for row in upload.rows for e in row.errors}
+    assert list(found) == ["row 6, column internal"]
+    assert "'maybe' is not an internal mark" in found["row 6, column internal"].message_en
+    marked = {b.get("indicator") or b["project"]: b.get("internal")
+              for _, b in report_bodies(upload, PROVINCE, REPORTED)}
+    assert marked == {"NE2-1.1": True, "NE2-2.2": None, "NE2-67-001": True, "NE2-68-001": None}
+    without = read_workbook("r.csv", "\n".join([CSV_HEADER, *(r.rsplit(",", 2)[0] for r in rows[:4])]
+                                               ).encode())
+    assert [r.errors for r in without.rows] == [[], [], [], []]
+    assert all("internal" not in b for _, b in report_bodies(without, PROVINCE, REPORTED))
+
+
+def test_a_typed_value_may_be_marked_internal_with_a_json_boolean_only(plan):
+    from services.infra.report_workbook import read_entries
+    at = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
+    item = {"indicator": "NE2-1.2", "period": "FY2570-Q1", "value": 12}
+    typed = read_entries([{**item, "internal": True}, {**item, "indicator": "NE2-2.1",
+                                                       "internal": False},
+                          {**item, "indicator": "NE2-3.1", "internal": "yes"},
+                          {**item, "indicator": "NE2-3.2", "internal": None}], plan)
+    assert [[e.cell for e in r.errors] for r in typed.rows] == [[], [], ["internal"],
+                                                                 ["internal"]]
+    assert "internal must be true or false" in typed.rows[2].errors[0].message_en
+    assert '"yes"' in typed.rows[2].errors[0].message_en
+    assert "null" in typed.rows[3].errors[0].message_th
+    bodies = [b for _, b in report_bodies(typed, "TH-35", at)]
+    assert [b.get("internal") for b in bodies] == [True, None]
+    csv = ("kind,code,period,value,internal\n"
+           "indicator,NE2-1.2,FY2570-Q1,12,ใช่\nindicator,NE2-2.1,FY2570-Q1,12,\n").encode()
+    assert bodies == [b for _, b in report_bodies(read_workbook("u.csv", csv, plan["id"],
+                                                                "TH-35", plan), "TH-35", at)]

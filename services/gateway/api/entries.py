@@ -19,8 +19,9 @@ MAX_ITEMS = 500
 @routes.post("/api/plans/<string:plan_id>/reports",
              "Send indicator values typed in a form as the province's report events (a "
              "province key or person only; the gateway publishes them on its own route naming "
-             "who sent them): each item {indicator, period, value, note, evidence} is read "
-             "and checked as a workbook row is, then by the intake's rules; all items or none. "
+             "who sent them): each item {indicator, period, value, note, evidence, internal} "
+             "is read and checked as a workbook row is, then by the intake's rules; all items "
+             "or none. "
              "The same value sent again is not sent again (event ids derive from the content, "
              "as the workbook's); follow them with GET …/report-status",
              body=body_of("TypedReportItems"),

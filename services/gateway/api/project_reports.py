@@ -19,7 +19,8 @@ MAX_ITEMS = 500
              "its own route naming who sent them): an implementing agency's "
              "key for the projects it implements, a province key for the projects running in "
              "it. All items or none; the same content sent again is not sent again (event ids "
-             "derive from the sender, the plan and the content)",
+             "derive from the sender, the plan and the content); internal: true marks an item "
+             "not to be published outside the government (false: the same as left out)",
              body=body_of("ProjectReportItems"),
              ok=ok("ProjectReportsSent", "sent: the report events went to the intake; follow "
                                          "them with GET …/report-status", 202),

@@ -46,8 +46,9 @@ def indicator_results(gw, request, plan_id):
     if fmt is not None:
         own = {who.scope} if who.role == access.PROVINCE else set(plan["provinces"])
         provinces = sorted({p for r in results["results"] for p in r["provinces"]} | own)
-        return file_response(f"{plan_id}-{period}-indicators", fmt, *targets_view.extended(
-            exports.indicator_results_table(results, provinces), results["results"], provinces),
+        return file_response(f"{plan_id}-{period}-indicators", fmt, *exports.with_internal_column(
+            targets_view.extended(exports.indicator_results_table(results, provinces),
+                                  results["results"], provinces), results["results"]),
                              sample=holds_sample(plan))
     return json_response(results)
 
@@ -67,7 +68,8 @@ def indicator_series(gw, request, plan_id, code):
     targets_view.name_series(series, province_names(gw))
     provinces = list(series["provinces"])
     return view_or_file(request, series, f"{plan_id}-{code}-series", lambda view: (
-        targets_view.extended(exports.series_table(view), view["series"], provinces)),
+        exports.with_internal_column(targets_view.extended(
+            exports.series_table(view), view["series"], provinces), view["series"])),
                         holds_sample(plan))
 
 

@@ -55,6 +55,8 @@
                     disbursed_thb: number(field("disbursed_thb")),
                     procurement_stage: field("procurement_stage"), as_of: field("as_of"),
                     problems: field("problems") || null, solutions: field("solutions") || null};
+      // marked internal: not to be published outside the government; unmarked: left out (false)
+      if (row.querySelector('[name="internal"]').checked) item.internal = true;
       const items = problemItems(row);
       if (items.length) item.problem_items = items;  // none: the report carries none
       outcome.textContent = "…";

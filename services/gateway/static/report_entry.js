@@ -13,6 +13,7 @@
   const button = document.getElementById("entry-send");
   const rows = [...form.querySelectorAll("tbody tr[data-indicator]")];
   const field = (tr, name) => tr.querySelector(`[name="${name}"]`).value.trim();
+  const internal = tr => tr.querySelector('[name="internal"]').checked;
 
   function mark(tr, status, text) {
     const cell = tr.querySelector("td.outcome");
@@ -29,12 +30,14 @@
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();  // Enter in any box sends, as the button does
-    const typed = rows.filter(tr => ["value", "note", "evidence"].some(n => field(tr, n)));
+    // a row only marked internal is sent too: the API then says its value is missing
+    const typed = rows.filter(tr => ["value", "note", "evidence"].some(n => field(tr, n)) || internal(tr));
     rows.forEach(tr => { mark(tr, null, ""); delete tr.dataset.event; });
     if (!typed.length) { summary.textContent = words.nothing_typed; return; }
     const items = typed.map(tr => ({indicator: tr.dataset.indicator, period,
                                     value: field(tr, "value"), note: field(tr, "note") || null,
-                                    evidence: field(tr, "evidence") || null}));
+                                    evidence: field(tr, "evidence") || null,
+                                    internal: internal(tr)}));
     button.disabled = true;
     summary.textContent = words.sending;
     try {

@@ -64,7 +64,11 @@ PROJECT_COLUMNS = (
 # An optional input column (issue 22): the evidence behind a row - references (a document
 # number, a URL) and/or uploaded files' ids (ev-...), one per line or separated by ";". A CSV
 # may have it; a workbook may have a column headed (evidence) added: it is read when present.
-OPTIONAL_INPUTS = ("evidence",)
+# Another (issue 26): "internal" - the province marks the row's report not to be published
+# outside the government (open data, the public page). New workbooks have it as their last
+# column (INTERNAL_COLUMN), with a yes/no drop-down; a workbook made before it still reads.
+OPTIONAL_INPUTS = ("evidence", "internal")
+INTERNAL_COLUMN = ("internal", "ข้อมูลภายใน ไม่เผยแพร่", True)
 INDICATOR_INPUTS = tuple(name for name, _, is_input in INDICATOR_COLUMNS if is_input) \
     + OPTIONAL_INPUTS
 PROJECT_INPUTS = tuple(name for name, _, is_input in PROJECT_COLUMNS if is_input) \
@@ -73,6 +77,7 @@ INDICATOR_REQUIRED = ("value",)
 PROJECT_REQUIRED = ("as_of", "physical_progress_pct", "disbursed_thb", "procurement_stage")
 LABELS = {name: label for name, label, _ in INDICATOR_COLUMNS + PROJECT_COLUMNS}
 LABELS["evidence"] = "หลักฐาน"
+LABELS["internal"] = INTERNAL_COLUMN[1]
 
 ABOUT_ROWS = (  # (key, Thai label)
     ("schema", "รุ่นของแบบฟอร์ม"),
@@ -91,16 +96,20 @@ INSTRUCTIONS_TH = (
     "แผ่นงาน โครงการ: วันที่ของข้อมูล (ปี ค.ศ. เช่น 2025-03-31) ความก้าวหน้า % เบิกจ่ายสะสม "
     "และขั้นตอนจัดซื้อจัดจ้าง (ปัญหาอุปสรรคและแนวทางแก้ไข ถ้ามี) แถวที่ไม่ได้กรอกจะไม่ถูกส่ง "
     "จากนั้นอัปโหลดไฟล์นี้กลับเข้าระบบ หากมีข้อผิดพลาด ระบบจะแจ้งทุกช่องที่ต้องแก้ในครั้งเดียว "
-    "การอัปโหลดไฟล์เดิมซ้ำจะไม่ส่งข้อมูลซ้ำ")
+    "การอัปโหลดไฟล์เดิมซ้ำจะไม่ส่งข้อมูลซ้ำ ค่าใดที่ไม่ควรเผยแพร่สู่สาธารณะ (ข้อมูลเปิด หน้าสาธารณะ) "
+    "ให้เลือก ใช่ ในช่อง ข้อมูลภายใน ไม่เผยแพร่ (internal) ของแถวนั้น")
 INSTRUCTIONS_EN = (
     "Fill in only the yellow cells. Indicators sheet: the reported value (and a note, if any). "
     "Projects sheet: the date the figures are as of (C.E., e.g. 2025-03-31), physical progress %, "
     "cumulative disbursement and procurement stage (problems and solutions, if any). Rows left "
     "empty are not sent. Then upload this file back to the system; if anything is wrong, every "
-    "cell to fix is listed at once. Uploading the same file again sends nothing twice.")
+    "cell to fix is listed at once. Uploading the same file again sends nothing twice. A row "
+    "not to be published outside the government (open data, the public page): choose ใช่ (yes) "
+    "in its internal column.")
 
 CSV_COLUMNS = ("kind", "code", "period", "value", "note", "as_of", "physical_progress_pct",
-               "disbursed_thb", "procurement_stage", "problems", "solutions", "evidence")
+               "disbursed_thb", "procurement_stage", "problems", "solutions", "evidence",
+               "internal")
 CSV_REQUIRED_COLUMNS = ("kind", "code")
 CSV_INPUTS = {"indicator": INDICATOR_INPUTS, "project": PROJECT_INPUTS}
 

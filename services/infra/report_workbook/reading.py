@@ -70,8 +70,47 @@ def _evidence(value) -> list[dict]:
     return [{"file": item} if EVIDENCE_ID.match(item) else {"reference": item} for item in items]
 
 
+# The internal column's words (issue 26): a drop-down offers ใช่ / ไม่ใช่; Excel's TRUE/FALSE,
+# 1/0 and the English words are read too. Blank is "not internal", as before the column existed.
+INTERNAL_YES, INTERNAL_NO = "ใช่", "ไม่ใช่"
+_INTERNAL_WORDS = {**dict.fromkeys((INTERNAL_YES, "ภายใน", "true", "yes", "y", "1", "x",
+                                    "internal"), True),
+                   **dict.fromkeys((INTERNAL_NO, "ไม่", "เผยแพร่ได้", "false", "no", "n", "0",
+                                    "public"), False)}
+
+
+def _internal(value) -> bool:
+    """An internal cell: True - the province marks the row's report not to be published outside
+    the government (open data, the public page)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    word = " ".join(as_text(value).split()).lower()
+    if word in _INTERNAL_WORDS:
+        return _INTERNAL_WORDS[word]
+    raise Bad(f"{shown(value)} ใช้ไม่ได้ในช่อง ข้อมูลภายใน (internal): เลือก {INTERNAL_YES} "
+              f"(ไม่เผยแพร่สู่สาธารณะ) หรือ {INTERNAL_NO} หรือเว้นว่าง",
+              f"{shown(value)} is not an internal mark: use {INTERNAL_YES} / yes / TRUE (not to "
+              f"be published outside the government) or {INTERNAL_NO} / no / FALSE, or leave "
+              "it empty")
+
+
+def _nothing_filled(cells: dict) -> bool:
+    """A row to skip: nothing typed in it, or only "not internal" (a row marked internal, or
+    marked with a word we cannot read, and nothing else is read: what is wrong is reported)."""
+    if any(not is_blank(value) for name, value in cells.items() if name != "internal"):
+        return False
+    mark = cells.get("internal")
+    try:
+        return is_blank(mark) or _internal(mark) is False
+    except Bad:
+        return False
+
+
 PARSERS = {
     "evidence": _evidence,
+    "internal": _internal,
     "value": number,
     "note": lambda value: text(value, MAX_NOTE),
     "as_of": lambda value: parse_date(value, MIN_YEAR, MAX_YEAR),
@@ -100,9 +139,13 @@ def _parse_inputs(kind: str, cells: dict, place) -> tuple[dict, list[CellProblem
                 fields_[name] = None
             continue
         try:
-            fields_[name] = PARSERS[name](raw)
+            value = PARSERS[name](raw)
         except Bad as bad:
             errors.append(bad.at(*place(name)))
+            continue
+        if name == "internal" and not value:
+            continue  # not marked: the row's report (and event id) as before the column existed
+        fields_[name] = value
     return fields_, errors
 
 
@@ -310,7 +353,7 @@ def _sheet_rows(title: str, rows: list[tuple[int, list]], kind: str, columns, pe
         if line_no <= header_at:
             continue
         raw = {name: at(cells, name) for name in inputs}
-        if all(is_blank(value) for value in raw.values()):
+        if _nothing_filled(raw):
             continue
 
         def place(name, line_no=line_no):
@@ -382,7 +425,7 @@ def _read_csv(content: bytes, plan_id: str | None, province: str | None,
         errors = []
         kind = (cell(cells, "kind") or "").strip().lower()
         inputs = CSV_INPUTS.get(kind, every_input)
-        if all(is_blank(cell(cells, name)) for name in every_input):
+        if _nothing_filled({name: cell(cells, name) for name in every_input}):
             continue  # nothing filled in
         code = _csv_code(cells, cell, errors, place)
         if kind not in CSV_INPUTS:
@@ -488,6 +531,8 @@ def report_bodies(upload: Upload, province: str, reported_at: datetime
                     "value": values["value"], "note": values.get("note"), "reported_at": at}
             if values.get("evidence"):
                 body["evidence"] = values["evidence"]
+            if values.get("internal"):
+                body["internal"] = True
         elif row.kind == "project":
             body = {"event_id": stable_event_id("project", province, row.subject, None, values),
                     "province": province, "project": row.subject,
@@ -499,6 +544,8 @@ def report_bodies(upload: Upload, province: str, reported_at: datetime
                     "reported_at": at}
             if values.get("evidence"):
                 body["evidence"] = values["evidence"]
+            if values.get("internal"):
+                body["internal"] = True
         else:
             continue
         bodies.append((row, body))

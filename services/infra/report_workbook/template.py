@@ -13,8 +13,10 @@ from services.contracts.rules import describe_indicator_rules, indicator_bounds,
 from services.contracts.targets import province_baseline, province_fiscal_year_target
 from services.infra.spreadsheet import keep_as_text, off_hub
 
+from .reading import INTERNAL_NO, INTERNAL_YES
+
 from .layout import (ABOUT_KEY, ABOUT_ROWS, INDICATOR_COLUMNS, INDICATORS_KEY, INSTRUCTIONS_EN,
-                     INSTRUCTIONS_TH, LISTS_TITLE, MAX_NOTE, MAX_TEXT, MAX_YEAR, MIN_YEAR,
+                     INSTRUCTIONS_TH, INTERNAL_COLUMN, LISTS_TITLE, MAX_NOTE, MAX_TEXT, MAX_YEAR, MIN_YEAR,
                      PROJECT_COLUMNS, PROJECTS_KEY, SCHEMA, SHEET_TITLES, due_items, header)
 
 SAMPLE_TEXT = ("ข้อมูลตัวอย่าง แผนนี้สร้างขึ้นเพื่อสาธิตระบบ ไม่ใช่ข้อมูลจริง "
@@ -75,7 +77,24 @@ _COMMENTS = {
                  "optional: problems, at most 8000 characters"),
     "solutions": ("กรอกได้: แนวทางแก้ไข ไม่เกิน 8000 ตัวอักษร",
                   "optional: solutions, at most 8000 characters"),
+    "internal": (f"กรอกได้: {INTERNAL_YES} = ข้อมูลภายใน ไม่เผยแพร่สู่สาธารณะ (ข้อมูลเปิด หน้าสาธารณะ) "
+                 "ว่าง = เผยแพร่ได้",
+                 f"optional: {INTERNAL_YES} (yes) = internal, not to be published outside the "
+                 "government (open data, the public page); empty = may be published"),
 }
+# New workbooks end each data sheet with the internal column (a workbook without it still reads)
+INDICATOR_SHEET = INDICATOR_COLUMNS + (INTERNAL_COLUMN,)
+PROJECT_SHEET = PROJECT_COLUMNS + (INTERNAL_COLUMN,)
+
+
+def _internal_rule(ws, columns, end: int) -> None:
+    """The internal column's drop-down: ใช่ / ไม่ใช่ (or empty)."""
+    letter = _letters(columns)["internal"]
+    rule = _rule("list", "internal", f"เลือก {INTERNAL_YES} หรือ {INTERNAL_NO} หรือเว้นว่าง",
+                 f"pick {INTERNAL_YES} (yes) or {INTERNAL_NO} (no), or leave it empty",
+                 formula1=f'"{INTERNAL_YES},{INTERNAL_NO}"')
+    rule.add(f"{letter}2:{letter}{end}")
+    ws.add_data_validation(rule)
 
 
 def _rule(kind: str, title: str, th: str, en: str, prompt: tuple[str, str] | None = None,
@@ -222,16 +241,17 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
                                last_indicators.get(code), None, None,
                                f"{accepted_th} ({accepted_en})",
                                province_fiscal_year_target(indicator, province, period),
-                               baseline.get("value"), baseline.get("fiscal_year")])
+                               baseline.get("value"), baseline.get("fiscal_year"), None])
         # the value cell takes what the plan's rules accept: the same bounds the intake checks
         value_rules.setdefault((*indicator_bounds(indicator), "value",
                                 f"ต้องเป็นตัวเลข {accepted_th}",
                                 f"must be a number: {accepted_en}",
                                 (accepted_th, accepted_en)), []).append(f"{at['value']}{number}")
-    ws = table(INDICATORS_KEY, INDICATOR_COLUMNS, indicator_rows)
+    ws = table(INDICATORS_KEY, INDICATOR_SHEET, indicator_rows)
     end = len(indicator_rows) + 1
     if indicator_rows:
         _grouped(ws, value_rules)
+        _internal_rule(ws, INDICATOR_SHEET, end)
         note = _rule("textLength", "note", f"ไม่เกิน {MAX_NOTE} ตัวอักษร",
                      f"at most {MAX_NOTE} characters", operator="lessThanOrEqual",
                      formula1=str(MAX_NOTE))
@@ -250,10 +270,11 @@ def _build_workbook(plan: dict, province: str, period: str, last: dict,
         project_rows.append([code, project.get("title_th"), project.get("budget_thb"),
                              before.get("physical_progress_pct"), before.get("disbursed_thb"),
                              PROCUREMENT_STAGE_TH.get(stage, stage) if stage else None,
-                             None, None, None, None, None, None])
-    ws = table(PROJECTS_KEY, PROJECT_COLUMNS, project_rows)
+                             None, None, None, None, None, None, None])
+    ws = table(PROJECTS_KEY, PROJECT_SHEET, project_rows)
     end = len(project_rows) + 1
     if project_rows:
+        _internal_rule(ws, PROJECT_SHEET, end)
         first, final = (int(to_excel(day)) for day in (date(MIN_YEAR, 1, 1),
                                                        date(MAX_YEAR, 12, 31)))
         as_of = _rule("date", "as_of", "ต้องเป็นวันที่ ปี ค.ศ. เช่น 2025-03-31",

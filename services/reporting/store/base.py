@@ -115,6 +115,11 @@ class ReportingStore(KeepsMeta, ABC):
         """Every accepted project report of the plan, past and present, oldest first."""
 
     @abstractmethod
+    def internal_in_force(self, plan_id: str, kind: str) -> set[tuple[str, str, str]]:
+        """(subject, period, province) of each report in force of the plan that its province
+        marked internal (body ``internal`` true: not to be published outside the government)."""
+
+    @abstractmethod
     def reports_of(self, plan_id: str, filters: dict, limit: int = 1000) -> list[dict]:
         """Accepted reports of the plan as received, newest reported_at first, each with
         ``in_force`` (whether it is its key's current report). ``filters`` may hold kind,

@@ -238,6 +238,12 @@ class MongoReportingStore(MongoApprovals, MongoProblems, MongoRedrives, MongoAtt
             [("subject", 1), ("province", 1)])
         return [d["body"] for d in cursor]
 
+    def internal_in_force(self, plan_id, kind):
+        cursor = self.db.current_reports.find(
+            {"kind": kind, "plan_id": plan_id, "body.internal": True},
+            {"subject": 1, "period": 1, "province": 1})
+        return {(d["subject"], d["period"], d["province"]) for d in cursor}
+
     def project_reports(self, plan_id):
         cursor = self.db.reports.find({"kind": "project", "plan_id": plan_id}).sort(
             [("reported_at", ASCENDING), ("event_id", ASCENDING)])

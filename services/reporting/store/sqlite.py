@@ -326,6 +326,12 @@ class SqliteReportingStore(SqliteApprovals, SqliteProblems, SqliteRedrives, Sqli
                              " AND plan_id = ? ORDER BY subject, province", (plan_id,))
         return [loads(r["body"]) for r in rows]
 
+    def internal_in_force(self, plan_id, kind):
+        rows = self.db.query("SELECT subject, period, province FROM current_reports"
+                             " WHERE kind = ? AND plan_id = ?"
+                             " AND json_type(body, '$.internal') = 'true'", (kind, plan_id))
+        return {(r["subject"], r["period"], r["province"]) for r in rows}
+
     def project_reports(self, plan_id):
         rows = self.db.query("SELECT body FROM reports WHERE kind = 'project' AND plan_id = ?"
                              " ORDER BY reported_at, event_id", (plan_id,))
