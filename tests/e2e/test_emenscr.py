@@ -50,8 +50,9 @@ def own_plan(sample: dict) -> dict:
              if k not in ("version", "revision", "status", "reference_version",
                           "national_version", "national_entries")}
     issue = draft["issues"][0]
+    issue["national_links"] = []  # else the second project would serve the issue's links
     indicator = copy.deepcopy(issue["indicators"][0])
-    indicator.update(code=INDICATOR, quarterly_targets={}, province_targets={},
+    indicator.update(code=INDICATOR, national_links=[], quarterly_targets={}, province_targets={},
                      province_baselines={}, targets={"FY2567": 1000.0, "FY2568": 2000.0})
     issue["indicators"] = [indicator]
     first, second = (copy.deepcopy(p) for p in sample["projects"][:2])

@@ -71,7 +71,9 @@ def switch(system, public, key=None):
 def made_for(system, osm, code, since=""):
     found = system.get(f"/api/plans/{PLAN}/open-data", osm)
     body = found.json() if found.status_code == 200 else None
-    return body if body and body["reason"]["code"] == code and body["generated_at"] > since \
+    # at or after: generated_at counts whole seconds, and a reopening and the next acceptance
+    # may fall in one; the reason's code tells them apart
+    return body if body and body["reason"]["code"] == code and body["generated_at"] >= since \
         else None
 
 
