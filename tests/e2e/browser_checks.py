@@ -391,7 +391,7 @@ def plan_forms(request: dict) -> dict:
 
 
 # What one page shows: its sample banner, each visible table's rows that hold a value (a cell
-# neither empty nor "-"), each canvas: Chart.js's datasets holding a number, else any pixel drawn.
+# neither empty nor "-"), the entries of the national hierarchy's trees, each canvas: Chart.js's datasets holding a number, else any pixel drawn.
 PAGE_CONTENT = """() => ({
   banner: !!document.querySelector('#sample-banner') &&
           document.querySelector('#sample-banner').offsetParent !== null,
@@ -409,6 +409,7 @@ PAGE_CONTENT = """() => ({
   }),
   options: [...document.querySelectorAll('select option')].length,
   forms: [...document.querySelectorAll('fieldset')].length,
+  tree: [...document.querySelectorAll('.national-tree li')].length,
 })"""
 
 
