@@ -47,8 +47,11 @@ def item_problem(item, index: int, province: str | None, plan: dict) -> str | No
 def bodies(items: list[dict], plan_id: str, sender: str, province: str | None,
            now: datetime | None = None) -> list[dict]:
     """The report bodies to send: each with its province and ``reported_at`` (now, unless
-    given) and an event id derived from (sender, plan, content without reported_at)."""
-    stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    given) and an event id derived from (sender, plan, content without reported_at).
+    ``reported_at`` keeps its microseconds: the intake orders a thing's reports by it, and two
+    sends within one second (marked internal, then unmarked) must not tie - a tie goes to the
+    greater event id, not to the later send."""
+    stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="microseconds")
     out = []
     for item in items:
         body = {"province": province, **item}

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from services.contracts.reports import gateway_routing_key, reported_by_headers
 from services.infra import report_workbook
 # Sending the rows: shared with clusterctl (report --send), so kept in infra.
-from services.infra.province_send import REPORTED_FIELDS, publish, to_send  # noqa: F401
+from services.infra.province_send import publish, to_send  # noqa: F401
 
 FORMATS = ("xlsx", "csv")
 CHECK_TH = "ระบบรายงานจะไม่รับแถวนี้: "

@@ -8,19 +8,31 @@ from __future__ import annotations
 import json
 import uuid
 
+from marshmallow import ValidationError
+
+from services.contracts.reports import REPORT_SCHEMAS, REPORTS_EXCHANGE, routing_key
 from services.infra import report_workbook
 from services.infra.event_publisher import PUBLISH_DEADLINE_S, deadline_connection
-from services.contracts.reports import REPORTS_EXCHANGE, is_internal, routing_key
 
 
-REPORTED_FIELDS = {"indicator": ("value", "note", "internal"),
-                   "project": ("as_of", "physical_progress_pct", "disbursed_thb",
-                               "procurement_stage", "problems", "solutions", "internal")}
+# what a report says, for "the report in force already says the same": every field of the
+# body as the intake keeps it (loaded by its schema) but these, which say when and which report
+NOT_CONTENT = ("event_id", "reported_at")
 
 
-def _said(body: dict, field: str):
-    # the internal mark left out says what false says (contracts/reports.py)
-    return is_internal(body) if field == "internal" else body.get(field)
+def content_of(body: dict) -> dict:
+    """What a report says, as the intake keeps it: loaded by its schema (a project's problem
+    items with their defaults filled in, numbers as floats, dates as dates), without its id and
+    time, a field left out the same as one that is null, empty or (the internal mark) false.
+    Every field counts - the evidence and structured problems too, so a report that differs only
+    in them is not taken for the one in force."""
+    kind = "indicator" if "indicator" in body else "project"
+    try:
+        said = REPORT_SCHEMAS[kind]().load(body)
+    except ValidationError:  # checked before it is sent; a stored body the schema grew past
+        said = dict(body)
+    return {name: value for name, value in said.items() if name not in NOT_CONTENT
+            and not (value is None or value is False or value == [])}
 
 
 def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
@@ -29,15 +41,15 @@ def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
     A report received before is not sent again - unless a later one has superseded it and the
     upload goes back to it (A, then B, then A again): then it goes out under an id derived from
     its own and from the report in force, so it supersedes that one, and sending the same file
-    once more finds it in force."""
+    once more finds it in force (the intake keeps a repeated id as it first came, with its first
+    reported_at, so the old id would change nothing)."""
     out, follow = [], []
     for body in bodies:
         status = statuses[body["event_id"]]
         current = status.get("in_force") if status["status"] == "superseded" else None
-        kind = "indicator" if "indicator" in body else "project"
         if status["status"] == "pending":
             out.append(body)
-        elif current and any(_said(current, f) != _said(body, f) for f in REPORTED_FIELDS[kind]):
+        elif current and content_of(current) != content_of(body):
             again = uuid.uuid5(report_workbook.NAMESPACE,
                                f"{body['event_id']}:after:{current['event_id']}")
             out.append(body := {**body, "event_id": str(again)})
