@@ -380,7 +380,10 @@ PROBLEM = obj({
     "issue": nullable(INTEGER), "implementing_agency": nullable(STRING), "province": PROVINCE,
     "as_of": DATE, "reported_at": DATE_TIME, "event_id": STRING,
     "procurement_stage": {**STRING, "enum": list(PROCUREMENT_STAGES)},
-    "problems": nullable(STRING), "solutions": nullable(STRING)},
+    "problems": nullable(STRING), "solutions": nullable(STRING),
+    "internal": {**BOOLEAN, "description": "true when the province marked the report internal, "
+                                          "not to be published outside the government (left "
+                                          "out otherwise)"}},
     required=("project", "province", "as_of", "reported_at", "event_id", "problems", "solutions"),
     description="ปัญหาอุปสรรคและแนวทางแก้ไข / a problem and its solution, as reported")
 

@@ -9,6 +9,7 @@ from statistics import fmean
 from services.contracts.emenscr import FieldListError, parse_fields
 from services.contracts.errors import QueryError
 from services.contracts.periods import parse_period
+from services.contracts.reports import is_internal
 
 from .queries import _plan
 
@@ -54,7 +55,8 @@ def project_quarters(plan: dict, reports: list[dict], fiscal_year: int) -> dict[
     that day (the reports' precedence: the later ``reported_at``, then ``event_id``), so the last
     quarter agrees with the project progress view; disbursed money is
     added up over provinces, physical progress averaged, as the project progress view does
-    (domain.project_progress). A quarter no province had reported by: actual figures None."""
+    (domain.project_progress). A quarter no province had reported by: actual figures None.
+    ``internal_provinces``: the provinces whose counted report is marked internal."""
     ends = [parse_period(f"FY{fiscal_year}-Q{q}").end for q in range(1, 5)]
     by_project: dict[str, list[dict]] = {}
     for report in reports:
@@ -74,7 +76,9 @@ def project_quarters(plan: dict, reports: list[dict], fiscal_year: int) -> dict[
                 "disbursed_thb": sum(r["disbursed_thb"] for r in latest) if latest else None,
                 "physical_progress_pct": round(fmean(r["physical_progress_pct"] for r in latest), 2)
                 if latest else None,
-                "provinces_reported": sorted(r["province"] for r in latest)})
+                "provinces_reported": sorted(r["province"] for r in latest),
+                # whose figures counted here come from a report marked internal (issue 26)
+                "internal_provinces": sorted(r["province"] for r in latest if is_internal(r))})
         out[project["code"]] = quarters
     return out
 

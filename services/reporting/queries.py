@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.contracts.errors import QueryError  # raised to RPC callers
 from services.contracts.national import level_problem
 from services.contracts.periods import PeriodError, parse_period
+from services.contracts.reports import is_internal
 
 from . import approval_cases, certainty, domain, rollup, schemas, targets
 
@@ -108,7 +109,9 @@ def problems_register(store, plan_id: str, issue: int | None = None, project: st
                       "province": report["province"], "as_of": report["as_of"],
                       "reported_at": report["reported_at"], "event_id": report["event_id"],
                       "procurement_stage": report["procurement_stage"],
-                      "problems": report.get("problems"), "solutions": report.get("solutions")})
+                      "problems": report.get("problems"), "solutions": report.get("solutions"),
+                      # its text is the province's internal report's (issue 26)
+                      **({"internal": True} if is_internal(report) else {})})
     return sorted(found, key=lambda r: (r["reported_at"], r["event_id"]), reverse=True)
 
 

@@ -11,7 +11,8 @@ from python_calamine import CalamineWorkbook
 
 from services.contracts.emenscr import FIELD_COLUMNS, FIELD_KEYS, FieldListError, parse_fields
 from services.gateway.emenscr import fields as field_lists
-from services.gateway.emenscr.rows import BUDGET_SOURCE, LEVEL_OF, project_values, rows_of
+from services.gateway.emenscr.rows import (BUDGET_SOURCE, LEVEL_OF, internal_notes, project_values,
+                                          rows_of)
 from services.gateway.emenscr.workbook import PROJECTS_SHEET, SOURCES_SHEET, workbook
 from services.gateway.exports import SAMPLE_CELL, SAMPLE_SHEET
 from services.plans.national import EMENSCR_LEVEL
@@ -305,3 +306,46 @@ def test_the_admins_list_decides_the_columns_and_typed_text_stays_text(plan):
     about = {row[0]: row[1] for row in sheets[SOURCES_SHEET][4:]}
     assert "ผู้ดูแลระบบ" in about["รายการข้อมูล (field list)"]
     assert "ฉบับที่ 3" in about["รายการข้อมูล (field list)"]
+
+
+# --- figures that include internal reports (issue 26) ------------------------------------------
+
+def test_a_project_whose_figures_include_an_internal_report_says_so_naming_the_provinces(plan):
+    """TH-33's June report marked internal: Q3 and Q4 count it, Q1 and Q2 do not; NE2-67-002's
+    progress to date has TH-37's internal report, NE2-67-003's problems text an internal one's;
+    the rest have no note, and the workbook gets the column only then."""
+    reports = [dict(r, internal=True) if r["as_of"] == "2024-06-30" else r for r in REPORTS]
+    quarters = project_quarters(plan, reports, 2567)
+    assert [q["internal_provinces"] for q in quarters["NE2-67-001"]] == [[], [], ["TH-33"],
+                                                                        ["TH-33"]]
+    found = {**figures(plan), "quarters": quarters}
+    found["progress"] = found["progress"] + [
+        {"project": "NE2-67-002", "provinces": {"TH-37": {"internal": True}, "TH-34": {}}}]
+    found["register"] = found["register"] + [
+        {"project": "NE2-67-003", "province": "TH-34", "as_of": "2024-05-31", "internal": True,
+         "reported_at": "2024-06-02T09:00:00+07:00", "problems": "ภายใน", "solutions": None},
+        {"project": "NE2-67-004", "province": "TH-33", "as_of": "2024-11-15", "internal": True,
+         "reported_at": "2024-11-20T09:00:00+07:00", "problems": "ปีถัดไป", "solutions": None}]
+    values = project_values(plan, 2567, found, NAMES)
+    notes = dict(zip((v["project_code"] for v in values),
+                     internal_notes(values, 2567, found, NAMES)))
+    assert notes["NE2-67-001"] == "รวมข้อมูลภายใน / includes internal figures: ศรีสะเกษ (TH-33)"
+    assert notes["NE2-67-002"] == "รวมข้อมูลภายใน / includes internal figures: TH-37"
+    assert notes["NE2-67-003"].endswith(": อุบลราชธานี (TH-34)")
+    assert notes["NE2-67-004"] == ""  # its internal problems text is FY2568's
+    assert [n for code, n in notes.items() if code not in ("NE2-67-001", "NE2-67-002",
+                                                           "NE2-67-003")] == [""] * (len(notes) - 3)
+
+    listed = field_lists.in_force(SHIPPED)
+    data = workbook(plan, 2567, listed, rows_of(values, listed["fields"]), [False] * len(values),
+                    datetime(2026, 1, 5, tzinfo=timezone.utc),
+                    internal_notes(values, 2567, found, NAMES))
+    projects = read_back(data)[PROJECTS_SHEET]
+    at = len(listed["fields"])
+    assert (projects[0][at], projects[1][at]) == ("รวมข้อมูลภายใน ไม่เผยแพร่สู่สาธารณะ",
+                                                  "includes internal figures")
+    assert projects[3][at] == notes["NE2-67-001"] and projects[3][0] == "NE2-67-001"
+    plain = read_back(workbook(plan, 2567, listed, rows_of(values, listed["fields"]),
+                               [False] * len(values), datetime(2026, 1, 5, tzinfo=timezone.utc),
+                               [""] * len(values)))[PROJECTS_SHEET]
+    assert len(plain[0]) == at  # no internal figure: the columns of the list alone

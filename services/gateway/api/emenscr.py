@@ -148,7 +148,8 @@ def emenscr_workbook(gw, request, plan_id):
     projects = {p["code"]: p for p in plan["projects"]}
     data = workbook(plan, fiscal_year, listed, emenscr_rows.rows_of(values, listed["fields"]),
                     [sample or bool(projects[v["project_code"]].get("sample")) for v in values],
-                    datetime.now(timezone.utc))
+                    datetime.now(timezone.utc),
+                    emenscr_rows.internal_notes(values, fiscal_year, figures, names))
     return Response(data, content_type=exports.FORMATS["xlsx"], headers={
         "Content-Disposition": attachment(f"{plan_id}-emenscr-{fiscal_year}.xlsx")})
 

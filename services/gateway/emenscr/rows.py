@@ -85,6 +85,32 @@ def project_values(plan: dict, fiscal_year: int, figures: dict,
     return out
 
 
+INTERNAL_NOTE = "รวมข้อมูลภายใน / includes internal figures"
+
+
+def internal_notes(values: list[dict], fiscal_year: int, figures: dict,
+                   province_names: dict | None = None) -> list[str]:
+    """Per project row (``values``' order): empty, or the note that its figures include a
+    report a province marked internal (issue 26: not to be published outside the government) -
+    a quarter's figures, the progress to date or the year's problems text - naming the
+    provinces, so a planner knows before copying them into eMENSCR."""
+    names = province_names or {}
+    progress = {row["project"]: row for row in figures.get("progress", [])}
+    notes = []
+    for project in values:
+        code = project["project_code"]
+        marked = {p for quarter in figures.get("quarters", {}).get(code, [])
+                  for p in quarter.get("internal_provinces") or []}
+        marked |= {p for p, row in (progress.get(code, {}).get("provinces") or {}).items()
+                   if row.get("internal")}
+        marked |= {e["province"] for e in figures.get("register", []) if e.get("internal")
+                   and e["project"] == code
+                   and fiscal_year_of(date.fromisoformat(e["as_of"][:10])) == fiscal_year}
+        notes.append(f"{INTERNAL_NOTE}: " + ", ".join(
+            f"{names[p]} ({p})" if p in names else p for p in sorted(marked)) if marked else "")
+    return notes
+
+
 def rows_of(values: list[dict], fields) -> list[list]:
     """The projects' values as rows, one cell per field of the list, in its order."""
     return [[project[f.key] for f in fields] for project in values]

@@ -23,26 +23,35 @@ VERIFIED_WORDS = {True: "ตรวจสอบกับเอกสาร สศ
 UNVERIFIED_FILL = PatternFill("solid", fgColor="FFF2CC")  # a pale yellow: to be checked
 SOURCES_HEADER = ["ลำดับ (order)", "รหัสข้อมูล (key)", "หัวคอลัมน์ (header_th)", "Column (header_en)",
                   "แหล่งที่มา (source)", "ตรวจสอบแล้ว (verified)"]
+INTERNAL_HEADER = ("รวมข้อมูลภายใน ไม่เผยแพร่สู่สาธารณะ", "includes internal figures")
 ORIGIN_WORDS = {"shipped": "รายการที่มากับระบบ (shipped with the system)",
                 "admin": "รายการที่ผู้ดูแลระบบกำหนด (set by the admin)"}
 
 
 def workbook(plan: dict, fiscal_year: int, listed: dict, rows: list[list],
-             sample: list[bool], now: datetime) -> bytes:
+             sample: list[bool], now: datetime, internal: list[str] | None = None) -> bytes:
     """``listed``: the field list in force (fields.in_force); ``rows``: one per project, a cell
-    per field (rows.rows_of); ``sample``: which rows are sample data."""
+    per field (rows.rows_of); ``sample``: which rows are sample data; ``internal``: each row's
+    note that its figures include internal reports (rows.internal_notes) - a column after the
+    fields whenever one row has it, whatever the admin's field list says."""
     fields = listed["fields"]
     labelled = any(sample)
+    internal = internal or [""] * len(rows)
+    marked = any(internal)
     book = Workbook()
     sheet = book.active
     sheet.title = PROJECTS_SHEET
-    thai = [f.header_th for f in fields] + ([SAMPLE_HEADER] if labelled else [])
-    english = [f.header_en for f in fields] + (["sample"] if labelled else [])
-    marks = [VERIFIED_WORDS[f.verified] for f in fields] + ([""] if labelled else [])
+    thai = [f.header_th for f in fields] + ([INTERNAL_HEADER[0]] if marked else []) \
+        + ([SAMPLE_HEADER] if labelled else [])
+    english = [f.header_en for f in fields] + ([INTERNAL_HEADER[1]] if marked else []) \
+        + (["sample"] if labelled else [])
+    marks = [VERIFIED_WORDS[f.verified] for f in fields] + ([""] if marked else []) \
+        + ([""] if labelled else [])
     for header in (thai, english, marks):
         sheet.append(header)
-    for row, flag in zip(rows, sample):
-        sheet.append(row + ([SAMPLE_CELL if flag else ""] if labelled else []))
+    for row, flag, note in zip(rows, sample, internal):
+        sheet.append(row + ([note] if marked else [])
+                     + ([SAMPLE_CELL if flag else ""] if labelled else []))
     _style_projects(sheet, fields)
     _sources(book.create_sheet(SOURCES_SHEET), plan, fiscal_year, listed, now)
     if labelled:
