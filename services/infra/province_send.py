@@ -20,19 +20,29 @@ from services.infra.event_publisher import PUBLISH_DEADLINE_S, deadline_connecti
 NOT_CONTENT = ("event_id", "reported_at")
 
 
+def _said(fields: dict) -> dict:
+    # a field left out says what null, an empty list or (the internal mark) false says
+    return {name: value for name, value in fields.items() if name not in NOT_CONTENT
+            and not (value is None or value is False or value == [])}
+
+
 def content_of(body: dict) -> dict:
     """What a report says, as the intake keeps it: loaded by its schema (a project's problem
     items with their defaults filled in, numbers as floats, dates as dates), without its id and
-    time, a field left out the same as one that is null, empty or (the internal mark) false.
-    Every field counts - the evidence and structured problems too, so a report that differs only
-    in them is not taken for the one in force."""
+    time. Every field counts - the evidence and structured problems too, so a report that
+    differs only in them is not taken for the one in force."""
     kind = "indicator" if "indicator" in body else "project"
     try:
-        said = REPORT_SCHEMAS[kind]().load(body)
+        return _said(REPORT_SCHEMAS[kind]().load(body))
     except ValidationError:  # checked before it is sent; a stored body the schema grew past
-        said = dict(body)
-    return {name: value for name, value in said.items() if name not in NOT_CONTENT
-            and not (value is None or value is False or value == [])}
+        return _said(body)
+
+
+def same_content(body: dict, kept: dict) -> bool:
+    """Whether ``body`` says what the report ``kept`` says. The bodies as they are first (the
+    usual case, and cheap: a file of thousands of rows sent again); the schema's reading only
+    when they differ as written (it costs some 0.3 ms a body, on the gateway's hub)."""
+    return _said(body) == _said(kept) or content_of(body) == content_of(kept)
 
 
 def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
@@ -49,7 +59,7 @@ def to_send(bodies: list[dict], statuses: dict) -> tuple[list[dict], list[str]]:
         current = status.get("in_force") if status["status"] == "superseded" else None
         if status["status"] == "pending":
             out.append(body)
-        elif current and content_of(current) != content_of(body):
+        elif current and not same_content(body, current):
             again = uuid.uuid5(report_workbook.NAMESPACE,
                                f"{body['event_id']}:after:{current['event_id']}")
             out.append(body := {**body, "event_id": str(again)})
