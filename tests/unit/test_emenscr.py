@@ -305,3 +305,17 @@ def test_the_admins_list_decides_the_columns_and_typed_text_stays_text(plan):
     about = {row[0]: row[1] for row in sheets[SOURCES_SHEET][4:]}
     assert "ผู้ดูแลระบบ" in about["รายการข้อมูล (field list)"]
     assert "ฉบับที่ 3" in about["รายการข้อมูล (field list)"]
+
+
+def test_the_list_downloaded_runs_no_formula_and_an_unknown_column_is_refused():
+    import csv as csv_module
+    rows = list(csv_module.reader(io.StringIO(field_lists.shipped_text())))
+    rows[1][FIELD_COLUMNS.index("header_en")] = "=HYPERLINK(\"http://x\")"
+    out = io.StringIO()
+    csv_module.writer(out, lineterminator="\n").writerows(rows)
+    listed = field_lists.in_force({"csv": out.getvalue(), "version": 1})
+    downloaded = field_lists.as_csv(listed)
+    assert ",=HYPERLINK" not in downloaded and "'=HYPERLINK" in downloaded
+    assert [f.key for f in parse_fields(downloaded, "again")] == listed["keys"]
+    with pytest.raises(FieldListError, match="unknown column"):
+        parse_fields(out.getvalue().replace("order", "order,notes", 1), "extra")
