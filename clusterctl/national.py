@@ -51,7 +51,7 @@ def load(settings: Settings, directory: Path, add: bool, check_only: bool, out=p
     keep(settings, "settings.national_reference", loaded["version_id"],
          {**loaded, "files": sorted(files)})
     out(f"national hierarchy {loaded['version_id']} "
-        f"({'loaded' if loaded['created'] else 'already loaded'}): {_counts(loaded['by_level'])}; "
+        f"({'loaded' if loaded['created'] else 'loaded before, in force again'}): {_counts(loaded['by_level'])}; "
         f"files: {', '.join(sorted(files))}")
     return 0
 

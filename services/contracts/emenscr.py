@@ -74,6 +74,11 @@ def parse_fields(text: str, name: str = "fields.csv") -> tuple[EmenscrField, ...
     if missing:
         raise FieldListError([(None, f"ไม่มีคอลัมน์ {', '.join(missing)} / missing column(s) "
                                      f"{', '.join(missing)}; expected {', '.join(FIELD_COLUMNS)}")], name)
+    unknown = [c for c in reader.fieldnames or [] if c not in FIELD_COLUMNS]
+    if unknown:
+        raise FieldListError([(None, f"ไม่รู้จักคอลัมน์ {', '.join(map(repr, unknown))} / unknown "
+                                     f"column(s) {', '.join(map(repr, unknown))}; the columns are "
+                                     f"{', '.join(FIELD_COLUMNS)}")], name)
     if not rows:
         raise FieldListError([(None, "ไม่มีรายการข้อมูลเลย / no fields: the list needs one row "
                                      "at least")], name)

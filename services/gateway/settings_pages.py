@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 from services.contracts import events as contract_events
 from services.contracts import rules as plan_rules
 
-from .api.common import MAX_REASON
+from .api.common import MAX_REASON, MAX_UPLOAD_BYTES
 from .api.notify import PARTIES, RULE_EVENTS
 from .emenscr import fields as field_lists
 from .pages import redirect
+from .plan_pages import too_large
 from .form_requests import api_request
 from .web import http
 
@@ -173,7 +174,10 @@ class SettingsPages:
     @http("GET", "/settings")
     def settings_page(self, request):
         done = request.args.get("done")
-        return self._settings(request, notice=done if done in FORMS else None)
+        refused = {"form": "emenscr", "status": 413, "words": "refused_other",
+                   "message": "the file is too large / ไฟล์ใหญ่เกินไป"} \
+            if request.args.get("refused") == "413" else None
+        return self._settings(request, notice=done if done in FORMS else None, failure=refused)
 
     @http("POST", "/settings/schedule")
     def settings_schedule(self, request):
@@ -210,8 +214,12 @@ class SettingsPages:
 
     @http("POST", "/settings/emenscr")
     def settings_emenscr(self, request):
+        if too_large(request):  # refused before the form is read (nor spooled to disk)
+            return redirect("/settings?refused=413#emenscr")
         upload = request.files.get("fields_csv")
-        return self._setting(request, "emenscr", lambda: upload.read() if upload else b"",
+        # at most one byte past the API's limit: the API refuses it as too large, read no further
+        return self._setting(request, "emenscr", lambda: upload.stream.read(MAX_UPLOAD_BYTES + 1)
+                             if upload else b"",
                              lambda api: self.set_emenscr_fields(api),
                              content_type="text/csv")
 

@@ -35,7 +35,7 @@ def load_national(store, files: dict[str, str], by: str) -> dict:
     _HIERARCHIES[hierarchy.version_id] = hierarchy
     return {"version_id": hierarchy.version_id, "created": created,
             "entries": len(hierarchy.entries),
-            "by_level": hierarchy.count_by_level(date.today().isoformat())}
+            "by_level": hierarchy.count_by_level(datetime.now(BANGKOK).date().isoformat())}
 
 
 _HIERARCHIES: dict[str, national.NationalHierarchy] = {}  # versions never change once kept
@@ -62,10 +62,25 @@ def links_for(store, plan_id, *versions, now: datetime | None = None) -> links.L
     """What a plan version's national links are checked against: the first national version
     named (the document's, then the plan's own), else the one loaded last; on Bangkok's day of
     ``now``, the moment the version is made."""
-    version = next((v for v in versions if isinstance(v, str) and v), None)
+    named = [v for v in versions if isinstance(v, str) and v]
+    version = named[0] if named else None
+    if len(named) > 1 and version != named[1]:
+        _never_back(store, plan_id, version, named[1])
     hierarchy = national_of(store, {"id": plan_id, "national_version": version})
     day = (now or datetime.now(timezone.utc)).astimezone(BANGKOK).date().isoformat()
     return links.link_check(hierarchy, day)
+
+
+def _never_back(store, plan_id, wanted: str, current: str) -> None:
+    """A plan moves to a national version loaded after its own, never back to an earlier one
+    (which could hold an entry withdrawn since)."""
+    order = [v["version_id"] for v in store.national_versions()]
+    if wanted in order and current in order and order.index(wanted) < order.index(current):
+        raise domain.PlanError(f"plan {plan_id}", [(
+            "plan, national_version",
+            f"national_version {wanted!r} was loaded before the plan's own {current!r}; a plan "
+            "moves only to a later version / รุ่นข้อมูลอ้างอิงแผนระดับชาติ "
+            f"{wanted!r} เก่ากว่ารุ่นที่แผนใช้อยู่ ({current!r}) เปลี่ยนได้เฉพาะเป็นรุ่นที่ใหม่กว่า")])
 
 
 def list_clusters(store, on_date: str | None = None) -> dict:

@@ -39,6 +39,7 @@ LEVEL_PARENT = {
 # Optional columns: files written before a column was added still load.
 OPTIONAL_COLUMNS = ("withdrawn",)
 VERIFIED = {"yes": True, "no": False}
+MAX_ROWS = 50_000  # every list together (the official lists hold a few thousand entries)
 WITHDRAWN = {"yes": True, "no": False, "": False}
 # eMENSCR's names for the levels a project is aligned to (as planners use them; not checked
 # against an NESDC text: docs/national-alignment.md).
@@ -248,6 +249,10 @@ def _unknown_parent(hierarchy: NationalHierarchy, entry: NationalEntry) -> Natio
 def check_national(files: dict[str, str]) -> tuple[NationalHierarchy | None, list[NationalProblem]]:
     """The hierarchy from CSV texts by file name, or None and every problem found."""
     problems: list[NationalProblem] = []
+    rows = sum(text.count("\n") for text in files.values())
+    if rows > MAX_ROWS:  # checked whole before any row is read: the check's cost grows with it
+        return None, [NationalProblem("", None, f"มีมากกว่า {MAX_ROWS:,} แถว",
+                                      f"more than {MAX_ROWS:,} rows in all ({rows:,} lines)")]
     entries = [entry for name in sorted(files) for entry in _parse_rows(name, files[name], problems)]
     if not files:
         problems.append(NationalProblem("", None, "ไม่มีไฟล์", "no files"))

@@ -35,7 +35,9 @@ def reason_of(code: str, **values) -> dict:
 def build(store, plan: dict, clusters: list[dict] | None, public_url: str, reason: dict,
           now: datetime | None = None) -> dict:
     """The plan's open-data record as it would be made now (nothing is written)."""
-    generated_at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    # to the microsecond: the store keeps the later of two records made close together (an
+    # acceptance and a reopening in one second must not leave the older one served)
+    generated_at = (now or datetime.now(timezone.utc)).isoformat(timespec="microseconds")
     names = rows.names_of(clusters)
     accepted = rows.accepted_days(store.approvals(plan["id"]))
     indicators = rows.indicator_rows(plan, store.indicators_in_force(plan["id"]), accepted, names)

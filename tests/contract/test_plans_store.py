@@ -82,7 +82,7 @@ def test_a_national_version_is_kept_once_with_its_files_as_loaded(store):
     assert store.national_files("2018-10-13-aaa") == NATIONAL  # a dotted file name survives
     assert store.national_files("nope") is None
     [kept] = store.national_versions()
-    assert kept["version_id"] == "2018-10-13-aaa" and kept["loaded_by"] == "admin"
+    assert kept["version_id"] == "2018-10-13-aaa" and kept["loaded_by"] == "someone"  # again
     assert kept["files"] == ["sdg.v2.csv", "strategies.csv"]
 
 
@@ -92,6 +92,9 @@ def test_the_latest_national_version_is_the_one_loaded_last(store):
     assert store.latest_national() == "2018-10-13-aaa"
     assert [v["version_id"] for v in store.national_versions()] == ["2023-01-01-bbb",
                                                                      "2018-10-13-aaa"]
+    assert store.save_national("2023-01-01-bbb", NATIONAL, "admin2") is False  # loaded again:
+    assert store.latest_national() == "2023-01-01-bbb"  # the admin went back to it
+    assert [v["loaded_by"] for v in store.national_versions()] == ["admin", "admin2"]
 
 
 # --- plans -------------------------------------------------------------------------------------

@@ -349,3 +349,17 @@ def test_a_project_whose_figures_include_an_internal_report_says_so_naming_the_p
                                [False] * len(values), datetime(2026, 1, 5, tzinfo=timezone.utc),
                                [""] * len(values)))[PROJECTS_SHEET]
     assert len(plain[0]) == at  # no internal figure: the columns of the list alone
+
+
+def test_the_list_downloaded_runs_no_formula_and_an_unknown_column_is_refused():
+    import csv as csv_module
+    rows = list(csv_module.reader(io.StringIO(field_lists.shipped_text())))
+    rows[1][FIELD_COLUMNS.index("header_en")] = "=HYPERLINK(\"http://x\")"
+    out = io.StringIO()
+    csv_module.writer(out, lineterminator="\n").writerows(rows)
+    listed = field_lists.in_force({"csv": out.getvalue(), "version": 1})
+    downloaded = field_lists.as_csv(listed)
+    assert ",=HYPERLINK" not in downloaded and "'=HYPERLINK" in downloaded
+    assert [f.key for f in parse_fields(downloaded, "again")] == listed["keys"]
+    with pytest.raises(FieldListError, match="unknown column"):
+        parse_fields(out.getvalue().replace("order", "order,notes", 1), "extra")

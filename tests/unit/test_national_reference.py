@@ -308,3 +308,31 @@ def test_the_page_says_a_run_of_siblings_source_once():
     targets = sdgs[0]["children"]
     assert [t["same_source"] for t in targets[:3]] == [False, True, True]
     assert sdgs[0]["same_source"] is False and sdgs[1]["same_source"] is True
+
+
+def test_more_rows_than_any_official_list_are_refused_before_they_are_read():
+    from services.plans.national import MAX_ROWS, check_national
+    header = ",".join(NATIONAL_COLUMNS) + "\n"
+    row = "SDGX,,sdg_goal,ชื่อ,Name,2016-01-01,test,no\n"
+    hierarchy, problems = check_national({"big.csv": header + row * (MAX_ROWS + 1)})
+    assert hierarchy is None and len(problems) == 1
+    assert f"more than {MAX_ROWS:,} rows" in problems[0].english
+
+
+def test_a_plan_moves_to_a_later_national_version_never_back(tmp_path):
+    from services.plans import handlers
+    from services.plans.store.sqlite import SqlitePlansStore
+    from clusterctl.reference import NATIONAL_DIR
+
+    store = SqlitePlansStore(tmp_path / "plans.db")
+    files = {e.name: e.read_text("utf-8") for e in NATIONAL_DIR.iterdir() if e.name.endswith(".csv")}
+    older = handlers.load_national(store, files, "admin")["version_id"]
+    extra = "code,parent_code,level,name_th,name_en,effective_from,source,verified\n" \
+            "MP03.1,MP03,sub_plan,แผนย่อยทดลอง,Trial sub-plan,2019-04-18,test,no\n"
+    newer = handlers.load_national(store, {**files, "sub-plans.csv": extra}, "admin")["version_id"]
+    assert handlers.links_for(store, "p", newer, older)  # forward: taken
+    with pytest.raises(PlanError, match="moves only to a later version"):
+        handlers.links_for(store, "p", older, newer)
+    # the admin loads the older files again: in force again for new plans
+    assert handlers.load_national(store, files, "admin")["created"] is False
+    assert handlers.national_of(store).version_id == older

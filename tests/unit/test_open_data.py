@@ -211,7 +211,7 @@ def test_a_record_made_again_keeps_when_it_was_first_issued():
     again = open_data_cases.build(store, store.plan, CLUSTERS, "http://127.0.0.1:8000",
                                   open_data_cases.reason_of("refresh"),
                                   datetime(2025, 6, 1, tzinfo=timezone.utc))
-    assert again["issued"] == first["issued"] == "2025-01-01T00:00:00+00:00"
+    assert again["issued"] == first["issued"] == "2025-01-01T00:00:00.000000+00:00"
     assert not first["names_complete"] and again["names_complete"]
     assert first["digest"] != again["digest"]  # names came: the timer's refresh makes it again
     assert rows_of(first["files"]["indicator-results.csv"])[0]["province_name_th"] == "TH-34"

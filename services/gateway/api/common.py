@@ -272,7 +272,8 @@ def file_response(name: str, fmt: str, header: list[str], rows: list[list],
     """A view as a CSV or Excel download (``?format=csv|xlsx``); ``sample``: the rows that are
     sample data (True: all of them), labelled as such in the file."""
     if fmt not in exports.FORMATS:
-        raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)}")
+        raise ApiError(400, "bad_request", f"format must be one of {', '.join(exports.FORMATS)} / "
+                                           f"format ต้องเป็น {' หรือ '.join(exports.FORMATS)}")
     return Response(exports.table_file(name, header, rows, fmt, sample),
                     content_type=exports.FORMATS[fmt],
                     headers={"Content-Disposition": attachment(f"{name}.{fmt}")})

@@ -63,10 +63,11 @@ def emenscr_fields(gw, request):
     principal(gw, request)
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
-        raise ApiError(400, "bad_request", "format must be json or csv")
+        raise ApiError(400, "bad_request", f"format must be json or csv, not {fmt[:20]!r} / "
+                                           "format ต้องเป็น json หรือ csv")
     listed = listed_now(gw)
     if fmt == "csv":
-        return Response(("\ufeff" + listed["csv"]).encode("utf-8"),
+        return Response(("\ufeff" + field_lists.as_csv(listed)).encode("utf-8"),
                         content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": attachment("emenscr-fields.csv")})
     return json_response(field_lists.as_json(listed))

@@ -90,7 +90,8 @@ MODE = param("mode", "add (default): the files join those of the version loaded 
                          "description": "a .csv file or a .zip of .csv files"}}}}}}},
              ok={**ok("NationalLoaded", "a new version, now the one new plans are made under",
                       201),
-                 **ok("NationalLoaded", "that very version was loaded before: nothing changed")},
+                 **ok("NationalLoaded", "that very version was loaded before: it is the one new "
+                                         "plans are made under again")},
              errors={400: "not JSON {files} nor a multipart upload of .csv/.zip files, a file "
                           "not UTF-8, or an unreadable .zip (said in Thai and English)",
                      422: f"bad rows: error.problems lists them as {{file, line, where, "
@@ -151,6 +152,7 @@ def multipart_files(request) -> dict[str, str]:
     environ = {**request.environ, "wsgi.input": BytesIO(data), "CONTENT_LENGTH": str(len(data))}
     form = Request(environ) if data else request  # a session's form may be parsed already
     files: dict[str, str] = {}
+    unpacked = 0
     for _, upload in form.files.items(multi=True):
         name, content = PurePosixPath(upload.filename or "").name, upload.stream.read()
         if name.lower().endswith(".zip"):
@@ -158,6 +160,11 @@ def multipart_files(request) -> dict[str, str]:
         else:
             members = {csv_name(name): content}
         for member, raw in members.items():
+            unpacked += len(raw)
+            if unpacked > NATIONAL_LIMITS.max_unpacked:  # many zips, each within its own bound
+                raise bad_upload(f"ไฟล์ที่อัปโหลดรวมกันเกิน {NATIONAL_LIMITS.max_unpacked // 2**20} MB",
+                                 f"the files uploaded come to more than "
+                                 f"{NATIONAL_LIMITS.max_unpacked // 2**20} MB unpacked")
             if member in files:
                 raise bad_upload(f"มีไฟล์ชื่อ {member} มากกว่าหนึ่งไฟล์",
                                  f"{member} is uploaded more than once")

@@ -45,13 +45,19 @@ OFF = {404: "not served: the admin has not turned open data on for this plan, or
             "yet", 429: None}
 
 
+# Revalidated on every use (an ETag answers 304 when nothing changed): a reopened period or the
+# switch turned off must not linger in a cache for minutes.
+FRESH = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+PAGE_HEADERS = {**FRESH, "X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'self'"}
+
+
 def _not_found(plan_id: str, html: bool = False) -> Response:
     en = (f"no open data of plan {plan_id!r} here: it is served only once the plan is published "
           "and the admin turns open data on for it")
     th = f"ไม่พบข้อมูลเปิดของแผน {plan_id!r}: เปิดเผยเมื่อแผนประกาศใช้แล้วและผู้ดูแลระบบเปิดการเผยแพร่"
     if html:
         return Response(dashboard.render_plain("public_plan", page=None, th=th, en=en),
-                        status=404, mimetype="text/html")
+                        status=404, mimetype="text/html", headers=PAGE_HEADERS)
     return error_response(404, "not_found", f"{en} / {th}")
 
 
@@ -94,12 +100,17 @@ def set_open_data_public(gw, request, plan_id):
     return json_response(call(gw.reporting, "set_open_data_public", plan_id, body.get("public")))
 
 
-def _part(gw, plan_id: str, part: str) -> Response:
+def _fresh(request, response: Response) -> Response:
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _part(gw, request, plan_id: str, part: str) -> Response:
     text = call(gw.reporting, "open_data_public_part", plan_id, part)
     if text is None:
         return _not_found(plan_id)
-    return Response(text, content_type=PARTS[part], headers={
-        "Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"})
+    return _fresh(request, Response(text, content_type=PARTS[part], headers={
+        "Access-Control-Allow-Origin": "*", **FRESH}))
 
 
 def _file_ok(media_type: str, description: str) -> dict:
@@ -113,7 +124,7 @@ def _file_ok(media_type: str, description: str) -> dict:
             ok=_file_ok("application/json", "the CKAN package"), errors=OFF)
 @rate_limited
 def open_data_package(gw, request, plan_id):
-    return _part(gw, plan_id, "package.json")
+    return _part(gw, request, plan_id, "package.json")
 
 
 @routes.get("/open-data/<string:plan_id>/dcat.jsonld",
@@ -122,7 +133,7 @@ def open_data_package(gw, request, plan_id):
             ok=_file_ok("application/ld+json", "the DCAT dataset"), errors=OFF)
 @rate_limited
 def open_data_dcat(gw, request, plan_id):
-    return _part(gw, plan_id, "dcat.jsonld")
+    return _part(gw, request, plan_id, "dcat.jsonld")
 
 
 @routes.get("/open-data/<string:plan_id>/<string:resource>.csv",
@@ -135,7 +146,7 @@ def open_data_csv(gw, request, plan_id, resource):
     if resource not in RESOURCE["enum"]:
         return error_response(404, "not_found", f"no resource {resource!r}: "
                                                 f"{', '.join(RESOURCE['enum'])} / ไม่พบไฟล์นี้")
-    return _part(gw, plan_id, f"{resource}.csv")
+    return _part(gw, request, plan_id, f"{resource}.csv")
 
 
 @routes.get("/public/plans/<string:plan_id>",
@@ -152,7 +163,5 @@ def public_plan_page(gw, request, plan_id):
             ["application/json", "text/html"]) == "text/html")
     body = dashboard.render_plain("public_plan", page=page, number=dashboard.number,
                                   th=None, en=None)
-    return Response(body, mimetype="text/html", headers={
-        "Cache-Control": "public, max-age=300", "X-Frame-Options": "DENY",
-        "Content-Security-Policy": "default-src 'self'"})
+    return _fresh(request, Response(body, mimetype="text/html", headers=PAGE_HEADERS))
 

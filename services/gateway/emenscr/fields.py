@@ -3,11 +3,14 @@ it) or, until the admin sets one or after a reset, the shipped clusterctl/data/e
 (package data, read through importlib.resources like the reference data)."""
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from functools import lru_cache
 from importlib.resources import files
 
-from services.contracts.emenscr import EmenscrField, parse_fields
+from services.contracts.emenscr import FIELD_COLUMNS, EmenscrField, parse_fields
+from services.infra.spreadsheet import csv_cell
 
 SHIPPED = files("clusterctl") / "data" / "emenscr" / "fields.csv"
 
@@ -42,3 +45,15 @@ def as_json(listed: dict) -> dict:
 def field_json(field: EmenscrField) -> dict:
     return {"key": field.key, "header_th": field.header_th, "header_en": field.header_en,
             "source": field.source, "verified": field.verified, "order": field.order}
+
+
+def as_csv(listed: dict) -> str:
+    """The list in force as a CSV to download and edit: written again from its fields, each cell
+    through csv_cell, so no cell an admin typed runs as a formula in the reader's Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELD_COLUMNS)
+    for f in listed["fields"]:
+        writer.writerow([csv_cell(f.key), csv_cell(f.header_th), csv_cell(f.header_en),
+                         csv_cell(f.source), "yes" if f.verified else "no", f.order])
+    return out.getvalue()

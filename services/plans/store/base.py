@@ -29,7 +29,8 @@ class PlansStore(ABC):
     @abstractmethod
     def save_national(self, version_id: str, files: dict[str, str], by: str) -> bool:
         """Keep a version of the national hierarchy as the CSV texts it was built from (by file
-        name; services/plans/national.py builds it again); False when that version is kept."""
+        name; services/plans/national.py builds it again); False when that version is kept
+        already, which then becomes the one loaded last again (how an admin goes back)."""
 
     @abstractmethod
     def national_files(self, version_id: str) -> dict[str, str] | None:

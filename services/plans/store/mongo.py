@@ -57,7 +57,10 @@ class MongoPlansStore(PlansStore):
                 "files": [[name, text] for name, text in sorted(files.items())]})
             return True
         except Exception as exc:
-            if is_duplicate_key(exc):
+            if is_duplicate_key(exc):  # loaded again: in force again
+                self.db.national_versions.update_one({"_id": version_id}, {"$set": {
+                    "loaded_at": now_iso(), "loaded_by": by,
+                    "seq": self.db.national_versions.count_documents({})}})
                 return False
             raise
 

@@ -81,7 +81,16 @@ class SqlitePlansStore(PlansStore):
         with self.db.transaction() as conn:
             cur = conn.execute("INSERT OR IGNORE INTO national_versions VALUES (?, ?, ?, ?)",
                                (version_id, now_iso(), by, dumps(files)))
-            return cur.rowcount == 1
+            if cur.rowcount == 1:
+                return True
+            # loaded again: in force again (how an admin goes back to an earlier version); a new
+            # row id keeps the load order when two loads share a timestamp
+            kept = conn.execute("SELECT files FROM national_versions WHERE version_id = ?",
+                                (version_id,)).fetchone()[0]
+            conn.execute("DELETE FROM national_versions WHERE version_id = ?", (version_id,))
+            conn.execute("INSERT INTO national_versions VALUES (?, ?, ?, ?)",
+                         (version_id, now_iso(), by, kept))
+            return False
 
     def national_files(self, version_id):
         rows = self.db.query("SELECT files FROM national_versions WHERE version_id = ?",
