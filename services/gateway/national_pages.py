@@ -1,7 +1,7 @@
 """The national hierarchy page (entrypoints only, mixed into GatewayService like pages.py):
 ``/national`` shows the version in force as trees (national_view.py) with each entry's source
 and the unverified mark; the admin's form loads new CSV files through the API's own load
-(api/national.py ``load_national_as``), so the rules, the 422 and the audit are the API's."""
+(api/national.py ``load_national_as``), so the rules, the 400 and the audit are the API's."""
 from __future__ import annotations
 
 from urllib.parse import urlencode

@@ -163,11 +163,11 @@ MATRIX = {
     ("get", "/api/plans/{plan_id}/emenscr"): ("+ + 403 403 403 403 403 403",
                                               ask(params={"fy": "2567"})),
     ("get", "/api/emenscr/fields"): ("+ + + + + + + +", ask()),
-    # the national hierarchy: everyone's to read, the admin's to load (a bad file: 422, nothing
+    # the national hierarchy: everyone's to read, the admin's to load (a bad file: 400, nothing
     # kept)
     ("get", "/api/national"): ("+ + + + + + + +", ask()),
     ("post", "/api/national"): ("+ 403 403 403 403 403 403 403",
-                                ask(422, json={"files": {"scopes-test.csv": "code\n"}})),
+                                ask(400, json={"files": {"scopes-test.csv": "code\n"}})),
     # open data: its record read like the plan; the switch the admin's (off stays off)
     ("get", "/api/plans/{plan_id}/open-data"): ("+ + 403 + 403 + + +", ask()),
     ("get", "/api/plans/{plan_id}/open-data/settings"): ("+ + 403 + 403 + + +", ask()),

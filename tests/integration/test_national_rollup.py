@@ -14,6 +14,7 @@ from clusterctl.reference import (REFERENCE_EFFECTIVE_FROM, REFERENCE_SOURCE, SA
                                   load_sample_plan, national_files)
 from clusterctl.runner import ensure_plan
 from clusterctl.settings import REPO_ROOT
+from services.contracts.errors import QueryError
 from tests.support.plans import without_links
 from tests.support.system import wait_until
 
@@ -81,6 +82,7 @@ def test_reports_through_the_broker_roll_up_by_strategy_for_the_plan_and_the_cou
         assert [c["cluster"] for c in ns2_country["clusters"]] == ["northeast-lower-2"]
         assert rpc.reporting.national_alignment("strategy", 2590)["plans"] == []
 
-        with pytest.raises(RemoteError) as refused:
+        # RemoteError, or the class itself once a gateway in the same run registered them
+        with pytest.raises((RemoteError, QueryError)) as refused:
             rpc.reporting.plan_alignment(PLAN, "ministry", 2567)
-        assert "QueryError" in str(refused.value) and "ไม่รู้จัก" in str(refused.value)
+        assert "ministry" in str(refused.value) and "ไม่รู้จัก" in str(refused.value)

@@ -1,6 +1,6 @@
 """The national strategy hierarchy (issue 26): every loaded version and the entries in force, for
 anyone signed in; a new version from CSV files, for the admin - checked whole first, so a bad
-row anywhere answers 422 naming every bad row by file and line (Thai and English) and nothing
+row anywhere answers 400 naming every bad row by file and line (Thai and English) and nothing
 is kept. The rules are the plans service's (services/plans/national.py)."""
 from __future__ import annotations
 
@@ -93,10 +93,11 @@ MODE = param("mode", "add (default): the files join those of the version loaded 
                  **ok("NationalLoaded", "that very version was loaded before: it is the one new "
                                          "plans are made under again")},
              errors={400: "not JSON {files} nor a multipart upload of .csv/.zip files, a file "
-                          "not UTF-8, or an unreadable .zip (said in Thai and English)",
-                     422: f"bad rows: error.problems lists them as {{file, line, where, "
-                          f"message_th, message_en, message}} (at most {MAX_LISTED}; "
-                          "error.problems_total counts them all); nothing was loaded"})
+                          "not UTF-8, an unreadable .zip (said in Thai and English), or bad "
+                          "rows (error.code invalid_reference): error.problems lists them as "
+                          f"{{file, line, where, message_th, message_en, message}} (at most "
+                          f"{MAX_LISTED}; error.problems_total counts them all); nothing was "
+                          "loaded"})
 def load_national_hierarchy(gw, request):
     who = admin(gw, request, "only the admin loads the national hierarchy / เฉพาะผู้ดูแลระบบ")
     mode = request.args.get("mode") or "add"
@@ -107,7 +108,7 @@ def load_national_hierarchy(gw, request):
 
 def load_national_as(gw, who, uploaded: dict[str, str], mode: str) -> tuple[dict, int]:
     """(answer, status) of a load (the API's and the /national page's form): checked whole
-    first, 422 naming every bad row and keeping nothing; once loaded, kept in the audit log
+    first, 400 naming every bad row and keeping nothing; once loaded, kept in the audit log
     (audit/acts.py AUDITED_IN_HANDLER) with the files' names, not their text."""
     files = uploaded
     if mode == "add":
@@ -119,7 +120,7 @@ def load_national_as(gw, who, uploaded: dict[str, str], mode: str) -> tuple[dict
             "code": "invalid_reference",
             "message": f"{count} problem(s) in the national reference files; nothing was loaded",
             "message_th": f"ข้อมูลอ้างอิงระดับชาติมีข้อผิดพลาด {count} รายการ ยังไม่มีการนำเข้าใด",
-            **listed_problems(checked["problems"])}}, 422
+            **listed_problems(checked["problems"])}}, 400
     loaded = call(gw.plans, "load_national", files, str(who), timeout=CHECK_TIMEOUT_S)
     answer = {**loaded, "files": sorted(files)}
     record_act(gw, who, "settings.national_reference", target=loaded["version_id"],

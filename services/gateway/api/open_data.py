@@ -113,15 +113,30 @@ def _part(gw, request, plan_id: str, part: str) -> Response:
         "Access-Control-Allow-Origin": "*", **FRESH}))
 
 
-def _file_ok(media_type: str, description: str) -> dict:
+# What a client parses: CKAN's package dict (package_create's fields; docs/open-data.md) and the
+# DCAT-AP dataset as JSON-LD; the CSV files and the page are text.
+CKAN_PACKAGE = {"type": "object", "required": ["name", "title", "notes", "resources"],
+                "properties": {"name": {"type": "string"}, "title": {"type": "string"},
+                               "notes": {"type": "string"},
+                               "resources": {"type": "array", "items": {
+                                   "type": "object", "required": ["name", "url", "format"],
+                                   "properties": {"name": {"type": "string"},
+                                                  "url": {"type": "string"},
+                                                  "format": {"type": "string"}}}}}}
+DCAT_DATASET = {"type": "object", "required": ["@context", "@id", "@type"],
+                "properties": {"@context": {"type": "object"}, "@id": {"type": "string"},
+                               "@type": {"type": "string"}}}
+
+
+def _file_ok(media_type: str, description: str, schema: dict | None = None) -> dict:
     return {"200": {"description": description,
-                    "content": {media_type: {"schema": {"type": "string"}}}}}
+                    "content": {media_type: {"schema": schema or {"type": "string"}}}}}
 
 
 @routes.get("/open-data/<string:plan_id>/package.json",
             "The plan's CKAN package (package_create's dict; no key, rate-limited; only while "
             "the admin has open data on)", auth=False,
-            ok=_file_ok("application/json", "the CKAN package"), errors=OFF)
+            ok=_file_ok("application/json", "the CKAN package", CKAN_PACKAGE), errors=OFF)
 @rate_limited
 def open_data_package(gw, request, plan_id):
     return _part(gw, request, plan_id, "package.json")
@@ -130,7 +145,7 @@ def open_data_package(gw, request, plan_id):
 @routes.get("/open-data/<string:plan_id>/dcat.jsonld",
             "The plan's DCAT-AP dataset as JSON-LD (no key, rate-limited; only while the admin "
             "has open data on)", auth=False,
-            ok=_file_ok("application/ld+json", "the DCAT dataset"), errors=OFF)
+            ok=_file_ok("application/ld+json", "the DCAT dataset", DCAT_DATASET), errors=OFF)
 @rate_limited
 def open_data_dcat(gw, request, plan_id):
     return _part(gw, request, plan_id, "dcat.jsonld")
