@@ -52,7 +52,9 @@ def test_a_plan_is_linked_published_and_mapped_end_to_end(system):
                for r in book[ISSUES].data_validations.dataValidation)
 
     # a new plan from a JSON draft's workbook: one bad code, answered at its cell
-    draft = shifted_draft(seeded, NEW)
+    # twice SHIFT years on: the years of NEW (2586-2590); once would share test_plan_pages' years
+    # and codes, and its plan could then not be published beside this one
+    draft = shifted_draft(shifted_draft(seeded, NEW), NEW)
     draft.pop("national_entries")
     created = requests.post(f"{system.base}/api/plans", json=draft, timeout=30,
                             headers={"Authorization": f"Bearer {osm}"})
