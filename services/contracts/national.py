@@ -17,6 +17,11 @@ LEVEL_NAMES = {
     "sdg_target": ("เป้าประสงค์ SDG", "SDG target"),
 }
 
+# eMENSCR's names for the levels a project is aligned to (as planners use them; not checked
+# against an NESDC text: docs/national-alignment.md).
+EMENSCR_LEVEL = {"strategy_target": "Z", "master_plan_target": "Y2", "sub_plan_target": "Y1",
+                 "factor": "X"}
+
 
 def level_problem(level: object) -> str | None:
     """Why ``level`` is not a level of the hierarchy (Thai / English), or None."""

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from services.contracts.errors import PlanError
 # the levels' names for people, shared with reporting and the gateway (which cannot import plans)
-from services.contracts.national import LEVEL_NAMES  # noqa: F401
+from services.contracts.national import EMENSCR_LEVEL, LEVEL_NAMES  # noqa: F401
 
 NATIONAL_COLUMNS = ("code", "parent_code", "level", "name_th", "name_en", "effective_from",
                     "source", "verified")
@@ -41,10 +41,6 @@ OPTIONAL_COLUMNS = ("withdrawn",)
 VERIFIED = {"yes": True, "no": False}
 MAX_ROWS = 50_000  # every list together (the official lists hold a few thousand entries)
 WITHDRAWN = {"yes": True, "no": False, "": False}
-# eMENSCR's names for the levels a project is aligned to (as planners use them; not checked
-# against an NESDC text: docs/national-alignment.md).
-EMENSCR_LEVEL = {"strategy_target": "Z", "master_plan_target": "Y2", "sub_plan_target": "Y1",
-                 "factor": "X"}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from datetime import date
 
 from services.contracts.emenscr import FIELD_KEYS
 from services.contracts.periods import fiscal_year_of, thai_date
+from services.contracts.national import EMENSCR_LEVEL
 from services.contracts.plans import national_lineage, national_links_of
 from services.contracts.problems import STATUS_TH
 
@@ -16,14 +17,13 @@ from services.contracts.problems import STATUS_TH
 BUDGET_SOURCE = ("งบประมาณแผ่นดิน (งบประมาณกลุ่มจังหวัด) - สันนิษฐาน แผนไม่ได้บันทึกแหล่งงบประมาณ "
                  "/ state budget (the cluster's budget) - assumed: the plan does not record it")
 STATUS_WORDS = {"active": "ดำเนินการ (active)", "cancelled": "ยกเลิก (cancelled)"}
-# Which national level fills which column: Z, Y2, Y1 and X are services/plans/national.py's
-# EMENSCR_LEVEL (the gateway may not import plans: tests/unit/test_emenscr.py keeps the two
-# equal). The free-text ``strategy`` field of older plans fills the three it has words for when
-# the plan carries no entry at that level.
-LEVEL_OF = {"align_strategy": "strategy", "align_z": "strategy_target",
-            "align_master_plan": "master_plan", "align_y2": "master_plan_target",
-            "align_sub_plan": "sub_plan", "align_y1": "sub_plan_target", "align_x": "factor",
-            "align_milestone": "milestone"}
+# Which national level fills which column: the named levels, and Z, Y2, Y1 and X as the shared
+# vocabulary names them (services/contracts/national.py EMENSCR_LEVEL). The free-text
+# ``strategy`` field of older plans fills the three it has words for when the plan carries no
+# entry at that level.
+LEVEL_OF = {"align_strategy": "strategy", "align_master_plan": "master_plan",
+            "align_sub_plan": "sub_plan", "align_milestone": "milestone",
+            **{f"align_{mark.lower()}": level for level, mark in EMENSCR_LEVEL.items()}}
 FREE_TEXT = {"align_strategy": "national_strategy", "align_master_plan": "master_plan",
              "align_sub_plan": "sub_plan"}
 
